@@ -1,0 +1,115 @@
+"""One error hierarchy for the whole application.
+
+Every error a user can meet carries a stable ``code`` (for scripts, the hub and support) and a
+plain-English ``message`` that says what happened and what to do.  Nothing in a message may
+contain personal data or key material.
+"""
+
+from __future__ import annotations
+
+
+class CseError(Exception):
+    """Base of every error the application raises on purpose."""
+
+    code = "error"
+    #: the command line's exit status for this kind of error
+    exit_status = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(CseError):
+    code = "usage"
+    exit_status = 2
+
+
+class ValidationFailed(CseError):
+    """Input that does not meet the rules; nothing was written."""
+
+    code = "invalid"
+
+
+class NotFound(CseError):
+    code = "not_found"
+
+
+class WorkspaceExists(CseError):
+    code = "workspace_exists"
+
+
+class WorkspaceMissing(CseError):
+    code = "workspace_missing"
+
+
+class WrongPassphrase(CseError):
+    code = "wrong_passphrase"
+    exit_status = 3
+
+
+class LockedOut(CseError):
+    """Too many failed unlocks: no attempt is made until ``retry_after`` seconds pass."""
+
+    code = "locked_out"
+    exit_status = 3
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class WorkspaceLocked(CseError):
+    """The workspace was locked (the key dropped); unlock it again to continue."""
+
+    code = "workspace_locked"
+    exit_status = 3
+
+
+class KeyFileDamaged(CseError):
+    code = "key_file_damaged"
+    exit_status = 4
+
+
+class NotOurDatabase(CseError):
+    """The database file is not an encrypted CSE Desktop workspace (plain SQLite, foreign file...)."""
+
+    code = "not_our_database"
+    exit_status = 4
+
+
+class IntegrityFailure(CseError):
+    code = "integrity_failure"
+    exit_status = 4
+
+
+class AuditChainBroken(CseError):
+    code = "audit_chain_broken"
+    exit_status = 4
+
+
+class UnsafeEngine(CseError):
+    """The SQLCipher engine is missing or not configured as we require; refuse to run."""
+
+    code = "unsafe_engine"
+    exit_status = 4
+
+
+class ImmutableRecord(CseError):
+    """A final submission cannot be changed: record a correction as an amendment instead."""
+
+    code = "immutable_record"
+
+
+class StaleRecord(CseError):
+    """The record changed since it was read; reload it and apply the change again."""
+
+    code = "stale_record"
+
+
+class BackupInvalid(CseError):
+    code = "backup_invalid"
+    exit_status = 4

@@ -1,0 +1,132 @@
+"""The append-only, hash-chained audit log.
+
+Each row stores the hash of the row before it, and its own hash covers every column and that
+previous hash.  The hash of the last row (the *head*) is kept in ``meta``.  So an edited row
+breaks its own hash; a deleted or inserted row breaks the chain; a deleted last row no longer
+matches the head.  Triggers refuse UPDATE and DELETE, as a first line; the chain is what makes
+tampering by someone with the key *detectable*.
+
+Audit rows hold ids, never names or other personal data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from cse_desktop.domain.errors import AuditChainBroken
+from cse_desktop.domain.models import AuditAction, AuditEvent
+
+if TYPE_CHECKING:
+    from cse_desktop.store.workspace import Workspace
+
+_HEAD_KEY = "audit_head"
+_COLUMNS = "seq, at, actor, action, record_kind, record_id, reason, prev_hash, hash"
+
+
+def _row_hash(seq: int, at: str, actor: str, action: str, record_kind: str, record_id: str,
+              reason: str, prev_hash: str) -> str:
+    payload = json.dumps([seq, at, actor, action, record_kind, record_id, reason, prev_hash],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class AuditLog:
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self._head: tuple[int, str] | None = None
+
+    def genesis_hash(self) -> str:
+        return hashlib.sha256(f"cse-desktop audit {self._ws.workspace_id}".encode()).hexdigest()
+
+    def _read_head(self) -> tuple[int, str]:
+        row = self._ws.db.execute("SELECT value FROM meta WHERE key = ?", (_HEAD_KEY,)).fetchone()
+        if row is None:
+            return 0, self.genesis_hash()
+        seq, _, digest = row[0].partition(":")
+        return int(seq), digest
+
+    def append(self, action: AuditAction, record_kind: str = "", record_id: str = "",
+               reason: str = "", *, at: datetime | None = None) -> AuditEvent:
+        """Add one event. Runs inside the caller's transaction (or its own)."""
+        with self._ws.transaction():
+            if self._head is None:
+                self._head = self._read_head()
+            prev_seq, prev_hash = self._head
+            seq = prev_seq + 1
+            when = (at or datetime.now(UTC)).astimezone(UTC).isoformat()
+            actor = self._ws.actor
+            digest = _row_hash(seq, when, actor, action.value, record_kind, record_id, reason,
+                               prev_hash)
+            self._ws.db.execute(
+                f"INSERT INTO audit_event ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, when, actor, action.value, record_kind, record_id, reason, prev_hash,
+                 digest))
+            self._ws.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                (_HEAD_KEY, f"{seq}:{digest}"))
+            self._ws.on_rollback(self._forget_head)
+            self._head = (seq, digest)
+        return AuditEvent(seq=seq, at=when, actor=actor, action=action, record_kind=record_kind,
+                          record_id=record_id, reason=reason, prev_hash=prev_hash, hash=digest)
+
+    def _forget_head(self) -> None:
+        self._head = None
+
+    def events(self, *, record_id: str | None = None, limit: int | None = None) -> list[AuditEvent]:
+        sql = f"SELECT {_COLUMNS} FROM audit_event"
+        args: list[object] = []
+        if record_id is not None:
+            sql += " WHERE record_id = ?"
+            args.append(record_id)
+        sql += " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [_event(row) for row in self._ws.db.execute(sql, args)]
+
+    def count(self) -> int:
+        return int(self._ws.db.execute("SELECT count(*) FROM audit_event").fetchone()[0])
+
+    def _rows(self) -> Iterator[tuple]:
+        yield from self._ws.db.execute(f"SELECT {_COLUMNS} FROM audit_event ORDER BY seq")
+
+    def problems(self) -> list[str]:
+        """Every break in the chain (empty when the log is intact)."""
+        found: list[str] = []
+        expected_prev = self.genesis_hash()
+        expected_seq = 1
+        last_seq, last_hash = 0, expected_prev
+        for seq, at, actor, action, kind, rid, reason, prev_hash, digest in self._rows():
+            if seq != expected_seq:
+                found.append(f"audit row {seq}: expected row {expected_seq} (a row is missing "
+                             "or was inserted)")
+            if prev_hash != expected_prev:
+                found.append(f"audit row {seq}: does not follow the row before it")
+            if _row_hash(seq, at, actor, action, kind, rid, reason, prev_hash) != digest:
+                found.append(f"audit row {seq}: its content was changed")
+            expected_prev, expected_seq = digest, seq + 1
+            last_seq, last_hash = seq, digest
+            if len(found) > 100:
+                break
+        head_seq, head_hash = self._read_head()
+        if (head_seq, head_hash) != (last_seq, last_hash):
+            found.append(f"audit log ends at row {last_seq} but its recorded end is row "
+                         f"{head_seq} (rows were removed or added at the end)")
+        return found
+
+    def verify(self) -> int:
+        """Raise AuditChainBroken on any break; returns the number of rows checked."""
+        problems = self.problems()
+        if problems:
+            raise AuditChainBroken("The audit log has been tampered with or damaged: "
+                                   + "; ".join(problems[:5]))
+        return self.count()
+
+
+def _event(row: tuple) -> AuditEvent:
+    seq, at, actor, action, kind, rid, reason, prev_hash, digest = row
+    return AuditEvent(seq=seq, at=at, actor=actor, action=AuditAction(action), record_kind=kind,
+                      record_id=rid, reason=reason, prev_hash=prev_hash, hash=digest)

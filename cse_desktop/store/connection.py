@@ -1,0 +1,187 @@
+"""Opening the SQLCipher database: raw key first, settings pinned, everything verified.
+
+The only module that imports ``sqlcipher3``.  A connection is refused (and nothing is written)
+when the engine is not SQLCipher 4, when the file is plain SQLite, when the key does not open
+it, or when it is not one of our workspaces.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import sqlcipher3
+from sqlcipher3 import dbapi2
+
+from cse_desktop.domain.errors import IntegrityFailure, NotOurDatabase, UnsafeEngine
+
+log = logging.getLogger(__name__)
+
+DatabaseError = dbapi2.DatabaseError
+IntegrityError = dbapi2.IntegrityError
+Connection = dbapi2.Connection
+
+#: PRAGMA application_id of every workspace database ("CSEW").
+APPLICATION_ID = 0x43534557
+PAGE_SIZE = 4096
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+#: Cipher settings pinned on every open, so a change of SQLCipher's defaults can never strand a
+#: laptop's data, and verified by reading them back.
+PINNED_CIPHER = {
+    "cipher_page_size": "4096",
+    "cipher_use_hmac": "1",
+    "cipher_plaintext_header_size": "0",
+    "cipher_hmac_algorithm": "HMAC_SHA512",
+    "cipher_kdf_algorithm": "PBKDF2_HMAC_SHA512",
+}
+
+
+def _not_ours(why: str) -> NotOurDatabase:
+    return NotOurDatabase(f"This is not a CSE Desktop workspace database ({why}). "
+                          "Nothing was changed.")
+
+
+def _check_engine(conn: Connection) -> None:
+    row = conn.execute("PRAGMA cipher_version").fetchone()
+    version = row[0] if row else ""
+    if not version or not str(version).startswith("4."):
+        raise UnsafeEngine("The encryption engine (SQLCipher 4) is missing, so CSE Desktop "
+                           "refuses to run rather than store anything unencrypted.")
+
+
+def _apply_key(conn: Connection, db_key: bytes) -> None:
+    if len(db_key) != 32:
+        raise ValueError("database key must be 32 bytes")
+    # Errors from SQLCipher go nowhere: they would reach stderr, and could name pages or files.
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = \"x'{db_key.hex()}'\"")
+    for name, value in PINNED_CIPHER.items():
+        conn.execute(f"PRAGMA {name} = {value}")
+
+
+def _session_settings(conn: Connection) -> None:
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("PRAGMA trusted_schema = OFF")
+    conn.execute("PRAGMA foreign_keys = ON")
+    verify_settings(conn)
+
+
+def verify_settings(conn: Connection) -> None:
+    """Read every pinned setting back; refuse to go on if any differs."""
+    _check_engine(conn)
+    settings = {}
+    for (line,) in conn.execute("PRAGMA cipher_settings").fetchall():
+        # lines look like "PRAGMA cipher_page_size = 4096;"
+        name, _, value = line.removeprefix("PRAGMA ").rstrip(";").partition(" = ")
+        settings[name.strip()] = value.strip()
+    checks = {
+        "journal_mode": (conn.execute("PRAGMA journal_mode").fetchone()[0], "wal"),
+        "synchronous": (conn.execute("PRAGMA synchronous").fetchone()[0], 2),
+        "temp_store": (conn.execute("PRAGMA temp_store").fetchone()[0], 2),
+        "secure_delete": (conn.execute("PRAGMA secure_delete").fetchone()[0], 1),
+    }
+    wrong = [k for k, want in PINNED_CIPHER.items() if settings.get(k) != want]
+    wrong += [k for k, (have, want) in checks.items() if have != want]
+    if wrong:
+        raise UnsafeEngine("The encrypted database is not configured safely "
+                           f"({', '.join(sorted(wrong))}); CSE Desktop refuses to use it.")
+
+
+def create_database(path: Path, db_key: bytes) -> Connection:
+    """A new, empty, keyed database file (the caller applies the migrations)."""
+    if path.exists():
+        raise FileExistsError(path)
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    try:
+        _check_engine(conn)
+        _apply_key(conn, db_key)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        _session_settings(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def open_database(path: Path, db_key: bytes) -> Connection:
+    """Open an existing workspace database, verifying that it is ours before writing anything."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError:
+        raise _not_ours("the database file is missing") from None
+    if head == SQLITE_MAGIC:
+        raise _not_ours("it is an unencrypted SQLite file")
+    if size < PAGE_SIZE or size % PAGE_SIZE:
+        raise _not_ours("the file is too short or truncated")
+
+    # Read-only until we know the file is ours: nothing is created or changed on a bad file.
+    uri = path.resolve().as_uri() + "?mode=ro"
+    probe = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        _check_engine(probe)
+        _apply_key(probe, db_key)
+        try:
+            probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            app_id = probe.execute("PRAGMA application_id").fetchone()[0]
+            pages = probe.execute("PRAGMA page_count").fetchone()[0]
+        except DatabaseError:
+            raise _not_ours("the key does not open it, or it is damaged") from None
+        if app_id != APPLICATION_ID:
+            raise _not_ours("it belongs to another application")
+        wal = path.with_name(path.name + "-wal")
+        if (not wal.exists() or wal.stat().st_size == 0) and pages * PAGE_SIZE > size:
+            raise IntegrityFailure("The workspace database is truncated (part of the file is "
+                                   "missing). Restore it from a backup.")
+    finally:
+        probe.close()
+
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    try:
+        _apply_key(conn, db_key)
+        _session_settings(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def integrity_problems(conn: Connection) -> list[str]:
+    """Page HMACs (cipher_integrity_check: no rows = sound) and b-tree structure (quick_check)."""
+    try:
+        problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+        quick = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
+    except DatabaseError as exc:
+        return [f"database unreadable: {exc}"]
+    if quick != ["ok"]:
+        problems += quick
+    return problems
+
+
+def export_copy(conn: Connection, target: Path, db_key: bytes) -> None:
+    """A consistent, compact, encrypted copy of the database (same key) at ``target``.
+
+    Uses ``sqlcipher_export`` into a database attached *with a key*; the only ATTACH in the code.
+    """
+    conn.execute("ATTACH DATABASE ? AS backup KEY \"x'" + db_key.hex() + "'\"", (str(target),))
+    try:
+        for name, value in PINNED_CIPHER.items():
+            conn.execute(f"PRAGMA backup.{name} = {value}")
+        conn.execute("SELECT sqlcipher_export('backup')")
+        version = conn.execute("PRAGMA main.user_version").fetchone()[0]
+        conn.execute(f"PRAGMA backup.user_version = {int(version)}")
+        conn.execute(f"PRAGMA backup.application_id = {APPLICATION_ID}")
+    finally:
+        conn.execute("DETACH DATABASE backup")
+
+
+def connect_raw(path: Path, db_key: bytes) -> Connection:
+    """A keyed connection with no checks at all: for tests and benchmarks only."""
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    _apply_key(conn, db_key)
+    return conn

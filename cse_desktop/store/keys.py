@@ -1,0 +1,268 @@
+"""The key file: the workspace's database key, wrapped under the passphrase and a recovery code.
+
+This is the only module that sees a passphrase, a recovery code or the raw database key.
+
+* The database key is 32 random bytes, handed to SQLCipher as a raw key (no PBKDF2 inside
+  SQLCipher).
+* Each *slot* wraps that key with AES-256-GCM under a key-encryption key derived from a secret
+  with Argon2id.  The slot's salt and KDF cost are stored with it, so the cost can rise later
+  without breaking older key files.
+* Two slots: ``passphrase`` and ``recovery`` (a random code shown once, at creation).
+  Changing the passphrase re-wraps the same database key: the database is not rewritten.
+* The file carries a SHA-256 checksum of its body, so a damaged key file is reported as
+  damaged rather than as a wrong passphrase.
+* The file is replaced atomically (write, fsync, rename, fsync the folder).
+
+Neither a secret nor the database key ever reaches a log, an exception message or argv.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from cse_desktop.domain.errors import KeyFileDamaged, ValidationFailed, WrongPassphrase
+
+KEY_FILE_NAME = "workspace.key"
+FORMAT = "cse-desktop-keyfile"
+FORMAT_VERSION = 1
+DB_KEY_BYTES = 32
+PASSPHRASE_SLOT = "passphrase"
+RECOVERY_SLOT = "recovery"
+MIN_PASSPHRASE_LENGTH = 10
+MAX_SECRET_LENGTH = 1024
+
+# Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or copied by hand survives.
+_RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_RECOVERY_GROUPS = 6
+_RECOVERY_GROUP_LEN = 4  # 24 symbols x 5 bits = 120 bits of entropy
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id cost. Production: 256 MiB, 3 passes, 4 lanes (about 0.6 s on a 2-core laptop)."""
+
+    time_cost: int = 3
+    memory_kib: int = 262_144
+    parallelism: int = 4
+
+    @classmethod
+    def production(cls) -> KdfParams:
+        return cls()
+
+    @classmethod
+    def insecure_for_tests(cls) -> KdfParams:
+        """Cheap parameters for the test suite only. Never used unless asked for explicitly."""
+        return cls(time_cost=1, memory_kib=8, parallelism=1)
+
+    def to_json(self) -> dict[str, int]:
+        return {"time_cost": self.time_cost, "memory_kib": self.memory_kib,
+                "parallelism": self.parallelism}
+
+    @classmethod
+    def from_json(cls, data: Any) -> KdfParams:
+        try:
+            params = cls(int(data["time_cost"]), int(data["memory_kib"]), int(data["parallelism"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise KeyFileDamaged(_DAMAGED) from exc
+        # Refuse absurd costs: a tampered file must not make unlock hang or exhaust memory.
+        if not (1 <= params.time_cost <= 20 and 8 <= params.memory_kib <= 4_194_304
+                and 1 <= params.parallelism <= 16):
+            raise KeyFileDamaged(_DAMAGED)
+        return params
+
+
+_DAMAGED = ("The workspace key file is damaged, so the workspace cannot be unlocked. "
+            "Restore the workspace from a backup.")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: Any) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (ValueError, TypeError) as exc:
+        raise KeyFileDamaged(_DAMAGED) from exc
+
+
+def _derive(secret: str, salt: bytes, params: KdfParams) -> bytes:
+    return hash_secret_raw(secret.encode("utf-8"), salt, params.time_cost, params.memory_kib,
+                           params.parallelism, 32, Type.ID)
+
+
+def generate_recovery_code() -> str:
+    symbols = "".join(secrets.choice(_RECOVERY_ALPHABET)
+                      for _ in range(_RECOVERY_GROUPS * _RECOVERY_GROUP_LEN))
+    groups = [symbols[i:i + _RECOVERY_GROUP_LEN]
+              for i in range(0, len(symbols), _RECOVERY_GROUP_LEN)]
+    return "-".join(groups)
+
+
+def normalise_recovery_code(code: str) -> str:
+    """Accept a recovery code typed with spaces, lower case, or O/I/L for 0/1/1."""
+    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    groups = [cleaned[i:i + _RECOVERY_GROUP_LEN]
+              for i in range(0, len(cleaned), _RECOVERY_GROUP_LEN)]
+    return "-".join(groups)
+
+
+def check_new_passphrase(passphrase: str) -> None:
+    """The minimum the store enforces (the desktop adds a strength meter on top)."""
+    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+        raise ValidationFailed(
+            f"The passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters long.")
+    if len(passphrase) > MAX_SECRET_LENGTH:
+        raise ValidationFailed("The passphrase is too long (1,024 characters at most).")
+    if len(set(passphrase)) < 4:
+        raise ValidationFailed("The passphrase is too simple: use several different characters.")
+
+
+class KeyFile:
+    """The parsed key file of one workspace. Immutable in spirit: changes write a new file."""
+
+    def __init__(self, workspace_id: str, slots: dict[str, dict[str, Any]]) -> None:
+        self.workspace_id = workspace_id
+        self.slots = slots
+
+    # -- creation and wrapping -----------------------------------------------------------
+
+    @classmethod
+    def create(cls, passphrase: str, params: KdfParams) -> tuple[KeyFile, bytes, str]:
+        """A new key file: returns it, the raw database key and the recovery code."""
+        check_new_passphrase(passphrase)
+        db_key = secrets.token_bytes(DB_KEY_BYTES)
+        recovery = generate_recovery_code()
+        kf = cls(str(uuid.uuid4()), {})
+        kf.slots[PASSPHRASE_SLOT] = kf._wrap(PASSPHRASE_SLOT, passphrase, db_key, params)
+        kf.slots[RECOVERY_SLOT] = kf._wrap(RECOVERY_SLOT, recovery, db_key, params)
+        return kf, db_key, recovery
+
+    def _aad(self, slot: str) -> bytes:
+        return f"{FORMAT}/{FORMAT_VERSION}/{self.workspace_id}/{slot}".encode()
+
+    def _wrap(self, slot: str, secret: str, db_key: bytes, params: KdfParams) -> dict[str, Any]:
+        salt = secrets.token_bytes(16)
+        nonce = secrets.token_bytes(12)
+        kek = _derive(secret, salt, params)
+        wrapped = AESGCM(kek).encrypt(nonce, db_key, self._aad(slot))
+        return {"kdf": {"name": "argon2id", **params.to_json(), "salt": _b64(salt)},
+                "cipher": "aes-256-gcm", "nonce": _b64(nonce), "wrapped_key": _b64(wrapped)}
+
+    def unwrap(self, slot: str, secret: str) -> bytes:
+        """The raw database key, or WrongPassphrase when the secret does not open the slot."""
+        if len(secret) > MAX_SECRET_LENGTH:
+            raise WrongPassphrase(_wrong(slot))
+        data = self.slots.get(slot)
+        if data is None:
+            raise KeyFileDamaged(_DAMAGED)
+        kdf = data.get("kdf") or {}
+        params = KdfParams.from_json(kdf)
+        salt, nonce, wrapped = (_unb64(kdf.get("salt")), _unb64(data.get("nonce")),
+                                _unb64(data.get("wrapped_key")))
+        if len(salt) < 16 or len(nonce) != 12 or len(wrapped) != DB_KEY_BYTES + 16:
+            raise KeyFileDamaged(_DAMAGED)
+        if slot == RECOVERY_SLOT:
+            secret = normalise_recovery_code(secret)
+        kek = _derive(secret, salt, params)
+        try:
+            return AESGCM(kek).decrypt(nonce, wrapped, self._aad(slot))
+        except InvalidTag:
+            raise WrongPassphrase(_wrong(slot)) from None
+
+    def rewrap(self, slot: str, secret: str, db_key: bytes, params: KdfParams) -> KeyFile:
+        """A copy of this key file with ``slot`` wrapping the same key under a new secret."""
+        slots = dict(self.slots)
+        new = KeyFile(self.workspace_id, slots)
+        new.slots[slot] = new._wrap(slot, secret, db_key, params)
+        return new
+
+    def kdf_params(self, slot: str = PASSPHRASE_SLOT) -> KdfParams:
+        return KdfParams.from_json(self.slots[slot]["kdf"])
+
+    # -- file format ---------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        body = {"format": FORMAT, "version": FORMAT_VERSION,
+                "workspace_id": self.workspace_id, "slots": self.slots}
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        checksum = hashlib.sha256(canonical.encode()).hexdigest()
+        return json.dumps({"body": body, "sha256": checksum}, indent=1, sort_keys=True).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> KeyFile:
+        try:
+            outer = json.loads(raw.decode("utf-8"))
+            body = outer["body"]
+            canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+            ok = hashlib.sha256(canonical.encode()).hexdigest() == outer["sha256"]
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise KeyFileDamaged(_DAMAGED) from exc
+        if not ok or not isinstance(body, dict) or body.get("format") != FORMAT:
+            raise KeyFileDamaged(_DAMAGED)
+        if body.get("version") != FORMAT_VERSION:
+            raise KeyFileDamaged("The workspace key file was made by a newer version of "
+                                 "CSE Desktop. Update the application to open it.")
+        slots = body.get("slots")
+        workspace_id = body.get("workspace_id")
+        if (not isinstance(slots, dict) or PASSPHRASE_SLOT not in slots
+                or not isinstance(workspace_id, str)
+                or not all(isinstance(s, dict) for s in slots.values())):
+            raise KeyFileDamaged(_DAMAGED)
+        return cls(workspace_id, slots)
+
+    @classmethod
+    def load(cls, path: Path) -> KeyFile:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise KeyFileDamaged("The workspace key file is missing, so the workspace cannot be "
+                                 "unlocked. Restore the workspace from a backup.") from exc
+        if len(raw) > 64 * 1024:
+            raise KeyFileDamaged(_DAMAGED)
+        return cls.from_bytes(raw)
+
+    def save(self, path: Path) -> None:
+        atomic_write(path, self.to_bytes())
+
+
+def _wrong(slot: str) -> str:
+    if slot == RECOVERY_SLOT:
+        return "That recovery code is not correct."
+    return "That passphrase is not correct."
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write a small file so that a crash leaves either the old or the new content."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

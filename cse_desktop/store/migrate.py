@@ -1,0 +1,57 @@
+"""Numbered SQL migrations, tracked by ``PRAGMA user_version``.
+
+``migrations/NNNN_name.sql`` files are applied in order, each in one transaction together with
+its ``user_version`` bump, so a crash leaves the database at the old or the new schema, never
+between.  A released migration is never edited: add a new one.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from cse_desktop.domain.errors import CseError
+from cse_desktop.store.connection import Connection
+
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, file name, SQL) for every migration shipped, in order."""
+    found = []
+    for entry in resources.files("cse_desktop.store.migrations").iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort()
+    numbers = [n for n, _, _ in found]
+    if numbers != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations are not numbered 1..N without gaps: {numbers}")
+    return found
+
+
+LATEST = len(migrations())
+
+
+def schema_version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def upgrade(conn: Connection, target: int = LATEST) -> list[int]:
+    """Apply the migrations above the current version up to ``target``; returns those applied."""
+    current = schema_version(conn)
+    if current > LATEST:
+        raise CseError("This workspace was made by a newer version of CSE Desktop. "
+                       "Update the application to open it.")
+    applied = []
+    for number, _name, sql in migrations():
+        if current < number <= target:
+            try:
+                conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\n"
+                                   "COMMIT;")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            applied.append(number)
+    return applied

@@ -1,0 +1,82 @@
+"""The outbox: one row per local change, written in the same transaction as the change.
+
+Sync (a later layer) pushes these rows to the hub and removes each only after the hub's answer
+is stored locally.  ``change_id`` is made here, once, so a retried push is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from cse_desktop.domain.ids import new_id
+
+if TYPE_CHECKING:
+    from cse_desktop.store.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    seq: int
+    change_id: str
+    record_kind: str
+    record_id: str
+    op: str
+    version: int
+    base_version: int
+    base_seq: int | None
+    fields: dict[str, Any]
+    created_at: str
+
+
+_COLUMNS = ("seq, change_id, record_kind, record_id, op, version, base_version, base_seq, "
+            "fields, created_at")
+
+
+class Outbox:
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+
+    def add(self, *, record_kind: str, record_id: str, op: str, version: int, base_version: int,
+            base_seq: int | None, fields: dict[str, Any]) -> str:
+        change_id = new_id()
+        self._ws.db.execute(
+            "INSERT INTO outbox (change_id, record_kind, record_id, op, version, base_version, "
+            "base_seq, fields, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (change_id, record_kind, record_id, op, version, base_version, base_seq,
+             json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
+             datetime.now(UTC).isoformat()))
+        return change_id
+
+    def pending(self, limit: int | None = None) -> list[OutboxEntry]:
+        sql = f"SELECT {_COLUMNS} FROM outbox ORDER BY seq"
+        rows = self._ws.db.execute(sql + (" LIMIT ?" if limit else ""),
+                                   (limit,) if limit else ()).fetchall()
+        return [OutboxEntry(*row[:8], json.loads(row[8]), row[9]) for row in rows]
+
+    def count(self) -> int:
+        return int(self._ws.db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def problems(self) -> list[str]:
+        """Where the outbox and the records disagree (empty when consistent).
+
+        * every outbox row names a record that exists, at a version it has reached;
+        * a record never seen by the hub has its latest version waiting in the outbox;
+        * a record with changes waiting has its latest version among them.
+        """
+        db = self._ws.db
+        found = [f"outbox change for missing record {rid}" for (rid,) in db.execute(
+            "SELECT o.record_id FROM outbox o LEFT JOIN records r ON r.id = o.record_id "
+            "WHERE r.id IS NULL LIMIT 20")]
+        found += [f"outbox change ahead of record {rid}" for (rid,) in db.execute(
+            "SELECT o.record_id FROM outbox o JOIN records r ON r.id = o.record_id "
+            "WHERE o.version > r.version LIMIT 20")]
+        found += [f"record {rid} has a change that is not in the outbox" for (rid,) in db.execute(
+            "SELECT r.id FROM records r LEFT JOIN "
+            "(SELECT record_id, max(version) AS v FROM outbox GROUP BY record_id) o "
+            "ON o.record_id = r.id "
+            "WHERE (r.server_seq IS NULL AND (o.v IS NULL OR o.v <> r.version)) "
+            "   OR (o.v IS NOT NULL AND o.v <> r.version) LIMIT 20")]
+        return found

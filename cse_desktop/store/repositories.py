@@ -1,0 +1,301 @@
+"""Repositories: typed access to each record kind, hanging off the Workspace.
+
+Every write goes through here and, in one transaction, changes the record, appends its audit
+event and adds its outbox row.  Records are soft-deleted (tombstones).  A final submission is
+immutable: the repository raises, and a trigger in the database refuses it as well.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pydantic import ValidationError
+
+from cse_desktop.domain.errors import ImmutableRecord, NotFound, StaleRecord, ValidationFailed
+from cse_desktop.domain.ids import RecordId, is_record_id
+from cse_desktop.domain.models import (
+    Action,
+    Association,
+    AuditAction,
+    Episode,
+    Person,
+    Record,
+    Submission,
+    SubmissionStatus,
+)
+
+if TYPE_CHECKING:
+    from cse_desktop.store.workspace import Workspace
+
+R = TypeVar("R", bound=Record)
+
+_SELECT = ("SELECT id, version, server_seq, deleted, created_at, updated_at, created_by, data "
+           "FROM records")
+
+
+def _json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def plain_errors(exc: ValidationError) -> str:
+    """A pydantic error as one plain-English line: 'field: message; field: message'."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "record"
+        msg = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)
+
+
+class Repository(Generic[R]):
+    model: type[R]
+
+    def __init__(self, ws: Workspace, model: type[R]) -> None:
+        self._ws = ws
+        self.model = model
+        self.kind = model.kind
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _from_row(self, row: tuple) -> R:
+        rid, version, server_seq, deleted, created_at, updated_at, created_by, data = row
+        fields = json.loads(data)
+        fields.update(id=rid, version=version, server_seq=server_seq, deleted=bool(deleted),
+                      created_at=created_at, updated_at=updated_at, created_by=created_by)
+        return self.model.model_validate(fields)
+
+    def get(self, record_id: str, *, include_deleted: bool = False) -> R:
+        if not is_record_id(record_id):
+            raise NotFound(f"There is no {self.kind} with id {record_id!r}.")
+        row = self._ws.db.execute(f"{_SELECT} WHERE id = ? AND kind = ?",
+                                  (record_id, self.kind)).fetchone()
+        if row is None or (row[3] and not include_deleted):
+            raise NotFound(f"There is no {self.kind} with id {record_id}.")
+        return self._from_row(row)
+
+    def list(self, *, person_id: str | None = None, include_deleted: bool = False) -> list[R]:
+        sql = f"{_SELECT} WHERE kind = ?"
+        args: list[Any] = [self.kind]
+        if person_id is not None:
+            sql += " AND person_id = ?"
+            args.append(person_id)
+        if not include_deleted:
+            sql += " AND deleted = 0"
+        return [self._from_row(r) for r in self._ws.db.execute(sql + " ORDER BY rowid", args)]
+
+    def count(self, *, include_deleted: bool = False) -> int:
+        sql = "SELECT count(*) FROM records WHERE kind = ?"
+        if not include_deleted:
+            sql += " AND deleted = 0"
+        return int(self._ws.db.execute(sql, (self.kind,)).fetchone()[0])
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _validated(self, record: R) -> R:
+        """Re-validate the whole record (assignment may have bypassed cross-field rules)."""
+        try:
+            fresh = self.model.model_validate(record.model_dump())
+            self._check_for_write(fresh)
+        except ValidationError as exc:
+            raise ValidationFailed(f"The {self.kind} was not saved: {plain_errors(exc)}") from None
+        return fresh
+
+    def _check_for_write(self, record: R) -> None:
+        """Rules that apply to new input only (not to records already stored)."""
+
+    def _search_text(self, record: R) -> str:
+        return ""
+
+    def add(self, record: R) -> R:
+        if not isinstance(record, self.model):
+            raise TypeError(f"expected {self.model.__name__}")
+        record = self._validated(record)
+        now = datetime.now(UTC)
+        stored = record.model_copy(update={"version": 1, "created_at": now, "updated_at": now,
+                                           "created_by": self._ws.actor, "server_seq": None,
+                                           "deleted": False})
+        content = stored.content()
+        with self._ws.transaction():
+            try:
+                self._ws.db.execute(
+                    "INSERT INTO records (id, kind, person_id, version, server_seq, deleted, "
+                    "created_at, updated_at, created_by, data, search_text) "
+                    "VALUES (?, ?, ?, 1, NULL, 0, ?, ?, ?, ?, ?)",
+                    (stored.id, self.kind, content.get("person_id"), now.isoformat(),
+                     now.isoformat(), stored.created_by, _json(content),
+                     self._search_text(stored)))
+            except self._ws.IntegrityError:
+                raise ValidationFailed(f"A record with id {stored.id} already exists.") from None
+            self._ws.audit.append(AuditAction.CREATE, self.kind, stored.id)
+            self._ws.outbox.add(record_kind=self.kind, record_id=stored.id, op="create",
+                                version=1, base_version=0, base_seq=None, fields=content)
+        return stored
+
+    def update(self, record: R, *, audit_action: AuditAction = AuditAction.EDIT) -> R:
+        """Save changes to a record read earlier. Raises StaleRecord if it changed meanwhile."""
+        record = self._validated(record)
+        with self._ws.transaction():
+            current = self.get(record.id)
+            self._refuse_if_immutable(current)
+            if current.version != record.version:
+                raise StaleRecord(f"This {self.kind} was changed elsewhere since it was opened. "
+                                  "Reload it and make the change again.")
+            old, new = current.content(), record.content()
+            changed = {k: v for k, v in new.items() if old.get(k) != v}
+            if not changed:
+                return current
+            now = datetime.now(UTC)
+            stored = record.model_copy(update={"version": current.version + 1, "updated_at": now,
+                                               "created_at": current.created_at,
+                                               "created_by": current.created_by,
+                                               "server_seq": current.server_seq})
+            self._ws.db.execute(
+                "UPDATE records SET version = ?, updated_at = ?, data = ?, search_text = ?, "
+                "person_id = ? WHERE id = ?",
+                (stored.version, now.isoformat(), _json(new), self._search_text(stored),
+                 new.get("person_id"), stored.id))
+            self._ws.audit.append(audit_action, self.kind, stored.id)
+            self._ws.outbox.add(record_kind=self.kind, record_id=stored.id, op="update",
+                                version=stored.version, base_version=current.version,
+                                base_seq=current.server_seq, fields=changed)
+        return stored
+
+    def delete(self, record_id: str) -> R:
+        """Soft delete: the record stays as a tombstone so the deletion can sync."""
+        with self._ws.transaction():
+            current = self.get(record_id)
+            self._refuse_if_immutable(current)
+            now = datetime.now(UTC)
+            version = current.version + 1
+            self._ws.db.execute(
+                "UPDATE records SET version = ?, updated_at = ?, deleted = 1 WHERE id = ?",
+                (version, now.isoformat(), record_id))
+            self._ws.audit.append(AuditAction.DELETE, self.kind, record_id)
+            self._ws.outbox.add(record_kind=self.kind, record_id=record_id, op="delete",
+                                version=version, base_version=current.version,
+                                base_seq=current.server_seq, fields={})
+        return current.model_copy(update={"version": version, "updated_at": now, "deleted": True})
+
+    def _refuse_if_immutable(self, current: R) -> None:
+        """Overridden where some records may not change."""
+
+
+class PersonRepository(Repository[Person]):
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws, Person)
+
+    def _check_for_write(self, record: Person) -> None:
+        today = date.today()
+        if record.dob > today:
+            raise ValidationFailed("The person was not saved: dob: the date of birth is in the "
+                                   "future.")
+        if record.dob.year < today.year - 30:
+            raise ValidationFailed("The person was not saved: dob: the date of birth is more "
+                                   "than 30 years ago; check the year.")
+
+    def _search_text(self, record: Person) -> str:
+        return record.search_text()
+
+    def view(self, record_id: str) -> Person:
+        """Open a person's record for a user: the view is audited."""
+        with self._ws.transaction():
+            person = self.get(record_id)
+            self._ws.audit.append(AuditAction.VIEW, self.kind, person.id)
+        return person
+
+    def search(self, text: str, *, limit: int | None = None) -> list[Person]:
+        """People whose name or also-known-as contains every word of ``text``."""
+        words = [w for w in text.casefold().split() if w]
+        sql = f"{_SELECT} WHERE kind = 'person' AND deleted = 0"
+        args: list[Any] = []
+        for word in words:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            sql += " AND search_text LIKE ? ESCAPE '\\'"
+            args.append(f"%{escaped}%")
+        sql += " ORDER BY json_extract(data, '$.family_name'), json_extract(data, '$.given_name')"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [self._from_row(r) for r in self._ws.db.execute(sql, args)]
+
+
+class _PersonLinked(Repository[R]):
+    """Records that belong to a person: the person must exist."""
+
+    def _check_for_write(self, record: R) -> None:
+        person_id = record.person_id  # type: ignore[attr-defined]
+        self._ws.people.get(person_id)
+
+
+class EpisodeRepository(_PersonLinked[Episode]):
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws, Episode)
+
+
+class ActionRepository(_PersonLinked[Action]):
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws, Action)
+
+
+class AssociationRepository(_PersonLinked[Association]):
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws, Association)
+
+
+class SubmissionRepository(_PersonLinked[Submission]):
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws, Submission)
+
+    def _check_for_write(self, record: Submission) -> None:
+        super()._check_for_write(record)
+        if record.episode_id is not None:
+            episode = self._ws.episodes.get(record.episode_id)
+            if episode.person_id != record.person_id:
+                raise ValidationFailed("The submission was not saved: its missing episode "
+                                       "belongs to a different person.")
+        if record.amends is not None:
+            original = self.get(record.amends)
+            if not original.is_final:
+                raise ValidationFailed("Only a final submission can be amended.")
+
+    def _refuse_if_immutable(self, current: Submission) -> None:
+        if current.is_final:
+            raise ImmutableRecord("This submission is final and cannot be changed. Record the "
+                                  "correction as an amendment instead.")
+
+    def finalise(self, record_id: str, *, outcome: dict[str, Any] | None = None) -> Submission:
+        """Make a draft final (the form engine validates the answers before calling this)."""
+        with self._ws.transaction():
+            draft = self.get(record_id)
+            self._refuse_if_immutable(draft)
+            final = draft.model_copy(update={
+                "status": SubmissionStatus.FINAL, "outcome": outcome,
+                "finalised_at": datetime.now(UTC), "finalised_by": self._ws.actor})
+            return self.update(final, audit_action=AuditAction.FINALISE)
+
+    def amend(self, record_id: str) -> Submission:
+        """A new draft that corrects a final submission, starting from its answers."""
+        original = self.get(record_id)
+        if not original.is_final:
+            raise ValidationFailed("Only a final submission can be amended; edit the draft "
+                                   "instead.")
+        draft = Submission(form_id=original.form_id, form_version=original.form_version,
+                           person_id=original.person_id, episode_id=original.episode_id,
+                           answers=dict(original.answers), amends=RecordId(original.id))
+        return self.add(draft)
+
+    def drafts(self) -> list[Submission]:
+        return [s for s in self.list() if not s.is_final]
+
+
+def bulk(records: Iterable[Record], ws: Workspace) -> int:
+    """Add many records of mixed kinds in one transaction (demo data, imports)."""
+    n = 0
+    with ws.transaction():
+        for record in records:
+            ws.repository_for(record.kind).add(record)
+            n += 1
+    return n

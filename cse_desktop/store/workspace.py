@@ -1,0 +1,502 @@
+"""The workspace: one folder holding the encrypted database, its key file and unlock state.
+
+``Workspace`` is the one facade over the store (as Anki's ``Collection``): it owns the single
+SQLCipher connection, and the repositories hang off it::
+
+    ws = Workspace.open(folder, passphrase)
+    person = ws.people.add(Person(...))
+    ws.lock()
+
+The UI never writes SQL; it calls the repositories (through its operations, on one thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cse_desktop.domain.errors import (
+    BackupInvalid,
+    IntegrityFailure,
+    NotOurDatabase,
+    ValidationFailed,
+    WorkspaceExists,
+    WorkspaceLocked,
+    WorkspaceMissing,
+    WrongPassphrase,
+)
+from cse_desktop.domain.models import AuditAction, Owner
+from cse_desktop.store import connection, migrate
+from cse_desktop.store.audit import AuditLog
+from cse_desktop.store.keys import (
+    KEY_FILE_NAME,
+    PASSPHRASE_SLOT,
+    RECOVERY_SLOT,
+    KdfParams,
+    KeyFile,
+    check_new_passphrase,
+    fsync_dir,
+)
+from cse_desktop.store.outbox import Outbox
+from cse_desktop.store.repositories import (
+    ActionRepository,
+    AssociationRepository,
+    EpisodeRepository,
+    PersonRepository,
+    Repository,
+    SubmissionRepository,
+)
+from cse_desktop.store.throttle import UnlockThrottle
+
+log = logging.getLogger(__name__)
+
+DB_FILE_NAME = "workspace.db"
+BACKUP_MAGIC = b"CSE-DESKTOP-BACKUP\n"
+BACKUP_FORMAT_VERSION = 1
+MAX_BACKUP_HEADER = 256 * 1024
+
+
+@dataclass
+class CheckReport:
+    """The result of a full check; ``ok`` when every list is empty."""
+
+    integrity: list[str] = field(default_factory=list)
+    audit: list[str] = field(default_factory=list)
+    outbox: list[str] = field(default_factory=list)
+    audit_rows: int = 0
+    records: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.integrity or self.audit or self.outbox)
+
+
+def _fresh_folder(folder: Path) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise WorkspaceExists(f"{folder} already exists and is not empty: choose a new folder "
+                              "for the workspace.")
+
+
+def _staging_folder(folder: Path) -> Path:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.staging-{secrets.token_hex(4)}"
+    staging.mkdir(mode=0o700)
+    return staging
+
+
+def _move_into_place(staging: Path, folder: Path) -> None:
+    if folder.exists():
+        folder.rmdir()  # known empty (checked by _fresh_folder)
+    os.replace(staging, folder)
+    fsync_dir(folder.parent)
+
+
+class Workspace:
+    """An unlocked workspace. Create one with :meth:`create` or :meth:`open`."""
+
+    IntegrityError = connection.IntegrityError
+
+    def __init__(self, folder: Path, conn: connection.Connection, db_key: bytes,
+                 key_file: KeyFile) -> None:
+        self.folder = folder
+        self._conn: connection.Connection | None = conn
+        self._db_key = bytearray(db_key)
+        self._key_file = key_file
+        self.workspace_id = key_file.workspace_id
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._rollback_hooks: list[Callable[[], None]] = []
+        self._owner: Owner | None = None
+        self.audit = AuditLog(self)
+        self.outbox = Outbox(self)
+        self.people = PersonRepository(self)
+        self.episodes = EpisodeRepository(self)
+        self.submissions = SubmissionRepository(self)
+        self.actions = ActionRepository(self)
+        self.associations = AssociationRepository(self)
+
+    # -- paths ---------------------------------------------------------------------------
+
+    @staticmethod
+    def db_path(folder: Path) -> Path:
+        return Path(folder) / DB_FILE_NAME
+
+    @staticmethod
+    def key_path(folder: Path) -> Path:
+        return Path(folder) / KEY_FILE_NAME
+
+    @classmethod
+    def exists(cls, folder: Path) -> bool:
+        return cls.key_path(folder).exists() or cls.db_path(folder).exists()
+
+    # -- life cycle ----------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, folder: Path | str, passphrase: str, owner: Owner, *,
+               kdf: KdfParams | None = None,
+               schema_version: int = migrate.LATEST) -> tuple[Workspace, str]:
+        """Make a new workspace; returns it (unlocked) and the recovery code to show once.
+
+        ``kdf`` defaults to the production cost; tests pass ``KdfParams.insecure_for_tests()``.
+        ``schema_version`` below the latest is for migration tests only.
+        """
+        folder = Path(folder)
+        _fresh_folder(folder)
+        check_new_passphrase(passphrase)
+        key_file, db_key, recovery = KeyFile.create(passphrase, kdf or KdfParams.production())
+        staging = _staging_folder(folder)
+        try:
+            conn = connection.create_database(cls.db_path(staging), db_key)
+            try:
+                migrate.upgrade(conn, schema_version)
+                conn.execute("BEGIN IMMEDIATE")
+                for key, value in (("workspace_id", key_file.workspace_id),
+                                   ("owner", owner.model_dump_json()),
+                                   ("created_at", datetime.now(UTC).isoformat())):
+                    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+            key_file.save(cls.key_path(staging))
+            _move_into_place(staging, folder)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        ws = cls.open(folder, passphrase)
+        return ws, recovery
+
+    @classmethod
+    def open(cls, folder: Path | str, passphrase: str | None = None, *,
+             recovery_code: str | None = None, clock: Callable[[], float] = time.time,
+             ) -> Workspace:
+        """Unlock a workspace with its passphrase (or its recovery code).
+
+        Raises WrongPassphrase, LockedOut (too many failures: no attempt made), KeyFileDamaged,
+        NotOurDatabase or IntegrityFailure; in every case nothing on disk changes except the
+        failed-unlock record.
+        """
+        folder = Path(folder)
+        if not cls.exists(folder):
+            raise WorkspaceMissing(f"There is no workspace in {folder}.")
+        if (passphrase is None) == (recovery_code is None):
+            raise ValueError("give exactly one of passphrase or recovery_code")
+        key_file = KeyFile.load(cls.key_path(folder))
+        throttle = UnlockThrottle(folder, clock)
+        throttle.check()
+        slot, secret = ((PASSPHRASE_SLOT, passphrase) if passphrase is not None
+                        else (RECOVERY_SLOT, recovery_code))
+        try:
+            db_key = key_file.unwrap(slot, secret or "")
+        except WrongPassphrase:
+            throttle.record_failure()
+            raise
+        ws = cls._open_with_key(folder, db_key, key_file)
+        try:
+            with ws.transaction():
+                for failed_at in throttle.pending_failures():
+                    ws.audit.append(AuditAction.FAILED_UNLOCK,
+                                    at=datetime.fromtimestamp(failed_at, UTC))
+                ws.audit.append(AuditAction.UNLOCK,
+                                reason="recovery code" if slot == RECOVERY_SLOT else "")
+            throttle.reset()
+        except BaseException:
+            ws._close()
+            raise
+        return ws
+
+    @classmethod
+    def _open_with_key(cls, folder: Path, db_key: bytes, key_file: KeyFile) -> Workspace:
+        db_path = cls.db_path(folder)
+        wal = db_path.with_name(db_path.name + "-wal")
+        unclean = wal.exists() and wal.stat().st_size > 0
+        conn = connection.open_database(db_path, db_key)
+        try:
+            if unclean:
+                # The last session did not close cleanly: check every page before trusting it.
+                problems = connection.integrity_problems(conn)
+                if problems:
+                    log.error("integrity check failed after unclean shutdown (%d problems)",
+                              len(problems))
+                    raise IntegrityFailure("The workspace database is damaged. Restore it from "
+                                           "a backup.")
+            migrate.upgrade(conn)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'workspace_id'").fetchone()
+            if row is None or row[0] != key_file.workspace_id:
+                raise NotOurDatabase("The database does not belong to this key file. "
+                                     "Nothing was changed.")
+        except BaseException:
+            conn.close()
+            raise
+        return cls(folder, conn, db_key, key_file)
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def lock(self) -> None:
+        """Audit the lock, close the connection and drop the key. Safe to call twice."""
+        if self._conn is None:
+            return
+        with contextlib.suppress(Exception):
+            self.audit.append(AuditAction.LOCK)
+        self._close()
+
+    close = lock
+
+    def _close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            for i in range(len(self._db_key)):
+                self._db_key[i] = 0
+            self._db_key = bytearray()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock()
+
+    # -- connection and transactions -----------------------------------------------------
+
+    @property
+    def db(self) -> connection.Connection:
+        conn = self._conn
+        if conn is None:
+            raise WorkspaceLocked("The workspace is locked. Unlock it to continue.")
+        return conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit of work. Nested use joins the outer one through a savepoint."""
+        with self._lock:
+            db = self.db
+            if self._depth:
+                name = f"sp{self._depth}"
+                db.execute(f"SAVEPOINT {name}")
+                self._depth += 1
+                try:
+                    yield
+                except BaseException:
+                    db.execute(f"ROLLBACK TO {name}")
+                    db.execute(f"RELEASE {name}")
+                    self._run_rollback_hooks()
+                    raise
+                else:
+                    db.execute(f"RELEASE {name}")
+                finally:
+                    self._depth -= 1
+                return
+            db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                self._run_rollback_hooks()
+                raise
+            finally:
+                self._depth = 0
+                self._rollback_hooks.clear()
+
+    def on_rollback(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` if the current transaction rolls back (to drop cached state)."""
+        self._rollback_hooks.append(hook)
+
+    def _run_rollback_hooks(self) -> None:
+        for hook in self._rollback_hooks:
+            hook()
+
+    # -- owner ---------------------------------------------------------------------------
+
+    @property
+    def owner(self) -> Owner:
+        if self._owner is None:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
+            self._owner = Owner.model_validate_json(row[0])
+        return self._owner
+
+    def set_owner(self, owner: Owner) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'owner'",
+                            (owner.model_dump_json(),))
+            self.audit.append(AuditAction.OWNER)
+        self._owner = owner
+
+    @property
+    def actor(self) -> str:
+        return self.owner.name
+
+    def repository_for(self, kind: str) -> Repository:
+        repos = {r.kind: r for r in (self.people, self.episodes, self.submissions, self.actions,
+                                     self.associations)}
+        return repos[kind]
+
+    @property
+    def schema_version(self) -> int:
+        return migrate.schema_version(self.db)
+
+    # -- secrets -------------------------------------------------------------------------
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-wrap the database key under a new passphrase (the database is not rewritten)."""
+        check_new_passphrase(new)
+        key_file = KeyFile.load(self.key_path(self.folder))
+        throttle = UnlockThrottle(self.folder)
+        throttle.check()
+        try:
+            key_file.unwrap(PASSPHRASE_SLOT, old)
+        except WrongPassphrase:
+            throttle.record_failure()
+            raise
+        self._set_passphrase(key_file, new)
+
+    def set_passphrase_after_recovery(self, new: str) -> None:
+        """Choose a new passphrase once unlocked (normally with the recovery code)."""
+        check_new_passphrase(new)
+        self._set_passphrase(KeyFile.load(self.key_path(self.folder)), new)
+
+    def _set_passphrase(self, key_file: KeyFile, new: str) -> None:
+        params = key_file.kdf_params(PASSPHRASE_SLOT)
+        new_file = key_file.rewrap(PASSPHRASE_SLOT, new, bytes(self._db_key), params)
+        new_file.save(self.key_path(self.folder))
+        self._key_file = new_file
+        self.audit.append(AuditAction.CHANGE_PASSPHRASE)
+
+    # -- checks --------------------------------------------------------------------------
+
+    def check(self) -> CheckReport:
+        """Page HMACs, b-tree structure, the audit chain and the outbox, all at once."""
+        with self._lock:
+            report = CheckReport()
+            report.integrity = connection.integrity_problems(self.db)
+            if report.integrity:
+                return report
+            report.audit = self.audit.problems()
+            report.outbox = self.outbox.problems()
+            report.audit_rows = self.audit.count()
+            report.records = int(self.db.execute("SELECT count(*) FROM records").fetchone()[0])
+            return report
+
+    # -- backup and restore --------------------------------------------------------------
+
+    def backup(self, out: Path | str) -> Path:
+        """Write an encrypted, verified backup of the whole workspace to one file.
+
+        The file holds the key file (wrapped keys) and a fresh encrypted copy of the database;
+        it opens with the passphrase or recovery code valid at the time of the backup.
+        """
+        out = Path(out)
+        if out.exists():
+            raise ValidationFailed(f"{out} already exists: choose a new file name for the backup.")
+        if not out.parent.is_dir():
+            raise ValidationFailed(f"The folder {out.parent} does not exist.")
+        staging = out.parent / f".{out.name}.staging-{secrets.token_hex(4)}"
+        staging.mkdir(mode=0o700)
+        try:
+            copy = staging / DB_FILE_NAME
+            with self._lock:
+                connection.export_copy(self.db, copy, bytes(self._db_key))
+            check = connection.open_database(copy, bytes(self._db_key))
+            try:
+                if connection.integrity_problems(check):
+                    raise IntegrityFailure("The backup copy failed its check; nothing was saved.")
+                schema = migrate.schema_version(check)
+            finally:
+                check.close()
+            db_bytes = copy.read_bytes()
+            header = {"format": "cse-desktop-backup", "version": BACKUP_FORMAT_VERSION,
+                      "created_at": datetime.now(UTC).isoformat(),
+                      "workspace_id": self.workspace_id, "schema_version": schema,
+                      "key_file": self._key_file.to_bytes().decode("utf-8"),
+                      "db_size": len(db_bytes),
+                      "db_sha256": hashlib.sha256(db_bytes).hexdigest()}
+            blob = json.dumps(header).encode("utf-8")
+            partial = staging / "backup.partial"
+            with partial.open("wb") as fh:
+                fh.write(BACKUP_MAGIC + struct.pack(">I", len(blob)) + blob + db_bytes)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(partial, out)
+            fsync_dir(out.parent)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        self.audit.append(AuditAction.BACKUP, reason=hashlib.sha256(out.read_bytes()).hexdigest())
+        return out
+
+    @classmethod
+    def restore(cls, backup: Path | str, folder: Path | str, passphrase: str | None = None, *,
+                recovery_code: str | None = None) -> Workspace:
+        """Restore a backup into a new folder, verifying it completely first.
+
+        Nothing is written to ``folder`` unless the backup opens with the secret, passes the
+        integrity check and its audit chain verifies.
+        """
+        backup, folder = Path(backup), Path(folder)
+        _fresh_folder(folder)
+        key_bytes, db_bytes = _read_backup(backup)
+        key_file = KeyFile.from_bytes(key_bytes)
+        slot, secret = ((PASSPHRASE_SLOT, passphrase) if passphrase is not None
+                        else (RECOVERY_SLOT, recovery_code or ""))
+        db_key = key_file.unwrap(slot, secret)
+        staging = _staging_folder(folder)
+        try:
+            (staging / DB_FILE_NAME).write_bytes(db_bytes)
+            (staging / KEY_FILE_NAME).write_bytes(key_bytes)
+            ws = cls._open_with_key(staging, db_key, key_file)
+            try:
+                report = ws.check()
+                if not report.ok:
+                    raise BackupInvalid("The backup is damaged (it failed its integrity or "
+                                        "audit check); nothing was restored.")
+                ws.audit.append(AuditAction.RESTORE, reason=backup.name)
+            finally:
+                ws._close()
+            _move_into_place(staging, folder)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return cls.open(folder, passphrase, recovery_code=recovery_code)
+
+
+def _read_backup(path: Path) -> tuple[bytes, bytes]:
+    """(key file bytes, database bytes) from a backup file, checked for damage."""
+    bad = BackupInvalid(f"{path.name} is not a CSE Desktop backup, or it is damaged.")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BackupInvalid(f"There is no backup file at {path}.") from None
+    if not raw.startswith(BACKUP_MAGIC) or len(raw) < len(BACKUP_MAGIC) + 4:
+        raise bad
+    offset = len(BACKUP_MAGIC)
+    (size,) = struct.unpack(">I", raw[offset:offset + 4])
+    if size > MAX_BACKUP_HEADER:
+        raise bad
+    try:
+        header = json.loads(raw[offset + 4:offset + 4 + size].decode("utf-8"))
+        db_bytes = raw[offset + 4 + size:]
+        ok = (header["format"] == "cse-desktop-backup"
+              and header["version"] == BACKUP_FORMAT_VERSION
+              and header["db_size"] == len(db_bytes)
+              and header["db_sha256"] == hashlib.sha256(db_bytes).hexdigest())
+        key_bytes = header["key_file"].encode("utf-8")
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        raise bad from None
+    if not ok:
+        raise bad
+    return key_bytes, db_bytes
