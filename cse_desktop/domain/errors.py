@@ -75,7 +75,7 @@ class KeyFileDamaged(CseError):
 
 
 class NotOurDatabase(CseError):
-    """The database file is not an encrypted CSE Desktop workspace (plain SQLite, foreign file...)."""
+    """The database is not an encrypted CSE Desktop workspace (plain SQLite, foreign file...)."""
 
     code = "not_our_database"
     exit_status = 4

@@ -185,3 +185,46 @@ def connect_raw(path: Path, db_key: bytes) -> Connection:
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     _apply_key(conn, db_key)
     return conn
+
+
+DAMAGED = ("The workspace database is damaged (it failed an integrity check while reading). "
+            "Restore it from a backup and tell your IT team.")
+
+
+def is_damage(exc: DatabaseError) -> bool:
+    """SQLite's own "disk image is malformed" / "not a database": a page failed its HMAC."""
+    return type(exc) is DatabaseError or "malformed" in str(exc) or "not a database" in str(exc)
+
+
+class GuardedConnection:
+    """The workspace's connection: a damaged page surfaces as IntegrityFailure, not a crash."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: object = ()) -> dbapi2.Cursor:
+        try:
+            return self._conn.execute(sql, params)
+        except DatabaseError as exc:
+            if is_damage(exc):
+                raise IntegrityFailure(DAMAGED) from exc
+            raise
+
+    def executemany(self, sql: str, rows: object) -> dbapi2.Cursor:
+        try:
+            return self._conn.executemany(sql, rows)
+        except DatabaseError as exc:
+            if is_damage(exc):
+                raise IntegrityFailure(DAMAGED) from exc
+            raise
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    @property
+    def raw(self) -> Connection:
+        return self._conn
+
+    def close(self) -> None:
+        self._conn.close()

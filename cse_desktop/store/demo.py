@@ -35,7 +35,7 @@ from cse_desktop.domain.models import (
 from cse_desktop.store.workspace import Workspace
 
 #: The passphrase of the demo workspace the desktop app offers to open (it holds no real data).
-DEMO_PASSPHRASE = "demo-workspace-fictional"
+DEMO_PASSPHRASE = "demo-workspace-fictional"  # noqa: S105 - the demo holds no real data
 DEMO_FLAG = "DEMO"
 
 _GIVEN = ["Ashlyn", "Bram", "Corin", "Dace", "Elowen", "Fenn", "Gwyn", "Hollis", "Isla-Mae",
@@ -61,7 +61,7 @@ def _uuid(rng: random.Random) -> RecordId:
 def populate(ws: Workspace, *, people: int = 25, seed: int = 1,
              today: date | None = None) -> dict[str, int]:
     """Add a demo caseload to ``ws`` in one transaction; returns counts per record kind."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - deterministic fictional data, not security
     today = today or date.today()
     now = datetime.combine(today, time(12, 0), UTC)
     counts = {"person": 0, "episode": 0, "submission": 0, "action": 0, "association": 0}

@@ -111,7 +111,7 @@ class Workspace:
     def __init__(self, folder: Path, conn: connection.Connection, db_key: bytes,
                  key_file: KeyFile) -> None:
         self.folder = folder
-        self._conn: connection.Connection | None = conn
+        self._conn: connection.GuardedConnection | None = connection.GuardedConnection(conn)
         self._db_key = bytearray(db_key)
         self._key_file = key_file
         self.workspace_id = key_file.workspace_id
@@ -236,6 +236,11 @@ class Workspace:
             if row is None or row[0] != key_file.workspace_id:
                 raise NotOurDatabase("The database does not belong to this key file. "
                                      "Nothing was changed.")
+        except connection.DatabaseError as exc:
+            conn.close()
+            if connection.is_damage(exc):
+                raise IntegrityFailure(connection.DAMAGED) from exc
+            raise
         except BaseException:
             conn.close()
             raise
@@ -273,7 +278,7 @@ class Workspace:
     # -- connection and transactions -----------------------------------------------------
 
     @property
-    def db(self) -> connection.Connection:
+    def db(self) -> connection.GuardedConnection:
         conn = self._conn
         if conn is None:
             raise WorkspaceLocked("The workspace is locked. Unlock it to continue.")
@@ -384,7 +389,7 @@ class Workspace:
         """Page HMACs, b-tree structure, the audit chain and the outbox, all at once."""
         with self._lock:
             report = CheckReport()
-            report.integrity = connection.integrity_problems(self.db)
+            report.integrity = connection.integrity_problems(self.db.raw)
             if report.integrity:
                 return report
             report.audit = self.audit.problems()
@@ -411,7 +416,7 @@ class Workspace:
         try:
             copy = staging / DB_FILE_NAME
             with self._lock:
-                connection.export_copy(self.db, copy, bytes(self._db_key))
+                connection.export_copy(self.db.raw, copy, bytes(self._db_key))
             check = connection.open_database(copy, bytes(self._db_key))
             try:
                 if connection.integrity_problems(check):

@@ -1,0 +1,315 @@
+"""The ``cse-desktop`` command line: the desktop app, and headless operations for IT and scripts.
+
+With no command it starts the desktop application.  Passphrases are read from an interactive
+prompt, or one per line from standard input with ``--passphrase-stdin``; never from argv or the
+environment, which other users and logs can see.
+
+Exit codes: 0 ok; 1 other error; 2 usage; 3 wrong passphrase or locked out; 4 integrity or
+audit-chain failure.  Errors are one plain-English line on stderr (a traceback only with
+``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from pydantic import ValidationError
+
+from cse_desktop import __version__
+from cse_desktop.domain.errors import CseError, UsageError, ValidationFailed
+from cse_desktop.domain.models import Owner, Person, RiskLevel, Role
+from cse_desktop.store import KdfParams, Workspace
+from cse_desktop.store.demo import populate
+from cse_desktop.store.repositories import plain_errors
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_INTEGRITY = 0, 1, 2, 3, 4
+PROG = "cse-desktop"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+class Secrets:
+    """Where passphrases come from: a prompt at a terminal, or lines on standard input."""
+
+    def __init__(self, from_stdin: bool, stdin: TextIO | None = None) -> None:
+        self.from_stdin = from_stdin
+        self._stdin = stdin or sys.stdin
+        self._lines: Iterator[str] | None = None
+
+    def ask(self, prompt: str, *, confirm: bool = False) -> str:
+        if self.from_stdin:
+            if self._lines is None:
+                self._lines = iter(self._stdin)
+            line = next(self._lines, None)
+            if line is None:
+                raise UsageError("Expected one more passphrase line on standard input.")
+            return line.rstrip("\r\n")
+        if not self._stdin.isatty():
+            raise UsageError("There is no terminal to ask for the passphrase: use "
+                             "--passphrase-stdin and give it on standard input.")
+        value = getpass.getpass(f"{prompt}: ")
+        if confirm and getpass.getpass(f"{prompt} (again): ") != value:
+            raise ValidationFailed("The two passphrases do not match.")
+        return value
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def _workspace(args: argparse.Namespace) -> Path:
+    return Path(args.workspace)
+
+
+def _unlock(args: argparse.Namespace, secrets: Secrets) -> Workspace:
+    return Workspace.open(_workspace(args), secrets.ask("Passphrase"))
+
+
+def _kdf(args: argparse.Namespace) -> KdfParams:
+    return KdfParams.insecure_for_tests() if args.insecure_test_kdf else KdfParams.production()
+
+
+def _create(args: argparse.Namespace, secrets: Secrets) -> tuple[Workspace, str]:
+    owner = Owner(name=args.owner or getpass.getuser(), role=Role(args.role), team=args.team)
+    passphrase = secrets.ask("New passphrase", confirm=True)
+    return Workspace.create(_workspace(args), passphrase, owner, kdf=_kdf(args))
+
+
+def _print_recovery(code: str) -> None:
+    print("Workspace created. Your recovery code (shown only this once; write it down and keep "
+          "it apart from this laptop):")
+    print(code)
+
+
+def cmd_init(args: argparse.Namespace, secrets: Secrets) -> int:
+    ws, code = _create(args, secrets)
+    ws.lock()
+    _print_recovery(code)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, secrets: Secrets) -> int:
+    with _unlock(args, secrets) as ws:
+        report = ws.check()
+        if not report.ok:
+            for problem in report.integrity + report.audit + report.outbox:
+                print(f"problem: {problem}", file=sys.stderr)
+            print("The workspace failed its check: restore it from a backup and tell your "
+                  "IT team.", file=sys.stderr)
+            return EXIT_INTEGRITY
+        pending = ws.outbox.count()
+        print(f"Workspace sound: encryption and structure intact, audit chain of "
+              f"{report.audit_rows} events verified, outbox consistent ({pending} "
+              f"change{'s' if pending != 1 else ''} waiting to sync), {report.records} records.")
+    return EXIT_OK
+
+
+def cmd_passwd(args: argparse.Namespace, secrets: Secrets) -> int:
+    folder = _workspace(args)
+    if args.recovery:
+        ws = Workspace.open(folder, recovery_code=secrets.ask("Recovery code"))
+        with ws:
+            ws.set_passphrase_after_recovery(secrets.ask("New passphrase", confirm=True))
+    else:
+        old = secrets.ask("Current passphrase")
+        with Workspace.open(folder, old) as ws:
+            ws.change_passphrase(old, secrets.ask("New passphrase", confirm=True))
+    print("Passphrase changed.")
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace, secrets: Secrets) -> int:
+    with _unlock(args, secrets) as ws:
+        out = ws.backup(Path(args.out))
+    print(f"Backup written to {out} (encrypted; it opens with this workspace's passphrase or "
+          "recovery code as they are now).")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace, secrets: Secrets) -> int:
+    ws = Workspace.restore(Path(args.source), _workspace(args),
+                           secrets.ask("Passphrase of the backup"))
+    with ws:
+        count = ws.people.count()
+    print(f"Restored and verified: {count} people in {args.workspace}.")
+    return EXIT_OK
+
+
+def cmd_person_add(args: argparse.Namespace, secrets: Secrets) -> int:
+    try:
+        dob = date.fromisoformat(args.dob)
+    except ValueError:
+        raise ValidationFailed(f"--dob {args.dob!r} is not a date in the form YYYY-MM-DD.") \
+            from None
+    try:
+        person = Person(given_name=args.given_name, family_name=args.family_name, dob=dob,
+                        also_known_as=args.aka or [], gender=args.gender or "",
+                        postcode=args.postcode or "", allocated_worker=args.worker or "",
+                        risk_level=RiskLevel(args.risk_level))
+    except ValidationError as exc:
+        raise ValidationFailed(f"The person was not added: {plain_errors(exc)}") from None
+    with _unlock(args, secrets) as ws:
+        stored = ws.people.add(person)
+    print(stored.id)
+    return EXIT_OK
+
+
+def cmd_person_list(args: argparse.Namespace, secrets: Secrets) -> int:
+    with _unlock(args, secrets) as ws:
+        people = ws.people.search(args.search or "")
+    if args.json:
+        rows = [{"id": p.id, **p.content(), "version": p.version} for p in people]
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for p in people:
+        print(f"{p.id}  {p.family_name}, {p.given_name}  {p.dob.isoformat()}  "
+              f"risk: {p.risk_level.value}")
+    print(f"{len(people)} people")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, secrets: Secrets) -> int:
+    folder = _workspace(args)
+    code = None
+    if Workspace.exists(folder):
+        ws = _unlock(args, secrets)
+    else:
+        ws, code = _create(args, secrets)
+    with ws:
+        if ws.people.count(include_deleted=True):
+            raise ValidationFailed("This workspace already holds records; the demo caseload "
+                                   "goes into a new or empty workspace only.")
+        counts = populate(ws, people=args.people, seed=args.seed)
+    if code:
+        _print_recovery(code)
+    print("Demo caseload added (fictional): " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace, secrets: Secrets) -> int:
+    from cse_desktop.qt.app import run  # the desktop UI loads only when asked for
+
+    return run(sys.argv[:1], workspace=Path(args.workspace) if args.workspace else None)
+
+
+# -- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="CSE Desktop: encrypted, offline case recording for "
+                     "child-exploitation safeguarding. With no command, starts the desktop app.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show a full traceback when something fails")
+    parser.add_argument("--passphrase-stdin", action="store_true",
+                        help="read passphrases from standard input, one per line")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    def command(name: str, func: Callable[..., int], help_text: str,
+                parent: argparse._SubParsersAction = sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        p.add_argument("--passphrase-stdin", action="store_true", default=argparse.SUPPRESS,
+                       help="read passphrases from standard input, one per line")
+        return p
+
+    def needs_workspace(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--workspace", required=True, metavar="DIR",
+                       help="the workspace folder")
+
+    def owner_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--owner", metavar="NAME", help="your name (default: your login name)")
+        p.add_argument("--role", choices=[r.value for r in Role], default=Role.PRACTITIONER.value)
+        p.add_argument("--team", default="Unassigned", metavar="TEAM")
+        # Cheap key derivation, for automated tests only: never use it for real data.
+        p.add_argument("--insecure-test-kdf", action="store_true", help=argparse.SUPPRESS)
+
+    gui = command("gui", cmd_gui, "start the desktop application (the default)")
+    gui.add_argument("--workspace", metavar="DIR", help="open this workspace folder")
+
+    p = command("init", cmd_init, "create a new encrypted workspace")
+    needs_workspace(p)
+    owner_options(p)
+
+    p = command("check", cmd_check,
+                "unlock, then check encryption, structure, the audit chain and the outbox")
+    needs_workspace(p)
+
+    p = command("passwd", cmd_passwd, "change the workspace passphrase (old, then new)")
+    needs_workspace(p)
+    p.add_argument("--recovery", action="store_true",
+                   help="unlock with the recovery code instead of the old passphrase")
+
+    p = command("backup", cmd_backup, "write an encrypted backup of the workspace to one file")
+    needs_workspace(p)
+    p.add_argument("--out", required=True, metavar="FILE")
+
+    p = command("restore", cmd_restore, "restore a backup into a new workspace folder")
+    p.add_argument("--from", dest="source", required=True, metavar="FILE")
+    needs_workspace(p)
+
+    person = sub.add_parser("person", help="add or list people")
+    person_sub = person.add_subparsers(dest="person_command", parser_class=_Parser, required=True)
+    p = command("add", cmd_person_add, "add a young person; prints the new id", person_sub)
+    needs_workspace(p)
+    p.add_argument("--given-name", required=True)
+    p.add_argument("--family-name", required=True)
+    p.add_argument("--dob", required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--aka", action="append", metavar="NAME", help="also known as (repeatable)")
+    p.add_argument("--gender")
+    p.add_argument("--postcode")
+    p.add_argument("--worker", help="allocated worker")
+    p.add_argument("--risk-level", choices=[r.value for r in RiskLevel],
+                   default=RiskLevel.NOT_ASSESSED.value)
+    p = command("list", cmd_person_list, "list people", person_sub)
+    needs_workspace(p)
+    p.add_argument("--json", action="store_true", help="a JSON array of objects")
+    p.add_argument("--search", metavar="TEXT", help="only names or aliases containing TEXT")
+
+    p = command("demo", cmd_demo, "add a deterministic, fictional demo caseload")
+    needs_workspace(p)
+    p.add_argument("--people", type=int, default=25, metavar="N")
+    p.add_argument("--seed", type=int, default=1, metavar="S")
+    owner_options(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            args = build_parser().parse_args([*argv, "gui"])
+        secrets = Secrets(from_stdin=args.passphrase_stdin)
+        if args.command == "demo" and not 1 <= args.people <= 10_000:
+            raise UsageError("--people must be between 1 and 10000.")
+        return args.func(args, secrets)
+    except CseError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"{PROG}: {exc.message}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print(f"{PROG}: cancelled.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: never a traceback for a user
+        if debug:
+            traceback.print_exc()
+        print(f"{PROG}: unexpected error ({type(exc).__name__}); nothing more was changed. "
+              "Run again with --debug for details.", file=sys.stderr)
+        return EXIT_ERROR
