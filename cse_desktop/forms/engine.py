@@ -1,0 +1,442 @@
+"""The form engine: start, answer, validate, score, finalise and amend submissions.
+
+Pure functions over :class:`~cse_desktop.domain.models.Submission` values; the caller keeps
+them (the store's ``ws.submissions``).  A submission is always validated and scored against the
+form version it was started on, so a draft begun on v1 still opens after v2 is added.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cached_property
+from typing import Any
+
+from cse_desktop.domain.errors import ValidationFailed
+from cse_desktop.domain.ids import RecordId
+from cse_desktop.domain.models import (
+    Episode,
+    LegalStatus,
+    Person,
+    SenStatus,
+    Submission,
+    SubmissionStatus,
+)
+from cse_desktop.forms import expr as ex
+from cse_desktop.forms.loader import FLOOR_NAMES, FormRegistry, form_scope
+from cse_desktop.forms.scoring import ScoringInputs, score
+from cse_desktop.forms.spec import FormSpec, IndicatorField, RepeatField, Section, Timing
+from cse_desktop.forms.values import check_value, typed
+
+_PATH = re.compile(r"^([a-z][a-z0-9_]*)(?:\[(\d+)\]\.([a-z][a-z0-9_]*))?$")
+_LOOKED_AFTER = {LegalStatus.LAC_S20, LegalStatus.LAC_S31, LegalStatus.LAC_S38}
+
+
+class FormInvalid(ValidationFailed):
+    """A submission cannot be finalised: ``errors`` maps field paths to messages."""
+
+    code = "form_invalid"
+
+    def __init__(self, errors: dict[str, list[str]], spec: FormSpec) -> None:
+        labels = _labels(spec)
+        lines = [f"{labels.get(p.split('[')[0], p)}: {m}" for p, ms in errors.items() for m in ms]
+        super().__init__(f"The form is not complete ({len(lines)} problem"
+                         f"{'s' if len(lines) != 1 else ''}): " + "; ".join(lines[:10]))
+        self.errors = errors
+
+
+@dataclass
+class FormContext:
+    """What a form may know beyond its answers: the child, the episode, recent history."""
+
+    person: Person | None = None
+    episode: Episode | None = None
+    #: missing episodes of this child that started in the 30 days before now
+    missing_episodes_30d: int = 0
+    #: whether any of those was overnight
+    missing_overnight: bool = False
+    #: overrides for when there is no person record (the command line's --context)
+    age: int | None = None
+    sen: bool | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @classmethod
+    def for_person(cls, person: Person, episodes: list[Episode], *,
+                   episode: Episode | None = None, now: datetime | None = None) -> FormContext:
+        """Derive the missing-history context from a child's episodes."""
+        now = now or datetime.now(UTC)
+        recent = [e for e in episodes if not e.deleted and 0 <= (now - e.started_at).days < 30]
+        return cls(person=person, episode=episode, missing_episodes_30d=len(recent),
+                   missing_overnight=any(e.overnight for e in recent), now=now)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    def person_age(self) -> int | None:
+        if self.age is not None:
+            return self.age
+        return self.person.age_on(self.today) if self.person else None
+
+    def person_sen(self) -> bool:
+        if self.sen is not None:
+            return self.sen
+        return bool(self.person and self.person.sen is not SenStatus.NONE)
+
+    def objects(self) -> dict[str, dict[str, Any]]:
+        p, e = self.person, self.episode
+        duration = e.duration if e else None
+        return {
+            "person": {"age": self.person_age(), "dob": p.dob if p else None,
+                       "sen": self.person_sen(), "uasc": p.uasc if p else None,
+                       "looked_after": (p.legal_status in _LOOKED_AFTER) if p else None},
+            "episode": {"started_at": e.started_at if e else None,
+                        "returned_at": e.returned_at if e else None,
+                        "reported_at": e.started_at if e else None,
+                        "overnight": e.overnight if e else None,
+                        "duration_hours": duration.total_seconds() / 3600 if duration else None,
+                        "category": e.category.value if e else None},
+            "context": {"missing_episodes_30d": self.missing_episodes_30d,
+                        "missing_overnight": self.missing_overnight},
+        }
+
+    def scoring_inputs(self) -> ScoringInputs:
+        return ScoringInputs(age=self.person_age(), sen=self.person_sen(),
+                             missing_episodes_30d=self.missing_episodes_30d,
+                             missing_overnight=self.missing_overnight)
+
+
+class CompiledForm:
+    """A FormSpec with its expressions compiled once."""
+
+    def __init__(self, spec: FormSpec) -> None:
+        self.spec = spec
+        scope = form_scope(spec)
+        self.exprs: dict[tuple[str, str], ex.Expr] = {}
+        for section in spec.sections:
+            if section.show_if:
+                self.exprs[(section.id, "show_if")] = ex.compile_expr(section.show_if, scope)
+            for f in section.fields:
+                self._compile_field(f, scope)
+        self.flag_exprs = {fl.id: ex.compile_expr(fl.when, scope) for fl in spec.flags}
+        floor_scope = ex.Scope(names=dict(FLOOR_NAMES))
+        self.floor_exprs = ({fl.id: ex.compile_expr(fl.when, floor_scope)
+                             for fl in spec.scoring.floors} if spec.scoring else {})
+
+    def _compile_field(self, f: Any, scope: ex.Scope) -> None:
+        for attr in ("show_if", "required_if"):
+            source = getattr(f, attr)
+            if source:
+                self.exprs[(f.id, attr)] = ex.compile_expr(source, scope)
+        for i, c in enumerate(f.constraints):
+            self.exprs[(f.id, f"constraint{i}")] = ex.compile_expr(c.expr, scope)
+        if f.type == "computed":
+            compiled = ex.compile_expr(f.expr, scope)
+            self.exprs[(f.id, "expr")] = compiled
+            scope.names[f.id] = ex.Name(compiled.type)
+        if isinstance(f, RepeatField):
+            inner = ex.Scope(names=dict(scope.names), objects=scope.objects)
+            from cse_desktop.forms.loader import _name_of  # the same typing as at load time
+
+            for sub in f.fields:
+                inner.names[sub.id] = _name_of(sub, self.spec)
+            for sub in f.fields:
+                self._compile_field(sub, inner)
+
+    @cached_property
+    def fields_by_id(self) -> dict[str, Any]:
+        out = {}
+        for f in self.spec.all_fields():
+            out[f.id] = f
+        return out
+
+
+class FormEngine:
+    def __init__(self, registry: FormRegistry) -> None:
+        self.registry = registry
+        self._compiled: dict[tuple[str, int], CompiledForm] = {}
+
+    def form(self, form_id: str, version: int | None = None) -> CompiledForm:
+        try:
+            spec = self.registry.get(form_id, version)
+        except KeyError:
+            raise ValidationFailed(f"There is no form '{form_id}'"
+                                   + (f" version {version}" if version else "") + ".") from None
+        key = (spec.id, spec.version)
+        if key not in self._compiled:
+            self._compiled[key] = CompiledForm(spec)
+        return self._compiled[key]
+
+    def form_of(self, submission: Submission) -> CompiledForm:
+        return self.form(submission.form_id, submission.form_version)
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def start(self, form_id: str, person_id: str, *, episode_id: str | None = None,
+              version: int | None = None) -> Submission:
+        """A new draft on the latest version of the form (or the version asked for)."""
+        compiled = self.form(form_id, version)
+        if compiled.spec.needs_episode and episode_id is None:
+            raise ValidationFailed(f"'{compiled.spec.title}' is about a missing episode: choose "
+                                   "the episode first.")
+        return Submission(form_id=compiled.spec.id, form_version=compiled.spec.version,
+                          person_id=RecordId(person_id),
+                          episode_id=RecordId(episode_id) if episode_id else None)
+
+    def set_answer(self, submission: Submission, path: str, value: Any) -> Submission:
+        """A copy of the draft with one answer set (``None`` clears it).
+
+        ``path`` is a field id, or ``group[row].field`` inside a repeat group.  A value of the
+        wrong shape is refused at once with a plain message; whether the form is complete is
+        :meth:`validate`'s business.
+        """
+        if submission.is_final:
+            raise ValidationFailed("This submission is final; amend it to make a correction.")
+        compiled = self.form_of(submission)
+        match = _PATH.match(path)
+        if not match or match.group(1) not in compiled.fields_by_id:
+            raise ValidationFailed(f"'{path}' is not a field of this form.")
+        answers = dict(submission.answers)
+        top = compiled.fields_by_id[match.group(1)]
+        if match.group(2) is None:
+            if value is not None:
+                self._check(compiled, top, value)
+            if value is None:
+                answers.pop(top.id, None)
+            else:
+                answers[top.id] = value
+        else:
+            if not isinstance(top, RepeatField):
+                raise ValidationFailed(f"'{top.id}' is not a repeat group.")
+            subs = {f.id: f for f in top.fields}
+            sub_id, row = match.group(3), int(match.group(2))
+            if sub_id not in subs:
+                raise ValidationFailed(f"'{sub_id}' is not a field of '{top.label}'.")
+            rows = [dict(r) for r in answers.get(top.id, [])]
+            if row > len(rows) or row >= top.max_rows:
+                raise ValidationFailed(f"'{top.label}' has no row {row + 1}.")
+            if row == len(rows):
+                rows.append({})
+            if value is None:
+                rows[row].pop(sub_id, None)
+            else:
+                self._check(compiled, subs[sub_id], value)
+                rows[row][sub_id] = value
+            answers[top.id] = rows
+        return submission.model_copy(update={"answers": answers})
+
+    def set_answers(self, submission: Submission, answers: dict[str, Any]) -> Submission:
+        for key, value in answers.items():
+            submission = self.set_answer(submission, key, value)
+        return submission
+
+    def _check(self, compiled: CompiledForm, f: Any, value: Any) -> None:
+        problem = check_value(f, value, compiled.spec)
+        if problem:
+            raise ValidationFailed(f"{f.label}: {problem}.")
+
+    # -- evaluation ------------------------------------------------------------------------
+
+    def _env(self, compiled: CompiledForm, answers: dict[str, Any],
+             ctx: FormContext) -> tuple[ex.Env, dict[str, Any]]:
+        """The evaluation scope: typed answers, then computed fields in form order."""
+        values: dict[str, Any] = {}
+        for f in compiled.spec.all_fields():
+            if f.type not in ("computed", "info"):
+                values[f.id] = typed(f, answers.get(f.id))
+        env = ex.Env(values, ctx.objects(), ctx.now)
+        computed: dict[str, Any] = {}
+        if compiled.spec.scoring is not None:
+            values["suggested_level"] = None
+            values["total"] = None
+        for f in compiled.spec.all_fields():
+            if f.type == "computed":
+                value = compiled.exprs[(f.id, "expr")].evaluate(env)
+                if isinstance(value, date):
+                    value = value.isoformat()
+                values[f.id] = typed_computed(value)
+                computed[f.id] = value
+        return env, computed
+
+    def visibility(self, submission: Submission, ctx: FormContext) -> dict[str, bool]:
+        """Which sections and top-level fields are shown, by id."""
+        compiled = self.form_of(submission)
+        env, _ = self._env(compiled, submission.answers, ctx)
+        self._add_score_names(compiled, submission.answers, ctx, env)
+        return self._visibility(compiled, env)
+
+    def _visibility(self, compiled: CompiledForm, env: ex.Env) -> dict[str, bool]:
+        shown: dict[str, bool] = {}
+        for section in compiled.spec.sections:
+            visible = _test(compiled, section.id, "show_if", env, default=True)
+            shown[section.id] = visible
+            for f in section.fields:
+                shown[f.id] = visible and _test(compiled, f.id, "show_if", env, default=True)
+        return shown
+
+    def _add_score_names(self, compiled: CompiledForm, answers: dict[str, Any],
+                         ctx: FormContext, env: ex.Env) -> dict[str, Any] | None:
+        if compiled.spec.scoring is None:
+            return None
+        result = score(compiled.spec, answers, ctx.scoring_inputs(), ctx.now,
+                       compiled.floor_exprs)
+        env.values["suggested_level"] = result["suggested_level"]  # type: ignore[index]
+        env.values["total"] = result["total"]  # type: ignore[index]
+        return result
+
+    def validate(self, submission: Submission, ctx: FormContext) -> dict[str, list[str]]:
+        """Problems per field path (empty when the submission could be finalised)."""
+        compiled = self.form_of(submission)
+        spec = compiled.spec
+        answers = submission.answers
+        errors: dict[str, list[str]] = {}
+        known = set(compiled.fields_by_id)
+        for key in answers:
+            if key not in known:
+                errors.setdefault(key, []).append("is not a field of this form version")
+        env, _ = self._env(compiled, answers, ctx)
+        result = self._add_score_names(compiled, answers, ctx, env)
+        shown = self._visibility(compiled, env)
+        for section in spec.sections:
+            for f in section.fields:
+                if shown[f.id]:
+                    self._validate_field(compiled, f, answers.get(f.id), env, f.id, errors)
+        if result is not None and spec.scoring is not None:
+            rationale = (answers.get(spec.scoring.rationale_field) or "").strip()
+            field_id = spec.scoring.rationale_field
+            if result["override"] and not rationale and field_id not in errors:
+                errors.setdefault(field_id, []).append(
+                    "explain why the agreed level differs from the suggested level "
+                    f"({result['suggested_level']})")
+        return errors
+
+    def _validate_field(self, compiled: CompiledForm, f: Any, value: Any, env: ex.Env,
+                        path: str, errors: dict[str, list[str]]) -> None:
+        if f.type in ("computed", "info"):
+            return
+        answered = value not in (None, "", [], {})
+        if f.type == "indicator" and isinstance(value, dict) and not value.get("present"):
+            answered = False
+        required = f.required or _test(compiled, f.id, "required_if", env, default=False)
+        if not answered:
+            if required:
+                errors.setdefault(path, []).append(_required_message(f))
+            return
+        problem = check_value(f, value, compiled.spec)
+        if problem:
+            errors.setdefault(path, []).append(problem)
+            return
+        if isinstance(f, IndicatorField) and f.asks_timing and value.get("present") == "yes" \
+                and not value.get("timing"):
+            errors.setdefault(path, []).append(
+                "say when: current (last 6 months), 6-12 months ago, both, or historic")
+        if isinstance(f, RepeatField):
+            if len(value) < f.min_rows:
+                errors.setdefault(path, []).append(f"needs at least {f.min_rows} "
+                                                   f"row{'s' if f.min_rows != 1 else ''}")
+            for i, row in enumerate(value):
+                row_values = {sub.id: typed(sub, row.get(sub.id)) for sub in f.fields}
+                row_env = env.child(row_values)
+                for sub in f.fields:
+                    if _test(compiled, sub.id, "show_if", row_env, default=True):
+                        self._validate_field(compiled, sub, row.get(sub.id), row_env,
+                                             f"{path}[{i}].{sub.id}", errors)
+            return
+        for i, c in enumerate(f.constraints):
+            if not _test(compiled, f.id, f"constraint{i}", env, default=True):
+                errors.setdefault(path, []).append(c.message)
+
+    def outcome(self, submission: Submission, ctx: FormContext) -> dict[str, Any]:
+        """Score breakdown, rules fired, suggested level, pathway, flags, computed values."""
+        compiled = self.form_of(submission)
+        env, computed = self._env(compiled, submission.answers, ctx)
+        result = self._add_score_names(compiled, submission.answers, ctx, env) or {}
+        flags = [{"id": fl.id, "message": fl.message} for fl in compiled.spec.flags
+                 if compiled.flag_exprs[fl.id].evaluate(env)]
+        return {**result, "computed": computed, "flags": flags,
+                "form": {"id": compiled.spec.id, "version": compiled.spec.version}}
+
+    def finalise(self, submission: Submission, ctx: FormContext) -> Submission:
+        """The final form of a draft: refused with every problem listed while invalid.
+
+        Answers to questions that are hidden (their show_if is false) are dropped, so a final
+        record never holds an answer to a question it does not show.  The caller stores it
+        (``ws.submissions.finalise``).
+        """
+        if submission.is_final:
+            raise ValidationFailed("This submission is already final.")
+        compiled = self.form_of(submission)
+        errors = self.validate(submission, ctx)
+        if errors:
+            raise FormInvalid(errors, compiled.spec)
+        env, _ = self._env(compiled, submission.answers, ctx)
+        self._add_score_names(compiled, submission.answers, ctx, env)
+        shown = self._visibility(compiled, env)
+        kept = {k: v for k, v in submission.answers.items() if shown.get(k, False)}
+        cleaned = submission.model_copy(update={"answers": kept})
+        return cleaned.model_copy(update={"status": SubmissionStatus.FINAL,
+                                          "outcome": self.outcome(cleaned, ctx),
+                                          "finalised_at": ctx.now})
+
+    def amend(self, final: Submission) -> Submission:
+        """A new draft correcting a final submission, on the same form version."""
+        if not final.is_final:
+            raise ValidationFailed("Only a final submission can be amended.")
+        return Submission(form_id=final.form_id, form_version=final.form_version,
+                          person_id=final.person_id, episode_id=final.episode_id,
+                          answers=dict(final.answers), amends=RecordId(final.id))
+
+
+def typed_computed(value: Any) -> Any:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _test(compiled: CompiledForm, owner: str, attr: str, env: ex.Env, *, default: bool) -> bool:
+    compiled_expr = compiled.exprs.get((owner, attr))
+    if compiled_expr is None:
+        return default
+    return bool(ex._truth(compiled_expr.evaluate(env)))
+
+
+def _required_message(f: Any) -> str:
+    if f.type == "indicator":
+        return "answer yes, no" + (" or possible" if f.allow_possible else "")
+    if f.type in ("single_choice", "yes_no", "yes_no_possible"):
+        return "choose an answer"
+    if f.type == "multiple_choice":
+        return "choose at least one"
+    if f.type == "repeat":
+        return "add at least one row"
+    return "this needs an answer"
+
+
+def _labels(spec: FormSpec) -> dict[str, str]:
+    out = {}
+    for f in spec.all_fields():
+        out[f.id] = f.label
+    return out
+
+
+def section_progress(engine: FormEngine, submission: Submission,
+                     ctx: FormContext) -> list[tuple[Section, int, int]]:
+    """(section, answered, to answer) for each visible section: the filler's progress bar."""
+    compiled = engine.form_of(submission)
+    shown = engine.visibility(submission, ctx)
+    out = []
+    for section in compiled.spec.sections:
+        if not shown[section.id]:
+            continue
+        inputs = [f for f in section.fields if shown[f.id] and f.type not in ("computed", "info")]
+        answered = sum(1 for f in inputs if submission.answers.get(f.id) not in (None, "", []))
+        out.append((section, answered, len(inputs)))
+    return out
+
+
+__all__ = ["CompiledForm", "FormContext", "FormEngine", "FormInvalid", "Timing",
+           "section_progress"]

@@ -1,0 +1,456 @@
+"""Loading form files: ``forms/<form_id>/v<N>.yaml``, every version kept.
+
+YAML is read with the safe loader only, capped in size, with duplicate keys rejected and alias
+expansion bounded (no "billion laughs").  Every problem is reported as
+``file:line: field.path: message``, and all problems of a file are reported together.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from cse_desktop.forms import expr as ex
+from cse_desktop.forms.spec import (
+    PRESENT_VALUES,
+    ChoiceField,
+    FormSpec,
+    IndicatorField,
+    RepeatField,
+    Tier,
+    Timing,
+)
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 200_000
+_FILE_NAME = re.compile(r"^v([1-9][0-9]{0,3})\.yaml$")
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.file}:{self.line}: {where}{self.message}"
+
+
+class FormLoadError(Exception):
+    """One or more problems in form files; ``str()`` gives one line per problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def format_path(path: Path_) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+# -- YAML with line numbers ------------------------------------------------------------------
+
+
+class _Reader:
+    """Builds plain Python data from YAML nodes, remembering the line of every path."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: dict[Path_, int] = {}
+        self.nodes = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise FormLoadError([Problem(self.file, node.start_mark.line + 1, format_path(path),
+                                         "the file expands to too many values (aliases?)")])
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise FormLoadError([Problem(self.file, key_node.start_mark.line + 1,
+                                                 format_path(path), "merge keys (<<) are not "
+                                                 "allowed in form files")])
+                key = self.constructor.construct_object(key_node)
+                if not isinstance(key, str):
+                    raise FormLoadError([Problem(self.file, key_node.start_mark.line + 1,
+                                                 format_path(path),
+                                                 f"keys must be text, not {key!r}")])
+                if key in result:
+                    raise FormLoadError([Problem(self.file, key_node.start_mark.line + 1,
+                                                 format_path((*path, key)),
+                                                 f"duplicate key '{key}'")])
+                self.lines[(*path, key)] = key_node.start_mark.line + 1
+                result[key] = self.build(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        value = self.constructor.construct_object(node)
+        return value
+
+    def line_of(self, path: Path_) -> int:
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return 1
+
+
+def read_yaml(text: str, file: str) -> tuple[Any, _Reader]:
+    reader = _Reader(file)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise FormLoadError([Problem(file, line, "", f"not valid YAML: {exc.problem}")]) \
+            from None
+    except yaml.YAMLError as exc:
+        raise FormLoadError([Problem(file, 1, "", f"not valid YAML: {exc}")]) from None
+    if node is None:
+        raise FormLoadError([Problem(file, 1, "", "the file is empty")])
+    try:
+        data = reader.build(node, ())
+    except yaml.constructor.ConstructorError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise FormLoadError([Problem(file, line, "", f"not allowed in a form file: "
+                                                     f"{exc.problem}")]) from None
+    except RecursionError:
+        raise FormLoadError([Problem(file, 1, "", "the file is nested too deeply")]) from None
+    return data, reader
+
+
+# -- loading and checking --------------------------------------------------------------------
+
+
+def load_form_text(text: str, file: str = "<form>") -> FormSpec:
+    data, reader = read_yaml(text, file)
+    if not isinstance(data, dict):
+        raise FormLoadError([Problem(file, 1, "", "a form file must be a mapping of keys "
+                                                  "(schema_version, id, version, ...)")])
+    try:
+        spec = FormSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = _spec_loc(err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown key '{loc[-1]}'"
+            elif err["type"] == "missing":
+                msg = f"'{loc[-1]}' is required"
+            elif err["type"] == "union_tag_invalid":
+                msg = "unknown field type " + str(err.get("input", {}).get("type", ""))
+            problems.append(Problem(file, reader.line_of(loc), format_path(loc), msg))
+        raise FormLoadError(_dedupe(problems)) from None
+    problems = [Problem(file, reader.line_of(loc), format_path(loc), msg)
+                for loc, msg in check_semantics(spec)]
+    if problems:
+        raise FormLoadError(problems)
+    return spec
+
+
+def _spec_loc(loc: tuple) -> Path_:
+    """Drop pydantic's discriminator tags (e.g. 'text', 'indicator') from an error location."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and part in _FIELD_TAGS and out and isinstance(out[-1], int):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+_FIELD_TAGS = {"text", "long_text", "yes_no", "yes_no_possible", "single_choice",
+               "multiple_choice", "date", "datetime", "number", "rating", "indicator",
+               "computed", "info", "repeat"}
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen, out = set(), []
+    for p in problems:
+        if str(p) not in seen:
+            seen.add(str(p))
+            out.append(p)
+    return out
+
+
+def _name_of(field: Any, spec: FormSpec) -> ex.Name:
+    t = field.type
+    if t in ("text", "long_text"):
+        return ex.Name(ex.STR)
+    if t == "yes_no":
+        return ex.Name(ex.STR, frozenset({"yes", "no"}))
+    if t == "yes_no_possible" or t == "indicator":
+        return ex.Name(ex.STR, frozenset(PRESENT_VALUES))
+    if t == "single_choice":
+        return ex.Name(ex.STR, _choice_values(field, spec))
+    if t == "multiple_choice":
+        return ex.Name(ex.LIST, _choice_values(field, spec))
+    if t in ("number", "rating"):
+        return ex.Name(ex.NUMBER)
+    if t in ("date", "datetime"):
+        return ex.Name(t)
+    if t == "repeat":
+        return ex.Name(ex.ROWS)
+    return ex.Name(ex.ANY)  # computed: typed after compiling its expression
+
+
+def _choice_values(field: ChoiceField, spec: FormSpec) -> frozenset[str] | None:
+    if isinstance(field.choices, str):
+        lst = spec.choice_lists.get(field.choices)
+        return None if lst is None else frozenset(c.value for c in lst)
+    return frozenset(c.value for c in field.choices)
+
+
+#: what forms may reach with a dot (filled by the engine from the person and episode)
+OBJECTS: dict[str, dict[str, ex.Name]] = {
+    "person": {"age": ex.Name(ex.NUMBER), "dob": ex.Name(ex.DATE),
+               "sen": ex.Name(ex.BOOL), "uasc": ex.Name(ex.BOOL),
+               "looked_after": ex.Name(ex.BOOL)},
+    "episode": {"started_at": ex.Name(ex.DATETIME), "returned_at": ex.Name(ex.DATETIME),
+                "reported_at": ex.Name(ex.DATETIME),
+                "overnight": ex.Name(ex.BOOL), "duration_hours": ex.Name(ex.NUMBER),
+                "category": ex.Name(ex.STR, frozenset({"missing", "absent",
+                                                       "away_from_placement"}))},
+    "context": {"missing_episodes_30d": ex.Name(ex.NUMBER),
+                "missing_overnight": ex.Name(ex.BOOL)},
+}
+
+#: names a scoring floor may use (per module)
+FLOOR_NAMES = {
+    "total": ex.Name(ex.NUMBER), "vulnerabilities": ex.Name(ex.NUMBER),
+    "moderate_current": ex.Name(ex.NUMBER), "significant_current": ex.Name(ex.NUMBER),
+    "critical": ex.Name(ex.NUMBER), "indicators_current": ex.Name(ex.NUMBER),
+    "age": ex.Name(ex.NUMBER), "sen": ex.Name(ex.BOOL),
+    "missing_episodes_30d": ex.Name(ex.NUMBER), "missing_overnight": ex.Name(ex.BOOL),
+}
+
+
+def form_scope(spec: FormSpec) -> ex.Scope:
+    names = {f.id: _name_of(f, spec) for f in spec.all_fields()}
+    if spec.scoring is not None:
+        names["suggested_level"] = ex.Name(ex.STR, frozenset(("none", "low", "medium", "high")))
+        names["total"] = ex.Name(ex.NUMBER)
+    return ex.Scope(names=names, objects=OBJECTS)
+
+
+def check_semantics(spec: FormSpec) -> list[tuple[Path_, str]]:
+    """Everything pydantic cannot see: ids, references, expressions, scoring wiring."""
+    problems: list[tuple[Path_, str]] = []
+    seen: dict[str, Path_] = {}
+    scope = form_scope(spec)
+
+    def check_expr(source: str | None, path: Path_, scope_: ex.Scope, want: str | None) -> None:
+        if source is None:
+            return
+        try:
+            compiled = ex.compile_expr(source, scope_, want=want)
+        except ex.ExprError as exc:
+            problems.append((path, str(exc)))
+            return
+        if compiled.type == ex.NONE:
+            problems.append((path, "the expression is always empty"))
+
+    def check_field(field: Any, path: Path_, scope_: ex.Scope) -> None:
+        if field.id in seen:
+            problems.append(((*path, "id"), f"the field id '{field.id}' is used twice (first "
+                                            f"at {format_path(seen[field.id])})"))
+        seen.setdefault(field.id, path)
+        if isinstance(field, ChoiceField):
+            if isinstance(field.choices, str) and field.choices not in spec.choice_lists:
+                problems.append(((*path, "choices"),
+                                 f"there is no choice list named '{field.choices}'"))
+            elif isinstance(field.choices, list):
+                _unique_choices(field.choices, (*path, "choices"), problems)
+        if isinstance(field, IndicatorField) and spec.scoring is not None:
+            unknown = [m for m in field.modules if m not in spec.scoring.modules]
+            if unknown:
+                problems.append(((*path, "modules"), f"unknown scoring module "
+                                 f"{', '.join(unknown)} (known: "
+                                 f"{', '.join(spec.scoring.modules)})"))
+        check_expr(field.show_if, (*path, "show_if"), scope_, ex.BOOL)
+        check_expr(field.required_if, (*path, "required_if"), scope_, ex.BOOL)
+        for i, c in enumerate(field.constraints):
+            check_expr(c.expr, (*path, "constraints", i, "expr"), scope_, ex.BOOL)
+        if field.type == "computed":
+            try:
+                compiled = ex.compile_expr(field.expr, scope_)
+                scope_.names[field.id] = ex.Name(compiled.type)
+            except ex.ExprError as exc:
+                problems.append(((*path, "expr"), str(exc)))
+        if isinstance(field, RepeatField):
+            inner = ex.Scope(names=dict(scope_.names), objects=scope_.objects)
+            for sub in field.fields:
+                inner.names[sub.id] = _name_of(sub, spec)
+            for j, sub in enumerate(field.fields):
+                check_field(sub, (*path, "fields", j), inner)
+
+    for name, choices in spec.choice_lists.items():
+        _unique_choices(choices, ("choice_lists", name), problems)
+    for s_i, section in enumerate(spec.sections):
+        if section.id in seen:
+            problems.append((("sections", s_i, "id"), f"the id '{section.id}' is used twice"))
+        seen.setdefault(section.id, ("sections", s_i))
+        check_expr(section.show_if, ("sections", s_i, "show_if"), scope, ex.BOOL)
+        for f_i, field in enumerate(section.fields):
+            check_field(field, ("sections", s_i, "fields", f_i), scope)
+    for i, flag in enumerate(spec.flags):
+        check_expr(flag.when, ("flags", i, "when"), scope, ex.BOOL)
+    if spec.scoring is not None:
+        problems += _check_scoring(spec, seen)
+    elif any(isinstance(f, IndicatorField) and f.modules for f in spec.all_fields()):
+        problems.append((("sections",), "indicators name scoring modules but the form has no "
+                                        "scoring section"))
+    return problems
+
+
+def _unique_choices(choices: list, path: Path_, problems: list) -> None:
+    values = [c.value for c in choices]
+    for i, v in enumerate(values):
+        if v in values[:i]:
+            problems.append(((*path, i, "value"), f"the choice value '{v}' is used twice"))
+
+
+def _check_scoring(spec: FormSpec, seen: dict[str, Path_]) -> list[tuple[Path_, str]]:
+    scoring = spec.scoring
+    assert scoring is not None
+    problems: list[tuple[Path_, str]] = []
+    fields = {f.id: f for f in spec.all_fields()}
+    wiring = {"danger_field": ("yes_no",), "agreed_level_field": ("single_choice",),
+              "rationale_field": ("long_text", "text"), "approved_by_field": ("text",),
+              "review_date_field": ("date",)}
+    for key, types in wiring.items():
+        fid = getattr(scoring, key)
+        if fid is None:
+            continue
+        if fid not in fields:
+            problems.append((("scoring", key), f"there is no top-level field '{fid}'"))
+        elif fields[fid].type not in types:
+            problems.append((("scoring", key), f"'{fid}' must be a {' or '.join(types)} field"))
+    agreed = fields.get(scoring.agreed_level_field)
+    if isinstance(agreed, ChoiceField):
+        values = _choice_values(agreed, spec) or frozenset()
+        if values != {"none", "low", "medium", "high"}:
+            problems.append((("scoring", "agreed_level_field"),
+                             "the agreed level's choices must be exactly none, low, medium, "
+                             "high"))
+    floor_scope = ex.Scope(names=dict(FLOOR_NAMES))
+    for i, floor in enumerate(scoring.floors):
+        try:
+            ex.compile_expr(floor.when, floor_scope, want=ex.BOOL)
+        except ex.ExprError as exc:
+            problems.append((("scoring", "floors", i, "when"), str(exc)))
+    indicators = [f for f in spec.all_fields() if isinstance(f, IndicatorField)]
+    if not indicators:
+        problems.append((("scoring",), "a scored form needs indicator fields"))
+    for tier_name in ("moderate", "significant"):
+        pts = scoring.points[tier_name]
+        if any(v < 0 for v in pts.values()):
+            problems.append((("scoring", "points", tier_name), "points cannot be negative"))
+        if pts[Timing.BOTH] < max(pts[Timing.CURRENT], pts[Timing.RECENT]):
+            problems.append((("scoring", "points", tier_name, "both"),
+                             "'both' must score at least as much as 'current' and '6-12m'"))
+    if any(f.tier is Tier.CRITICAL and f.allow_possible is False for f in indicators):
+        pass  # allowed: some critical items are plain yes/no
+    return problems
+
+
+# -- the forms folder ------------------------------------------------------------------------
+
+
+def default_forms_dir() -> Path:
+    """``CSE_DESKTOP_FORMS`` if set, else ``forms/`` at the root of the source tree."""
+    override = os.environ.get("CSE_DESKTOP_FORMS")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[2] / "forms"
+
+
+def load_form_file(path: Path, root: Path | None = None) -> FormSpec:
+    name = str(path.relative_to(root.parent)) if root is not None else str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FormLoadError([Problem(name, 1, "", f"cannot read the file: {exc.strerror}")]) \
+            from None
+    if size > MAX_FILE_BYTES:
+        raise FormLoadError([Problem(name, 1, "", f"the file is larger than "
+                                                  f"{MAX_FILE_BYTES // 1024} KiB")])
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise FormLoadError([Problem(name, 1, "", "the file is not UTF-8 text")]) from None
+    spec = load_form_text(text, name)
+    match = _FILE_NAME.match(path.name)
+    problems = []
+    if match is None or int(match.group(1)) != spec.version:
+        problems.append(Problem(name, 1, "version", f"the file name must be v{spec.version}"
+                                                    ".yaml for version {spec.version}"))
+    if path.parent.name != spec.id:
+        problems.append(Problem(name, 1, "id", f"the form id '{spec.id}' must match its "
+                                               f"folder name '{path.parent.name}'"))
+    if problems:
+        raise FormLoadError(problems)
+    return spec
+
+
+class FormRegistry:
+    """Every version of every form in a folder; a submission uses the version it began on."""
+
+    def __init__(self, forms: dict[str, dict[int, FormSpec]]) -> None:
+        self._forms = forms
+
+    @classmethod
+    def load(cls, root: Path | None = None) -> FormRegistry:
+        """Load all forms; raise FormLoadError listing every problem in every file."""
+        root = root or default_forms_dir()
+        forms: dict[str, dict[int, FormSpec]] = {}
+        problems: list[Problem] = []
+        if not root.is_dir():
+            raise FormLoadError([Problem(str(root), 1, "", "the forms folder does not exist")])
+        for path in sorted(root.glob("*/*.yaml")):
+            try:
+                spec = load_form_file(path, root)
+            except FormLoadError as exc:
+                problems += exc.problems
+                continue
+            forms.setdefault(spec.id, {})[spec.version] = spec
+        stray = [p for p in sorted(root.glob("*/*")) if p.is_file() and p.suffix != ".yaml"
+                 and not p.name.startswith(".") and p.suffix != ".md"]
+        problems += [Problem(str(p.relative_to(root.parent)), 1, "",
+                             "not a form file (expected v<N>.yaml)") for p in stray]
+        if problems:
+            raise FormLoadError(problems)
+        return cls(forms)
+
+    def ids(self) -> list[str]:
+        return sorted(self._forms)
+
+    def versions(self, form_id: str) -> list[int]:
+        return sorted(self._forms.get(form_id, {}))
+
+    def get(self, form_id: str, version: int | None = None) -> FormSpec:
+        versions = self._forms.get(form_id)
+        if not versions:
+            raise KeyError(form_id)
+        return versions[max(versions) if version is None else version]
+
+    def latest(self, form_id: str) -> FormSpec:
+        return self.get(form_id)

@@ -1,0 +1,322 @@
+"""FormSpec: the pydantic schema every form file must satisfy.
+
+A form is sections of fields.  Field types:
+
+========================  ==================================================================
+type                      answer value
+========================  ==================================================================
+text, long_text           a string
+yes_no                    "yes" or "no"
+yes_no_possible           "yes", "no" or "possible"
+single_choice             one choice value
+multiple_choice           a list of choice values
+date                      "YYYY-MM-DD"
+datetime                  ISO 8601 with a UTC offset, e.g. "2026-03-01T21:30:00+00:00"
+number                    a number within ``min``/``max`` (whole numbers if ``integer``)
+rating                    a whole number from ``min`` to ``max``
+repeat                    a list of rows, each an object of the nested ``fields``
+indicator                 {"present": yes/no/possible, "timing": current/6-12m/both/historic,
+                          "evidence": ..., "detail": "..."}
+computed                  none: the engine computes it from ``expr``
+info                      none: a banner or explanation shown to the worker
+========================  ==================================================================
+
+Expressions (``show_if``, ``required_if``, constraints, computed fields, scoring floors and
+flags) are checked when the form is loaded (see :mod:`cse_desktop.forms.expr`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+
+FIELD_ID = r"^[a-z][a-z0-9_]{0,63}$"
+FORM_ID = r"^[a-z][a-z0-9-]{0,63}$"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tier(StrEnum):
+    VULNERABILITY = "vulnerability"
+    MODERATE = "moderate"
+    SIGNIFICANT = "significant"
+    CRITICAL = "critical"
+
+
+class Timing(StrEnum):
+    CURRENT = "current"
+    RECENT = "6-12m"
+    BOTH = "both"
+    HISTORIC = "historic"
+
+
+class Level(StrEnum):
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+
+PRESENT_VALUES = ("yes", "no", "possible")
+
+
+class Choice(_Spec):
+    value: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    label: str = Field(min_length=1, max_length=300)
+    help: str = Field(default="", max_length=2000)
+
+
+class Constraint(_Spec):
+    expr: str = Field(min_length=1, max_length=2000)
+    message: str = Field(min_length=1, max_length=500)
+
+
+class _FieldBase(_Spec):
+    id: str = Field(pattern=FIELD_ID)
+    label: str = Field(min_length=1, max_length=500)
+    help: str = Field(default="", max_length=4000)
+    required: bool = False
+    required_if: str | None = Field(default=None, max_length=2000)
+    show_if: str | None = Field(default=None, max_length=2000)
+    constraints: list[Constraint] = Field(default_factory=list, max_length=20)
+    #: withheld from redacted prints and exports (issue: printing)
+    sensitive: bool = False
+
+
+class TextField(_FieldBase):
+    type: Literal["text", "long_text"]
+    max_length: int = Field(default=0, ge=0, le=100_000)  # 0: the type's default
+    placeholder: str = Field(default="", max_length=200)
+
+    @property
+    def limit(self) -> int:
+        return self.max_length or (500 if self.type == "text" else 20_000)
+
+
+class YesNoField(_FieldBase):
+    type: Literal["yes_no", "yes_no_possible"]
+
+
+class ChoiceField(_FieldBase):
+    type: Literal["single_choice", "multiple_choice"]
+    #: the name of a reusable choice list, or the choices themselves
+    choices: str | list[Choice]
+
+
+class DateField(_FieldBase):
+    type: Literal["date", "datetime"]
+
+
+class NumberField(_FieldBase):
+    type: Literal["number"]
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+    unit: str = Field(default="", max_length=50)
+
+    @model_validator(mode="after")
+    def _range(self) -> NumberField:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        return self
+
+
+class RatingField(_FieldBase):
+    type: Literal["rating"]
+    min: int = 0
+    max: int = Field(default=10, le=100)
+    min_label: str = Field(default="", max_length=100)
+    max_label: str = Field(default="", max_length=100)
+
+    @model_validator(mode="after")
+    def _range(self) -> RatingField:
+        if self.min >= self.max:
+            raise ValueError("min must be less than max")
+        return self
+
+
+class IndicatorField(_FieldBase):
+    """One item of the indicator bank: present?, and for risk indicators, when."""
+
+    type: Literal["indicator"]
+    group: str = Field(min_length=1, max_length=100)
+    tier: Tier
+    #: the screening modules this indicator scores in (e.g. cse, cce)
+    modules: list[str] = Field(default_factory=list)
+    #: ask "possible" as well as yes/no
+    allow_possible: bool = True
+
+    @property
+    def asks_timing(self) -> bool:
+        return self.tier in (Tier.MODERATE, Tier.SIGNIFICANT)
+
+
+class ComputedField(_FieldBase):
+    type: Literal["computed"]
+    expr: str = Field(min_length=1, max_length=2000)
+    #: how to show the value: "number", "yes_no", "text", "hours", "date", "datetime"
+    display: Literal["number", "yes_no", "text", "hours", "date", "datetime"] = "text"
+
+    @model_validator(mode="after")
+    def _not_input(self) -> ComputedField:
+        if self.required or self.required_if:
+            raise ValueError("a computed field cannot be required: it is never typed in")
+        return self
+
+
+class InfoField(_FieldBase):
+    type: Literal["info"]
+    style: Literal["info", "warning", "danger"] = "info"
+
+    @model_validator(mode="after")
+    def _not_input(self) -> InfoField:
+        if self.required or self.required_if or self.constraints:
+            raise ValueError("an info banner holds no answer, so it cannot be required or "
+                             "constrained")
+        return self
+
+
+class RepeatField(_FieldBase):
+    type: Literal["repeat"]
+    fields: list[FieldSpec] = Field(min_length=1, max_length=50)
+    min_rows: int = Field(default=0, ge=0)
+    max_rows: int = Field(default=50, ge=1, le=500)
+    add_label: str = Field(default="Add", max_length=100)
+
+    @model_validator(mode="after")
+    def _no_nested_repeat(self) -> RepeatField:
+        if any(f.type == "repeat" for f in self.fields):
+            raise ValueError("a repeat group cannot contain another repeat group")
+        if self.min_rows > self.max_rows:
+            raise ValueError("min_rows is greater than max_rows")
+        return self
+
+
+FieldSpec = Annotated[
+    TextField | YesNoField | ChoiceField | DateField | NumberField | RatingField
+    | IndicatorField | ComputedField | InfoField | RepeatField,
+    Field(discriminator="type"),
+]
+RepeatField.model_rebuild()
+
+INPUT_TYPES = frozenset({"text", "long_text", "yes_no", "yes_no_possible", "single_choice",
+                         "multiple_choice", "date", "datetime", "number", "rating", "indicator",
+                         "repeat"})
+
+
+class Section(_Spec):
+    id: str = Field(pattern=FIELD_ID)
+    title: str = Field(min_length=1, max_length=200)
+    help: str = Field(default="", max_length=4000)
+    show_if: str | None = Field(default=None, max_length=2000)
+    fields: list[FieldSpec] = Field(min_length=1, max_length=300)
+
+
+class Band(_Spec):
+    min_points: int = Field(ge=0)
+    level: Level
+
+
+class Floor(_Spec):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]{0,63}$")
+    when: str = Field(min_length=1, max_length=2000)
+    level: Level
+    explanation: str = Field(min_length=1, max_length=500)
+
+
+class Pathway(_Spec):
+    route: Literal["universal", "early_help", "rmm"]
+    text: str = Field(min_length=1, max_length=1000)
+    same_day_contact: bool = False
+
+
+class Scoring(_Spec):
+    """SERAF-style points, bands, raise-only floors and hard triggers (domain research 7)."""
+
+    modules: dict[str, str] = Field(min_length=1)
+    vulnerability_points: int = Field(default=1, ge=0, le=20)
+    points: dict[Literal["moderate", "significant"], dict[Timing, int]]
+    #: points added when the child has special educational needs (SEN support or EHCP)
+    sen_points: int = Field(default=0, ge=0, le=20)
+    bands: list[Band] = Field(min_length=1)
+    hard_trigger_level: Level = Level.HIGH
+    floors: list[Floor] = Field(default_factory=list)
+    pathways: dict[Level, Pathway]
+    #: field ids of the professional-judgement part of the form
+    danger_field: str = Field(pattern=FIELD_ID)
+    agreed_level_field: str = Field(pattern=FIELD_ID)
+    rationale_field: str = Field(pattern=FIELD_ID)
+    approved_by_field: str = Field(pattern=FIELD_ID)
+    review_date_field: str | None = Field(default=None, pattern=FIELD_ID)
+    review_months: int = Field(default=3, ge=1, le=24)
+
+    @field_validator("bands")
+    @classmethod
+    def _bands_ascend(cls, bands: list[Band]) -> list[Band]:
+        mins = [b.min_points for b in bands]
+        if mins[0] != 0:
+            raise ValueError("the first band must start at 0 points")
+        if mins != sorted(set(mins)):
+            raise ValueError("bands must be in increasing order of min_points, without repeats")
+        ranks = [b.level.rank for b in bands]
+        if ranks != sorted(ranks):
+            raise ValueError("a higher band cannot have a lower level")
+        return bands
+
+    @model_validator(mode="after")
+    def _complete(self) -> Scoring:
+        missing = [lvl.value for lvl in Level if lvl not in self.pathways]
+        if missing:
+            raise ValueError(f"pathways are missing for: {', '.join(missing)}")
+        for tier in ("moderate", "significant"):
+            if tier not in self.points or set(self.points[tier]) != set(Timing):
+                raise ValueError(f"points.{tier} must give points for every timing: "
+                                 f"{', '.join(t.value for t in Timing)}")
+        return self
+
+
+class Flag(_Spec):
+    """A flag the outcome raises when ``when`` is true (e.g. 'rescreen', 'repeat missing')."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]{0,63}$")
+    when: str = Field(min_length=1, max_length=2000)
+    message: str = Field(min_length=1, max_length=500)
+
+
+class FormSpec(_Spec):
+    schema_version: Literal[1]
+    id: str = Field(pattern=FORM_ID)
+    version: int = Field(ge=1)
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    #: the form is about a missing episode, and one must be chosen to start it
+    needs_episode: bool = False
+    choice_lists: dict[str, list[Choice]] = Field(default_factory=dict)
+    sections: list[Section] = Field(min_length=1, max_length=50)
+    scoring: Scoring | None = None
+    flags: list[Flag] = Field(default_factory=list)
+
+    def all_fields(self) -> list[Any]:
+        """Every top-level field in order (repeat groups' nested fields not expanded)."""
+        return [f for s in self.sections for f in s.fields]
+
+    def field(self, field_id: str) -> Any:
+        for f in self.all_fields():
+            if f.id == field_id:
+                return f
+        raise KeyError(field_id)
+
+    def choices_of(self, field: ChoiceField) -> list[Choice]:
+        if isinstance(field.choices, str):
+            return self.choice_lists[field.choices]
+        return field.choices
