@@ -22,17 +22,31 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cse_desktop import __version__
 from cse_desktop.domain.errors import CseError, UsageError, ValidationFailed
+from cse_desktop.domain.ids import new_id
 from cse_desktop.domain.models import Owner, Person, RiskLevel, Role
+from cse_desktop.forms.engine import FormContext, FormEngine
+from cse_desktop.forms.loader import FormLoadError, FormRegistry
+from cse_desktop.forms.spec import FormSpec, IndicatorField
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.store.demo import populate
 from cse_desktop.store.repositories import plain_errors
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_INTEGRITY = 0, 1, 2, 3, 4
 PROG = "cse-desktop"
+
+
+class ScoreContext(BaseModel):
+    """The --context file of `forms score`."""
+
+    model_config = ConfigDict(extra="forbid")
+    age: int | None = Field(default=None, ge=0, le=30)
+    sen: bool = False
+    missing_episodes_30d: int = Field(default=0, ge=0, le=1000)
+    missing_overnight: bool = False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -199,6 +213,111 @@ def cmd_demo(args: argparse.Namespace, secrets: Secrets) -> int:
     return EXIT_OK
 
 
+def _registry(folder: str | None = None) -> FormRegistry:
+    try:
+        return FormRegistry.load(Path(folder) if folder else None)
+    except FormLoadError as exc:
+        raise CseError("The form files have problems (run 'cse-desktop forms check'): "
+                       + str(exc.problems[0])) from None
+
+
+def _read_json_file(path: str, what: str) -> object:
+    file = Path(path)
+    try:
+        if file.stat().st_size > 5 * 1024 * 1024:
+            raise UsageError(f"The {what} file {path} is too large (5 MiB at most).")
+        return json.loads(file.read_text("utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"There is no {what} file at {path}.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"The {what} file {path} is not valid JSON: {exc}.") from None
+    except IsADirectoryError:
+        raise UsageError(f"The {what} file {path} is a folder.") from None
+
+
+def cmd_forms_check(args: argparse.Namespace, secrets: Secrets) -> int:
+    folder = Path(args.dir) if args.dir else None
+    try:
+        registry = FormRegistry.load(folder)
+    except FormLoadError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return EXIT_ERROR
+    for form_id in registry.ids():
+        versions = ", ".join(f"v{v}" for v in registry.versions(form_id))
+        print(f"{form_id}: {versions} ok")
+    return EXIT_OK
+
+
+def _describe_field(f: object) -> dict:
+    indicator = isinstance(f, IndicatorField)
+    out = {"id": f.id, "type": f.type, "label": f.label,  # type: ignore[attr-defined]
+           "required": f.required,  # type: ignore[attr-defined]
+           "group": f.group if indicator else None,  # type: ignore[attr-defined]
+           "tier": f.tier.value if indicator else None}  # type: ignore[attr-defined]
+    if indicator:
+        out["modules"] = list(f.modules)  # type: ignore[attr-defined]
+    if f.type == "repeat":  # type: ignore[attr-defined]
+        out["fields"] = [_describe_field(sub) for sub in f.fields]  # type: ignore[attr-defined]
+    return out
+
+
+def _form(args: argparse.Namespace) -> FormSpec:
+    registry = _registry()
+    try:
+        return registry.get(args.form, args.version)
+    except KeyError:
+        known = ", ".join(registry.ids())
+        version = f" version {args.version}" if args.version else ""
+        raise UsageError(f"There is no form '{args.form}'{version} (forms: {known}).") from None
+
+
+def cmd_forms_describe(args: argparse.Namespace, secrets: Secrets) -> int:
+    spec = _form(args)
+    fields = [_describe_field(f) for f in spec.all_fields()]
+    if args.json:
+        print(json.dumps(fields, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(f"{spec.title} ({spec.id} v{spec.version})")
+    for f in fields:
+        extra = f"  [{f['group']} / {f['tier']}]" if f["tier"] else ""
+        print(f"  {f['id']:<40} {f['type']:<16} {'*' if f['required'] else ' '} "
+              f"{f['label']}{extra}")
+    return EXIT_OK
+
+
+def cmd_forms_score(args: argparse.Namespace, secrets: Secrets) -> int:
+    spec = _form(args)
+    engine = FormEngine(_registry())
+    answers = _read_json_file(args.answers, "answers")
+    if not isinstance(answers, dict):
+        raise UsageError("The answers file must hold a JSON object of {field_id: value}.")
+    ctx = FormContext()
+    if args.context:
+        raw = _read_json_file(args.context, "context")
+        try:
+            ctx = FormContext(**ScoreContext.model_validate(raw).model_dump())
+        except ValidationError as exc:
+            raise UsageError(f"The context file is not right: {plain_errors(exc)}.") from None
+    draft = engine.start(spec.id, new_id(), version=spec.version,
+                         episode_id=new_id() if spec.needs_episode else None)
+    try:
+        draft = engine.set_answers(draft, answers)
+    except ValidationFailed as exc:
+        raise UsageError(f"The answers file is not right: {exc.message}") from None
+    outcome = engine.outcome(draft, ctx)
+    result = {"total": outcome.get("total"), "suggested_level": outcome.get("suggested_level"),
+              "rules_fired": outcome.get("rules_fired", []),
+              "pathway": outcome.get("pathway"), **outcome}
+    print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+    return EXIT_OK
+
+
+def cmd_forms_schema(args: argparse.Namespace, secrets: Secrets) -> int:
+    print(json.dumps(FormSpec.model_json_schema(), indent=1))
+    return EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace, secrets: Secrets) -> int:
     from cse_desktop.qt.app import run  # the desktop UI loads only when asked for
 
@@ -278,6 +397,23 @@ def build_parser() -> argparse.ArgumentParser:
     needs_workspace(p)
     p.add_argument("--json", action="store_true", help="a JSON array of objects")
     p.add_argument("--search", metavar="TEXT", help="only names or aliases containing TEXT")
+
+    forms = sub.add_parser("forms", help="check, describe and score the practice forms")
+    forms_sub = forms.add_subparsers(dest="forms_command", parser_class=_Parser, required=True)
+    p = command("check", cmd_forms_check, "check every form file; one line per problem",
+                forms_sub)
+    p.add_argument("dir", nargs="?", help="the forms folder (default: the built-in forms)")
+    p = command("describe", cmd_forms_describe, "list a form's fields", forms_sub)
+    p.add_argument("--form", required=True, metavar="ID")
+    p.add_argument("--version", type=int, metavar="N", help="default: the latest")
+    p.add_argument("--json", action="store_true")
+    p = command("score", cmd_forms_score, "score answers with a form's rules", forms_sub)
+    p.add_argument("--form", required=True, metavar="ID")
+    p.add_argument("--version", type=int, metavar="N", help="default: the latest")
+    p.add_argument("--answers", required=True, metavar="FILE", help="JSON {field_id: value}")
+    p.add_argument("--context", metavar="FILE",
+                   help='JSON {"age", "sen", "missing_episodes_30d", "missing_overnight"}')
+    command("schema", cmd_forms_schema, "print the JSON Schema of form files", forms_sub)
 
     p = command("demo", cmd_demo, "add a deterministic, fictional demo caseload")
     needs_workspace(p)

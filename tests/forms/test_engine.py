@@ -1,0 +1,198 @@
+"""The engine API: start, answer, validate, finalise, amend; versions pinned per submission."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from cse_desktop.domain.errors import ValidationFailed
+from cse_desktop.domain.ids import new_id
+from cse_desktop.forms.engine import FormContext, FormEngine, FormInvalid, section_progress
+from cse_desktop.forms.loader import FormRegistry, default_forms_dir
+
+FORM = "exploitation-screening"
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+CTX = FormContext(now=NOW, age=15)
+
+COMPLETE = {
+    "reason": "Fictional: seen getting into cars with unknown adults.",
+    "trigger": "new_concern", "sources": ["child", "school"], "child_involved": "yes",
+    "parent_involved": "no", "immediate_danger": "no",
+    "ind_e_picked_up_by_adults": {"present": "yes", "timing": "current",
+                                  "evidence": "reported", "detail": "Fictional detail."},
+    "vul_isolation": {"present": "yes"},
+    "strengths": "Fictional: close to an aunt.", "danger_statement": "Fictional statement.",
+    "safety_goal": "Fictional goal.", "agreed_level": "low",
+}
+
+
+def complete_draft(engine: FormEngine) -> object:
+    return engine.set_answers(engine.start(FORM, new_id()), COMPLETE)
+
+
+def test_a_complete_screening_finalises(engine: FormEngine) -> None:
+    draft = complete_draft(engine)
+    assert engine.validate(draft, CTX) == {}
+    final = engine.finalise(draft, CTX)
+    assert final.is_final
+    assert final.outcome["suggested_level"] == "low"
+    assert final.outcome["level"] == "low"
+    assert final.outcome["form"] == {"id": FORM, "version": 1}
+    assert final.finalised_at == NOW
+
+
+def test_finalise_is_refused_with_every_problem_listed(engine: FormEngine) -> None:
+    draft = engine.start(FORM, new_id())
+    draft = engine.set_answers(draft, {"trigger": "other", "child_involved": "no"})
+    with pytest.raises(FormInvalid) as caught:
+        engine.finalise(draft, CTX)
+    errors = caught.value.errors
+    for field in ("reason", "sources", "trigger_other", "child_not_involved_reason",
+                  "immediate_danger", "strengths", "agreed_level"):
+        assert field in errors, field
+    assert "Traceback" not in caught.value.message
+    assert caught.value.message.startswith("The form is not complete")
+
+
+def test_show_if_hides_and_required_if_requires(engine: FormEngine) -> None:
+    draft = engine.set_answers(engine.start(FORM, new_id()), {"trigger": "review"})
+    shown = engine.visibility(draft, CTX)
+    assert shown["trigger_other"] is False
+    assert "trigger_other" not in engine.validate(draft, CTX)
+    draft = engine.set_answer(draft, "trigger", "other")
+    assert engine.visibility(draft, CTX)["trigger_other"] is True
+    assert engine.validate(draft, CTX)["trigger_other"] == ["this needs an answer"]
+
+
+def test_hidden_answers_are_dropped_when_finalised(engine: FormEngine) -> None:
+    draft = engine.set_answers(complete_draft(engine),
+                               {"trigger": "other", "trigger_other": "Fictional."})
+    draft = engine.set_answer(draft, "trigger", "review")  # trigger_other now hidden
+    final = engine.finalise(draft, CTX)
+    assert "trigger_other" not in final.answers
+    assert draft.answers["trigger_other"] == "Fictional."  # the draft itself is untouched
+
+
+def test_an_override_needs_a_rationale(engine: FormEngine) -> None:
+    draft = engine.set_answer(complete_draft(engine), "agreed_level", "high")
+    errors = engine.validate(draft, CTX)
+    assert list(errors) == ["override_rationale"]
+    draft = engine.set_answer(draft, "override_rationale", "Fictional: escalating fast.")
+    final = engine.finalise(draft, CTX)
+    assert final.outcome["override"] is True and final.outcome["level"] == "high"
+
+
+def test_constraints_give_their_message(engine: FormEngine) -> None:
+    draft = engine.set_answers(complete_draft(engine), {"review_date": "2026-01-01",
+                                                        "referrals": ["police"],
+                                                        "referral_date": "2027-01-01"})
+    errors = engine.validate(draft, CTX)
+    assert errors["review_date"] == ["the review date must be today or later"]
+    assert errors["referral_date"] == ["the referral date cannot be in the future"]
+
+
+@pytest.mark.parametrize("path, value, words", [
+    ("immediate_danger", "maybe", "yes or no"),
+    ("trigger", "nonsense", "must be one of"),
+    ("sources", ["child", "child"], "twice"),
+    ("sources", "child", "list"),
+    ("referral_date", "21/11/2026", "YYYY-MM-DD"),
+    ("reason", 42, "text"),
+    ("reason", "x" * 20_001, "too long"),
+    ("vul_isolation", {"present": "yes", "timing": "current"}, "does not take a timing"),
+    ("vul_isolation", {"present": "possible"}, "yes or no"),
+    ("ind_e_parties", {"present": "yes", "timing": "last week"}, "timing"),
+    ("ind_e_parties", {"present": "yes", "colour": "red"}, "unknown part"),
+    ("nonexistent", "x", "not a field"),
+    ("people_of_concern[0].poc_age", -3, "at least 0"),
+    ("people_of_concern[5].poc_name", "Fictional", "no row 6"),
+    ("people_of_concern[0].nope", "x", "not a field"),
+    ("caveat", "x", "not something to fill in"),
+])
+def test_set_answer_refuses_badly_shaped_values(engine: FormEngine, path: str, value: object,
+                                                words: str) -> None:
+    draft = engine.start(FORM, new_id())
+    with pytest.raises(ValidationFailed, match=words):
+        engine.set_answer(draft, path, value)
+
+
+def test_repeat_groups_by_row(engine: FormEngine) -> None:
+    draft = engine.start(FORM, new_id())
+    draft = engine.set_answer(draft, "people_of_concern[0].poc_name", "'Demo-K' (fictional)")
+    draft = engine.set_answer(draft, "people_of_concern[0].poc_reported", "yes")
+    draft = engine.set_answer(draft, "people_of_concern[1].poc_age", 30)
+    assert draft.answers["people_of_concern"] == [
+        {"poc_name": "'Demo-K' (fictional)", "poc_reported": "yes"}, {"poc_age": 30}]
+    errors = engine.validate(engine.set_answers(draft, COMPLETE), CTX)
+    assert errors == {"people_of_concern[1].poc_name": ["this needs an answer"]}
+    draft = engine.set_answer(draft, "people_of_concern[0].poc_reported", None)
+    assert draft.answers["people_of_concern"][0] == {"poc_name": "'Demo-K' (fictional)"}
+
+
+def test_setting_none_clears_an_answer(engine: FormEngine) -> None:
+    draft = engine.set_answer(engine.start(FORM, new_id()), "reason", "Fictional.")
+    assert "reason" not in engine.set_answer(draft, "reason", None).answers
+
+
+def test_final_submissions_cannot_be_answered_but_can_be_amended(engine: FormEngine) -> None:
+    final = engine.finalise(complete_draft(engine), CTX).model_copy(update={"id": new_id()})
+    with pytest.raises(ValidationFailed, match="final"):
+        engine.set_answer(final, "reason", "changed")
+    with pytest.raises(ValidationFailed):
+        engine.finalise(final, CTX)
+    amendment = engine.amend(final)
+    assert amendment.amends == final.id and not amendment.is_final
+    assert amendment.answers == final.answers
+    assert amendment.form_version == final.form_version
+    with pytest.raises(ValidationFailed):
+        engine.amend(amendment)
+
+
+def test_a_form_about_an_episode_needs_one(engine: FormEngine, registry: FormRegistry) -> None:
+    needs_episode = [i for i in registry.ids() if registry.get(i).needs_episode]
+    for form_id in needs_episode:
+        with pytest.raises(ValidationFailed, match="missing episode"):
+            engine.start(form_id, new_id())
+        assert engine.start(form_id, new_id(), episode_id=new_id()).episode_id
+
+
+def test_unknown_form(engine: FormEngine) -> None:
+    with pytest.raises(ValidationFailed, match="no form"):
+        engine.start("no-such-form", new_id())
+    with pytest.raises(ValidationFailed, match="version 9"):
+        engine.start(FORM, new_id(), version=9)
+
+
+def test_progress_counts_answered_questions_per_section(engine: FormEngine) -> None:
+    rows = section_progress(engine, complete_draft(engine), CTX)
+    by_id = {section.id: (done, total) for section, done, total in rows}
+    assert by_id["context"] == (5, 5)  # trigger_other/child_not_involved hidden
+    assert by_id["safety"] == (1, 1)
+    assert by_id["judgement"][0] == 1
+
+
+def test_a_draft_keeps_its_form_version_after_a_new_version_is_added(tmp_path: Path) -> None:
+    forms = tmp_path / "forms"
+    shutil.copytree(default_forms_dir(), forms)
+    v1 = FormEngine(FormRegistry.load(forms))
+    draft = v1.set_answers(v1.start(FORM, new_id()), COMPLETE)
+    assert draft.form_version == 1
+
+    # v2 renames a question and drops another: the v1 draft must still open and finalise on v1
+    text = (forms / FORM / "v1.yaml").read_text()
+    text = text.replace("\nversion: 1\n", "\nversion: 2\n", 1)
+    text = text.replace("      - id: safety_goal\n", "      - id: safety_goal_v2\n", 1)
+    (forms / FORM / "v2.yaml").write_text(text)
+    both = FormEngine(FormRegistry.load(forms))
+    assert both.registry.versions(FORM) == [1, 2]
+    assert both.start(FORM, new_id()).form_version == 2
+    assert both.validate(draft, CTX) == {}
+    final = both.finalise(draft, CTX)
+    assert final.form_version == 1 and final.outcome["form"]["version"] == 1
+    # the same answers on v2 lack the renamed question
+    on_v2 = draft.model_copy(update={"form_version": 2})
+    errors = both.validate(on_v2, CTX)
+    assert "safety_goal" in errors and "safety_goal_v2" in errors
