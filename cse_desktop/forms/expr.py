@@ -22,6 +22,7 @@ import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Any
 
 #: expression types
@@ -256,8 +257,8 @@ def _type_of(node: ast.AST, scope: Scope, depth: int) -> str:
     if isinstance(node, ast.Compare):
         operands = [node.left, *node.comparators]
         kinds = [_type_of(o, scope, d) for o in operands]
-        for op, (a, b), (na, nb) in zip(node.ops, zip(kinds, kinds[1:], strict=False),
-                                        zip(operands, operands[1:], strict=False), strict=True):
+        for op, (a, b), (na, nb) in zip(node.ops, pairwise(kinds), pairwise(operands),
+                                        strict=True):
             _check_compare(op, a, b, na, nb, scope)
         return BOOL
     if isinstance(node, ast.Call):
