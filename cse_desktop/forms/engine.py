@@ -86,7 +86,7 @@ class FormContext:
 
     def objects(self) -> dict[str, dict[str, Any]]:
         p, e = self.person, self.episode
-        duration = e.duration if e else None
+        duration = e.duration if e is not None else None
         return {
             "person": {"age": self.person_age(), "dob": p.dob if p else None,
                        "sen": self.person_sen(), "uasc": p.uasc if p else None,
@@ -95,7 +95,8 @@ class FormContext:
                         "returned_at": e.returned_at if e else None,
                         "reported_at": e.started_at if e else None,
                         "overnight": e.overnight if e else None,
-                        "duration_hours": duration.total_seconds() / 3600 if duration else None,
+                        "duration_hours": (duration.total_seconds() / 3600
+                                           if duration is not None else None),
                         "category": e.category.value if e else None},
             "context": {"missing_episodes_30d": self.missing_episodes_30d,
                         "missing_overnight": self.missing_overnight},
@@ -238,52 +239,52 @@ class FormEngine:
 
     # -- evaluation ------------------------------------------------------------------------
 
-    def _env(self, compiled: CompiledForm, answers: dict[str, Any],
-             ctx: FormContext) -> tuple[ex.Env, dict[str, Any]]:
-        """The evaluation scope: typed answers, then computed fields in form order."""
+    def _evaluate(self, compiled: CompiledForm, answers: dict[str, Any],
+                  ctx: FormContext) -> _Evaluation:
+        """Visibility, computed values and the score, as the worker sees the form.
+
+        Fields are walked in form order; a hidden question counts as unanswered for everything
+        after it, so a stale answer behind a hidden question never shows or requires anything.
+        A scored form is walked twice: once to find the visible answers to score, and again
+        with ``suggested_level`` and ``total`` known (the judgement questions depend on them).
+        """
+        evaluation = self._walk(compiled, answers, ctx, None)
+        if compiled.spec.scoring is None:
+            return evaluation
+        visible = {k: v for k, v in answers.items() if evaluation.shown.get(k, False)}
+        result = score(compiled.spec, visible, ctx.scoring_inputs(), ctx.now,
+                       compiled.floor_exprs)
+        return self._walk(compiled, answers, ctx, result)
+
+    def _walk(self, compiled: CompiledForm, answers: dict[str, Any], ctx: FormContext,
+              result: dict[str, Any] | None) -> _Evaluation:
         values: dict[str, Any] = {}
         for f in compiled.spec.all_fields():
             if f.type not in ("computed", "info"):
                 values[f.id] = typed(f, answers.get(f.id))
-        env = ex.Env(values, ctx.objects(), ctx.now)
-        computed: dict[str, Any] = {}
         if compiled.spec.scoring is not None:
-            values["suggested_level"] = None
-            values["total"] = None
-        for f in compiled.spec.all_fields():
-            if f.type == "computed":
-                value = compiled.exprs[(f.id, "expr")].evaluate(env)
-                if isinstance(value, date):
-                    value = value.isoformat()
-                values[f.id] = typed_computed(value)
-                computed[f.id] = value
-        return env, computed
+            values["suggested_level"] = result["suggested_level"] if result else None
+            values["total"] = result["total"] if result else None
+        env = ex.Env(values, ctx.objects(), ctx.now)
+        shown: dict[str, bool] = {}
+        computed: dict[str, Any] = {}
+        for section in compiled.spec.sections:
+            section_shown = _test(compiled, section.id, "show_if", env, default=True)
+            shown[section.id] = section_shown
+            for f in section.fields:
+                visible = section_shown and _test(compiled, f.id, "show_if", env, default=True)
+                shown[f.id] = visible
+                if f.type == "computed":
+                    value = compiled.exprs[(f.id, "expr")].evaluate(env) if visible else None
+                    values[f.id] = value
+                    computed[f.id] = value.isoformat() if isinstance(value, date) else value
+                elif not visible and f.id in values:
+                    values[f.id] = None
+        return _Evaluation(env, shown, computed, result)
 
     def visibility(self, submission: Submission, ctx: FormContext) -> dict[str, bool]:
         """Which sections and top-level fields are shown, by id."""
-        compiled = self.form_of(submission)
-        env, _ = self._env(compiled, submission.answers, ctx)
-        self._add_score_names(compiled, submission.answers, ctx, env)
-        return self._visibility(compiled, env)
-
-    def _visibility(self, compiled: CompiledForm, env: ex.Env) -> dict[str, bool]:
-        shown: dict[str, bool] = {}
-        for section in compiled.spec.sections:
-            visible = _test(compiled, section.id, "show_if", env, default=True)
-            shown[section.id] = visible
-            for f in section.fields:
-                shown[f.id] = visible and _test(compiled, f.id, "show_if", env, default=True)
-        return shown
-
-    def _add_score_names(self, compiled: CompiledForm, answers: dict[str, Any],
-                         ctx: FormContext, env: ex.Env) -> dict[str, Any] | None:
-        if compiled.spec.scoring is None:
-            return None
-        result = score(compiled.spec, answers, ctx.scoring_inputs(), ctx.now,
-                       compiled.floor_exprs)
-        env.values["suggested_level"] = result["suggested_level"]  # type: ignore[index]
-        env.values["total"] = result["total"]  # type: ignore[index]
-        return result
+        return self._evaluate(self.form_of(submission), submission.answers, ctx).shown
 
     def validate(self, submission: Submission, ctx: FormContext) -> dict[str, list[str]]:
         """Problems per field path (empty when the submission could be finalised)."""
@@ -295,9 +296,8 @@ class FormEngine:
         for key in answers:
             if key not in known:
                 errors.setdefault(key, []).append("is not a field of this form version")
-        env, _ = self._env(compiled, answers, ctx)
-        result = self._add_score_names(compiled, answers, ctx, env)
-        shown = self._visibility(compiled, env)
+        evaluation = self._evaluate(compiled, answers, ctx)
+        env, shown, result = evaluation.env, evaluation.shown, evaluation.score
         for section in spec.sections:
             for f in section.fields:
                 if shown[f.id]:
@@ -318,7 +318,8 @@ class FormEngine:
         answered = value not in (None, "", [], {})
         if f.type == "indicator" and isinstance(value, dict) and not value.get("present"):
             answered = False
-        required = f.required or _test(compiled, f.id, "required_if", env, default=False)
+        required = (f.required or _test(compiled, f.id, "required_if", env, default=False)
+                    or (isinstance(f, RepeatField) and f.min_rows > 0))
         if not answered:
             if required:
                 errors.setdefault(path, []).append(_required_message(f))
@@ -332,7 +333,7 @@ class FormEngine:
             errors.setdefault(path, []).append(
                 "say when: current (last 6 months), 6-12 months ago, both, or historic")
         if isinstance(f, RepeatField):
-            if len(value) < f.min_rows:
+            if f.min_rows > 1 and len(value) < f.min_rows:
                 errors.setdefault(path, []).append(f"needs at least {f.min_rows} "
                                                    f"row{'s' if f.min_rows != 1 else ''}")
             for i, row in enumerate(value):
@@ -350,11 +351,10 @@ class FormEngine:
     def outcome(self, submission: Submission, ctx: FormContext) -> dict[str, Any]:
         """Score breakdown, rules fired, suggested level, pathway, flags, computed values."""
         compiled = self.form_of(submission)
-        env, computed = self._env(compiled, submission.answers, ctx)
-        result = self._add_score_names(compiled, submission.answers, ctx, env) or {}
+        evaluation = self._evaluate(compiled, submission.answers, ctx)
         flags = [{"id": fl.id, "message": fl.message} for fl in compiled.spec.flags
-                 if compiled.flag_exprs[fl.id].evaluate(env)]
-        return {**result, "computed": computed, "flags": flags,
+                 if ex.truth(compiled.flag_exprs[fl.id].evaluate(evaluation.env))]
+        return {**(evaluation.score or {}), "computed": evaluation.computed, "flags": flags,
                 "form": {"id": compiled.spec.id, "version": compiled.spec.version}}
 
     def finalise(self, submission: Submission, ctx: FormContext) -> Submission:
@@ -370,9 +370,7 @@ class FormEngine:
         errors = self.validate(submission, ctx)
         if errors:
             raise FormInvalid(errors, compiled.spec)
-        env, _ = self._env(compiled, submission.answers, ctx)
-        self._add_score_names(compiled, submission.answers, ctx, env)
-        shown = self._visibility(compiled, env)
+        shown = self._evaluate(compiled, submission.answers, ctx).shown
         kept = {k: v for k, v in submission.answers.items() if shown.get(k, False)}
         cleaned = submission.model_copy(update={"answers": kept})
         return cleaned.model_copy(update={"status": SubmissionStatus.FINAL,
@@ -388,20 +386,19 @@ class FormEngine:
                           answers=dict(final.answers), amends=RecordId(final.id))
 
 
-def typed_computed(value: Any) -> Any:
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
+@dataclass
+class _Evaluation:
+    env: ex.Env
+    shown: dict[str, bool]
+    computed: dict[str, Any]
+    score: dict[str, Any] | None
 
 
 def _test(compiled: CompiledForm, owner: str, attr: str, env: ex.Env, *, default: bool) -> bool:
     compiled_expr = compiled.exprs.get((owner, attr))
     if compiled_expr is None:
         return default
-    return bool(ex._truth(compiled_expr.evaluate(env)))
+    return ex.truth(compiled_expr.evaluate(env))
 
 
 def _required_message(f: Any) -> str:

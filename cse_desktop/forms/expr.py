@@ -330,24 +330,27 @@ def _eval(node: ast.AST, env: Env) -> Any:
         return [_eval(e, env) for e in node.elts]
     if isinstance(node, ast.BoolOp):
         if isinstance(node.op, ast.And):
-            return all(_truth(_eval(v, env)) for v in node.values)
-        return any(_truth(_eval(v, env)) for v in node.values)
+            return all(truth(_eval(v, env)) for v in node.values)
+        return any(truth(_eval(v, env)) for v in node.values)
     if isinstance(node, ast.UnaryOp):
         value = _eval(node.operand, env)
         if isinstance(node.op, ast.Not):
-            return not _truth(value)
+            return not truth(value)
         return None if value is None else -value
     if isinstance(node, ast.BinOp):
         left, right = _eval(node.left, env), _eval(node.right, env)
         if left is None or right is None or isinstance(left, bool) or isinstance(right, bool):
             return None
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Sub):
-            return left - right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        return None if right == 0 else left / right
+        try:
+            if isinstance(node.op, ast.Add):
+                return left + right
+            if isinstance(node.op, ast.Sub):
+                return left - right
+            if isinstance(node.op, ast.Mult):
+                return left * right
+            return None if right == 0 else left / right
+        except (ArithmeticError, TypeError):  # e.g. a whole number too large for a float
+            return None
     if isinstance(node, ast.Compare):
         left = _eval(node.left, env)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
@@ -364,7 +367,8 @@ def _eval(node: ast.AST, env: Env) -> Any:
     raise ExprError(f"{type(node).__name__} is not allowed")  # pragma: no cover
 
 
-def _truth(value: Any) -> bool:
+def truth(value: Any) -> bool:
+    """How a value counts as a condition: empty, no, zero and false are false."""
     return value not in (None, False, "", "no", 0, []) and value != {}
 
 
