@@ -1,0 +1,216 @@
+"""Small building blocks shared by the pages: the card layout, labels, buttons, messages."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from PySide6.QtCore import QEventLoop, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cse_desktop.domain.errors import CseError
+
+CARD_WIDTH = 500
+
+
+@contextlib.contextmanager
+def busy(widget: QWidget) -> Iterator[None]:
+    """Show a wait cursor and disable ``widget`` while slow work runs on this thread.
+
+    The store's Argon2id key derivation takes about 0.6 s by design.  For this first window it
+    runs synchronously on the GUI thread behind a wait cursor; the full application moves store
+    work to a worker thread.
+    """
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    widget.setEnabled(False)
+    # Paint the disabled state and the cursor before blocking; user input is not processed.
+    QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    try:
+        yield
+    finally:
+        widget.setEnabled(True)
+        QApplication.restoreOverrideCursor()
+
+
+#: The errors a page catches and shows inline; anything else is a bug and is not hidden.
+USER_ERRORS = (CseError, OSError)
+
+
+def plain_message(exc: CseError | OSError) -> str:
+    """The plain-English text to show for an error the user can meet (never a traceback)."""
+    if isinstance(exc, CseError):
+        return exc.message
+    reason = exc.strerror or "the file system refused"
+    return (f"CSE Desktop could not read or write its files ({reason}). Check that the disk "
+            "has space and try again.")
+
+
+def button(text: str, accessible_name: str, *, role: str = "secondary",
+           tooltip: str = "") -> QPushButton:
+    """A push button with a style role (primary, secondary, link, demo) and an accessible name."""
+    btn = QPushButton(text)
+    btn.setProperty("role", role)
+    btn.setAccessibleName(accessible_name)
+    btn.setAutoDefault(False)
+    btn.setCursor(Qt.CursorShape.PointingHandCursor)
+    if tooltip:
+        btn.setToolTip(tooltip)
+    return btn
+
+
+def field_label(text: str, buddy: QWidget) -> QLabel:
+    """A bold label whose mnemonic (&) moves focus to ``buddy``."""
+    label = QLabel(text)
+    label.setObjectName("fieldLabel")
+    label.setWordWrap(True)
+    label.setBuddy(buddy)
+    return label
+
+
+def text_label(text: str, object_name: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def line_edit(accessible_name: str, *, password: bool = False, max_length: int = 200,
+              placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit()
+    edit.setAccessibleName(accessible_name)
+    edit.setMaxLength(max_length)
+    if placeholder:
+        edit.setPlaceholderText(placeholder)
+    if password:
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        # No input method (predictive text) may see or remember a passphrase.
+        edit.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText
+                                 | Qt.InputMethodHint.ImhSensitiveData
+                                 | Qt.InputMethodHint.ImhNoPredictiveText)
+    return edit
+
+
+def set_invalid(edit: QLineEdit, invalid: bool) -> None:
+    """Mark a field in error (red border through the style sheet)."""
+    edit.setProperty("invalid", invalid)
+    edit.style().unpolish(edit)
+    edit.style().polish(edit)
+
+
+class MessageLabel(QLabel):
+    """An inline message under a form: hidden while empty. ``kind`` is error or notice."""
+
+    def __init__(self, kind: str = "error") -> None:
+        super().__init__()
+        self.setObjectName("errorLabel" if kind == "error" else "noticeLabel")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAccessibleName("Error message" if kind == "error" else "Message")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.setText(text)
+        self.setAccessibleDescription(text)
+        self.setVisible(bool(text))
+
+    def clear_message(self) -> None:
+        self.show_message("")
+
+
+class CardPage(QWidget):
+    """A page with a title, an introduction and a white card centred in the window.
+
+    Subclasses add their rows to ``self.body`` (a QVBoxLayout inside the card).
+    """
+
+    def __init__(self, title: str, intro: str = "") -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        # The card scrolls when the window is short (a 768-pixel laptop screen at 125%).
+        self.scroll = scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        inner = QWidget()
+        inner.setObjectName("page")
+        inner.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        scroll.setWidget(inner)
+        page_layout = QVBoxLayout(self)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(scroll)
+        outer = QVBoxLayout(inner)
+        outer.setContentsMargins(24, 24, 24, 24)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.card = QFrame()
+        self.card.setObjectName("card")
+        self.card.setFixedWidth(CARD_WIDTH)
+        row.addWidget(self.card)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+        self.body = QVBoxLayout(self.card)
+        self.body.setContentsMargins(32, 24, 32, 24)
+        self.body.setSpacing(6)
+        self.title = text_label(title, "pageTitle")
+        self.title.setAccessibleName(title)
+        self.body.addWidget(self.title)
+        if intro:
+            self.intro = text_label(intro, "pageIntro")
+            self.body.addWidget(self.intro)
+        self.body.addSpacing(6)
+
+    def reveal(self, widget: QWidget) -> None:
+        """Scroll so ``widget`` (for example the one that just got focus) is in view."""
+        if self.isAncestorOf(widget):
+            self.scroll.ensureWidgetVisible(widget, 16, 16)
+
+    def add_field(self, label: str, widget: QWidget, hint: str = "") -> QLabel:
+        """A labelled field: bold label above the input, optional grey hint below."""
+        column = self.field_column(label, widget, hint)
+        self.body.addSpacing(2)
+        self.body.addLayout(column)
+        return column.itemAt(0).widget()  # type: ignore[return-value]
+
+    def add_fields_side_by_side(self, *fields: tuple[str, QWidget, int]) -> None:
+        """Short fields on one row: (label, widget, stretch) each."""
+        row = QHBoxLayout()
+        row.setSpacing(12)
+        for label, widget, stretch in fields:
+            row.addLayout(self.field_column(label, widget), stretch)
+        self.body.addSpacing(2)
+        self.body.addLayout(row)
+
+    @staticmethod
+    def field_column(label: str, widget: QWidget, hint: str = "") -> QVBoxLayout:
+        column = QVBoxLayout()
+        column.setSpacing(4)
+        column.addWidget(field_label(label, widget))
+        column.addWidget(widget)
+        if hint:
+            column.addWidget(text_label(hint, "hint"))
+        return column
+
+    def add_separator(self) -> None:
+        line = QFrame()
+        line.setObjectName("separator")
+        line.setFrameShape(QFrame.Shape.HLine)
+        self.body.addSpacing(8)
+        self.body.addWidget(line)
+        self.body.addSpacing(4)
