@@ -30,6 +30,7 @@ from cse_desktop.domain.ids import new_id
 from cse_desktop.domain.models import Owner, Person, RiskLevel, Role
 from cse_desktop.forms.engine import FormContext, FormEngine
 from cse_desktop.forms.loader import FormLoadError, FormRegistry
+from cse_desktop.forms.samples import check_samples
 from cse_desktop.forms.spec import FormSpec, IndicatorField
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.store.demo import populate
@@ -231,6 +232,9 @@ def _read_json_file(path: str, what: str) -> object:
         raise UsageError(f"There is no {what} file at {path}.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"The {what} file {path} is not valid JSON: {exc}.") from None
+    except (RecursionError, ValueError):  # nested too deeply, or a number too long to read
+        raise UsageError(f"The {what} file {path} cannot be read: it is nested too deeply "
+                         "or holds a number too long.") from None
     except IsADirectoryError:
         raise UsageError(f"The {what} file {path} is a folder.") from None
 
@@ -242,6 +246,11 @@ def cmd_forms_check(args: argparse.Namespace, secrets: Secrets) -> int:
     except FormLoadError as exc:
         for problem in exc.problems:
             print(problem)
+        return EXIT_ERROR
+    problems = check_samples(FormEngine(registry), folder)
+    for problem in problems:
+        print(problem)
+    if problems:
         return EXIT_ERROR
     for form_id in registry.ids():
         versions = ", ".join(f"v{v}" for v in registry.versions(form_id))
@@ -295,6 +304,10 @@ def cmd_forms_score(args: argparse.Namespace, secrets: Secrets) -> int:
     ctx = FormContext()
     if args.context:
         raw = _read_json_file(args.context, "context")
+        if not isinstance(raw, dict):
+            raise UsageError('The context file must hold a JSON object such as {"age": 14, '
+                             '"sen": false, "missing_episodes_30d": 0, '
+                             '"missing_overnight": false}.')
         try:
             ctx = FormContext(**ScoreContext.model_validate(raw).model_dump())
         except ValidationError as exc:

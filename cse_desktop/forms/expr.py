@@ -19,6 +19,7 @@ Unanswered fields are ``None``: comparisons with ``None`` are false, arithmetic 
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -182,7 +183,9 @@ def compile_expr(source: str, scope: Scope, *, want: str | None = None) -> Expr:
     if len(source) > MAX_LENGTH:
         raise ExprError(f"the expression is longer than {MAX_LENGTH} characters")
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid escape sequence": not the user's concern
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExprError(f"cannot read the expression {source.strip()!r}: "
                         f"{exc.msg} at column {exc.offset or 0}") from None
@@ -297,7 +300,7 @@ def _check_compare(op: ast.cmpop, a: str, b: str, na: ast.AST, nb: ast.AST,
         _check_choice(na, nb, scope)
         _check_choice(nb, na, scope)
         return
-    if a != b or a not in _ORDERED:
+    if (a != b or a not in _ORDERED) and {a, b} != {DATE, DATETIME}:
         raise ExprError(f"cannot order a {a} against a {b}")
 
 
@@ -377,15 +380,17 @@ def _compare(op: ast.cmpop, a: Any, b: Any) -> bool:
         return b is not None and a in b
     if isinstance(op, ast.NotIn):
         return b is None or a not in b
+    if isinstance(a, date) and isinstance(b, date) and \
+            isinstance(a, datetime) != isinstance(b, datetime):
+        # a date against a date and time compares by day (Python says they are never equal)
+        a = a.date() if isinstance(a, datetime) else a
+        b = b.date() if isinstance(b, datetime) else b
     if isinstance(op, ast.Eq):
         return a == b
     if isinstance(op, ast.NotEq):
         return a != b
     if a is None or b is None:
         return False
-    if isinstance(a, datetime) != isinstance(b, datetime):
-        a = a.date() if isinstance(a, datetime) else a
-        b = b.date() if isinstance(b, datetime) else b
     try:
         if isinstance(op, ast.Lt):
             return a < b

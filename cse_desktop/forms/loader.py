@@ -7,6 +7,7 @@ expansion bounded (no "billion laughs").  Every problem is reported as
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from cse_desktop.forms.spec import (
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 200_000
+#: sample answers shipped beside a form version (see cse_desktop.forms.samples)
+SAMPLE_SUFFIX = ".sample.json"
 _FILE_NAME = re.compile(r"^v([1-9][0-9]{0,3})\.yaml$")
 
 Path_ = tuple[str | int, ...]
@@ -82,6 +85,11 @@ class _Reader:
             raise FormLoadError([Problem(self.file, node.start_mark.line + 1, format_path(path),
                                          "the file expands to too many values (aliases?)")])
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if not isinstance(node, yaml.ScalarNode) and node.tag != _PLAIN_TAGS[type(node)]:
+            # the safe constructor would refuse these, but this reader builds collections itself
+            raise FormLoadError([Problem(self.file, node.start_mark.line + 1, format_path(path),
+                                         f"the YAML tag '{node.tag}' is not allowed in form "
+                                         "files")])
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -89,7 +97,7 @@ class _Reader:
                     raise FormLoadError([Problem(self.file, key_node.start_mark.line + 1,
                                                  format_path(path), "merge keys (<<) are not "
                                                  "allowed in form files")])
-                key = self.constructor.construct_object(key_node)
+                key = self._scalar(key_node, path)
                 if not isinstance(key, str):
                     raise FormLoadError([Problem(self.file, key_node.start_mark.line + 1,
                                                  format_path(path),
@@ -103,14 +111,32 @@ class _Reader:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        value = self.constructor.construct_object(node)
-        return value
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.Node, path: Path_) -> Any:
+        try:
+            return self.constructor.construct_object(node)
+        except yaml.constructor.ConstructorError:
+            raise
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError):
+            # e.g. "2024-02-30" (read as a date), "!!int foo", an integer of 5,000 digits
+            raise FormLoadError([Problem(self.file, node.start_mark.line + 1, format_path(path),
+                                         f"cannot read the value {_short(node)}")]) from None
 
     def line_of(self, path: Path_) -> int:
         for end in range(len(path), -1, -1):
             if path[:end] in self.lines:
                 return self.lines[path[:end]]
         return 1
+
+
+_PLAIN_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map",
+               yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+
+
+def _short(node: yaml.Node) -> str:
+    value = str(node.value)
+    return repr(value if len(value) <= 40 else value[:40] + "...")
 
 
 def read_yaml(text: str, file: str) -> tuple[Any, _Reader]:
@@ -120,10 +146,21 @@ def read_yaml(text: str, file: str) -> tuple[Any, _Reader]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise FormLoadError([Problem(file, line, "", f"not valid YAML: {exc.problem}")]) \
+        message = exc.problem
+        if exc.context and str(message).startswith("but "):
+            message = f"{exc.context}, {message}"  # "expected a single document ..., but ..."
+        raise FormLoadError([Problem(file, line, "", f"not valid YAML: {message}")]) \
             from None
+    except yaml.reader.ReaderError as exc:  # a control character; its str() is two lines
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "?")
+        raise FormLoadError([Problem(file, line, "", f"not valid YAML: the character "
+                                                     f"#x{char:04x} is not allowed")]) from None
     except yaml.YAMLError as exc:
-        raise FormLoadError([Problem(file, 1, "", f"not valid YAML: {exc}")]) from None
+        message = " ".join(str(exc).split())
+        raise FormLoadError([Problem(file, 1, "", f"not valid YAML: {message}")]) from None
+    except RecursionError:
+        raise FormLoadError([Problem(file, 1, "", "the file is nested too deeply")]) from None
     if node is None:
         raise FormLoadError([Problem(file, 1, "", "the file is empty")])
     try:
@@ -141,6 +178,10 @@ def read_yaml(text: str, file: str) -> tuple[Any, _Reader]:
 
 
 def load_form_text(text: str, file: str = "<form>") -> FormSpec:
+    return _load_text(text, file)[0]
+
+
+def _load_text(text: str, file: str) -> tuple[FormSpec, _Reader]:
     data, reader = read_yaml(text, file)
     if not isinstance(data, dict):
         raise FormLoadError([Problem(file, 1, "", "a form file must be a mapping of keys "
@@ -157,14 +198,18 @@ def load_form_text(text: str, file: str = "<form>") -> FormSpec:
             elif err["type"] == "missing":
                 msg = f"'{loc[-1]}' is required"
             elif err["type"] == "union_tag_invalid":
-                msg = "unknown field type " + str(err.get("input", {}).get("type", ""))
+                loc = (*loc, "type")
+                msg = f"unknown field type {err['input'].get('type')!r}"
+            elif err["type"] == "union_tag_not_found":
+                loc = (*loc, "type")
+                msg = "'type' is required"
             problems.append(Problem(file, reader.line_of(loc), format_path(loc), msg))
         raise FormLoadError(_dedupe(problems)) from None
     problems = [Problem(file, reader.line_of(loc), format_path(loc), msg)
                 for loc, msg in check_semantics(spec)]
     if problems:
         raise FormLoadError(problems)
-    return spec
+    return spec, reader
 
 
 def _spec_loc(loc: tuple) -> Path_:
@@ -302,6 +347,12 @@ def check_semantics(spec: FormSpec) -> list[tuple[Path_, str]]:
             for j, sub in enumerate(field.fields):
                 check_field(sub, (*path, "fields", j), inner)
 
+    # type computed fields first, so that an expression using one declared further down is
+    # checked against its real type (as "any" it would pass here and fail at run time)
+    for field in spec.all_fields():
+        if field.type == "computed":
+            with contextlib.suppress(ex.ExprError):  # reported where the field is checked
+                scope.names[field.id] = ex.Name(ex.compile_expr(field.expr, scope).type)
     for name, choices in spec.choice_lists.items():
         _unique_choices(choices, ("choice_lists", name), problems)
     for s_i, section in enumerate(spec.sections):
@@ -397,15 +448,20 @@ def load_form_file(path: Path, root: Path | None = None) -> FormSpec:
         text = path.read_text("utf-8")
     except UnicodeDecodeError:
         raise FormLoadError([Problem(name, 1, "", "the file is not UTF-8 text")]) from None
-    spec = load_form_text(text, name)
+    except OSError as exc:
+        raise FormLoadError([Problem(name, 1, "", f"cannot read the file: {exc.strerror}")]) \
+            from None
+    spec, reader = _load_text(text, name)
     match = _FILE_NAME.match(path.name)
     problems = []
     if match is None or int(match.group(1)) != spec.version:
-        problems.append(Problem(name, 1, "version", f"the file name must be v{spec.version}"
-                                                    ".yaml for version {spec.version}"))
+        problems.append(Problem(name, reader.line_of(("version",)), "version",
+                                f"the file name must be v{spec.version}.yaml for version "
+                                f"{spec.version}"))
     if path.parent.name != spec.id:
-        problems.append(Problem(name, 1, "id", f"the form id '{spec.id}' must match its "
-                                               f"folder name '{path.parent.name}'"))
+        problems.append(Problem(name, reader.line_of(("id",)), "id",
+                                f"the form id '{spec.id}' must match its folder name "
+                                f"'{path.parent.name}'"))
     if problems:
         raise FormLoadError(problems)
     return spec
@@ -433,9 +489,11 @@ class FormRegistry:
                 continue
             forms.setdefault(spec.id, {})[spec.version] = spec
         stray = [p for p in sorted(root.glob("*/*")) if p.is_file() and p.suffix != ".yaml"
-                 and not p.name.startswith(".") and p.suffix != ".md"]
+                 and not p.name.startswith(".") and p.suffix != ".md"
+                 and not p.name.endswith(SAMPLE_SUFFIX)]
         problems += [Problem(str(p.relative_to(root.parent)), 1, "",
-                             "not a form file (expected v<N>.yaml)") for p in stray]
+                             "not a form file (expected v<N>.yaml, or v<N>.sample.json)")
+                     for p in stray]
         if problems:
             raise FormLoadError(problems)
         return cls(forms)

@@ -37,7 +37,12 @@ def parse_datetime(value: Any) -> datetime | None:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # a whole number too large for a float
+        return False
 
 
 def check_value(field: Any, value: Any, spec: FormSpec) -> str | None:
