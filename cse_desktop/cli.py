@@ -25,6 +25,7 @@ from typing import NoReturn, TextIO
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cse_desktop import __version__
+from cse_desktop.casework.demo import populate
 from cse_desktop.domain.errors import CseError, UsageError, ValidationFailed
 from cse_desktop.domain.ids import new_id
 from cse_desktop.domain.models import Owner, Person, RiskLevel, Role
@@ -33,7 +34,6 @@ from cse_desktop.forms.loader import FormLoadError, FormRegistry
 from cse_desktop.forms.samples import check_samples
 from cse_desktop.forms.spec import FormSpec, IndicatorField
 from cse_desktop.store import KdfParams, Workspace
-from cse_desktop.store.demo import populate
 from cse_desktop.store.repositories import plain_errors
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_INTEGRITY = 0, 1, 2, 3, 4

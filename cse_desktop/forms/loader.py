@@ -470,8 +470,10 @@ def load_form_file(path: Path, root: Path | None = None) -> FormSpec:
 class FormRegistry:
     """Every version of every form in a folder; a submission uses the version it began on."""
 
-    def __init__(self, forms: dict[str, dict[int, FormSpec]]) -> None:
+    def __init__(self, forms: dict[str, dict[int, FormSpec]], root: Path | None = None) -> None:
         self._forms = forms
+        #: the folder the forms came from (their samples sit beside them)
+        self.root = root
 
     @classmethod
     def load(cls, root: Path | None = None) -> FormRegistry:
@@ -496,7 +498,7 @@ class FormRegistry:
                      for p in stray]
         if problems:
             raise FormLoadError(problems)
-        return cls(forms)
+        return cls(forms, root)
 
     def ids(self) -> list[str]:
         return sorted(self._forms)

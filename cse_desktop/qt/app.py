@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cse_desktop.casework import demo
 from cse_desktop.domain.errors import LockedOut
-from cse_desktop.domain.models import Owner, Role
+from cse_desktop.domain.models import Owner
 from cse_desktop.qt.caseload import CaseloadPage
 from cse_desktop.qt.pages import (
     ROLE_LABELS,
@@ -44,7 +45,6 @@ from cse_desktop.qt.pages import (
 from cse_desktop.qt.resources import resource
 from cse_desktop.qt.widgets import USER_ERRORS, CardPage, busy, plain_message
 from cse_desktop.store import KdfParams, Workspace
-from cse_desktop.store.demo import DEMO_PASSPHRASE, populate
 from cse_desktop.store.locations import default_workspace, demo_workspace
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,6 @@ log = logging.getLogger(__name__)
 APP_NAME = "CSE Desktop"
 DESKTOP_FILE_NAME = "cse-desktop"
 DEMO_BANNER = "DEMO — fictional data"
-DEMO_OWNER = Owner(name="Demo Practitioner", role=Role.PRACTITIONER,
-                   team="Demo Exploitation Team")
-DEMO_PEOPLE = 25
-DEMO_SEED = 1
 
 
 class MainWindow(QMainWindow):
@@ -271,19 +267,7 @@ class MainWindow(QMainWindow):
         self._show_caseload()
 
     def _open_or_create_demo(self) -> Workspace:
-        folder = demo_workspace()
-        if Workspace.exists(folder):
-            ws = Workspace.open(folder, DEMO_PASSPHRASE)
-        else:
-            ws, _recovery_code = Workspace.create(folder, DEMO_PASSPHRASE, DEMO_OWNER,
-                                                  kdf=self.kdf)
-        try:
-            if ws.people.count() == 0:  # new, or a first fill that did not finish
-                populate(ws, people=DEMO_PEOPLE, seed=DEMO_SEED)
-        except BaseException:
-            ws.lock()
-            raise
-        return ws
+        return demo.open_or_create(kdf=self.kdf)
 
     @staticmethod
     def _is_demo_folder(folder: Path) -> bool:

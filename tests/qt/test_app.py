@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cse_desktop.casework.demo import DEMO_FLAG
 from cse_desktop.domain.errors import WrongPassphrase
 from cse_desktop.domain.models import Person, RiskLevel, Role
 from cse_desktop.qt.app import MainWindow
 from cse_desktop.qt.caseload import ID_ROLE, CaseloadFilter, CaseloadModel, Column
 from cse_desktop.qt.resources import resource, resources_dir
 from cse_desktop.store import Workspace
-from cse_desktop.store.demo import DEMO_FLAG
 from cse_desktop.store.locations import default_workspace, demo_workspace
 from cse_desktop.store.throttle import MAX_FAILURES
 
