@@ -1,0 +1,155 @@
+"""Forms and the workspace together: finalising stores the outcome and moves the risk level."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cse_desktop.casework import demo
+from cse_desktop.casework.submissions import amend, context_for, finalise, save_draft
+from cse_desktop.domain.errors import ImmutableRecord
+from cse_desktop.domain.models import Episode, Owner, Person, RiskLevel, Role
+from cse_desktop.forms.engine import FormEngine, FormInvalid
+from cse_desktop.forms.loader import FormRegistry
+from cse_desktop.forms.samples import load_samples
+from cse_desktop.store import KdfParams, Workspace
+
+PASS = "correct horse battery staple"
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def engine() -> FormEngine:
+    return FormEngine(FormRegistry.load())
+
+
+@pytest.fixture
+def ws(tmp_path: Path):
+    workspace, _ = Workspace.create(tmp_path / "ws", PASS,
+                                    Owner(name="Test Worker", role=Role.PRACTITIONER,
+                                          team="Test Team"),
+                                    kdf=KdfParams.insecure_for_tests())
+    yield workspace
+    workspace.lock()
+
+
+@pytest.fixture
+def child(ws: Workspace) -> Person:
+    return ws.people.add(Person(given_name="Test", family_name="Child", dob=date(2011, 5, 4)))
+
+
+def screening_answers() -> dict:
+    return dict(next(s for s in load_samples() if s.form_id == "exploitation-screening").answers)
+
+
+def test_finalising_a_screening_stores_it_and_sets_the_risk_level(
+        ws: Workspace, engine: FormEngine, child: Person) -> None:
+    draft = engine.set_answers(engine.start("exploitation-screening", child.id),
+                               screening_answers())
+    draft = save_draft(ws, draft)
+    final = finalise(ws, engine, draft, now=NOW)
+    assert final.is_final and final.version == draft.version + 1
+    stored = ws.submissions.get(final.id)
+    assert stored.outcome["suggested_level"] == "low"
+    person = ws.people.get(child.id)
+    assert person.risk_level is RiskLevel.LOW
+    assert person.next_review == date(2026, 6, 10)
+    actions = [e.action.value for e in ws.audit.events(record_id=final.id)]
+    assert actions == ["create", "finalise"]
+    assert ws.check().ok
+    with pytest.raises(ImmutableRecord):
+        ws.submissions.update(stored.model_copy(update={"answers": {}}))
+
+
+def test_an_invalid_draft_is_refused_and_nothing_is_written(ws: Workspace, engine: FormEngine,
+                                                           child: Person) -> None:
+    draft = engine.start("exploitation-screening", child.id)
+    outbox, audit = ws.outbox.count(), ws.audit.count()
+    with pytest.raises(FormInvalid):
+        finalise(ws, engine, draft, now=NOW)
+    assert ws.submissions.count() == 0
+    assert (ws.outbox.count(), ws.audit.count()) == (outbox, audit)
+    assert ws.people.get(child.id).risk_level is RiskLevel.NOT_ASSESSED
+
+
+def test_a_downgrade_awaiting_approval_leaves_the_higher_level(ws: Workspace,
+                                                               engine: FormEngine,
+                                                               child: Person) -> None:
+    answers = screening_answers()
+    answers.update({"agreed_level": "none", "override_rationale": "Fictional reasons."})
+    draft = engine.set_answers(engine.start("exploitation-screening", child.id), answers)
+    final = finalise(ws, engine, draft, now=NOW)
+    assert final.outcome["approval_pending"] is True
+    assert ws.people.get(child.id).risk_level is RiskLevel.LOW
+    # a manager's amendment with approval lowers it
+    correction = amend(ws, engine, ws.submissions.get(final.id))
+    correction = engine.set_answer(correction, "approved_by", "T. Example-Manager")
+    approved = finalise(ws, engine, correction, now=NOW)
+    assert approved.amends == final.id
+    assert ws.people.get(child.id).risk_level is RiskLevel.NONE
+
+
+def test_the_missing_history_comes_from_the_store(ws: Workspace, engine: FormEngine,
+                                                  child: Person) -> None:
+    for days in (3, 10, 20):
+        start = NOW - timedelta(days=days)
+        ws.episodes.add(Episode(person_id=child.id, started_at=start,
+                                returned_at=start + timedelta(hours=4)))
+    draft = engine.start("exploitation-screening", child.id)
+    ctx = context_for(ws, draft, now=NOW)
+    assert ctx.missing_episodes_30d == 3
+    assert engine.outcome(draft, ctx)["suggested_level"] == "medium"
+
+
+def test_an_rhi_is_finalised_against_its_episode(ws: Workspace, engine: FormEngine,
+                                                 child: Person) -> None:
+    sample = next(s for s in load_samples() if s.form_id == "return-home-interview")
+    assert sample.episode is not None
+    episode = ws.episodes.add(Episode(person_id=child.id, started_at=sample.episode.started_at,
+                                      returned_at=sample.episode.returned_at))
+    draft = engine.set_answers(engine.start("return-home-interview", child.id,
+                                            episode_id=episode.id), sample.answers)
+    final = finalise(ws, engine, draft, now=sample.now)
+    assert final.outcome["computed"]["offered_within_72h"] is True
+    assert {f["id"] for f in final.outcome["flags"]} == {"rescreen", "not-for-parent"}
+
+
+def test_the_demo_is_deterministic_valid_and_fictional(tmp_path: Path,
+                                                       engine: FormEngine) -> None:
+    def make(name: str) -> Workspace:
+        ws, _ = Workspace.create(tmp_path / name, PASS, demo.DEMO_OWNER,
+                                 kdf=KdfParams.insecure_for_tests())
+        demo.populate(ws, people=12, seed=5, today=date(2026, 11, 21), engine=engine)
+        return ws
+
+    first, second = make("a"), make("b")
+    try:
+        people = [p.content() | {"id": p.id} for p in first.people.list()]
+        assert people == [p.content() | {"id": p.id} for p in second.people.list()]
+        assert len(people) == 12
+        assert all("DEMO" in p["flags"] and p["postcode"].startswith("ZZ99") for p in people)
+        finals = [s for s in first.submissions.list() if s.is_final]
+        assert {s.form_id for s in finals} >= {"exploitation-screening", "rmm-review",
+                                               "parent-session"}
+        for s in finals:  # every final one was finalised by the rules and stored its outcome
+            assert s.outcome and s.outcome["form"]["id"] == s.form_id
+        assessed = [p for p in first.people.list()
+                    if p.risk_level is not RiskLevel.NOT_ASSESSED]
+        assert assessed
+        assert first.check().ok
+    finally:
+        first.lock()
+        second.lock()
+
+
+def test_open_or_create_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSE_DESKTOP_HOME", str(tmp_path))
+    ws = demo.open_or_create(kdf=KdfParams.insecure_for_tests())
+    count = ws.people.count()
+    ws.lock()
+    assert count == demo.DEMO_PEOPLE
+    again = demo.open_or_create()
+    assert again.people.count() == count  # opened, not filled twice
+    again.lock()
