@@ -61,10 +61,15 @@ class AuditLog:
             actor = self._ws.actor
             digest = _row_hash(seq, when, actor, action.value, record_kind, record_id, reason,
                                prev_hash)
-            self._ws.db.execute(
-                f"INSERT INTO audit_event ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (seq, when, actor, action.value, record_kind, record_id, reason, prev_hash,
-                 digest))
+            try:
+                self._ws.db.execute(
+                    f"INSERT INTO audit_event ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (seq, when, actor, action.value, record_kind, record_id, reason, prev_hash,
+                     digest))
+            except self._ws.IntegrityError:
+                # Only a row added behind the log's back (past its recorded end) collides.
+                raise AuditChainBroken("The audit log has been tampered with: it holds rows "
+                                       "past its recorded end.") from None
             self._ws.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                                 (_HEAD_KEY, f"{seq}:{digest}"))
             self._ws.on_rollback(self._forget_head)

@@ -121,7 +121,10 @@ def open_database(path: Path, db_key: bytes) -> Connection:
         raise _not_ours("the file is too short or truncated")
 
     # Read-only until we know the file is ours: nothing is created or changed on a bad file.
-    uri = path.resolve().as_uri() + "?mode=ro"
+    # Without a WAL (clean shutdown) the probe is also immutable: a read-only probe would still
+    # create -wal and -shm files, and leave them behind when the file turns out to be bad.
+    wal = path.with_name(path.name + "-wal")
+    uri = path.resolve().as_uri() + ("?mode=ro" if wal.exists() else "?mode=ro&immutable=1")
     probe = sqlcipher3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     try:
         _check_engine(probe)
@@ -130,11 +133,15 @@ def open_database(path: Path, db_key: bytes) -> Connection:
             probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
             app_id = probe.execute("PRAGMA application_id").fetchone()[0]
             pages = probe.execute("PRAGMA page_count").fetchone()[0]
-        except DatabaseError:
+        except DatabaseError as exc:
+            if "malformed" in str(exc):
+                # Page 1 passed its HMAC, so the key is right: the file is ours but damaged
+                # (SQLite refuses a file shorter than its header says before we can look).
+                raise IntegrityFailure("The workspace database is truncated or damaged. "
+                                       "Restore it from a backup.") from None
             raise _not_ours("the key does not open it, or it is damaged") from None
         if app_id != APPLICATION_ID:
             raise _not_ours("it belongs to another application")
-        wal = path.with_name(path.name + "-wal")
         if (not wal.exists() or wal.stat().st_size == 0) and pages * PAGE_SIZE > size:
             raise IntegrityFailure("The workspace database is truncated (part of the file is "
                                    "missing). Restore it from a backup.")

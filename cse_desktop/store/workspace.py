@@ -174,6 +174,9 @@ class Workspace:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        if schema_version != migrate.LATEST:
+            # Migration tests: hand the workspace back at the old schema (open() upgrades it).
+            return cls._open_with_key(folder, db_key, key_file, upgrade=False), recovery
         ws = cls.open(folder, passphrase)
         return ws, recovery
 
@@ -217,7 +220,8 @@ class Workspace:
         return ws
 
     @classmethod
-    def _open_with_key(cls, folder: Path, db_key: bytes, key_file: KeyFile) -> Workspace:
+    def _open_with_key(cls, folder: Path, db_key: bytes, key_file: KeyFile, *,
+                       upgrade: bool = True) -> Workspace:
         db_path = cls.db_path(folder)
         wal = db_path.with_name(db_path.name + "-wal")
         unclean = wal.exists() and wal.stat().st_size > 0
@@ -231,7 +235,8 @@ class Workspace:
                               len(problems))
                     raise IntegrityFailure("The workspace database is damaged. Restore it from "
                                            "a backup.")
-            migrate.upgrade(conn)
+            if upgrade:
+                migrate.upgrade(conn)
             row = conn.execute("SELECT value FROM meta WHERE key = 'workspace_id'").fetchone()
             if row is None or row[0] != key_file.workspace_id:
                 raise NotOurDatabase("The database does not belong to this key file. "
@@ -463,7 +468,11 @@ class Workspace:
         try:
             (staging / DB_FILE_NAME).write_bytes(db_bytes)
             (staging / KEY_FILE_NAME).write_bytes(key_bytes)
-            ws = cls._open_with_key(staging, db_key, key_file)
+            try:
+                ws = cls._open_with_key(staging, db_key, key_file)
+            except (NotOurDatabase, IntegrityFailure) as exc:
+                raise BackupInvalid("The backup is damaged (its database does not open); "
+                                    "nothing was restored.") from exc
             try:
                 report = ws.check()
                 if not report.ok:

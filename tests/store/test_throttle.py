@@ -1,0 +1,182 @@
+"""Failed-unlock throttling, with an injected fake clock.
+
+* 10 wrong attempts within 5 minutes: the 11th attempt raises LockedOut without running the
+  key derivation (even the right passphrase is refused, nothing is recorded, and it costs no
+  Argon2id time);
+* the state lives in a file, so it survives a restart (a new process is locked out too);
+* once the lock-out has passed, the right passphrase works, and the failures are in the audit
+  log as 'failed-unlock' events (at the fake clock's times) followed by 'unlock';
+* each further lock-out without a successful unlock lasts longer, up to the maximum.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from cse_desktop.domain.errors import LockedOut, WrongPassphrase
+from cse_desktop.store import KdfParams, Workspace
+from cse_desktop.store.keys import KEY_FILE_NAME, PASSPHRASE_SLOT, KeyFile
+from cse_desktop.store.throttle import MAX_FAILURES, MAX_LOCKOUT, THROTTLE_FILE_NAME, WINDOW
+
+from .conftest import PASSPHRASE, WRONG_PASSPHRASE, sha256
+
+START = 1_900_000_000.0  # a fixed moment in 2030
+
+
+class FakeClock:
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _fail(folder: Path, clock: FakeClock, times: int, gap: float = 10.0) -> list[float]:
+    """``times`` wrong attempts, ``gap`` seconds apart; returns when each was made."""
+    made = []
+    for _ in range(times):
+        clock.advance(gap)
+        with pytest.raises(WrongPassphrase):
+            Workspace.open(folder, WRONG_PASSPHRASE, clock=clock)
+        made.append(clock.now)
+    return made
+
+
+def _state(folder: Path) -> dict:
+    return json.loads((folder / THROTTLE_FILE_NAME).read_text())
+
+
+def test_ten_failures_lock_out_the_eleventh_attempt(ws_folder: Path) -> None:
+    clock = FakeClock()
+    assert MAX_FAILURES == 10 and WINDOW == 300
+    _fail(ws_folder, clock, 9)
+    assert _state(ws_folder)["locked_until"] == 0  # nine is not yet too many
+    _fail(ws_folder, clock, 1)  # the tenth, within 100 s of the first
+    state = _state(ws_folder)
+    assert state["locked_until"] == clock.now + WINDOW
+    assert state["lockouts"] == 1
+
+    before = sha256(ws_folder / THROTTLE_FILE_NAME)
+    for secret in (WRONG_PASSPHRASE, PASSPHRASE):  # the right one too: no attempt is made
+        clock.advance(1)
+        with pytest.raises(LockedOut) as caught:
+            Workspace.open(ws_folder, secret, clock=clock)
+        assert 0 < caught.value.retry_after <= WINDOW
+        assert "minute" in str(caught.value)
+    with pytest.raises(LockedOut):
+        Workspace.open(ws_folder, recovery_code="0000-0000-0000-0000-0000-0000", clock=clock)
+    # attempts while locked out are not counted and do not extend the lock-out
+    assert sha256(ws_folder / THROTTLE_FILE_NAME) == before
+
+
+def test_failures_spread_beyond_the_window_do_not_lock_out(ws_folder: Path) -> None:
+    clock = FakeClock()
+    _fail(ws_folder, clock, 15, gap=40.0)  # never more than 8 in any 5 minutes
+    assert _state(ws_folder)["locked_until"] == 0
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        assert [e.action.value for e in ws.audit.events()][-16:] == (
+            ["failed-unlock"] * 15 + ["unlock"])
+
+
+def test_locked_out_attempts_run_no_key_derivation(ws_folder: Path) -> None:
+    clock = FakeClock()
+    _fail(ws_folder, clock, 10)
+    # Make the passphrase slot expensive (same database key, a costly Argon2id): if the
+    # derivation ran while locked out, the attempt would take as long as a real one.
+    key_path = ws_folder / KEY_FILE_NAME
+    cheap = KeyFile.load(key_path)
+    db_key = cheap.unwrap(PASSPHRASE_SLOT, PASSPHRASE)
+    cheap.rewrap(PASSPHRASE_SLOT, PASSPHRASE, db_key,
+                 KdfParams(time_cost=20, memory_kib=64 * 1024, parallelism=1)).save(key_path)
+
+    clock.advance(1)
+    started = time.perf_counter()
+    with pytest.raises(LockedOut):
+        Workspace.open(ws_folder, PASSPHRASE, clock=clock)
+    locked_out = time.perf_counter() - started
+
+    clock.advance(WINDOW)  # after the lock-out, the same call really derives the key
+    started = time.perf_counter()
+    with pytest.raises(WrongPassphrase):
+        Workspace.open(ws_folder, WRONG_PASSPHRASE, clock=clock)
+    derived = time.perf_counter() - started
+    assert locked_out * 20 < derived, (locked_out, derived)
+
+
+_RESTARTED = """
+import sys
+from cse_desktop.domain.errors import LockedOut
+from cse_desktop.store import Workspace
+try:
+    Workspace.open(sys.argv[1], sys.stdin.readline().rstrip("\\n"),
+                   clock=lambda: float(sys.argv[2]))
+except LockedOut as exc:
+    print(f"locked out {exc.retry_after:.0f}")
+else:
+    print("opened")
+"""
+
+
+def _open_in_new_process(folder: Path, now: float) -> str:
+    done = subprocess.run([sys.executable, "-c", _RESTARTED, str(folder), repr(now)],
+                          input=PASSPHRASE + "\n", capture_output=True, text=True, timeout=60,
+                          check=True)
+    return done.stdout.strip()
+
+
+def test_the_lock_out_survives_a_restart(ws_folder: Path) -> None:
+    clock = FakeClock()
+    _fail(ws_folder, clock, 10)
+    assert _open_in_new_process(ws_folder, clock.now + 60) == f"locked out {WINDOW - 60:.0f}"
+    assert (ws_folder / THROTTLE_FILE_NAME).exists()
+    assert _open_in_new_process(ws_folder, clock.now + WINDOW + 1) == "opened"
+    assert not (ws_folder / THROTTLE_FILE_NAME).exists()
+
+
+def test_after_the_lock_out_the_right_passphrase_works_and_is_audited(ws_folder: Path) -> None:
+    clock = FakeClock()
+    failed_at = _fail(ws_folder, clock, 10)
+    clock.advance(WINDOW - 1)
+    with pytest.raises(LockedOut):
+        Workspace.open(ws_folder, PASSPHRASE, clock=clock)
+    clock.advance(2)
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        events = ws.audit.events()
+        assert [e.action.value for e in events[-11:]] == ["failed-unlock"] * 10 + ["unlock"]
+        assert [e.at for e in events[-11:-1]] == [datetime.fromtimestamp(t, UTC)
+                                                  for t in failed_at]
+        assert all(e.record_id == "" and e.reason == "" for e in events[-11:-1])
+        assert ws.audit.verify() == len(events)
+    # a successful unlock starts afresh: the file is gone and nine failures do not lock out
+    assert not (ws_folder / THROTTLE_FILE_NAME).exists()
+    _fail(ws_folder, clock, 9)
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        assert [e.action.value for e in ws.audit.events()][-10:] == (
+            ["failed-unlock"] * 9 + ["unlock"])
+
+
+def test_lock_outs_grow_until_the_maximum(ws_folder: Path) -> None:
+    clock = FakeClock()
+    lengths = []
+    for _ in range(6):
+        _fail(ws_folder, clock, 10)
+        with pytest.raises(LockedOut) as caught:
+            Workspace.open(ws_folder, PASSPHRASE, clock=clock)
+        lengths.append(round(caught.value.retry_after))
+        clock.advance(caught.value.retry_after + 1)
+    assert lengths == [300, 600, 1200, 2400, 3600, 3600]
+    assert lengths[1] > lengths[0]
+    assert max(lengths) == MAX_LOCKOUT
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        assert [e.action.value for e in ws.audit.events()][-61:] == (
+            ["failed-unlock"] * 60 + ["unlock"])
