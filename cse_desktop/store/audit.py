@@ -3,8 +3,12 @@
 Each row stores the hash of the row before it, and its own hash covers every column and that
 previous hash.  The hash of the last row (the *head*) is kept in ``meta``.  So an edited row
 breaks its own hash; a deleted or inserted row breaks the chain; a deleted last row no longer
-matches the head.  Triggers refuse UPDATE and DELETE, as a first line; the chain is what makes
-tampering by someone with the key *detectable*.
+matches the head.  Triggers refuse UPDATE and DELETE, as a first line.
+
+What the chain cannot do on its own: the hashes use no secret, so someone who holds the
+database key *and* rewrites the chain from the point of change onwards (head included) is not
+detected locally.  The defence for that is outside the laptop: the hub keeps the head it last
+saw at each sync, so a rewritten history no longer matches it (sync issue).
 
 Audit rows hold ids, never names or other personal data.
 """

@@ -7,10 +7,13 @@ between.  A released migration is never edited: add a new one.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from importlib import resources
 
 from cse_desktop.domain.errors import CseError
+from cse_desktop.domain.models import Person
 from cse_desktop.store.connection import Connection
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -30,6 +33,17 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def _refresh_person_search(conn: Connection) -> None:
+    """After 0002: the search text as the repository writes it (Unicode case-folding)."""
+    rows = conn.execute("SELECT id, data FROM records WHERE kind = 'person'").fetchall()
+    for record_id, data in rows:
+        text = Person.model_validate(json.loads(data)).search_text()
+        conn.execute("UPDATE records SET search_text = ? WHERE id = ?", (text, record_id))
+
+
+#: Python steps run inside a migration's transaction, after its SQL.
+PYTHON_STEPS: dict[int, Callable[[Connection], None]] = {2: _refresh_person_search}
+
 LATEST = len(migrations())
 
 
@@ -47,8 +61,11 @@ def upgrade(conn: Connection, target: int = LATEST) -> list[int]:
     for number, _name, sql in migrations():
         if current < number <= target:
             try:
-                conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\n"
-                                   "COMMIT;")
+                conn.executescript(f"BEGIN IMMEDIATE;\n{sql}")
+                if number in PYTHON_STEPS:
+                    PYTHON_STEPS[number](conn)
+                conn.execute(f"PRAGMA user_version = {number}")
+                conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")

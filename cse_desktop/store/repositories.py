@@ -244,6 +244,14 @@ class AssociationRepository(_PersonLinked[Association]):
     def __init__(self, ws: Workspace) -> None:
         super().__init__(ws, Association)
 
+    def _check_for_write(self, record: Association) -> None:
+        super()._check_for_write(record)
+        if record.episode_id is not None:
+            episode = self._ws.episodes.get(record.episode_id)
+            if episode.person_id != record.person_id:
+                raise ValidationFailed("The association was not saved: its missing episode "
+                                       "belongs to a different person.")
+
 
 class SubmissionRepository(_PersonLinked[Submission]):
     def __init__(self, ws: Workspace) -> None:

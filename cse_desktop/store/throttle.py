@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -54,15 +55,20 @@ class UnlockThrottle:
 
     def check(self) -> None:
         """Raise LockedOut if no attempt may be made now."""
-        state = self._read()
-        wait = state["locked_until"] - self.clock()
+        wait = self._read()["locked_until"] - self.clock()
         if wait > 0:
-            minutes = max(1, round(wait / 60))
-            raise LockedOut(
-                f"Too many wrong attempts. Unlocking is paused for about {minutes} "
-                f"minute{'s' if minutes != 1 else ''}; try again then.", retry_after=wait)
+            raise LockedOut(f"Too many wrong attempts. {_pause(wait)}", retry_after=wait)
 
-    def record_failure(self) -> None:
+    def record_failure(self, wrong: str) -> LockedOut | None:
+        """Count a failure; if it starts a lock-out, the error to raise instead of ``wrong``."""
+        self._record()
+        wait = self._read()["locked_until"] - self.clock()
+        if wait > 0:
+            return LockedOut(f"{wrong} That was too many wrong attempts. {_pause(wait)}",
+                             retry_after=wait)
+        return None
+
+    def _record(self) -> None:
         now = self.clock()
         state = self._read()
         state["failures"].append(now)
@@ -79,3 +85,9 @@ class UnlockThrottle:
     def reset(self) -> None:
         """After a successful unlock (once pending failures are in the audit log)."""
         self.path.unlink(missing_ok=True)
+
+
+def _pause(wait: float) -> str:
+    minutes = max(1, math.ceil(wait / 60))
+    return (f"Unlocking is paused for {minutes} minute{'s' if minutes != 1 else ''}; "
+            "try again then.")

@@ -119,6 +119,7 @@ class Workspace:
         self._depth = 0
         self._rollback_hooks: list[Callable[[], None]] = []
         self._owner: Owner | None = None
+        self._clock: Callable[[], float] = time.time
         self.audit = AuditLog(self)
         self.outbox = Outbox(self)
         self.people = PersonRepository(self)
@@ -174,10 +175,15 @@ class Workspace:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        if schema_version != migrate.LATEST:
-            # Migration tests: hand the workspace back at the old schema (open() upgrades it).
-            return cls._open_with_key(folder, db_key, key_file, upgrade=False), recovery
-        ws = cls.open(folder, passphrase)
+        # Open with the key in hand (a third Argon2id run would only cost time). Below the
+        # latest schema (migration tests) it is handed back un-upgraded.
+        ws = cls._open_with_key(folder, db_key, key_file,
+                                upgrade=schema_version == migrate.LATEST)
+        try:
+            ws.audit.append(AuditAction.UNLOCK, reason="created")
+        except BaseException:
+            ws._close()
+            raise
         return ws, recovery
 
     @classmethod
@@ -202,10 +208,10 @@ class Workspace:
                         else (RECOVERY_SLOT, recovery_code))
         try:
             db_key = key_file.unwrap(slot, secret or "")
-        except WrongPassphrase:
-            throttle.record_failure()
-            raise
+        except WrongPassphrase as exc:
+            raise (throttle.record_failure(exc.message) or exc) from None
         ws = cls._open_with_key(folder, db_key, key_file)
+        ws._clock = clock
         try:
             with ws.transaction():
                 for failed_at in throttle.pending_failures():
@@ -259,8 +265,10 @@ class Workspace:
         """Audit the lock, close the connection and drop the key. Safe to call twice."""
         if self._conn is None:
             return
-        with contextlib.suppress(Exception):
+        try:
             self.audit.append(AuditAction.LOCK)
+        except Exception as exc:  # locking must always succeed; the failure is logged
+            log.warning("could not write the lock audit event (%s)", type(exc).__name__)
         self._close()
 
     close = lock
@@ -367,13 +375,12 @@ class Workspace:
         """Re-wrap the database key under a new passphrase (the database is not rewritten)."""
         check_new_passphrase(new)
         key_file = KeyFile.load(self.key_path(self.folder))
-        throttle = UnlockThrottle(self.folder)
+        throttle = UnlockThrottle(self.folder, self._clock)
         throttle.check()
         try:
             key_file.unwrap(PASSPHRASE_SLOT, old)
-        except WrongPassphrase:
-            throttle.record_failure()
-            raise
+        except WrongPassphrase as exc:
+            raise (throttle.record_failure(exc.message) or exc) from None
         self._set_passphrase(key_file, new)
 
     def set_passphrase_after_recovery(self, new: str) -> None:

@@ -245,11 +245,11 @@ def test_too_many_wrong_passphrases_lock_out_with_minutes_to_wait(
         qtbot, make_window, existing_workspace, screenshot) -> None:
     window = make_window()
     page = window.unlock_page
-    for _ in range(MAX_FAILURES):
+    for _ in range(MAX_FAILURES - 1):
         type_into(qtbot, page.secret_edit, WRONG_PASSPHRASE)
         click(qtbot, page.unlock_button)
         assert page.error.text() == "That passphrase is not correct."
-    type_into(qtbot, page.secret_edit, PASSPHRASE)  # even the right one waits now
+    type_into(qtbot, page.secret_edit, WRONG_PASSPHRASE)  # the tenth starts the lock-out
     click(qtbot, page.unlock_button)
     assert re.search(r"Try again in \d+ minutes\.$", page.error.text()), page.error.text()
     assert "5 minutes" in page.error.text()

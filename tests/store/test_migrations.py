@@ -158,9 +158,6 @@ def test_a_non_ascii_name_written_at_schema_1_is_found_once_saved_again(tmp_path
         assert [p.id for p in ws.people.search("ÅNGSTRÖM")] == [ZOE]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known limitation: migration 0002 fills search_text with SQLite's ASCII-only lower(), so a "
-    "schema-1 name with a capital non-ASCII letter is not found until the record is saved again"))
 def test_a_non_ascii_name_written_at_schema_1_is_found_straight_after_the_upgrade(
         tmp_path: Path) -> None:
     folder = shutil.copytree(FIXTURE_DIR, tmp_path / "fixture")

@@ -95,8 +95,7 @@ def _action_fields() -> dict[str, st.SearchStrategy[Any]]:
 
 def _association_fields() -> dict[str, st.SearchStrategy[Any]]:
     return {"association_kind": st.sampled_from(AssociationKind),
-            "description": _text(200, min_size=1), "details": _text(400), "area": _text(40),
-            "episode_id": st.none() | _UUIDS}
+            "description": _text(200, min_size=1), "details": _text(400), "area": _text(40)}
 
 
 @st.composite

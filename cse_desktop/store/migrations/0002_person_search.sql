@@ -1,6 +1,6 @@
 -- Schema 2: a name-search column for the caseload (names and also-known-as, lower case).
 -- The repository writes it with Python's casefold(); rows from schema 1 are filled here with
--- SQLite's lower(), which folds ASCII only, and are refreshed on their next save.
+-- SQLite's lower() first, then refreshed in Python (migrate.PYTHON_STEPS) with casefold().
 
 ALTER TABLE records ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 
