@@ -24,6 +24,7 @@ Connection = dbapi2.Connection
 #: PRAGMA application_id of every workspace database ("CSEW").
 APPLICATION_ID = 0x43534557
 PAGE_SIZE = 4096
+CACHE_KIB = 65_536
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 #: Cipher settings pinned on every open, so a change of SQLCipher's defaults can never strand a
@@ -67,6 +68,8 @@ def _session_settings(conn: Connection) -> None:
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA trusted_schema = OFF")
     conn.execute("PRAGMA foreign_keys = ON")
+    # 64 MiB of decrypted pages: the caseload and its indexes stay in memory once read.
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     verify_settings(conn)
 
 

@@ -41,12 +41,19 @@ class Outbox:
 
     def add(self, *, record_kind: str, record_id: str, op: str, version: int, base_version: int,
             base_seq: int | None, fields: dict[str, Any]) -> str:
+        return self.add_encoded(record_kind=record_kind, record_id=record_id, op=op,
+                                version=version, base_version=base_version, base_seq=base_seq,
+                                fields=json.dumps(fields, ensure_ascii=False,
+                                                  separators=(",", ":")))
+
+    def add_encoded(self, *, record_kind: str, record_id: str, op: str, version: int,
+                    base_version: int, base_seq: int | None, fields: str) -> str:
+        """As :meth:`add`, with ``fields`` already encoded as a JSON object."""
         change_id = new_id()
         self._ws.db.execute(
             "INSERT INTO outbox (change_id, record_kind, record_id, op, version, base_version, "
             "base_seq, fields, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (change_id, record_kind, record_id, op, version, base_version, base_seq,
-             json.dumps(fields, ensure_ascii=False, separators=(",", ":")),
+            (change_id, record_kind, record_id, op, version, base_version, base_seq, fields,
              datetime.now(UTC).isoformat()))
         return change_id
 

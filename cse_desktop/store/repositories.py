@@ -36,10 +36,6 @@ _SELECT = ("SELECT id, version, server_seq, deleted, created_at, updated_at, cre
            "FROM records")
 
 
-def _json(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
 def plain_errors(exc: ValidationError) -> str:
     """A pydantic error as one plain-English line: 'field: message; field: message'."""
     parts = []
@@ -62,10 +58,14 @@ class Repository(Generic[R]):
 
     def _from_row(self, row: tuple) -> R:
         rid, version, server_seq, deleted, created_at, updated_at, created_by, data = row
-        fields = json.loads(data)
-        fields.update(id=rid, version=version, server_seq=server_seq, deleted=bool(deleted),
-                      created_at=created_at, updated_at=updated_at, created_by=created_by)
-        return self.model.model_validate(fields)
+        # The record's own fields are stored as a JSON object; the bookkeeping columns are
+        # spliced in front of it so pydantic parses and validates the row in one pass.
+        head = json.dumps({"id": rid, "version": version, "server_seq": server_seq,
+                           "deleted": bool(deleted), "created_at": created_at,
+                           "updated_at": updated_at, "created_by": created_by})
+        body = data[1:].strip()
+        joined = head[:-1] + ("," + body if body != "}" else "}")
+        return self.model.model_validate_json(joined)
 
     def get(self, record_id: str, *, include_deleted: bool = False) -> R:
         if not is_record_id(record_id):
@@ -94,14 +94,15 @@ class Repository(Generic[R]):
 
     # -- writing -------------------------------------------------------------------------
 
-    def _validated(self, record: R) -> R:
-        """Re-validate the whole record (assignment may have bypassed cross-field rules)."""
+    def _validated(self, record: R) -> tuple[R, str]:
+        """Re-validate the whole record (``model_copy`` bypasses validation) and encode its own
+        fields once: the JSON stored in the record row (and, on create, in the outbox)."""
         try:
-            fresh = self.model.model_validate(record.model_dump())
-            self._check_for_write(fresh)
+            fresh = self.model.model_validate_json(record.model_dump_json())
         except ValidationError as exc:
             raise ValidationFailed(f"The {self.kind} was not saved: {plain_errors(exc)}") from None
-        return fresh
+        self._check_for_write(fresh)
+        return fresh, fresh.model_dump_json(exclude=set(Record.BOOKKEEPING))
 
     def _check_for_write(self, record: R) -> None:
         """Rules that apply to new input only (not to records already stored)."""
@@ -112,32 +113,30 @@ class Repository(Generic[R]):
     def add(self, record: R) -> R:
         if not isinstance(record, self.model):
             raise TypeError(f"expected {self.model.__name__}")
-        record = self._validated(record)
-        now = datetime.now(UTC)
-        stored = record.model_copy(update={"version": 1, "created_at": now, "updated_at": now,
-                                           "created_by": self._ws.actor, "server_seq": None,
-                                           "deleted": False})
-        content = stored.content()
         with self._ws.transaction():
+            record, data = self._validated(record)
+            now = datetime.now(UTC)
+            stored = record.model_copy(update={"version": 1, "created_at": now,
+                                               "updated_at": now, "created_by": self._ws.actor,
+                                               "server_seq": None, "deleted": False})
             try:
                 self._ws.db.execute(
                     "INSERT INTO records (id, kind, person_id, version, server_seq, deleted, "
                     "created_at, updated_at, created_by, data, search_text) "
                     "VALUES (?, ?, ?, 1, NULL, 0, ?, ?, ?, ?, ?)",
-                    (stored.id, self.kind, content.get("person_id"), now.isoformat(),
-                     now.isoformat(), stored.created_by, _json(content),
-                     self._search_text(stored)))
+                    (stored.id, self.kind, getattr(stored, "person_id", None), now.isoformat(),
+                     now.isoformat(), stored.created_by, data, self._search_text(stored)))
             except self._ws.IntegrityError:
                 raise ValidationFailed(f"A record with id {stored.id} already exists.") from None
             self._ws.audit.append(AuditAction.CREATE, self.kind, stored.id)
-            self._ws.outbox.add(record_kind=self.kind, record_id=stored.id, op="create",
-                                version=1, base_version=0, base_seq=None, fields=content)
+            self._ws.outbox.add_encoded(record_kind=self.kind, record_id=stored.id, op="create",
+                                        version=1, base_version=0, base_seq=None, fields=data)
         return stored
 
     def update(self, record: R, *, audit_action: AuditAction = AuditAction.EDIT) -> R:
         """Save changes to a record read earlier. Raises StaleRecord if it changed meanwhile."""
-        record = self._validated(record)
         with self._ws.transaction():
+            record, data = self._validated(record)
             current = self.get(record.id)
             self._refuse_if_immutable(current)
             if current.version != record.version:
@@ -155,7 +154,7 @@ class Repository(Generic[R]):
             self._ws.db.execute(
                 "UPDATE records SET version = ?, updated_at = ?, data = ?, search_text = ?, "
                 "person_id = ? WHERE id = ?",
-                (stored.version, now.isoformat(), _json(new), self._search_text(stored),
+                (stored.version, now.isoformat(), data, self._search_text(stored),
                  new.get("person_id"), stored.id))
             self._ws.audit.append(audit_action, self.kind, stored.id)
             self._ws.outbox.add(record_kind=self.kind, record_id=stored.id, op="update",
@@ -226,8 +225,23 @@ class _PersonLinked(Repository[R]):
     """Records that belong to a person: the person must exist."""
 
     def _check_for_write(self, record: R) -> None:
-        person_id = record.person_id  # type: ignore[attr-defined]
-        self._ws.people.get(person_id)
+        self._owner_of("person", record.person_id)  # type: ignore[attr-defined]
+
+    def _owner_of(self, kind: str, record_id: str) -> str | None:
+        """The person a live record belongs to (NotFound if there is no such record)."""
+        row = self._ws.db.execute(
+            "SELECT person_id FROM records WHERE id = ? AND kind = ? AND deleted = 0",
+            (record_id, kind)).fetchone()
+        if row is None:
+            raise NotFound(f"There is no {kind} with id {record_id}.")
+        return row[0]
+
+    def _check_episode(self, record: R) -> None:
+        episode_id = record.episode_id  # type: ignore[attr-defined]
+        if episode_id is not None and self._owner_of("episode", episode_id) != \
+                record.person_id:  # type: ignore[attr-defined]
+            raise ValidationFailed(f"The {self.kind} was not saved: its missing episode "
+                                   "belongs to a different person.")
 
 
 class EpisodeRepository(_PersonLinked[Episode]):
@@ -246,11 +260,7 @@ class AssociationRepository(_PersonLinked[Association]):
 
     def _check_for_write(self, record: Association) -> None:
         super()._check_for_write(record)
-        if record.episode_id is not None:
-            episode = self._ws.episodes.get(record.episode_id)
-            if episode.person_id != record.person_id:
-                raise ValidationFailed("The association was not saved: its missing episode "
-                                       "belongs to a different person.")
+        self._check_episode(record)
 
 
 class SubmissionRepository(_PersonLinked[Submission]):
@@ -259,11 +269,7 @@ class SubmissionRepository(_PersonLinked[Submission]):
 
     def _check_for_write(self, record: Submission) -> None:
         super()._check_for_write(record)
-        if record.episode_id is not None:
-            episode = self._ws.episodes.get(record.episode_id)
-            if episode.person_id != record.person_id:
-                raise ValidationFailed("The submission was not saved: its missing episode "
-                                       "belongs to a different person.")
+        self._check_episode(record)
         if record.amends is not None:
             original = self.get(record.amends)
             if not original.is_final:
