@@ -42,6 +42,7 @@ class AuditLog:
     def __init__(self, ws: Workspace) -> None:
         self._ws = ws
         self._head: tuple[int, str] | None = None
+        self._dirty = False  # an event was added in this transaction; head not yet in meta
 
     def genesis_hash(self) -> str:
         return hashlib.sha256(f"cse-desktop audit {self._ws.workspace_id}".encode()).hexdigest()
@@ -55,8 +56,11 @@ class AuditLog:
 
     def append(self, action: AuditAction, record_kind: str = "", record_id: str = "",
                reason: str = "", *, at: datetime | None = None) -> AuditEvent:
-        """Add one event. Runs inside the caller's transaction (or its own)."""
-        with self._ws.transaction():
+        """Add one event, inside the caller's transaction (or a transaction of its own).
+
+        The head in ``meta`` is written once, just before the transaction commits.
+        """
+        with self._ws.transaction(join=True):
             if self._head is None:
                 self._head = self._read_head()
             prev_seq, prev_hash = self._head
@@ -74,15 +78,30 @@ class AuditLog:
                 # Only a row added behind the log's back (past its recorded end) collides.
                 raise AuditChainBroken("The audit log has been tampered with: it holds rows "
                                        "past its recorded end.") from None
-            self._ws.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                                (_HEAD_KEY, f"{seq}:{digest}"))
-            self._ws.on_rollback(self._forget_head)
             self._head = (seq, digest)
+            self._dirty = True
         return AuditEvent(seq=seq, at=when, actor=actor, action=action, record_kind=record_kind,
                           record_id=record_id, reason=reason, prev_hash=prev_hash, hash=digest)
 
-    def _forget_head(self) -> None:
-        self._head = None
+    # -- transaction hooks (called by Workspace.transaction) -------------------------------
+
+    def _snapshot(self) -> tuple[tuple[int, str] | None, bool]:
+        return self._head, self._dirty
+
+    def _restore(self, state: tuple[tuple[int, str] | None, bool]) -> None:
+        """A savepoint rolled back: the head is again what it was when the savepoint began."""
+        self._head, self._dirty = state
+
+    def _rolled_back(self) -> None:
+        """The whole transaction rolled back: the head in ``meta`` is the truth again."""
+        self._head, self._dirty = None, False
+
+    def _before_commit(self) -> None:
+        if self._dirty and self._head is not None:
+            seq, digest = self._head
+            self._ws.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                (_HEAD_KEY, f"{seq}:{digest}"))
+            self._dirty = False
 
     def events(self, *, record_id: str | None = None, limit: int | None = None) -> list[AuditEvent]:
         sql = f"SELECT {_COLUMNS} FROM audit_event"

@@ -117,7 +117,6 @@ class Workspace:
         self.workspace_id = key_file.workspace_id
         self._lock = threading.RLock()
         self._depth = 0
-        self._rollback_hooks: list[Callable[[], None]] = []
         self._owner: Owner | None = None
         self._clock: Callable[[], float] = time.time
         self.audit = AuditLog(self)
@@ -298,20 +297,28 @@ class Workspace:
         return conn
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic unit of work. Nested use joins the outer one through a savepoint."""
+    def transaction(self, *, join: bool = False) -> Iterator[None]:
+        """One atomic unit of work.
+
+        Nested use is a savepoint, so a failed inner step rolls back alone; with ``join=True``
+        an inner step simply joins the outer transaction (for steps that cannot half-fail).
+        """
         with self._lock:
             db = self.db
+            if self._depth and join:
+                yield
+                return
             if self._depth:
                 name = f"sp{self._depth}"
                 db.execute(f"SAVEPOINT {name}")
                 self._depth += 1
+                audit_state = self.audit._snapshot()
                 try:
                     yield
                 except BaseException:
                     db.execute(f"ROLLBACK TO {name}")
                     db.execute(f"RELEASE {name}")
-                    self._run_rollback_hooks()
+                    self.audit._restore(audit_state)
                     raise
                 else:
                     db.execute(f"RELEASE {name}")
@@ -322,23 +329,15 @@ class Workspace:
             self._depth = 1
             try:
                 yield
+                self.audit._before_commit()
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
-                self._run_rollback_hooks()
+                self.audit._rolled_back()
                 raise
             finally:
                 self._depth = 0
-                self._rollback_hooks.clear()
-
-    def on_rollback(self, hook: Callable[[], None]) -> None:
-        """Run ``hook`` if the current transaction rolls back (to drop cached state)."""
-        self._rollback_hooks.append(hook)
-
-    def _run_rollback_hooks(self) -> None:
-        for hook in self._rollback_hooks:
-            hook()
 
     # -- owner ---------------------------------------------------------------------------
 
