@@ -63,7 +63,7 @@ def test_ten_failures_lock_out_the_eleventh_attempt(ws_folder: Path) -> None:
     _fail(ws_folder, clock, 9)
     assert _state(ws_folder)["locked_until"] == 0  # nine is not yet too many
     clock.advance(10)
-    with pytest.raises(LockedOut, match="not correct. That was too many wrong attempts"):
+    with pytest.raises(LockedOut, match=r"not correct\. That was too many wrong attempts"):
         Workspace.open(ws_folder, WRONG_PASSPHRASE, clock=clock)  # the tenth, within 100 s
     state = _state(ws_folder)
     assert state["locked_until"] == clock.now + WINDOW
