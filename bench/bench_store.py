@@ -529,6 +529,12 @@ class Bench:
         conn.execute("COMMIT")
 
     @staticmethod
+    def _raw_insert_many(conn: connection.Connection, rows: Sequence[tuple]) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(INSERT_RECORD, rows)
+        conn.execute("COMMIT")
+
+    @staticmethod
     def _raw_insert_full(conn: connection.Connection, records: Sequence[tuple],
                          audit: Sequence[tuple], outbox: Sequence[tuple]) -> None:
         conn.execute("BEGIN IMMEDIATE")
@@ -672,13 +678,17 @@ class Bench:
         groups = -(-batches * self.batch // 25)  # 1 person, 4 episodes, 20 submissions
         sample = list(self.fiction.caseload([4] * groups, [20] * groups))
         sample = sample[:batches * self.batch]
+        # a second, distinct set for the batch API (add_many) and its raw counterpart
+        batch_sample = list(self.fiction.caseload([4] * groups, [20] * groups))
+        batch_sample = batch_sample[:batches * self.batch]
         self.log(f"writes: {batches} batches of {self.batch:,} records (1:4:20 people, "
                  "episodes, submissions), repository vs raw, interleaved")
         src = connection.connect_raw(Workspace.db_path(self.folder), self.db_key)
         repos = self.repos(ws)
-        ours_s, single_s, full_s = [], [], []
+        ours_s, single_s, full_s, many_s, raw_many_s = [], [], [], [], []
         try:
-            for chunk in chunks(sample, self.batch):
+            for chunk, batch_chunk in zip(chunks(sample, self.batch),
+                                          chunks(batch_sample, self.batch), strict=True):
                 marks = [src.execute(f"SELECT coalesce(max({key}), 0) FROM {table}").fetchone()[0]
                          for table, key in (("records", "rowid"), ("audit_event", "seq"),
                                             ("outbox", "seq"))]
@@ -702,16 +712,33 @@ class Bench:
                 single_s.append(timed(lambda r=records: self._raw_insert(self.raw_single, r))[0])
                 full_s.append(timed(lambda r=records, a=audit, o=outbox: self._raw_insert_full(
                     self.raw_full, r, a, o))[0])
+
+                mark = src.execute("SELECT coalesce(max(rowid), 0) FROM records").fetchone()[0]
+
+                def write_many(chunk: list[Record] = batch_chunk) -> None:
+                    with ws.transaction():
+                        for kind in ("person", "episode", "submission"):
+                            repos[kind].add_many([r for r in chunk if r.kind == kind])
+
+                many_s.append(timed(write_many)[0])
+                rows = src.execute(f"SELECT {RECORD_COLUMNS} FROM records WHERE rowid > ? "
+                                   "ORDER BY rowid", (mark,)).fetchall()
+                raw_many_s.append(timed(lambda r=rows: self._raw_insert_many(
+                    self.raw_single, r))[0])
         finally:
             src.close()
         size = self.batch
         ours, single, full = (size / statistics.median(x) for x in (ours_s, single_s, full_s))
+        many, raw_many = (size / statistics.median(x) for x in (many_s, raw_many_s))
         self.results["writes"] = {
             "batches": batches, "batch_size": size, "repository_s": ours_s,
             "raw_single_table_s": single_s, "raw_record_audit_outbox_s": full_s,
             "repository_per_s": ours, "raw_single_table_per_s": single,
             "raw_record_audit_outbox_per_s": full, "ratio": ours / single,
-            "ratio_to_raw_record_audit_outbox": ours / full}
+            "ratio_to_raw_record_audit_outbox": ours / full,
+            "add_many_s": many_s, "raw_executemany_s": raw_many_s, "add_many_per_s": many,
+            "raw_executemany_per_s": raw_many, "add_many_ratio": many / raw_many,
+            "add_many_ratio_to_raw_row_inserts": many / single}
         self.rows.insert(0, Row(
             "store writes via repositories (rec+audit+outbox)", fmt_rate(ours),
             fmt_rate(single, "rows/s"), f"{ours / single:.1%} of raw",
@@ -719,8 +746,15 @@ class Bench:
         self.rows.insert(1, Row(
             "  same, vs raw insert of record+audit+outbox rows", fmt_rate(ours),
             fmt_rate(full, "rec/s"), f"{ours / full:.1%} of raw", "-", None))
-        seed = self.results["seed"]
         self.rows.insert(2, Row(
+            "store batch writes (add_many) vs raw row inserts", fmt_rate(many),
+            fmt_rate(single, "rows/s"), f"{many / single:.1%} of raw",
+            f">= {BUDGET_WRITE_RATIO:.0%} of raw", many / single >= BUDGET_WRITE_RATIO))
+        self.rows.insert(3, Row(
+            "  same, vs raw executemany of the record rows", fmt_rate(many),
+            fmt_rate(raw_many, "rows/s"), f"{many / raw_many:.1%} of raw", "-", None))
+        seed = self.results["seed"]
+        self.rows.insert(4, Row(
             f"seeding {seed['records_total']:,} records, empty -> full ({seed['wall_s']:.0f} s)",
             fmt_rate(seed["records_per_s"]), fmt_rate(seed["raw_records_per_s"], "rows/s"),
             f"{seed['records_per_s'] / seed['raw_records_per_s']:.1%} of raw", "-", None))

@@ -83,6 +83,32 @@ class AuditLog:
         return AuditEvent(seq=seq, at=when, actor=actor, action=action, record_kind=record_kind,
                           record_id=record_id, reason=reason, prev_hash=prev_hash, hash=digest)
 
+    def append_many(self, action: AuditAction, record_kind: str, record_ids: list[str], *,
+                    at: datetime | None = None) -> None:
+        """One event per record (e.g. a batch of creates), chained in order."""
+        with self._ws.transaction(join=True):
+            if self._head is None:
+                self._head = self._read_head()
+            seq, digest = self._head
+            when = (at or datetime.now(UTC)).astimezone(UTC).isoformat()
+            actor = self._ws.actor
+            rows = []
+            for record_id in record_ids:
+                prev_hash, seq = digest, seq + 1
+                digest = _row_hash(seq, when, actor, action.value, record_kind, record_id, "",
+                                   prev_hash)
+                rows.append((seq, when, actor, action.value, record_kind, record_id, "",
+                             prev_hash, digest))
+            try:
+                self._ws.db.executemany(
+                    f"INSERT INTO audit_event ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows)
+            except self._ws.IntegrityError:
+                raise AuditChainBroken("The audit log has been tampered with: it holds rows "
+                                       "past its recorded end.") from None
+            self._head = (seq, digest)
+            self._dirty = True
+
     # -- transaction hooks (called by Workspace.transaction) -------------------------------
 
     def _snapshot(self) -> tuple[tuple[int, str] | None, bool]:

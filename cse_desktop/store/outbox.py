@@ -57,6 +57,16 @@ class Outbox:
              datetime.now(UTC).isoformat()))
         return change_id
 
+    def add_encoded_many(self, rows: list[tuple[str, str, str, int, int, int | None, str]], *,
+                         at: datetime | None = None) -> None:
+        """Many changes at once: (kind, record id, op, version, base version, base seq,
+        fields JSON) each."""
+        when = (at or datetime.now(UTC)).isoformat()
+        self._ws.db.executemany(
+            "INSERT INTO outbox (change_id, record_kind, record_id, op, version, base_version, "
+            "base_seq, fields, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(new_id(), *row, when) for row in rows])
+
     def pending(self, limit: int | None = None) -> list[OutboxEntry]:
         sql = f"SELECT {_COLUMNS} FROM outbox ORDER BY seq"
         rows = self._ws.db.execute(sql + (" LIMIT ?" if limit else ""),

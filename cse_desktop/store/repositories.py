@@ -8,7 +8,7 @@ immutable: the repository raises, and a trigger in the database refuses it as we
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 R = TypeVar("R", bound=Record)
 
+_BOOKKEEPING = set(Record.BOOKKEEPING)
 _SELECT = ("SELECT id, version, server_seq, deleted, created_at, updated_at, created_by, data "
            "FROM records")
 
@@ -94,43 +95,66 @@ class Repository(Generic[R]):
 
     # -- writing -------------------------------------------------------------------------
 
-    def _validated(self, record: R) -> tuple[R, str]:
+    def _validated(self, record: R, *, check: bool = True) -> tuple[R, str]:
         """Re-validate the whole record (``model_copy`` bypasses validation) and encode its own
         fields once: the JSON stored in the record row (and, on create, in the outbox)."""
         try:
-            fresh = self.model.model_validate_json(record.model_dump_json())
+            fresh = self.model.model_validate(dict(record.__dict__))
         except ValidationError as exc:
             raise ValidationFailed(f"The {self.kind} was not saved: {plain_errors(exc)}") from None
-        self._check_for_write(fresh)
-        return fresh, fresh.model_dump_json(exclude=set(Record.BOOKKEEPING))
+        if check:
+            self._check_for_write(fresh)
+        return fresh, fresh.model_dump_json(exclude=_BOOKKEEPING)
 
     def _check_for_write(self, record: R) -> None:
         """Rules that apply to new input only (not to records already stored)."""
+
+    def _check_many(self, records: Sequence[R]) -> None:
+        for record in records:
+            self._check_for_write(record)
 
     def _search_text(self, record: R) -> str:
         return ""
 
     def add(self, record: R) -> R:
-        if not isinstance(record, self.model):
-            raise TypeError(f"expected {self.model.__name__}")
+        """Store a new record (version 1), with its audit event and outbox row."""
+        return self.add_many([record])[0]
+
+    def add_many(self, records: Sequence[R]) -> list[R]:
+        """Store new records in one step: all of them, or (on any error) none.
+
+        The same as calling :meth:`add` for each, but the rows go to the engine in batches,
+        which is what imports, sync and the demo need.
+        """
+        for record in records:
+            if not isinstance(record, self.model):
+                raise TypeError(f"expected {self.model.__name__}")
+        if not records:
+            return []
         with self._ws.transaction():
-            record, data = self._validated(record)
+            checked = [self._validated(r, check=False) for r in records]
+            self._check_many([r for r, _ in checked])
             now = datetime.now(UTC)
-            stored = record.model_copy(update={"version": 1, "created_at": now,
-                                               "updated_at": now, "created_by": self._ws.actor,
-                                               "server_seq": None, "deleted": False})
+            when, actor = now.isoformat(), self._ws.actor
+            stamp = {"version": 1, "created_at": now, "updated_at": now, "created_by": actor,
+                     "server_seq": None, "deleted": False}
+            stored = [r.model_copy(update=stamp) for r, _ in checked]
             try:
-                self._ws.db.execute(
+                self._ws.db.executemany(
                     "INSERT INTO records (id, kind, person_id, version, server_seq, deleted, "
                     "created_at, updated_at, created_by, data, search_text) "
                     "VALUES (?, ?, ?, 1, NULL, 0, ?, ?, ?, ?, ?)",
-                    (stored.id, self.kind, getattr(stored, "person_id", None), now.isoformat(),
-                     now.isoformat(), stored.created_by, data, self._search_text(stored)))
+                    [(r.id, self.kind, getattr(r, "person_id", None), when, when, actor, data,
+                      self._search_text(r)) for r, (_, data) in zip(stored, checked,
+                                                                     strict=True)])
             except self._ws.IntegrityError:
-                raise ValidationFailed(f"A record with id {stored.id} already exists.") from None
-            self._ws.audit.append(AuditAction.CREATE, self.kind, stored.id)
-            self._ws.outbox.add_encoded(record_kind=self.kind, record_id=stored.id, op="create",
-                                        version=1, base_version=0, base_seq=None, fields=data)
+                which = f"id {records[0].id}" if len(records) == 1 else "one of these ids"
+                raise ValidationFailed(f"A record with {which} already exists.") from None
+            self._ws.audit.append_many(AuditAction.CREATE, self.kind, [r.id for r in stored],
+                                       at=now)
+            self._ws.outbox.add_encoded_many(
+                [(self.kind, r.id, "create", 1, 0, None, data)
+                 for r, (_, data) in zip(stored, checked, strict=True)], at=now)
         return stored
 
     def update(self, record: R, *, audit_action: AuditAction = AuditAction.EDIT) -> R:
@@ -227,6 +251,34 @@ class _PersonLinked(Repository[R]):
     def _check_for_write(self, record: R) -> None:
         self._owner_of("person", record.person_id)  # type: ignore[attr-defined]
 
+    def _check_many(self, records: Sequence[R]) -> None:
+        if len(records) == 1:
+            self._check_for_write(records[0])
+            return
+        wanted = {r.person_id for r in records}  # type: ignore[attr-defined]
+        missing = wanted - set(self._live_owners("person", wanted))
+        if missing:
+            raise NotFound(f"There is no person with id {sorted(missing)[0]}.")
+        episodes = {e for r in records if (e := getattr(r, "episode_id", None))}
+        owners = self._live_owners("episode", episodes) if episodes else {}
+        for record in records:  # the rest of each record's own checks, parents already known
+            self._check_own(record, owners)
+
+    def _check_own(self, record: R, episode_owners: dict[str, str | None] | None = None) -> None:
+        """Checks beyond the person's existence (episode, amended submission)."""
+
+    def _live_owners(self, kind: str, ids: set[str]) -> dict[str, str | None]:
+        """{id: person_id} of the live records of ``kind`` among ``ids``."""
+        found: dict[str, str | None] = {}
+        listed = sorted(ids)
+        for i in range(0, len(listed), 500):
+            chunk = listed[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self._ws.db.execute(
+                f"SELECT id, person_id FROM records WHERE kind = ? AND deleted = 0 "
+                f"AND id IN ({marks})", (kind, *chunk)).fetchall())
+        return found
+
     def _owner_of(self, kind: str, record_id: str) -> str | None:
         """The person a live record belongs to (NotFound if there is no such record)."""
         row = self._ws.db.execute(
@@ -236,10 +288,18 @@ class _PersonLinked(Repository[R]):
             raise NotFound(f"There is no {kind} with id {record_id}.")
         return row[0]
 
-    def _check_episode(self, record: R) -> None:
+    def _check_episode(self, record: R,
+                       episode_owners: dict[str, str | None] | None = None) -> None:
         episode_id = record.episode_id  # type: ignore[attr-defined]
-        if episode_id is not None and self._owner_of("episode", episode_id) != \
-                record.person_id:  # type: ignore[attr-defined]
+        if episode_id is None:
+            return
+        if episode_owners is not None:
+            if episode_id not in episode_owners:
+                raise NotFound(f"There is no episode with id {episode_id}.")
+            owner = episode_owners[episode_id]
+        else:
+            owner = self._owner_of("episode", episode_id)
+        if owner != record.person_id:  # type: ignore[attr-defined]
             raise ValidationFailed(f"The {self.kind} was not saved: its missing episode "
                                    "belongs to a different person.")
 
@@ -260,7 +320,11 @@ class AssociationRepository(_PersonLinked[Association]):
 
     def _check_for_write(self, record: Association) -> None:
         super()._check_for_write(record)
-        self._check_episode(record)
+        self._check_own(record)
+
+    def _check_own(self, record: Association,
+                   episode_owners: dict[str, str | None] | None = None) -> None:
+        self._check_episode(record, episode_owners)
 
 
 class SubmissionRepository(_PersonLinked[Submission]):
@@ -269,7 +333,11 @@ class SubmissionRepository(_PersonLinked[Submission]):
 
     def _check_for_write(self, record: Submission) -> None:
         super()._check_for_write(record)
-        self._check_episode(record)
+        self._check_own(record)
+
+    def _check_own(self, record: Submission,
+                   episode_owners: dict[str, str | None] | None = None) -> None:
+        self._check_episode(record, episode_owners)
         if record.amends is not None:
             original = self.get(record.amends)
             if not original.is_final:
