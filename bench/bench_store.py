@@ -657,17 +657,54 @@ class Bench:
         self.results["name_search"] = {"query": query, "keystrokes": per_key,
                                        "worst": worst["typed"],
                                        "ratio_worst": worst["median_s"] / worst["median_raw_s"]}
+        # The desktop filters the loaded caseload in memory on each keystroke (qt/caseload.py);
+        # ws.people.search is the command line's and other callers' path: shown for reference.
         self.rows.append(Row(
-            f"name search, worst keystroke ({worst['typed']!r}, {worst['matches']:,} hits)",
+            f"SQL name search, worst keystroke ({worst['typed']!r}, {worst['matches']:,} hits)",
             fmt_time(worst["median_s"]), fmt_time(worst["median_raw_s"]),
-            times_raw(worst["median_s"], worst["median_raw_s"]),
-            f"<= {fmt_time(BUDGET_KEYSTROKE_S)}", worst["median_s"] <= BUDGET_KEYSTROKE_S))
+            times_raw(worst["median_s"], worst["median_raw_s"]), "-", None))
         last = per_key[-1]
         self.rows.append(Row(
-            f"name search, last keystroke ({last['typed']!r}, {last['matches']:,} hits)",
+            f"SQL name search, last keystroke ({last['typed']!r}, {last['matches']:,} hits)",
             fmt_time(last["median_s"]), fmt_time(last["median_raw_s"]),
-            times_raw(last["median_s"], last["median_raw_s"]),
-            f"<= {fmt_time(BUDGET_KEYSTROKE_S)}", last["median_s"] <= BUDGET_KEYSTROKE_S))
+            times_raw(last["median_s"], last["median_raw_s"]), "-", None))
+        self._ui_filter(ws, query)
+
+    def _ui_filter(self, ws: Workspace, query: str) -> None:
+        """The caseload filter keystroke as the desktop runs it: the real Qt proxy model over
+        the loaded caseload, against a plain Python scan of the same search texts."""
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtWidgets import QApplication
+
+        from cse_desktop.qt.caseload import CaseloadFilter, CaseloadModel
+
+        app = QApplication.instance() or QApplication([])
+        people = ws.people.list()
+        model = CaseloadModel()
+        model.set_people(people)
+        proxy = CaseloadFilter()
+        proxy.setSourceModel(model)
+        proxy.sort(0)
+        texts = [p.search_text() for p in people]
+        per_key = []
+        for n in range(1, len(query) + 1):
+            typed = query[:n]
+            ours_s, raw_s = [], []
+            for _ in range(self.args.repeats):
+                proxy.set_search_text("")
+                ours_s.append(timed(lambda typed=typed: proxy.set_search_text(typed))[0])
+                raw_s.append(timed(lambda typed=typed: [t for t in texts if typed in t])[0])
+            per_key.append({"typed": typed, "shown": proxy.rowCount(),
+                            "median_s": statistics.median(ours_s),
+                            "median_raw_s": statistics.median(raw_s)})
+        app.processEvents()
+        worst = max(per_key, key=lambda k: k["median_s"])
+        self.results["caseload_filter"] = {"keystrokes": per_key, "worst": worst["typed"]}
+        self.rows.append(Row(
+            f"caseload filter keystroke (desktop, worst: {worst['typed']!r}, "
+            f"{worst['shown']:,} shown)", fmt_time(worst["median_s"]),
+            fmt_time(worst["median_raw_s"]), times_raw(worst["median_s"], worst["median_raw_s"]),
+            f"<= {fmt_time(BUDGET_KEYSTROKE_S)}", worst["median_s"] <= BUDGET_KEYSTROKE_S))
 
     # -- 4. writes on the seeded workspace -------------------------------------------------
 

@@ -79,6 +79,7 @@ class CaseloadModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None, *, today: date | None = None) -> None:
         super().__init__(parent)
         self._people: list[Person] = []
+        self._search_texts: list[str] = []
         self._today = today
 
     @property
@@ -88,7 +89,13 @@ class CaseloadModel(QAbstractTableModel):
     def set_people(self, people: Sequence[Person]) -> None:
         self.beginResetModel()
         self._people = list(people)
+        self._search_texts = [p.search_text() for p in self._people]
         self.endResetModel()
+
+    def rows_matching(self, words: Sequence[str]) -> set[int]:
+        """Rows whose name or also-known-as contains every one of ``words`` (case-folded)."""
+        return {row for row, text in enumerate(self._search_texts)
+                if all(word in text for word in words)}
 
     def clear(self) -> None:
         """Drop every person (on lock): nothing personal stays in memory through the model."""
@@ -129,7 +136,7 @@ class CaseloadModel(QAbstractTableModel):
         if role == SORT_ROLE:
             return self._sort_key(person, column)
         if role == SEARCH_ROLE:
-            return person.search_text()
+            return self._search_texts[index.row()]
         if role == ID_ROLE:
             return str(person.id)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -193,6 +200,7 @@ class CaseloadFilter(QSortFilterProxyModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._words: list[str] = []
+        self._accepted: set[int] | None = None
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
 
@@ -202,11 +210,23 @@ class CaseloadFilter(QSortFilterProxyModel):
             return
         self.beginFilterChange()
         self._words = words
+        # Matched once in Python over the cached texts; filterAcceptsRow is then a set lookup
+        # (a keystroke over 5,000 people stays well inside 30 ms).
+        source = self.sourceModel()
+        self._accepted = (source.rows_matching(words)
+                          if words and isinstance(source, CaseloadModel) else None)
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def invalidate_matches(self) -> None:
+        """The source rows changed: match the current words again."""
+        words, self._words = self._words, []
+        self.set_search_text(" ".join(words))
 
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
         if not self._words:
             return True
+        if self._accepted is not None:
+            return source_row in self._accepted
         index = self.sourceModel().index(source_row, Column.NAME, source_parent)
         text = index.data(SEARCH_ROLE) or ""
         return all(word in text for word in self._words)
@@ -341,6 +361,7 @@ class CaseloadPage(QWidget):
 
     def set_people(self, people: Sequence[Person]) -> None:
         self.model.set_people(people)
+        self.proxy.invalidate_matches()
         self.table.fit_columns()
         self._update_counts()
 

@@ -505,3 +505,23 @@ def test_the_demo_is_recognised_by_its_folder(make_window) -> None:
     assert window.stack.currentWidget() is window.create_page
     assert MainWindow._is_demo_folder(demo_workspace())
     assert not MainWindow._is_demo_folder(default_workspace())
+
+
+def test_the_filter_follows_a_new_caseload(qtbot) -> None:
+    """Matches are cached per keystroke; replacing the people re-matches the words typed."""
+    from datetime import date
+
+    from cse_desktop.qt.caseload import CaseloadPage
+
+    page = CaseloadPage()
+    qtbot.addWidget(page)
+    first = [Person(given_name="Wren", family_name="Fictional", dob=date(2012, 1, 1)),
+             Person(given_name="Lark", family_name="Fictional", dob=date(2012, 1, 1))]
+    page.set_people(first)
+    page.proxy.set_search_text("wren")
+    assert page.proxy.rowCount() == 1
+    page.set_people([*first, Person(given_name="Wren", family_name="Sample",
+                                    dob=date(2011, 1, 1))])
+    assert page.proxy.rowCount() == 2
+    page.proxy.set_search_text("")
+    assert page.proxy.rowCount() == 3
