@@ -348,6 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show a full traceback when something fails")
     parser.add_argument("--passphrase-stdin", action="store_true",
                         help="read passphrases from standard input, one per line")
+    parser.add_argument("--self-test", action="store_true",
+                        help="start the app offscreen, fill in and finalise a sample of every "
+                             "form in a temporary workspace, print one line, exit")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     def command(name: str, func: Callable[..., int], help_text: str,
@@ -442,6 +445,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = build_parser().parse_args(argv)
+        if args.self_test:
+            from cse_desktop.qt.selftest import run_self_test  # loads Qt only when asked
+
+            return run_self_test()
         if args.command is None:
             args = build_parser().parse_args([*argv, "gui"])
         secrets = Secrets(from_stdin=args.passphrase_stdin)
