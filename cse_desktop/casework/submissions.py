@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from cse_desktop.domain.errors import ValidationFailed
-from cse_desktop.domain.models import Person, RiskLevel, Submission
+from cse_desktop.domain.models import (
+    Action,
+    ActionStatus,
+    Person,
+    RhiStatus,
+    RiskLevel,
+    Submission,
+)
 from cse_desktop.forms.engine import FormContext, FormEngine
 from cse_desktop.store.workspace import Workspace
 
@@ -41,8 +48,11 @@ def finalise(ws: Workspace, engine: FormEngine, draft: Submission, *,
     final = engine.finalise(draft, ctx)  # raises FormInvalid with every problem
     with ws.transaction():
         stored = save_draft(ws, draft.model_copy(update={"answers": final.answers}))
-        stored = ws.submissions.finalise(stored.id, outcome=final.outcome)
+        stored = ws.submissions.finalise(stored.id, outcome=final.outcome,
+                                         finalised_at=final.finalised_at)
         _apply_outcome(ws, stored)
+        _record_rhi(ws, stored)
+        _record_actions(ws, engine, stored)
     return stored
 
 
@@ -65,6 +75,54 @@ def _apply_outcome(ws: Workspace, final: Submission) -> None:
     if review:
         changes["next_review"] = date.fromisoformat(review)
     ws.people.update(person.model_copy(update=changes))
+
+
+#: a return home interview's outcome → the episode's interview status
+_RHI_STATUS = {"completed": RhiStatus.COMPLETED, "declined_child": RhiStatus.DECLINED,
+               "declined_parent": RhiStatus.DECLINED, "not_offered": RhiStatus.NOT_OFFERED,
+               "unable_to_contact": RhiStatus.OFFERED, "missing_again": RhiStatus.OFFERED}
+
+
+def _record_rhi(ws: Workspace, final: Submission) -> None:
+    """A final return home interview sets its episode's interview status."""
+    if final.form_id != "return-home-interview" or final.episode_id is None:
+        return
+    status = _RHI_STATUS.get(str(final.answers.get("outcome")))
+    episode = ws.episodes.get(final.episode_id)
+    if status is not None and episode.rhi_status is not status:
+        ws.episodes.update(episode.model_copy(update={"rhi_status": status}))
+
+
+def _record_actions(ws: Workspace, engine: FormEngine, final: Submission) -> None:
+    """Actions agreed in a form (its ``actions`` rows) become the child's action records, so
+    they are tracked with a RAG status. Rows already recorded (same text, owner and due date,
+    e.g. from the submission an amendment corrects) are not added twice."""
+    rows = final.answers.get("actions")
+    if not isinstance(rows, list) or not rows:
+        return
+    spec = engine.form(final.form_id, final.form_version).spec
+    agency_labels: dict[str, str] = {}
+    try:
+        group = spec.field("actions")
+        agency_field = next(f for f in group.fields if f.id == "action_agency")
+        agency_labels = {c.value: c.label for c in spec.choices_of(agency_field)}
+    except (KeyError, StopIteration, AttributeError):
+        pass
+    existing = {(a.text, a.owner, a.due) for a in ws.actions.list(person_id=final.person_id)}
+    new = []
+    for row in rows:
+        due = date.fromisoformat(row["action_due"]) if row.get("action_due") else None
+        key = (row.get("action_text", ""), row.get("action_owner", ""), due)
+        if not key[0] or key in existing:
+            continue
+        existing.add(key)
+        status = row.get("action_status", "open")
+        new.append(Action(person_id=final.person_id, text=key[0], owner=key[1], due=due,
+                          agency=agency_labels.get(row.get("action_agency", ""),
+                                                   row.get("action_agency", "")),
+                          status=ActionStatus(status) if status in ActionStatus._value2member_map_
+                          else ActionStatus.OPEN))
+    ws.actions.add_many(new)
 
 
 def latest_final(ws: Workspace, person: Person, form_id: str) -> Submission | None:

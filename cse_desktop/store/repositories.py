@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import ValidationError
@@ -305,8 +305,25 @@ class _PersonLinked(Repository[R]):
 
 
 class EpisodeRepository(_PersonLinked[Episode]):
+    #: clocks differ a little between laptops; beyond this, a time "in the future" is a slip
+    CLOCK_SLACK = timedelta(minutes=10)
+
     def __init__(self, ws: Workspace) -> None:
         super().__init__(ws, Episode)
+
+    def _check_own(self, record: Episode,
+                   episode_owners: dict[str, str | None] | None = None) -> None:
+        latest = datetime.now(UTC) + self.CLOCK_SLACK
+        if record.started_at > latest:
+            raise ValidationFailed("The missing episode was not saved: the time the child went "
+                                   "missing is in the future.")
+        if record.returned_at is not None and record.returned_at > latest:
+            raise ValidationFailed("The missing episode was not saved: the return time is in "
+                                   "the future.")
+
+    def _check_for_write(self, record: Episode) -> None:
+        super()._check_for_write(record)
+        self._check_own(record)
 
 
 class ActionRepository(_PersonLinked[Action]):
@@ -348,14 +365,19 @@ class SubmissionRepository(_PersonLinked[Submission]):
             raise ImmutableRecord("This submission is final and cannot be changed. Record the "
                                   "correction as an amendment instead.")
 
-    def finalise(self, record_id: str, *, outcome: dict[str, Any] | None = None) -> Submission:
-        """Make a draft final (the form engine validates the answers before calling this)."""
+    def finalise(self, record_id: str, *, outcome: dict[str, Any] | None = None,
+                 finalised_at: datetime | None = None) -> Submission:
+        """Make a draft final (the form engine validates the answers before calling this).
+
+        ``finalised_at`` is when the form was completed (default: now).
+        """
         with self._ws.transaction():
             draft = self.get(record_id)
             self._refuse_if_immutable(draft)
             final = draft.model_copy(update={
                 "status": SubmissionStatus.FINAL, "outcome": outcome,
-                "finalised_at": datetime.now(UTC), "finalised_by": self._ws.actor})
+                "finalised_at": finalised_at or datetime.now(UTC),
+                "finalised_by": self._ws.actor})
             return self.update(final, audit_action=AuditAction.FINALISE)
 
     def amend(self, record_id: str) -> Submission:

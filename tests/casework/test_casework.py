@@ -153,3 +153,53 @@ def test_open_or_create_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     again = demo.open_or_create()
     assert again.people.count() == count  # opened, not filled twice
     again.lock()
+
+
+def test_finalised_at_is_when_the_form_was_completed(ws: Workspace, engine: FormEngine,
+                                                     child: Person) -> None:
+    draft = engine.set_answers(engine.start("exploitation-screening", child.id),
+                               screening_answers())
+    final = finalise(ws, engine, draft, now=NOW)
+    assert ws.submissions.get(final.id).finalised_at == NOW
+
+
+def test_a_final_rhi_sets_its_episodes_interview_status_and_records_its_actions(
+        ws: Workspace, engine: FormEngine, child: Person) -> None:
+    from cse_desktop.domain.models import RhiStatus
+
+    sample = next(s for s in load_samples() if s.form_id == "return-home-interview")
+    assert sample.episode is not None
+    episode = ws.episodes.add(Episode(person_id=child.id, started_at=sample.episode.started_at,
+                                      returned_at=sample.episode.returned_at,
+                                      rhi_status=RhiStatus.DUE))
+    draft = engine.set_answers(engine.start("return-home-interview", child.id,
+                                            episode_id=episode.id), sample.answers)
+    final = finalise(ws, engine, draft, now=sample.now)
+    assert ws.episodes.get(episode.id).rhi_status is RhiStatus.COMPLETED
+    actions = ws.actions.list(person_id=child.id)
+    assert [a.text for a in actions] == [row["action_text"] for row in sample.answers["actions"]]
+    # an amendment with the same actions does not add them twice
+    correction = amend(ws, engine, ws.submissions.get(final.id))
+    finalise(ws, engine, correction, now=sample.now)
+    assert len(ws.actions.list(person_id=child.id)) == len(actions)
+
+
+def test_rmm_actions_keep_the_agency_name(ws: Workspace, engine: FormEngine,
+                                          child: Person) -> None:
+    sample = next(s for s in load_samples() if s.form_id == "rmm-review")
+    draft = engine.set_answers(engine.start("rmm-review", child.id), sample.answers)
+    finalise(ws, engine, draft, now=sample.now)
+    (action,) = ws.actions.list(person_id=child.id)
+    assert action.agency == "Police" and action.owner == "DC Example"
+    assert ws.people.get(child.id).risk_level is RiskLevel.MEDIUM
+
+
+def test_episode_times_in_the_future_are_refused(ws: Workspace, child: Person) -> None:
+    from cse_desktop.domain.errors import ValidationFailed
+
+    soon = datetime.now(UTC) + timedelta(hours=2)
+    with pytest.raises(ValidationFailed, match="in the future"):
+        ws.episodes.add(Episode(person_id=child.id, started_at=soon))
+    with pytest.raises(ValidationFailed, match="return time is in the future"):
+        ws.episodes.add(Episode(person_id=child.id, started_at=datetime.now(UTC),
+                                returned_at=soon))

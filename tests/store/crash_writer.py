@@ -50,7 +50,7 @@ def main() -> None:
             mine.append(person.id)
             out.write(f"P {person.id}\n")
         elif roll < 0.8:
-            start = datetime.now(UTC) - timedelta(hours=rng.randint(2, 200))
+            start = datetime.now(UTC) - timedelta(hours=rng.randint(41, 200))
             with ws.transaction():
                 person = ws.people.add(_person(rng))
                 episode = ws.episodes.add(Episode(
