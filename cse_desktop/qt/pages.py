@@ -3,6 +3,10 @@
 Pages only collect and check input; they emit a signal and the main window does the store work
 (and hands any error back through ``show_error``).  Every input and button has an accessible
 name, and every label a mnemonic that moves focus to its field.
+
+A new passphrase (create page, new-passphrase page) shows a strength meter under its box and
+must be rated Fair or better as well as pass the store's own rule (``qt/strength.py``); the
+refusal is an inline message, and typing in the field it is about clears it.
 """
 
 from __future__ import annotations
@@ -18,11 +22,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
 from cse_desktop.domain.errors import ValidationFailed
 from cse_desktop.domain.models import Owner, Role
+from cse_desktop.qt.strength import (
+    MINIMUM_LEVEL,
+    StrengthMeter,
+    check_workspace_passphrase,
+)
 from cse_desktop.qt.widgets import (
     CardPage,
     MessageLabel,
@@ -31,16 +41,13 @@ from cse_desktop.qt.widgets import (
     set_invalid,
     text_label,
 )
-from cse_desktop.store.keys import (
-    MIN_PASSPHRASE_LENGTH,
-    check_new_passphrase,
-    normalise_recovery_code,
-)
+from cse_desktop.store.keys import MIN_PASSPHRASE_LENGTH, normalise_recovery_code
 
 ROLE_LABELS = {Role.PRACTITIONER: "Practitioner", Role.MANAGER: "Manager"}
 
-PASSPHRASE_HINT = (f"At least {MIN_PASSPHRASE_LENGTH} characters. A short sentence you will "
-                   "remember works well, for example three or four unrelated words.")
+PASSPHRASE_HINT = (f"At least {MIN_PASSPHRASE_LENGTH} characters, and rated "
+                   f"{MINIMUM_LEVEL.label} or better. A short sentence you will remember works "
+                   "well, for example three or four unrelated words.")
 DEMO_TOOLTIP = ("A separate practice workspace full of invented young people. "
                 "Nothing in it is real, and nothing you do there touches your own workspace.")
 
@@ -63,6 +70,40 @@ def _row(*widgets: QWidget, stretch_first: bool = False) -> QHBoxLayout:
     return row
 
 
+def _passphrase_column(page: CardPage, label: str, edit: QLineEdit,
+                       meter: StrengthMeter) -> QVBoxLayout:
+    """Label, passphrase box, strength meter right under it, then the hint."""
+    column = page.field_column(label, edit, PASSPHRASE_HINT)
+    column.insertWidget(2, meter)
+    page.body.addSpacing(2)
+    page.body.addLayout(column)
+    return column
+
+
+def _no_scroll_tab_stop(page: CardPage) -> None:
+    """The card's scroll area follows focus (MainWindow reveals the focused field), so it needs
+    no Tab stop of its own: as one it would take focus with nothing visible to show it."""
+    page.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+
+def _refit(page: CardPage) -> None:
+    """Let the card shrink again after something in it got shorter (a message hidden, the
+    meter's advice down to one line): QScrollArea does not shrink its contents by itself."""
+    page.card.layout().activate()
+    inner = page.scroll.widget()
+    if inner is not None and inner.layout() is not None:
+        inner.layout().activate()
+    page.scroll.setWidgetResizable(True)
+
+
+def _show_strength(page: CardPage, meter: StrengthMeter, passphrase: str,
+                   user_words: tuple[str, ...]) -> None:
+    before = meter.sizeHint().height()
+    meter.update_for(passphrase, user_words)
+    if meter.sizeHint().height() < before:
+        _refit(page)
+
+
 def _demo_button() -> QPushButton:
     return button("Open the &demo workspace (fictional data)", "Open the demo workspace",
                   role="demo", tooltip=DEMO_TOOLTIP)
@@ -80,6 +121,7 @@ class CreatePage(CardPage):
             "Create your workspace",
             "Your records are kept on this laptop only, encrypted with your passphrase. "
             "Nobody can open them without it.")
+        _no_scroll_tab_stop(self)
         self.name_edit = line_edit("Your name", placeholder="e.g. Sam Taylor")
         self.add_field("Your &name", self.name_edit)
         self.role_combo = QComboBox()
@@ -89,14 +131,15 @@ class CreatePage(CardPage):
         self.team_edit = line_edit("Your team", placeholder="e.g. North Exploitation Team")
         self.add_fields_side_by_side(("&Role", self.role_combo, 2), ("&Team", self.team_edit, 3))
         self.passphrase_edit = line_edit("Passphrase", password=True, max_length=1024)
-        self.add_field("&Passphrase", self.passphrase_edit, PASSPHRASE_HINT)
+        self.strength_meter = StrengthMeter()
+        _passphrase_column(self, "&Passphrase", self.passphrase_edit, self.strength_meter)
         self.confirm_edit = line_edit("Confirm passphrase", password=True, max_length=1024)
         self.add_field("Con&firm passphrase", self.confirm_edit)
         self.show_check = QCheckBox("S&how passphrases")
         self.show_check.setAccessibleName("Show passphrases")
         self.show_check.toggled.connect(
             lambda on: _set_echo([self.passphrase_edit, self.confirm_edit], on))
-        self.body.addWidget(self.show_check)
+        self.body.addWidget(self.show_check, 0, Qt.AlignmentFlag.AlignLeft)
 
         self.error = MessageLabel()
         self.body.addSpacing(4)
@@ -111,9 +154,12 @@ class CreatePage(CardPage):
 
         self.create_button.clicked.connect(self.submit)
         self.demo_button.clicked.connect(self.demo_requested)
+        self._error_field: QLineEdit | None = None
         for edit in (self.name_edit, self.team_edit, self.passphrase_edit, self.confirm_edit):
             edit.returnPressed.connect(self.submit)
-            edit.textEdited.connect(lambda _text, e=edit: set_invalid(e, False))
+            edit.textEdited.connect(lambda _text, e=edit: self._field_edited(e))
+        for edit in (self.name_edit, self.team_edit, self.passphrase_edit):
+            edit.textChanged.connect(self._update_strength)
         order = [self.name_edit, self.role_combo, self.team_edit, self.passphrase_edit,
                  self.confirm_edit, self.show_check, self.create_button, self.demo_button]
         for first, second in itertools.pairwise(order):
@@ -121,6 +167,13 @@ class CreatePage(CardPage):
 
     def focus_first(self) -> None:
         self.name_edit.setFocus()
+
+    def user_words(self) -> tuple[str, str]:
+        """The owner's name and team: a passphrase built from them is easy to guess."""
+        return (self.name_edit.text(), self.team_edit.text())
+
+    def _update_strength(self) -> None:
+        _show_strength(self, self.strength_meter, self.passphrase_edit.text(), self.user_words())
 
     def submit(self) -> None:
         name, team = self.name_edit.text().strip(), self.team_edit.text().strip()
@@ -130,7 +183,7 @@ class CreatePage(CardPage):
         if not team:
             return self.show_error("Enter the name of your team.", self.team_edit)
         try:
-            check_new_passphrase(passphrase)
+            check_workspace_passphrase(passphrase, self.user_words())
         except ValidationFailed as exc:
             return self.show_error(exc.message, self.passphrase_edit)
         if confirm != passphrase:
@@ -144,9 +197,18 @@ class CreatePage(CardPage):
 
     def show_error(self, message: str, field: QLineEdit | None = None) -> None:
         self.error.show_message(message)
+        self._error_field = field
         if field is not None:
             set_invalid(field, True)
             field.setFocus()
+
+    def _field_edited(self, edit: QLineEdit) -> None:
+        """Typing in the field an error is about: the error no longer applies."""
+        set_invalid(edit, False)
+        if edit is self._error_field:
+            self.error.clear_message()
+            self._error_field = None
+            _refit(self)
 
     def reset(self) -> None:
         for edit in (self.name_edit, self.team_edit, self.passphrase_edit, self.confirm_edit):
@@ -154,10 +216,12 @@ class CreatePage(CardPage):
             set_invalid(edit, False)
         self.show_check.setChecked(False)
         self.error.clear_message()
+        self.strength_meter.clear()
 
     def clear_secrets(self) -> None:
         self.passphrase_edit.clear()
         self.confirm_edit.clear()
+        self.strength_meter.clear()
 
 
 class RecoveryCodePage(CardPage):
@@ -170,6 +234,7 @@ class RecoveryCodePage(CardPage):
             "Write down your recovery code",
             "If you ever forget your passphrase, this code is the only way back into your "
             "records. It is shown once, now, and cannot be shown again.")
+        _no_scroll_tab_stop(self)
         self.code_label = QLabel()
         self.code_label.setObjectName("recoveryCode")
         self.code_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -246,6 +311,7 @@ class UnlockPage(CardPage):
     def __init__(self) -> None:
         super().__init__("Unlock your workspace",
                          "Your workspace is locked. Enter your passphrase to open it.")
+        _no_scroll_tab_stop(self)
         self.recovery_mode = False
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
@@ -255,7 +321,7 @@ class UnlockPage(CardPage):
         self.show_check = QCheckBox("S&how passphrase")
         self.show_check.setAccessibleName("Show passphrase")
         self.show_check.toggled.connect(lambda on: _set_echo([self.secret_edit], on))
-        self.body.addWidget(self.show_check)
+        self.body.addWidget(self.show_check, 0, Qt.AlignmentFlag.AlignLeft)
         self.error = MessageLabel()
         self.body.addSpacing(4)
         self.body.addWidget(self.error)
@@ -374,15 +440,18 @@ class NewPassphrasePage(CardPage):
             "Choose a new passphrase",
             "You unlocked your workspace with the recovery code. Choose a new passphrase now "
             "so you can unlock it normally next time. Your recovery code stays the same.")
+        _no_scroll_tab_stop(self)
         self.passphrase_edit = line_edit("New passphrase", password=True, max_length=1024)
-        self.add_field("&New passphrase", self.passphrase_edit, PASSPHRASE_HINT)
+        self.strength_meter = StrengthMeter()
+        _passphrase_column(self, "&New passphrase", self.passphrase_edit, self.strength_meter)
+        self._user_words: tuple[str, ...] = ()
         self.confirm_edit = line_edit("Confirm new passphrase", password=True, max_length=1024)
         self.add_field("Con&firm new passphrase", self.confirm_edit)
         self.show_check = QCheckBox("S&how passphrases")
         self.show_check.setAccessibleName("Show passphrases")
         self.show_check.toggled.connect(
             lambda on: _set_echo([self.passphrase_edit, self.confirm_edit], on))
-        self.body.addWidget(self.show_check)
+        self.body.addWidget(self.show_check, 0, Qt.AlignmentFlag.AlignLeft)
         self.error = MessageLabel()
         self.body.addSpacing(4)
         self.body.addWidget(self.error)
@@ -393,9 +462,12 @@ class NewPassphrasePage(CardPage):
         self.body.addLayout(_row(self.save_button, self.skip_button))
         self.save_button.clicked.connect(self.submit)
         self.skip_button.clicked.connect(self.skipped)
+        self._error_field: QLineEdit | None = None
         for edit in (self.passphrase_edit, self.confirm_edit):
             edit.returnPressed.connect(self.submit)
-            edit.textEdited.connect(lambda _text, e=edit: set_invalid(e, False))
+            edit.textEdited.connect(lambda _text, e=edit: self._field_edited(e))
+        self.passphrase_edit.textChanged.connect(
+            lambda text: _show_strength(self, self.strength_meter, text, self._user_words))
         order = [self.passphrase_edit, self.confirm_edit, self.show_check, self.save_button,
                  self.skip_button]
         for first, second in itertools.pairwise(order):
@@ -404,10 +476,14 @@ class NewPassphrasePage(CardPage):
     def focus_first(self) -> None:
         self.passphrase_edit.setFocus()
 
+    def set_user_words(self, *words: str) -> None:
+        """The owner's name and team (optional): a passphrase built from them rates lower."""
+        self._user_words = tuple(words)
+
     def submit(self) -> None:
         passphrase, confirm = self.passphrase_edit.text(), self.confirm_edit.text()
         try:
-            check_new_passphrase(passphrase)
+            check_workspace_passphrase(passphrase, self._user_words)
         except ValidationFailed as exc:
             self.show_error(exc.message, self.passphrase_edit)
             return
@@ -422,11 +498,22 @@ class NewPassphrasePage(CardPage):
     def show_error(self, message: str, field: QLineEdit | None = None) -> None:
         self.error.show_message(message)
         field = field or self.passphrase_edit
+        self._error_field = field
         set_invalid(field, True)
         field.setFocus()
+
+    def _field_edited(self, edit: QLineEdit) -> None:
+        """Typing in the field an error is about: the error no longer applies."""
+        set_invalid(edit, False)
+        if edit is self._error_field:
+            self.error.clear_message()
+            self._error_field = None
+            _refit(self)
 
     def clear_secrets(self) -> None:
         self.passphrase_edit.clear()
         self.confirm_edit.clear()
         self.show_check.setChecked(False)
         self.error.clear_message()
+        self.strength_meter.clear()
+        self._user_words = ()

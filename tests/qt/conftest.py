@@ -94,3 +94,184 @@ def screenshot() -> Callable[[object, str], Path]:
         return path
 
     return save
+
+
+# -- the form filler ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def form_engine():  # type: ignore[no-untyped-def]
+    """The shipped forms, loaded once."""
+    from cse_desktop.forms.engine import FormEngine
+    from cse_desktop.forms.loader import FormRegistry
+
+    return FormEngine(FormRegistry.load())
+
+
+@pytest.fixture
+def form_runner(qtbot, existing_workspace):  # type: ignore[no-untyped-def]
+    """A workspace runner on an unlocked workspace (locked again when the test ends)."""
+    from cse_desktop.qt.operations import WorkspaceRunner
+
+    ws = Workspace.open(existing_workspace.folder, PASSPHRASE)
+    runner = WorkspaceRunner(ws)
+    yield runner
+    runner.close(final=lambda w: w.lock())
+
+
+@pytest.fixture
+def make_form_page(qtbot, form_runner, form_engine):  # type: ignore[no-untyped-def]
+    """Build and show FormFillPages; each saves what it holds before the workspace locks."""
+    from cse_desktop.qt.formfill import FormFillPage
+
+    pages: list[FormFillPage] = []
+
+    def make(**kwargs) -> FormFillPage:  # type: ignore[no-untyped-def]
+        page = FormFillPage(form_runner, form_engine, **kwargs)
+        qtbot.addWidget(page)
+        page.resize(*WINDOW_SIZE)
+        page.show()
+        qtbot.waitExposed(page)
+        pages.append(page)
+        return page
+
+    yield make
+    for page in pages:
+        page.flush()
+        page.clear()
+
+
+# -- caseload and manager: a workspace with the demo caseload and known examples --------------
+
+from datetime import UTC as _UTC  # noqa: E402 - this section's own import
+from datetime import datetime as _datetime  # noqa: E402
+
+#: the tests' fixed instant: Tuesday 10 March 2026, noon UTC (an RMM day)
+CASELOAD_NOW = _datetime(2026, 3, 10, 12, 0, tzinfo=_UTC)
+MANAGER = Owner(name="Morgan Fictional-Manager", role=Role.MANAGER,
+                team="Test Exploitation Team")
+
+
+@dataclass
+class CaseloadExamples:
+    """The ids of the fictional people added on top of the demo caseload."""
+
+    missing_now: str
+    rhi_due: str  # returned 21 hours ago: RHI due in 51 h
+    rhi_overdue: str  # returned 77 hours ago: RHI overdue by 5 h
+    review_overdue: str
+    repeat_missing: str
+    downgrade: str  # a screening's lower level waits for approval
+
+
+def add_caseload_examples(ws: Workspace, engine, now) -> CaseloadExamples:  # type: ignore[no-untyped-def]
+    """Invented children, one per case the caseload and manager views must show."""
+    from datetime import date, timedelta
+
+    from cse_desktop.casework.submissions import finalise
+    from cse_desktop.domain.models import Episode, Person, RhiStatus, RiskLevel
+    from cse_desktop.forms.samples import load_samples
+
+    def child(given: str, family: str, **fields) -> str:  # type: ignore[no-untyped-def]
+        fields.setdefault("dob", date(2011, 5, 4))
+        fields.setdefault("allocated_worker", "T. Fictional-Worker")
+        return ws.people.add(Person(given_name=given, family_name=family, flags=["TEST"],
+                                    **fields)).id
+
+    def episode(person_id: str, started_hours_ago: float, returned_hours_ago: float | None,
+                status: RhiStatus) -> None:
+        ws.episodes.add(Episode(
+            person_id=person_id, started_at=now - timedelta(hours=started_hours_ago),
+            returned_at=(None if returned_hours_ago is None
+                         else now - timedelta(hours=returned_hours_ago)),
+            rhi_status=status, police_reference="TEST-0001"))
+
+    today = now.date()
+    missing = child("Asha", "Examplefield", also_known_as=["Ash"], risk_level=RiskLevel.HIGH,
+                    next_review=today + timedelta(days=40))
+    episode(missing, 5, None, RhiStatus.NOT_YET_DUE)
+    due = child("Bryn", "Samplewood", risk_level=RiskLevel.LOW,
+                next_review=today + timedelta(days=60))
+    episode(due, 30, 21, RhiStatus.DUE)
+    overdue = child("Cara", "Testbrook", next_review=today + timedelta(days=50))
+    episode(overdue, 90, 77, RhiStatus.OFFERED)
+    review = child("Dara", "Mockley", risk_level=RiskLevel.LOW,
+                   next_review=today - timedelta(days=3))
+    repeat = child("Eden", "Placeholder", risk_level=RiskLevel.LOW,
+                   next_review=today + timedelta(days=70))
+    for days in (2, 9, 20):
+        episode(repeat, days * 24, days * 24 - 6, RhiStatus.DECLINED)
+    downgrade = child("Fern", "Fictitious", allocated_worker="P. Sample-Worker")
+    answers = dict(next(s for s in load_samples()
+                        if s.form_id == "exploitation-screening").answers)
+    answers.update({"agreed_level": "none",
+                    "override_rationale": "Fictional: the worries were about a sibling, not "
+                                          "Fern; school and home report no concerns."})
+    draft = engine.set_answers(engine.start("exploitation-screening", downgrade), answers)
+    finalise(ws, engine, draft, now=now)
+    return CaseloadExamples(missing, due, overdue, review, repeat, downgrade)
+
+
+@pytest.fixture(scope="session")
+def caseload_engine():  # type: ignore[no-untyped-def]
+    """The shipped forms, loaded once (for the caseload and manager tests)."""
+    from cse_desktop.forms.engine import FormEngine
+    from cse_desktop.forms.loader import FormRegistry
+
+    return FormEngine(FormRegistry.load())
+
+
+@pytest.fixture(scope="session")
+def _caseload_template(tmp_path_factory, caseload_engine):  # type: ignore[no-untyped-def]
+    """Made once per session: copied for each test, which is far quicker than filling it."""
+    from cse_desktop.casework import demo
+
+    folder = tmp_path_factory.mktemp("caseload-template") / "ws"
+    ws, _ = Workspace.create(folder, PASSPHRASE, MANAGER, kdf=KDF)
+    try:
+        demo.populate(ws, people=25, seed=3, today=CASELOAD_NOW.date(), engine=caseload_engine)
+        examples = add_caseload_examples(ws, caseload_engine, CASELOAD_NOW)
+    finally:
+        ws.lock()
+    return folder, examples
+
+
+@dataclass
+class CaseloadWorkspace:
+    ws: Workspace
+    examples: CaseloadExamples
+    runner: object  # a WorkspaceRunner
+
+
+@pytest.fixture
+def caseload_workspace(tmp_path, qtbot, _caseload_template) -> Iterator[CaseloadWorkspace]:  # type: ignore[no-untyped-def]
+    """A manager's workspace: the demo caseload plus the examples, with its runner."""
+    import shutil
+
+    from cse_desktop.qt.operations import WorkspaceRunner
+
+    template, examples = _caseload_template
+    folder = tmp_path / "caseload-ws"
+    shutil.copytree(template, folder)
+    ws = Workspace.open(folder, PASSPHRASE)
+    runner = WorkspaceRunner(ws)
+    yield CaseloadWorkspace(ws, examples, runner)
+    runner.close(final=lambda w: w.lock())
+
+
+# -- themes: put the standard look back after a test changes it --------------------------------
+
+
+@pytest.fixture
+def restore_theme(styled_app):  # type: ignore[no-untyped-def]
+    """The application, with its style sheet, palette and theme settings restored afterwards."""
+    from PySide6.QtGui import QGuiApplication
+
+    sheet, palette = styled_app.styleSheet(), QGuiApplication.palette()
+    names = ("cseHighContrast", "cseFontScale")
+    saved = {name: styled_app.property(name) for name in names}
+    yield styled_app
+    styled_app.setStyleSheet(sheet)
+    QGuiApplication.setPalette(palette)
+    for name, value in saved.items():
+        styled_app.setProperty(name, value)

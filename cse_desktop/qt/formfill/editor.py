@@ -1,0 +1,556 @@
+"""The view of a draft being filled in: header, section list, one section at a time, outcome.
+
+:class:`FormEditor` only shows things and reports what the worker does (``edited``,
+``finalise_requested``, ``close_requested``); :class:`~cse_desktop.qt.formfill.page.FormFillPage`
+owns the draft, the engine calls and the saving.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cse_desktop.forms.spec import FormSpec, Section
+from cse_desktop.qt.formfill.fields import FieldRow, RepeatEditor, Today, plain_label
+from cse_desktop.qt.formfill.outcome import FlagsBar, OutcomePanel, call_999_banner
+from cse_desktop.qt.widgets import button
+
+SECTION_ROLE = Qt.ItemDataRole.UserRole + 1
+PATH_ROLE = Qt.ItemDataRole.UserRole + 2
+_ERROR_COLOUR = QColor("#8f1020")
+NAV_WIDTH = 224
+OUTCOME_WIDTH = 300
+#: below this width the outcome panel folds away (the Outcome button shows it)
+FOLD_WIDTH = 900
+
+
+def path_top(path: str) -> str:
+    return path.split("[", 1)[0]
+
+
+def problem_text(label: str, message: str) -> str:
+    """'Agreed level: Choose an answer'; 'Why are you completing this screening? This needs
+    an answer' (no colon after a question mark)."""
+    message = message[:1].upper() + message[1:]
+    return f"{label} {message}" if label.endswith(("?", ".")) else f"{label}: {message}"
+
+
+class SectionView(QFrame):
+    """One section: its title, help and field rows."""
+
+    def __init__(self, section: Section, spec: FormSpec, today: Today) -> None:
+        super().__init__()
+        self.section = section
+        self.setObjectName("formSection")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 22)
+        layout.setSpacing(10)
+        self.title = plain_label(section.title, "sectionTitle")
+        self.title.setAccessibleName(f"Section: {section.title}")
+        layout.addWidget(self.title)
+        if section.help:
+            layout.addWidget(plain_label(section.help, "sectionHelp"))
+        self.rows: dict[str, FieldRow] = {}
+        for field in section.fields:
+            row = FieldRow(field, spec, field.id, "", today)
+            self.rows[field.id] = row
+            layout.addWidget(row)
+        layout.addStretch(1)
+
+
+class FormEditor(QWidget):
+    """Everything shown while a draft is filled in."""
+
+    edited = Signal(str, object)
+    finalise_requested = Signal()
+    close_requested = Signal()
+
+    def __init__(self, spec: FormSpec, *, subtitle: str, today: Today) -> None:
+        super().__init__()
+        self.spec = spec
+        self.setObjectName("formEditor")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+
+        # -- header ----------------------------------------------------------------------
+        header = QWidget()
+        header.setObjectName("formHeader")
+        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        head = QHBoxLayout(header)
+        head.setContentsMargins(20, 10, 20, 10)
+        head.setSpacing(12)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        self.title = plain_label(spec.title, "formTitle")
+        self.title.setAccessibleName(spec.title)
+        self.subtitle = plain_label(subtitle, "formSubtitle")
+        self.subtitle.setAccessibleName("About this form")
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        head.addLayout(titles, 1)
+        self.status = QLabel("")
+        self.status.setObjectName("saveStatus")
+        self.status.setAccessibleName("Save status")
+        head.addWidget(self.status)
+        self.finalise_button = button("&Finalise", "Finalise this form", role="primary",
+                                      tooltip="Check the form and make it a final record")
+        self.close_button = button("&Close", "Close the form",
+                                   tooltip="Close the form (it is saved as you go)")
+        self.outcome_button = button("&Outcome", "Show the outcome panel",
+                                     tooltip="Show or hide the score and level")
+        self.outcome_button.setCheckable(True)
+        self.outcome_button.setChecked(True)
+        self.outcome_button.setVisible(spec.scoring is not None)
+        head.addWidget(self.outcome_button)
+        head.addWidget(self.finalise_button)
+        head.addWidget(self.close_button)
+        root.addWidget(header)
+
+        self.danger = call_999_banner()
+        self.danger.hide()
+        danger_row = QHBoxLayout()
+        danger_row.setContentsMargins(16, 10, 16, 0)
+        danger_row.addWidget(self.danger)
+        root.addLayout(danger_row)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(16, 12, 16, 12)
+        body.setSpacing(14)
+        root.addLayout(body, 1)
+
+        # -- left: progress and sections ---------------------------------------------------
+        nav = QVBoxLayout()
+        nav.setSpacing(6)
+        progress_label = plain_label("Progress", "navHeading")
+        nav.addWidget(progress_label)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("formProgress")
+        self.progress.setAccessibleName("Overall progress")
+        self.progress.setRange(0, 100)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(10)
+        nav.addWidget(self.progress)
+        self.progress_text = plain_label("", "hint")
+        self.progress_text.setAccessibleName("Questions answered")
+        nav.addWidget(self.progress_text)
+        nav.addSpacing(6)
+        nav.addWidget(plain_label("Sections", "navHeading"))
+        self.section_list = QListWidget()
+        self.section_list.setObjectName("sectionList")
+        self.section_list.setAccessibleName("Sections")
+        self.section_list.setAccessibleDescription(
+            "Ctrl+Page Down and Ctrl+Page Up move to the next and previous section.")
+        self.section_list.setWordWrap(True)
+        self.section_list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.section_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.section_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.section_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        nav.addWidget(self.section_list, 1)
+        nav_box = QWidget()
+        nav_box.setLayout(nav)
+        nav.setContentsMargins(0, 0, 0, 0)
+        nav_box.setFixedWidth(NAV_WIDTH)
+        self.nav_box = nav_box
+        body.addWidget(nav_box)
+
+        # -- centre: error summary, flags, the current section -----------------------------
+        centre = QVBoxLayout()
+        centre.setSpacing(8)
+        self.summary = QFrame()
+        self.summary.setObjectName("errorSummary")
+        summary_layout = QVBoxLayout(self.summary)
+        summary_layout.setContentsMargins(14, 10, 14, 10)
+        summary_layout.setSpacing(4)
+        self.summary_title = plain_label("", "errorSummaryTitle")
+        self.summary_title.setAccessibleName("There is a problem")
+        summary_layout.addWidget(self.summary_title)
+        summary_layout.addWidget(plain_label(
+            "Choose a problem to go to its question (click it, or press Enter).", "hint"))
+        self.error_list = QListWidget()
+        self.error_list.setObjectName("errorList")
+        self.error_list.setAccessibleName("Problems to fix")
+        self.error_list.setWordWrap(True)
+        self.error_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.error_list.itemClicked.connect(self._error_chosen)
+        self.error_list.itemActivated.connect(self._error_chosen)
+        summary_layout.addWidget(self.error_list)
+        self.summary.hide()
+        centre.addWidget(self.summary)
+        self.flags = FlagsBar()
+        centre.addWidget(self.flags)
+
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("formScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget()
+        content.setObjectName("formContent")
+        self.content_layout = QVBoxLayout(content)
+        self.content_layout.setContentsMargins(0, 0, 6, 0)
+        self.content_layout.setSpacing(0)
+        self.sections: dict[str, SectionView] = {}
+        self.rows: dict[str, FieldRow] = {}
+        self.section_of: dict[str, str] = {}
+        for section in spec.sections:
+            view = SectionView(section, spec, today)
+            view.hide()
+            self.sections[section.id] = view
+            self.content_layout.addWidget(view)
+            for field_id, row in view.rows.items():
+                self.rows[field_id] = row
+                self.section_of[field_id] = section.id
+                if row.editor is not None:
+                    row.editor.edited.connect(self.edited)
+                    if isinstance(row.editor, RepeatEditor):
+                        row.editor.structure_changed.connect(self.thread_tab_order)
+            item = QListWidgetItem(section.title)
+            item.setData(SECTION_ROLE, section.id)
+            self.section_list.addItem(item)
+        self.content_layout.addStretch(1)
+        self.scroll.setWidget(content)
+        centre.addWidget(self.scroll, 1)
+
+        steps = QHBoxLayout()
+        self.previous_button = button("◀  Previous", "Previous section",
+                                      tooltip="Previous section (Ctrl+Page Up)")
+        self.next_button = button("Next  ▶", "Next section",
+                                  tooltip="Next section (Ctrl+Page Down)")
+        steps.addWidget(self.previous_button)
+        steps.addStretch(1)
+        steps.addWidget(self.next_button)
+        centre.addLayout(steps)
+        body.addLayout(centre, 1)
+
+        # -- right: the outcome of a scored form -----------------------------------------------
+        self.outcome: OutcomePanel | None = None
+        self.outcome_scroll: QScrollArea | None = None
+        if spec.scoring is not None:
+            self.outcome = OutcomePanel(spec)
+            self.outcome.judgement_requested.connect(self.go_to_judgement)
+            outcome_scroll = QScrollArea()
+            outcome_scroll.setObjectName("outcomeScroll")
+            outcome_scroll.setWidgetResizable(True)
+            outcome_scroll.setFrameShape(QFrame.Shape.NoFrame)
+            outcome_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            outcome_scroll.setWidget(self.outcome)
+            outcome_scroll.setFixedWidth(OUTCOME_WIDTH)
+            self.outcome_scroll = outcome_scroll
+            body.addWidget(outcome_scroll)
+            self.outcome_button.toggled.connect(self._show_outcome_panel)
+
+        self.current: str = spec.sections[0].id
+        self._shown_sections: dict[str, bool] = {s.id: True for s in spec.sections}
+        self.section_list.currentItemChanged.connect(self._section_chosen)
+        self.previous_button.clicked.connect(lambda: self.step(-1, focus=False))
+        self.next_button.clicked.connect(lambda: self.step(1, focus=False))
+        self.finalise_button.clicked.connect(self.finalise_requested)
+        self.close_button.clicked.connect(self.close_requested)
+        for keys, delta in (("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda d=delta: self.step(d, focus=True))
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._reveal_focus)
+        self.show_section(self.current)
+        self.thread_tab_order()
+
+    def _show_outcome_panel(self, shown: bool) -> None:
+        if self.outcome_scroll is not None:
+            self.outcome_scroll.setVisible(shown)
+        self.outcome_button.setAccessibleName("Hide the outcome panel" if shown
+                                              else "Show the outcome panel")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Narrower side columns on a small window (the main window may be 760 pixels wide);
+        on the smallest, the outcome panel folds away behind the Outcome button."""
+        width, old = event.size().width(), event.oldSize().width()
+        narrow = width < 1000
+        self.nav_box.setFixedWidth(NAV_WIDTH - 44 if narrow else NAV_WIDTH)
+        if self.outcome_scroll is not None:
+            self.outcome_scroll.setFixedWidth(OUTCOME_WIDTH - 40 if narrow else OUTCOME_WIDTH)
+            if width < FOLD_WIDTH <= old or (old < 0 and width < FOLD_WIDTH):
+                self.outcome_button.setChecked(False)
+            elif old < FOLD_WIDTH <= width:
+                self.outcome_button.setChecked(True)
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._fit_items)  # once the list has its new width
+
+    def fit_width(self, width: int) -> None:
+        """Start folded on a small window, before the first layout makes the page grow."""
+        if self.outcome_scroll is not None and 0 < width < FOLD_WIDTH:
+            self.outcome_button.setChecked(False)
+
+    def _fit_items(self) -> None:
+        for i in range(self.section_list.count()):
+            self._fit_item(self.section_list.item(i))
+
+    # -- navigation --------------------------------------------------------------------------
+
+    def visible_sections(self) -> list[str]:
+        return [s.id for s in self.spec.sections if self._shown_sections.get(s.id, True)]
+
+    def show_section(self, section_id: str, *, focus: bool = False) -> None:
+        for sid, view in self.sections.items():
+            if sid != section_id and not view.isHidden():
+                view.hide()
+        self.current = section_id
+        self.sections[section_id].show()
+        for i in range(self.section_list.count()):
+            item = self.section_list.item(i)
+            current = self.section_list.currentItem()
+            if item.data(SECTION_ROLE) == section_id and current is not item:
+                self.section_list.blockSignals(True)
+                self.section_list.setCurrentItem(item)
+                self.section_list.blockSignals(False)
+        visible = self.visible_sections()
+        index = visible.index(section_id) if section_id in visible else 0
+        self.previous_button.setEnabled(index > 0)
+        self.next_button.setEnabled(index < len(visible) - 1)
+        self.scroll.verticalScrollBar().setValue(0)
+        if focus:
+            self.focus_first_input()
+
+    def focus_first_input(self) -> None:
+        view = self.sections[self.current]
+        for row in view.rows.values():
+            if row.editor is not None and not row.isHidden():
+                row.editor.focus_target().setFocus(Qt.FocusReason.TabFocusReason)
+                return
+        self.next_button.setFocus()
+
+    def step(self, delta: int, *, focus: bool) -> None:
+        visible = self.visible_sections()
+        if self.current not in visible:
+            return
+        index = visible.index(self.current) + delta
+        if 0 <= index < len(visible):
+            self.show_section(visible[index], focus=focus)
+            if not focus and delta > 0 and not self.next_button.isEnabled():
+                self.previous_button.setFocus()
+            elif not focus and delta < 0 and not self.previous_button.isEnabled():
+                self.next_button.setFocus()
+
+    def _section_chosen(self, item: QListWidgetItem | None, _previous: object) -> None:
+        if item is not None:
+            self.show_section(item.data(SECTION_ROLE))
+
+    def go_to_judgement(self) -> None:
+        if self.spec.scoring is not None:
+            self.go_to(self.spec.scoring.agreed_level_field)
+
+    def row_for(self, path: str) -> FieldRow | None:
+        row = self.rows.get(path_top(path))
+        if row is None or path == row.path:
+            return row
+        if isinstance(row.editor, RepeatEditor):
+            return row.editor.field_row(path)
+        return None
+
+    def go_to(self, path: str) -> bool:
+        """Show the section holding ``path`` and put the keyboard focus on its input."""
+        top = path_top(path)
+        section = self.section_of.get(top)
+        row = self.row_for(path)
+        if section is None or row is None:
+            return False
+        if self.current != section:
+            self.show_section(section)
+        target = row.editor.focus_target() if row.editor is not None else row
+        self.scroll.widget().layout().activate()
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.scroll.ensureWidgetVisible(row, 20, 40)
+        # and again once the newly shown section has its final geometry
+        QTimer.singleShot(0, lambda: self._ensure_visible(row))
+        return True
+
+    def _ensure_visible(self, widget: QWidget) -> None:
+        if widget.isVisible():
+            self.scroll.ensureWidgetVisible(widget, 20, 40)
+
+    def _reveal_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is not None and self.scroll.widget().isAncestorOf(new):
+            self.scroll.ensureWidgetVisible(new, 20, 40)
+
+    def _error_chosen(self, item: QListWidgetItem) -> None:
+        path = item.data(PATH_ROLE)
+        if path:
+            self.go_to(path)
+
+    # -- tab order -------------------------------------------------------------------------
+
+    def thread_tab_order(self) -> None:
+        """Tab goes top to bottom: header, sections list, problems, fields, section buttons."""
+        chain: list[QWidget] = [self.outcome_button, self.finalise_button, self.close_button,
+                                self.section_list, self.error_list]
+        for section in self.spec.sections:
+            for row in self.sections[section.id].rows.values():
+                if row.editor is not None:
+                    chain += row.editor.inputs()
+        chain += [self.previous_button, self.next_button]
+        if self.outcome is not None:
+            chain.append(self.outcome.judgement_button)
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    # -- showing the state -----------------------------------------------------------------
+
+    def set_answers(self, answers: dict[str, Any]) -> None:
+        for field_id, row in self.rows.items():
+            if row.editor is not None:
+                row.editor.set_value(answers.get(field_id))
+        self.thread_tab_order()
+
+    def apply(self, *, shown: dict[str, bool], rows_shown: dict[str, bool],
+              outcome: dict[str, Any], progress: list[tuple[Section, int, int]],
+              errors: dict[str, list[str]], summary: dict[str, list[str]] | None,
+              answers: dict[str, Any]) -> None:
+        """Bring the view up to date with the engine's view of the draft."""
+        for field_id, row in self.rows.items():
+            visible = shown.get(field_id, True)
+            if row.isHidden() == visible:
+                row.setVisible(visible)
+            if isinstance(row.editor, RepeatEditor):
+                for sub in row.editor.all_field_rows():
+                    sub_visible = rows_shown.get(sub.path, True)
+                    if sub.isHidden() == sub_visible:
+                        sub.setVisible(sub_visible)
+                    sub.set_errors(errors.get(sub.path, []))
+            if row.field.type == "computed":
+                row.set_computed(outcome.get("computed", {}).get(field_id))
+            row.set_errors(errors.get(field_id, []))
+
+        self._shown_sections = {s.id: shown.get(s.id, True) for s in self.spec.sections}
+        counts = {section.id: (answered, total) for section, answered, total in progress}
+        problems: dict[str, int] = {}
+        for path in (summary or {}):
+            section = self.section_of.get(path_top(path))
+            if section:
+                problems[section] = problems.get(section, 0) + len(summary[path])  # type: ignore[index]
+        for i in range(self.section_list.count()):
+            item = self.section_list.item(i)
+            sid = item.data(SECTION_ROLE)
+            item.setHidden(not self._shown_sections.get(sid, True))
+            answered, total = counts.get(sid, (0, 0))
+            title = self.sections[sid].section.title
+            if total == 0:
+                detail = "Nothing to answer"
+            elif answered >= total:
+                detail = f"✓ All {total} answered"
+            else:
+                detail = f"{answered} of {total} answered"
+            if problems.get(sid):
+                n = problems[sid]
+                detail += f" · {n} problem{'s' if n != 1 else ''}"
+            text = f"{title}\n{detail}"
+            if item.text() != text:
+                item.setText(text)
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ", "))
+                self._fit_item(item)
+            item.setForeground(QBrush(_ERROR_COLOUR) if problems.get(sid) else QBrush())
+        if not self._shown_sections.get(self.current, True):
+            visible = self.visible_sections()
+            after = [s.id for s in self.spec.sections]
+            position = after.index(self.current)
+            following = [s for s in visible if after.index(s) > position]
+            self.show_section(following[0] if following else visible[-1])
+        else:
+            visible = self.visible_sections()
+            index = visible.index(self.current)
+            self.previous_button.setEnabled(index > 0)
+            self.next_button.setEnabled(index < len(visible) - 1)
+
+        answered = sum(a for _s, a, _t in progress)
+        total = sum(t for _s, _a, t in progress)
+        percent = round(100 * answered / total) if total else 100
+        self.progress.setValue(percent)
+        self.progress.setAccessibleDescription(f"{percent}% answered")
+        self.progress_text.setText(f"{answered} of {total} questions answered ({percent}%)")
+
+        if self.outcome is not None:
+            self.outcome.show_outcome(outcome, answers)
+            self.danger.setVisible(bool(outcome.get("call_999")))
+        else:
+            self.flags.show_flags(outcome.get("flags", []))
+
+        self.show_summary(summary)
+
+    def _fit_item(self, item: QListWidgetItem) -> None:
+        """Size an item for its wrapped text (the list's own word wrap clips long titles)."""
+        # the item's padding (8 + 8), the selection bar (3) and the delegate's margins (3 + 3),
+        # and room for the scroll bar should it appear
+        viewport = self.section_list.viewport().width()
+        if not self.section_list.verticalScrollBar().isVisible():
+            viewport -= self.section_list.verticalScrollBar().sizeHint().width()
+        width = max(viewport - 24, 100)
+        bounds = self.section_list.fontMetrics().boundingRect(
+            QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap), item.text())
+        item.setSizeHint(QSize(width, bounds.height() + 14))
+
+    def show_summary(self, errors: dict[str, list[str]] | None) -> None:
+        if not errors:
+            self.summary.hide()
+            self.error_list.clear()
+            return
+        lines = [(path, problem_text(self.describe(path), m))
+                 for path, messages in errors.items() for m in messages]
+        current = [(self.error_list.item(i).data(PATH_ROLE), self.error_list.item(i).text())
+                   for i in range(self.error_list.count())]
+        if current != lines:
+            selected = self.error_list.currentRow()
+            self.error_list.clear()
+            for path, text in lines:
+                item = QListWidgetItem(text)
+                item.setData(PATH_ROLE, path)
+                self.error_list.addItem(item)
+            if 0 <= selected < self.error_list.count():
+                self.error_list.setCurrentRow(selected)
+        n = len(lines)
+        self.summary_title.setText(f"There {'is' if n == 1 else 'are'} {n} "
+                                   f"problem{'s' if n != 1 else ''} to fix before this form "
+                                   "can be final")
+        self.summary_title.setAccessibleDescription(self.summary_title.text())
+        row_height = max(self.error_list.sizeHintForRow(0), 22)
+        self.error_list.setFixedHeight(min(n, 5) * (row_height + 2) + 8)
+        self.summary.show()
+
+    def describe(self, path: str) -> str:
+        """A field path as a worker reads it: 'People of concern, row 2: Name or nickname'."""
+        top = path_top(path)
+        row = self.rows.get(top)
+        if row is None:
+            return path
+        if path == top:
+            return row.field.label
+        sub_row = self.row_for(path)
+        if sub_row is not None:
+            return sub_row.prefix + sub_row.field.label
+        return row.field.label
+
+    def set_status(self, text: str, state: str) -> None:
+        if self.status.text() != text:
+            self.status.setText(text)
+            self.status.setAccessibleDescription(text)
+        if self.status.property("state") != state:
+            self.status.setProperty("state", state)
+            self.status.style().unpolish(self.status)
+            self.status.style().polish(self.status)

@@ -1,0 +1,113 @@
+"""Showing answers and computed values as a worker reads them (UK dates and times, labels).
+
+Pure functions, no widgets: the filler, the read-only view and the tests share them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from cse_desktop.domain.models import LOCAL_ZONE
+from cse_desktop.forms.spec import FormSpec
+from cse_desktop.forms.values import parse_date, parse_datetime
+
+YES_NO = {"yes": "Yes", "no": "No", "possible": "Possible"}
+TIMING_LABELS = {"current": "Current (last 6 months)", "6-12m": "6 to 12 months ago",
+                 "both": "Both", "historic": "Historic (over a year ago)"}
+EVIDENCE_LABELS = {"evidenced": "Evidenced", "reported": "Reported",
+                   "professional_concern": "Professional concern"}
+LEVEL_LABELS = {"none": "No current concern", "low": "Low", "medium": "Medium", "high": "High"}
+TIER_LABELS = {"vulnerability": "Vulnerability", "moderate": "Moderate",
+               "significant": "Significant", "critical": "Critical"}
+
+
+def uk_date(day: date) -> str:
+    """5 Mar 2026: unambiguous, and the way UK practitioners write dates."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def uk_datetime(moment: datetime) -> str:
+    """5 Mar 2026, 21:30 in UK local time (the stored value carries its own offset)."""
+    local = moment.astimezone(LOCAL_ZONE)
+    return f"{uk_date(local.date())}, {local:%H:%M}"
+
+
+def number_text(value: float | int) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def computed_text(value: Any, display: str) -> str:
+    """A computed value formatted by its ``display``: hours as '13.5 hours', yes_no as Yes/No."""
+    if value is None:
+        return "Not known yet"
+    if display == "hours":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            hours = round(float(value), 1)
+            text = number_text(hours)
+            return f"{text} hour{'' if hours == 1 else 's'}"
+        return str(value)
+    if display == "yes_no":
+        return "Yes" if value else "No"
+    if display == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+        return number_text(value)
+    if display == "date":
+        day = value if isinstance(value, date) else parse_date(value)
+        return uk_date(day) if day else str(value)
+    if display == "datetime":
+        moment = value if isinstance(value, datetime) else parse_datetime(value)
+        return uk_datetime(moment) if moment else str(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def choice_label(spec: FormSpec, field: Any, value: str) -> str:
+    for choice in spec.choices_of(field):
+        if choice.value == value:
+            return choice.label
+    return value
+
+
+def answer_text(spec: FormSpec, field: Any, value: Any) -> str:
+    """One answer as text (repeat groups are shown row by row by the caller)."""
+    if value is None:
+        return "Not answered"
+    t = field.type
+    if t in ("yes_no", "yes_no_possible"):
+        return YES_NO.get(value, str(value))
+    if t == "single_choice":
+        return choice_label(spec, field, value)
+    if t == "multiple_choice":
+        return "; ".join(choice_label(spec, field, v) for v in value) or "None ticked"
+    if t == "date":
+        day = parse_date(value)
+        return uk_date(day) if day else str(value)
+    if t == "datetime":
+        moment = parse_datetime(value)
+        return f"{uk_datetime(moment)} (UK time)" if moment else str(value)
+    if t == "number":
+        return number_text(value) + (f" {field.unit}" if field.unit else "")
+    if t == "rating":
+        return f"{value} (from {field.min} to {field.max})"
+    if t == "indicator":
+        parts = [YES_NO.get(value.get("present"), "Not answered")]
+        if value.get("timing"):
+            parts.append(TIMING_LABELS.get(value["timing"], value["timing"]))
+        if value.get("evidence"):
+            parts.append(EVIDENCE_LABELS.get(value["evidence"], value["evidence"]))
+        text = " · ".join(parts)
+        if value.get("detail"):
+            text += f": {value['detail']}"
+        return text
+    return str(value)
+
+
+def level_label(level: str | None) -> str:
+    if level is None:
+        return "Not agreed yet"
+    return LEVEL_LABELS.get(level, level)

@@ -1,0 +1,532 @@
+"""FormFillPage: fill in any form, saving as you go; finalise it; read and amend a final one.
+
+The page owns one submission at a time.  Every change goes through ``FormEngine.set_answer``
+on the in-memory draft at once (so typing never waits), and a debounced save stores it through
+the :class:`~cse_desktop.qt.operations.WorkspaceRunner`::
+
+    change ──► engine.set_answer ──► view refreshed (visibility, errors, outcome, progress)
+           └─► save timer: autosave_ms after the last change, and never later than
+               1.5 × autosave_ms after the first unsaved one ──► runner.run(save_draft)
+
+so a draft on disk is never more than about 2 s behind the screen.  ``flush()`` saves what is
+pending synchronously (``runner.call``): the main window calls it before locking.
+
+The store checks versions (``StaleRecord``).  Saves run one after another on the runner's single
+worker thread, and the version the next save must carry is kept there too (``_stored_version``
+is read and written only inside operations), so a save queued behind another, or a ``flush``
+while a save is in flight, always carries the right version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from cse_desktop.casework.submissions import amend, context_for, finalise, save_draft
+from cse_desktop.domain.errors import CseError, ValidationFailed
+from cse_desktop.domain.models import LOCAL_ZONE, Submission
+from cse_desktop.forms import expr as ex
+from cse_desktop.forms.engine import FormContext, FormEngine, FormInvalid, section_progress
+from cse_desktop.forms.values import typed
+from cse_desktop.qt.formfill.editor import FormEditor
+from cse_desktop.qt.formfill.fields import plain_label
+from cse_desktop.qt.formfill.readonly import FinalView
+from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.widgets import MessageLabel, button
+from cse_desktop.store import Workspace
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+#: the save is due at most this many autosave intervals after the first unsaved change
+MAX_DELAY_FACTOR = 1.5
+
+
+def row_visibility(engine: FormEngine, submission: Submission,
+                   ctx: FormContext) -> dict[str, bool]:
+    """Whether each field of each repeat-group row is shown (its ``show_if``), by path.
+
+    The engine evaluates row-level ``show_if`` only inside ``validate`` and exposes no public
+    call for it, so this walks the rows with the engine's compiled expressions the same way.
+    """
+    compiled = engine.form_of(submission)
+    evaluation = engine._evaluate(compiled, submission.answers, ctx)  # private: see above
+    shown: dict[str, bool] = {}
+    for field in compiled.spec.all_fields():
+        if field.type != "repeat":
+            continue
+        rows = submission.answers.get(field.id) or []
+        for i, row in enumerate(rows):
+            env = evaluation.env.child({sub.id: typed(sub, row.get(sub.id))
+                                        for sub in field.fields})
+            for sub in field.fields:
+                expression = compiled.exprs.get((sub.id, "show_if"))
+                shown[f"{field.id}[{i}].{sub.id}"] = (
+                    expression is None or ex.truth(expression.evaluate(env)))
+    return shown
+
+
+class FormFillPage(QWidget):
+    """Renders any FormSpec; saves as you go; finalises; shows a final read-only with Amend."""
+
+    #: the worker closed the form: the person it was about
+    closed = Signal(str)
+    #: a draft was finalised: the stored final submission
+    finalised = Signal(object)
+    #: a submission is on screen (a draft to fill in, or a final one to read)
+    opened = Signal(object)
+    #: finalising was refused or failed: a plain-English reason
+    finalise_failed = Signal(str)
+
+    def __init__(self, runner: WorkspaceRunner, engine: FormEngine,
+                 parent: QWidget | None = None, *, autosave_ms: int = 1000,
+                 clock: Clock | None = None) -> None:
+        super().__init__(parent)
+        self.runner, self.engine = runner, engine
+        self.autosave_ms = autosave_ms
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.setObjectName("formFillPage")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+
+        self._submission: Submission | None = None
+        self._ctx: FormContext | None = None
+        self._person_name = ""
+        self._session = 0
+        #: the version the next write must carry: read and written on the worker thread only
+        self._stored_version = 0
+        self._generation = 0
+        self._saved_generation = 0
+        self._first_pending: float | None = None
+        self._save_in_flight = False
+        self._save_again = False
+        self._save_error = ""
+        self._finalising = False
+        self._touched: set[str] = set()
+        self._attempted = False
+        self._last_errors: dict[str, list[str]] = {}
+        self.editor: FormEditor | None = None
+        self.final_view: FinalView | None = None
+
+        self.save_timer = QTimer(self)
+        self.save_timer.setSingleShot(True)
+        self.save_timer.timeout.connect(self._save_now)
+
+        self.stack = QStackedWidget()
+        self.message_view = QWidget()
+        self.message_view.setObjectName("formMessage")
+        message_layout = QVBoxLayout(self.message_view)
+        message_layout.setContentsMargins(40, 40, 40, 40)
+        self.message_title = plain_label("Opening the form…", "formTitle")
+        self.message_title.setAccessibleName("Form")
+        self.message = MessageLabel()
+        self.message_close = button("&Close", "Close the form")
+        self.message_close.clicked.connect(self._close_clicked)
+        message_layout.addWidget(self.message_title)
+        message_layout.addWidget(self.message)
+        row = QHBoxLayout()
+        row.addWidget(self.message_close)
+        row.addStretch(1)
+        message_layout.addLayout(row)
+        message_layout.addStretch(1)
+        self.stack.addWidget(self.message_view)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+    # -- public API ------------------------------------------------------------------------
+
+    @property
+    def submission(self) -> Submission | None:
+        """The submission on screen, with every change made so far (saved or not)."""
+        return self._submission
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        return self._generation > self._saved_generation
+
+    @property
+    def person_id(self) -> str:
+        return str(self._submission.person_id) if self._submission else ""
+
+    def start(self, form_id: str, person_id: str, episode_id: str | None = None) -> None:
+        """A new draft on the latest version of the form, stored at once so it exists."""
+        self.flush()  # whatever was on screen before is saved first
+        self._begin("Starting the form…")
+        try:
+            draft = self.engine.start(form_id, person_id, episode_id=episode_id)
+        except ValidationFailed as exc:
+            self._show_message("The form could not be started", exc.message)
+            return
+        session, now = self._session, self.clock()
+
+        def op(ws: Workspace) -> tuple[Submission, FormContext]:
+            self._stored_version = 0
+            stored = save_draft(ws, draft)
+            self._stored_version = stored.version
+            return stored, context_for(ws, stored, now=now)
+
+        self.runner.run(op, on_done=lambda result: self._loaded(session, *result),
+                        on_error=lambda exc: self._load_failed(session, exc),
+                        changes={"submission"})
+
+    def open(self, submission_id: str) -> None:
+        """Resume a draft, or show a final submission read-only (always on its own version)."""
+        self.flush()  # whatever was on screen before is saved first
+        self._begin("Opening the form…")
+        session, now = self._session, self.clock()
+
+        def op(ws: Workspace) -> tuple[Submission, FormContext]:
+            submission = ws.submissions.get(submission_id)
+            self._stored_version = submission.version
+            return submission, context_for(ws, submission, now=now)
+
+        self.runner.run(op, on_done=lambda result: self._loaded(session, *result),
+                        on_error=lambda exc: self._load_failed(session, exc))
+
+    def flush(self) -> bool:
+        """Save any pending change now, synchronously; False (and shown) if it failed."""
+        self.save_timer.stop()
+        draft = self._submission
+        if self._finalising:  # the finalise in flight stores every answer: wait for it
+            with contextlib.suppress(Exception):
+                self.runner.call(lambda ws: None)
+            return True
+        if draft is None or draft.is_final or not self.has_unsaved_changes:
+            return True
+        generation = self._generation
+        try:
+            stored = self.runner.call(lambda ws: self._store(ws, draft))
+        except CseError as exc:
+            self._save_failed(self._session, exc)
+            return False
+        except RuntimeError:  # the runner is closed: the workspace locked under us
+            self._save_failed(self._session, CseError("the workspace is locked"))
+            return False
+        except Exception as exc:  # never let a failed save break locking; no data in the log
+            log.error("saving the draft failed unexpectedly (%s)", type(exc).__name__)
+            self._save_failed(self._session, CseError("something went wrong while saving"))
+            return False
+        self._saved(self._session, stored, generation)
+        return True
+
+    def fill(self, path: str, value: Any) -> None:
+        """Answer a question through its widget, exactly as if the worker had (self-test)."""
+        if self.editor is None:
+            raise ValidationFailed("No draft is open.")
+        row = self.editor.row_for(path)
+        if row is None or row.editor is None:
+            raise ValidationFailed(f"'{path}' is not a question of this form.")
+        row.editor.fill(value)
+
+    def finalise(self) -> None:
+        """Check the draft and, if complete, make it final (as the Finalise button does)."""
+        self._finalise_clicked()
+
+    def clear(self) -> None:
+        """Save what is pending (if the workspace is still open), then forget the submission
+        and its widgets: e.g. when locking."""
+        self.flush()
+        self._begin("")
+        self._generation = self._saved_generation = 0
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _begin(self, text: str) -> None:
+        self._session += 1
+        self.save_timer.stop()
+        self._submission = None
+        self._ctx = None
+        self._touched.clear()
+        self._attempted = False
+        self._last_errors = {}
+        self._first_pending = None
+        self._save_in_flight = self._save_again = self._finalising = False
+        self._save_error = ""
+        self._drop_views()
+        self.message_title.setText(text)
+        self.message.clear_message()
+        self.message_close.setVisible(False)
+        self.stack.setCurrentWidget(self.message_view)
+
+    def _drop_views(self) -> None:
+        for view in (self.editor, self.final_view):
+            if view is not None:
+                self.stack.removeWidget(view)
+                view.hide()
+                view.deleteLater()
+        self.editor = None
+        self.final_view = None
+
+    def _show_message(self, title: str, text: str) -> None:
+        self.message_title.setText(title)
+        self.message.show_message(text)
+        self.message_close.setVisible(True)
+        self.stack.setCurrentWidget(self.message_view)
+        self.message_close.setFocus()
+
+    def _load_failed(self, session: int, exc: CseError) -> None:
+        if session == self._session:
+            self._show_message("The form could not be opened", exc.message)
+
+    def _loaded(self, session: int, submission: Submission, ctx: FormContext) -> None:
+        if session != self._session:
+            return
+        self._submission, self._ctx = submission, ctx
+        self._generation = self._saved_generation = 0
+        self._person_name = ctx.person.display_name if ctx.person else ""
+        try:
+            if submission.is_final:
+                self._show_final(submission)
+            else:
+                self._show_editor(submission)
+        except ValidationFailed as exc:  # e.g. its form version is not installed here
+            self._show_message("The form could not be opened", exc.message)
+            return
+        self.opened.emit(submission)
+
+    def _subtitle(self, submission: Submission) -> str:
+        parts = [self._person_name] if self._person_name else []
+        if ctx_episode := (self._ctx.episode if self._ctx else None):
+            started = ctx_episode.started_at.astimezone(LOCAL_ZONE)
+            parts.append(f"missing episode of {started.day} {started:%b %Y}")
+        if submission.amends and not submission.is_final:
+            parts.append("Correction of a final record")
+        elif not submission.is_final:
+            parts.append("Draft")
+        return " · ".join(parts)
+
+    def _show_editor(self, draft: Submission) -> None:
+        spec = self.engine.form_of(draft).spec
+        editor = FormEditor(spec, subtitle=self._subtitle(draft), today=self._today)
+        editor.fit_width(self.width() if self.isVisible() else 0)
+        editor.set_answers(draft.answers)
+        editor.edited.connect(self._edited)
+        editor.finalise_requested.connect(self._finalise_clicked)
+        editor.close_requested.connect(self._close_clicked)
+        self.editor = editor
+        self.stack.addWidget(editor)
+        self.stack.setCurrentWidget(editor)
+        self._refresh()
+        self._show_status()
+        editor.focus_first_input()
+
+    def _show_final(self, final: Submission) -> None:
+        spec = self.engine.form_of(final).spec
+        view = FinalView(spec, final, self._subtitle(final))
+        view.amend_requested.connect(self._amend_clicked)
+        view.close_requested.connect(self._close_clicked)
+        self.final_view = view
+        self.stack.addWidget(view)
+        self.stack.setCurrentWidget(view)
+        view.amend_button.setFocus()
+
+    def _today(self) -> date:
+        return self.clock().astimezone(LOCAL_ZONE).date()
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def _edited(self, path: str, value: Any) -> None:
+        draft = self._submission
+        if draft is None or draft.is_final or self._finalising or self.editor is None:
+            return
+        try:
+            self._submission = self.engine.set_answer(draft, path, value)
+        except ValidationFailed as exc:
+            row = self.editor.row_for(path)
+            if row is not None:
+                row.set_errors([exc.message])
+            return
+        self._generation += 1
+        self._touched.add(path)
+        self._schedule_save()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Show what the engine makes of the draft: visibility, values, errors, outcome."""
+        draft, editor = self._submission, self.editor
+        if draft is None or editor is None or self._ctx is None:
+            return
+        ctx = dataclasses.replace(self._ctx, now=self.clock())
+        errors = self.engine.validate(draft, ctx)
+        self._last_errors = errors
+        if self._attempted:
+            shown_errors = errors
+        else:
+            shown_errors = {p: m for p, m in errors.items() if p in self._touched}
+        editor.apply(shown=self.engine.visibility(draft, ctx),
+                     rows_shown=row_visibility(self.engine, draft, ctx),
+                     outcome=self.engine.outcome(draft, ctx),
+                     progress=section_progress(self.engine, draft, ctx),
+                     errors=shown_errors,
+                     summary=errors if self._attempted else None,
+                     answers=draft.answers)
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def _schedule_save(self) -> None:
+        now = time.monotonic()
+        if self._first_pending is None:
+            self._first_pending = now
+        latest = self._first_pending + MAX_DELAY_FACTOR * self.autosave_ms / 1000
+        delay = min(self.autosave_ms, max(0, round((latest - now) * 1000)))
+        self.save_timer.start(delay)
+        self._show_status()
+
+    def _store(self, ws: Workspace, draft: Submission) -> Submission:
+        """Runs on the worker thread: save with the version the store has now."""
+        stored = save_draft(ws, draft.model_copy(update={"version": self._stored_version}))
+        self._stored_version = stored.version
+        return stored
+
+    def _save_now(self) -> None:
+        draft = self._submission
+        if draft is None or draft.is_final or self._finalising:
+            return
+        if self._save_in_flight:
+            self._save_again = True
+            return
+        if not self.has_unsaved_changes:
+            return
+        generation, session = self._generation, self._session
+        self._first_pending = None
+        self._save_in_flight = True
+        self._show_status()
+        try:
+            self.runner.run(lambda ws: self._store(ws, draft),
+                            on_done=lambda stored: self._saved(session, stored, generation),
+                            on_error=lambda exc: self._save_failed(session, exc),
+                            changes={"submission"})
+        except RuntimeError:  # the runner is closed: the workspace locked under us
+            self._save_failed(session, CseError("the workspace is locked"))
+
+    def _saved(self, session: int, stored: Submission, generation: int) -> None:
+        if session != self._session:
+            return
+        self._save_in_flight = False
+        self._save_error = ""
+        self._saved_generation = max(self._saved_generation, generation)
+        current = self._submission
+        if current is not None and not current.is_final and stored.version > current.version:
+            self._submission = current.model_copy(update={"version": stored.version})
+        if self._save_again:
+            self._save_again = False
+            self._save_now()
+        self._show_status()
+
+    def _save_failed(self, session: int, exc: CseError) -> None:
+        if session != self._session:
+            return
+        self._save_in_flight = False
+        self._save_again = False
+        self._save_error = exc.message
+        self._show_status()
+
+    def _show_status(self) -> None:
+        if self.editor is None:
+            return
+        if self._save_error and self.has_unsaved_changes:
+            self.editor.set_status(f"Not saved: {self._save_error}", "error")
+        elif self._save_in_flight or self.has_unsaved_changes:
+            self.editor.set_status("Saving…", "saving")
+        else:
+            self.editor.set_status("✓ Saved", "saved")
+
+    # -- finalising and amending ---------------------------------------------------------------
+
+    def _finalise_clicked(self) -> None:
+        draft, editor = self._submission, self.editor
+        if draft is None or draft.is_final or editor is None or self._finalising:
+            return
+        self._attempted = True
+        self.save_timer.stop()
+        self._finalising = True
+        editor.finalise_button.setEnabled(False)
+        editor.scroll.widget().setEnabled(False)  # nothing changes while it is being finalised
+        editor.set_status("Finalising…", "saving")
+        generation, session, now = self._generation, self._session, self.clock()
+
+        def op(ws: Workspace) -> Submission:
+            final = finalise(ws, self.engine,
+                             draft.model_copy(update={"version": self._stored_version}),
+                             now=now)
+            self._stored_version = final.version
+            return final
+
+        self.runner.run(op, on_done=lambda final: self._finalised(session, final, generation),
+                        on_error=lambda exc: self._finalise_failed(session, exc),
+                        changes={"submission", "person", "episode", "action"})
+
+    def _finalised(self, session: int, final: Submission, generation: int) -> None:
+        if session != self._session:
+            return
+        self._finalising = False
+        self._saved_generation = max(self._saved_generation, generation)
+        self._submission = final
+        self._drop_views()
+        self._show_final(final)
+        self.finalised.emit(final)
+
+    def _finalise_failed(self, session: int, exc: CseError) -> None:
+        if session != self._session or self.editor is None:
+            return
+        self._finalising = False
+        editor = self.editor
+        editor.finalise_button.setEnabled(True)
+        editor.scroll.widget().setEnabled(True)
+        if isinstance(exc, FormInvalid):
+            self._refresh()
+            if not self._last_errors:  # the store's context found problems this view did not
+                editor.show_summary(exc.errors)
+            editor.error_list.setFocus()
+            if editor.error_list.count():
+                editor.error_list.setCurrentRow(0)
+            first = editor.error_list.item(0)
+            reason = first.text() if first is not None else exc.message
+        else:
+            self._save_error = reason = exc.message
+        if self.has_unsaved_changes:
+            self._schedule_save()
+        self._show_status()
+        self.finalise_failed.emit(reason)
+
+    def _amend_clicked(self) -> None:
+        final = self._submission
+        if final is None or not final.is_final:
+            return
+        self._begin("Starting the correction…")
+        session, now = self._session, self.clock()
+
+        def op(ws: Workspace) -> tuple[Submission, FormContext]:
+            draft = amend(ws, self.engine, final)
+            self._stored_version = draft.version
+            return draft, context_for(ws, draft, now=now)
+
+        self.runner.run(op, on_done=lambda result: self._loaded(session, *result),
+                        on_error=lambda exc: self._load_failed(session, exc),
+                        changes={"submission"})
+
+    def _close_clicked(self) -> None:
+        person = self.person_id
+        self.flush()
+        self.closed.emit(person)
+
+    # -- for tests and the self-test -------------------------------------------------------------
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """What the engine last said is wrong with the draft, by path."""
+        return dict(self._last_errors)
+
+    def status_text(self) -> str:
+        return self.editor.status.text() if self.editor is not None else ""
+
+
+__all__ = ["FormFillPage", "row_visibility"]

@@ -1,0 +1,514 @@
+"""Building blocks shared by the person record's tabs.
+
+* :class:`PersonRecord` and :func:`read_person`: everything the page shows, read in one go on
+  the workspace's worker thread (never on the UI thread).
+* :class:`RowsModel`: a read-only table model over a list of records, one row each.
+* :class:`RecordTable`: the table view every tab uses (rows selected whole, Enter opens).
+* :class:`RecordDialog`: a small modal form (fields, an inline error, Save and Cancel) whose
+  Save hands the work to the page, and which stays open with the message if the store refuses.
+* Date and date-time inputs in UK local time (Europe/London), whatever the laptop's zone.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QDateTime,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTime,
+    QTimer,
+    QTimeZone,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cse_desktop.casework.chronology import ChronologyEvent, chronology_of, uk_day
+from cse_desktop.domain.models import (
+    LOCAL_ZONE,
+    Action,
+    Association,
+    Episode,
+    Person,
+    Submission,
+)
+from cse_desktop.qt.widgets import MessageLabel, button, field_label, text_label
+from cse_desktop.store import Workspace
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+T = TypeVar("T")
+
+#: a value that sorts the way the column should
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: the record id of the row
+ID_ROLE = Qt.ItemDataRole.UserRole + 3
+
+# Colour only reinforces the words; it never carries meaning alone (WCAG AA on white).
+RED = QColor("#a3122a")
+AMBER = QColor("#8a4b00")
+GREEN = QColor("#1d6b34")
+MUTED = QColor("#5b6773")
+
+#: the record kinds the page shows: a change to any of them refreshes it
+RECORD_KINDS = frozenset({"person", "episode", "submission", "action", "association"})
+
+
+def uk_date(day: date | None, empty: str = "Not set") -> str:
+    return uk_day(day) if day is not None else empty
+
+
+def chain_tab_order(widgets: Sequence[QWidget]) -> None:
+    """Tab moves through ``widgets`` in this order."""
+    for first, second in itertools.pairwise(widgets):
+        QWidget.setTabOrder(first, second)
+
+
+def bold() -> QFont:
+    font = QFont()
+    font.setBold(True)
+    return font
+
+
+# -- reading a person's record -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A snapshot of one child's record, read in one step."""
+
+    person: Person
+    episodes: list[Episode]
+    submissions: list[Submission]
+    actions: list[Action]
+    associations: list[Association]
+    chronology: list[ChronologyEvent]
+    read_at: datetime
+
+
+def read_person(ws: Workspace, person_id: str, *, audit_view: bool,
+                now: datetime | None = None) -> PersonRecord:
+    """Everything the person page shows. Runs on the worker thread (``runner.run``).
+
+    ``audit_view`` opens the record through ``ws.people.view`` so the audit log gains a view
+    event; a refresh of a record already open reads it plainly.
+    """
+    now = now or datetime.now(UTC)
+    with ws.transaction():  # one consistent snapshot
+        person = ws.people.view(person_id) if audit_view else ws.people.get(person_id)
+        episodes = ws.episodes.list(person_id=person.id)
+        submissions = ws.submissions.list(person_id=person.id)
+        actions = ws.actions.list(person_id=person.id)
+        associations = ws.associations.list(person_id=person.id)
+    events = chronology_of(person, episodes, submissions, actions, associations, now=now)
+    return PersonRecord(person, episodes, submissions, actions, associations, events, now)
+
+
+# -- table models and views --------------------------------------------------------------------
+
+
+class RowsModel(QAbstractTableModel, Generic[T]):
+    """A read-only table: one row per item of ``rows``; subclasses say what each cell shows."""
+
+    HEADERS: ClassVar[Sequence[str]] = ()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[T] = []
+
+    def set_rows(self, rows: Sequence[T]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_rows([])
+
+    def item(self, row: int) -> T:
+        return self._rows[row]
+
+    @property
+    def items(self) -> list[T]:
+        return list(self._rows)
+
+    def refresh(self) -> None:
+        """Derived texts (countdowns, RAG) changed with the clock: repaint every cell."""
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._rows) - 1, len(self.HEADERS) - 1))
+
+    # -- what subclasses provide -------------------------------------------------------------
+
+    def display(self, item: T, column: int) -> str:
+        raise NotImplementedError
+
+    def sort_key(self, item: T, column: int) -> Any:
+        return self.display(item, column).casefold()
+
+    def record_id(self, item: T) -> str:
+        return str(getattr(item, "id", ""))
+
+    def colour(self, item: T, column: int) -> QColor | None:
+        return None
+
+    def font(self, item: T, column: int) -> QFont | None:
+        return None
+
+    def tooltip(self, item: T, column: int) -> str | None:
+        return None
+
+    # -- QAbstractTableModel ---------------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS) \
+                and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)) \
+                or not (0 <= index.column() < len(self.HEADERS)):
+            return None
+        item, column = self._rows[index.row()], index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.display(item, column)
+        if role == SORT_ROLE:
+            return self.sort_key(item, column)
+        if role == ID_ROLE:
+            return self.record_id(item)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self.colour(item, column)
+        if role == Qt.ItemDataRole.FontRole:
+            return self.font(item, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = self.tooltip(item, column)
+            return tip if tip is not None else (self.display(item, column) or None)
+        return None
+
+
+def sorting_proxy(model: QAbstractTableModel, parent: QWidget) -> QSortFilterProxyModel:
+    proxy = QSortFilterProxyModel(parent)
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+    proxy.setDynamicSortFilter(True)
+    return proxy
+
+
+class RecordTable(QTableView):
+    """A table of records: rows selected whole; Enter or a double-click activates a row.
+
+    Columns fit their contents; ``stretch`` takes the spare width (it is elided when short, and
+    its full text is the cell's tooltip).
+    """
+
+    def __init__(self, accessible_name: str, *, stretch: int = 0, sortable: bool = True,
+                 wrap: dict[int, int] | None = None) -> None:
+        super().__init__()
+        self.stretch = stretch
+        #: columns whose text wraps, and their widths (the stretch column may be one, width 0):
+        #: rows then grow to fit
+        self.wrap = dict(wrap or {})
+        self._rows_timer = QTimer(self)
+        self._rows_timer.setSingleShot(True)
+        self._rows_timer.setInterval(0)
+        self._rows_timer.timeout.connect(self._fit_rows_now)
+        self.setAccessibleName(accessible_name)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(bool(self.wrap))
+        self.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
+        self.setSortingEnabled(sortable)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(32)
+        heading = self.horizontalHeader()
+        heading.setHighlightSections(False)
+        heading.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        heading.setMinimumSectionSize(70)
+        heading.setStretchLastSection(False)
+
+    def setModel(self, model: Any) -> None:
+        super().setModel(model)
+        model.modelReset.connect(self.fit_columns)
+        model.layoutChanged.connect(self.fit_columns)
+        if self.wrap:
+            model.rowsInserted.connect(self.fit_rows)
+            model.rowsRemoved.connect(self.fit_rows)
+            model.dataChanged.connect(self.fit_rows)
+            self.horizontalHeader().sectionResized.connect(self.fit_rows)
+        self.fit_columns()
+
+    def fit_rows(self, *_: object) -> None:
+        """Wrapped rows take the height their text needs (once, after a burst of changes)."""
+        if self.wrap:
+            self._rows_timer.start()
+
+    def fit_columns(self) -> None:
+        model = self.model()
+        if model is None:
+            return
+        heading = self.horizontalHeader()
+        for column in range(model.columnCount()):
+            mode = (QHeaderView.ResizeMode.Stretch if column == self.stretch
+                    else QHeaderView.ResizeMode.Interactive)
+            heading.setSectionResizeMode(column, mode)
+            if column in self.wrap and column != self.stretch:
+                self.setColumnWidth(column, self.wrap[column])
+            elif column != self.stretch:
+                self.setColumnWidth(column, self._content_width(column))
+        self.fit_rows()
+
+    def _fit_rows_now(self) -> None:
+        self.resizeRowsToContents()
+        self.updateGeometries()  # the scroll bar follows the new heights at once
+
+    def _content_width(self, column: int) -> int:
+        """As wide as the cells and the (bold) heading need, with room for the sort arrow;
+        tighter than Qt's own fit, which pads every heading for an arrow."""
+        heading = str(self.model().headerData(column, Qt.Orientation.Horizontal) or "")
+        font = QFont(self.font())
+        font.setBold(True)
+        header_width = QFontMetrics(font).horizontalAdvance(heading) + 34
+        cells = self.sizeHintForColumn(column) + 10
+        return max(70, min(max(header_width, cells), 300))
+
+    def selected_source_row(self) -> int | None:
+        """The selected row, in the source model's numbering (None when nothing is)."""
+        rows = self.selectionModel().selectedRows() if self.selectionModel() else []
+        if not rows:
+            return None
+        index = rows[0]
+        model = self.model()
+        while isinstance(model, QSortFilterProxyModel):
+            index = model.mapToSource(index)
+            model = model.sourceModel()
+        return index.row()
+
+    def select_record(self, record_id: str) -> bool:
+        model = self.model()
+        for row in range(model.rowCount()):
+            if model.index(row, 0).data(ID_ROLE) == record_id:
+                self.selectRow(row)
+                return True
+        return False
+
+
+def source_row(index: QModelIndex) -> int:
+    model = index.model()
+    while isinstance(model, QSortFilterProxyModel):
+        index = model.mapToSource(index)
+        model = model.sourceModel()
+    return index.row()
+
+
+# -- dates and times in UK local time ----------------------------------------------------------
+
+_WALL_CLOCK = QTimeZone.utc()  # the widget holds UK wall-clock numbers, never converted by Qt
+
+
+def local_now(clock: Callable[[], datetime] | None = None) -> datetime:
+    return (clock or (lambda: datetime.now(UTC)))().astimezone(LOCAL_ZONE)
+
+
+def datetime_edit(accessible_name: str) -> QDateTimeEdit:
+    """A date-time input in UK local time (24-hour), typed as 05/03/2026 20:30."""
+    edit = QDateTimeEdit()
+    edit.setTimeZone(_WALL_CLOCK)
+    edit.setDisplayFormat("dd/MM/yyyy HH:mm")
+    edit.setCalendarPopup(True)
+    edit.setAccessibleName(accessible_name)
+    edit.setMinimumWidth(190)
+    return edit
+
+
+def set_local(edit: QDateTimeEdit, at: datetime) -> None:
+    local = at.astimezone(LOCAL_ZONE)
+    edit.setDateTime(QDateTime(QDate(local.year, local.month, local.day),
+                               QTime(local.hour, local.minute), _WALL_CLOCK))
+
+
+def local_value(edit: QDateTimeEdit) -> datetime:
+    """The instant the input means: its numbers read as Europe/London wall-clock time."""
+    value = edit.dateTime().toTimeZone(_WALL_CLOCK)
+    day, clock = value.date(), value.time()
+    return datetime(day.year(), day.month(), day.day(), clock.hour(), clock.minute(),
+                    tzinfo=LOCAL_ZONE).astimezone(UTC)
+
+
+def date_edit(accessible_name: str) -> QDateEdit:
+    edit = QDateEdit()
+    edit.setDisplayFormat("dd/MM/yyyy")
+    edit.setCalendarPopup(True)
+    edit.setAccessibleName(accessible_name)
+    edit.setMinimumWidth(150)
+    return edit
+
+
+def to_qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def from_qdate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class OptionalDateEdit(QWidget):
+    """A date that may be left unset: a date input and a 'none' check box beside it."""
+
+    changed = Signal()
+
+    def __init__(self, accessible_name: str, none_text: str) -> None:
+        super().__init__()
+        self.edit = date_edit(accessible_name)
+        self.none_box = QCheckBox(none_text)
+        self.none_box.setAccessibleName(f"{accessible_name}: {none_text.lower()}")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
+        row.addWidget(self.edit)
+        row.addWidget(self.none_box)
+        row.addStretch(1)
+        self.setFocusProxy(self.edit)
+        self.none_box.toggled.connect(lambda on: self.edit.setEnabled(not on))
+        self.none_box.toggled.connect(self.changed)
+        self.edit.dateChanged.connect(self.changed)
+
+    def set_value(self, day: date | None, default: date) -> None:
+        self.edit.setDate(to_qdate(day or default))
+        self.none_box.setChecked(day is None)
+        self.edit.setEnabled(day is not None)
+
+    def value(self) -> date | None:
+        return None if self.none_box.isChecked() else from_qdate(self.edit.date())
+
+
+# -- labels and small dialogs ------------------------------------------------------------------
+
+
+def section_title(text: str) -> QLabel:
+    label = text_label(text, "personSection")
+    label.setAccessibleName(text)
+    return label
+
+
+class RecordDialog(QDialog):
+    """A small modal form: fields in a grid, an inline error, Save and Cancel.
+
+    Save validates (:meth:`problem`), then emits :attr:`save_requested`; the page runs the
+    store work and calls :meth:`done_saving` (closes) or :meth:`show_error` (stays open).
+    """
+
+    save_requested = Signal()
+
+    def __init__(self, title: str, intro: str, save_text: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setObjectName("personDialog")
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 18, 22, 18)
+        layout.setSpacing(10)
+        heading = text_label(title, "dialogTitle")
+        heading.setAccessibleName(title)
+        layout.addWidget(heading)
+        if intro:
+            layout.addWidget(text_label(intro, "pageIntro"))
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(14)
+        self.grid.setVerticalSpacing(4)
+        self.grid.setColumnStretch(0, 1)
+        self.grid.setColumnStretch(1, 1)
+        layout.addLayout(self.grid)
+        self._next_row = 0
+        self.error = MessageLabel("error")
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.cancel_button = button("Cancel", "Cancel and close without saving")
+        self.save_button = button(save_text, save_text, role="primary")
+        self.save_button.setDefault(True)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        layout.addLayout(buttons)
+        self.cancel_button.clicked.connect(self.reject)
+        self.save_button.clicked.connect(self._save)
+
+    def add_field(self, label: str, widget: QWidget, hint: str = "") -> None:
+        """A bold label (its mnemonic focuses the field) above the field, full width."""
+        self.add_row((label, widget, hint))
+
+    def add_row(self, *fields: tuple[str, QWidget, str]) -> None:
+        """Fields side by side: (label, widget, hint) each."""
+        row = self._next_row
+        span = 2 if len(fields) == 1 else 1
+        for column, (label, widget, hint) in enumerate(fields):
+            self.grid.addWidget(field_label(label, widget), row, column, 1, span)
+            self.grid.addWidget(widget, row + 1, column, 1, span)
+            if hint:
+                self.grid.addWidget(text_label(hint, "hint"), row + 2, column, 1, span)
+        used = 3 if any(hint for _, _, hint in fields) else 2
+        self.grid.setRowMinimumHeight(row + used, 8)  # a gap before the next field
+        self._next_row = row + used + 1
+
+    def add_widget(self, widget: QWidget) -> None:
+        self.grid.addWidget(widget, self._next_row, 0, 1, 2)
+        self._next_row += 1
+
+    def problem(self) -> str:
+        """What is wrong with the input, in plain words ('' when it can be saved)."""
+        return ""
+
+    def _save(self) -> None:
+        message = self.problem()
+        if message:
+            self.show_error(message)
+            return
+        self.error.clear_message()
+        self.save_button.setEnabled(False)
+        self.save_requested.emit()
+
+    def show_error(self, message: str) -> None:
+        self.save_button.setEnabled(True)
+        self.error.show_message(message)
+
+    def done_saving(self) -> None:
+        self.save_button.setEnabled(True)
+        self.accept()

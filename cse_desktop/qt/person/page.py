@@ -1,0 +1,375 @@
+"""The person record: one child's profile, chronology, missing episodes, forms, actions and
+people and places of concern, in tabs under a header that keeps the essentials in view.
+
+Every read and write goes through the :class:`~cse_desktop.qt.operations.WorkspaceRunner`.
+:meth:`PersonPage.load` opens a record through ``ws.people.view`` (so the view is audited);
+whenever the runner reports a change to any record kind shown here, the page reads the record
+again (plainly: a refresh is not a new view).  A return home interview that is owed shows in a
+banner above the tabs, with the button that starts it.
+
+Keyboard: Alt+1 to Alt+6 choose a tab, Alt+Left goes back to the caseload, Enter on a row opens
+it, and every field has a mnemonic (Alt+underlined letter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cse_desktop.casework import chronology as ch
+from cse_desktop.casework.chronology import ChronologyEvent, duration_text, rhi_state, uk_datetime
+from cse_desktop.domain.errors import CseError, NotFound
+from cse_desktop.domain.models import LOCAL_ZONE, Episode, Person
+from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.person.chronology import ChronologyTab
+from cse_desktop.qt.person.common import (
+    RECORD_KINDS,
+    PersonRecord,
+    chain_tab_order,
+    read_person,
+    uk_date,
+)
+from cse_desktop.qt.person.episodes import EpisodesTab
+from cse_desktop.qt.person.lists import ActionsTab, AssociationsTab, SubmissionsTab
+from cse_desktop.qt.person.profile import RISK_LABELS, ProfileTab
+from cse_desktop.qt.widgets import MessageLabel, button, text_label
+
+RHI_FORM = "return-home-interview"
+#: the countdowns and RAG move with the clock: repaint them this often
+TICK_MS = 60_000
+
+
+class PersonPage(QWidget):
+    """One child's record. Signals: ``start_form(form_id, person_id, episode_id or None)``,
+    ``open_submission(submission_id)``, ``back()``; ``loaded(person_id)`` after each read."""
+
+    start_form = Signal(str, str, object)
+    open_submission = Signal(str)
+    back = Signal()
+    loaded = Signal(str)
+
+    PROFILE, CHRONOLOGY, EPISODES, FORMS, ACTIONS, CONCERNS = range(6)
+
+    def __init__(self, runner: WorkspaceRunner, parent: QWidget | None = None, *,
+                 today: date | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("page")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.runner = runner
+        self._fixed_today = today
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self._person_id: str | None = None
+        self._record: PersonRecord | None = None
+        self._reload_pending = False
+        self._banner_episode: str | None = None
+
+        # -- header ----------------------------------------------------------------------------
+        header = QWidget()
+        header.setObjectName("personHeader")
+        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.back_button = button("← Caseload", "Back to the caseload", role="link",
+                                  tooltip="Back to the caseload (Alt+Left)")
+        self.name_label = text_label("", "personName")
+        self.name_label.setAccessibleName("Name")
+        self.risk_badge = text_label("", "riskBadge")
+        self.risk_badge.setWordWrap(False)
+        self.risk_badge.setAccessibleName("Risk level")
+        self.facts_label = text_label("", "personFacts")
+        self.facts_label.setAccessibleName("Key details")
+        top = QHBoxLayout()
+        top.setSpacing(14)
+        top.addWidget(self.back_button)
+        top.addWidget(self.name_label, 1)
+        top.addWidget(self.risk_badge)
+        head = QVBoxLayout(header)
+        head.setContentsMargins(20, 10, 20, 10)
+        head.setSpacing(4)
+        head.addLayout(top)
+        head.addWidget(self.facts_label)
+
+        # -- the return home interview banner --------------------------------------------------
+        self.rhi_banner = QFrame()
+        self.rhi_banner.setObjectName("rhiBanner")
+        self.rhi_banner.setAccessibleName("Return home interview due")
+        self.rhi_text = text_label("", "rhiBannerText")
+        self.rhi_text.setAccessibleName("Return home interview due")
+        self.rhi_button = button("Start return home interview",
+                                 "Start return home interview", role="primary",
+                                 tooltip="Start the return home interview form for this "
+                                         "episode")
+        banner_row = QHBoxLayout(self.rhi_banner)
+        banner_row.setContentsMargins(14, 8, 10, 8)
+        banner_row.setSpacing(12)
+        banner_row.addWidget(self.rhi_text, 1)
+        banner_row.addWidget(self.rhi_button)
+        self.rhi_banner.hide()
+
+        self.message = MessageLabel("error")
+
+        # -- tabs ------------------------------------------------------------------------------
+        self.profile_tab = ProfileTab(runner, self.today)
+        self.chronology_tab = ChronologyTab()
+        self.episodes_tab = EpisodesTab(runner, self.clock)
+        self.submissions_tab = SubmissionsTab()
+        self.actions_tab = ActionsTab(runner, self.today)
+        self.associations_tab = AssociationsTab(runner)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("personTabs")
+        self.tabs.setAccessibleName("Parts of the record")
+        self.tabs.setDocumentMode(True)
+        tabs = [(self.profile_tab, "Profile"), (self.chronology_tab, "Chronology"),
+                (self.episodes_tab, "Missing episodes"), (self.submissions_tab, "Forms"),
+                (self.actions_tab, "Actions"),
+                (self.associations_tab, "People and places (restricted)")]
+        for i, (tab, title) in enumerate(tabs):
+            tab.setAccessibleName(title)
+            self.tabs.addTab(tab, title)
+            self.tabs.setTabToolTip(i, f"{title} (Alt+{i + 1})")
+            shortcut = QShortcut(QKeySequence(f"Alt+{i + 1}"), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda i=i: self.show_tab(i))
+        back = QShortcut(QKeySequence("Alt+Left"), self)
+        back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        back.activated.connect(self.back)
+
+        body = QVBoxLayout()
+        body.setContentsMargins(20, 10, 20, 12)
+        body.setSpacing(8)
+        body.addWidget(self.rhi_banner)
+        body.addWidget(self.message)
+        body.addWidget(self.tabs, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(header)
+        layout.addLayout(body, 1)
+        chain_tab_order([self.back_button, self.rhi_button, self.tabs])
+
+        # -- wiring ----------------------------------------------------------------------------
+        self.back_button.clicked.connect(self.back)
+        self.rhi_button.clicked.connect(self._start_banner_interview)
+        self.profile_tab.reload_requested.connect(self.reload)
+        self.chronology_tab.event_activated.connect(self._event_activated)
+        self.episodes_tab.start_interview.connect(self._start_interview)
+        self.episodes_tab.open_submission.connect(self.open_submission)
+        self.submissions_tab.open_submission.connect(self.open_submission)
+        self.submissions_tab.start_form.connect(self._start_form)
+        runner.changed.connect(self._changed)
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(TICK_MS)
+        self.ticker.timeout.connect(self._tick)
+
+    # -- the public face -----------------------------------------------------------------------
+
+    def today(self) -> date:
+        return self._fixed_today or self.clock().astimezone(LOCAL_ZONE).date()
+
+    @property
+    def person_id(self) -> str | None:
+        return self._person_id
+
+    @property
+    def record(self) -> PersonRecord | None:
+        return self._record
+
+    @property
+    def person(self) -> Person | None:
+        return self._record.person if self._record else None
+
+    def load(self, person_id: str) -> None:
+        """Open a child's record (the view is audited) on the Profile tab."""
+        if person_id != self._person_id:
+            self._clear_views()
+            self.tabs.setCurrentIndex(self.PROFILE)
+        self._person_id = person_id
+        self.message.clear_message()
+        self._read(audit_view=True)
+
+    def reload(self) -> None:
+        """Read the open record again (not audited as a new view)."""
+        if self._person_id is not None and not self._reload_pending:
+            self._reload_pending = True
+            self._read(audit_view=False)
+
+    def clear(self) -> None:
+        """Forget the record (on lock): nothing personal stays in the widgets."""
+        self._person_id = None
+        self._clear_views()
+
+    def show_tab(self, index: int) -> None:
+        """Choose a tab (Alt+1 to Alt+6) and put the focus on its first control."""
+        self.tabs.setCurrentIndex(index)
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        """Focus the first control of the current tab (for the window, after load)."""
+        tab = self.tabs.currentWidget()
+        if tab is None:
+            return
+        widget = tab.nextInFocusChain()
+        for _ in range(500):  # the chain is a ring; stop if it never comes back
+            if widget is None or widget is tab:
+                break
+            if tab.isAncestorOf(widget) and widget.isVisibleTo(tab) and widget.isEnabled() \
+                    and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return
+            widget = widget.nextInFocusChain()
+        self.tabs.setFocus()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _read(self, *, audit_view: bool) -> None:
+        person_id, now = self._person_id, self.clock()
+        assert person_id is not None
+        self.runner.run(lambda ws: read_person(ws, person_id, audit_view=audit_view, now=now),
+                        on_done=lambda record: self._loaded(person_id, record),
+                        on_error=lambda error: self._load_failed(person_id, error))
+
+    def _loaded(self, person_id: str, record: PersonRecord) -> None:
+        self._reload_pending = False
+        if person_id != self._person_id:
+            return  # another record was opened meanwhile
+        self._record = record
+        person = record.person
+        self._show_header(person)
+        self.profile_tab.set_record(record)
+        self.chronology_tab.set_events(record.chronology, self.today())
+        self.episodes_tab.set_episodes(person.id, record.episodes, record.submissions)
+        self.submissions_tab.set_submissions(record.submissions)
+        self.actions_tab.set_actions(person.id, record.actions)
+        self.associations_tab.set_associations(person.id, record.associations,
+                                               record.episodes)
+        self._update_banner()
+        if not self.ticker.isActive():
+            self.ticker.start()
+        self.loaded.emit(person_id)
+
+    def _load_failed(self, person_id: str, error: CseError) -> None:
+        self._reload_pending = False
+        if person_id != self._person_id:
+            return
+        if isinstance(error, NotFound):
+            self._clear_views()
+            self.message.show_message("This record could not be opened: it may have been "
+                                      "deleted. Go back to the caseload and open it again.")
+        else:
+            self.message.show_message(error.message)
+
+    def _changed(self, kinds: object) -> None:
+        if self._person_id is not None and set(kinds) & RECORD_KINDS:  # type: ignore[arg-type]
+            self.reload()
+
+    def _clear_views(self) -> None:
+        self._record = None
+        self.ticker.stop()
+        self.name_label.setText("")
+        self.facts_label.setText("")
+        self.risk_badge.setText("")
+        self.rhi_banner.hide()
+        self._banner_episode = None
+        self.message.clear_message()
+        self.profile_tab.clear()
+        self.chronology_tab.clear()
+        self.episodes_tab.clear()
+        self.submissions_tab.clear()
+        self.actions_tab.clear()
+        self.associations_tab.clear()
+
+    # -- header and banner ---------------------------------------------------------------------
+
+    def _show_header(self, person: Person) -> None:
+        today = self.today()
+        self.name_label.setText(person.display_name)
+        self.setAccessibleName(f"Record of {person.display_name}")
+        self.risk_badge.setText(f"Risk: {RISK_LABELS[person.risk_level]}")
+        self.risk_badge.setProperty("level", person.risk_level.value)
+        self.risk_badge.style().unpolish(self.risk_badge)
+        self.risk_badge.style().polish(self.risk_badge)
+        facts = [f"Age {person.age_on(today)}", f"born {uk_date(person.dob)}"]
+        if person.also_known_as:
+            facts.append("also known as " + ", ".join(person.also_known_as))
+        facts.append(f"worker: {person.allocated_worker or 'not allocated'}")
+        review = uk_date(person.next_review)
+        if person.next_review is not None and person.next_review < today:
+            review += " (overdue)"
+        facts.append(f"next review: {review}")
+        self.facts_label.setText(" · ".join(facts))
+
+    def owed_interviews(self) -> list[tuple[Episode, ch.RhiState]]:
+        """Returned episodes whose interview is still owed, most urgent first."""
+        record = self._record
+        if record is None:
+            return []
+        now = self.clock()
+        owed = [(e, rhi_state(e, now, record.submissions)) for e in record.episodes]
+        owed = [(e, s) for e, s in owed if s.owed and s.due_at is not None]
+        return sorted(owed, key=lambda pair: pair[1].due_at)  # type: ignore[arg-type, return-value]
+
+    def _update_banner(self) -> None:
+        owed = self.owed_interviews()
+        if not owed:
+            self.rhi_banner.hide()
+            self._banner_episode = None
+            return
+        episode, state = owed[0]
+        assert episode.returned_at is not None and episode.duration is not None
+        assert state.due_at is not None
+        text = (f"Return home interview {state.clock} (by {uk_datetime(state.due_at)}). "
+                f"Returned {uk_datetime(episode.returned_at)} after "
+                f"{duration_text(episode.duration)}.")
+        if len(owed) > 1:
+            text += f" {len(owed) - 1} more owed: see Missing episodes."
+        for unit in (" h", " min", " day"):  # never wrap a number away from its unit
+            text = text.replace(unit, "\u00a0" + unit[1:])
+        self.rhi_text.setText(text)
+        self.rhi_banner.setProperty("overdue", state.overdue)
+        self.rhi_banner.style().unpolish(self.rhi_banner)
+        self.rhi_banner.style().polish(self.rhi_banner)
+        self._banner_episode = str(episode.id)
+        self.rhi_banner.show()
+
+    def _tick(self) -> None:
+        self.episodes_tab.model.refresh()
+        self.actions_tab.model.refresh()
+        self._update_banner()
+
+    # -- signals out ---------------------------------------------------------------------------
+
+    def _start_form(self, form_id: str) -> None:
+        if self._person_id is not None:
+            self.start_form.emit(form_id, self._person_id, None)
+
+    def _start_interview(self, episode_id: str) -> None:
+        if self._person_id is not None:
+            self.start_form.emit(RHI_FORM, self._person_id, episode_id)
+
+    def _start_banner_interview(self) -> None:
+        if self._banner_episode is not None:
+            self._start_interview(self._banner_episode)
+
+    def _event_activated(self, event: ChronologyEvent) -> None:
+        if event.record_kind == "submission":
+            self.open_submission.emit(event.record_id)
+        elif event.record_kind == "episode":
+            self.show_tab(self.EPISODES)
+            self.episodes_tab.select_episode(event.record_id)
+        elif event.record_kind == "action":
+            self.show_tab(self.ACTIONS)
+            self.actions_tab.table.select_record(event.record_id)
+        elif event.record_kind == "association":
+            self.show_tab(self.CONCERNS)
+            self.associations_tab.table.select_record(event.record_id)
+        else:
+            self.show_tab(self.PROFILE)

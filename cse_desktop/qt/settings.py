@@ -1,0 +1,126 @@
+"""The desktop's few preferences, kept in a small NON-SECRET settings file.
+
+``<data home>/settings.ini`` (``CSE_DESKTOP_HOME`` respected, see ``store.locations``) holds only
+how the application behaves on this laptop: minutes before the idle lock, high contrast on or
+off, and the text size.  Never a passphrase, a name or anything from a workspace.
+
+A missing, unreadable or hand-edited file never stops the application: every value is checked
+and anything out of range falls back to (or is clamped into) its safe default.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from cse_desktop.store.locations import data_home
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE_NAME = "settings.ini"
+
+DEFAULT_IDLE_MINUTES = 5
+MIN_IDLE_MINUTES = 1
+MAX_IDLE_MINUTES = 60
+
+DEFAULT_FONT_SCALE = 1.0
+MIN_FONT_SCALE = 0.8
+MAX_FONT_SCALE = 2.0
+#: the text sizes a menu can offer (the file may hold any value in range)
+FONT_SCALE_CHOICES = (1.0, 1.15, 1.3, 1.5, 1.75, 2.0)
+
+_IDLE_KEY = "lock/idle_minutes"
+_HIGH_CONTRAST_KEY = "display/high_contrast"
+_FONT_SCALE_KEY = "display/font_scale"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The preferences.  Build changed copies with ``dataclasses.replace``."""
+
+    idle_minutes: int = DEFAULT_IDLE_MINUTES
+    high_contrast: bool = False
+    font_scale: float = DEFAULT_FONT_SCALE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "idle_minutes", clamp_idle_minutes(self.idle_minutes))
+        object.__setattr__(self, "font_scale", clamp_font_scale(self.font_scale))
+        object.__setattr__(self, "high_contrast", bool(self.high_contrast))
+
+
+def clamp_idle_minutes(value: object) -> int:
+    """A whole number of minutes from 1 to 60; anything unreadable becomes the default."""
+    try:
+        minutes = int(str(value).strip())
+    except (TypeError, ValueError):
+        return DEFAULT_IDLE_MINUTES
+    return max(MIN_IDLE_MINUTES, min(MAX_IDLE_MINUTES, minutes))
+
+
+def clamp_font_scale(value: object) -> float:
+    """A text scale from 0.8 to 2.0; anything unreadable becomes 1.0."""
+    try:
+        scale = float(str(value).strip())
+    except (TypeError, ValueError):
+        return DEFAULT_FONT_SCALE
+    if not math.isfinite(scale):
+        return DEFAULT_FONT_SCALE
+    return round(max(MIN_FONT_SCALE, min(MAX_FONT_SCALE, scale)), 3)
+
+
+def _as_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def settings_path() -> Path:
+    """``<data home>/settings.ini``."""
+    return data_home() / SETTINGS_FILE_NAME
+
+
+def _qsettings(path: Path) -> QSettings:
+    return QSettings(str(path), QSettings.Format.IniFormat)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The saved preferences, or the defaults where the file or a value is missing or bad."""
+    path = path or settings_path()
+    if not path.is_file():
+        return Settings()
+    store = _qsettings(path)
+    if store.status() != QSettings.Status.NoError:
+        log.warning("settings file unreadable; using the defaults")
+        return Settings()
+    return Settings(
+        idle_minutes=clamp_idle_minutes(store.value(_IDLE_KEY, DEFAULT_IDLE_MINUTES)),
+        high_contrast=_as_bool(store.value(_HIGH_CONTRAST_KEY, False)),
+        font_scale=clamp_font_scale(store.value(_FONT_SCALE_KEY, DEFAULT_FONT_SCALE)),
+    )
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> bool:
+    """Write the preferences; False (and a log line) if the file could not be written.
+
+    A preference that cannot be saved is not worth an error dialog: the caller may tell the
+    user quietly, or ignore it.
+    """
+    path = path or settings_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        log.warning("cannot create the settings folder")
+        return False
+    store = _qsettings(path)
+    store.setValue(_IDLE_KEY, int(settings.idle_minutes))
+    store.setValue(_HIGH_CONTRAST_KEY, "true" if settings.high_contrast else "false")
+    store.setValue(_FONT_SCALE_KEY, f"{settings.font_scale:g}")
+    store.sync()
+    if store.status() != QSettings.Status.NoError:
+        log.warning("settings file could not be written")
+        return False
+    return True

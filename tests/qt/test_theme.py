@@ -1,0 +1,316 @@
+"""Themes (standard and high contrast), visible focus, text scaling, icons, the .desktop file."""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from cse_desktop.qt.pages import NewPassphrasePage
+from cse_desktop.qt.resources import (
+    HIGH_CONTRAST_STYLE_SHEET,
+    ICON_ALIASES,
+    ICON_INK,
+    ICON_NAMES,
+    STYLE_SHEET,
+    UnknownIcon,
+    apply_theme,
+    font_factor,
+    icon,
+    icon_path,
+    is_high_contrast,
+    pixel_font_sizes,
+    resource,
+    scale_font_sizes,
+    set_font_scale,
+    stylesheet,
+    toggle_high_contrast,
+)
+
+# -- applying the themes -----------------------------------------------------------------------
+
+
+def test_high_contrast_applies_and_toggles_back(restore_theme) -> None:
+    app = restore_theme
+    apply_theme(app, high_contrast=False)
+    assert not is_high_contrast(app)
+    standard = app.styleSheet()
+    assert "#ffff00" not in standard
+
+    assert toggle_high_contrast(app) is True
+    assert is_high_contrast(app)
+    assert "#ffff00" in app.styleSheet()
+    assert QGuiApplication.palette().color(QPalette.ColorRole.Window) == QColor("#000000")
+    assert QGuiApplication.palette().color(QPalette.ColorRole.WindowText) == QColor("#ffffff")
+
+    assert toggle_high_contrast(app) is False
+    assert app.styleSheet() == standard
+    assert QGuiApplication.palette().color(QPalette.ColorRole.Window) != QColor("#000000")
+
+
+def test_font_sizes_are_points_and_scale(restore_theme) -> None:
+    for name in (STYLE_SHEET, HIGH_CONTRAST_STYLE_SHEET):
+        text = resource(name).read_text("utf-8")
+        assert pixel_font_sizes(text) == [], f"{name} sets a font size in pixels"
+        assert "font-size: 10pt" in text
+    assert "font-size: 15.0pt" in scale_font_sizes("QWidget { font-size: 10pt; }", 1.5)
+    assert scale_font_sizes("a { font-size: 9pt; padding: 4px; }", 2) == (
+        "a { font-size: 18.0pt; padding: 4px; }")
+    assert font_factor(1.0, 12.0) == pytest.approx(1.2)  # a larger desktop font: larger
+    assert font_factor(1.0, 9.0) == 1.0  # never smaller than designed (Windows' 9 pt)
+    assert font_factor(1.5, 10.0) == 1.5
+    assert "font-size: 20.0pt" in stylesheet(False, 2.0, 10.0)
+
+    app = restore_theme
+    apply_theme(app, high_contrast=False, font_scale=1.0)
+    base = _first_point_size(app.styleSheet())
+    set_font_scale(app, 1.5)
+    assert _first_point_size(app.styleSheet()) == pytest.approx(base * 1.5, abs=0.1)
+    toggle_high_contrast(app)  # the text size survives a theme change
+    assert _first_point_size(app.styleSheet()) == pytest.approx(base * 1.5, abs=0.1)
+
+
+def test_style_sheet_images_resolve_to_files() -> None:
+    """url(icons/...) in either sheet is made absolute when loaded (Qt would use the working
+    directory); Qt's own images (url(:/...)) are left alone."""
+    for high_contrast in (False, True):
+        text = re.sub(r"/\*.*?\*/", "", stylesheet(high_contrast), flags=re.S)
+        assert "url(icons/" not in text
+        files = re.findall(r'url\("([^":][^"]*)"\)', text)
+        assert files, high_contrast
+        for url in files:
+            assert Path(url).is_absolute() and Path(url).is_file(), url
+
+
+def _first_point_size(qss: str) -> float:
+    match = re.search(r"font-size:\s*([\d.]+)pt", qss)
+    assert match is not None
+    return float(match.group(1))
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = []
+    for i in (1, 3, 5):
+        c = int(hex_colour[i:i + 2], 16) / 255
+        channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+    r, g, b = channels
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_high_contrast_text_meets_wcag_aaa() -> None:
+    """Every rule that sets both a text colour and a background: 7:1 or better."""
+    text = resource(HIGH_CONTRAST_STYLE_SHEET).read_text("utf-8")
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    checked = 0
+    for selector, body in re.findall(r"([^{}]+)\{([^}]*)\}", text):
+        colour = re.search(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", body)
+        background = re.search(r"background:\s*(#[0-9a-fA-F]{6})", body)
+        if colour and background:
+            ratio = _contrast(colour.group(1), background.group(1))
+            assert ratio >= 7.0, f"{selector.strip()}: {ratio:.1f}:1"
+            checked += 1
+    assert checked >= 10
+    colours = set(re.findall(r"#[0-9a-fA-F]{6}", text.lower()))
+    for foreground in colours - {"#000000", "#1a1a1a", "#333333", "#808080"}:
+        assert _contrast(foreground, "#000000") >= 7.0, foreground  # all of it, on black
+
+
+# -- visible focus -----------------------------------------------------------------------------
+
+
+def _focusable(page: QWidget) -> list[QWidget]:
+    return [w for w in page.findChildren(QWidget)
+            if w.isVisible() and w.isEnabled() and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+            and not w.objectName().startswith("qt_")]
+
+
+def _edge(image, band: int = 5) -> list[int]:  # type: ignore[no-untyped-def]
+    """The outer pixels all round: where a focus outline or a button's fill change shows, and
+    not where a text box's cursor blinks (inside its 8-pixel padding)."""
+    w, h = image.width(), image.height()
+    return [image.pixel(x, y) for y in range(h) for x in range(w)
+            if x < band or y < band or x >= w - band or y >= h - band]
+
+
+def _assert_focus_is_visible(qtbot, window, page: QWidget) -> int:
+    """Each focusable widget's outline looks different with focus than without it."""
+    widgets = _focusable(page)
+    assert len(widgets) >= 4
+    for i, widget in enumerate(widgets):
+        other = widgets[i - 1]
+        other.setFocus()
+        qtbot.waitUntil(lambda o=other: QApplication.focusWidget() is o, timeout=1000)
+        window.repaint()
+        without = widget.grab().toImage()
+        widget.setFocus()
+        qtbot.waitUntil(lambda w=widget: QApplication.focusWidget() is w, timeout=1000)
+        window.repaint()
+        with_focus = widget.grab().toImage()
+        name = widget.accessibleName() or type(widget).__name__
+        changed = sum(a != b for a, b in zip(_edge(with_focus), _edge(without), strict=True))
+        assert changed >= 20, f"no visible focus outline on {name!r} ({changed} pixels)"
+    return len(widgets)
+
+
+@pytest.mark.parametrize("high_contrast", [False, True], ids=["standard", "high-contrast"])
+def test_every_focusable_widget_on_the_start_pages_shows_focus(
+        qtbot, make_window, existing_workspace, restore_theme, high_contrast) -> None:
+    apply_theme(restore_theme, high_contrast)
+    window = make_window()
+    assert window.stack.currentWidget() is window.unlock_page
+    assert _assert_focus_is_visible(qtbot, window, window.unlock_page) >= 5
+    window.show_start = lambda: None  # stay put
+    window.create_page.reset()
+    window.stack.setCurrentWidget(window.create_page)
+    assert _assert_focus_is_visible(qtbot, window, window.create_page) >= 8
+    window.stack.setCurrentWidget(window.new_passphrase_page)
+    assert _assert_focus_is_visible(qtbot, window, window.new_passphrase_page) >= 5
+
+
+def test_an_invalid_field_still_shows_focus(qtbot, restore_theme) -> None:
+    for high_contrast in (False, True):
+        apply_theme(restore_theme, high_contrast)
+        page = NewPassphrasePage()
+        qtbot.addWidget(page)
+        page.resize(800, 700)
+        page.show()
+        qtbot.waitExposed(page)
+        page.activateWindow()
+        page.show_error("Something is wrong.", page.passphrase_edit)
+        qtbot.waitUntil(lambda p=page: QApplication.focusWidget() is p.passphrase_edit)
+        focused = page.passphrase_edit.grab().toImage()
+        page.confirm_edit.setFocus()
+        qtbot.waitUntil(lambda p=page: QApplication.focusWidget() is p.confirm_edit)
+        assert page.passphrase_edit.property("invalid") is True
+        assert _edge(page.passphrase_edit.grab().toImage()) != _edge(focused)
+
+
+def test_screenshots_in_high_contrast(qtbot, make_window, existing_workspace, restore_theme,
+                                      screenshot) -> None:
+    apply_theme(restore_theme, high_contrast=True)
+    window = make_window()
+    page = window.unlock_page
+    qtbot.keyClicks(page.secret_edit, "not it")
+    page.unlock_button.setFocus()
+    screenshot(window, "theme-01-unlock-page-high-contrast")
+    window.stack.setCurrentWidget(window.create_page)
+    page = window.create_page
+    qtbot.keyClicks(page.name_edit, "Alex Invented")
+    qtbot.keyClicks(page.passphrase_edit, "kettle violin")
+    page.show_check.setFocus()
+    screenshot(window, "theme-02-create-page-high-contrast")
+
+
+def test_screenshot_of_the_standard_focus_styles(qtbot, make_window, existing_workspace,
+                                                 restore_theme, screenshot) -> None:
+    apply_theme(restore_theme, high_contrast=False)
+    window = make_window()
+    window.unlock_page.unlock_button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.unlock_page.unlock_button)
+    screenshot(window, "theme-03-unlock-page-focus-on-unlock")
+
+
+# -- icons ----------------------------------------------------------------------------------------
+
+
+def test_every_icon_loads(qtbot) -> None:
+    assert len(ICON_NAMES) == 20
+    for name in (*ICON_NAMES, *ICON_ALIASES):
+        path = icon_path(name)
+        assert path.is_file(), path
+        loaded = icon(name)
+        assert not loaded.isNull(), name
+        assert not loaded.pixmap(24, 24).isNull(), name
+        assert not icon(name, color="#ffffff").isNull(), name
+
+
+def test_icons_share_one_grid_stroke_and_ink() -> None:
+    for name in ICON_NAMES:
+        svg = icon_path(name).read_text("utf-8")
+        assert 'viewBox="0 0 24 24"' in svg, name
+        assert 'stroke-width="2"' in svg and 'stroke-linecap="round"' in svg, name
+        assert set(re.findall(r"#[0-9a-fA-F]{6}", svg)) == {ICON_INK}, name
+        assert "fill=\"#" not in svg and "<text" not in svg and "<image" not in svg, name
+
+
+def test_an_unknown_icon_name_is_a_clear_error() -> None:
+    with pytest.raises(UnknownIcon, match=r"There is no icon called 'padlock'.*lock, unlock"):
+        icon("padlock")
+    with pytest.raises(LookupError):
+        icon_path("")
+
+
+def test_icons_are_redrawn_for_high_contrast(qtbot, restore_theme) -> None:
+    apply_theme(restore_theme, high_contrast=True)
+    image = icon("add").pixmap(48, 48).toImage()
+    centre = image.pixelColor(24, 24)  # the middle of the plus sign
+    assert centre.alpha() > 200
+    assert centre.lightness() > 240  # white, not the dark ink
+    apply_theme(restore_theme, high_contrast=False)
+    assert icon("add").pixmap(48, 48).toImage().pixelColor(24, 24).lightness() < 100
+
+
+def test_screenshot_of_the_icon_set(qtbot, screenshot) -> None:
+    """The set laid out in a grid at 24 and 48 px, standard and high contrast, with names."""
+    columns, cell_w, cell_h = 5, 176, 104
+    rows = -(-len(ICON_NAMES) // columns)
+    sheet = QPixmap(columns * cell_w, rows * cell_h)
+    sheet.fill(QColor("#ffffff"))
+    painter = QPainter(sheet)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    for index, name in enumerate(ICON_NAMES):
+        x, y = (index % columns) * cell_w, (index // columns) * cell_h
+        painter.drawPixmap(x + 14, y + 10, icon(name).pixmap(48, 48))
+        painter.drawPixmap(x + 74, y + 22, icon(name).pixmap(24, 24))
+        painter.fillRect(QRect(x + 110, y + 10, 52, 52), QColor("#000000"))
+        painter.drawPixmap(x + 124, y + 24, icon(name, color="#ffffff").pixmap(24, 24))
+        painter.setPen(QColor("#14324c"))
+        painter.drawText(QRect(x, y + 68, cell_w, 26), Qt.AlignmentFlag.AlignCenter, name)
+    painter.end()
+    label = QLabel()
+    label.setPixmap(sheet)
+    label.setStyleSheet("background: #ffffff; border: none; padding: 0px;")
+    label.resize(sheet.size())
+    qtbot.addWidget(label)
+    label.show()
+    path = screenshot(label, "theme-04-icon-set")
+    assert QPixmap(str(path)).size() == sheet.size()
+
+
+# -- the .desktop file -------------------------------------------------------------------------
+
+
+def test_the_desktop_file_is_valid() -> None:
+    path = resource("cse-desktop.desktop")
+    text = path.read_text("utf-8")
+    assert text.startswith("[Desktop Entry]\n")
+    entry = configparser.ConfigParser(interpolation=None, strict=True)
+    entry.optionxform = str  # keys are case-sensitive
+    entry.read_string(text)
+    keys = entry["Desktop Entry"]
+    assert keys["Type"] == "Application"
+    assert keys["Name"] == "CSE Desktop"
+    assert keys["Exec"] == keys["TryExec"] == "cse-desktop"
+    assert keys["Icon"] == "cse-desktop"
+    assert keys["Terminal"] == "false"
+    assert keys["Version"] in {"1.0", "1.1", "1.2", "1.3", "1.4", "1.5"}
+    for list_key in ("Categories", "Keywords"):
+        assert keys[list_key].endswith(";"), list_key
+    assert "Office" in keys["Categories"].split(";")
+    validator = shutil.which("desktop-file-validate")
+    if validator is not None:
+        result = subprocess.run([validator, str(path)], capture_output=True, text=True,
+                                timeout=30)
+        assert result.returncode == 0 and not result.stdout.strip(), result.stdout
