@@ -16,25 +16,34 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from cse_desktop import __version__
 from cse_desktop.casework import demo
 from cse_desktop.domain.errors import LockedOut
-from cse_desktop.domain.models import Owner
+from cse_desktop.domain.models import Owner, Role
+from cse_desktop.forms.engine import FormEngine
+from cse_desktop.forms.loader import FormRegistry
+from cse_desktop.qt.autolock import AutoLock, minutes_to_ms
 from cse_desktop.qt.caseload import CaseloadPage
+from cse_desktop.qt.formfill import FormFillPage
+from cse_desktop.qt.manager import ManagerPage
+from cse_desktop.qt.operations import WorkspaceRunner
 from cse_desktop.qt.pages import (
     ROLE_LABELS,
     CreatePage,
@@ -42,7 +51,16 @@ from cse_desktop.qt.pages import (
     RecoveryCodePage,
     UnlockPage,
 )
-from cse_desktop.qt.resources import resource
+from cse_desktop.qt.person.new_person import NewPersonDialog
+from cse_desktop.qt.person.page import PersonPage
+from cse_desktop.qt.resources import (
+    apply_theme,
+    icon,
+    resource,
+    set_font_scale,
+    toggle_high_contrast,
+)
+from cse_desktop.qt.settings import FONT_SCALE_CHOICES, load_settings, save_settings
 from cse_desktop.qt.widgets import USER_ERRORS, CardPage, busy, plain_message
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.store.locations import default_workspace, demo_workspace
@@ -68,6 +86,13 @@ class MainWindow(QMainWindow):
         self.kdf = kdf or KdfParams.production()
         self._ws: Workspace | None = None
         self._is_demo = False
+        self._engine: FormEngine | None = None
+        #: the pages of an unlocked workspace (built at unlock, dropped at lock)
+        self.runner: WorkspaceRunner | None = None
+        self.person_page: PersonPage | None = None
+        self.form_page: FormFillPage | None = None
+        self.manager_page: ManagerPage | None = None
+        self.settings = load_settings()
 
         self.banner = QLabel(f"{DEMO_BANNER}. Every person here is invented: "
                              "do not record real cases in the demo workspace.")
@@ -109,6 +134,12 @@ class MainWindow(QMainWindow):
         menu.addAction(self.lock_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
+        self._build_navigation()
+        self._build_settings_menus()
+
+        # Auto-lock: idle time (from settings), the OS session locking, the laptop suspending.
+        self.autolock = AutoLock(minutes_to_ms(self.settings.idle_minutes), self)
+        self.autolock.lock_requested.connect(self._auto_lock)
 
         self.owner_label = QLabel()
         self.owner_label.setAccessibleName("Workspace owner")
@@ -129,6 +160,7 @@ class MainWindow(QMainWindow):
         self.new_passphrase_page.save_requested.connect(self._save_new_passphrase)
         self.new_passphrase_page.skipped.connect(self._show_caseload)
         self.caseload_page.lock_requested.connect(self.lock_and_return)
+        self.caseload_page.person_activated.connect(self.show_person)
         self.caseload_page.counts_changed.connect(self._show_counts)
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -161,7 +193,9 @@ class MainWindow(QMainWindow):
 
     def _show(self, page: QWidget, title: str) -> None:
         self.stack.setCurrentWidget(page)
-        self.statusBar().setVisible(page is self.caseload_page)
+        in_workspace = page in self._workspace_pages()
+        self.statusBar().setVisible(in_workspace)
+        self.nav.setVisible(in_workspace)
         if self._is_demo:
             self.setWindowTitle(f"[DEMO] {title} — {APP_NAME} (fictional data)")
         else:
@@ -175,16 +209,100 @@ class MainWindow(QMainWindow):
         self._is_demo = demo
         self.banner.setVisible(demo)
         self.lock_action.setEnabled(True)
+        self._open_session(ws)
+        self.autolock.start()
+
+    @property
+    def engine(self) -> FormEngine:
+        """The practice forms, loaded once on first use."""
+        if self._engine is None:
+            self._engine = FormEngine(FormRegistry.load())
+        return self._engine
+
+    def _open_session(self, ws: Workspace) -> None:
+        """The pages of an unlocked workspace. Every store call they make goes through one
+        worker thread (qt/operations.py)."""
+        runner = self.runner = WorkspaceRunner(ws, self)
+        runner.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
+        owner = ws.owner
+        self.owner_label.setText(f"{owner.name}  ·  {ROLE_LABELS[owner.role]}  ·  {owner.team}")
+        self.caseload_page.set_runner(runner)
+        self.person_page = PersonPage(runner)
+        self.form_page = FormFillPage(runner, self.engine)
+        self.manager_page = (ManagerPage(runner, self.engine)
+                             if owner.role is Role.MANAGER else None)
+        for page in (self.person_page, self.form_page, self.manager_page):
+            if page is not None:
+                self.stack.addWidget(page)
+        self.person_page.back.connect(self.show_caseload)
+        self.person_page.start_form.connect(self._start_form)
+        self.person_page.open_submission.connect(self._open_submission)
+        self.form_page.closed.connect(self._form_closed)
+        if self.manager_page is not None:
+            self.manager_page.person_activated.connect(self.show_person)
+            self.manager_page.record_meeting.connect(
+                lambda person_id: self._start_form("rmm-review", person_id, None))
+        self.team_action.setVisible(self.manager_page is not None)
+
+    def _workspace_pages(self) -> list[QWidget]:
+        return [p for p in (self.caseload_page, self.person_page, self.form_page,
+                            self.manager_page) if p is not None]
 
     def _show_caseload(self) -> None:
-        ws = self._ws
-        if ws is None:
+        if self._ws is None:
             self.show_start()
             return
-        owner = ws.owner
-        self.caseload_page.set_people(ws.people.list())
-        self.owner_label.setText(f"{owner.name}  ·  {ROLE_LABELS[owner.role]}  ·  {owner.team}")
+        self.show_caseload()
+
+    def show_caseload(self) -> None:
+        self.caseload_page.load()
         self._show(self.caseload_page, "Caseload")
+
+    def show_team(self) -> None:
+        if self.manager_page is not None:
+            self.manager_page.load()
+            self._show(self.manager_page, "Team manager")
+
+    def show_person(self, person_id: str) -> None:
+        if self.person_page is not None:
+            self.person_page.load(person_id)
+            self._show(self.person_page, "Young person")
+
+    def open_new_person_dialog(self) -> NewPersonDialog | None:
+        """Add a young person; their page opens when the record is saved."""
+        runner = self.runner
+        if runner is None:
+            return None
+        dialog = NewPersonDialog(self, worker=self._ws.owner.name if self._ws else "")
+
+        def save() -> None:
+            person = dialog.person()
+            runner.run(lambda ws: ws.people.add(person), changes={"person"},
+                       on_done=lambda stored: (dialog.done_saving(),
+                                               self.show_person(stored.id)),
+                       on_error=lambda exc: dialog.show_error(exc.message))
+
+        dialog.save_requested.connect(save)
+        dialog.finished.connect(lambda _: dialog.deleteLater())
+        dialog.open()
+        self.new_person_dialog = dialog
+        return dialog
+
+    def _start_form(self, form_id: str, person_id: str, episode_id: object) -> None:
+        if self.form_page is not None:
+            self.form_page.start(form_id, person_id, episode_id if episode_id else None)
+            self._show(self.form_page, self.engine.form(form_id).spec.title)
+
+    def _open_submission(self, submission_id: str) -> None:
+        if self.form_page is not None:
+            self.form_page.open(submission_id)
+            self._show(self.form_page, "Form")
+
+    def _form_closed(self, person_id: str) -> None:
+        if person_id:
+            self.show_person(person_id)
+        else:
+            self.show_caseload()
 
     def _show_counts(self, shown: int, total: int) -> None:
         noun = "person" if total == 1 else "people"
@@ -197,6 +315,104 @@ class MainWindow(QMainWindow):
         page = self.stack.currentWidget()
         if new is not None and isinstance(page, CardPage):
             page.reveal(new)
+
+    # -- navigation and settings -------------------------------------------------------------
+
+    def _build_navigation(self) -> None:
+        self.nav = QToolBar("Navigation")
+        self.nav.setObjectName("navigation")
+        self.nav.setMovable(False)
+        self.nav.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.nav.setAccessibleName("Navigation")
+        self.caseload_action = QAction(icon("caseload"), "&Caseload", self)
+        self.caseload_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.caseload_action.setStatusTip("Your caseload")
+        self.caseload_action.triggered.connect(self.show_caseload)
+        self.team_action = QAction(icon("person"), "&Team manager", self)
+        self.team_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.team_action.setStatusTip("The next RMM, open actions and approvals")
+        self.team_action.triggered.connect(self.show_team)
+        self.team_action.setVisible(False)
+        self.add_person_action = QAction(icon("add"), "&Add a young person", self)
+        self.add_person_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.add_person_action.setStatusTip("Start a record for a young person")
+        self.add_person_action.triggered.connect(self.open_new_person_dialog)
+        nav_lock = QAction(icon("lock"), "Lock", self)
+        nav_lock.triggered.connect(self.lock_and_return)
+        for action in (self.caseload_action, self.team_action, self.add_person_action):
+            self.nav.addAction(action)
+        self.nav.addSeparator()
+        self.nav.addAction(nav_lock)
+        for action, name in ((self.caseload_action, "Caseload"),
+                             (self.team_action, "Team manager"),
+                             (self.add_person_action, "Add a young person"), (nav_lock, "Lock")):
+            button = self.nav.widgetForAction(action)
+            if button is not None:
+                button.setAccessibleName(name)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.nav)
+        self.nav.hide()
+
+    def _build_settings_menus(self) -> None:
+        view = self.menuBar().addMenu("&View")
+        self.contrast_action = QAction("&High contrast", self)
+        self.contrast_action.setCheckable(True)
+        self.contrast_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.contrast_action.setChecked(self.settings.high_contrast)
+        self.contrast_action.triggered.connect(self._toggle_contrast)
+        view.addAction(self.contrast_action)
+        sizes = view.addMenu("&Text size")
+        group = QActionGroup(self)
+        for scale in FONT_SCALE_CHOICES:
+            action = QAction(f"{round(scale * 100)} %", self)
+            action.setCheckable(True)
+            action.setChecked(abs(scale - self.settings.font_scale) < 0.01)
+            action.triggered.connect(lambda _=False, s=scale: self._set_text_size(s))
+            group.addAction(action)
+            sizes.addAction(action)
+        settings = self.menuBar().addMenu("&Settings")
+        lock_menu = settings.addMenu("&Lock automatically after")
+        idle_group = QActionGroup(self)
+        for minutes in (1, 2, 5, 10, 15):
+            action = QAction(f"{minutes} minute{'s' if minutes != 1 else ''} without use", self)
+            action.setCheckable(True)
+            action.setChecked(minutes == self.settings.idle_minutes)
+            action.triggered.connect(lambda _=False, m=minutes: self._set_idle_minutes(m))
+            idle_group.addAction(action)
+            lock_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About CSE Desktop", self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    def _toggle_contrast(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            on = toggle_high_contrast(app)
+            self.contrast_action.setChecked(on)
+            self.settings = replace(self.settings, high_contrast=on)
+            save_settings(self.settings)
+
+    def _set_text_size(self, scale: float) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            set_font_scale(app, scale)
+            self.settings = replace(self.settings, font_scale=scale)
+            save_settings(self.settings)
+
+    def _set_idle_minutes(self, minutes: int) -> None:
+        self.autolock.set_idle_minutes(minutes)
+        self.settings = replace(self.settings, idle_minutes=minutes)
+        save_settings(self.settings)
+
+    def about_text(self) -> str:
+        sources = ", ".join(self.autolock.os_lock_sources) or "none on this system"
+        return (f"CSE Desktop {__version__}\n\nOffline, encrypted case recording for child "
+                "exploitation safeguarding.\n\n"
+                f"Locks after {self.settings.idle_minutes} minutes without use. Also locks "
+                f"when the system reports: {sources}.")
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}", self.about_text())
 
     # -- create, unlock, demo --------------------------------------------------------------
     #
@@ -276,8 +492,25 @@ class MainWindow(QMainWindow):
     # -- locking ---------------------------------------------------------------------------
 
     def lock_workspace(self) -> None:
-        """Close the workspace and forget everything shown from it. Safe to call twice."""
+        """Close the workspace and forget everything shown from it. Safe to call twice.
+
+        A form being filled in is saved first; then every page drops what it showed, queued
+        store work finishes, and the workspace locks (its key is wiped) on the worker thread.
+        """
+        self.autolock.stop()
         ws, self._ws = self._ws, None
+        runner, self.runner = self.runner, None
+        if self.form_page is not None:
+            self.form_page.flush()
+            self.form_page.clear()
+        for page in (self.person_page, self.form_page, self.manager_page):
+            if page is not None:
+                page.clear()
+                self.stack.removeWidget(page)
+                page.deleteLater()
+        self.person_page = self.form_page = self.manager_page = None
+        self.team_action.setVisible(False)
+        self.caseload_page.set_runner(None)
         self.caseload_page.clear()
         self.recovery_page.clear_secrets()
         self.new_passphrase_page.clear_secrets()
@@ -287,8 +520,21 @@ class MainWindow(QMainWindow):
         self.lock_action.setEnabled(False)
         self._is_demo = False
         self.banner.hide()
-        if ws is not None:
+        if runner is not None:
+            runner.close(final=lambda w: w.lock())
+            runner.deleteLater()
+        elif ws is not None:
             ws.lock()
+
+    def _auto_lock(self, reason: str) -> None:
+        if self._ws is None:
+            return
+        self.lock_and_return()
+        why = {"idle": "after a period without use", "session-locked":
+               "because the computer was locked", "suspend": "because the computer went to "
+               "sleep"}.get(reason, "")
+        self.unlock_page.show_error(f"CSE Desktop locked itself {why}. Anything you were "
+                                    "typing was saved.".replace("  ", " "))
 
     def lock_and_return(self) -> None:
         """Lock, then back to the start: the unlock page (or create page after the demo)."""
@@ -312,8 +558,9 @@ def configure_application(app: QApplication) -> None:
         app.setWindowIcon(QIcon(str(icon_path)))
     else:
         log.warning("application icon missing: %s", icon_path)
+    settings = load_settings()
     try:
-        app.setStyleSheet(resource("style.qss").read_text("utf-8"))
+        apply_theme(app, settings.high_contrast, settings.font_scale)
     except OSError:
         log.warning("style sheet missing; using the platform style")
 
@@ -321,7 +568,8 @@ def configure_application(app: QApplication) -> None:
 def _show_unexpected_error(kind: type[BaseException], value: BaseException,
                            tb: TracebackType | None) -> None:
     """A bug reached the event loop: log it and tell the user in plain words, not a traceback."""
-    log.error("unexpected error", exc_info=(kind, value, tb))
+    # The type only: an exception's message or traceback could hold personal data.
+    log.error("unexpected error (%s)", kind.__name__)
     QMessageBox.critical(
         None, APP_NAME,
         "Something went wrong inside CSE Desktop. What you saved before this is safe. If it "

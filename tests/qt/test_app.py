@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cse_desktop.casework import demo
 from cse_desktop.casework.demo import DEMO_FLAG
 from cse_desktop.domain.errors import WrongPassphrase
 from cse_desktop.domain.models import Person, RiskLevel, Role
@@ -61,6 +62,8 @@ def open_demo(qtbot, window: MainWindow) -> None:
     page = window.stack.currentWidget()
     click(qtbot, page.demo_button)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.caseload_page)
+    # the caseload loads off the UI thread: wait for its rows
+    qtbot.waitUntil(lambda: window.caseload_page.row_count() == demo.DEMO_PEOPLE)
 
 
 # -- application set-up --------------------------------------------------------------------
@@ -320,7 +323,7 @@ def test_demo_workspace_opens_with_banner_and_25_people(qtbot, make_window, scre
     assert window.banner.isVisible()
     assert window.banner.text().startswith("DEMO — fictional data")
     assert window.windowTitle().startswith("[DEMO]")
-    assert window.caseload_page.row_count() == 25
+    qtbot.waitUntil(lambda: window.caseload_page.row_count() == 25)
     assert window.count_label.text() == "25 people"
     assert "Demo Practitioner" in window.owner_label.text()
     ws = window.workspace
