@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from cse_desktop import __version__
 from cse_desktop.casework import demo
-from cse_desktop.domain.errors import LockedOut
+from cse_desktop.domain.errors import CseError, LockedOut
 from cse_desktop.domain.models import Owner, Role
 from cse_desktop.forms.engine import FormEngine
 from cse_desktop.forms.loader import FormRegistry
@@ -61,7 +62,7 @@ from cse_desktop.qt.resources import (
     toggle_high_contrast,
 )
 from cse_desktop.qt.settings import FONT_SCALE_CHOICES, load_settings, save_settings
-from cse_desktop.qt.widgets import USER_ERRORS, CardPage, busy, plain_message
+from cse_desktop.qt.widgets import USER_ERRORS, CardPage, plain_message
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.store.locations import default_workspace, demo_workspace
 
@@ -80,6 +81,9 @@ class MainWindow(QMainWindow):
     unless a test passes ``KdfParams.insecure_for_tests()``.
     """
 
+    #: a workspace opened or created in the background (internal)
+    _opened = Signal(object)
+
     def __init__(self, workspace: Path | None = None, *, kdf: KdfParams | None = None) -> None:
         super().__init__()
         self.home_folder = Path(workspace) if workspace is not None else default_workspace()
@@ -93,6 +97,10 @@ class MainWindow(QMainWindow):
         self.form_page: FormFillPage | None = None
         self.manager_page: ManagerPage | None = None
         self.settings = load_settings()
+        # opening and creating workspaces (Argon2id) happen off the UI thread
+        self._opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlock")
+        self._opened.connect(self._background_done)
+        self._pending = 0
 
         self.banner = QLabel(f"{DEMO_BANNER}. Every person here is invented: "
                              "do not record real cases in the demo workspace.")
@@ -416,71 +424,114 @@ class MainWindow(QMainWindow):
 
     # -- create, unlock, demo --------------------------------------------------------------
     #
-    # Argon2id makes each unlock take about 0.6 s on purpose.  This first window runs the
-    # store calls synchronously on the GUI thread behind a wait cursor (see widgets.busy);
-    # the full application moves store work to a worker thread.
+    # Argon2id makes each unlock take about 0.6 s on purpose.  Opening and creating run on a
+    # background thread (there is no workspace runner until a workspace is open); the page is
+    # disabled behind a wait cursor meanwhile, and the result comes back by signal.
+
+    def _in_background(self, page: QWidget, work: Callable[[], object],
+                       on_done: Callable[[object], None],
+                       on_error: Callable[[BaseException], None]) -> None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        page.setEnabled(False)
+        self._pending += 1
+
+        def finished(future: Future) -> None:
+            self._opened.emit((future, page, on_done, on_error))
+
+        self._opener.submit(work).add_done_callback(finished)
+
+    def _background_done(self, payload: tuple) -> None:
+        future, page, on_done, on_error = payload
+        self._pending -= 1
+        page.setEnabled(True)
+        QApplication.restoreOverrideCursor()
+        error = future.exception()
+        if error is None:
+            on_done(future.result())
+        elif isinstance(error, USER_ERRORS):
+            on_error(error)
+        else:  # a bug: its type goes to the log, a plain message to the user
+            log.error("unexpected error opening the workspace (%s)", type(error).__name__)
+            on_error(CseError("Something went wrong and nothing was changed. Try again; if it "
+                              "happens again, tell your IT service desk."))
+
+    @property
+    def busy(self) -> bool:
+        """True while a workspace is being opened or created in the background."""
+        return self._pending > 0
 
     def _create(self, owner: Owner, passphrase: str) -> None:
         page = self.create_page
-        try:
-            with busy(page):
-                ws, recovery_code = Workspace.create(self.home_folder, passphrase, owner,
-                                                     kdf=self.kdf)
-        except USER_ERRORS as exc:
-            page.show_error(plain_message(exc))
-            return
-        page.reset()
-        self._set_workspace(ws, demo=self._is_demo_folder(self.home_folder))
-        self.recovery_page.show_code(recovery_code)
-        self._show(self.recovery_page, "Your recovery code")
+
+        def done(result: object) -> None:
+            ws, recovery_code = result  # type: ignore[misc]
+            page.reset()
+            self._set_workspace(ws, demo=self._is_demo_folder(self.home_folder))
+            self.recovery_page.show_code(recovery_code)
+            self._show(self.recovery_page, "Your recovery code")
+
+        self._in_background(page, lambda: Workspace.create(self.home_folder, passphrase, owner,
+                                                           kdf=self.kdf),
+                            done, lambda exc: page.show_error(plain_message(exc)))
 
     def _unlock(self, *, passphrase: str | None = None, recovery_code: str | None = None) -> None:
         page = self.unlock_page
-        try:
-            with busy(page):
-                ws = Workspace.open(self.home_folder, passphrase, recovery_code=recovery_code)
-        except LockedOut as exc:
-            page.show_locked_out(exc.retry_after)
-            return
-        except USER_ERRORS as exc:
-            page.show_error(plain_message(exc))
-            return
-        page.clear_secrets()
-        self._set_workspace(ws, demo=self._is_demo_folder(self.home_folder))
-        if recovery_code is not None:
-            self._show(self.new_passphrase_page, "Choose a new passphrase")
-        else:
-            self._show_caseload()
+
+        def done(ws: object) -> None:
+            page.clear_secrets()
+            self._set_workspace(ws, demo=self._is_demo_folder(self.home_folder))  # type: ignore[arg-type]
+            if recovery_code is not None:
+                self._show(self.new_passphrase_page, "Choose a new passphrase")
+            else:
+                self._show_caseload()
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, LockedOut):
+                page.show_locked_out(exc.retry_after)
+            else:
+                page.show_error(plain_message(exc))  # type: ignore[arg-type]
+
+        self._in_background(page, lambda: Workspace.open(self.home_folder, passphrase,
+                                                         recovery_code=recovery_code),
+                            done, failed)
 
     def _save_new_passphrase(self, passphrase: str) -> None:
-        page, ws = self.new_passphrase_page, self._ws
-        if ws is None:
+        page, runner = self.new_passphrase_page, self.runner
+        if runner is None:
             self.show_start()
             return
-        try:
-            with busy(page):
-                ws.set_passphrase_after_recovery(passphrase)
-        except USER_ERRORS as exc:
-            page.show_error(plain_message(exc))
-            return
-        page.clear_secrets()
-        self._show_caseload()
-        self.statusBar().showMessage("Your new passphrase is saved. Use it next time you "
-                                     "unlock.", 10_000)
+
+        def done(_: object) -> None:
+            page.clear_secrets()
+            self._show_caseload()
+            self.statusBar().showMessage("Your new passphrase is saved. Use it next time you "
+                                         "unlock.", 10_000)
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        page.setEnabled(False)
+
+        def restore() -> None:
+            page.setEnabled(True)
+            QApplication.restoreOverrideCursor()
+
+        runner.run(lambda ws: ws.set_passphrase_after_recovery(passphrase),
+                   on_done=lambda r: (restore(), done(r)),
+                   on_error=lambda exc: (restore(), page.show_error(plain_message(exc))))
 
     def open_demo(self) -> None:
         """Open the demo workspace, creating and filling it on first use."""
         page = self.stack.currentWidget()
         self.lock_workspace()
-        try:
-            with busy(page):
-                ws = self._open_or_create_demo()
-        except USER_ERRORS as exc:
+
+        def done(ws: object) -> None:
+            self._set_workspace(ws, demo=True)  # type: ignore[arg-type]
+            self._show_caseload()
+
+        def failed(exc: BaseException) -> None:
             if isinstance(page, CreatePage | UnlockPage):
-                page.show_error(plain_message(exc))
-            return
-        self._set_workspace(ws, demo=True)
-        self._show_caseload()
+                page.show_error(plain_message(exc))  # type: ignore[arg-type]
+
+        self._in_background(page, self._open_or_create_demo, done, failed)
 
     def _open_or_create_demo(self) -> Workspace:
         return demo.open_or_create(kdf=self.kdf)

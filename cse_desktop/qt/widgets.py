@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-from PySide6.QtCore import QEventLoop, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -27,25 +23,6 @@ from PySide6.QtWidgets import (
 from cse_desktop.domain.errors import CseError
 
 CARD_WIDTH = 500
-
-
-@contextlib.contextmanager
-def busy(widget: QWidget) -> Iterator[None]:
-    """Show a wait cursor and disable ``widget`` while slow work runs on this thread.
-
-    The store's Argon2id key derivation takes about 0.6 s by design.  For this first window it
-    runs synchronously on the GUI thread behind a wait cursor; the full application moves store
-    work to a worker thread.
-    """
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    widget.setEnabled(False)
-    # Paint the disabled state and the cursor before blocking; user input is not processed.
-    QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-    try:
-        yield
-    finally:
-        widget.setEnabled(True)
-        QApplication.restoreOverrideCursor()
 
 
 #: The errors a page catches and shows inline; anything else is a bug and is not hidden.

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QCheckBox,
     QComboBox,
     QLineEdit,
@@ -40,6 +41,8 @@ RECOVERY_CODE = re.compile(r"^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}$")
 def click(qtbot, widget: QAbstractButton) -> None:
     assert widget.isVisible() and widget.isEnabled(), widget.text()
     qtbot.mouseClick(widget, LEFT)
+    # creating, unlocking and opening the demo run in the background behind a wait cursor
+    qtbot.waitUntil(lambda: QApplication.overrideCursor() is None, timeout=20_000)
 
 
 def type_into(qtbot, edit: QLineEdit, text: str) -> None:
@@ -231,6 +234,7 @@ def test_unlock_with_a_wrong_then_the_right_passphrase(qtbot, make_window, exist
 
     type_into(qtbot, page.secret_edit, PASSPHRASE)
     qtbot.keyClick(page.secret_edit, Qt.Key.Key_Return)  # Enter unlocks too
+    qtbot.waitUntil(lambda: QApplication.overrideCursor() is None, timeout=20_000)
     assert window.stack.currentWidget() is window.caseload_page
     assert window.workspace is not None and window.workspace.is_open
     assert window.windowTitle() == "Caseload — CSE Desktop"

@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QLineEdit
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit
 
 from cse_desktop.domain.errors import ValidationFailed
 from cse_desktop.domain.models import Role
@@ -211,6 +211,8 @@ def test_the_meter_escapes_nothing_it_should_not(qtbot) -> None:
 def _click(qtbot, widget: QAbstractButton) -> None:
     assert widget.isVisible() and widget.isEnabled()
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    # creating a workspace runs in the background behind a wait cursor
+    qtbot.waitUntil(lambda: QApplication.overrideCursor() is None, timeout=20_000)
 
 
 def _type(qtbot, edit: QLineEdit, text: str) -> None:
