@@ -8,6 +8,8 @@ it, or when it is not one of our workspaces.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlcipher3
@@ -206,27 +208,54 @@ def is_damage(exc: DatabaseError) -> bool:
     return type(exc) is DatabaseError or "malformed" in str(exc) or "not a database" in str(exc)
 
 
+class Rows:
+    """The rows of one statement, read in full while the connection was held."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[tuple]) -> None:
+        self._rows = rows
+
+    def fetchone(self) -> tuple | None:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[tuple]:
+        return self._rows
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self._rows)
+
+
 class GuardedConnection:
-    """The workspace's connection: a damaged page surfaces as IntegrityFailure, not a crash."""
+    """The workspace's one connection, safe to share between threads.
 
-    def __init__(self, conn: Connection) -> None:
+    * Every statement runs, and its rows are read in full, while a lock is held: the desktop
+      uses the connection from its worker thread, and a Python sqlite connection used from
+      two threads at once can crash the process.
+    * A damaged page surfaces as IntegrityFailure, not a crash.
+    """
+
+    def __init__(self, conn: Connection, lock: threading.RLock) -> None:
         self._conn = conn
+        self._lock = lock
 
-    def execute(self, sql: str, params: object = ()) -> dbapi2.Cursor:
-        try:
-            return self._conn.execute(sql, params)
-        except DatabaseError as exc:
-            if is_damage(exc):
-                raise IntegrityFailure(DAMAGED) from exc
-            raise
+    def execute(self, sql: str, params: object = ()) -> Rows:
+        with self._lock:
+            try:
+                return Rows(self._conn.execute(sql, params).fetchall())
+            except DatabaseError as exc:
+                if is_damage(exc):
+                    raise IntegrityFailure(DAMAGED) from exc
+                raise
 
-    def executemany(self, sql: str, rows: object) -> dbapi2.Cursor:
-        try:
-            return self._conn.executemany(sql, rows)
-        except DatabaseError as exc:
-            if is_damage(exc):
-                raise IntegrityFailure(DAMAGED) from exc
-            raise
+    def executemany(self, sql: str, rows: object) -> None:
+        with self._lock:
+            try:
+                self._conn.executemany(sql, rows)
+            except DatabaseError as exc:
+                if is_damage(exc):
+                    raise IntegrityFailure(DAMAGED) from exc
+                raise
 
     @property
     def in_transaction(self) -> bool:
@@ -234,7 +263,9 @@ class GuardedConnection:
 
     @property
     def raw(self) -> Connection:
+        """The connection itself (hold the workspace's lock while using it)."""
         return self._conn
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            self._conn.close()

@@ -111,11 +111,12 @@ class Workspace:
     def __init__(self, folder: Path, conn: connection.Connection, db_key: bytes,
                  key_file: KeyFile) -> None:
         self.folder = folder
-        self._conn: connection.GuardedConnection | None = connection.GuardedConnection(conn)
+        self._lock = threading.RLock()
+        self._conn: connection.GuardedConnection | None = connection.GuardedConnection(
+            conn, self._lock)
         self._db_key = bytearray(db_key)
         self._key_file = key_file
         self.workspace_id = key_file.workspace_id
-        self._lock = threading.RLock()
         self._depth = 0
         self._owner: Owner | None = None
         self._clock: Callable[[], float] = time.time
