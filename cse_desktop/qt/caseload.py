@@ -38,8 +38,6 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -60,7 +58,14 @@ from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.models import LOCAL_ZONE, Person, RiskLevel
 from cse_desktop.qt.operations import WorkspaceRunner
 from cse_desktop.qt.resources import is_high_contrast
-from cse_desktop.qt.widgets import FlowLayout, button, field_label, setup_table, text_label
+from cse_desktop.qt.widgets import (
+    FlowLayout,
+    button,
+    field_label,
+    page_header,
+    setup_table,
+    text_label,
+)
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -557,16 +562,7 @@ class CaseloadPage(QWidget):
         self.proxy = CaseloadFilter(self)
         self.proxy.setSourceModel(self.model)
 
-        header = QWidget()
-        header.setObjectName("caseloadHeader")
-        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout(header)
-        row.setContentsMargins(20, 12, 20, 12)
-        row.setSpacing(10)
-        title = QLabel("Caseload")
-        title.setObjectName("caseloadTitle")
-        row.addWidget(title)
-        row.addStretch(1)
+        header, row = page_header("Caseload")
         self.search_edit = SearchEdit()
         self.search_edit.setAccessibleName("Search the caseload by name or also-known-as")
         self.search_edit.setPlaceholderText("Name or also-known-as")

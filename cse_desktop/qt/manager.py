@@ -33,7 +33,6 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMessageBox,
     QStackedWidget,
     QTableView,
@@ -69,7 +68,7 @@ from cse_desktop.qt.caseload import (
     uk_date,
 )
 from cse_desktop.qt.operations import WorkspaceRunner
-from cse_desktop.qt.widgets import MessageLabel, button, setup_table, text_label
+from cse_desktop.qt.widgets import MessageLabel, button, page_header, setup_table, text_label
 
 T = TypeVar("T")
 
@@ -361,16 +360,7 @@ class ManagerPage(QWidget):
         #: asked before an approval is recorded; tests replace it
         self.confirm: Callable[[PendingDowngrade], bool] = self._confirm_dialog
 
-        header = QWidget()
-        header.setObjectName("caseloadHeader")
-        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        row = QHBoxLayout(header)
-        row.setContentsMargins(20, 12, 20, 12)
-        row.setSpacing(10)
-        title = QLabel("Team manager")
-        title.setObjectName("caseloadTitle")
-        row.addWidget(title)
-        row.addStretch(1)
+        header, row = page_header("Team manager")
         self.status_label = text_label("", "managerStatus")
         self.status_label.setAccessibleName("Team manager page status")
         self.status_label.setWordWrap(False)

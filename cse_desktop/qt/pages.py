@@ -109,7 +109,34 @@ def _demo_button() -> QPushButton:
                   role="demo", tooltip=DEMO_TOOLTIP)
 
 
-class CreatePage(CardPage):
+class _FieldErrors:
+    """An inline error that belongs to one field: the field is marked and focused, and typing
+    in it clears the error (it no longer applies)."""
+
+    error: MessageLabel
+
+    def _watch_fields(self, *edits: QLineEdit) -> None:
+        self._error_field: QLineEdit | None = None
+        for edit in edits:
+            edit.returnPressed.connect(self.submit)  # type: ignore[attr-defined]
+            edit.textEdited.connect(lambda _text, e=edit: self._field_edited(e))
+
+    def _mark_error(self, message: str, field: QLineEdit | None) -> None:
+        self.error.show_message(message)
+        self._error_field = field
+        if field is not None:
+            set_invalid(field, True)
+            field.setFocus()
+
+    def _field_edited(self, edit: QLineEdit) -> None:
+        set_invalid(edit, False)
+        if edit is self._error_field:
+            self.error.clear_message()
+            self._error_field = None
+            _refit(self)  # type: ignore[arg-type]
+
+
+class CreatePage(_FieldErrors, CardPage):
     """First run: the owner's details and a new passphrase."""
 
     #: (owner, passphrase) once the input passes the checks
@@ -154,10 +181,8 @@ class CreatePage(CardPage):
 
         self.create_button.clicked.connect(self.submit)
         self.demo_button.clicked.connect(self.demo_requested)
-        self._error_field: QLineEdit | None = None
-        for edit in (self.name_edit, self.team_edit, self.passphrase_edit, self.confirm_edit):
-            edit.returnPressed.connect(self.submit)
-            edit.textEdited.connect(lambda _text, e=edit: self._field_edited(e))
+        self._watch_fields(self.name_edit, self.team_edit, self.passphrase_edit,
+                           self.confirm_edit)
         for edit in (self.name_edit, self.team_edit, self.passphrase_edit):
             edit.textChanged.connect(self._update_strength)
         order = [self.name_edit, self.role_combo, self.team_edit, self.passphrase_edit,
@@ -196,19 +221,7 @@ class CreatePage(CardPage):
         return None
 
     def show_error(self, message: str, field: QLineEdit | None = None) -> None:
-        self.error.show_message(message)
-        self._error_field = field
-        if field is not None:
-            set_invalid(field, True)
-            field.setFocus()
-
-    def _field_edited(self, edit: QLineEdit) -> None:
-        """Typing in the field an error is about: the error no longer applies."""
-        set_invalid(edit, False)
-        if edit is self._error_field:
-            self.error.clear_message()
-            self._error_field = None
-            _refit(self)
+        self._mark_error(message, field)
 
     def reset(self) -> None:
         for edit in (self.name_edit, self.team_edit, self.passphrase_edit, self.confirm_edit):
@@ -429,7 +442,7 @@ class UnlockPage(CardPage):
         self.secret_edit.clear()
 
 
-class NewPassphrasePage(CardPage):
+class NewPassphrasePage(_FieldErrors, CardPage):
     """After unlocking with the recovery code: choose a new passphrase."""
 
     save_requested = Signal(str)
@@ -462,10 +475,7 @@ class NewPassphrasePage(CardPage):
         self.body.addLayout(_row(self.save_button, self.skip_button))
         self.save_button.clicked.connect(self.submit)
         self.skip_button.clicked.connect(self.skipped)
-        self._error_field: QLineEdit | None = None
-        for edit in (self.passphrase_edit, self.confirm_edit):
-            edit.returnPressed.connect(self.submit)
-            edit.textEdited.connect(lambda _text, e=edit: self._field_edited(e))
+        self._watch_fields(self.passphrase_edit, self.confirm_edit)
         self.passphrase_edit.textChanged.connect(
             lambda text: _show_strength(self, self.strength_meter, text, self._user_words))
         order = [self.passphrase_edit, self.confirm_edit, self.show_check, self.save_button,
@@ -496,19 +506,7 @@ class NewPassphrasePage(CardPage):
         self.save_requested.emit(passphrase)
 
     def show_error(self, message: str, field: QLineEdit | None = None) -> None:
-        self.error.show_message(message)
-        field = field or self.passphrase_edit
-        self._error_field = field
-        set_invalid(field, True)
-        field.setFocus()
-
-    def _field_edited(self, edit: QLineEdit) -> None:
-        """Typing in the field an error is about: the error no longer applies."""
-        set_invalid(edit, False)
-        if edit is self._error_field:
-            self.error.clear_message()
-            self._error_field = None
-            _refit(self)
+        self._mark_error(message, field or self.passphrase_edit)
 
     def clear_secrets(self) -> None:
         self.passphrase_edit.clear()

@@ -286,3 +286,19 @@ def setup_table(table: QTableView, accessible_name: str) -> QTableView:
     heading.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     heading.setStretchLastSection(True)
     return table
+
+
+def page_header(title: str) -> tuple[QWidget, QHBoxLayout]:
+    """The band across the top of a workspace page: its title, then whatever the page adds
+    to the returned row (search box, buttons)."""
+    header = QWidget()
+    header.setObjectName("caseloadHeader")
+    header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    row = QHBoxLayout(header)
+    row.setContentsMargins(20, 12, 20, 12)
+    row.setSpacing(10)
+    label = QLabel(title)
+    label.setObjectName("caseloadTitle")
+    row.addWidget(label)
+    row.addStretch(1)
+    return header, row
