@@ -286,6 +286,22 @@ class FormEngine:
         """Which sections and top-level fields are shown, by id."""
         return self._evaluate(self.form_of(submission), submission.answers, ctx).shown
 
+    def row_visibility(self, submission: Submission, ctx: FormContext) -> dict[str, bool]:
+        """Whether each field of each repeat-group row is shown, by path
+        (``group[row].field``): a row's ``show_if`` sees its own fields, then the form's."""
+        compiled = self.form_of(submission)
+        env = self._evaluate(compiled, submission.answers, ctx).env
+        shown: dict[str, bool] = {}
+        for f in compiled.spec.all_fields():
+            if not isinstance(f, RepeatField):
+                continue
+            for i, row in enumerate(submission.answers.get(f.id) or []):
+                row_env = env.child({sub.id: typed(sub, row.get(sub.id)) for sub in f.fields})
+                for sub in f.fields:
+                    shown[f"{f.id}[{i}].{sub.id}"] = _test(compiled, sub.id, "show_if",
+                                                           row_env, default=True)
+        return shown
+
     def validate(self, submission: Submission, ctx: FormContext) -> dict[str, list[str]]:
         """Problems per field path (empty when the submission could be finalised)."""
         compiled = self.form_of(submission)

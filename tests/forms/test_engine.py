@@ -196,3 +196,13 @@ def test_a_draft_keeps_its_form_version_after_a_new_version_is_added(tmp_path: P
     on_v2 = draft.model_copy(update={"form_version": 2})
     errors = both.validate(on_v2, CTX)
     assert "safety_goal" in errors and "safety_goal_v2" in errors
+
+
+def test_row_visibility_applies_show_if_inside_repeat_rows(engine: FormEngine) -> None:
+    draft = engine.start(FORM, new_id())
+    draft = engine.set_answer(draft, "people_of_concern[0].poc_reported", "yes")
+    draft = engine.set_answer(draft, "people_of_concern[1].poc_reported", "no")
+    shown = engine.row_visibility(draft, CTX)
+    assert shown["people_of_concern[0].poc_police_ref"] is True
+    assert shown["people_of_concern[1].poc_police_ref"] is False
+    assert shown["people_of_concern[1].poc_name"] is True

@@ -33,9 +33,7 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 from cse_desktop.casework.submissions import amend, context_for, finalise, save_draft
 from cse_desktop.domain.errors import CseError, ValidationFailed
 from cse_desktop.domain.models import LOCAL_ZONE, Submission
-from cse_desktop.forms import expr as ex
 from cse_desktop.forms.engine import FormContext, FormEngine, FormInvalid, section_progress
-from cse_desktop.forms.values import typed
 from cse_desktop.qt.formfill.editor import FormEditor
 from cse_desktop.qt.formfill.fields import plain_label
 from cse_desktop.qt.formfill.readonly import FinalView
@@ -48,30 +46,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 #: the save is due at most this many autosave intervals after the first unsaved change
 MAX_DELAY_FACTOR = 1.5
-
-
-def row_visibility(engine: FormEngine, submission: Submission,
-                   ctx: FormContext) -> dict[str, bool]:
-    """Whether each field of each repeat-group row is shown (its ``show_if``), by path.
-
-    The engine evaluates row-level ``show_if`` only inside ``validate`` and exposes no public
-    call for it, so this walks the rows with the engine's compiled expressions the same way.
-    """
-    compiled = engine.form_of(submission)
-    evaluation = engine._evaluate(compiled, submission.answers, ctx)  # private: see above
-    shown: dict[str, bool] = {}
-    for field in compiled.spec.all_fields():
-        if field.type != "repeat":
-            continue
-        rows = submission.answers.get(field.id) or []
-        for i, row in enumerate(rows):
-            env = evaluation.env.child({sub.id: typed(sub, row.get(sub.id))
-                                        for sub in field.fields})
-            for sub in field.fields:
-                expression = compiled.exprs.get((sub.id, "show_if"))
-                shown[f"{field.id}[{i}].{sub.id}"] = (
-                    expression is None or ex.truth(expression.evaluate(env)))
-    return shown
 
 
 class FormFillPage(QWidget):
@@ -362,7 +336,7 @@ class FormFillPage(QWidget):
         else:
             shown_errors = {p: m for p, m in errors.items() if p in self._touched}
         editor.apply(shown=self.engine.visibility(draft, ctx),
-                     rows_shown=row_visibility(self.engine, draft, ctx),
+                     rows_shown=self.engine.row_visibility(draft, ctx),
                      outcome=self.engine.outcome(draft, ctx),
                      progress=section_progress(self.engine, draft, ctx),
                      errors=shown_errors,
@@ -529,4 +503,4 @@ class FormFillPage(QWidget):
         return self.editor.status.text() if self.editor is not None else ""
 
 
-__all__ = ["FormFillPage", "row_visibility"]
+__all__ = ["FormFillPage"]
