@@ -438,17 +438,35 @@ def _labels(spec: FormSpec) -> dict[str, str]:
 
 def section_progress(engine: FormEngine, submission: Submission,
                      ctx: FormContext) -> list[tuple[Section, int, int]]:
-    """(section, answered, to answer) for each visible section: the filler's progress bar."""
+    """(section, answered, to answer) for each visible section: the filler's progress.
+
+    "To answer" counts the questions that must be answered (``required``, or ``required_if``
+    now true); optional questions, such as most of a screening's indicators, do not hold the
+    bar back. A section of optional questions only reports (section, answered, 0).
+    """
     compiled = engine.form_of(submission)
-    shown = engine.visibility(submission, ctx)
+    evaluation = engine._evaluate(compiled, submission.answers, ctx)
+    shown, env = evaluation.shown, evaluation.env
     out = []
     for section in compiled.spec.sections:
         if not shown[section.id]:
             continue
         inputs = [f for f in section.fields if shown[f.id] and f.type not in ("computed", "info")]
-        answered = sum(1 for f in inputs if submission.answers.get(f.id) not in (None, "", []))
-        out.append((section, answered, len(inputs)))
+        needed = [f for f in inputs if f.required or (isinstance(f, RepeatField) and f.min_rows)
+                  or _test(compiled, f.id, "required_if", env, default=False)]
+        counted = needed or inputs
+        answered = sum(1 for f in counted if _answered(submission.answers.get(f.id)))
+        out.append((section, answered, len(needed)))
     return out
+
+
+def _answered(value: Any) -> bool:
+    if isinstance(value, dict):  # an indicator: answered once "present" is chosen
+        return bool(value.get("present"))
+    if isinstance(value, list):  # a repeat group: answered once a row holds something
+        return any(bool(row) for row in value) if value and isinstance(value[0], dict) \
+            else bool(value)
+    return value not in (None, "")
 
 
 __all__ = ["CompiledForm", "FormContext", "FormEngine", "FormInvalid", "Timing",

@@ -166,12 +166,19 @@ def test_unknown_form(engine: FormEngine) -> None:
         engine.start(FORM, new_id(), version=9)
 
 
-def test_progress_counts_answered_questions_per_section(engine: FormEngine) -> None:
+def test_progress_counts_the_questions_that_must_be_answered(engine: FormEngine) -> None:
     rows = section_progress(engine, complete_draft(engine), CTX)
     by_id = {section.id: (done, total) for section, done, total in rows}
     assert by_id["context"] == (5, 5)  # trigger_other/child_not_involved hidden
     assert by_id["safety"] == (1, 1)
-    assert by_id["judgement"][0] == 1
+    assert by_id["judgement"] == (1, 1)
+    # indicator sections are optional: they report what was answered, with nothing owed
+    assert by_id["vulnerabilities"] == (1, 0)
+    assert by_id["critical"] == (0, 0)
+    # a required_if that becomes true adds a question to answer
+    draft = engine.set_answer(complete_draft(engine), "trigger", "other")
+    by_id = {s.id: (d, t) for s, d, t in section_progress(engine, draft, CTX)}
+    assert by_id["context"] == (5, 6)
 
 
 def test_a_draft_keeps_its_form_version_after_a_new_version_is_added(tmp_path: Path) -> None:

@@ -453,7 +453,7 @@ class FormEditor(QWidget):
             answered, total = counts.get(sid, (0, 0))
             title = self.sections[sid].section.title
             if total == 0:
-                detail = "Nothing to answer"
+                detail = f"Optional · {answered} answered" if answered else "Optional"
             elif answered >= total:
                 detail = f"✓ All {total} answered"
             else:
