@@ -479,12 +479,14 @@ class FormEditor(QWidget):
             self.previous_button.setEnabled(index > 0)
             self.next_button.setEnabled(index < len(visible) - 1)
 
-        answered = sum(a for _s, a, _t in progress)
+        # the questions that must be answered (optional sections report answers but owe none)
+        answered = sum(min(a, t) for _s, a, t in progress)
         total = sum(t for _s, _a, t in progress)
         percent = round(100 * answered / total) if total else 100
         self.progress.setValue(percent)
         self.progress.setAccessibleDescription(f"{percent}% answered")
-        self.progress_text.setText(f"{answered} of {total} questions answered ({percent}%)")
+        self.progress_text.setText(f"{answered} of {total} required questions answered "
+                                   f"({percent}%)")
 
         if self.outcome is not None:
             self.outcome.show_outcome(outcome, answers)
