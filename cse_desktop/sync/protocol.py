@@ -1,0 +1,165 @@
+"""The sync wire protocol: pydantic models shared by the desktop client and the hub.
+
+Strict at the boundary: unknown fields are rejected, sizes are capped, ids must be canonical
+UUIDs. The hub imports this module (and nothing else of the desktop's store or UI).
+
+* **Push** (``POST /v1/sync/push``): a batch of the laptop's outbox changes, each with the
+  client-made ``change_id`` that makes a retry idempotent, the version it was made on
+  (``base_version``/``base_seq``) and the changed fields.
+* **Pull** (``GET /v1/sync/pull?since=SEQ&limit=N``): pages of hub changes in ``seq`` order,
+  each carrying the record's whole content, until ``done``.
+* **Errors** are problem+json documents with a stable ``code``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: bumped on any incompatible change; client and hub refuse a version they do not speak
+PROTOCOL_VERSION = 1
+MAX_BATCH = 500
+MAX_PAGE = 1000
+#: a record's fields, encoded, may not exceed this many characters
+MAX_FIELDS_CHARS = 256 * 1024
+
+RecordKind = Literal["person", "episode", "submission", "action", "association"]
+Op = Literal["create", "update", "delete"]
+
+
+def _canonical_uuid(value: str) -> str:
+    try:
+        if str(uuid.UUID(value)) == value:
+            return value
+    except (ValueError, AttributeError, TypeError):
+        pass
+    raise ValueError("must be a UUID in its canonical lower-case form")
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Change(_Wire):
+    """One local change, as the outbox holds it."""
+
+    change_id: str
+    record_kind: RecordKind
+    record_id: str
+    op: Op
+    version: int = Field(ge=1)
+    base_version: int = Field(ge=0)
+    base_seq: int | None = Field(default=None, ge=0)
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+    _ids = field_validator("change_id", "record_id")(_canonical_uuid)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Change:
+        if self.op == "create" and (self.version != 1 or self.base_version != 0):
+            raise ValueError("a create is version 1 on base version 0")
+        if self.op != "create" and self.version != self.base_version + 1:
+            raise ValueError("a change moves a record on by exactly one version")
+        if len(repr(self.fields)) > MAX_FIELDS_CHARS:
+            raise ValueError(f"fields are larger than {MAX_FIELDS_CHARS} characters")
+        return self
+
+
+class AuditAnchor(_Wire):
+    """The end of the laptop's audit chain, kept by the hub so a rewritten history shows."""
+
+    seq: int = Field(ge=0)
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class PushRequest(_Wire):
+    protocol: int = PROTOCOL_VERSION
+    changes: list[Change] = Field(min_length=1, max_length=MAX_BATCH)
+    audit_head: AuditAnchor | None = None
+
+    @model_validator(mode="after")
+    def _unique(self) -> PushRequest:
+        ids = [c.change_id for c in self.changes]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a change_id appears twice in one batch")
+        return self
+
+
+class Conflict(_Wire):
+    """The same field changed on two devices: both values are kept for a person to choose."""
+
+    record_kind: RecordKind
+    record_id: str
+    field: str = Field(min_length=1, max_length=100)
+    base_value: Any = None
+    hub_value: Any = None
+    device_value: Any = None
+
+
+class ChangeResult(_Wire):
+    change_id: str
+    status: Literal["accepted", "duplicate", "merged", "conflict", "rejected"]
+    #: the hub sequence number given to the change (None when rejected)
+    seq: int | None = Field(default=None, ge=1)
+    conflicts: list[Conflict] = Field(default_factory=list)
+    message: str = Field(default="", max_length=500)
+
+
+class PushResponse(_Wire):
+    protocol: int = PROTOCOL_VERSION
+    results: list[ChangeResult]
+
+
+class HubChange(_Wire):
+    """A record as the hub holds it after change ``seq``."""
+
+    seq: int = Field(ge=1)
+    record_kind: RecordKind
+    record_id: str
+    version: int = Field(ge=1)
+    deleted: bool = False
+    fields: dict[str, Any]
+
+    _ids = field_validator("record_id")(_canonical_uuid)
+
+
+class PullResponse(_Wire):
+    protocol: int = PROTOCOL_VERSION
+    changes: list[HubChange] = Field(max_length=MAX_PAGE)
+    #: pass as ``since`` for the next page
+    next: int = Field(ge=0)
+    done: bool
+
+
+class EnrolRequest(_Wire):
+    protocol: int = PROTOCOL_VERSION
+    code: str = Field(min_length=8, max_length=64)
+    device_name: str = Field(min_length=1, max_length=100)
+
+
+class EnrolResponse(_Wire):
+    protocol: int = PROTOCOL_VERSION
+    device_id: str
+    #: the device's credential; the hub keeps only its hash
+    token: str = Field(min_length=32, max_length=200)
+    team: str
+
+
+class Problem(_Wire):
+    """An error as ``application/problem+json`` (RFC 9457), with a stable ``code``."""
+
+    type: str = "about:blank"
+    title: str
+    status: int = Field(ge=400, le=599)
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    detail: str = ""
+
+
+def change_from_outbox(entry: Any) -> Change:
+    """A wire change from an outbox entry (``cse_desktop.store.outbox.OutboxEntry``)."""
+    return Change(change_id=entry.change_id, record_kind=entry.record_kind,
+                  record_id=entry.record_id, op=entry.op, version=entry.version,
+                  base_version=entry.base_version, base_seq=entry.base_seq,
+                  fields=entry.fields)

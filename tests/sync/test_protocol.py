@@ -1,0 +1,89 @@
+"""The sync wire models: strict at the boundary, and every outbox entry fits them."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from cse_desktop.domain.ids import new_id
+from cse_desktop.domain.models import Owner, Person, Role, Submission
+from cse_desktop.store import KdfParams, Workspace
+from cse_desktop.sync.protocol import (
+    MAX_BATCH,
+    Change,
+    ChangeResult,
+    Problem,
+    PullResponse,
+    PushRequest,
+    change_from_outbox,
+)
+
+
+def _change(**overrides: object) -> dict:
+    base = {"change_id": new_id(), "record_kind": "person", "record_id": new_id(),
+            "op": "create", "version": 1, "base_version": 0, "fields": {"given_name": "Al"}}
+    return {**base, **overrides}
+
+
+def test_every_kind_of_outbox_entry_is_a_valid_change(tmp_path: Path) -> None:
+    ws, _ = Workspace.create(tmp_path / "ws", "correct horse battery staple",
+                             Owner(name="Test Worker", role=Role.PRACTITIONER, team="Test"),
+                             kdf=KdfParams.insecure_for_tests())
+    with ws:
+        person = ws.people.add(Person(given_name="Sync", family_name="Fictional",
+                                      dob=date(2012, 1, 1)))
+        ws.people.update(person.model_copy(update={"postcode": "ZZ99 1AA"}))
+        draft = ws.submissions.add(Submission(form_id="parent-session", form_version=1,
+                                              person_id=person.id, answers={"summary": "x"}))
+        ws.submissions.finalise(draft.id, outcome={"flags": []})
+        other = ws.people.add(Person(given_name="Gone", family_name="Fictional",
+                                     dob=date(2012, 1, 1)))
+        ws.people.delete(other.id)
+        changes = [change_from_outbox(e) for e in ws.outbox.pending()]
+    assert [c.op for c in changes] == ["create", "update", "create", "update", "create",
+                                       "delete"]
+    request = PushRequest(changes=changes)
+    assert PushRequest.model_validate_json(request.model_dump_json()) == request
+
+
+@pytest.mark.parametrize("bad", [
+    {"surprise": 1},  # unknown field
+    {"record_id": "not-a-uuid"},
+    {"change_id": new_id().upper()},  # not canonical
+    {"record_kind": "owner"},
+    {"op": "create", "version": 2},
+    {"op": "update", "version": 3, "base_version": 1},
+    {"version": 0},
+    {"fields": {"x": "y" * 300_000}},
+])
+def test_malformed_changes_are_rejected(bad: dict) -> None:
+    with pytest.raises(ValidationError):
+        Change.model_validate(_change(**bad))
+
+
+def test_batches_are_capped_and_change_ids_unique() -> None:
+    one = _change()
+    with pytest.raises(ValidationError):
+        PushRequest.model_validate({"changes": []})
+    with pytest.raises(ValidationError):
+        PushRequest.model_validate({"changes": [one, one]})
+    with pytest.raises(ValidationError):
+        PushRequest.model_validate({"changes": [_change() for _ in range(MAX_BATCH + 1)]})
+    assert len(PushRequest.model_validate({"changes": [_change() for _ in range(MAX_BATCH)]})
+               .changes) == MAX_BATCH
+
+
+def test_results_pages_and_problems() -> None:
+    result = ChangeResult(change_id=new_id(), status="conflict", seq=7,
+                          conflicts=[{"record_kind": "person", "record_id": new_id(),
+                                      "field": "postcode", "hub_value": "ZZ99 1AA",
+                                      "device_value": "ZZ99 2BB"}])
+    assert result.conflicts[0].hub_value == "ZZ99 1AA"
+    page = PullResponse(changes=[], next=0, done=True)
+    assert page.done
+    with pytest.raises(ValidationError):
+        Problem(title="Revoked", status=401, code="Device Revoked")
+    assert Problem(title="Revoked", status=401, code="device_revoked").code == "device_revoked"
