@@ -165,7 +165,9 @@ class Fiction:
     def __init__(self, seed: int, today: date) -> None:
         self.rng = random.Random(seed)
         self.today = today
-        self.now = datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
+        # midnight at the start of today: every generated time is in the past (the store
+        # refuses episode times in the future), and the same seed still gives the same data
+        self.now = datetime(today.year, today.month, today.day, tzinfo=UTC)
 
     def uid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -203,6 +205,8 @@ class Fiction:
         rng = self.rng
         start = self.now - timedelta(days=rng.randint(1, 3 * 365), hours=rng.randint(0, 23))
         returned = None if rng.random() < 0.03 else start + timedelta(hours=rng.randint(2, 96))
+        if returned is not None and returned > self.now:  # the store refuses future times
+            returned = self.now
         status = RhiStatus.NOT_YET_DUE if returned is None else rng.choice(
             [RhiStatus.COMPLETED, RhiStatus.COMPLETED, RhiStatus.DECLINED, RhiStatus.NOT_OFFERED,
              RhiStatus.OFFERED])
