@@ -52,6 +52,15 @@ DEMO_TOOLTIP = ("A separate practice workspace full of invented young people. "
                 "Nothing in it is real, and nothing you do there touches your own workspace.")
 
 
+def _show_passphrases(page: CardPage, *edits: QLineEdit) -> QCheckBox:
+    """A "Show passphrases" box under the passphrase fields."""
+    check = QCheckBox("S&how passphrases")
+    check.setAccessibleName("Show passphrases")
+    check.toggled.connect(lambda on: _set_echo(list(edits), on))
+    page.body.addWidget(check, 0, Qt.AlignmentFlag.AlignLeft)
+    return check
+
+
 def _set_echo(edits: list[QLineEdit], visible: bool) -> None:
     mode = QLineEdit.EchoMode.Normal if visible else QLineEdit.EchoMode.Password
     for edit in edits:
@@ -162,11 +171,7 @@ class CreatePage(_FieldErrors, CardPage):
         _passphrase_column(self, "&Passphrase", self.passphrase_edit, self.strength_meter)
         self.confirm_edit = line_edit("Confirm passphrase", password=True, max_length=1024)
         self.add_field("Con&firm passphrase", self.confirm_edit)
-        self.show_check = QCheckBox("S&how passphrases")
-        self.show_check.setAccessibleName("Show passphrases")
-        self.show_check.toggled.connect(
-            lambda on: _set_echo([self.passphrase_edit, self.confirm_edit], on))
-        self.body.addWidget(self.show_check, 0, Qt.AlignmentFlag.AlignLeft)
+        self.show_check = _show_passphrases(self, self.passphrase_edit, self.confirm_edit)
 
         self.error = MessageLabel()
         self.body.addSpacing(4)
@@ -460,11 +465,7 @@ class NewPassphrasePage(_FieldErrors, CardPage):
         self._user_words: tuple[str, ...] = ()
         self.confirm_edit = line_edit("Confirm new passphrase", password=True, max_length=1024)
         self.add_field("Con&firm new passphrase", self.confirm_edit)
-        self.show_check = QCheckBox("S&how passphrases")
-        self.show_check.setAccessibleName("Show passphrases")
-        self.show_check.toggled.connect(
-            lambda on: _set_echo([self.passphrase_edit, self.confirm_edit], on))
-        self.body.addWidget(self.show_check, 0, Qt.AlignmentFlag.AlignLeft)
+        self.show_check = _show_passphrases(self, self.passphrase_edit, self.confirm_edit)
         self.error = MessageLabel()
         self.body.addSpacing(4)
         self.body.addWidget(self.error)

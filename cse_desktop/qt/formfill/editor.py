@@ -37,6 +37,28 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 _ERROR_COLOUR = QColor("#8f1020")
 NAV_WIDTH = 224
 OUTCOME_WIDTH = 300
+
+
+def form_header(title: str, subtitle: str) -> tuple[QWidget, QHBoxLayout, QLabel, QLabel]:
+    """The band above a form (draft or final): its title and subtitle on the left; the caller
+    adds its status and buttons to the returned row."""
+    header = QWidget()
+    header.setObjectName("formHeader")
+    header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    head = QHBoxLayout(header)
+    head.setContentsMargins(20, 10, 20, 10)
+    head.setSpacing(12)
+    titles = QVBoxLayout()
+    titles.setSpacing(0)
+    title_label = plain_label(title, "formTitle")
+    title_label.setAccessibleName(title)
+    subtitle_label = plain_label(subtitle, "formSubtitle")
+    subtitle_label.setAccessibleName("About this form")
+    titles.addWidget(title_label)
+    titles.addWidget(subtitle_label)
+    head.addLayout(titles, 1)
+    return header, head, title_label, subtitle_label
+
 #: below this width the outcome panel folds away (the Outcome button shows it)
 FOLD_WIDTH = 900
 
@@ -92,21 +114,7 @@ class FormEditor(QWidget):
         root.setSpacing(0)
 
         # -- header ----------------------------------------------------------------------
-        header = QWidget()
-        header.setObjectName("formHeader")
-        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        head = QHBoxLayout(header)
-        head.setContentsMargins(20, 10, 20, 10)
-        head.setSpacing(12)
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        self.title = plain_label(spec.title, "formTitle")
-        self.title.setAccessibleName(spec.title)
-        self.subtitle = plain_label(subtitle, "formSubtitle")
-        self.subtitle.setAccessibleName("About this form")
-        titles.addWidget(self.title)
-        titles.addWidget(self.subtitle)
-        head.addLayout(titles, 1)
+        header, head, self.title, self.subtitle = form_header(spec.title, subtitle)
         self.status = QLabel("")
         self.status.setObjectName("saveStatus")
         self.status.setAccessibleName("Save status")

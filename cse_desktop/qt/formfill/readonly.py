@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from cse_desktop.domain.models import Submission
 from cse_desktop.forms.spec import FormSpec
-from cse_desktop.qt.formfill.editor import OUTCOME_WIDTH
+from cse_desktop.qt.formfill.editor import OUTCOME_WIDTH, form_header
 from cse_desktop.qt.formfill.fields import plain_label
 from cse_desktop.qt.formfill.format import YES_NO, answer_text, computed_text, uk_datetime
 from cse_desktop.qt.formfill.outcome import FlagsBar, OutcomePanel, banner
@@ -56,23 +56,10 @@ class FinalView(QWidget):
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
 
-        header = QWidget()
-        header.setObjectName("formHeader")
-        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        head = QHBoxLayout(header)
-        head.setContentsMargins(20, 10, 20, 10)
-        head.setSpacing(12)
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        title = plain_label(spec.title, "formTitle")
-        title.setAccessibleName(spec.title)
         when = (f" · finalised {uk_datetime(submission.finalised_at)}"
                 if submission.finalised_at else "")
-        self.subtitle = plain_label(f"{subtitle} · Final{when}", "formSubtitle")
-        self.subtitle.setAccessibleName("About this form")
-        titles.addWidget(title)
-        titles.addWidget(self.subtitle)
-        head.addLayout(titles, 1)
+        header, head, _title, self.subtitle = form_header(spec.title,
+                                                          f"{subtitle} · Final{when}")
         state = QLabel("Final · read-only")
         state.setObjectName("finalTag")
         state.setAccessibleName("This record is final and read-only")
