@@ -27,8 +27,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-## make test: install everything, lint, then the whole test suite
+## make test: install everything, lint, then the whole test suite (the hub tests start a
+## throwaway PostgreSQL server, so the system check runs every time, not only with the stamp)
 test: lint
+	bash tools/ensure-system-deps.sh test
 	$(BIN)/pytest -q
 
 ## make bench: the store benchmark on the reference data set (DESIGN.md section 7)

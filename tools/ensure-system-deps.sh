@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the system libraries CSE Desktop needs, when they are missing (Debian/Ubuntu).
-#   tools/ensure-system-deps.sh test   # what the test suite needs (Qt offscreen)
+#   tools/ensure-system-deps.sh test   # what the test suite needs (Qt offscreen, a PostgreSQL
+#                                      # server for the throwaway clusters of tests/support/pg.py)
 #   tools/ensure-system-deps.sh gui    # plus what a real X11/Wayland desktop session needs
 # Does nothing when everything is present; needs root (or sudo) only to install.
 set -euo pipefail
@@ -22,11 +23,24 @@ if [ "$mode" = gui ]; then
   )
 fi
 
-known=$(ldconfig -p 2>/dev/null || true)
+known=$(PATH="$PATH:/usr/sbin:/sbin" ldconfig -p 2>/dev/null || true)  # sbin: off PATH for users
 missing=()
 for lib in "${!libs[@]}"; do
   grep -q "$lib" <<<"$known" || missing+=("${libs[$lib]}")
 done
+
+if [ "$mode" = test ]; then
+  # PostgreSQL server binaries (Debian keeps them off PATH, in /usr/lib/postgresql/<version>/bin)
+  have_pg=""
+  if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then have_pg=1; fi
+  for bindir in /usr/lib/postgresql/*/bin; do
+    [ -x "$bindir/initdb" ] && [ -x "$bindir/pg_ctl" ] && have_pg=1
+  done
+  [ -n "$have_pg" ] || missing+=(postgresql)
+  # runuser runs PostgreSQL as an unprivileged user when the tests run as root (sbin: off PATH
+  # for ordinary users)
+  if ! PATH="$PATH:/usr/sbin:/sbin" command -v runuser >/dev/null; then missing+=(util-linux); fi
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing system packages: ${missing[*]}"

@@ -99,11 +99,23 @@ class Conflict(_Wire):
 
 
 class ChangeResult(_Wire):
+    """What the hub did with one change.
+
+    * ``accepted``: applied as it was (no other device had touched the record meanwhile);
+    * ``merged``: applied, and another device had changed *other* fields (a soft conflict);
+    * ``conflict``: another device changed a field to a different value: the hub kept its
+      value and recorded both (``conflicts``) for a person to choose;
+    * ``rejected``: not applied; ``code`` says why (``not_found``, ``invalid``, ...).
+
+    A replayed ``change_id`` gets the first answer again, unchanged.
+    """
+
     change_id: str
-    status: Literal["accepted", "duplicate", "merged", "conflict", "rejected"]
+    status: Literal["accepted", "merged", "conflict", "rejected"]
     #: the hub sequence number given to the change (None when rejected)
     seq: int | None = Field(default=None, ge=1)
     conflicts: list[Conflict] = Field(default_factory=list)
+    code: str = Field(default="", max_length=64)
     message: str = Field(default="", max_length=500)
 
 
@@ -113,7 +125,7 @@ class PushResponse(_Wire):
 
 
 class HubChange(_Wire):
-    """A record as the hub holds it after change ``seq``."""
+    """A record as the hub holds it after change ``seq``: its whole content."""
 
     seq: int = Field(ge=1)
     record_kind: RecordKind
@@ -121,6 +133,7 @@ class HubChange(_Wire):
     version: int = Field(ge=1)
     deleted: bool = False
     fields: dict[str, Any]
+    created_by: str = Field(default="", max_length=200)
 
     _ids = field_validator("record_id")(_canonical_uuid)
 
@@ -131,6 +144,52 @@ class PullResponse(_Wire):
     #: pass as ``since`` for the next page
     next: int = Field(ge=0)
     done: bool
+
+
+class HubConflict(_Wire):
+    """An open hard conflict the device can see, as listed by ``GET /v1/conflicts``."""
+
+    id: str
+    record_kind: RecordKind
+    record_id: str
+    field: str
+    base_value: Any = None
+    hub_value: Any = None
+    device_value: Any = None
+    #: the hub sequence of the change that found the conflict
+    seq: int = Field(ge=1)
+    created_at: str
+
+    _ids = field_validator("id", "record_id")(_canonical_uuid)
+
+
+class ConflictList(_Wire):
+    protocol: int = PROTOCOL_VERSION
+    conflicts: list[HubConflict]
+
+
+class ResolveRequest(_Wire):
+    """A person's choice for a conflicted field: the value the record should hold."""
+
+    protocol: int = PROTOCOL_VERSION
+    value: Any = None
+
+
+class ResolveResponse(_Wire):
+    protocol: int = PROTOCOL_VERSION
+    #: the hub change that wrote the chosen value
+    seq: int = Field(ge=1)
+
+
+class DeviceInfo(_Wire):
+    protocol: int = PROTOCOL_VERSION
+    device_id: str
+    device_name: str
+    user: str
+    team: str
+    status: Literal["active", "retiring"]
+    #: the newest hub sequence number (a no-op sync compares its cursor with this)
+    head_seq: int = Field(ge=0)
 
 
 class EnrolRequest(_Wire):
@@ -144,6 +203,7 @@ class EnrolResponse(_Wire):
     device_id: str
     #: the device's credential; the hub keeps only its hash
     token: str = Field(min_length=32, max_length=200)
+    user: str
     team: str
 
 

@@ -1,0 +1,187 @@
+"""The ``cse-hub`` command line: run the sync hub and administer teams, users and devices.
+
+Every command takes ``--db URL`` (default: a SQLite file in the hub's data folder, or
+``$CSE_HUB_HOME/hub.sqlite3``). Every command first brings the database to the newest schema,
+so a new hub needs no separate set-up; ``cse-hub db upgrade`` does only that.
+
+Exit codes: 0 ok; 1 other error; 2 usage or a refused admin command; 4 database error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import NoReturn
+
+from cse_desktop.domain.errors import CseError, UsageError
+from cse_desktop.hub import db
+from cse_desktop.hub.repository import Hub
+
+PROG = "cse-hub"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _hub(args: argparse.Namespace) -> Hub:
+    engine = db.make_engine(args.db)
+    db.upgrade(engine)
+    return Hub(engine)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from cse_desktop.hub.app import create_app
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise UsageError("--tls-cert and --tls-key go together.")
+    if not args.tls_cert and args.host not in ("127.0.0.1", "localhost", "::1"):
+        raise UsageError("Serving beyond this machine needs TLS: give --tls-cert and --tls-key.")
+    hub = _hub(args)
+    app = create_app(hub.engine)
+    scheme = "https" if args.tls_cert else "http"
+    print(f"cse-hub: serving on {scheme}://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.tls_cert,
+                ssl_keyfile=args.tls_key, log_level="warning", access_log=False,
+                server_header=False)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    engine = db.make_engine(args.db)
+    before = db.current_revision(engine)
+    after = db.upgrade(engine)
+    print(f"database at schema {after}" + (" (already)" if before == after else
+                                            f" (was {before or 'empty'})"))
+    return 0
+
+
+def cmd_team_add(args: argparse.Namespace) -> int:
+    _hub(args).add_team(args.name, own_caseload_only=args.own_caseload_only)
+    scope = "own caseload only" if args.own_caseload_only else "whole team caseload"
+    print(f"team {args.name!r} added ({scope})")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    _hub(args).add_user(args.name, team=args.team)
+    print(f"user {args.name!r} added to team {args.team!r}")
+    return 0
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    if not 1 <= args.hours <= 24 * 14:
+        raise UsageError("--hours must be between 1 and 336.")
+    code, expires = _hub(args).new_enrolment_code(args.user, ttl=timedelta(hours=args.hours))
+    print(f"One-time enrolment code for {args.user!r}, valid until {expires[:16]} UTC.")
+    print("Type it into the laptop's 'Connect to hub'; it works once.")
+    print(code)
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    devices = _hub(args).devices()
+    if args.json:
+        print(json.dumps(devices, indent=2))
+        return 0
+    if not devices:
+        print("no devices enrolled")
+    for d in devices:
+        print(f"{d['id']}  {d['status']:<8}  {d['user']} ({d['team']})  {d['name']}  "
+              f"last seen {(d['last_seen_at'] or 'never')[:16]}")
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    _hub(args).set_device_status(args.device, "revoked")
+    print(f"device {args.device} revoked: its workspace is wiped the next time it contacts "
+          "the hub")
+    return 0
+
+
+def cmd_retire(args: argparse.Namespace) -> int:
+    _hub(args).set_device_status(args.device, "retiring")
+    print(f"device {args.device} retiring: its next sync pushes what it has, then it is wiped")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="The CSE Desktop sync hub and its administration.")
+    parser.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
+
+    def command(name, func, help_text, where=sub):  # type: ignore[no-untyped-def]
+        p = where.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", metavar="URL", help="sqlite:///PATH (default: the hub's data "
+                       "folder) or postgresql+psycopg://USER@HOST/DB")
+        p.set_defaults(func=func)
+        return p
+
+    p = command("serve", cmd_serve, "run the hub")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8443)
+    p.add_argument("--tls-cert", metavar="FILE")
+    p.add_argument("--tls-key", metavar="FILE")
+
+    dbp = sub.add_parser("db", help="database schema")
+    db_sub = dbp.add_subparsers(dest="db_command", parser_class=_Parser, required=True)
+    command("upgrade", cmd_db_upgrade, "bring the database to the newest schema", db_sub)
+
+    team = sub.add_parser("team", help="teams")
+    team_sub = team.add_subparsers(dest="team_command", parser_class=_Parser, required=True)
+    p = command("add", cmd_team_add, "add a team", team_sub)
+    p.add_argument("name")
+    p.add_argument("--own-caseload-only", action="store_true",
+                   help="devices see only their own user's caseload, not the whole team's")
+
+    user = sub.add_parser("user", help="users")
+    user_sub = user.add_subparsers(dest="user_command", parser_class=_Parser, required=True)
+    p = command("add", cmd_user_add, "add a user to a team", user_sub)
+    p.add_argument("name")
+    p.add_argument("--team", required=True)
+
+    p = command("enrol", cmd_enrol, "print a one-time code that enrols one laptop for a user")
+    p.add_argument("--user", required=True)
+    p.add_argument("--hours", type=int, default=24, help="how long the code works (default 24)")
+
+    p = command("devices", cmd_devices, "list enrolled devices")
+    p.add_argument("--json", action="store_true")
+    p = command("revoke", cmd_revoke, "revoke a device: it is wiped at its next contact")
+    p.add_argument("device")
+    p = command("retire", cmd_retire, "retire a device: accept its final push, then wipe it")
+    p.add_argument("device")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except CseError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"{PROG}: {exc.message}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"{PROG}: unexpected error ({type(exc).__name__}). Run again with --debug for "
+              "details.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The hub's tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them.
+
+JSON is stored as text so the same tables work on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+teams = sa.Table(
+    "teams", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    #: when true a device sees only its own user's caseload, not the whole team's
+    sa.Column("own_caseload_only", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+devices = sa.Table(
+    "devices", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    #: SHA-256 of the device's random token; the token itself is never stored
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    #: active | revoked (wipe on next contact) | retiring (final push, then wipe) | retired
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("enrolled_at", sa.String(40), nullable=False),
+    sa.Column("last_seen_at", sa.String(40)),
+    sa.Column("status_changed_at", sa.String(40)),
+)
+
+enrolment_codes = sa.Table(
+    "enrolment_codes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("expires_at", sa.String(40), nullable=False),
+    sa.Column("used_at", sa.String(40)),
+    sa.Column("device_id", sa.String(36)),
+)
+
+#: every record as the hub holds it now
+records = sa.Table(
+    "records", metadata,
+    sa.Column("record_id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    #: the person a record belongs to (a person's own id for a person)
+    sa.Column("person_id", sa.String(36), nullable=False),
+    #: for people: the user whose caseload it is (creator), and the allocated worker's name
+    sa.Column("owner_user_id", sa.Integer, nullable=False),
+    sa.Column("allocated_worker", sa.String(200), nullable=False, default=""),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("fields", sa.Text, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Index("records_by_team_person", "team_id", "person_id"),
+)
+
+#: the change log: one row per accepted change, with the record's whole content after it
+changes = sa.Table(
+    "changes", metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("change_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("device_id", sa.String(36), nullable=False),
+    sa.Column("record_kind", sa.String(20), nullable=False),
+    sa.Column("record_id", sa.String(36), nullable=False),
+    sa.Column("team_id", sa.Integer, nullable=False),
+    sa.Column("person_id", sa.String(36), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False),
+    #: JSON list of the fields this change actually set (used by the three-way merge)
+    sa.Column("changed", sa.Text, nullable=False),
+    sa.Column("snapshot", sa.Text, nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Index("changes_by_record", "record_id", "seq"),
+    sa.Index("changes_by_team", "team_id", "seq"),
+)
+
+#: the first answer to every change_id, so a replay gets the same answer
+receipts = sa.Table(
+    "receipts", metadata,
+    sa.Column("change_id", sa.String(36), primary_key=True),
+    sa.Column("device_id", sa.String(36), nullable=False),
+    sa.Column("payload_hash", sa.String(64), nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+)
+
+conflicts = sa.Table(
+    "conflicts", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("record_kind", sa.String(20), nullable=False),
+    sa.Column("record_id", sa.String(36), nullable=False),
+    sa.Column("team_id", sa.Integer, nullable=False),
+    sa.Column("person_id", sa.String(36), nullable=False),
+    sa.Column("field", sa.String(100), nullable=False),
+    sa.Column("base_value", sa.Text, nullable=False),
+    sa.Column("hub_value", sa.Text, nullable=False),
+    sa.Column("device_value", sa.Text, nullable=False),
+    sa.Column("device_id", sa.String(36), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("resolved_at", sa.String(40)),
+    sa.Column("resolved_by", sa.String(36)),
+    sa.Column("resolution_seq", sa.BigInteger),
+    sa.Index("conflicts_open", "team_id", "resolved_at"),
+)
+
+#: append-only: who did what on the hub (devices by id, admin commands as "admin")
+audit = sa.Table(
+    "audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("record_id", sa.String(36), nullable=False, default=""),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+)
+
+#: the end of each laptop's audit chain as it reported it at each push
+audit_anchors = sa.Table(
+    "audit_anchors", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("device_id", sa.String(36), nullable=False),
+    sa.Column("audit_seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Index("anchors_by_device", "device_id", "id"),
+)
