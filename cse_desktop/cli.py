@@ -5,8 +5,9 @@ prompt, or one per line from standard input with ``--passphrase-stdin``; never f
 environment, which other users and logs can see.
 
 Exit codes: 0 ok; 1 other error; 2 usage; 3 wrong passphrase or locked out; 4 integrity or
-audit-chain failure.  Errors are one plain-English line on stderr (a traceback only with
-``--debug``).
+audit-chain failure; 5 the hub revoked this laptop and its workspace was wiped; 6 the hub
+cannot be reached (nothing lost).  Errors are one plain-English line on stderr (a traceback
+only with ``--debug``).
 """
 
 from __future__ import annotations
@@ -211,6 +212,29 @@ def cmd_demo(args: argparse.Namespace, secrets: Secrets) -> int:
     if code:
         _print_recovery(code)
     print("Demo caseload added (fictional): " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    return EXIT_OK
+
+
+def cmd_hub_connect(args: argparse.Namespace, secrets: Secrets) -> int:
+    from cse_desktop.sync.engine import connect
+
+    with _unlock(args, secrets) as ws:
+        link = connect(ws, args.url, args.code, ca_file=args.ca, device_name=args.name)
+    print(f"Connected to {link.url} as {link.user} ({link.team}); this laptop is device "
+          f"{link.device_id}.")
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace, secrets: Secrets) -> int:
+    from cse_desktop.sync.engine import sync
+
+    ws = _unlock(args, secrets)
+    try:
+        summary = sync(ws)
+    finally:
+        if ws.is_open:
+            ws.lock()
+    print(summary.line())
     return EXIT_OK
 
 
@@ -430,6 +454,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--context", metavar="FILE",
                    help='JSON {"age", "sen", "missing_episodes_30d", "missing_overnight"}')
     command("schema", cmd_forms_schema, "print the JSON Schema of form files", forms_sub)
+
+    hub = sub.add_parser("hub", help="connect this workspace to the team's hub")
+    hub_sub = hub.add_subparsers(dest="hub_command", parser_class=_Parser, required=True)
+    p = command("connect", cmd_hub_connect,
+                "enrol this laptop with a hub, using the one-time code from the hub's admin",
+                hub_sub)
+    needs_workspace(p)
+    p.add_argument("--url", required=True, help="the hub's address, https://...")
+    p.add_argument("--code", required=True, help="the one-time enrolment code")
+    p.add_argument("--ca", metavar="FILE",
+                   help="trust only this CA certificate (PEM) for the hub, not the system's")
+    p.add_argument("--name", help="this laptop's name on the hub (default: its host name)")
+
+    p = command("sync", cmd_sync, "send waiting changes to the hub and receive the team's")
+    needs_workspace(p)
 
     p = command("demo", cmd_demo, "add a deterministic, fictional demo caseload")
     needs_workspace(p)

@@ -113,3 +113,39 @@ class StaleRecord(CseError):
 class BackupInvalid(CseError):
     code = "backup_invalid"
     exit_status = 4
+
+
+# -- sync with the hub ------------------------------------------------------------------------
+
+
+class HubUnreachable(CseError):
+    """The hub could not be reached or did not answer in full; nothing was lost, try later."""
+
+    code = "hub_unreachable"
+    exit_status = 6
+
+
+class HubUntrusted(HubUnreachable):
+    """The hub's TLS certificate did not verify: refuse to talk to it."""
+
+    code = "hub_untrusted"
+
+
+class HubRefused(CseError):
+    """The hub answered with an error (problem+json); ``code`` is the hub's stable code."""
+
+    def __init__(self, message: str, *, code: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class DeviceWiped(CseError):
+    """The hub revoked or retired this laptop, and its workspace has been crypto-shredded."""
+
+    code = "device_wiped"
+    exit_status = 5
+
+
+class SyncCancelled(CseError):
+    code = "sync_cancelled"

@@ -6,7 +6,6 @@
 * Enrolment attempts and authentication failures are rate limited per client address.
 """
 
-from __future__ import annotations
 
 import threading
 import time

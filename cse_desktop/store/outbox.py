@@ -76,12 +76,19 @@ class Outbox:
     def count(self) -> int:
         return int(self._ws.db.execute("SELECT count(*) FROM outbox").fetchone()[0])
 
+    def _has_sync_issues(self) -> bool:  # absent from workspaces older than schema 3
+        return self._ws.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                   "name = 'sync_issue'").fetchone() is not None
+
     def problems(self) -> list[str]:
         """Where the outbox and the records disagree (empty when consistent).
 
         * every outbox row names a record that exists, at a version it has reached;
-        * a record never seen by the hub has its latest version waiting in the outbox;
-        * a record with changes waiting has its latest version among them.
+        * a live record the hub has never seen has its latest version waiting in the outbox
+          (unless the hub refused it, which is kept as a sync issue for a person to read).
+
+        (A record with changes waiting may be further on than them: a pulled change moves the
+        local version on without an outbox row.)
         """
         db = self._ws.db
         found = [f"outbox change for missing record {rid}" for (rid,) in db.execute(
@@ -94,6 +101,7 @@ class Outbox:
             "SELECT r.id FROM records r LEFT JOIN "
             "(SELECT record_id, max(version) AS v FROM outbox GROUP BY record_id) o "
             "ON o.record_id = r.id "
-            "WHERE (r.server_seq IS NULL AND (o.v IS NULL OR o.v <> r.version)) "
-            "   OR (o.v IS NOT NULL AND o.v <> r.version) LIMIT 20")]
+            "WHERE r.server_seq IS NULL AND r.deleted = 0 AND (o.v IS NULL OR o.v <> r.version) "
+            + ("AND r.id NOT IN (SELECT record_id FROM sync_issue WHERE kind = 'rejected') "
+               if self._has_sync_issues() else "") + "LIMIT 20")]
         return found

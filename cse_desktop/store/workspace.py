@@ -58,6 +58,7 @@ from cse_desktop.store.repositories import (
     Repository,
     SubmissionRepository,
 )
+from cse_desktop.store.syncstate import SyncState, shred
 from cse_desktop.store.throttle import UnlockThrottle
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ class Workspace:
         self._clock: Callable[[], float] = time.time
         self.audit = AuditLog(self)
         self.outbox = Outbox(self)
+        self.sync = SyncState(self)
         self.people = PersonRepository(self)
         self.episodes = EpisodeRepository(self)
         self.submissions = SubmissionRepository(self)
@@ -272,6 +274,14 @@ class Workspace:
         self._close()
 
     close = lock
+
+    def shred(self) -> list[str]:
+        """Close without a trace and crypto-shred the workspace (the hub revoked this laptop).
+
+        The key file is overwritten and deleted, then the database; returns the names removed.
+        """
+        self._close()
+        return shred(self.folder)
 
     def _close(self) -> None:
         with self._lock:

@@ -1,0 +1,362 @@
+"""The workspace's side of sync: the hub link, what to push, storing answers, applying pulls.
+
+Everything here runs in workspace transactions, so a crash at any point leaves either the old
+state or the new one:
+
+* an outbox row is removed only in the transaction that stores the hub's answer to it;
+* a pulled page and the cursor after it are stored in one transaction.
+
+Drafts never leave the laptop (DESIGN.md section 4). A submission's outbox rows are held back
+while it is a draft; once it is final they go to the hub as **one** create with the whole final
+content (final content never changes, so a retry is always the same change). A draft deleted
+before it was finalised never reaches the hub at all.
+
+A pulled change never overwrites a field that has a local change still waiting to be pushed;
+the hub merges that change (or records a conflict) when it arrives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from cse_desktop.domain.errors import UsageError
+from cse_desktop.domain.ids import new_id
+from cse_desktop.domain.models import RECORD_TYPES, AuditAction, Person, Record
+
+if TYPE_CHECKING:
+    from cse_desktop.store.workspace import Workspace
+
+_HUB_KEY = "hub_link"
+_CURSOR_KEY = "hub_cursor"
+_LAST_SYNC_KEY = "hub_last_sync"
+_BOOKKEEPING = set(Record.BOOKKEEPING)
+
+
+class HubLink(BaseModel):
+    """How this workspace reaches its hub. Kept inside the encrypted database only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    url: str
+    device_id: str
+    device_name: str
+    token: str
+    user: str
+    team: str
+    #: a pinned CA certificate (PEM); empty means the system's trust store
+    ca_pem: str = ""
+    connected_at: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One change to push, and the outbox rows it stands for (removed when answered)."""
+
+    change: dict[str, Any]
+    covers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    id: str
+    kind: str  # conflict | rejected
+    record_kind: str
+    record_id: str
+    field: str
+    base_value: Any
+    hub_value: Any
+    device_value: Any
+    message: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class PullOutcome:
+    received: int
+    applied: int
+    skipped: int
+
+
+class SyncState:
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+
+    # -- the hub link --------------------------------------------------------------------
+
+    def _meta(self, key: str) -> str | None:
+        row = self._ws.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._ws.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                            "DO UPDATE SET value = excluded.value", (key, value))
+
+    def link(self) -> HubLink | None:
+        raw = self._meta(_HUB_KEY)
+        return HubLink.model_validate_json(raw) if raw else None
+
+    def set_link(self, link: HubLink) -> None:
+        with self._ws.transaction():
+            if self.link() is not None:
+                raise UsageError("This workspace is already connected to a hub.")
+            self._set_meta(_HUB_KEY, link.model_dump_json())
+            self._set_meta(_CURSOR_KEY, "0")
+            self._ws.audit.append(AuditAction.SYNC, reason="connected to hub")
+
+    def cursor(self) -> int:
+        return int(self._meta(_CURSOR_KEY) or 0)
+
+    def last_sync(self) -> dict[str, Any] | None:
+        raw = self._meta(_LAST_SYNC_KEY)
+        return json.loads(raw) if raw else None
+
+    def record_sync(self, summary: dict[str, Any]) -> None:
+        with self._ws.transaction():
+            self._set_meta(_LAST_SYNC_KEY, json.dumps(
+                {"at": datetime.now(UTC).isoformat(), **summary}))
+            self._ws.audit.append(AuditAction.SYNC, reason=_reason(summary))
+
+    # -- push ----------------------------------------------------------------------------
+
+    _PENDING_SQL = ("FROM outbox o LEFT JOIN records r ON r.id = o.record_id "
+                    "WHERE NOT (o.record_kind = 'submission' AND (r.id IS NULL OR "
+                    "json_extract(r.data, '$.status') <> 'final'))")
+
+    def pending_count(self) -> int:
+        """Changes waiting to go to the hub (drafts, which never go, are not counted)."""
+        sql = ("SELECT count(*) FROM (SELECT DISTINCT CASE WHEN o.record_kind = 'submission' "
+               f"THEN o.record_id ELSE o.change_id END {self._PENDING_SQL})")
+        return int(self._ws.db.execute(sql).fetchone()[0])
+
+    def held_back(self) -> int:
+        """Draft forms with changes kept on this laptop."""
+        return int(self._ws.db.execute(
+            "SELECT count(DISTINCT o.record_id) FROM outbox o JOIN records r ON r.id = "
+            "o.record_id WHERE o.record_kind = 'submission' AND r.deleted = 0 "
+            "AND json_extract(r.data, '$.status') = 'draft'").fetchone()[0])
+
+    def outgoing(self, limit: int) -> list[Outgoing]:
+        """Up to ``limit`` changes to push, oldest first.
+
+        Outbox rows of discarded drafts (deleted before they were ever final) are removed here:
+        the hub never knew them.
+        """
+        with self._ws.transaction():
+            self._ws.db.execute(
+                "DELETE FROM outbox WHERE record_kind = 'submission' AND record_id IN "
+                "(SELECT id FROM records WHERE kind = 'submission' AND deleted = 1 "
+                " AND json_extract(data, '$.status') = 'draft')")
+            rows = self._ws.db.execute(
+                "SELECT o.seq, o.change_id, o.record_kind, o.record_id, o.op, o.version, "
+                "o.base_version, o.base_seq, o.fields, r.data " + self._PENDING_SQL +
+                " ORDER BY o.seq").fetchall()
+        out: list[Outgoing] = []
+        finals: dict[str, list[tuple]] = {}
+        for row in rows:
+            if row[2] == "submission":
+                finals.setdefault(row[3], []).append(row)
+        emitted: set[str] = set()
+        for row in rows:
+            seq, change_id, kind, record_id, op, version, base_version, base_seq, fields, data \
+                = row
+            if kind == "submission":
+                if record_id in emitted:
+                    continue
+                emitted.add(record_id)
+                group = finals[record_id]
+                # one create with the whole final content, named by the last row's change id
+                out.append(Outgoing(
+                    change={"change_id": group[-1][1], "record_kind": kind,
+                            "record_id": record_id, "op": "create", "version": 1,
+                            "base_version": 0, "base_seq": None, "fields": json.loads(data)},
+                    covers=tuple(r[0] for r in group)))
+            else:
+                out.append(Outgoing(
+                    change={"change_id": change_id, "record_kind": kind, "record_id": record_id,
+                            "op": op, "version": version, "base_version": base_version,
+                            "base_seq": base_seq, "fields": json.loads(fields)},
+                    covers=(seq,)))
+            if len(out) >= limit:
+                break
+        return out
+
+    def acknowledge(self, sent: list[Outgoing], results: list[dict[str, Any]]) -> None:
+        """Store the hub's answers: remove the answered outbox rows, note refused changes."""
+        if len(sent) != len(results):
+            raise ValueError("one answer per change expected")
+        now = datetime.now(UTC).isoformat()
+        with self._ws.transaction():
+            db = self._ws.db
+            for item, result in zip(sent, results, strict=True):
+                if result["change_id"] != item.change["change_id"]:
+                    raise ValueError("answers out of order")
+                db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in item.covers])
+                change = item.change
+                if result["status"] == "rejected":
+                    db.execute(
+                        "INSERT INTO sync_issue (id, kind, record_kind, record_id, field, "
+                        "device_value, message, created_at) VALUES (?, 'rejected', ?, ?, '', ?, "
+                        "?, ?)", (new_id(), change["record_kind"], change["record_id"],
+                                  json.dumps(change["fields"]),
+                                  f"{result.get('code', '')}: {result.get('message', '')}", now))
+                elif change["op"] == "create":
+                    # nobody can have changed a record before the hub first saw it
+                    db.execute("UPDATE records SET server_seq = ? WHERE id = ? AND "
+                               "server_seq IS NULL", (result["seq"], change["record_id"]))
+            self._ws.audit.append(AuditAction.SYNC, reason=f"pushed {len(sent)} changes")
+
+    # -- pull ----------------------------------------------------------------------------
+
+    def _pending_fields(self, record_id: str) -> tuple[set[str] | None, bool]:
+        """(fields with local changes waiting, None meaning all of them; a delete waiting)."""
+        names: set[str] = set()
+        deleting = False
+        for op, fields in self._ws.db.execute(
+                "SELECT op, fields FROM outbox WHERE record_id = ?", (record_id,)):
+            if op == "create":
+                return None, False
+            if op == "delete":
+                deleting = True
+            names.update(json.loads(fields))
+        return names, deleting
+
+    def apply_page(self, changes: list[dict[str, Any]], next_cursor: int) -> PullOutcome:
+        """Apply one pulled page and store the cursor after it, in one transaction."""
+        applied = skipped = 0
+        now = datetime.now(UTC).isoformat()
+        with self._ws.transaction():
+            db = self._ws.db
+            for hc in changes:
+                kind, rid = hc["record_kind"], hc["record_id"]
+                model = RECORD_TYPES[kind]
+                try:
+                    record = model.model_validate({"id": rid, **hc["fields"]})
+                except ValidationError:
+                    skipped += 1  # written by a newer app version; kept on the hub
+                    continue
+                row = db.execute("SELECT kind, version, server_seq, deleted, data FROM records "
+                                 "WHERE id = ?", (rid,)).fetchone()
+                content = record.content()
+                if row is None:
+                    db.execute(
+                        "INSERT INTO records (id, kind, person_id, version, server_seq, deleted, "
+                        "created_at, updated_at, created_by, data, search_text) "
+                        "VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+                        (rid, kind, content.get("person_id"), hc["seq"], int(hc["deleted"]),
+                         now, now, hc.get("created_by") or "hub",
+                         record.model_dump_json(exclude=_BOOKKEEPING), _search(record)))
+                    applied += 1
+                    continue
+                local_kind, version, server_seq, deleted, data = row
+                if local_kind != kind:
+                    skipped += 1
+                    continue
+                local = json.loads(data)
+                pending, deleting = self._pending_fields(rid)
+                if pending is None:
+                    merged, new_deleted = local, bool(deleted)
+                else:
+                    merged = {**content, **{k: local[k] for k in pending if k in local}}
+                    new_deleted = bool(deleted) if deleting else bool(hc["deleted"])
+                seq = max(server_seq or 0, hc["seq"])
+                if merged == local and new_deleted == bool(deleted):
+                    db.execute("UPDATE records SET server_seq = ? WHERE id = ?", (seq, rid))
+                    continue
+                if kind == "submission":
+                    skipped += 1  # final forms never change; a difference is not applied
+                    continue
+                try:
+                    fresh = model.model_validate({"id": rid, **merged})
+                except ValidationError:
+                    skipped += 1
+                    continue
+                db.execute(
+                    "UPDATE records SET version = ?, server_seq = ?, deleted = ?, updated_at = ?, "
+                    "data = ?, search_text = ?, person_id = ? WHERE id = ?",
+                    (version + 1, seq, int(new_deleted), now,
+                     fresh.model_dump_json(exclude=_BOOKKEEPING), _search(fresh),
+                     merged.get("person_id"), rid))
+                applied += 1
+            self._set_meta(_CURSOR_KEY, str(next_cursor))
+            if applied:
+                self._ws.audit.append(AuditAction.SYNC, reason=f"received {applied} changes")
+        return PullOutcome(received=len(changes), applied=applied, skipped=skipped)
+
+    # -- conflicts and refused changes ---------------------------------------------------
+
+    def set_conflicts(self, conflicts: list[dict[str, Any]]) -> None:
+        """Replace the open conflicts with the hub's current list."""
+        with self._ws.transaction():
+            db = self._ws.db
+            db.execute("DELETE FROM sync_issue WHERE kind = 'conflict'")
+            db.executemany(
+                "INSERT INTO sync_issue (id, kind, record_kind, record_id, field, base_value, "
+                "hub_value, device_value, created_at) VALUES (?, 'conflict', ?, ?, ?, ?, ?, ?, ?)",
+                [(c["id"], c["record_kind"], c["record_id"], c["field"],
+                  json.dumps(c["base_value"]), json.dumps(c["hub_value"]),
+                  json.dumps(c["device_value"]), c["created_at"]) for c in conflicts])
+
+    def issues(self, kind: str | None = None) -> list[Issue]:
+        sql = ("SELECT id, kind, record_kind, record_id, field, base_value, hub_value, "
+               "device_value, message, created_at FROM sync_issue")
+        args: tuple[Any, ...] = ()
+        if kind:
+            sql += " WHERE kind = ?"
+            args = (kind,)
+        return [Issue(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6]),
+                      json.loads(r[7]), r[8], r[9])
+                for r in self._ws.db.execute(sql + " ORDER BY created_at, id", args)]
+
+    def conflict_count(self) -> int:
+        return int(self._ws.db.execute(
+            "SELECT count(*) FROM sync_issue WHERE kind = 'conflict'").fetchone()[0])
+
+    def dismiss(self, issue_id: str) -> None:
+        """Forget a refused change once a person has read it (conflicts are settled on the hub)."""
+        with self._ws.transaction():
+            self._ws.db.execute("DELETE FROM sync_issue WHERE id = ? AND kind = 'rejected'",
+                                (issue_id,))
+
+    def settled(self, issue_id: str) -> None:
+        with self._ws.transaction():
+            self._ws.db.execute("DELETE FROM sync_issue WHERE id = ?", (issue_id,))
+
+
+def _search(record: Record) -> str:
+    return record.search_text() if isinstance(record, Person) else ""
+
+
+def _reason(summary: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in summary.items() if isinstance(v, int))
+
+
+def shred(folder: Path) -> list[str]:
+    """Crypto-shred a workspace: overwrite and delete the key file, then delete the database.
+
+    Without the key file the database is unreadable ciphertext; it is deleted as well. Returns
+    the names removed. The workspace must be closed first.
+    """
+    from cse_desktop.store.workspace import Workspace
+
+    removed = []
+    key = Workspace.key_path(folder)
+    if key.exists():
+        size = key.stat().st_size
+        with open(key, "r+b") as fh:
+            fh.write(os.urandom(max(size, 1)))
+            fh.flush()
+            os.fsync(fh.fileno())
+        key.unlink()
+        removed.append(key.name)
+    db = Workspace.db_path(folder)
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        if path.exists():
+            path.unlink()
+            removed.append(path.name)
+    return removed

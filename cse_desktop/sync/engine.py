@@ -1,0 +1,183 @@
+"""Sync a workspace with its hub: connect once, then push, pull and fetch conflicts.
+
+The order is fixed: push everything waiting (batches of up to 500 changes), then pull pages
+until the hub says ``done``, then refresh the list of open conflicts. Any step may fail (the
+network drops, the hub restarts); because the outbox row goes only when the hub's answer is
+stored, and a pulled page is stored together with its cursor, running sync again always picks
+up where the last run stopped, with nothing lost and nothing applied twice.
+
+When the hub says this laptop was revoked (or retired, after its final push), the workspace is
+crypto-shredded and :class:`DeviceWiped` says why.
+"""
+
+from __future__ import annotations
+
+import platform
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cse_desktop.domain.errors import DeviceWiped, HubRefused, SyncCancelled, UsageError
+from cse_desktop.store.syncstate import HubLink
+from cse_desktop.store.workspace import Workspace
+from cse_desktop.sync.client import HubClient, check_url
+from cse_desktop.sync.protocol import MAX_BATCH, MAX_PAGE, AuditAnchor, PushRequest
+
+#: progress(phase, done, total): phase is "push", "pull" or "conflicts"; total 0 if unknown
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SyncSummary:
+    pushed: int = 0
+    merged: int = 0
+    conflicted: int = 0
+    rejected: int = 0
+    received: int = 0
+    applied: int = 0
+    skipped: int = 0
+    drafts_kept: int = 0
+    open_conflicts: int = 0
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        parts = [f"sent {self.pushed}"]
+        if self.merged or self.conflicted:
+            parts.append(f"{self.merged} merged with other changes")
+        if self.rejected:
+            parts.append(f"{self.rejected} refused by the hub (see conflicts)")
+        parts.append(f"received {self.received}")
+        if self.skipped:
+            parts.append(f"{self.skipped} not applied")
+        parts.append(f"{self.open_conflicts} open conflict{'s' * (self.open_conflicts != 1)}")
+        if self.drafts_kept:
+            parts.append(f"{self.drafts_kept} draft form{'s' * (self.drafts_kept != 1)} kept "
+                         "on this laptop")
+        return "sync ok: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
+
+
+def connect(ws: Workspace, url: str, code: str, *, ca_file: Path | str | None = None,
+            device_name: str | None = None,
+            transport: httpx.BaseTransport | None = None) -> HubLink:
+    """Enrol this laptop with a hub using a one-time code, and keep the credential."""
+    url = check_url(url)
+    if ws.sync.link() is not None:
+        raise UsageError("This workspace is already connected to a hub.")
+    ca_pem = ""
+    if ca_file:
+        try:
+            ca_pem = Path(ca_file).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            raise UsageError(f"Cannot read the CA file {str(ca_file)!r}.") from None
+    name = (device_name or platform.node() or "laptop")[:100]
+    with HubClient(url, ca_pem=ca_pem, transport=transport) as client:
+        enrolled = client.enrol(code.strip(), name)
+    link = HubLink(url=url, device_id=enrolled.device_id, device_name=name,
+                   token=enrolled.token, user=enrolled.user, team=enrolled.team, ca_pem=ca_pem,
+                   connected_at=datetime.now(UTC).isoformat())
+    ws.sync.set_link(link)
+    return link
+
+
+def client_for(ws: Workspace, transport: httpx.BaseTransport | None = None) -> HubClient:
+    link = ws.sync.link()
+    if link is None:
+        raise UsageError("This workspace is not connected to a hub yet: connect it first "
+                         "(cse-desktop hub connect).")
+    return HubClient(link.url, token=link.token, ca_pem=link.ca_pem, transport=transport)
+
+
+def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
+         progress: Progress | None = None, cancel: threading.Event | None = None,
+         batch: int = MAX_BATCH, page: int = MAX_PAGE) -> SyncSummary:
+    started = time.perf_counter()
+    summary = SyncSummary()
+    report = progress or (lambda phase, done, total: None)
+
+    def check_cancel() -> None:
+        if cancel is not None and cancel.is_set():
+            raise SyncCancelled("Sync was cancelled. What was already sent or received is "
+                                "kept; the rest goes at the next sync.")
+
+    with client_for(ws, transport) as client:
+        try:
+            total = ws.sync.pending_count()
+            report("push", 0, total)
+            while True:
+                check_cancel()
+                outgoing = ws.sync.outgoing(batch)
+                if not outgoing:
+                    break
+                head_seq, head_hash = ws.audit._read_head()
+                request = PushRequest(changes=[o.change for o in outgoing],  # type: ignore
+                                      audit_head=AuditAnchor(seq=head_seq, hash=head_hash))
+                answer = client.push(request)
+                results = [r.model_dump(mode="json") for r in answer.results]
+                ws.sync.acknowledge(outgoing, results)
+                for r in answer.results:
+                    summary.pushed += 1
+                    summary.merged += r.status == "merged"
+                    summary.conflicted += r.status == "conflict"
+                    summary.rejected += r.status == "rejected"
+                report("push", summary.pushed, max(total, summary.pushed))
+            cursor = ws.sync.cursor()
+            report("pull", 0, 0)
+            while True:
+                check_cancel()
+                answer_page = client.pull(cursor, page)
+                outcome = ws.sync.apply_page(
+                    [c.model_dump(mode="json") for c in answer_page.changes], answer_page.next)
+                summary.received += outcome.received
+                summary.applied += outcome.applied
+                summary.skipped += outcome.skipped
+                cursor = answer_page.next
+                report("pull", summary.received, 0)
+                if answer_page.done:
+                    break
+            check_cancel()
+            if summary.pushed or summary.received or ws.sync.last_sync() is None:
+                report("conflicts", 0, 0)
+                ws.sync.set_conflicts([c.model_dump(mode="json")
+                                       for c in client.conflicts().conflicts])
+        except HubRefused as exc:
+            if exc.code in ("device_revoked", "device_retired"):
+                _wipe(ws, exc.code)
+            raise
+    summary.open_conflicts = ws.sync.conflict_count()
+    summary.drafts_kept = ws.sync.held_back()
+    summary.seconds = time.perf_counter() - started
+    ws.sync.record_sync(asdict(summary))
+    return summary
+
+
+def resolve(ws: Workspace, issue_id: str, value: Any, *,
+            transport: httpx.BaseTransport | None = None) -> int:
+    """Send a person's choice for a conflict to the hub; the next pull brings the new value."""
+    with client_for(ws, transport) as client:
+        try:
+            seq = client.resolve(issue_id, value).seq
+        except HubRefused as exc:
+            if exc.code in ("device_revoked", "device_retired"):
+                _wipe(ws, exc.code)
+            if exc.code != "conflict_resolved":
+                raise
+            seq = 0  # someone else chose first; their value arrives with the next pull
+    ws.sync.settled(issue_id)
+    return seq
+
+
+def _wipe(ws: Workspace, code: str) -> None:
+    drafts = ws.sync.held_back()
+    ws.shred()
+    how = "revoked" if code == "device_revoked" else "retired"
+    lost = (f" {drafts} unfinished draft form{'s' * (drafts != 1)} went with it."
+            if drafts else "")
+    raise DeviceWiped(f"The hub administrator {how} this laptop, so its workspace has been "
+                      f"wiped: the key file and the database are destroyed and cannot be "
+                      f"recovered.{lost} Ask your team manager if this is unexpected.")
