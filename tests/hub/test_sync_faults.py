@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 import random
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -116,6 +116,29 @@ def _step(rng: random.Random, laptop: Laptop, team_people: list[str],
             ws.episodes.delete(rng.choice(episodes).id)
 
 
+def _edit_on_both(rng: random.Random, one: Laptop, other: Laptop, team_people: list[str],
+                  last_written: LastWritten) -> None:
+    """The same field of the same child changed on two laptops before either syncs."""
+    shared = [pid for pid in team_people
+              if _has(one.ws, pid) and _has(other.ws, pid)]
+    if not shared:
+        return
+    pid, field = rng.choice(shared), rng.choice(EDITABLE)
+    for n, laptop in enumerate((one, other)):
+        value = f"c{n}{rng.randrange(10**5)}"[:10]
+        current = laptop.ws.people.get(pid)
+        laptop.ws.people.update(current.model_copy(update={field: value}))
+        last_written[(pid, field)] = value
+
+
+def _has(ws: Workspace, pid: str) -> bool:
+    try:
+        ws.people.get(pid)
+        return True
+    except Exception:
+        return False
+
+
 def _sync_with_restart(rng: random.Random, laptop: Laptop, server: HubServer) -> None:
     restart = threading.Thread(target=lambda: (time.sleep(rng.random() * 0.02),
                                                server.restart()))
@@ -150,6 +173,9 @@ def test_randomised_fault_schedules(tmp_path: Path, hub_server: HubServer) -> No
                 laptop.sync()
             else:
                 _sync_with_restart(rng, laptop, hub_server)
+        if rng.random() < 0.3:
+            _edit_on_both(rng, laptops[0], laptops[1], people["North Team"], last_written)
+            laptops[rng.randrange(2)].sync()
         # the faults stop: every laptop syncs until nothing is left to do
         for laptop in laptops:
             laptop.transport.rate = 0.0
