@@ -23,3 +23,27 @@ def test_the_store_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
     for key in ("unlock", "writes", "caseload_list", "name_search", "caseload_filter"):
         assert key in results, key
     assert results["writes"]["add_many_per_s"] > 0
+
+
+def test_the_sync_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
+    """100 changes up and down, no-op syncs, and (when PostgreSQL can be started) 4 devices x 5
+    changes at once. Nothing about the timings is checked, only that the bench runs through."""
+    out = tmp_path / "sync.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_sync.py"), "--scale", "0.01",
+         "--noop-runs", "2", "--raw-repeats", "1", "--out", str(out),
+         "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    results = json.loads(out.read_text())["results"]
+    sqlite = results["sqlite"]
+    assert sqlite["push"]["pushed"] == sqlite["changes"] == 100
+    assert sqlite["pull"]["applied"] == 100
+    assert sqlite["noop"]["median_s"] > 0
+    concurrent = results["concurrent"]
+    if "not_run" in concurrent:  # PostgreSQL could not be started here: said so, not faked
+        assert "NOT RUN" in result.stdout
+    else:
+        assert concurrent["push"]["requests"] == concurrent["devices"] == 4
+        assert results["postgresql"]["pull"]["applied"] == 100

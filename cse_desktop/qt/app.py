@@ -62,6 +62,7 @@ from cse_desktop.qt.resources import (
     toggle_high_contrast,
 )
 from cse_desktop.qt.settings import FONT_SCALE_CHOICES, load_settings, save_settings
+from cse_desktop.qt.sync import ConflictsPage, SyncUi
 from cse_desktop.qt.widgets import USER_ERRORS, CardPage, plain_message
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.store.locations import default_workspace, demo_workspace
@@ -96,6 +97,8 @@ class MainWindow(QMainWindow):
         self.person_page: PersonPage | None = None
         self.form_page: FormFillPage | None = None
         self.manager_page: ManagerPage | None = None
+        self.conflicts_page: ConflictsPage | None = None
+        self.wiped_box: QMessageBox | None = None
         self.settings = load_settings()
         # opening and creating workspaces (Argon2id) happen off the UI thread
         self._opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlock")
@@ -156,6 +159,13 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.owner_label, 1)
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().setSizeGripEnabled(False)
+
+        # Sync with the hub: the Hub menu, Sync now, the status bar's sync state (qt/sync.py).
+        self.sync_ui = SyncUi(self, toolbar=self.nav, toolbar_before=self.nav_separator,
+                              menu_before=self.help_menu.menuAction())
+        self.sync_ui.install_status(self.statusBar(), 1)
+        self.sync_ui.conflicts_requested.connect(self.show_conflicts)
+        self.sync_ui.wiped.connect(self._workspace_wiped)
 
         self.create_page.create_requested.connect(self._create)
         self.create_page.demo_requested.connect(self.open_demo)
@@ -239,7 +249,9 @@ class MainWindow(QMainWindow):
         self.form_page = FormFillPage(runner, self.engine)
         self.manager_page = (ManagerPage(runner, self.engine)
                              if owner.role is Role.MANAGER else None)
-        for page in (self.person_page, self.form_page, self.manager_page):
+        self.conflicts_page = self.sync_ui.attach(runner, demo=self._is_demo)
+        self.conflicts_page.person_activated.connect(self.show_person)
+        for page in (self.person_page, self.form_page, self.manager_page, self.conflicts_page):
             if page is not None:
                 self.stack.addWidget(page)
         self.person_page.back.connect(self.show_caseload)
@@ -254,7 +266,7 @@ class MainWindow(QMainWindow):
 
     def _workspace_pages(self) -> list[QWidget]:
         return [p for p in (self.caseload_page, self.person_page, self.form_page,
-                            self.manager_page) if p is not None]
+                            self.manager_page, self.conflicts_page) if p is not None]
 
     def _show_caseload(self) -> None:
         if self._ws is None:
@@ -270,6 +282,11 @@ class MainWindow(QMainWindow):
         if self.manager_page is not None:
             self.manager_page.load()
             self._show(self.manager_page, "Team manager")
+
+    def show_conflicts(self) -> None:
+        if self.conflicts_page is not None:
+            self.conflicts_page.load()
+            self._show(self.conflicts_page, "Sync conflicts")
 
     def show_person(self, person_id: str) -> None:
         if self.person_page is not None:
@@ -349,7 +366,7 @@ class MainWindow(QMainWindow):
         nav_lock.triggered.connect(self.lock_and_return)
         for action in (self.caseload_action, self.team_action, self.add_person_action):
             self.nav.addAction(action)
-        self.nav.addSeparator()
+        self.nav_separator = self.nav.addSeparator()
         self.nav.addAction(nav_lock)
         for action, name in ((self.caseload_action, "Caseload"),
                              (self.team_action, "Team manager"),
@@ -387,10 +404,10 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, m=minutes: self._set_idle_minutes(m))
             idle_group.addAction(action)
             lock_menu.addAction(action)
-        help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About CSE Desktop", self)
         about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
+        self.help_menu.addAction(about)
 
     def _toggle_contrast(self) -> None:
         app = QApplication.instance()
@@ -551,15 +568,16 @@ class MainWindow(QMainWindow):
         self.autolock.stop()
         ws, self._ws = self._ws, None
         runner, self.runner = self.runner, None
+        self.sync_ui.detach()  # a running sync is cancelled; its result is dropped
         if self.form_page is not None:
             self.form_page.flush()
             self.form_page.clear()
-        for page in (self.person_page, self.form_page, self.manager_page):
+        for page in (self.person_page, self.form_page, self.manager_page, self.conflicts_page):
             if page is not None:
                 page.clear()
                 self.stack.removeWidget(page)
                 page.deleteLater()
-        self.person_page = self.form_page = self.manager_page = None
+        self.person_page = self.form_page = self.manager_page = self.conflicts_page = None
         self.team_action.setVisible(False)
         self.caseload_page.set_runner(None)
         self.caseload_page.clear()
@@ -586,6 +604,20 @@ class MainWindow(QMainWindow):
                "sleep"}.get(reason, "")
         self.unlock_page.show_error(f"CSE Desktop locked itself {why}. Anything you were "
                                     "typing was saved.".replace("  ", " "))
+
+    def _workspace_wiped(self, message: str) -> None:
+        """The hub revoked or retired this laptop and the workspace was crypto-shredded: close
+        every page of the session (as locking does; the files no longer exist), go back to the
+        start, and say why."""
+        self.lock_workspace()
+        self.show_start()
+        box = self.wiped_box = QMessageBox(QMessageBox.Icon.Warning,
+                                           "This laptop was removed from the hub", message,
+                                           QMessageBox.StandardButton.Ok, self)
+        box.setAccessibleName("This laptop was removed from the hub")
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.finished.connect(lambda _r: box.deleteLater())
+        box.open()
 
     def lock_and_return(self) -> None:
         """Lock, then back to the start: the unlock page (or create page after the demo)."""

@@ -1,0 +1,1031 @@
+"""Sync benchmark: the sync engine and the hub against raw database work (DESIGN.md section 7).
+
+Runs the real hub (``cse-hub serve``, a subprocess on 127.0.0.1) on SQLite and, when PostgreSQL
+can be started, on PostgreSQL too, and measures in one run, each against the raw engine *in the
+same run*:
+
+* **push**: a laptop (encrypted workspace, cheap test KDF) with 10,000 changes waiting (2,000
+  people, 4,000 missing episodes, 4,000 actions, all fictional) runs ``engine.sync``; the push
+  phase is timed. Raw: the same ``changes`` rows inserted with SQLAlchemy Core ``executemany``
+  into an empty copy of the table (same backend, same engine settings), one transaction and one
+  bare HTTP round trip (``GET /v1/health``) per batch of 500;
+* **pull**: a second, fresh laptop of the same team syncs the 10,000 changes down. Raw: the
+  rows selected from the hub database a page of 1,000 at a time, one bare HTTP round trip per
+  page, and inserted with ``executemany`` into the ``records`` table of a raw SQLCipher
+  database with the workspace schema;
+* **no-op sync**: the second laptop syncs again with nothing to do (median of 20). Raw: a new
+  TCP connection and one ``GET /v1/health``;
+* **200 devices x 50 changes at once** (PostgreSQL only): 200 enrolled devices each POST one
+  ``/v1/sync/push`` of 50 new people at the same moment (one thread and one connection each),
+  then each pulls; per-request latency p50/p95/max and errors. Raw: the same 10,000 ``changes``
+  rows inserted by 200 concurrent psycopg connections, 50 rows each.
+
+No timing is asserted: the script prints a table, writes JSON to ``bench/results/`` and exits 0.
+It exits non-zero only when something is broken (records lost on the way, say). Run from the
+project root::
+
+    .venv/bin/python bench/bench_sync.py [--scale 1.0] [--no-postgres] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import http.client
+import io
+import json
+import math
+import os
+import pstats
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from bench_store import (
+    Fiction,
+    Progress,
+    Row,
+    environment,
+    fmt_rate,
+    fmt_time,
+    peak_rss_mb,
+    print_table,
+    timed,
+    times_raw,
+)
+
+from cse_desktop.domain.models import Action, ActionStatus, Owner, Role
+from cse_desktop.hub import db as hub_db
+from cse_desktop.hub import tables as t
+from cse_desktop.hub.repository import Hub
+from cse_desktop.store import KdfParams, Workspace, connection, migrate
+from cse_desktop.store.syncstate import SyncState
+from cse_desktop.sync import engine
+from cse_desktop.sync.client import HubClient
+from cse_desktop.sync.protocol import MAX_BATCH, MAX_PAGE, Change, PushRequest
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+
+#: DESIGN.md section 7: the sizes and budgets this script checks.
+REFERENCE_CHANGES = 10_000  # 2,000 people, 4,000 episodes, 4,000 actions
+REFERENCE_DEVICES = 200
+REFERENCE_PER_DEVICE = 50
+BUDGET_PUSH_S = 10.0
+BUDGET_PULL_S = 10.0
+BUDGET_NOOP_S = 0.200
+BUDGET_P95_S = 1.0
+DEVICES_PER_TEAM = 20  # the load test's devices are spread over teams of this size
+
+PASSPHRASE = "bench-sync-fictional-passphrase"
+TEAM = "Bench Team (fictional)"
+USERS = ("B. Bench-Worker (fictional)", "P. Sample-Worker (fictional)")
+ACTION_TEXTS = ["Fictional action: school to share attendance weekly.",
+                "Fictional action: police to run a return interview check.",
+                "Fictional action: youth worker to meet the young person twice a week.",
+                "Fictional action: carer to report late returns the same evening."]
+
+
+def now_s() -> float:
+    return time.perf_counter()
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty sample."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bare_round_trip(port: int) -> None:
+    """A new TCP connection and one GET /v1/health (http.client: no TLS context, no pool)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/v1/health")
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise SystemExit(f"GET /v1/health answered HTTP {response.status}")
+    finally:
+        conn.close()
+
+
+def load_average() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def pg_support() -> Any:
+    """``tests/support/pg.py`` (the test suite's throwaway PostgreSQL cluster)."""
+    tests = str(ROOT / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    from support import pg
+
+    return pg
+
+
+# ---------------------------------------------------------------------------------------------
+# The hub in a subprocess
+
+
+class HubProcess:
+    """``cse-hub serve --db URL --port P`` in its own process (its own GIL), on 127.0.0.1."""
+
+    def __init__(self, db_url: str, log_path: Path) -> None:
+        self.db_url = db_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> HubProcess:
+        self._log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cse_desktop.hub.cli", "serve", "--db", self.db_url,
+             "--port", str(self.port)], stdout=self._log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, cwd=ROOT)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"the hub did not start (exit {self.proc.returncode}):\n"
+                                 + self.log_path.read_text(errors="replace")[-2000:])
+            try:
+                if httpx.get(self.url + "/v1/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit("the hub did not answer within 60 s")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # uvicorn shuts down cleanly on SIGINT
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if hasattr(self, "_log"):
+            self._log.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the time of a sync goes: the client calls and workspace steps, timed from outside
+
+
+class Meter:
+    """Wraps HubClient.push/pull/conflicts and SyncState.outgoing/acknowledge/apply_page to add
+    up the time spent in each (waiting for the hub vs working in the workspace)."""
+
+    TARGETS = ((HubClient, ("push", "pull", "conflicts")),
+               (SyncState, ("outgoing", "acknowledge", "apply_page")))
+
+    def __init__(self) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        self._originals: list[tuple[type, str, Any]] = []
+
+    def install(self) -> None:
+        for cls, names in self.TARGETS:
+            for name in names:
+                original = getattr(cls, name)
+                self._originals.append((cls, name, original))
+                setattr(cls, name, self._wrap(f"{cls.__name__}.{name}", original))
+
+    def uninstall(self) -> None:
+        for cls, name, original in reversed(self._originals):
+            setattr(cls, name, original)
+        self._originals.clear()
+
+    def _wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[label] += time.perf_counter() - t0
+                self.calls[label] += 1
+        return wrapper
+
+    def snapshot(self) -> dict[str, dict[str, float]]:
+        return {k: {"s": self.seconds[k], "calls": self.calls[k]} for k in sorted(self.seconds)}
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.calls.clear()
+
+
+def timed_sync(ws: Workspace, meter: Meter) -> dict[str, Any]:
+    """engine.sync(ws), with the time of each phase (from its progress reports)."""
+    marks: dict[str, float] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        marks.setdefault(phase, time.perf_counter())
+
+    meter.reset()
+    gc.collect()
+    t0 = time.perf_counter()
+    summary = engine.sync(ws, progress=progress)
+    end = time.perf_counter()
+    pull_start = marks.get("pull", end)
+    return {"summary": summary, "total_s": end - t0, "push_s": pull_start - t0,
+            "pull_s": end - pull_start, "calls": meter.snapshot()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark
+
+
+class SyncBench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.scale = args.scale
+        self.log = Progress()
+        self.work = Path(tempfile.mkdtemp(prefix="cse-bench-sync-", dir=args.workdir))
+        self.fiction = Fiction(args.seed, date.today())
+        n = max(20, round(REFERENCE_CHANGES * self.scale))
+        people = n // 5
+        episodes = (n - people) // 2
+        self.sizes = {"changes": n, "person": people, "episode": episodes,
+                      "action": n - people - episodes}
+        self.devices = max(4, round(REFERENCE_DEVICES * self.scale))
+        self.per_device = max(5, round(REFERENCE_PER_DEVICE * self.scale))
+        self.rows: list[Row] = []
+        self.notes: list[str] = []
+        self.results: dict[str, Any] = {}
+        self.profiles: dict[str, str] = {}
+        self.meter = Meter()
+        self.cluster: Any = None
+        self.pg_reason = ""
+        self._hubs: list[HubProcess] = []
+        self._workspaces: list[Workspace] = []
+
+    # -- set-up helpers ----------------------------------------------------------------------
+
+    def start_postgres(self) -> None:
+        if self.args.no_postgres:
+            self.pg_reason = "--no-postgres was given"
+            return
+        pg = pg_support()
+        self.log("starting a throwaway PostgreSQL cluster (tests/support/pg.py)")
+        try:
+            self.cluster = pg.start_cluster()
+        except pg.PostgresUnavailable as exc:
+            self.pg_reason = f"PostgreSQL unavailable: {str(exc).splitlines()[0]}"
+            return
+        settings = {"fsync_requested": "off" if self.args.pg_fsync_off else "on"}
+        if not self.args.pg_fsync_off:
+            # The test cluster runs with fsync=off; a hub in service does not. Restart it with
+            # fsync on (a -c option on the command line beats ALTER SYSTEM, so a restart it is).
+            c = self.cluster
+            options = " ".join([f"-c listen_addresses={pg.HOST}", f"-p {c.port}",
+                                f"-k {shlex.quote(str(c.datadir))}", "-c fsync=on",
+                                "-c max_connections=300", "-c shared_buffers=128MB"])
+            result = pg._run([c._pg_ctl, "-D", str(c.datadir), "-l",
+                              str(c.datadir / "server.log"), "-o", options, "-m", "fast", "-w",
+                              "-t", "60", "restart"], c._run_as)
+            if result.returncode != 0:
+                self.notes.append("PostgreSQL could not be restarted with fsync=on; the "
+                                  "figures are with fsync=off: " + result.stderr.strip()[-300:])
+        import psycopg
+
+        with psycopg.connect(self.cluster.conninfo()) as conn:
+            for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers",
+                         "max_connections"):
+                settings[name] = conn.execute(f"SHOW {name}").fetchone()[0]
+        self.results["postgresql_server"] = settings
+        self.log(f"PostgreSQL {settings['server_version']} on port {self.cluster.port}, "
+                 f"fsync={settings['fsync']}")
+
+    def new_db_url(self, backend: str, name: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{self.work / (name + '.sqlite3')}"
+        return self.cluster.create_database(f"{name}_{uuid.uuid4().hex[:8]}")
+
+    def start_hub(self, url: str, name: str) -> HubProcess:
+        hub = HubProcess(url, self.work / f"{name}.log").start()
+        self._hubs.append(hub)
+        return hub
+
+    def stop_hub(self, hub: HubProcess) -> None:
+        hub.stop()
+        self._hubs.remove(hub)
+
+    def workspace(self, name: str, user: str) -> Workspace:
+        ws, _ = Workspace.create(self.work / name, PASSPHRASE,
+                                 Owner(name=user, role=Role.PRACTITIONER, team=TEAM),
+                                 kdf=KdfParams.insecure_for_tests())
+        self._workspaces.append(ws)
+        return ws
+
+    def action(self, person_id: str) -> Action:
+        rng = self.fiction.rng
+        return Action(person_id=person_id, text=rng.choice(ACTION_TEXTS),
+                      owner=rng.choice(USERS), agency=rng.choice(["Police", "School", "CSC"]),
+                      due=date.today() + timedelta(days=rng.randint(-20, 60)),
+                      status=rng.choice([ActionStatus.OPEN, ActionStatus.OPEN,
+                                         ActionStatus.DONE]))
+
+    def seed(self, ws: Workspace) -> dict[str, Any]:
+        """The laptop's waiting changes: people, then their episodes and actions (add_many)."""
+        s = self.sizes
+        people = [self.fiction.person() for _ in range(s["person"])]
+        episodes = [self.fiction.episode(people[i].id)
+                    for i, n in enumerate(self.fiction.spread(s["episode"], len(people)))
+                    for _ in range(n)]
+        actions = [self.action(people[i].id)
+                   for i, n in enumerate(self.fiction.spread(s["action"], len(people)))
+                   for _ in range(n)]
+        gc.collect()
+        t0 = now_s()
+        with ws.transaction():
+            ws.people.add_many(people)
+            ws.episodes.add_many(episodes)
+            ws.actions.add_many(actions)
+        elapsed = now_s() - t0
+        pending = ws.sync.pending_count()
+        if pending != s["changes"]:
+            raise SystemExit(f"seeding: {s['changes']} records added but {pending} changes "
+                             "waiting in the outbox")
+        return {"add_many_s": elapsed, "pending": pending}
+
+    # -- 1-3. push, pull and no-op sync on one hub backend ---------------------------------
+
+    def push_pull_noop(self, backend: str) -> None:
+        n = self.sizes["changes"]
+        label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[backend]
+        url = self.new_db_url(backend, "hub")
+        hub_engine = hub_db.make_engine(url)
+        hub_db.upgrade(hub_engine)
+        hub = Hub(hub_engine)
+        hub.add_team(TEAM)
+        for user in USERS:
+            hub.add_user(user, team=TEAM)
+        server = self.start_hub(url, f"hub-{backend}")
+        out: dict[str, Any] = {"hub_db": backend, "changes": n, "sizes": dict(self.sizes)}
+        self.results[backend] = out
+        try:
+            ws_a = self.workspace(f"laptop-a-{backend}", USERS[0])
+            engine.connect(ws_a, server.url, hub.new_enrolment_code(USERS[0])[0],
+                           device_name="bench-laptop-a")
+            self.log(f"[{backend}] seeding laptop A with {n:,} waiting changes (add_many)")
+            out["seed"] = self.seed(ws_a)
+
+            self.log(f"[{backend}] push: laptop A syncs {n:,} changes up")
+            first = timed_sync(ws_a, self.meter)
+            s = first["summary"]
+            if s.pushed != n or s.rejected or ws_a.sync.pending_count():
+                raise SystemExit(f"[{backend}] push: {n} waiting, {s.pushed} pushed, "
+                                 f"{s.rejected} rejected, {ws_a.sync.pending_count()} left")
+            counts = hub.counts()
+            if counts["changes"] != n:
+                raise SystemExit(f"[{backend}] the hub holds {counts['changes']} changes, "
+                                 f"expected {n}")
+            out["push"] = {"push_s": first["push_s"], "echo_pull_s": first["pull_s"],
+                           "first_sync_total_s": first["total_s"], "pushed": s.pushed,
+                           "echo_received": s.received, "calls": first["calls"]}
+            raw_push = self.raw_push(backend, hub_engine, server.url)
+            out["push"].update(raw_push)
+
+            ws_b = self.workspace(f"laptop-b-{backend}", USERS[1])
+            engine.connect(ws_b, server.url, hub.new_enrolment_code(USERS[1])[0],
+                           device_name="bench-laptop-b")
+            self.log(f"[{backend}] pull: a fresh laptop B syncs {n:,} changes down")
+            second = timed_sync(ws_b, self.meter)
+            s = second["summary"]
+            got = ws_b.people.count() + ws_b.episodes.count() + ws_b.actions.count()
+            if s.received != n or s.applied != n or got != n:
+                raise SystemExit(f"[{backend}] pull: {n} on the hub, {s.received} received, "
+                                 f"{s.applied} applied, {got} records on laptop B")
+            out["pull"] = {"pull_s": second["pull_s"], "total_s": second["total_s"],
+                           "received": s.received, "applied": s.applied,
+                           "calls": second["calls"]}
+            out["pull"].update(self.raw_pull(backend, hub_engine, server.url))
+
+            runs = self.args.noop_runs
+            self.log(f"[{backend}] no-op sync: laptop B syncs {runs} more times, nothing to do")
+            engine.sync(ws_b)  # warm-up
+            noop_s, raw_noop_s = [], []
+            for _ in range(runs):
+                elapsed, summary = timed(lambda: engine.sync(ws_b))
+                if summary.pushed or summary.received:
+                    raise SystemExit(f"[{backend}] no-op sync moved changes: {summary.line()}")
+                noop_s.append(elapsed)
+                raw_noop_s.append(timed(lambda: bare_round_trip(server.port))[0])
+            out["noop"] = {"runs_s": noop_s, "raw_new_connection_health_s": raw_noop_s,
+                           "median_s": statistics.median(noop_s),
+                           "p90_s": percentile(noop_s, 90), "max_s": max(noop_s),
+                           "median_raw_s": statistics.median(raw_noop_s)}
+        finally:
+            self.stop_hub(server)
+            hub_engine.dispose()
+        self._rows_push_pull_noop(label, out)
+
+    @staticmethod
+    def _health(url: str, client: httpx.Client) -> None:
+        client.get("/v1/health").raise_for_status()
+
+    def raw_push(self, backend: str, hub_engine: sa.Engine, url: str) -> dict[str, Any]:
+        """The raw floor for the push: the same rows, executemany, one round trip a batch."""
+        with hub_engine.connect() as conn:
+            changes = [dict(r._mapping) for r in conn.execute(
+                sa.select(t.changes).order_by(t.changes.c.seq))]
+            records = [dict(r._mapping) for r in conn.execute(sa.select(t.records))]
+            receipts = [dict(r._mapping) for r in conn.execute(sa.select(t.receipts))]
+            audit = [dict(r._mapping) for r in conn.execute(
+                sa.select(t.audit).where(t.audit.c.action.in_(["create", "update", "delete"]))
+                .order_by(t.audit.c.id))]
+            teams = [dict(r._mapping) for r in conn.execute(sa.select(t.teams))]
+        for row in audit:
+            row.pop("id")
+        batches = math.ceil(len(changes) / MAX_BATCH)
+
+        def split(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+            size = math.ceil(len(rows) / batches)
+            return [rows[i:i + size] for i in range(0, len(rows), size)]
+
+        rounds = self.args.raw_repeats
+        self.log(f"[{backend}] raw push: {len(changes):,} changes rows, executemany in "
+                 f"{batches} batches, one HTTP round trip each; {rounds} rounds, fresh "
+                 "databases each")
+        client = httpx.Client(base_url=url)
+        raw_runs: list[float] = []
+        raw4_runs: list[float] = []
+        try:
+            for n in range(rounds):
+                # fresh databases each round, made and connected to before the clock starts
+                raw1 = hub_db.make_engine(self.new_db_url(backend, f"raw_changes_{n}"))
+                raw4 = hub_db.make_engine(self.new_db_url(backend, f"raw_hub_rows_{n}"))
+                try:
+                    t.metadata.create_all(raw1, tables=[t.changes])
+                    t.metadata.create_all(raw4, tables=[t.teams, t.records, t.changes,
+                                                        t.receipts, t.audit])
+                    with raw4.begin() as conn:
+                        conn.execute(t.teams.insert(), teams)
+
+                    def changes_only(raw1: sa.Engine = raw1) -> None:
+                        for chunk in split(changes):
+                            self._health(url, client)
+                            with raw1.begin() as conn:
+                                conn.execute(t.changes.insert(), chunk)
+
+                    def four_tables(raw4: sa.Engine = raw4) -> None:
+                        for parts in zip(*(split(x) for x in (records, changes, receipts,
+                                                              audit)), strict=True):
+                            self._health(url, client)
+                            with raw4.begin() as conn:
+                                for table, rows in zip((t.records, t.changes, t.receipts,
+                                                        t.audit), parts, strict=True):
+                                    conn.execute(table.insert(), rows)
+
+                    raw_runs.append(timed(changes_only)[0])
+                    raw4_runs.append(timed(four_tables)[0])
+                finally:
+                    raw1.dispose()
+                    raw4.dispose()
+        finally:
+            client.close()
+        raw_s, raw4_s = statistics.median(raw_runs), statistics.median(raw4_runs)
+        return {"raw_changes_executemany_s": raw_s, "raw_hub_rows_executemany_s": raw4_s,
+                "raw_changes_runs_s": raw_runs, "raw_hub_rows_runs_s": raw4_runs,
+                "raw_batches": batches,
+                "raw_rows": {"records": len(records), "changes": len(changes),
+                             "receipts": len(receipts), "audit": len(audit)}}
+
+    def raw_pull(self, backend: str, hub_engine: sa.Engine, url: str) -> dict[str, Any]:
+        """The raw floor for the pull: select a page, one round trip, insert into SQLCipher."""
+        c = t.changes.c
+        query = (sa.select(c.seq, c.record_id, c.record_kind, c.person_id, c.version,
+                           c.deleted, c.at, c.snapshot)
+                 .where(c.seq > sa.bindparam("since")).order_by(c.seq).limit(MAX_PAGE))
+        client = httpx.Client(base_url=url)
+        insert = ("INSERT INTO records (id, kind, person_id, version, server_seq, deleted, "
+                  "created_at, updated_at, created_by, data, search_text) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'hub', ?, '')")
+        rounds = self.args.raw_repeats
+        self.log(f"[{backend}] raw pull: pages of {MAX_PAGE:,} selected from the hub database "
+                 f"and inserted into a raw SQLCipher database; {rounds} rounds, a fresh "
+                 "database each")
+        pages, runs = 0, []
+
+        def pull_all(raw: connection.Connection) -> int:
+            nonlocal pages
+            since, total, pages = 0, 0, 0
+            while True:
+                self._health(url, client)
+                with hub_engine.connect() as conn:
+                    rows = conn.execute(query, {"since": since}).all()
+                pages += 1
+                if rows:
+                    raw.execute("BEGIN IMMEDIATE")
+                    raw.executemany(insert, [(r.record_id, r.record_kind, r.person_id,
+                                              r.version, r.seq, int(r.deleted), r.at, r.at,
+                                              r.snapshot) for r in rows])
+                    raw.execute("COMMIT")
+                    total += len(rows)
+                    since = rows[-1].seq
+                if len(rows) < MAX_PAGE:
+                    return total
+
+        try:
+            for n in range(rounds):
+                raw = connection.create_database(self.work / f"raw-pull-{backend}-{n}.db",
+                                                 secrets.token_bytes(32))
+                try:
+                    migrate.upgrade(raw)
+                    elapsed, total = timed(lambda raw=raw: pull_all(raw))
+                finally:
+                    raw.close()
+                if total != self.sizes["changes"]:
+                    raise SystemExit(f"[{backend}] raw pull found {total} changes")
+                runs.append(elapsed)
+        finally:
+            client.close()
+        return {"raw_select_insert_s": statistics.median(runs), "raw_runs_s": runs,
+                "raw_pages": pages}
+
+    def _rows_push_pull_noop(self, label: str, out: dict[str, Any]) -> None:
+        n = out["changes"]
+        p, q, z = out["push"], out["pull"], out["noop"]
+        self.rows.append(Row(
+            f"push {n:,} changes (hub on {label}, loopback)", fmt_time(p["push_s"]),
+            fmt_time(p["raw_changes_executemany_s"]),
+            times_raw(p["push_s"], p["raw_changes_executemany_s"]),
+            f"<= {BUDGET_PUSH_S:.0f} s", p["push_s"] <= BUDGET_PUSH_S))
+        self.rows.append(Row(
+            "  same, vs raw insert of the hub's 4 rows per change", fmt_time(p["push_s"]),
+            fmt_time(p["raw_hub_rows_executemany_s"]),
+            times_raw(p["push_s"], p["raw_hub_rows_executemany_s"]), "-", None))
+        self.rows.append(Row(
+            f"  first sync in all (push + pulling its own {p['echo_received']:,} back)",
+            fmt_time(p["first_sync_total_s"]), "-", "-", "-", None))
+        self.rows.append(Row(
+            f"pull {n:,} changes to a fresh laptop (hub on {label})", fmt_time(q["pull_s"]),
+            fmt_time(q["raw_select_insert_s"]), times_raw(q["pull_s"], q["raw_select_insert_s"]),
+            f"<= {BUDGET_PULL_S:.0f} s", q["pull_s"] <= BUDGET_PULL_S))
+        self.rows.append(Row(
+            f"no-op sync, median of {len(z['runs_s'])} (hub on {label})", fmt_time(z["median_s"]),
+            fmt_time(z["median_raw_s"]), times_raw(z["median_s"], z["median_raw_s"]),
+            f"<= {fmt_time(BUDGET_NOOP_S)}", z["median_s"] <= BUDGET_NOOP_S))
+
+    # -- 4. many devices at once against PostgreSQL ---------------------------------------
+
+    def concurrent(self) -> None:
+        devices, per = self.devices, self.per_device
+        n_teams = math.ceil(devices / DEVICES_PER_TEAM)
+        url = self.new_db_url("postgresql", "hub_load")
+        hub_engine = hub_db.make_engine(url)
+        hub_db.upgrade(hub_engine)
+        hub = Hub(hub_engine)
+        self.log(f"[load] enrolling {devices} devices in {n_teams} teams (Hub API)")
+        teams = [f"Load Team {i + 1:02d} (fictional)" for i in range(n_teams)]
+        for team in teams:
+            hub.add_team(team)
+        tokens: list[str] = []
+        for i in range(devices):
+            user = f"Load Worker {i + 1:03d} (fictional)"
+            hub.add_user(user, team=teams[i % n_teams])
+            code, _ = hub.new_enrolment_code(user)
+            tokens.append(hub.enrol(code, f"bench-device-{i + 1:03d}").token)
+        bodies = []
+        for _ in range(devices):
+            changes = [Change(change_id=str(uuid.uuid4()), record_kind="person",
+                              record_id=(p := self.fiction.person()).id, op="create",
+                              version=1, base_version=0, fields=p.content())
+                       for _ in range(per)]
+            bodies.append(PushRequest(changes=changes).model_dump_json().encode())
+        out: dict[str, Any] = {"devices": devices, "changes_per_device": per, "teams": n_teams,
+                               "body_bytes_median": statistics.median(len(b) for b in bodies)}
+        self.results["concurrent"] = out
+        server = self.start_hub(url, "hub-load")
+        try:
+            self.log(f"[load] {devices} devices push {per} changes each, all at once")
+            out["push"] = self._run_clients(server.url, tokens, "push", bodies)
+            self.log(f"[load] {devices} devices pull, all at once")
+            out["pull"] = self._run_clients(server.url, tokens, "pull", None)
+        finally:
+            self.stop_hub(server)
+        expected = devices * per
+        with hub_engine.connect() as conn:
+            rows = conn.execute(sa.select(t.changes).order_by(t.changes.c.seq)).all()
+        hub_engine.dispose()
+        out["hub_changes"] = len(rows)
+        if out["push"]["errors"] == 0 and len(rows) != expected:
+            raise SystemExit(f"[load] every push answered but the hub holds {len(rows)} "
+                             f"changes, expected {expected}")
+        by_device: dict[str, list[tuple]] = defaultdict(list)
+        for r in rows:
+            by_device[r.device_id].append(tuple(r))
+        out["raw"] = self.raw_concurrent(list(by_device.values()))
+        self._rows_concurrent(out)
+
+    def _run_clients(self, url: str, tokens: list[str], what: str,
+                     bodies: list[bytes] | None) -> dict[str, Any]:
+        """One thread (and one connection) per device, released together by a barrier."""
+        count = len(tokens)
+        barrier = threading.Barrier(count + 1)
+        latencies: list[list[float]] = [[] for _ in range(count)]
+        device_s = [0.0] * count
+        received = [0] * count
+        errors: list[str] = []
+        rejected = [0]
+        lock = threading.Lock()
+
+        def fail(message: str) -> None:
+            with lock:
+                errors.append(message)
+
+        def device(i: int) -> None:
+            client = httpx.Client(base_url=url, timeout=600, headers={
+                "Authorization": f"Bearer {tokens[i]}", "Content-Type": "application/json"})
+            try:
+                barrier.wait()
+                start = time.perf_counter()
+                if bodies is not None:
+                    t0 = time.perf_counter()
+                    response = client.post("/v1/sync/push", content=bodies[i])
+                    latencies[i].append(time.perf_counter() - t0)
+                    if response.status_code != 200:
+                        fail(f"push HTTP {response.status_code}: {response.text[:200]}")
+                        return
+                    results = response.json()["results"]
+                    bad = [r for r in results if r["status"] not in ("accepted", "merged")]
+                    if bad or len(results) != self.per_device:
+                        with lock:
+                            rejected[0] += len(bad)
+                        fail(f"push: {len(results)} answers, {len(bad)} not accepted "
+                             f"({bad[0]['code'] if bad else ''})")
+                    return
+                since = 0
+                while True:
+                    t0 = time.perf_counter()
+                    response = client.get("/v1/sync/pull",
+                                          params={"since": since, "limit": MAX_PAGE})
+                    latencies[i].append(time.perf_counter() - t0)
+                    if response.status_code != 200:
+                        fail(f"pull HTTP {response.status_code}: {response.text[:200]}")
+                        return
+                    page = response.json()
+                    received[i] += len(page["changes"])
+                    since = page["next"]
+                    if page["done"]:
+                        break
+                device_s[i] = time.perf_counter() - start
+            except Exception as exc:  # an error is a result here, counted and reported
+                fail(f"{what}: {type(exc).__name__}: {exc}"[:300])
+            finally:
+                client.close()
+
+        threads = [threading.Thread(target=device, args=(i,), name=f"device-{i}", daemon=True)
+                   for i in range(count)]
+        for th in threads:
+            th.start()
+        gc.collect()
+        barrier.wait()
+        t0 = time.perf_counter()
+        for th in threads:
+            th.join()
+        wall = time.perf_counter() - t0
+        flat = [x for per_device in latencies for x in per_device]
+        out: dict[str, Any] = {
+            "requests": len(flat), "errors": len(errors), "error_samples": errors[:5],
+            "rejected_changes": rejected[0], "wall_s": wall,
+            "p50_s": statistics.median(flat) if flat else None,
+            "p95_s": percentile(flat, 95) if flat else None,
+            "max_s": max(flat) if flat else None, "latencies_s": flat}
+        if bodies is None:
+            # device i is in team i % teams and sees every change of its team
+            teams = math.ceil(count / DEVICES_PER_TEAM)
+            sizes = Counter(i % teams for i in range(count))
+            expected = [sizes[i % teams] * self.per_device for i in range(count)]
+            wrong = sum(1 for got, want in zip(received, expected, strict=True) if got != want)
+            out.update({"changes_received": sum(received), "devices_with_wrong_count": wrong,
+                        "device_total_p95_s": percentile(device_s, 95),
+                        "device_total_max_s": max(device_s)})
+            if wrong and not errors:
+                out["errors"] = wrong
+                out["error_samples"] = [f"{wrong} devices received the wrong number of changes"]
+        else:
+            out["changes_per_s"] = count * self.per_device / wall
+        return out
+
+    def raw_concurrent(self, groups: list[list[tuple]]) -> dict[str, Any]:
+        """The same rows inserted by one psycopg connection per device, all at once."""
+        import psycopg
+
+        name = f"raw_load_{uuid.uuid4().hex[:8]}"
+        raw_engine = hub_db.make_engine(self.cluster.create_database(name))
+        t.metadata.create_all(raw_engine, tables=[t.changes])
+        raw_engine.dispose()
+        columns = ", ".join(col.name for col in t.changes.columns)
+        marks = ", ".join(["%s"] * len(t.changes.columns))
+        sql = f"INSERT INTO changes ({columns}) VALUES ({marks})"
+        self.log(f"[load] raw: {len(groups)} psycopg connections insert "
+                 f"{sum(map(len, groups)):,} rows at once (plain, then under the write lock)")
+        conns = [psycopg.connect(self.cluster.conninfo(name)) for _ in groups]
+        out: dict[str, Any] = {"connections": len(conns)}
+        try:
+            for variant, locked in (("plain", False), ("write_lock", True)):
+                with conns[0].transaction():
+                    conns[0].execute("TRUNCATE changes")
+                barrier = threading.Barrier(len(conns) + 1)
+                lat = [0.0] * len(conns)
+                errors: list[str] = []
+
+                def insert(i: int, locked: bool = locked, barrier: threading.Barrier = barrier,
+                           lat: list[float] = lat, errors: list[str] = errors) -> None:
+                    conn = conns[i]
+                    barrier.wait()
+                    t0 = time.perf_counter()
+                    try:
+                        with conn.transaction():
+                            if locked:
+                                conn.execute("SELECT pg_advisory_xact_lock(%s)",
+                                             (hub_db.WRITE_LOCK_KEY,))
+                            conn.cursor().executemany(sql, groups[i])
+                    except Exception as exc:
+                        errors.append(f"{type(exc).__name__}: {exc}"[:200])
+                    lat[i] = time.perf_counter() - t0
+
+                threads = [threading.Thread(target=insert, args=(i,), daemon=True)
+                           for i in range(len(conns))]
+                for th in threads:
+                    th.start()
+                gc.collect()
+                barrier.wait()
+                t0 = time.perf_counter()
+                for th in threads:
+                    th.join()
+                out[variant] = {"wall_s": time.perf_counter() - t0, "errors": len(errors),
+                                "error_samples": errors[:3], "p50_s": statistics.median(lat),
+                                "p95_s": percentile(lat, 95), "max_s": max(lat),
+                                "latencies_s": lat}
+        finally:
+            for conn in conns:
+                conn.close()
+        return out
+
+    def _rows_concurrent(self, out: dict[str, Any]) -> None:
+        d, per = out["devices"], out["changes_per_device"]
+        push, pull, raw = out["push"], out["pull"], out["raw"]
+        plain, locked = raw["plain"], raw["write_lock"]
+
+        def absolute(x: dict[str, Any]) -> str:
+            if x["p95_s"] is None:
+                return f"no answers, {x['errors']} errors"
+            return f"p95 {fmt_time(x['p95_s'])}, {x['errors']} errors"
+
+        def ok(x: dict[str, Any]) -> bool:
+            return x["p95_s"] is not None and x["p95_s"] <= BUDGET_P95_S and x["errors"] == 0
+
+        budget = f"p95 <= {fmt_time(BUDGET_P95_S)}, 0 errors"
+        self.rows.append(Row(
+            f"hub: {d} devices x {per} changes pushed at once (PostgreSQL)", absolute(push),
+            f"p95 {fmt_time(plain['p95_s'])}",
+            times_raw(push["p95_s"], plain["p95_s"]) if push["p95_s"] else "n/a", budget,
+            ok(push)))
+        if push["p50_s"] is not None:
+            self.rows.append(Row(
+                f"  push p50 / max; all {d} answered after", f"{fmt_time(push['p50_s'])} / "
+                f"{fmt_time(push['max_s'])}; {fmt_time(push['wall_s'])}",
+                f"{fmt_time(plain['p50_s'])} / {fmt_time(plain['max_s'])}; "
+                f"{fmt_time(plain['wall_s'])}", "-", "-", None))
+        self.rows.append(Row(
+            "  raw floor with the hub's write lock (serialised)", absolute(push),
+            f"p95 {fmt_time(locked['p95_s'])}",
+            times_raw(push["p95_s"], locked["p95_s"]) if push["p95_s"] else "n/a", "-", None))
+        self.rows.append(Row(
+            f"hub: the {d} devices pull at once, per request (PostgreSQL)", absolute(pull),
+            "-", "-", budget, ok(pull)))
+
+    # -- optional: where the hub's time goes ----------------------------------------------
+
+    def profile(self, backends: list[str]) -> None:
+        """cProfile of Hub.push and Hub.pull called in-process (no HTTP) on a fresh hub."""
+        size = min(2_000, self.sizes["changes"])
+        for backend in backends:
+            url = self.new_db_url(backend, "hub_profile")
+            hub_engine = hub_db.make_engine(url)
+            hub_db.upgrade(hub_engine)
+            hub = Hub(hub_engine)
+            hub.add_team(TEAM)
+            hub.add_user(USERS[0], team=TEAM)
+            dev = hub.authenticate(hub.enrol(hub.new_enrolment_code(USERS[0])[0],
+                                             "bench-profile").token)
+            people = [self.fiction.person() for _ in range(size // 5)]
+            records = people + [self.fiction.episode(people[i % len(people)].id)
+                                for i in range(size - len(people))]
+            changes = [Change(change_id=str(uuid.uuid4()), record_kind=r.kind,  # type: ignore
+                              record_id=r.id, op="create", version=1, base_version=0,
+                              fields=r.content()) for r in records]
+            requests = [PushRequest(changes=changes[i:i + MAX_BATCH])
+                        for i in range(0, len(changes), MAX_BATCH)]
+            self.log(f"[profile] Hub.push of {size:,} changes and Hub.pull, in-process, "
+                     f"{backend}")
+            prof = cProfile.Profile()
+            t0 = now_s()
+            for request in requests:
+                prof.runcall(hub.push, dev, request)
+            push_s = now_s() - t0
+            prof_pull = cProfile.Profile()
+            t0 = now_s()
+            since = 0
+            while True:
+                page = prof_pull.runcall(hub.pull, dev, since, MAX_PAGE)
+                since = page.next
+                if page.done:
+                    break
+            pull_s = now_s() - t0
+            hub_engine.dispose()
+            for name, p, secs in (("push", prof, push_s), ("pull", prof_pull, pull_s)):
+                text = io.StringIO()
+                stats = pstats.Stats(p, stream=text)
+                stats.sort_stats("tottime").print_stats(14)
+                stats.sort_stats("cumulative").print_stats(r"cse_desktop|sqlalchemy", 14)
+                self.profiles[f"{backend}: Hub.{name} of {size:,} changes in-process, "
+                              f"{secs:.2f} s under cProfile"] = text.getvalue()
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        t0 = now_s()
+        self.meter.install()
+        try:
+            self.start_postgres()
+            backends = ["sqlite"] + (["postgresql"] if self.cluster is not None else [])
+            for backend in backends:
+                self.push_pull_noop(backend)
+            if self.cluster is not None:
+                self.concurrent()
+            else:
+                self.results["concurrent"] = {"not_run": self.pg_reason}
+                self.rows.append(Row(
+                    f"hub: {self.devices} devices x {self.per_device} changes at once "
+                    "(PostgreSQL)", "NOT RUN", "-", "-", f"p95 <= {fmt_time(BUDGET_P95_S)}",
+                    None))
+                self.notes.append(f"The concurrent-devices test was NOT RUN: {self.pg_reason}. "
+                                  "It needs PostgreSQL; its budget is unchecked.")
+            if self.args.profile:
+                self.profile(backends)
+        finally:
+            self.meter.uninstall()
+            for hub in list(self._hubs):
+                self.stop_hub(hub)
+            for ws in self._workspaces:
+                if ws.is_open:
+                    ws.lock()
+            if self.cluster is not None:
+                self.cluster.stop()
+            if self.args.keep:
+                self.log(f"kept the fictional workspaces and hub databases in {self.work}")
+            else:
+                shutil.rmtree(self.work, ignore_errors=True)
+        self.results["peak_rss_mib"] = round(peak_rss_mb(), 1)
+        self.results["total_wall_s"] = now_s() - t0
+
+
+def breakdown(results: dict[str, Any]) -> list[str]:
+    """Where the time of the timed syncs went, from the Meter's figures."""
+    lines = []
+    for backend in ("sqlite", "postgresql"):
+        r = results.get(backend)
+        if not r or "pull" not in r:
+            continue
+        push, pull = r["push"]["calls"], r["pull"]["calls"]
+
+        def s(calls: dict[str, dict[str, float]], key: str) -> str:
+            x = calls.get(key, {"s": 0.0, "calls": 0})
+            return f"{x['s']:.2f} s ({x['calls']:.0f} calls)"
+
+        lines.append(f"{backend}, laptop A's first sync: push waiting for the hub "
+                     f"{s(push, 'HubClient.push')}, outgoing() {s(push, 'SyncState.outgoing')}, "
+                     f"acknowledge() {s(push, 'SyncState.acknowledge')}; echo pull waiting "
+                     f"{s(push, 'HubClient.pull')}, apply_page() {s(push, 'SyncState.apply_page')}")
+        lines.append(f"{backend}, laptop B's pull: waiting for the hub {s(pull, 'HubClient.pull')}"
+                     f", apply_page() {s(pull, 'SyncState.apply_page')}, conflicts "
+                     f"{s(pull, 'HubClient.conflicts')}")
+    return lines
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="fraction of the reference sizes: 10,000 changes, 200 devices x 50 "
+                        "(0.01 for the test suite: 100 changes, 4 devices x 5)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="JSON results file (default bench/results/sync-<timestamp>.json)")
+    parser.add_argument("--noop-runs", type=int, default=20, help="timed no-op syncs (median)")
+    parser.add_argument("--raw-repeats", type=int, default=3,
+                        help="rounds of each raw reference (median reported)")
+    parser.add_argument("--no-postgres", action="store_true",
+                        help="SQLite hub only; the concurrent-devices test is then not run")
+    parser.add_argument("--pg-fsync-off", action="store_true",
+                        help="keep the test cluster's fsync=off (default: restart it with "
+                        "fsync=on, as a hub in service runs)")
+    parser.add_argument("--seed", type=int, default=11, help="random seed of the fictional data")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="where the temporary workspaces and hub databases go")
+    parser.add_argument("--keep", action="store_true", help="keep them afterwards")
+    parser.add_argument("--profile", action="store_true",
+                        help="also print a cProfile of Hub.push and Hub.pull (in-process)")
+    args = parser.parse_args(argv)
+    if args.scale <= 0 or args.noop_runs < 1 or args.raw_repeats < 1:
+        parser.error("--scale, --noop-runs and --raw-repeats must be positive")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = args.out or RESULTS_DIR / f"sync-{stamp}.json"
+    bench = SyncBench(args)
+    sizes = bench.sizes
+    load_before = load_average()
+    bench.log(f"scale {args.scale}: {sizes['changes']:,} changes ({sizes['person']:,} people, "
+              f"{sizes['episode']:,} episodes, {sizes['action']:,} actions); "
+              f"{bench.devices} devices x {bench.per_device} changes")
+    bench.run()
+    load_after = load_average()
+
+    print()
+    print(f"CSE Desktop sync benchmark, scale {args.scale} ({sizes['changes']:,} changes; "
+          f"{bench.devices} devices x {bench.per_device}), {stamp}")
+    if load_before is not None and load_after is not None:
+        print(f"load average (1 min) {load_before:.2f} before, {load_after:.2f} after, on "
+              f"{os.cpu_count()} CPUs: a busy machine moves the absolute figures, less the ratios")
+    pg = bench.results.get("postgresql_server")
+    if pg:
+        print(f"PostgreSQL {pg['server_version']}, fsync={pg['fsync']}, synchronous_commit="
+              f"{pg['synchronous_commit']} (throwaway cluster on this machine)")
+    table = print_table(bench.rows)
+    print("\nraw: push = executemany of the same `changes` rows into an empty copy of the table "
+          f"+ one bare HTTP round trip per batch of {MAX_BATCH}; pull = select the rows a page "
+          f"of {MAX_PAGE} at a time + one round trip per page + executemany into a raw "
+          "SQLCipher `records` table; no-op = a new TCP connection and GET /v1/health; devices = "
+          "the same rows inserted by one psycopg connection per device, all at once.")
+    for line in breakdown(bench.results):
+        print(line)
+    conc = bench.results.get("concurrent", {})
+    if "push" in conc:
+        print(f"load test: {conc['push']['changes_per_s']:,.0f} changes/s accepted; pulls "
+              f"received {conc['pull']['changes_received']:,} changes, slowest device's whole "
+              f"pull {fmt_time(conc['pull']['device_total_max_s'])}")
+        for sample in conc["push"]["error_samples"] + conc["pull"]["error_samples"]:
+            print(f"  error: {sample}")
+    for note in bench.notes:
+        print(f"NOTE: {note}")
+    print(f"whole run {bench.results['total_wall_s']:.0f} s, peak RSS "
+          f"{fmt_rate(bench.results['peak_rss_mib'], 'MiB')}")
+    for name, text in bench.profiles.items():
+        print(f"\n--- cProfile: {name} ---\n{text.strip()}")
+
+    report = {"benchmark": "sync", "created_at": stamp, "scale": args.scale, "sizes": sizes,
+              "devices": bench.devices, "changes_per_device": bench.per_device,
+              "seed": args.seed, "environment": environment(),
+              "load_average_1min": {"before": load_before, "after": load_after},
+              "budgets": {"push_s": BUDGET_PUSH_S, "pull_s": BUDGET_PULL_S,
+                          "noop_s": BUDGET_NOOP_S, "concurrent_p95_s": BUDGET_P95_S,
+                          "concurrent_errors": 0},
+              "table": [{"path": r.path, "absolute": r.absolute, "raw": r.raw,
+                         "ratio": r.ratio, "budget": r.budget, "result": r.verdict}
+                        for r in bench.rows],
+              "table_text": table, "notes": bench.notes, "results": bench.results,
+              "profiles": bench.profiles}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
+    print(f"\nresults: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
