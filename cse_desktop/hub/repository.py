@@ -297,12 +297,18 @@ class Hub:
                                        r.c.allocated_worker == device.user_name))
         return query
 
-    def _visible(self, device: Device, state: _State | None, conn: sa.Connection) -> bool:
+    def _visible(self, device: Device, state: _State | None, conn: sa.Connection,
+                 batch: _Batch | None = None) -> bool:
         if state is None or state.team_id != device.team_id:
             return False
         if not device.own_caseload_only:
             return True
-        person = self._load(conn, state.person_id) if state.kind != "person" else state
+        if state.kind == "person":
+            person: _State | None = state
+        elif batch is not None:  # the person may be new in this very batch
+            person = self._state(conn, batch, state.person_id)
+        else:
+            person = self._load(conn, state.person_id)
         return person is not None and (person.owner_user_id == device.user_id
                                        or person.allocated_worker == device.user_name)
 
@@ -377,7 +383,8 @@ class Hub:
         if _BOOKKEEPING & change.fields.keys():
             return rejected("invalid", "A change may not set the record's bookkeeping fields.")
         state = self._state(conn, batch, rid)
-        visible = self._visible(device, state, conn) and state is not None and state.kind == kind
+        visible = (self._visible(device, state, conn, batch) and state is not None
+                   and state.kind == kind)
         conflicts: list[Conflict] = []
         if change.op == "create":
             if state is not None:

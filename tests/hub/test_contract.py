@@ -205,10 +205,16 @@ def test_own_caseload_only_team(tmp_path: Path, hub_server: HubServer) -> None:
     eli = enrolled(tmp_path / "e", hub_server, "Eli West")
     mine = drew.people.add(person("Drew's", "Child"))
     shared = drew.people.add(person("Eli's", "Child", allocated_worker="Eli West"))
-    engine.sync(drew)
+    action = drew.actions.add(Action(person_id=mine.id, text="Visit"))
+    drew.actions.update(action.model_copy(update={"text": "Visit at home"}))  # same batch
+    summary = engine.sync(drew)
+    assert (summary.pushed, summary.rejected) == (4, 0)
     engine.sync(eli)
     assert set(records(eli)) == {shared.id}
     assert mine.id in records(drew)
+    with _client(hub_server, eli) as client, pytest.raises(HubRefused) as hidden:
+        client._call("GET", f"/v1/records/person/{mine.id}", Change)
+    assert hidden.value.status == 404
 
 
 # -- revocation and retirement ---------------------------------------------------------------
