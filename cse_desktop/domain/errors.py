@@ -134,6 +134,8 @@ class HubUntrusted(HubUnreachable):
 class HubRefused(CseError):
     """The hub answered with an error (problem+json); ``code`` is the hub's stable code."""
 
+    code = "hub_refused"
+
     def __init__(self, message: str, *, code: str, status: int) -> None:
         super().__init__(message)
         self.code = code

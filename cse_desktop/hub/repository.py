@@ -53,6 +53,7 @@ class HubError(CseError):
     """An error a device or an administrator is told about (mapped to problem+json)."""
 
     status = 400
+    code = "hub_error"
     title = "Bad request"
 
     def __init__(self, message: str, *, code: str | None = None) -> None:

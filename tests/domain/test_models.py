@@ -96,7 +96,8 @@ def test_every_record_kind_is_registered() -> None:
 def test_error_codes_and_exit_statuses_are_stable() -> None:
     expected = {errors.UsageError: 2, errors.WrongPassphrase: 3, errors.LockedOut: 3,
                 errors.IntegrityFailure: 4, errors.AuditChainBroken: 4,
-                errors.NotOurDatabase: 4, errors.KeyFileDamaged: 4, errors.ValidationFailed: 1}
+                errors.NotOurDatabase: 4, errors.KeyFileDamaged: 4, errors.ValidationFailed: 1,
+                errors.DeviceWiped: 5, errors.HubUnreachable: 6, errors.HubUntrusted: 6}
     for cls, status in expected.items():
         assert cls.exit_status == status
     codes = [cls.code for cls in errors.CseError.__subclasses__()]
