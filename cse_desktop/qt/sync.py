@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSize, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -391,7 +391,7 @@ class SyncController(QObject):
     def _sync_done(self, status: str, value: Any) -> None:
         if status == "ok":
             summary: SyncSummary = value
-            if summary.applied or summary.received:
+            if summary.applied:
                 self._refresh_views()
             self.sync_finished.emit(summary)
         else:
@@ -454,7 +454,7 @@ class SyncStatusWidget(QWidget):
         self.progress_bar.setAccessibleName("Sync progress")
         self.progress_bar.setTextVisible(False)
         self.progress_bar.setFixedSize(120, 10)
-        self.cancel_button = button("Cancel", "Cancel the sync",
+        self.cancel_button = button("Cancel", "Cancel the sync", role="link",
                                     tooltip="Stop the sync: what was sent or received is kept")
         for widget in (self.connect_button, self.last_sync_label, self.pending_label,
                        self.conflicts_button, self.progress_label, self.progress_bar,
@@ -468,6 +468,19 @@ class SyncStatusWidget(QWidget):
         self.ticker.timeout.connect(self._show_last_sync)
         self.set_running(False)
         self.clear()
+
+    def _height(self) -> int:
+        """The same height whatever is shown: when a status bar widget's height changes, the
+        status bar lays itself out again and re-shows the widgets a message had hidden."""
+        margins = self.contentsMargins()
+        tallest = max(w.sizeHint().height() for w in self.findChildren(QWidget))
+        return tallest + margins.top() + margins.bottom()
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self._height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self._height())
 
     def clear(self) -> None:
         """Nothing shown (locked)."""
@@ -637,6 +650,8 @@ class ConnectDialog(QDialog):
         self.connect_button.clicked.connect(self.submit)
         self.done_button.clicked.connect(self.accept)
         self.ca_button.clicked.connect(self._choose_ca)
+        for edit in (self.url_edit, self.code_edit, self.ca_edit, self.name_edit):
+            edit.textEdited.connect(lambda _t: self.error.clear_message())
         self.url_edit.setFocus()
 
     def inputs(self) -> list[QWidget]:
@@ -806,9 +821,18 @@ def _person_of(ws: Workspace, kind: str, record_id: str) -> tuple[str | None, st
     return person.id, person.display_name
 
 
+#: plainer words for some of the hub's refusal codes (the hub's own words otherwise)
+REFUSAL_WORDS = {
+    "not_found": "The hub no longer shows you this record: it may have moved to another "
+                 "worker's caseload or team.",
+    "immutable": "A final form never changes: record an amendment instead.",
+}
+
+
 def issue_row(ws: Workspace, issue: Issue) -> IssueRow:
     person_id, name = _person_of(ws, issue.record_kind, issue.record_id)
-    reason = issue.message.partition(": ")[2] or issue.message
+    code, _, said = issue.message.partition(": ")
+    reason = REFUSAL_WORDS.get(code) or said or issue.message
     if issue.kind == "rejected":
         return IssueRow(issue, RECORD_LABELS.get(issue.record_kind, issue.record_kind),
                         person_id, name, "", "", describe(issue.device_value), "", reason,
@@ -853,7 +877,7 @@ def conflicts_model(parent: QWidget | None = None) -> ListModel[IssueRow]:
                    lambda r: r.device_text.casefold(),
                    colour=_muted_if_empty(lambda r: r.device_text),
                    tooltip=lambda r: r.device_text),
-        ColumnSpec("Before both changes", lambda r: r.base_text,
+        ColumnSpec("Earlier value", lambda r: r.base_text,
                    lambda r: r.base_text.casefold(),
                    colour=_muted_if_empty(lambda r: r.base_text), tooltip=lambda r: r.base_text),
         ColumnSpec("Found", _found, _found_key),
@@ -876,7 +900,7 @@ class _IssueTab(QWidget):
     """A table (or a message when it is empty), the selected row in words, then buttons."""
 
     def __init__(self, model: ListModel[IssueRow], table_name: str, intro: str,
-                 empty_text: str, stretch: int) -> None:
+                 empty_text: str, stretch: Sequence[int]) -> None:
         super().__init__()
         self.setObjectName("managerTab")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -890,8 +914,11 @@ class _IssueTab(QWidget):
         self.table.sortByColumn(model.columnCount() - 1, Qt.SortOrder.AscendingOrder)
         heading = self.table.horizontalHeader()
         heading.setStretchLastSection(False)
+        # The values share the width the names and dates leave; long text ends in "…" and the
+        # tooltip (and the box below the table) shows it whole.
         heading.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        heading.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        for column in stretch:
+            heading.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.empty_label = text_label(empty_text, "emptyState")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.empty_label.setAccessibleName(f"{table_name}: message")
@@ -943,14 +970,13 @@ class ConflictsPage(QWidget):
         self._generation = 0
         self._stale = False
         self._resolving = False
-        self.loaded_once = False
 
         header, row = page_header("Sync conflicts")
         self.status_label = text_label("", "managerStatus")
         self.status_label.setAccessibleName("Sync conflicts page status")
         self.status_label.setWordWrap(False)
         row.addWidget(self.status_label)
-        self.sync_button = button("&Sync now", "Sync now",
+        self.sync_button = button("Sync &now", "Sync now",
                                   tooltip="Send and receive changes now (F5)")
         row.addWidget(self.sync_button)
 
@@ -965,9 +991,8 @@ class ConflictsPage(QWidget):
             self.conflicts_model, "Open conflicts",
             "The same field was changed here and elsewhere before either reached the hub. "
             "The hub kept both values: choose the one that is right.",
-            "There are no open conflicts.", stretch=3)
-        self.keep_hub_button = button("Keep &hub value", "Keep the hub's value",
-                                      role="primary")
+            "There are no open conflicts.", stretch=(3, 4, 5))
+        self.keep_hub_button = button("&Keep hub value", "Keep the hub's value")
         self.use_laptop_button = button("Use this &laptop's value", "Use this laptop's value")
         self.custom_edit = line_edit("Another value", max_length=2000,
                                      placeholder="Or type the right value")
@@ -996,7 +1021,7 @@ class ConflictsPage(QWidget):
             self.refused_model, "Refused changes",
             "The hub did not accept these changes, so they are not on the hub. Read why, make "
             "the change again if it is still needed, then dismiss the notice.",
-            "The hub has refused no changes.", stretch=2)
+            "The hub has refused no changes.", stretch=(2,))
         self.dismiss_button = button("&Dismiss", "Dismiss the selected refused change")
         tab.buttons.addWidget(self.dismiss_button)
         tab.buttons.addStretch(1)
@@ -1054,7 +1079,6 @@ class ConflictsPage(QWidget):
                 for t in (self.conflicts_tab, self.refused_tab)}
         self.conflicts_model.set_items(conflicts)
         self.refused_model.set_items(refused)
-        self.loaded_once = True
         for t, selected_id in keep.items():
             t.show_rows()
             rows = [i for i in range(t.proxy.rowCount())
@@ -1238,11 +1262,11 @@ class SyncUi(QObject):
         self.cancel_action = QAction("C&ancel sync", window)
         self.cancel_action.setStatusTip("Stop the running sync; what was done is kept")
         self.cancel_action.triggered.connect(self.cancel_sync)
-        self.conflicts_action = QAction("Sync &conflicts and refused changes", window)
+        self.conflicts_action = QAction("Con&flicts and refused changes", window)
         self.conflicts_action.setShortcut(QKeySequence("Ctrl+3"))
         self.conflicts_action.triggered.connect(self.conflicts_requested)
 
-        self.menu = QMenu("&Hub", window)
+        self.menu = QMenu("Hu&b", window)  # Alt+H is Help, Alt+U Unlock
         for action in (self.connect_action, self.sync_action, self.cancel_action):
             self.menu.addAction(action)
         self.menu.addSeparator()

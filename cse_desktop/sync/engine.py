@@ -47,12 +47,16 @@ class SyncSummary:
     seconds: float = 0.0
 
     def line(self) -> str:
+        """One plain summary line; "received" counts changes that altered this laptop's copy
+        (this laptop's own changes coming back from the hub are not counted)."""
         parts = [f"sent {self.pushed}"]
-        if self.merged or self.conflicted:
+        if self.merged:
             parts.append(f"{self.merged} merged with other changes")
+        if self.conflicted:
+            parts.append(f"{self.conflicted} in conflict (both values kept)")
         if self.rejected:
             parts.append(f"{self.rejected} refused by the hub (see conflicts)")
-        parts.append(f"received {self.received}")
+        parts.append(f"received {self.applied}")
         if self.skipped:
             parts.append(f"{self.skipped} not applied")
         parts.append(f"{self.open_conflicts} open conflict{'s' * (self.open_conflicts != 1)}")
@@ -67,6 +71,10 @@ def connect(ws: Workspace, url: str, code: str, *, ca_file: Path | str | None = 
             transport: httpx.BaseTransport | None = None) -> HubLink:
     """Enrol this laptop with a hub using a one-time code, and keep the credential."""
     url = check_url(url)
+    code = code.strip()
+    if not 8 <= len(code) <= 64:
+        raise UsageError("An enrolment code looks like XXXX-XXXX-XXXX-XXXX; check it and "
+                         "try again.")
     if ws.sync.link() is not None:
         raise UsageError("This workspace is already connected to a hub.")
     ca_pem = ""
@@ -77,7 +85,7 @@ def connect(ws: Workspace, url: str, code: str, *, ca_file: Path | str | None = 
             raise UsageError(f"Cannot read the CA file {str(ca_file)!r}.") from None
     name = (device_name or platform.node() or "laptop")[:100]
     with HubClient(url, ca_pem=ca_pem, transport=transport) as client:
-        enrolled = client.enrol(code.strip(), name)
+        enrolled = client.enrol(code, name)
     link = HubLink(url=url, device_id=enrolled.device_id, device_name=name,
                    token=enrolled.token, user=enrolled.user, team=enrolled.team, ca_pem=ca_pem,
                    connected_at=datetime.now(UTC).isoformat())
