@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -133,15 +134,28 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
     enrolments = RateLimiter(enrol_limit, window)
     auth_failures = RateLimiter(auth_failure_limit, window)
 
+    problem_doc = {"model": Problem, "content": {PROBLEM: {}},
+                   "description": "An error as application/problem+json with a stable code"}
+    errors: dict[int | str, dict[str, Any]] = {
+        status: {**problem_doc, "description": text} for status, text in (
+            (400, "Bad request"), (401, "No valid device credential (code unauthenticated, "
+                                        "device_revoked or device_retired)"),
+            (404, "Not found, or outside this device's scope"), (413, "Request too large"),
+            (422, "Request not valid (unknown fields, wrong types, caps)"),
+            (429, "Rate limited (see Retry-After)"))}
     app = FastAPI(title="CSE Desktop hub", version=f"protocol {PROTOCOL_VERSION}",
                   description="Sync hub for CSE Desktop laptops (DESIGN.md section 6).",
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, responses=errors)
     app.state.hub = hub
 
     def client_key(request: Request) -> str:
         return request.client.host if request.client else "unknown"
 
-    def device(request: Request) -> Device:
+    bearer = HTTPBearer(auto_error=False, description="The device token from enrolment.")
+
+    def device(request: Request,
+               _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+               ) -> Device:
         key = client_key(request)
         wait = auth_failures.blocked_for(key)
         if wait:
@@ -180,7 +194,7 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "no_such_endpoint", 405: "method_not_allowed", 400: "bad_request"}
         return problem(exc.status_code, codes.get(exc.status_code, "http_error"),
-                       str(exc.detail)[:100] or "Error")
+                       str(exc.detail)[:100] or "Error", headers=dict(exc.headers or {}))
 
     @app.get("/v1/health")
     def health() -> dict[str, Any]:

@@ -97,6 +97,13 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def normalise_code(code: str) -> str:
     """An enrolment code as typed (any case, dashes, spaces, O for 0...) in canonical form."""
     cleaned = code.upper().replace("-", "").replace(" ", "")
@@ -326,6 +333,8 @@ class Hub:
 
     def record(self, device: Device, kind: str, record_id: str) -> HubChange:
         """One record as the hub holds it now (``not_found`` outside the device's scope)."""
+        if not _is_uuid(record_id):
+            raise NotFound(f"There is no {kind} with that id.")
         with self.engine.connect() as conn:
             state = self._load(conn, record_id)
             if state is None or state.kind != kind or not self._visible(device, state, conn):
@@ -416,6 +425,9 @@ class Hub:
                 return rejected("not_found", f"There is no {kind} with that id.")
             if kind == "submission":
                 return rejected("immutable", "A final form never changes; record an amendment.")
+            if (change.base_seq or 0) > state.seq:
+                return rejected("invalid", "The change claims a hub version this record has "
+                                "not reached.")
             touched = self._touched_by_others(conn, device, rid, change.base_seq or 0, batch)
             merged = dict(state.fields)
             changed = []
@@ -586,6 +598,8 @@ class Hub:
 
     def resolve(self, device: Device, conflict_id: str, value: Any) -> int:
         """Write the value a person chose for a conflicted field; returns the change's seq."""
+        if not _is_uuid(conflict_id):
+            raise NotFound("There is no such conflict.")
         c = t.conflicts.c
         with writer(self.engine) as conn:
             row = conn.execute(sa.select(t.conflicts).where(c.id == conflict_id)).first()

@@ -13,6 +13,7 @@ UUIDs. The hub imports this module (and nothing else of the desktop's store or U
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Any, Literal
 
@@ -24,6 +25,8 @@ MAX_BATCH = 500
 MAX_PAGE = 1000
 #: a record's fields, encoded, may not exceed this many characters
 MAX_FIELDS_CHARS = 256 * 1024
+#: how deeply values may nest inside a record's fields (real records need 4 or 5)
+MAX_DEPTH = 32
 
 RecordKind = Literal["person", "episode", "submission", "action", "association"]
 Op = Literal["create", "update", "delete"]
@@ -36,6 +39,34 @@ def _canonical_uuid(value: str) -> str:
     except (ValueError, AttributeError, TypeError):
         pass
     raise ValueError("must be a UUID in its canonical lower-case form")
+
+
+def _plain_json(value: Any, depth: int = 0) -> None:
+    """Refuse what JSON text may carry but a record never holds: deep nesting, NaN and
+    infinities, and strings that are not valid Unicode (lone surrogates)."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"values nest more than {MAX_DEPTH} levels deep")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text is not valid Unicode") from None
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("numbers must be finite")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _plain_json(key, depth + 1)
+            _plain_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _plain_json(item, depth + 1)
+
+
+def _speaks_our_protocol(value: int) -> int:
+    if value != PROTOCOL_VERSION:
+        raise ValueError(f"this side speaks sync protocol {PROTOCOL_VERSION}, not {value}")
+    return value
 
 
 class _Wire(BaseModel):
@@ -55,6 +86,12 @@ class Change(_Wire):
     fields: dict[str, Any] = Field(default_factory=dict)
 
     _ids = field_validator("change_id", "record_id")(_canonical_uuid)
+
+    @field_validator("fields")
+    @classmethod
+    def _plain(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _plain_json(value)
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Change:
@@ -78,6 +115,8 @@ class PushRequest(_Wire):
     protocol: int = PROTOCOL_VERSION
     changes: list[Change] = Field(min_length=1, max_length=MAX_BATCH)
     audit_head: AuditAnchor | None = None
+
+    _protocol = field_validator("protocol")(_speaks_our_protocol)
 
     @model_validator(mode="after")
     def _unique(self) -> PushRequest:
@@ -174,6 +213,14 @@ class ResolveRequest(_Wire):
     protocol: int = PROTOCOL_VERSION
     value: Any = None
 
+    _protocol = field_validator("protocol")(_speaks_our_protocol)
+
+    @field_validator("value")
+    @classmethod
+    def _plain(cls, value: Any) -> Any:
+        _plain_json(value)
+        return value
+
 
 class ResolveResponse(_Wire):
     protocol: int = PROTOCOL_VERSION
@@ -194,8 +241,10 @@ class DeviceInfo(_Wire):
 
 class EnrolRequest(_Wire):
     protocol: int = PROTOCOL_VERSION
-    code: str = Field(min_length=8, max_length=64)
-    device_name: str = Field(min_length=1, max_length=100)
+    code: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9 -]+$")
+    device_name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
+
+    _protocol = field_validator("protocol")(_speaks_our_protocol)
 
 
 class EnrolResponse(_Wire):

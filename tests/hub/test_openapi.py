@@ -1,0 +1,67 @@
+"""The hub describes its API: /openapi.json is served and its request schemas are strict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from support.hubserver import HubServer
+
+REQUEST_MODELS = ("PushRequest", "Change", "AuditAnchor", "EnrolRequest", "ResolveRequest")
+
+
+def _spec(hub_server: HubServer) -> dict[str, Any]:
+    resp = httpx.get(f"{hub_server.url}/openapi.json", timeout=30)
+    assert resp.status_code == 200, resp.text[:500]
+    assert resp.headers["content-type"].startswith("application/json")
+    return dict(resp.json())
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = spec["components"]["schemas"][name]
+    return schema
+
+
+def test_openapi_lists_the_sync_endpoints(hub_server: HubServer) -> None:
+    spec = _spec(hub_server)
+    assert spec["openapi"].startswith("3.")
+    paths = spec["paths"]
+    for path, method in (("/v1/sync/push", "post"), ("/v1/sync/pull", "get"),
+                         ("/v1/enrol", "post"), ("/v1/conflicts", "get"),
+                         ("/v1/conflicts/{conflict_id}/resolve", "post")):
+        assert method in paths.get(path, {}), f"{method.upper()} {path} is not in /openapi.json"
+    pull = {p["name"]: p for p in paths["/v1/sync/pull"]["get"]["parameters"]}
+    assert pull["since"]["schema"]["minimum"] == 0
+    assert pull["limit"]["schema"]["minimum"] == 1
+
+
+def test_request_schemas_forbid_unknown_fields(hub_server: HubServer) -> None:
+    spec = _spec(hub_server)
+    push = _resolve(spec, spec["paths"]["/v1/sync/push"]["post"]["requestBody"]["content"]
+                    ["application/json"]["schema"])
+    assert push["additionalProperties"] is False
+    assert push["properties"]["changes"]["maxItems"] == 500
+    assert push["properties"]["changes"]["minItems"] == 1
+    change = _resolve(spec, push["properties"]["changes"]["items"])
+    assert change["additionalProperties"] is False
+    assert set(change["required"]) >= {"change_id", "record_kind", "record_id", "op",
+                                       "version", "base_version"}
+    for name in REQUEST_MODELS:
+        schema = spec["components"]["schemas"][name]
+        assert schema.get("additionalProperties") is False, f"{name} accepts unknown fields"
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            body = op.get("requestBody")
+            if body:
+                schema = _resolve(spec, body["content"]["application/json"]["schema"])
+                assert schema.get("additionalProperties") is False, \
+                    f"{method.upper()} {path} accepts unknown fields"
+
+
+def test_interactive_docs_are_not_served(hub_server: HubServer) -> None:
+    for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+        resp = httpx.get(f"{hub_server.url}{path}", timeout=30)
+        assert resp.status_code == 404, f"{path}: {resp.status_code}"
+        assert resp.headers["content-type"].startswith("application/problem+json")
