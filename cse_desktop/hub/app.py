@@ -153,9 +153,7 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
 
     bearer = HTTPBearer(auto_error=False, description="The device token from enrolment.")
 
-    def device(request: Request,
-               _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-               ) -> Device:
+    def signed_in(request: Request, *, final_push: bool = False) -> Device:
         key = client_key(request)
         wait = auth_failures.blocked_for(key)
         if wait:
@@ -167,12 +165,22 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
             auth_failures.hit(key)
             raise Unauthenticated("This request has no device credential.")
         try:
-            return hub.authenticate(token.strip())
+            return hub.authenticate(token.strip(), final_push=final_push)
         except Unauthenticated as exc:
             if exc.code == "unauthenticated":
                 auth_failures.hit(key)
                 hub.record_auth_failure("unknown credential")
             raise
+
+    def device(request: Request,
+               _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+               ) -> Device:
+        return signed_in(request)
+
+    def pushing_device(request: Request,
+                       _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+                       ) -> Device:
+        return signed_in(request, final_push=True)
 
     DeviceDep = Annotated[Device, Depends(device)]
 
@@ -215,7 +223,8 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
         return hub.info(dev)
 
     @app.post("/v1/sync/push", response_model=PushResponse)
-    def push(body: PushRequest, dev: DeviceDep) -> PushResponse:
+    def push(body: PushRequest,
+             dev: Annotated[Device, Depends(pushing_device)]) -> PushResponse:
         return hub.push(dev, body)
 
     @app.get("/v1/sync/pull", response_model=PullResponse)

@@ -258,8 +258,12 @@ class Hub:
                 .where(t.users.c.id == row.user_id)).one()
         return EnrolResponse(device_id=device_id, token=token, user=user, team=team)
 
-    def authenticate(self, token: str) -> Device:
-        """The device holding ``token``; revoked and retired devices are told to wipe."""
+    def authenticate(self, token: str, *, final_push: bool = False) -> Device:
+        """The device holding ``token``; revoked and retired devices are told to wipe.
+
+        ``final_push``: a retired device may still push (what it changed after its last push
+        must not be lost before it wipes itself).
+        """
         query = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
                            t.users.c.id.label("user_id"), t.users.c.name.label("user_name"),
                            t.teams.c.id.label("team_id"), t.teams.c.name.label("team_name"),
@@ -276,7 +280,7 @@ class Hub:
         if device.status == "revoked":
             raise Unauthenticated("This device was revoked by the hub administrator; its "
                                   "workspace must be wiped.", code="device_revoked")
-        if device.status == "retired":
+        if device.status == "retired" and not final_push:
             raise Unauthenticated("This device was retired by the hub administrator; its "
                                   "workspace must be wiped.", code="device_retired")
         return device

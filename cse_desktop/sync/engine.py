@@ -154,6 +154,8 @@ def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
                 ws.sync.set_conflicts([c.model_dump(mode="json")
                                        for c in client.conflicts().conflicts])
         except HubRefused as exc:
+            if exc.code == "device_retired":
+                _final_push(ws, client)
             if exc.code in ("device_revoked", "device_retired"):
                 _wipe(ws, exc.code)
             raise
@@ -178,6 +180,17 @@ def resolve(ws: Workspace, issue_id: str, value: Any, *,
             seq = 0  # someone else chose first; their value arrives with the next pull
     ws.sync.settled(issue_id)
     return seq
+
+
+def _final_push(ws: Workspace, client: HubClient) -> None:
+    """A retired laptop sends anything changed since its last push before it wipes itself.
+
+    If the hub cannot be reached now, the error propagates and the workspace is kept: the
+    wipe happens at a later sync, once nothing is left to send.
+    """
+    while outgoing := ws.sync.outgoing(MAX_BATCH):
+        answer = client.push(PushRequest(changes=[o.change for o in outgoing]))  # type: ignore
+        ws.sync.acknowledge(outgoing, [r.model_dump(mode="json") for r in answer.results])
 
 
 def _wipe(ws: Workspace, code: str) -> None:

@@ -26,6 +26,11 @@ def _client(server: HubServer, ws: Workspace) -> HubClient:
     return HubClient(server.url, token=link.token)
 
 
+def _hub_rows(server: HubServer) -> list[dict]:
+    with server.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.exec_driver_sql("SELECT record_id FROM records")]
+
+
 def _create(record_id: str, **fields: object) -> Change:
     content = person().content() | fields
     return Change(change_id=str(uuid.uuid4()), record_kind="person", record_id=record_id,
@@ -247,6 +252,20 @@ def test_retired_laptop_pushes_then_is_wiped(tmp_path: Path, hub_server: HubServ
     b = enrolled(tmp_path / "b", hub_server, "Blake North")
     engine.sync(b)
     assert b.people.get(last.id).family_name == "Record"
+
+
+def test_retired_laptop_sends_late_changes_before_it_wipes(tmp_path: Path,
+                                                           hub_server: HubServer) -> None:
+    """A change made after the final push (while the pull was under way) is not lost."""
+    a = enrolled(tmp_path / "a", hub_server, "Alex North")
+    device = a.sync.link().device_id
+    hub_server.hub.set_device_status(device, "retiring")
+    with _client(hub_server, a) as client, pytest.raises(HubRefused):
+        client.pull(0)  # the hub now counts the laptop as retired
+    late = a.people.add(person("Late", "Change"))
+    with pytest.raises(DeviceWiped):
+        engine.sync(a)
+    assert late.id in {r["record_id"] for r in _hub_rows(hub_server)}
     statuses = {d["id"]: d["status"] for d in hub_server.hub.devices()}
     assert statuses[device] == "retired"
 
