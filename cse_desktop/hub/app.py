@@ -52,6 +52,10 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def _recent(self, key: str, now: float) -> deque[float]:
+        if len(self._events) > 10_000:  # forget addresses whose events have all expired
+            for stale in [k for k, v in self._events.items() if not v or v[-1] <= now -
+                          self.window]:
+                del self._events[stale]
         events = self._events.setdefault(key, deque())
         while events and events[0] <= now - self.window:
             events.popleft()
@@ -154,22 +158,25 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
     bearer = HTTPBearer(auto_error=False, description="The device token from enrolment.")
 
     def signed_in(request: Request, *, final_push: bool = False) -> Device:
-        key = client_key(request)
-        wait = auth_failures.blocked_for(key)
-        if wait:
-            raise TooManyAttempts("Too many failed sign-ins from this address; try again "
-                                  "later.", wait)
+        """The device presenting a valid credential. Failed sign-ins are rate limited per
+        address; a valid credential is never held up by other devices' failures behind the
+        same address (tokens are 256-bit random: guessing them is hopeless anyway)."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token or len(token) > 200:
-            auth_failures.hit(key)
-            raise Unauthenticated("This request has no device credential.")
         try:
+            if scheme.lower() != "bearer" or not token or len(token) > 200:
+                raise Unauthenticated("This request has no device credential.")
             return hub.authenticate(token.strip(), final_push=final_push)
         except Unauthenticated as exc:
-            if exc.code == "unauthenticated":
-                auth_failures.hit(key)
-                hub.record_auth_failure("unknown credential")
+            if exc.code != "unauthenticated":
+                raise  # revoked or retired: the device must hear it to wipe itself
+            key = client_key(request)
+            wait = auth_failures.blocked_for(key)
+            if wait:
+                raise TooManyAttempts("Too many failed sign-ins from this address; try again "
+                                      "later.", wait) from None
+            auth_failures.hit(key)
+            hub.record_auth_failure("unknown credential")
             raise
 
     def device(request: Request,

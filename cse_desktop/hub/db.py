@@ -46,9 +46,10 @@ def make_engine(url: str | None = None) -> sa.Engine:
         raise HubDatabaseError(f"Not a database URL: {url!r}. Use sqlite:///PATH or "
                                "postgresql+psycopg://USER@HOST/DB.") from None
     if parsed.get_backend_name() == "sqlite":
+        # hide_parameters: an error message must never carry a record's content into a log
         engine = sa.create_engine(parsed, connect_args={"timeout": 30,
                                                         "check_same_thread": False},
-                                  pool_size=20, max_overflow=20)
+                                  pool_size=20, max_overflow=20, hide_parameters=True)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -65,7 +66,8 @@ def make_engine(url: str | None = None) -> sa.Engine:
 
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(parsed, pool_size=40, max_overflow=20, pool_pre_ping=True)
+        return sa.create_engine(parsed, pool_size=40, max_overflow=20, pool_pre_ping=True,
+                                hide_parameters=True)
     raise HubDatabaseError(f"The hub runs on SQLite or PostgreSQL, not {parsed.drivername}.")
 
 

@@ -47,6 +47,10 @@ _BOOKKEEPING = set(Record.BOOKKEEPING)
 #: enrolment codes use Crockford's base32 (no I, L, O, U): easy to read out and type
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 DEFAULT_CODE_TTL = timedelta(hours=24)
+#: a pull page stops growing once its records' content passes this size
+PAGE_BYTES = 4 * 1024 * 1024
+#: how long after it is told to wipe a retired laptop may still push its last changes
+FINAL_PUSH_WINDOW = timedelta(hours=1)
 
 
 class HubError(CseError):
@@ -261,10 +265,11 @@ class Hub:
     def authenticate(self, token: str, *, final_push: bool = False) -> Device:
         """The device holding ``token``; revoked and retired devices are told to wipe.
 
-        ``final_push``: a retired device may still push (what it changed after its last push
-        must not be lost before it wipes itself).
+        ``final_push``: for :data:`FINAL_PUSH_WINDOW` after it was told to wipe, a retired
+        device may still push (what it changed after its last push must not be lost).
         """
         query = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
+                           t.devices.c.status_changed_at,
                            t.users.c.id.label("user_id"), t.users.c.name.label("user_name"),
                            t.teams.c.id.label("team_id"), t.teams.c.name.label("team_name"),
                            t.teams.c.own_caseload_only)
@@ -276,7 +281,12 @@ class Hub:
         if row is None:
             raise Unauthenticated("This device is not enrolled with the hub (unknown "
                                   "credential).")
-        device = Device(**row._mapping)
+        fields = dict(row._mapping)
+        changed_at = fields.pop("status_changed_at")
+        device = Device(**fields)
+        if device.status == "retired" and final_push and changed_at is not None:
+            final_push = datetime.now(UTC) - datetime.fromisoformat(changed_at) \
+                < FINAL_PUSH_WINDOW
         if device.status == "revoked":
             raise Unauthenticated("This device was revoked by the hub administrator; its "
                                   "workspace must be wiped.", code="device_revoked")
@@ -536,6 +546,15 @@ class Hub:
                     version=sa.bindparam("version"), deleted=sa.bindparam("deleted"),
                     fields=sa.bindparam("fields"), seq=sa.bindparam("seq")),
                 [{**u, "b_id": u["record_id"]} for u in updates])
+        if batch.conflicts:
+            # a newer conflict on the same field supersedes an older open one (one choice)
+            latest = {(c["record_id"], c["field"]): c for c in batch.conflicts}
+            batch.conflicts = list(latest.values())
+            c = t.conflicts.c
+            for record_id, name in latest:
+                conn.execute(t.conflicts.update().where(
+                    c.record_id == record_id, c.field == name, c.resolved_at.is_(None))
+                    .values(resolved_at=_now(), resolved_by="superseded"))
         for table, rows in ((t.changes, batch.changes), (t.receipts, batch.receipts),
                             (t.conflicts, batch.conflicts), (t.audit, batch.audit)):
             if rows:
@@ -577,6 +596,12 @@ class Hub:
                 query = query.where(c.person_id.in_(self._visible_people(device)))
             rows = conn.execute(query).all()
         done = len(rows) < limit
+        size = 0
+        for n, row in enumerate(rows):  # a page also stops at about PAGE_BYTES of content
+            size += len(row.snapshot)
+            if size > PAGE_BYTES and n:
+                rows, done = rows[:n], False
+                break
         page = [HubChange(seq=r.seq, record_kind=r.record_kind, record_id=r.record_id,
                           version=r.version, deleted=bool(r.deleted),
                           fields=json.loads(r.snapshot), created_by=r.created_by)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from cse_desktop.domain.errors import UsageError
+from cse_desktop.domain.errors import HubRefused, UsageError
 from cse_desktop.domain.ids import new_id
 from cse_desktop.domain.models import RECORD_TYPES, AuditAction, Person, Record
 
@@ -161,15 +161,13 @@ class SyncState:
         for row in rows:
             if row[2] == "submission":
                 finals.setdefault(row[3], []).append(row)
-        emitted: set[str] = set()
         for row in rows:
             seq, change_id, kind, record_id, op, version, base_version, base_seq, fields, data \
                 = row
             if kind == "submission":
-                if record_id in emitted:
-                    continue
-                emitted.add(record_id)
                 group = finals[record_id]
+                if seq != group[-1][0]:
+                    continue  # sent where its last row stands: after what it refers to
                 # one create with the whole final content, named by the last row's change id
                 out.append(Outgoing(
                     change={"change_id": group[-1][1], "record_kind": kind,
@@ -188,14 +186,15 @@ class SyncState:
 
     def acknowledge(self, sent: list[Outgoing], results: list[dict[str, Any]]) -> None:
         """Store the hub's answers: remove the answered outbox rows, note refused changes."""
-        if len(sent) != len(results):
-            raise ValueError("one answer per change expected")
+        if len(sent) != len(results) or any(
+                r["change_id"] != o.change["change_id"] for o, r in zip(sent, results,
+                                                                        strict=False)):
+            raise HubRefused("The hub's answer does not match the changes sent; nothing was "
+                             "changed here. Sync again.", code="answer_mismatch", status=200)
         now = datetime.now(UTC).isoformat()
         with self._ws.transaction():
             db = self._ws.db
             for item, result in zip(sent, results, strict=True):
-                if result["change_id"] != item.change["change_id"]:
-                    raise ValueError("answers out of order")
                 db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in item.covers])
                 change = item.change
                 if result["status"] == "rejected":

@@ -103,7 +103,7 @@ class HubClient:
                                    "team gave you.") from None
             raise HubUnreachable("The hub cannot be reached (no connection). Your changes are "
                                  "kept on this laptop; sync again when online.") from None
-        except (httpx.TimeoutException, httpx.TransportError) as exc:
+        except httpx.HTTPError as exc:  # timeouts, transport and decoding errors
             raise HubUnreachable("The connection to the hub was lost "
                                  f"({type(exc).__name__}). Nothing was lost; sync again.") \
                 from None

@@ -154,10 +154,7 @@ def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
                 ws.sync.set_conflicts([c.model_dump(mode="json")
                                        for c in client.conflicts().conflicts])
         except HubRefused as exc:
-            if exc.code == "device_retired":
-                _final_push(ws, client)
-            if exc.code in ("device_revoked", "device_retired"):
-                _wipe(ws, exc.code)
+            _wipe_if_told(ws, client, exc)
             raise
     summary.open_conflicts = ws.sync.conflict_count()
     summary.drafts_kept = ws.sync.held_back()
@@ -173,13 +170,20 @@ def resolve(ws: Workspace, issue_id: str, value: Any, *,
         try:
             seq = client.resolve(issue_id, value).seq
         except HubRefused as exc:
-            if exc.code in ("device_revoked", "device_retired"):
-                _wipe(ws, exc.code)
+            _wipe_if_told(ws, client, exc)
             if exc.code != "conflict_resolved":
                 raise
             seq = 0  # someone else chose first; their value arrives with the next pull
     ws.sync.settled(issue_id)
     return seq
+
+
+def _wipe_if_told(ws: Workspace, client: HubClient, exc: HubRefused) -> None:
+    """Revoked: wipe now. Retired: send what is left first, then wipe."""
+    if exc.code == "device_retired":
+        _final_push(ws, client)
+    if exc.code in ("device_revoked", "device_retired"):
+        _wipe(ws, exc.code)
 
 
 def _final_push(ws: Workspace, client: HubClient) -> None:
