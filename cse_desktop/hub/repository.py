@@ -78,6 +78,10 @@ class EnrolmentRefused(HubError):
     status, code, title = 400, "enrolment_code_invalid", "Enrolment code not valid"
 
 
+class CursorAhead(HubError):
+    status, code, title = 409, "cursor_ahead", "Hub behind this laptop"
+
+
 class AlreadyResolved(HubError):
     status, code, title = 409, "conflict_resolved", "Already resolved"
 
@@ -439,10 +443,12 @@ class Hub:
                 return rejected("not_found", f"There is no {kind} with that id.")
             if kind == "submission":
                 return rejected("immutable", "A final form never changes; record an amendment.")
-            if (change.base_seq or 0) > state.seq:
-                return rejected("invalid", "The change claims a hub version this record has "
-                                "not reached.")
-            touched = self._touched_by_others(conn, device, rid, change.base_seq or 0, batch)
+            base_seq = change.base_seq or 0
+            if base_seq > state.seq:
+                # a base the record never reached (a restored hub, or a lying client): merge
+                # against the very beginning, so every other device's change is respected
+                base_seq = 0
+            touched = self._touched_by_others(conn, device, rid, base_seq, batch)
             merged = dict(state.fields)
             changed = []
             if change.op == "delete":
@@ -454,7 +460,7 @@ class Hub:
                 for name, value in change.fields.items():
                     if name in touched and state.fields.get(name) != value:
                         if base is None:
-                            base = self._snapshot_at(conn, rid, change.base_seq or 0)
+                            base = self._snapshot_at(conn, rid, base_seq)
                         conflicts.append(Conflict(
                             record_kind=kind, record_id=rid, field=name,
                             base_value=base.get(name), hub_value=state.fields.get(name),
@@ -587,6 +593,11 @@ class Hub:
         with self.engine.connect() as conn:
             head = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(c.seq), 0)))
                        .scalar() or 0)
+            if since > head:
+                raise CursorAhead(
+                    "This laptop has seen changes the hub no longer has: the hub's database "
+                    "was probably restored from a backup. Sync is paused so nothing is "
+                    "overwritten; ask your hub administrator.")
             query = (sa.select(c.seq, c.record_kind, c.record_id, c.version, c.deleted,
                                c.snapshot, t.records.c.created_by)
                      .join(t.records, t.records.c.record_id == c.record_id)
@@ -606,8 +617,7 @@ class Hub:
                           version=r.version, deleted=bool(r.deleted),
                           fields=json.loads(r.snapshot), created_by=r.created_by)
                 for r in rows]
-        nxt = head if done else rows[-1].seq
-        return PullResponse(changes=page, next=max(nxt, since) if done else nxt, done=done)
+        return PullResponse(changes=page, next=head if done else rows[-1].seq, done=done)
 
     # -- conflicts -----------------------------------------------------------------------
 

@@ -283,3 +283,36 @@ def test_hub_audit_log_records_who_did_what(tmp_path: Path, hub_server: HubServe
     with hub_server.engine.connect() as conn:
         anchors = conn.exec_driver_sql("SELECT count(*) FROM audit_anchors").scalar()
     assert anchors == 1
+
+
+def test_a_hub_restored_from_an_older_backup_pauses_sync(tmp_path: Path,
+                                                          hub_server: HubServer) -> None:
+    """A laptop that has seen more than the hub holds must not be fed older state."""
+    a = enrolled(tmp_path / "a", hub_server, "Alex North")
+    a.people.add(person())
+    engine.sync(a)
+    with hub_server.engine.begin() as conn:  # the restore: the hub forgets its last change
+        conn.exec_driver_sql("DELETE FROM changes")
+    before = records(a)
+    with pytest.raises(HubRefused) as paused:
+        engine.sync(a)
+    assert paused.value.code == "cursor_ahead" and "restored" in paused.value.message
+    assert records(a) == before
+
+
+def test_a_base_the_record_never_reached_still_respects_other_devices(
+        tmp_path: Path, hub_server: HubServer) -> None:
+    a = enrolled(tmp_path / "a", hub_server, "Alex North")
+    b = enrolled(tmp_path / "b", hub_server, "Blake North")
+    p = a.people.add(person(postcode="OLD 1"))
+    engine.sync(a)
+    engine.sync(b)
+    b.people.update(b.people.get(p.id).model_copy(update={"postcode": "BBB 2"}))
+    engine.sync(b)
+    lying = Change(change_id=str(uuid.uuid4()), record_kind="person", record_id=p.id,
+                   op="update", version=2, base_version=1, base_seq=10**6,
+                   fields={"postcode": "AAA 1"})
+    with _client(hub_server, a) as client:
+        result = client.push(PushRequest(changes=[lying])).results[0]
+    assert result.status == "conflict"
+    assert result.conflicts[0].hub_value == "BBB 2"
