@@ -451,12 +451,25 @@ class Hub:
             touched = self._touched_by_others(conn, device, rid, base_seq, batch)
             merged = dict(state.fields)
             changed = []
+            base: dict[str, Any] | None = None
+            deleted = state.deleted
             if change.op == "delete":
-                deleted = True
-                changed = ["deleted"]
+                if touched and not state.deleted:
+                    # deleted here while someone else was still working on it: keep it,
+                    # and let a person decide
+                    conflicts.append(Conflict(record_kind=kind, record_id=rid, field="deleted",
+                                              base_value=False, hub_value=False,
+                                              device_value=True))
+                elif not state.deleted:
+                    deleted = True
+                    changed = ["deleted"]
             else:
-                deleted = state.deleted
-                base: dict[str, Any] | None = None
+                if "deleted" in touched and state.deleted:
+                    # edited here while someone else deleted it: the edit is kept on the
+                    # tombstone, and a person decides whether the record comes back
+                    conflicts.append(Conflict(record_kind=kind, record_id=rid, field="deleted",
+                                              base_value=False, hub_value=True,
+                                              device_value=False))
                 for name, value in change.fields.items():
                     if name in touched and state.fields.get(name) != value:
                         if base is None:
@@ -647,10 +660,17 @@ class Hub:
                 raise NotFound("There is no such conflict.")
             if row.resolved_at is not None:
                 raise AlreadyResolved("Someone has already resolved this conflict.")
-            merged = {**state.fields, row.field: value}
-            content = self._validated(RECORD_TYPES[row.record_kind], row.record_id, merged)
-            if isinstance(content, str):
-                raise HubError(content, code="invalid")
+            if row.field == "deleted":
+                if not isinstance(value, bool):
+                    raise HubError("Choose whether the record stays deleted (true or false).",
+                                   code="invalid")
+                content, state.deleted = state.fields, value
+            else:
+                merged = {**state.fields, row.field: value}
+                checked = self._validated(RECORD_TYPES[row.record_kind], row.record_id, merged)
+                if isinstance(checked, str):
+                    raise HubError(checked, code="invalid")
+                content = checked
             head = conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.changes.c.seq), 0)))
             batch = _Batch(next_seq=int(head.scalar() or 0) + 1)
             seq = batch.next_seq

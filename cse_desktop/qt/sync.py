@@ -745,6 +745,8 @@ def field_name(field: str) -> str:
     """A record field in the form's words ('dob' -> 'Date of birth')."""
     if field in FIELD_LABELS:
         return FIELD_LABELS[field]
+    if field == "deleted":
+        return "Record deleted"
     return field.replace("_", " ").capitalize() if field else "Whole record"
 
 

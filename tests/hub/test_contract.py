@@ -316,3 +316,47 @@ def test_a_base_the_record_never_reached_still_respects_other_devices(
         result = client.push(PushRequest(changes=[lying])).results[0]
     assert result.status == "conflict"
     assert result.conflicts[0].hub_value == "BBB 2"
+
+
+def test_delete_against_a_concurrent_edit_is_a_conflict_not_a_silent_loss(
+        tmp_path: Path, hub_server: HubServer) -> None:
+    a = enrolled(tmp_path / "a", hub_server, "Alex North")
+    b = enrolled(tmp_path / "b", hub_server, "Blake North")
+    p = a.people.add(person())
+    engine.sync(a)
+    engine.sync(b)
+    a.people.delete(p.id)
+    b.people.update(b.people.get(p.id).model_copy(update={"address": "1 Example Street"}))
+    engine.sync(b)
+    summary = engine.sync(a)  # the delete arrives after someone else's edit
+    assert summary.conflicted == 1
+    engine.sync(b)
+    for ws in (a, b):
+        assert ws.people.get(p.id).address == "1 Example Street"  # kept meanwhile
+        [issue] = ws.sync.issues("conflict")
+        assert (issue.field, issue.hub_value, issue.device_value) == ("deleted", False, True)
+    engine.resolve(a, a.sync.issues("conflict")[0].id, True)  # a person confirms the delete
+    engine.sync(a)
+    engine.sync(b)
+    assert records(a) == records(b) and records(a)[p.id]["deleted"] is True
+
+
+def test_edit_against_a_concurrent_delete_is_a_conflict(tmp_path: Path,
+                                                        hub_server: HubServer) -> None:
+    a = enrolled(tmp_path / "a", hub_server, "Alex North")
+    b = enrolled(tmp_path / "b", hub_server, "Blake North")
+    p = a.people.add(person())
+    engine.sync(a)
+    engine.sync(b)
+    a.people.delete(p.id)
+    engine.sync(a)
+    b.people.update(b.people.get(p.id).model_copy(update={"risk_level": "high"}))
+    summary = engine.sync(b)
+    assert summary.conflicted == 1
+    [issue] = b.sync.issues("conflict")
+    assert (issue.field, issue.hub_value, issue.device_value) == ("deleted", True, False)
+    engine.resolve(b, issue.id, False)  # bring the child back
+    engine.sync(b)
+    engine.sync(a)
+    assert a.people.get(p.id).risk_level == "high"
+    assert records(a) == records(b)
