@@ -486,7 +486,14 @@ class Hub:
                     return rejected("invalid", content)
                 merged = content
             if kind != "person" and merged.get("person_id") != state.person_id:
-                return rejected("invalid", "A record cannot move to another person.")
+                # filed under the wrong child and corrected: the new child must be one this
+                # device may see, in the same team
+                target = self._state(conn, batch, str(merged.get("person_id")))
+                if (target is None or target.kind != "person" or target.team_id != state.team_id
+                        or not self._visible(device, target, conn, batch)):
+                    return rejected("not_found", "There is no person with that id.")
+                state.person_id, state.owner_user_id = str(merged["person_id"]), \
+                    target.owner_user_id
             status = "conflict" if conflicts else ("merged" if touched else "accepted")
             state.fields, state.deleted, state.version = merged, deleted, state.version + 1
             if kind == "person":

@@ -28,6 +28,7 @@ from cse_desktop.sync.protocol import (
     DeviceInfo,
     EnrolRequest,
     EnrolResponse,
+    HubChange,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -137,6 +138,9 @@ class HubClient:
     def pull(self, since: int, limit: int = MAX_PAGE) -> PullResponse:
         return self._call("GET", "/v1/sync/pull", PullResponse,
                           params={"since": since, "limit": limit})
+
+    def record(self, kind: str, record_id: str) -> HubChange:
+        return self._call("GET", f"/v1/records/{kind}/{record_id}", HubChange)
 
     def conflicts(self) -> ConflictList:
         return self._call("GET", "/v1/conflicts", ConflictList)

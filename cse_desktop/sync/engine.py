@@ -128,6 +128,7 @@ def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
                 answer = client.push(request)
                 results = [r.model_dump(mode="json") for r in answer.results]
                 ws.sync.acknowledge(outgoing, results)
+                _take_hub_copy(ws, client, outgoing, results)
                 for r in answer.results:
                     summary.pushed += 1
                     summary.merged += r.status == "merged"
@@ -176,6 +177,23 @@ def resolve(ws: Workspace, issue_id: str, value: Any, *,
             seq = 0  # someone else chose first; their value arrives with the next pull
     ws.sync.settled(issue_id)
     return seq
+
+
+def _take_hub_copy(ws: Workspace, client: HubClient, sent: list[Any],
+                   results: list[dict[str, Any]]) -> None:
+    """After the hub refused a change to a record it holds, this laptop takes the hub's copy
+    (the laptop's values stay readable in the refused-change issue), so the two never
+    silently disagree."""
+    for item, result in zip(sent, results, strict=True):
+        if result["status"] != "rejected" or item.change["op"] == "create":
+            continue
+        try:
+            copy = client.record(item.change["record_kind"], item.change["record_id"])
+        except HubRefused as exc:
+            if exc.code == "not_found":
+                continue  # not the hub's (any more): the laptop keeps its copy
+            raise
+        ws.sync.apply_page([copy.model_dump(mode="json")], ws.sync.cursor())
 
 
 def _wipe_if_told(ws: Workspace, client: HubClient, exc: HubRefused) -> None:

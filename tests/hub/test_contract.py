@@ -360,3 +360,44 @@ def test_edit_against_a_concurrent_delete_is_a_conflict(tmp_path: Path,
     engine.sync(a)
     assert a.people.get(p.id).risk_level == "high"
     assert records(a) == records(b)
+
+
+def test_a_record_filed_under_the_wrong_child_can_be_moved(tmp_path: Path,
+                                                           hub_server: HubServer) -> None:
+    a = enrolled(tmp_path / "a", hub_server, "Alex North")
+    b = enrolled(tmp_path / "b", hub_server, "Blake North")
+    wrong, right = a.people.add_many([person("Wrong", "Child"), person("Right", "Child")])
+    action = a.actions.add(Action(person_id=wrong.id, text="Call school"))
+    engine.sync(a)
+    a.actions.update(a.actions.get(action.id).model_copy(update={"person_id": right.id,
+                                                                  "owner": "Alex"}))
+    assert engine.sync(a).rejected == 0
+    engine.sync(b)
+    assert b.actions.get(action.id).person_id == right.id
+    assert records(a) == records(b)
+
+
+def test_a_refused_change_leaves_the_laptop_on_the_hubs_copy(tmp_path: Path,
+                                                             hub_server: HubServer) -> None:
+    """The hub refuses a move to another team's child; the laptop must not keep a version
+    nobody else has (its values stay readable in the refused-change issue)."""
+    north = enrolled(tmp_path / "n", hub_server, "Alex North")
+    south = enrolled(tmp_path / "s", hub_server, "Casey South")
+    elsewhere = south.people.add(person("South", "Child"))
+    engine.sync(south)
+    mine = north.people.add(person())
+    action = north.actions.add(Action(person_id=mine.id, text="Call school"))
+    engine.sync(north)
+    with north.transaction():  # a move to an id the laptop cannot know is valid
+        north.db.execute("INSERT INTO records (id, kind, person_id, version, server_seq, "
+                         "deleted, created_at, updated_at, created_by, data, search_text) "
+                         "SELECT ?, kind, id, 1, 1, 0, created_at, updated_at, created_by, "
+                         "data, '' FROM records WHERE id = ?", (elsewhere.id, mine.id))
+    north.actions.update(north.actions.get(action.id).model_copy(
+        update={"person_id": elsewhere.id, "text": "Moved"}))
+    summary = engine.sync(north)
+    assert summary.rejected == 1
+    back = north.actions.get(action.id)
+    assert (back.person_id, back.text) == (mine.id, "Call school")
+    [issue] = north.sync.issues("rejected")
+    assert issue.device_value["text"] == "Moved" and issue.message.startswith("not_found")
