@@ -104,6 +104,14 @@ ACTION_TEXTS = ["Fictional action: school to share attendance weekly.",
                 "Fictional action: carer to report late returns the same evening."]
 
 
+class NotRun(Row):
+    """A measurement that could not be made here: shown as such, never faked."""
+
+    @property
+    def verdict(self) -> str:
+        return "NOT RUN"
+
+
 def now_s() -> float:
     return time.perf_counter()
 
@@ -185,6 +193,16 @@ class HubProcess:
                 raise SystemExit("the hub did not answer within 60 s")
             time.sleep(0.05)
 
+    def cpu_s(self) -> float | None:
+        """CPU time (user + system, all threads) the hub process has used so far (Linux)."""
+        if self.proc is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)  # uvicorn shuts down cleanly on SIGINT
@@ -217,7 +235,9 @@ class Meter:
     def install(self) -> None:
         for cls, names in self.TARGETS:
             for name in names:
-                original = getattr(cls, name)
+                original = getattr(cls, name, None)
+                if original is None:  # renamed since: that part of the breakdown goes missing
+                    continue
                 self._originals.append((cls, name, original))
                 setattr(cls, name, self._wrap(f"{cls.__name__}.{name}", original))
 
@@ -401,7 +421,9 @@ class SyncBench:
             out["seed"] = self.seed(ws_a)
 
             self.log(f"[{backend}] push: laptop A syncs {n:,} changes up")
+            cpu0 = server.cpu_s()
             first = timed_sync(ws_a, self.meter)
+            cpu1 = server.cpu_s()
             s = first["summary"]
             if s.pushed != n or s.rejected or ws_a.sync.pending_count():
                 raise SystemExit(f"[{backend}] push: {n} waiting, {s.pushed} pushed, "
@@ -412,7 +434,9 @@ class SyncBench:
                                  f"expected {n}")
             out["push"] = {"push_s": first["push_s"], "echo_pull_s": first["pull_s"],
                            "first_sync_total_s": first["total_s"], "pushed": s.pushed,
-                           "echo_received": s.received, "calls": first["calls"]}
+                           "echo_received": s.received, "calls": first["calls"],
+                           "hub_cpu_first_sync_s": None if cpu0 is None or cpu1 is None
+                           else cpu1 - cpu0}
             raw_push = self.raw_push(backend, hub_engine, server.url)
             out["push"].update(raw_push)
 
@@ -451,7 +475,7 @@ class SyncBench:
         self._rows_push_pull_noop(label, out)
 
     @staticmethod
-    def _health(url: str, client: httpx.Client) -> None:
+    def _health(client: httpx.Client) -> None:
         client.get("/v1/health").raise_for_status()
 
     def raw_push(self, backend: str, hub_engine: sa.Engine, url: str) -> dict[str, Any]:
@@ -494,14 +518,14 @@ class SyncBench:
 
                     def changes_only(raw1: sa.Engine = raw1) -> None:
                         for chunk in split(changes):
-                            self._health(url, client)
+                            self._health(client)
                             with raw1.begin() as conn:
                                 conn.execute(t.changes.insert(), chunk)
 
                     def four_tables(raw4: sa.Engine = raw4) -> None:
                         for parts in zip(*(split(x) for x in (records, changes, receipts,
                                                               audit)), strict=True):
-                            self._health(url, client)
+                            self._health(client)
                             with raw4.begin() as conn:
                                 for table, rows in zip((t.records, t.changes, t.receipts,
                                                         t.audit), parts, strict=True):
@@ -541,7 +565,7 @@ class SyncBench:
             nonlocal pages
             since, total, pages = 0, 0, 0
             while True:
-                self._health(url, client)
+                self._health(client)
                 with hub_engine.connect() as conn:
                     rows = conn.execute(query, {"since": since}).all()
                 pages += 1
@@ -628,10 +652,13 @@ class SyncBench:
         self.results["concurrent"] = out
         server = self.start_hub(url, "hub-load")
         try:
-            self.log(f"[load] {devices} devices push {per} changes each, all at once")
-            out["push"] = self._run_clients(server.url, tokens, "push", bodies)
-            self.log(f"[load] {devices} devices pull, all at once")
-            out["pull"] = self._run_clients(server.url, tokens, "pull", None)
+            for what, payload in (("push", bodies), ("pull", None)):
+                self.log(f"[load] {devices} devices {what}"
+                         + (f" {per} changes each" if payload else "") + ", all at once")
+                cpu0 = server.cpu_s()
+                out[what] = self._run_clients(server.url, tokens, what, payload)
+                cpu1 = server.cpu_s()
+                out[what]["hub_cpu_s"] = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
         finally:
             self.stop_hub(server)
         expected = devices * per
@@ -739,44 +766,69 @@ class SyncBench:
         return out
 
     def raw_concurrent(self, groups: list[list[tuple]]) -> dict[str, Any]:
-        """The same rows inserted by one psycopg connection per device, all at once."""
+        """The same rows inserted by one psycopg connection per device, all at once (plain,
+        then serialised by the hub's write lock); then each connection selects its team's
+        rows a page at a time, as the devices' pulls do."""
         import psycopg
 
         name = f"raw_load_{uuid.uuid4().hex[:8]}"
         raw_engine = hub_db.make_engine(self.cluster.create_database(name))
         t.metadata.create_all(raw_engine, tables=[t.changes])
         raw_engine.dispose()
-        columns = ", ".join(col.name for col in t.changes.columns)
-        marks = ", ".join(["%s"] * len(t.changes.columns))
-        sql = f"INSERT INTO changes ({columns}) VALUES ({marks})"
+        names = [col.name for col in t.changes.columns]
+        team_of = [group[0][names.index("team_id")] for group in groups]
+        insert = (f"INSERT INTO changes ({', '.join(names)}) "
+                  f"VALUES ({', '.join(['%s'] * len(names))})")
+        select = ("SELECT seq, record_kind, record_id, version, deleted, snapshot FROM changes "
+                  "WHERE team_id = %s AND seq > %s ORDER BY seq LIMIT %s")
         self.log(f"[load] raw: {len(groups)} psycopg connections insert "
-                 f"{sum(map(len, groups)):,} rows at once (plain, then under the write lock)")
+                 f"{sum(map(len, groups)):,} rows at once (plain, then under the write lock), "
+                 "then select their team's rows")
         conns = [psycopg.connect(self.cluster.conninfo(name)) for _ in groups]
+
+        def write(conn: psycopg.Connection, i: int, locked: bool) -> list[float]:
+            t0 = time.perf_counter()
+            with conn.transaction():
+                if locked:
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (hub_db.WRITE_LOCK_KEY,))
+                conn.cursor().executemany(insert, groups[i])
+            return [time.perf_counter() - t0]
+
+        def read(conn: psycopg.Connection, i: int) -> list[float]:
+            lat, since = [], 0
+            while True:
+                t0 = time.perf_counter()
+                with conn.transaction():
+                    rows = conn.execute(select, (team_of[i], since, MAX_PAGE)).fetchall()
+                lat.append(time.perf_counter() - t0)
+                if len(rows) < MAX_PAGE:
+                    return lat
+                since = rows[-1][0]
+
         out: dict[str, Any] = {"connections": len(conns)}
+        variants: list[tuple[str, Callable[[psycopg.Connection, int], list[float]]]] = [
+            ("plain", lambda conn, i: write(conn, i, False)),
+            ("write_lock", lambda conn, i: write(conn, i, True)),
+            ("pull", read)]
         try:
-            for variant, locked in (("plain", False), ("write_lock", True)):
-                with conns[0].transaction():
-                    conns[0].execute("TRUNCATE changes")
+            for variant, work in variants:
+                if variant != "pull":
+                    with conns[0].transaction():
+                        conns[0].execute("TRUNCATE changes")
                 barrier = threading.Barrier(len(conns) + 1)
-                lat = [0.0] * len(conns)
+                lat: list[list[float]] = [[] for _ in conns]
                 errors: list[str] = []
 
-                def insert(i: int, locked: bool = locked, barrier: threading.Barrier = barrier,
-                           lat: list[float] = lat, errors: list[str] = errors) -> None:
-                    conn = conns[i]
+                def run(i: int, work: Callable[..., list[float]] = work,
+                        barrier: threading.Barrier = barrier, lat: list[list[float]] = lat,
+                        errors: list[str] = errors) -> None:
                     barrier.wait()
-                    t0 = time.perf_counter()
                     try:
-                        with conn.transaction():
-                            if locked:
-                                conn.execute("SELECT pg_advisory_xact_lock(%s)",
-                                             (hub_db.WRITE_LOCK_KEY,))
-                            conn.cursor().executemany(sql, groups[i])
-                    except Exception as exc:
+                        lat[i] = work(conns[i], i)
+                    except Exception as exc:  # counted and reported, like the hub's
                         errors.append(f"{type(exc).__name__}: {exc}"[:200])
-                    lat[i] = time.perf_counter() - t0
 
-                threads = [threading.Thread(target=insert, args=(i,), daemon=True)
+                threads = [threading.Thread(target=run, args=(i,), daemon=True)
                            for i in range(len(conns))]
                 for th in threads:
                     th.start()
@@ -785,10 +837,11 @@ class SyncBench:
                 t0 = time.perf_counter()
                 for th in threads:
                     th.join()
+                flat = [x for per_conn in lat for x in per_conn]
                 out[variant] = {"wall_s": time.perf_counter() - t0, "errors": len(errors),
-                                "error_samples": errors[:3], "p50_s": statistics.median(lat),
-                                "p95_s": percentile(lat, 95), "max_s": max(lat),
-                                "latencies_s": lat}
+                                "error_samples": errors[:3], "requests": len(flat),
+                                "p50_s": statistics.median(flat), "p95_s": percentile(flat, 95),
+                                "max_s": max(flat), "latencies_s": flat}
         finally:
             for conn in conns:
                 conn.close()
@@ -825,7 +878,9 @@ class SyncBench:
             times_raw(push["p95_s"], locked["p95_s"]) if push["p95_s"] else "n/a", "-", None))
         self.rows.append(Row(
             f"hub: the {d} devices pull at once, per request (PostgreSQL)", absolute(pull),
-            "-", "-", budget, ok(pull)))
+            f"p95 {fmt_time(raw['pull']['p95_s'])}",
+            times_raw(pull["p95_s"], raw["pull"]["p95_s"]) if pull["p95_s"] else "n/a",
+            budget, ok(pull)))
 
     # -- optional: where the hub's time goes ----------------------------------------------
 
@@ -888,10 +943,10 @@ class SyncBench:
                 self.concurrent()
             else:
                 self.results["concurrent"] = {"not_run": self.pg_reason}
-                self.rows.append(Row(
+                self.rows.append(NotRun(
                     f"hub: {self.devices} devices x {self.per_device} changes at once "
-                    "(PostgreSQL)", "NOT RUN", "-", "-", f"p95 <= {fmt_time(BUDGET_P95_S)}",
-                    None))
+                    "(PostgreSQL)", "-", "-", "-",
+                    f"p95 <= {fmt_time(BUDGET_P95_S)}, 0 errors", None))
                 self.notes.append(f"The concurrent-devices test was NOT RUN: {self.pg_reason}. "
                                   "It needs PostgreSQL; its budget is unchecked.")
             if self.args.profile:
@@ -926,6 +981,10 @@ def breakdown(results: dict[str, Any]) -> list[str]:
             x = calls.get(key, {"s": 0.0, "calls": 0})
             return f"{x['s']:.2f} s ({x['calls']:.0f} calls)"
 
+        hub_cpu = r["push"].get("hub_cpu_first_sync_s")
+        if hub_cpu is not None:
+            lines.append(f"{backend}, laptop A's first sync: {r['push']['first_sync_total_s']:.2f}"
+                         f" s wall, hub process CPU {hub_cpu:.2f} s")
         lines.append(f"{backend}, laptop A's first sync: push waiting for the hub "
                      f"{s(push, 'HubClient.push')}, outgoing() {s(push, 'SyncState.outgoing')}, "
                      f"acknowledge() {s(push, 'SyncState.acknowledge')}; echo pull waiting "
@@ -992,14 +1051,21 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"+ one bare HTTP round trip per batch of {MAX_BATCH}; pull = select the rows a page "
           f"of {MAX_PAGE} at a time + one round trip per page + executemany into a raw "
           "SQLCipher `records` table; no-op = a new TCP connection and GET /v1/health; devices = "
-          "the same rows inserted by one psycopg connection per device, all at once.")
+          "the same rows inserted (then selected, a page at a time) by one psycopg connection "
+          "per device, all at once.")
     for line in breakdown(bench.results):
         print(line)
     conc = bench.results.get("concurrent", {})
     if "push" in conc:
-        print(f"load test: {conc['push']['changes_per_s']:,.0f} changes/s accepted; pulls "
-              f"received {conc['pull']['changes_received']:,} changes, slowest device's whole "
-              f"pull {fmt_time(conc['pull']['device_total_max_s'])}")
+        push, pull = conc["push"], conc["pull"]
+
+        def cpu(x: dict[str, Any]) -> str:
+            return ("" if x.get("hub_cpu_s") is None else
+                    f" (hub process CPU {x['hub_cpu_s']:.1f} s in {x['wall_s']:.1f} s wall)")
+
+        print(f"load test: {push['changes_per_s']:,.0f} changes/s accepted{cpu(push)}; pulls "
+              f"received {pull['changes_received']:,} changes{cpu(pull)}, slowest device's "
+              f"whole pull {fmt_time(pull['device_total_max_s'])}")
         for sample in conc["push"]["error_samples"] + conc["pull"]["error_samples"]:
             print(f"  error: {sample}")
     for note in bench.notes:
