@@ -158,6 +158,17 @@ class _Batch:
     receipts: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
+    scope: list[dict[str, Any]] = field(default_factory=list)
+
+    def reallocated(self, seq: int, state: _State, before: str) -> None:
+        """Note who gains and who loses a child whose allocated worker changed."""
+        if state.kind != "person" or before == state.allocated_worker:
+            return
+        for name, gained in ((before, False), (state.allocated_worker, True)):
+            if name:
+                self.scope.append({"seq": seq, "team_id": state.team_id,
+                                   "person_id": state.person_id, "user_name": name,
+                                   "gained": gained})
 
 
 class Hub:
@@ -497,7 +508,9 @@ class Hub:
             status = "conflict" if conflicts else ("merged" if touched else "accepted")
             state.fields, state.deleted, state.version = merged, deleted, state.version + 1
             if kind == "person":
+                before = state.allocated_worker
                 state.allocated_worker = str(merged.get("allocated_worker", ""))
+                batch.reallocated(batch.next_seq, state, before)
         seq = batch.next_seq
         batch.next_seq += 1
         state.seq = seq
@@ -582,7 +595,8 @@ class Hub:
                     c.record_id == record_id, c.field == name, c.resolved_at.is_(None))
                     .values(resolved_at=_now(), resolved_by="superseded"))
         for table, rows in ((t.changes, batch.changes), (t.receipts, batch.receipts),
-                            (t.conflicts, batch.conflicts), (t.audit, batch.audit)):
+                            (t.conflicts, batch.conflicts), (t.audit, batch.audit),
+                            (t.scope_events, batch.scope)):
             if rows:
                 conn.execute(table.insert(), rows)
 
@@ -637,7 +651,36 @@ class Hub:
                           version=r.version, deleted=bool(r.deleted),
                           fields=json.loads(r.snapshot), created_by=r.created_by)
                 for r in rows]
-        return PullResponse(changes=page, next=head if done else rows[-1].seq, done=done)
+        nxt = head if done else rows[-1].seq
+        evict: list[str] = []
+        if device.own_caseload_only:
+            gained, evict = self._scope_changes(device, since, nxt)
+            page += gained
+        return PullResponse(changes=page, next=nxt, done=done, evict=evict)
+
+    def _scope_changes(self, device: Device, since: int,
+                       upto: int) -> tuple[list[HubChange], list[str]]:
+        """For a device that sees only its user's caseload: the whole current record of each
+        child allocated to the user in (since, upto], and the children no longer theirs."""
+        e, r = t.scope_events.c, t.records.c
+        with self.engine.connect() as conn:
+            events = conn.execute(sa.select(e.person_id, e.gained).where(
+                e.team_id == device.team_id, e.user_name == device.user_name, e.seq > since,
+                e.seq <= upto).order_by(e.seq)).all()
+            if not events:
+                return [], []
+            visible = set(conn.execute(self._visible_people(device).where(
+                r.record_id.in_({ev.person_id for ev in events}))).scalars())
+            gained = sorted({ev.person_id for ev in events if ev.gained} & visible)
+            lost = sorted({ev.person_id for ev in events if not ev.gained} - visible)
+            rows = conn.execute(
+                sa.select(r.seq, r.kind, r.record_id, r.version, r.deleted, r.fields,
+                          r.created_by).where(r.person_id.in_(gained))
+                .order_by((r.kind != "person"), r.seq)).all() if gained else []
+        return [HubChange(seq=row.seq, record_kind=row.kind, record_id=row.record_id,
+                          version=row.version, deleted=bool(row.deleted),
+                          fields=json.loads(row.fields), created_by=row.created_by)
+                for row in rows], lost
 
     # -- conflicts -----------------------------------------------------------------------
 
@@ -683,7 +726,9 @@ class Hub:
             seq = batch.next_seq
             state.fields, state.version, state.seq = content, state.version + 1, seq
             if row.record_kind == "person":
+                before = state.allocated_worker
                 state.allocated_worker = str(content.get("allocated_worker", ""))
+                batch.reallocated(seq, state, before)
             batch.states[row.record_id] = state
             batch.dirty.add(row.record_id)
             now = _now()

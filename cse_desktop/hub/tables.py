@@ -140,3 +140,16 @@ audit_anchors = sa.Table(
     sa.Column("at", sa.String(40), nullable=False),
     sa.Index("anchors_by_device", "device_id", "id"),
 )
+
+#: a child allocated to another worker: that worker gains it, the previous one loses it
+#: (used where a team sees only its own caseload)
+scope_events = sa.Table(
+    "scope_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("team_id", sa.Integer, nullable=False),
+    sa.Column("person_id", sa.String(36), nullable=False),
+    sa.Column("user_name", sa.String(200), nullable=False),
+    sa.Column("gained", sa.Boolean, nullable=False),
+    sa.Index("scope_events_by_user", "team_id", "user_name", "seq"),
+)

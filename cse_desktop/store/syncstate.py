@@ -225,12 +225,19 @@ class SyncState:
             names.update(json.loads(fields))
         return names, deleting
 
-    def apply_page(self, changes: list[dict[str, Any]], next_cursor: int) -> PullOutcome:
-        """Apply one pulled page and store the cursor after it, in one transaction."""
+    def apply_page(self, changes: list[dict[str, Any]], next_cursor: int,
+                   evict: list[str] | tuple[str, ...] = ()) -> PullOutcome:
+        """Apply one pulled page and store the cursor after it, in one transaction.
+
+        ``evict``: people no longer in this laptop's scope (allocated to another worker); they
+        and every record of theirs are removed from this laptop, not just marked deleted.
+        """
         applied = skipped = 0
         now = datetime.now(UTC).isoformat()
         with self._ws.transaction():
             db = self._ws.db
+            if evict:
+                self._evict(list(evict))
             for hc in changes:
                 kind, rid = hc["record_kind"], hc["record_id"]
                 model = RECORD_TYPES[kind]
@@ -286,6 +293,23 @@ class SyncState:
             if applied:
                 self._ws.audit.append(AuditAction.SYNC, reason=f"received {applied} changes")
         return PullOutcome(received=len(changes), applied=applied, skipped=skipped)
+
+    def _evict(self, people: list[str]) -> None:
+        db = self._ws.db
+        marks = ",".join("?" * len(people))
+        ids = [rid for (rid,) in db.execute(
+            f"SELECT id FROM records WHERE id IN ({marks}) OR person_id IN ({marks})",
+            (*people, *people))]
+        if not ids:
+            return
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            where = ",".join("?" * len(chunk))
+            db.execute(f"DELETE FROM outbox WHERE record_id IN ({where})", chunk)
+            db.execute(f"DELETE FROM sync_issue WHERE record_id IN ({where})", chunk)
+            db.execute(f"DELETE FROM records WHERE id IN ({where})", chunk)
+        self._ws.audit.append(AuditAction.SYNC, reason=f"removed {len(ids)} records of "
+                              f"{len(people)} people no longer in this caseload")
 
     # -- conflicts and refused changes ---------------------------------------------------
 

@@ -141,7 +141,8 @@ def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
                 check_cancel()
                 answer_page = client.pull(cursor, page)
                 outcome = ws.sync.apply_page(
-                    [c.model_dump(mode="json") for c in answer_page.changes], answer_page.next)
+                    [c.model_dump(mode="json") for c in answer_page.changes], answer_page.next,
+                    answer_page.evict)
                 summary.received += outcome.received
                 summary.applied += outcome.applied
                 summary.skipped += outcome.skipped

@@ -183,6 +183,9 @@ class PullResponse(_Wire):
     #: pass as ``since`` for the next page
     next: int = Field(ge=0)
     done: bool
+    #: people no longer in this device's scope (a child allocated to another worker where
+    #: the team sees only its own caseload): the device removes them and their records
+    evict: list[str] = Field(default_factory=list, max_length=MAX_PAGE)
 
 
 class HubConflict(_Wire):

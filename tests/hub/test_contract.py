@@ -401,3 +401,29 @@ def test_a_refused_change_leaves_the_laptop_on_the_hubs_copy(tmp_path: Path,
     assert (back.person_id, back.text) == (mine.id, "Call school")
     [issue] = north.sync.issues("rejected")
     assert issue.device_value["text"] == "Moved" and issue.message.startswith("not_found")
+
+
+def test_own_caseload_follows_reallocation(tmp_path: Path, hub_server: HubServer) -> None:
+    """A child allocated to another worker leaves the old worker's laptop entirely, and the
+    new worker's laptop receives the child's whole record, older entries included."""
+    hub_server.hub.add_team("West Team", own_caseload_only=True)
+    for user in ("Drew West", "Eli West", "Fran West"):
+        hub_server.hub.add_user(user, team="West Team")
+    drew = enrolled(tmp_path / "d", hub_server, "Drew West")  # the manager who allocates
+    eli = enrolled(tmp_path / "e", hub_server, "Eli West")
+    fran = enrolled(tmp_path / "f", hub_server, "Fran West")
+    child = drew.people.add(person("Moved", "Child", allocated_worker="Eli West"))
+    action = drew.actions.add(Action(person_id=child.id, text="Weekly visit"))
+    engine.sync(drew)
+    engine.sync(eli)
+    engine.sync(fran)
+    assert set(records(eli)) == {child.id, action.id} and records(fran) == {}
+    drew.people.update(drew.people.get(child.id).model_copy(
+        update={"allocated_worker": "Fran West"}))
+    engine.sync(drew)
+    engine.sync(eli)
+    engine.sync(fran)
+    assert records(eli) == {}, "the old worker's laptop still holds the child"
+    assert set(records(fran)) == {child.id, action.id}
+    assert records(fran)[action.id]["text"] == "Weekly visit"
+    assert eli.outbox.problems() == [] and fran.outbox.problems() == []
