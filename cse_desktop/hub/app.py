@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -234,10 +234,11 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
              dev: Annotated[Device, Depends(pushing_device)]) -> PushResponse:
         return hub.push(dev, body)
 
-    @app.get("/v1/sync/pull", response_model=PullResponse)
+    @app.get("/v1/sync/pull", response_model=None,
+             responses={200: {"model": PullResponse, "description": "A page of changes"}})
     def pull(dev: DeviceDep, since: Annotated[int, Query(ge=0, le=2**62)] = 0,
-             limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE) -> PullResponse:
-        return hub.pull(dev, since, limit)
+             limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE) -> Response:
+        return Response(hub.pull_json(dev, since, limit), media_type="application/json")
 
     @app.get("/v1/conflicts", response_model=ConflictList)
     def conflicts(dev: DeviceDep) -> ConflictList:

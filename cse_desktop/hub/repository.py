@@ -17,7 +17,6 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +29,7 @@ from cse_desktop.domain.models import RECORD_TYPES, Record
 from cse_desktop.hub import tables as t
 from cse_desktop.hub.db import writer
 from cse_desktop.sync.protocol import (
+    PROTOCOL_VERSION,
     Change,
     ChangeResult,
     Conflict,
@@ -351,14 +351,7 @@ class Hub:
 
     def _load(self, conn: sa.Connection, record_id: str) -> _State | None:
         row = conn.execute(sa.select(t.records).where(t.records.c.record_id == record_id)).first()
-        if row is None:
-            return None
-        m = row._mapping
-        return _State(kind=m["kind"], team_id=m["team_id"], person_id=m["person_id"],
-                      owner_user_id=m["owner_user_id"], allocated_worker=m["allocated_worker"],
-                      version=m["version"], deleted=bool(m["deleted"]),
-                      fields=json.loads(m["fields"]), seq=m["seq"], created_by=m["created_by"],
-                      stored=True)
+        return None if row is None else _state_of(row._mapping)
 
     def record(self, device: Device, kind: str, record_id: str) -> HubChange:
         """One record as the hub holds it now (``not_found`` outside the device's scope)."""
@@ -375,15 +368,22 @@ class Hub:
     # -- push ----------------------------------------------------------------------------
 
     def push(self, device: Device, request: PushRequest) -> PushResponse:
+        # Work that needs no database runs before the write lock is taken, so the part of a
+        # push that other devices wait for stays short: digests, and creates' validation.
+        digests = [_hash(_dumps(c.model_dump(mode="json"))) for c in request.changes]
+        created = {c.change_id: self._validated(RECORD_TYPES[c.record_kind], c.record_id,
+                                                c.fields)
+                   for c in request.changes
+                   if c.op == "create" and not _BOOKKEEPING & c.fields.keys()}
         with writer(self.engine) as conn:
             head = conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.changes.c.seq), 0)))
             batch = _Batch(next_seq=int(head.scalar() or 0) + 1)
             ids = [c.change_id for c in request.changes]
             known = {row.change_id: row for row in conn.execute(
                 sa.select(t.receipts).where(t.receipts.c.change_id.in_(ids)))}
+            self._preload(conn, batch, request.changes, created)
             results = []
-            for change in request.changes:
-                digest = _hash(_dumps(change.model_dump(mode="json")))
+            for change, digest in zip(request.changes, digests, strict=True):
                 first = known.get(change.change_id)
                 if first is not None:
                     if first.device_id == device.id and first.payload_hash == digest:
@@ -394,7 +394,8 @@ class Hub:
                             code="change_id_reused",
                             message="This change id was already used for a different change."))
                     continue
-                result = self._apply(conn, device, change, batch)
+                result = self._apply(conn, device, change, batch,
+                                     created.get(change.change_id))
                 batch.receipts.append({"change_id": change.change_id, "device_id": device.id,
                                        "payload_hash": digest,
                                        "result": result.model_dump_json()})
@@ -406,13 +407,29 @@ class Hub:
                          .values(last_seen_at=_now()))
         return PushResponse(results=results)
 
+    def _preload(self, conn: sa.Connection, batch: _Batch, changes: list[Change],
+                 created: dict[str, dict[str, Any] | str]) -> None:
+        """Read every record the batch touches (and the people new records belong to) in one
+        query rather than one per change."""
+        wanted = {c.record_id for c in changes}
+        wanted |= {str(content["person_id"]) for content in created.values()
+                   if isinstance(content, dict) and content.get("person_id")}
+        listed = sorted(wanted)
+        for i in range(0, len(listed), 500):
+            chunk = listed[i:i + 500]
+            for row in conn.execute(sa.select(t.records).where(
+                    t.records.c.record_id.in_(chunk))):
+                batch.states[row.record_id] = _state_of(row._mapping)
+            for rid in chunk:
+                batch.states.setdefault(rid, None)
+
     def _state(self, conn: sa.Connection, batch: _Batch, record_id: str) -> _State | None:
         if record_id not in batch.states:
             batch.states[record_id] = self._load(conn, record_id)
         return batch.states[record_id]
 
-    def _apply(self, conn: sa.Connection, device: Device, change: Change,
-               batch: _Batch) -> ChangeResult:
+    def _apply(self, conn: sa.Connection, device: Device, change: Change, batch: _Batch,
+               precomputed: dict[str, Any] | str | None = None) -> ChangeResult:
         def rejected(code: str, message: str) -> ChangeResult:
             return ChangeResult(change_id=change.change_id, status="rejected", code=code,
                                 message=message)
@@ -429,7 +446,8 @@ class Hub:
             if state is not None:
                 return (rejected("exists", "A record with this id already exists.") if visible
                         else rejected("not_found", f"There is no {kind} with that id."))
-            content = self._validated(model, rid, change.fields)
+            content = (precomputed if precomputed is not None
+                       else self._validated(model, rid, change.fields))
             if isinstance(content, str):
                 return rejected("invalid", content)
             if kind == "submission" and content.get("status") != "final":
@@ -615,6 +633,10 @@ class Hub:
     # -- pull ----------------------------------------------------------------------------
 
     def pull(self, device: Device, since: int, limit: int) -> PullResponse:
+        return PullResponse.model_validate_json(self.pull_json(device, since, limit))
+
+    def pull_json(self, device: Device, since: int, limit: int) -> bytes:
+        """A page of changes after ``since``, as the JSON of a :class:`PullResponse`."""
         if device.status == "retiring":
             # A retiring device has made its final push: from here on it is told to wipe.
             with writer(self.engine) as conn:
@@ -647,16 +669,22 @@ class Hub:
             if size > PAGE_BYTES and n:
                 rows, done = rows[:n], False
                 break
-        page = [HubChange(seq=r.seq, record_kind=r.record_kind, record_id=r.record_id,
-                          version=r.version, deleted=bool(r.deleted),
-                          fields=json.loads(r.snapshot), created_by=r.created_by)
-                for r in rows]
         nxt = head if done else rows[-1].seq
+        extra: list[HubChange] = []
         evict: list[str] = []
         if device.own_caseload_only:
-            gained, evict = self._scope_changes(device, since, nxt)
-            page += gained
-        return PullResponse(changes=page, next=nxt, done=done, evict=evict)
+            extra, evict = self._scope_changes(device, since, nxt)
+        # The snapshots are stored as JSON already: the page is assembled as text, not parsed
+        # and encoded again (this is most of a pull's cost on a busy hub).
+        items = [b'{"seq":%d,"record_kind":%s,"record_id":"%s","version":%d,"deleted":%s,'
+                 b'"fields":%s,"created_by":%s}' % (
+                     r.seq, _dumps(r.record_kind).encode(), r.record_id.encode(), r.version,
+                     b"true" if r.deleted else b"false", r.snapshot.encode(),
+                     _dumps(r.created_by).encode()) for r in rows]
+        items += [h.model_dump_json().encode() for h in extra]
+        return (b'{"protocol":%d,"changes":[%s],"next":%d,"done":%s,"evict":%s}' % (
+            PROTOCOL_VERSION, b",".join(items), nxt, b"true" if done else b"false",
+            _dumps(evict).encode()))
 
     def _scope_changes(self, device: Device, since: int,
                        upto: int) -> tuple[list[HubChange], list[str]]:
@@ -766,5 +794,9 @@ class Hub:
                                         ("conflicts", t.conflicts))}
 
 
-def ids_of(rows: Iterable[dict[str, Any]]) -> list[str]:
-    return [r["id"] for r in rows]
+def _state_of(m: Any) -> _State:
+    return _State(kind=m["kind"], team_id=m["team_id"], person_id=m["person_id"],
+                  owner_user_id=m["owner_user_id"], allocated_worker=m["allocated_worker"],
+                  version=m["version"], deleted=bool(m["deleted"]),
+                  fields=json.loads(m["fields"]), seq=m["seq"], created_by=m["created_by"],
+                  stored=True)
