@@ -17,7 +17,6 @@ import getpass
 import json
 import logging
 import sys
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -27,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cse_desktop import __version__
 from cse_desktop.casework.demo import populate
-from cse_desktop.domain.errors import CseError, UsageError, ValidationFailed
+from cse_desktop.domain.errors import CseError, UsageError, ValidationFailed, run_command
 from cse_desktop.domain.ids import new_id
 from cse_desktop.domain.models import Owner, Person, RiskLevel, Role
 from cse_desktop.forms.engine import FormContext, FormEngine
@@ -481,8 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    debug = "--debug" in argv
-    try:
+
+    def body() -> int:
         args = build_parser().parse_args(argv)
         if args.self_test:
             from cse_desktop.qt.selftest import run_self_test  # loads Qt only when asked
@@ -494,17 +493,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo" and not 1 <= args.people <= 10_000:
             raise UsageError("--people must be between 1 and 10000.")
         return args.func(args, secrets)
-    except CseError as exc:
-        if debug:
-            traceback.print_exc()
-        print(f"{PROG}: {exc.message}", file=sys.stderr)
-        return exc.exit_status
-    except KeyboardInterrupt:
-        print(f"{PROG}: cancelled.", file=sys.stderr)
-        return 130
-    except Exception as exc:  # the last line of defence: never a traceback for a user
-        if debug:
-            traceback.print_exc()
-        print(f"{PROG}: unexpected error ({type(exc).__name__}); nothing more was changed. "
-              "Run again with --debug for details.", file=sys.stderr)
-        return EXIT_ERROR
+
+    return run_command(PROG, body, debug="--debug" in argv)

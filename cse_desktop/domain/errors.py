@@ -7,6 +7,10 @@ contain personal data or key material.
 
 from __future__ import annotations
 
+import sys
+import traceback
+from collections.abc import Callable
+
 
 class CseError(Exception):
     """Base of every error the application raises on purpose."""
@@ -151,3 +155,24 @@ class DeviceWiped(CseError):
 
 class SyncCancelled(CseError):
     code = "sync_cancelled"
+
+
+def run_command(prog: str, body: Callable[[], int], *, debug: bool = False) -> int:
+    """Run a command-line program's body: an error is one plain line on stderr and its exit
+    status, never a traceback (unless ``debug``). Shared by ``cse-desktop`` and ``cse-hub``."""
+    try:
+        return body()
+    except CseError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: {exc.message}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print(f"{prog}: cancelled.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: never a traceback for a user
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: unexpected error ({type(exc).__name__}); nothing more was changed. "
+              "Run again with --debug for details.", file=sys.stderr)
+        return 1

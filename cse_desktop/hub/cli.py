@@ -13,12 +13,11 @@ import argparse
 import json
 import logging
 import sys
-import traceback
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import NoReturn
 
-from cse_desktop.domain.errors import CseError, UsageError
+from cse_desktop.domain.errors import UsageError, run_command
 from cse_desktop.hub import db
 from cse_desktop.hub.repository import Hub
 
@@ -164,23 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    debug = "--debug" in argv
-    try:
+    def body() -> int:
         args = build_parser().parse_args(argv)
-        return args.func(args)
-    except CseError as exc:
-        if debug:
-            traceback.print_exc()
-        print(f"{PROG}: {exc.message}", file=sys.stderr)
-        return exc.exit_status
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:
-        if debug:
-            traceback.print_exc()
-        print(f"{PROG}: unexpected error ({type(exc).__name__}). Run again with --debug for "
-              "details.", file=sys.stderr)
-        return 1
+        return int(args.func(args))
+
+    return run_command(PROG, body, debug="--debug" in argv)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QTableView,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -68,7 +67,13 @@ from cse_desktop.qt.caseload import (
     uk_date,
 )
 from cse_desktop.qt.operations import WorkspaceRunner
-from cse_desktop.qt.widgets import MessageLabel, button, page_header, setup_table, text_label
+from cse_desktop.qt.widgets import (
+    MessageLabel,
+    button,
+    setup_table,
+    tabbed_page_top,
+    text_label,
+)
 
 T = TypeVar("T")
 
@@ -360,19 +365,10 @@ class ManagerPage(QWidget):
         #: asked before an approval is recorded; tests replace it
         self.confirm: Callable[[PendingDowngrade], bool] = self._confirm_dialog
 
-        header, row = page_header("Team manager")
-        self.status_label = text_label("", "managerStatus")
-        self.status_label.setAccessibleName("Team manager page status")
-        self.status_label.setWordWrap(False)
-        row.addWidget(self.status_label)
         self.refresh_button = button("R&efresh", "Read the team's caseload again",
                                      tooltip="Read the caseload, actions and approvals again")
-        row.addWidget(self.refresh_button)
-
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("managerTabs")
-        self.tabs.setAccessibleName("Team manager views")
-        self.tabs.setDocumentMode(True)
+        header, self.status_label, self.tabs = tabbed_page_top("Team manager",
+                                                               self.refresh_button)
 
         # -- Next RMM
         self.rmm_model = rmm_model(self)

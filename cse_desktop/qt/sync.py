@@ -48,7 +48,6 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QStatusBar,
     QTableView,
-    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -89,8 +88,8 @@ from cse_desktop.qt.widgets import (
     button,
     field_label,
     line_edit,
-    page_header,
     setup_table,
+    tabbed_page_top,
     text_label,
 )
 from cse_desktop.store import Workspace
@@ -973,19 +972,10 @@ class ConflictsPage(QWidget):
         self._stale = False
         self._resolving = False
 
-        header, row = page_header("Sync conflicts")
-        self.status_label = text_label("", "managerStatus")
-        self.status_label.setAccessibleName("Sync conflicts page status")
-        self.status_label.setWordWrap(False)
-        row.addWidget(self.status_label)
         self.sync_button = button("Sync &now", "Sync now",
                                   tooltip="Send and receive changes now (F5)")
-        row.addWidget(self.sync_button)
-
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("managerTabs")
-        self.tabs.setAccessibleName("Sync conflicts views")
-        self.tabs.setDocumentMode(True)
+        header, self.status_label, self.tabs = tabbed_page_top("Sync conflicts",
+                                                               self.sync_button)
 
         # -- conflicts
         self.conflicts_model = conflicts_model(self)

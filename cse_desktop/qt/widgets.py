@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -286,6 +287,22 @@ def setup_table(table: QTableView, accessible_name: str) -> QTableView:
     heading.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     heading.setStretchLastSection(True)
     return table
+
+
+def tabbed_page_top(title: str, action: QWidget) -> tuple[QWidget, QLabel, QTabWidget]:
+    """The top of a page of tabs (team manager, sync conflicts): the header band with the
+    title, a status line and one action button, and the (empty) tab widget below it."""
+    header, row = page_header(title)
+    status = text_label("", "managerStatus")
+    status.setAccessibleName(f"{title} page status")
+    status.setWordWrap(False)
+    row.addWidget(status)
+    row.addWidget(action)
+    tabs = QTabWidget()
+    tabs.setObjectName("managerTabs")
+    tabs.setAccessibleName(f"{title} views")
+    tabs.setDocumentMode(True)
+    return header, status, tabs
 
 
 def page_header(title: str) -> tuple[QWidget, QHBoxLayout]:

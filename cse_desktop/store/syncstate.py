@@ -306,7 +306,11 @@ class SyncState:
             chunk = ids[i:i + 500]
             where = ",".join("?" * len(chunk))
             db.execute(f"DELETE FROM outbox WHERE record_id IN ({where})", chunk)
-            db.execute(f"DELETE FROM sync_issue WHERE record_id IN ({where})", chunk)
+            # a refused change stays listed (its person should know), but without the values
+            db.execute(f"DELETE FROM sync_issue WHERE kind = 'conflict' AND record_id IN "
+                       f"({where})", chunk)
+            db.execute(f"UPDATE sync_issue SET base_value = 'null', hub_value = 'null', "
+                       f"device_value = 'null' WHERE record_id IN ({where})", chunk)
             db.execute(f"DELETE FROM records WHERE id IN ({where})", chunk)
         self._ws.audit.append(AuditAction.SYNC, reason=f"removed {len(ids)} records of "
                               f"{len(people)} people no longer in this caseload")
