@@ -390,7 +390,7 @@ class SyncController(QObject):
     def _sync_done(self, status: str, value: Any) -> None:
         if status == "ok":
             summary: SyncSummary = value
-            if summary.applied:
+            if summary.applied or summary.removed:
                 self._refresh_views()
             self.sync_finished.emit(summary)
         else:
@@ -1136,7 +1136,8 @@ class ConflictsPage(QWidget):
             self.refused_tab.detail.setText(
                 f"{refused.person_name} — {refused.record}\n"
                 f"Why the hub refused it: {refused.reason}\n"
-                f"The change: {refused.device_text}")
+                + ("The change: " + refused.device_text if refused.issue.device_value is not None
+                   else "The change is not kept: the record left this laptop."))
             self.refused_tab.detail.setAccessibleDescription(self.refused_tab.detail.text())
             self.refused_tab.detail.show()
         self._update_buttons()

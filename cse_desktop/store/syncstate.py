@@ -81,6 +81,8 @@ class PullOutcome:
     received: int
     applied: int
     skipped: int
+    #: records removed because their child left this laptop's scope
+    removed: int = 0
 
 
 class SyncState:
@@ -232,12 +234,12 @@ class SyncState:
         ``evict``: people no longer in this laptop's scope (allocated to another worker); they
         and every record of theirs are removed from this laptop, not just marked deleted.
         """
-        applied = skipped = 0
+        applied = skipped = removed = 0
         now = datetime.now(UTC).isoformat()
         with self._ws.transaction():
             db = self._ws.db
             if evict:
-                self._evict(list(evict))
+                removed = self._evict(list(evict))
             for hc in changes:
                 kind, rid = hc["record_kind"], hc["record_id"]
                 model = RECORD_TYPES[kind]
@@ -292,16 +294,17 @@ class SyncState:
             self._set_meta(_CURSOR_KEY, str(next_cursor))
             if applied:
                 self._ws.audit.append(AuditAction.SYNC, reason=f"received {applied} changes")
-        return PullOutcome(received=len(changes), applied=applied, skipped=skipped)
+        return PullOutcome(received=len(changes), applied=applied, skipped=skipped,
+                           removed=removed)
 
-    def _evict(self, people: list[str]) -> None:
+    def _evict(self, people: list[str]) -> int:
         db = self._ws.db
         marks = ",".join("?" * len(people))
         ids = [rid for (rid,) in db.execute(
             f"SELECT id FROM records WHERE id IN ({marks}) OR person_id IN ({marks})",
             (*people, *people))]
         if not ids:
-            return
+            return 0
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
             where = ",".join("?" * len(chunk))
@@ -314,6 +317,7 @@ class SyncState:
             db.execute(f"DELETE FROM records WHERE id IN ({where})", chunk)
         self._ws.audit.append(AuditAction.SYNC, reason=f"removed {len(ids)} records of "
                               f"{len(people)} people no longer in this caseload")
+        return len(ids)
 
     # -- conflicts and refused changes ---------------------------------------------------
 

@@ -42,6 +42,8 @@ class SyncSummary:
     received: int = 0
     applied: int = 0
     skipped: int = 0
+    #: records removed from this laptop: their child was allocated to another worker
+    removed: int = 0
     drafts_kept: int = 0
     open_conflicts: int = 0
     seconds: float = 0.0
@@ -59,6 +61,8 @@ class SyncSummary:
         parts.append(f"received {self.applied}")
         if self.skipped:
             parts.append(f"{self.skipped} not applied")
+        if self.removed:
+            parts.append(f"{self.removed} removed (no longer in your caseload)")
         parts.append(f"{self.open_conflicts} open conflict{'s' * (self.open_conflicts != 1)}")
         if self.drafts_kept:
             parts.append(f"{self.drafts_kept} draft form{'s' * (self.drafts_kept != 1)} kept "
@@ -146,6 +150,7 @@ def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
                 summary.received += outcome.received
                 summary.applied += outcome.applied
                 summary.skipped += outcome.skipped
+                summary.removed += outcome.removed
                 cursor = answer_page.next
                 report("pull", summary.received, 0)
                 if answer_page.done:
