@@ -40,6 +40,8 @@ if [ "$mode" = test ]; then
   # runuser runs PostgreSQL as an unprivileged user when the tests run as root (sbin: off PATH
   # for ordinary users)
   if ! PATH="$PATH:/usr/sbin:/sbin" command -v runuser >/dev/null; then missing+=(util-linux); fi
+  # pdftoppm renders the printed reports to PNG so tests (and people) can look at them
+  command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
