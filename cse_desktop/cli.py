@@ -237,6 +237,87 @@ def cmd_sync(args: argparse.Namespace, secrets: Secrets) -> int:
     return EXIT_OK
 
 
+def _print_meta(ws: Workspace, title: str, args: argparse.Namespace, profile_label: str = ""):
+    from datetime import UTC, datetime
+
+    from cse_desktop.reports.page import PrintMeta
+
+    return PrintMeta(title=title, printed_by=ws.owner.name, printed_at=datetime.now(UTC),
+                     marking=args.marking, profile_label=profile_label)
+
+
+def _save_print(ws: Workspace, pdf: bytes, args: argparse.Namespace, secrets: Secrets, *,
+                what: str, record_kind: str, record_id: str, profile: str) -> int:
+    from cse_desktop.reports.output import save_report
+
+    password = secrets.ask("PDF password", confirm=True) if args.protect else None
+    digest = save_report(ws, pdf, args.out, what=what, record_kind=record_kind,
+                         record_id=record_id, profile=profile, reason=args.reason,
+                         password=password)
+    print(f"{what} saved to {args.out} ({len(pdf) // 1024 + 1} KB, sha256 {digest[:16]}…)"
+          + (", password-protected" if password else ""))
+    return EXIT_OK
+
+
+def _profile_label(name: str) -> str:
+    from cse_desktop.reports.redaction import PROFILES
+
+    if name not in PROFILES:
+        raise UsageError(f"There is no audience profile {name!r}; choose one of: "
+                         + ", ".join(PROFILES) + ".")
+    return PROFILES[name].label
+
+
+def cmd_print_summary(args: argparse.Namespace, secrets: Secrets) -> int:
+    from cse_desktop.reports.summary import build_summary
+
+    label = _profile_label(args.profile)
+    sections = set(args.sections.split(",")) if args.sections else None
+    with _unlock(args, secrets) as ws:
+        pdf = build_summary(ws, args.person, profile=args.profile, sections=sections,
+                            date_from=_date_arg(args.date_from, "--from"),
+                            date_to=_date_arg(args.date_to, "--to"),
+                            meta=_print_meta(ws, "RMM case summary", args, label))
+        return _save_print(ws, pdf, args, secrets, what="RMM case summary",
+                           record_kind="person", record_id=args.person, profile=args.profile)
+
+
+def cmd_print_agenda(args: argparse.Namespace, secrets: Secrets) -> int:
+    from cse_desktop.reports.agenda import build_agenda
+
+    label = _profile_label(args.profile)
+    meeting = _date_arg(args.date, "--date")
+    assert meeting is not None
+    with _unlock(args, secrets) as ws:
+        pdf = build_agenda(ws, meeting, profile=args.profile,
+                           meta=_print_meta(ws, f"RMM agenda pack {meeting:%d %b %Y}", args,
+                                            label))
+        return _save_print(ws, pdf, args, secrets, what=f"RMM agenda pack for {meeting}",
+                           record_kind="", record_id="", profile=args.profile)
+
+
+def cmd_print_profile(args: argparse.Namespace, secrets: Secrets) -> int:
+    from cse_desktop.reports.profile import build_profile
+
+    version = "shareable" if args.shareable else "restricted"
+    with _unlock(args, secrets) as ws:
+        pdf = build_profile(ws, args.quarter, shareable=args.shareable,
+                            meta=_print_meta(ws, f"Missing profile {args.quarter}", args,
+                                             f"{version} version"))
+        return _save_print(ws, pdf, args, secrets,
+                           what=f"Quarterly missing profile {args.quarter} ({version})",
+                           record_kind="", record_id="", profile=version)
+
+
+def _date_arg(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} takes a date as YYYY-MM-DD, not {value!r}.") from None
+
+
 def _registry(folder: str | None = None) -> FormRegistry:
     try:
         return FormRegistry.load(Path(folder) if folder else None)
@@ -453,6 +534,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--context", metavar="FILE",
                    help='JSON {"age", "sen", "missing_episodes_30d", "missing_overnight"}')
     command("schema", cmd_forms_schema, "print the JSON Schema of form files", forms_sub)
+
+    printing = sub.add_parser("print", help="print (save as PDF) summaries, agenda packs and "
+                              "the quarterly missing profile; every print is audited")
+    print_sub = printing.add_subparsers(dest="print_command", parser_class=_Parser,
+                                        required=True)
+
+    def print_options(p: argparse.ArgumentParser) -> None:
+        needs_workspace(p)
+        p.add_argument("--out", required=True, metavar="FILE", help="the PDF to write")
+        p.add_argument("--reason", required=True, metavar="TEXT",
+                       help="why you are printing it (required; kept in the audit log)")
+        p.add_argument("--marking", default="OFFICIAL-SENSITIVE",
+                       help="the protective marking at the top and bottom of every page")
+        p.add_argument("--protect", action="store_true",
+                       help="password-protect the PDF (AES-256); the password is asked for "
+                            "(or read from standard input after the passphrase)")
+
+    p = command("summary", cmd_print_summary, "an RMM case summary for one young person",
+                print_sub)
+    print_options(p)
+    p.add_argument("--person", required=True, metavar="ID")
+    p.add_argument("--profile", default="internal", metavar="NAME",
+                   help="the audience: internal, police, education, health or family")
+    p.add_argument("--sections", metavar="A,B,...", help="only these sections")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                   help="chronology from this date")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="chronology to this date")
+    p = command("agenda", cmd_print_agenda, "the agenda pack for a Risk Management Meeting",
+                print_sub)
+    print_options(p)
+    p.add_argument("--date", required=True, metavar="YYYY-MM-DD", help="the meeting date")
+    p.add_argument("--profile", default="internal", metavar="NAME")
+    p = command("profile", cmd_print_profile, "the quarterly missing-episode profile",
+                print_sub)
+    print_options(p)
+    p.add_argument("--quarter", required=True, metavar="YYYYQN", help="e.g. 2026Q3")
+    p.add_argument("--shareable", action="store_true",
+                   help="the shareable version: counts under 5 suppressed")
 
     hub = sub.add_parser("hub", help="connect this workspace to the team's hub")
     hub_sub = hub.add_subparsers(dest="hub_command", parser_class=_Parser, required=True)

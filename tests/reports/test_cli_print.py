@@ -1,0 +1,81 @@
+"""`cse-desktop print …`, run as a user runs it: a real process, a real workspace, real PDFs."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+PASS = "correct horse battery staple"
+
+
+def cli(*args: str, stdin: str = PASS + "\n") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cse_desktop", *args, "--passphrase-stdin"],
+                          input=stdin, capture_output=True, text=True, timeout=180)
+
+
+def one_plain_error(result: subprocess.CompletedProcess) -> str:
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("cse-desktop: "), result.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("print") / "ws"
+    made = cli("demo", "--workspace", str(folder), "--people", "30", "--owner", "Pat Manager",
+               "--role", "manager", "--insecure-test-kdf")
+    assert made.returncode == 0, made.stderr
+    return folder
+
+
+def audit_reasons(folder: Path) -> list[str]:
+    from cse_desktop.store import Workspace
+
+    with Workspace.open(folder, PASS) as ws:
+        return [r[0] for r in ws.db.execute(
+            "SELECT reason FROM audit_event WHERE action = 'print' ORDER BY seq")]
+
+
+def test_print_profile_shareable_and_audited(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "profile.pdf"
+    result = cli("print", "profile", "--workspace", str(demo), "--quarter", "2026Q3",
+                 "--shareable", "--out", str(out), "--reason", "Quarterly partnership report")
+    assert result.returncode == 0, result.stderr
+    assert "saved to" in result.stdout
+    reader = PdfReader(out)
+    for page in reader.pages:
+        assert page.extract_text().count("OFFICIAL-SENSITIVE") == 2
+    assert any("Quarterly missing profile 2026Q3 (shareable); profile shareable; reason: "
+               "Quarterly partnership report; sha256 " in r for r in audit_reasons(demo))
+
+
+def test_print_needs_a_reason_and_a_good_quarter(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    no_reason = cli("print", "profile", "--workspace", str(demo), "--quarter", "2026Q3",
+                    "--out", str(out))
+    assert no_reason.returncode == 2 and "--reason" in one_plain_error(no_reason)
+    bad = cli("print", "profile", "--workspace", str(demo), "--quarter", "2026Q5",
+              "--out", str(out), "--reason", "x")
+    assert bad.returncode == 2, bad.stderr
+    one_plain_error(bad)
+    assert not out.exists()
+
+
+def test_protected_print_opens_only_with_its_password(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "protected.pdf"
+    result = cli("print", "profile", "--workspace", str(demo), "--quarter", "2026Q3",
+                 "--out", str(out), "--reason", "Send to partner", "--protect",
+                 stdin=f"{PASS}\npdf password 123\npdf password 123\n")
+    assert result.returncode == 0, result.stderr
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(out)
+    reader = PdfReader(io.BytesIO(out.read_bytes()))
+    assert reader.decrypt("pdf password 123")
+    assert "password-protected" in audit_reasons(demo)[-1]
