@@ -1,0 +1,1088 @@
+"""The RMM case summary: one child's record, printed for a Risk Management Meeting.
+
+Contents follow domain research 6(d): the meeting; the child; professionals involved;
+presenting concerns; risk (latest screening: date, suggested and agreed levels, override
+rationale, trajectory, indicators present with their timing) with a risk-level history chart;
+missing episodes (counts for the last 30, 90 and 365 days before the document was printed, and
+a table with the return home interview status and whether it was on time); the chronology for
+a chosen date range; people and places of concern; disruption activity; the voice of the child
+and the parent's or carer's view; actions with owner, due date and RAG; decisions and the next
+review.  Sections can be chosen (:data:`SECTIONS`); a section with nothing recorded says so.
+
+Every value passes the audience's :class:`~cse_desktop.reports.redaction.RedactionProfile`
+before it is put into the story: a withheld value is never in the document at all.
+
+:func:`build_summary` returns the PDF; :func:`prepare_summary` reads the record once and gives
+an object whose :meth:`PreparedSummary.story` makes the flowables (the agenda pack puts many of
+them in one document).  Dates are UK style ("7 Mar 2026") in UK local time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Paragraph, Table
+from reportlab.platypus.flowables import Flowable
+
+from cse_desktop.casework.chronology import (
+    ASSOCIATION_LABELS,
+    CATEGORY_LABELS,
+    POLICE_GRADE_LABELS,
+    chronology_of,
+    default_registry,
+    duration_text,
+    filter_chronology,
+    rhi_state,
+    submission_time,
+    uk_datetime,
+    uk_day,
+)
+from cse_desktop.domain.errors import UsageError
+from cse_desktop.domain.models import (
+    LOCAL_ZONE,
+    RHI_WINDOW,
+    Action,
+    ActionStatus,
+    Association,
+    EducationStatus,
+    Episode,
+    LegalStatus,
+    Person,
+    Rag,
+    RiskLevel,
+    SenStatus,
+    Submission,
+)
+from cse_desktop.forms.loader import FormRegistry
+from cse_desktop.forms.spec import ChoiceField, FormSpec, IndicatorField
+from cse_desktop.reports import page
+from cse_desktop.reports.charts import MEETING, SCREENING, RiskPoint, risk_history_chart
+from cse_desktop.reports.page import PrintMeta
+from cse_desktop.reports.redaction import RedactionProfile, get_profile
+from cse_desktop.store.workspace import Workspace
+
+#: the sections of the summary, in print order: id -> heading
+SECTIONS: dict[str, str] = {
+    "meeting": "The meeting",
+    "child": "Child summary",
+    "professionals": "Professionals and agencies involved",
+    "concerns": "Presenting concerns",
+    "risk": "Risk",
+    "missing": "Missing episodes",
+    "chronology": "Chronology",
+    "associations": "People and places of concern",
+    "disruption": "Disruption activity",
+    "voice": "Voice of the child and the parent's or carer's view",
+    "actions": "Actions",
+    "decisions": "Decisions and next review",
+}
+
+DOCUMENT_TITLE = "RMM case summary"
+
+SCREENING_FORM = "exploitation-screening"
+RMM_FORM = "rmm-review"
+RHI_FORM = "return-home-interview"
+PARENT_FORM = "parent-session"
+
+#: missing-episode counts are given for these periods before the document was printed (days)
+COUNT_PERIODS = (30, 90, 365)
+
+LEVEL_WORDS = {RiskLevel.NOT_ASSESSED: "Not assessed", RiskLevel.NONE: "No current concern",
+               RiskLevel.LOW: "Low", RiskLevel.MEDIUM: "Medium", RiskLevel.HIGH: "High"}
+LEGAL_LABELS = {
+    LegalStatus.NOT_KNOWN: "Not known to children's social care",
+    LegalStatus.EARLY_HELP: "Early help",
+    LegalStatus.CIN: "Child in need (section 17)",
+    LegalStatus.CP: "Child protection plan",
+    LegalStatus.LAC_S20: "Looked after: section 20 (voluntary)",
+    LegalStatus.LAC_S31: "Looked after: section 31 (care order)",
+    LegalStatus.LAC_S38: "Looked after: section 38 (interim care order)",
+    LegalStatus.CARE_LEAVER: "Care leaver",
+}
+EDUCATION_LABELS = {
+    EducationStatus.FULL_TIME: "Full time", EducationStatus.PART_TIME: "Part time",
+    EducationStatus.ALTERNATIVE_PROVISION: "Alternative provision",
+    EducationStatus.ELECTIVE_HOME_EDUCATION: "Elective home education",
+    EducationStatus.MISSING_EDUCATION: "Missing from education",
+    EducationStatus.NEET: "Not in education, employment or training (NEET)",
+    EducationStatus.NOT_KNOWN: "Not known",
+}
+SEN_LABELS = {SenStatus.NONE: "None", SenStatus.SEN_SUPPORT: "SEN support",
+              SenStatus.EHCP: "Education, health and care plan (EHCP)"}
+TIMING_LABELS = {"current": "Current (last 6 months)", "6-12m": "6 to 12 months ago",
+                 "both": "Current and 6 to 12 months ago", "historic": "Over 12 months ago"}
+PRESENT_LABELS = {"yes": "Yes", "possible": "Possible", "no": "No"}
+TIER_LABELS = {"critical": "Critical", "significant": "Significant", "moderate": "Moderate",
+               "vulnerability": "Vulnerability"}
+RAG_LABELS = {Rag.RED: "Red", Rag.AMBER: "Amber", Rag.GREEN: "Green", Rag.COMPLETE: "Complete"}
+ACTION_STATUS_LABELS = {ActionStatus.OPEN: "Open", ActionStatus.DONE: "Done",
+                        ActionStatus.CANCELLED: "Cancelled"}
+#: parent-session attendees who are the child's parents or carers
+_CARER_RELATIONSHIPS = {"mother", "father", "step_parent", "foster_carer", "kinship_carer",
+                        "grandparent"}
+#: flags whose message would tell a family what the child asked to keep from them
+_FAMILY_WITHHELD_FLAGS = {"not-for-parent"}
+
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+_WIDTH = 178 * mm  # the page's frame width (A4 less 16 mm margins)
+
+
+class _Cell(Paragraph):
+    """A table cell's paragraph that keeps its line breaks for a width it was wrapped at.
+
+    A table is wrapped again every time it splits across a page, so the rows of a long
+    chronology were broken into lines once per page they follow; the lines depend only on the
+    width, so they are kept.
+    """
+
+    _kept: tuple[float, Any] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        kept = self._kept
+        if kept is not None and kept[0] == availWidth:
+            self.width, self.height, self._wrapWidths, self.blPara = kept[1]
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._kept = (availWidth, (self.width, self.height, self._wrapWidths, self.blPara))
+        return size
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """The meeting a summary is printed for, and why the child is on its agenda."""
+
+    meeting_date: date
+    reasons: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing sections
+
+
+def resolve_sections(sections: Iterable[str] | None,
+                     profile: RedactionProfile) -> list[str]:
+    """The section ids to print, in print order: those asked for (None: all), less those the
+    audience does not receive.  UsageError for an id that is not a section."""
+    wanted = set(SECTIONS) if sections is None else {s.strip() for s in sections}
+    unknown = sorted(wanted - set(SECTIONS))
+    if unknown:
+        raise UsageError(f"There is no summary section {', '.join(map(repr, unknown))}. "
+                         f"Choose from: {', '.join(SECTIONS)}.")
+    return [s for s in SECTIONS if s in wanted and profile.shows(s)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading answers through the profile
+
+
+def _words(value: Any) -> str:
+    return str(value).replace("_", " ").capitalize()
+
+
+class _Answers:
+    """Form answers as printable words, with withheld ones left out (never read into text)."""
+
+    def __init__(self, profile: RedactionProfile, registry: FormRegistry | None) -> None:
+        self.profile = profile
+        self.registry = registry
+
+    def spec(self, sub: Submission) -> FormSpec | None:
+        if self.registry is None:
+            return None
+        try:
+            return self.registry.get(sub.form_id, sub.form_version)
+        except KeyError:
+            return None
+
+    def field(self, sub: Submission, field_id: str,
+              group_id: str | None = None) -> tuple[Any | None, Any | None]:
+        spec = self.spec(sub)
+        if spec is None:
+            return None, None
+        try:
+            if group_id is None:
+                return spec.field(field_id), None
+            group = spec.field(group_id)
+        except KeyError:
+            return None, None
+        subs = getattr(group, "fields", [])
+        return next((f for f in subs if f.id == field_id), None), group
+
+    def withheld(self, sub: Submission, field_id: str, group_id: str | None = None) -> bool:
+        f, group = self.field(sub, field_id, group_id)
+        return self.profile.withholds_field(f, field_id, group=group, group_id=group_id)
+
+    def raw(self, sub: Submission, field_id: str) -> Any:
+        """The answer, or None if there is none or it is withheld."""
+        if field_id not in sub.answers or self.withheld(sub, field_id):
+            return None
+        return sub.answers[field_id]
+
+    def show(self, sub: Submission, field_id: str, *, group_id: str | None = None,
+             row: dict[str, Any] | None = None) -> str:
+        """The answer in words ('' if none or withheld). Inside a repeat group pass the
+        group and the row."""
+        source = sub.answers if row is None else row
+        if field_id not in source or self.withheld(sub, field_id, group_id):
+            return ""
+        value = source[field_id]
+        f, _ = self.field(sub, field_id, group_id)
+        return self.profile.scrub(self._format(sub, f, value))
+
+    def rows(self, sub: Submission, group_id: str) -> list[dict[str, Any]]:
+        """The rows of a repeat group ([] if it is withheld)."""
+        value = sub.answers.get(group_id)
+        if not isinstance(value, list) or self.withheld(sub, group_id):
+            return []
+        return [r for r in value if isinstance(r, dict)]
+
+    def _format(self, sub: Submission, f: Any, value: Any) -> str:
+        if value is None or value == "" or value == []:
+            return ""
+        spec = self.spec(sub)
+        if isinstance(value, list):
+            return ", ".join(self._format(sub, f, v) for v in value)
+        if isinstance(f, ChoiceField) and spec is not None:
+            for choice in spec.choices_of(f):
+                if choice.value == value:
+                    return choice.label
+            return _words(value)
+        kind = getattr(f, "type", None)
+        if kind in ("yes_no", "yes_no_possible"):
+            return PRESENT_LABELS.get(str(value), _words(value))
+        if kind == "date":
+            try:
+                return uk_day(date.fromisoformat(str(value)))
+            except ValueError:
+                return str(value)
+        if kind == "datetime":
+            try:
+                at = datetime.fromisoformat(str(value))
+            except ValueError:
+                return str(value)
+            return uk_datetime(at if at.tzinfo else at.replace(tzinfo=LOCAL_ZONE))
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The record, read once
+
+
+@dataclass
+class _Record:
+    person: Person
+    episodes: list[Episode]
+    finals: list[Submission]
+    current: list[Submission]
+    actions: list[Action]
+    associations: list[Association]
+
+    @classmethod
+    def read(cls, ws: Workspace, person_id: str) -> _Record:
+        person = ws.people.get(person_id)  # NotFound: "There is no person with id ..."
+        finals = [s for s in ws.submissions.list(person_id=person.id) if s.is_final]
+        amended = {s.amends for s in finals if s.amends}
+        return cls(person=person,
+                   episodes=ws.episodes.list(person_id=person.id),
+                   finals=finals,
+                   current=[s for s in finals if s.id not in amended],
+                   actions=ws.actions.list(person_id=person.id),
+                   associations=ws.associations.list(person_id=person.id))
+
+    def of(self, form_id: str) -> list[Submission]:
+        """Current (not amended) final submissions of a form, newest event first."""
+        subs = [s for s in self.current if s.form_id == form_id]
+        subs.sort(key=lambda s: (submission_time(s)[0], s.finalised_at or _EPOCH), reverse=True)
+        return subs
+
+    def latest(self, form_id: str) -> Submission | None:
+        subs = self.of(form_id)
+        return subs[0] if subs else None
+
+
+def _event_day(sub: Submission) -> date:
+    return submission_time(sub)[0].astimezone(LOCAL_ZONE).date()
+
+
+def risk_points(record_finals: Sequence[Submission]) -> list[RiskPoint]:
+    """Every level decision: each final screening's standing level (on the day it was made
+    final, amendments included) and each meeting's agreed level (on the meeting's date)."""
+    points = []
+    for s in record_finals:
+        level: Any = None
+        if s.form_id == SCREENING_FORM:
+            o = s.outcome or {}
+            level = o.get("level") or o.get("agreed_level") or s.answers.get("agreed_level")
+            when = (s.finalised_at or s.updated_at).astimezone(LOCAL_ZONE).date()
+            source = SCREENING
+        elif s.form_id == RMM_FORM:
+            level = s.answers.get("agreed_level")
+            when = _event_day(s)
+            source = MEETING
+        if level in RiskLevel._value2member_map_:
+            points.append(RiskPoint(when, RiskLevel(level), source))
+    points.sort(key=lambda p: p.day)
+    return points
+
+
+# ---------------------------------------------------------------------------------------------
+# Building the story
+
+
+class PreparedSummary:
+    """A child's summary, read once; :meth:`story` makes fresh flowables each time."""
+
+    def __init__(self, record: _Record, *, meta: PrintMeta, profile: RedactionProfile,
+                 sections: list[str], date_from: date | None, date_to: date | None,
+                 item: AgendaItem | None, registry: FormRegistry | None) -> None:
+        self.record = record
+        self.person = record.person
+        self.meta = meta
+        self.profile = profile
+        self.sections = sections
+        self.date_from, self.date_to = date_from, date_to
+        self.item = item
+        self.registry = registry
+        self.answers = _Answers(profile, registry)
+        self.now = meta.printed_at.astimezone(UTC)
+        self.today = meta.printed_at.astimezone(LOCAL_ZONE).date()
+        st = page.styles()
+        st["label"] = ParagraphStyle("label", parent=st["cell"], textColor=page.MUTED)
+        self.st = st
+        self._cells: dict[tuple[str, str, float], _Cell] = {}
+
+    # -- small builders (every text goes through the profile's scrub) ---------------------
+
+    def s(self, value: Any) -> str:
+        return self.profile.scrub("" if value is None else str(value))
+
+    def para(self, value: Any, style: str = "body") -> Paragraph:
+        return Paragraph(page.text(self.s(value)), self.st[style])
+
+    def labelled(self, label: str, value: Any, style: str = "body") -> Paragraph:
+        return Paragraph(f"<b>{page.text(label)}</b> {page.text(self.s(value))}", self.st[style])
+
+    def table(self, rows: list[list[Any]], widths: list[float], *, header: bool = True,
+              **kw: Any) -> Table:
+        """page.table, with every text scrubbed for the audience, in cells that remember their
+        layout (a long table is measured again each time it splits across a page)."""
+        clean = [[self._cell(self.s(c), "cellhead" if header and r == 0 else "cell",
+                             widths[i]) if isinstance(c, str) else c
+                  for i, c in enumerate(row)] for r, row in enumerate(rows)]
+        return page.table(clean, widths, header=header, st=self.st, **kw)
+
+    def _cell(self, value: str, style: str, width: float) -> _Cell:
+        """The cell for ``value`` in a column of ``width``: made once and reused by the second
+        layout pass (and by equal cells in columns of the same width), lines and all."""
+        key = (value, style, width)
+        cell = self._cells.get(key)
+        if cell is None:
+            cell = self._cells[key] = _Cell(page.text(value), self.st[style])
+        return cell
+
+    def facts(self, pairs: list[tuple[str, Any]], columns: int = 2) -> Table | Paragraph:
+        """Label and value pairs in a ruled grid, ``columns`` pairs a row; empty values left
+        out."""
+        pairs = [(k, v) for k, v in pairs if v not in (None, "", [])]
+        if not pairs:
+            return page.empty("Nothing recorded.", self.st)
+        label_w = 34 * mm if columns == 2 else 44 * mm
+        value_w = _WIDTH / columns - label_w
+        rows = []
+        for i in range(0, len(pairs), columns):
+            row: list[Any] = []
+            for k, v in pairs[i:i + columns]:
+                row += [Paragraph(page.text(k), self.st["label"]),
+                        Paragraph(page.text(self.s(v)), self.st["cell"])]
+            row += [""] * (2 * columns - len(row))
+            rows.append(row)
+        return page.table(rows, [label_w, value_w] * columns, header=False, st=self.st,
+                          extra=[("BACKGROUND", (c, 0), (c, -1), page.HEAD_FILL)
+                                 for c in range(0, 2 * columns, 2)])
+
+    def h2(self, title: str) -> list[Flowable]:
+        """A sub-heading, moved to the next page rather than left alone at the foot of one."""
+        return [CondPageBreak(30 * mm), Paragraph(page.text(title), self.st["h2"])]
+
+    def nothing(self, message: str) -> Paragraph:
+        return page.empty(message, self.st)
+
+    # -- the story ----------------------------------------------------------------------------
+
+    def story(self) -> list[Flowable]:
+        out: list[Flowable] = self._header()
+        for section in self.sections:
+            out += [CondPageBreak(40 * mm), Paragraph(page.text(SECTIONS[section]),
+                                                      self.st["h1"])]
+            out += getattr(self, f"_{section}")()
+        if not self.sections:
+            out.append(self.nothing("No sections were chosen for this summary."))
+        return out
+
+    def _header(self) -> list[Flowable]:
+        p = self.person
+        age = p.age_on(self.today)
+        aka = f" (also known as {', '.join(p.also_known_as)})" if p.also_known_as else ""
+        lines = [
+            Paragraph(page.text(f"{DOCUMENT_TITLE}: {p.display_name}{aka}"), self.st["title"]),
+            Paragraph(page.text(f"Born {uk_day(p.dob)} (age {age}) · Current risk level: "
+                                f"{LEVEL_WORDS[p.risk_level]} · Prepared for: "
+                                f"{self.profile.label}"), self.st["subtitle"]),
+        ]
+        if self.item is not None and "meeting" not in self.sections:
+            reasons = "; ".join(self.item.reasons)
+            lines.append(Paragraph(page.text(
+                f"For the Risk Management Meeting on {uk_day(self.item.meeting_date)}"
+                + (f". On the agenda: {reasons}." if reasons else ".")), self.st["subtitle"]))
+        if self.profile.redacts:
+            lines.append(Paragraph(page.text(
+                f"This copy is prepared for this audience ({self.profile.label}). Information "
+                "that may not be shared with it has been left out."), self.st["small"]))
+        lines.append(page.gap(1))
+        return lines
+
+    # -- 1. meeting ---------------------------------------------------------------------------
+
+    def _meeting(self) -> list[Flowable]:
+        out: list[Flowable] = []
+        if self.item is not None:
+            out.append(self.labelled("This meeting:", uk_day(self.item.meeting_date)))
+            if self.item.reasons:
+                out.append(self.labelled("Why on the agenda:", "; ".join(self.item.reasons)))
+        rmm = self.record.latest(RMM_FORM)
+        if rmm is None:
+            out.append(self.nothing("No Risk Management Meeting has been recorded for this "
+                                    "young person yet."))
+            return out
+        a = self.answers
+        out.append(self.facts([
+            ("Last meeting", uk_day(_event_day(rmm))),
+            ("Chair", a.show(rmm, "chair")),
+            ("Why on that agenda", a.show(rmm, "item_reason")),
+        ], columns=1))
+        rows = a.rows(rmm, "attendees")
+        if rows:
+            with_contact = any(r.get("att_contact") for r in rows) \
+                and not self.profile.withhold_contact_details
+            head = ["Name", "Agency", "Role", "Attended"] + (["Contact"] if with_contact else [])
+            body = [[a.show(rmm, k, group_id="attendees", row=r)
+                     for k in ("att_name", "att_agency", "att_role", "att_attendance")]
+                    + ([self.s(r.get("att_contact", ""))] if with_contact else [])
+                    for r in rows]
+            widths = ([44, 50, 50, 34] if not with_contact else [38, 40, 38, 24, 38])
+            out += [page.gap(2), *self.h2("Attendees and apologies"),
+                    self.table([head, *body], [w * mm for w in widths])]
+        return out
+
+    # -- 2. child -----------------------------------------------------------------------------
+
+    def _child(self) -> list[Flowable]:
+        p, prof = self.person, self.profile
+        looked_after = p.legal_status in (LegalStatus.LAC_S20, LegalStatus.LAC_S31,
+                                          LegalStatus.LAC_S38)
+        pairs: list[tuple[str, Any]] = [
+            ("Name", p.display_name),
+            ("Also known as", ", ".join(p.also_known_as)),
+            ("Date of birth", f"{uk_day(p.dob)} (age {p.age_on(self.today)})"),
+            ("Gender", p.gender),
+            ("Ethnicity", p.ethnicity),
+            ("Legal status", LEGAL_LABELS[p.legal_status]),
+            ("Looked after", "Yes" if looked_after else "No"),
+            ("Placing authority", p.placing_la),
+            ("UASC", "Yes" if p.uasc else "No"),
+            ("NRM referral", "Yes" if p.nrm_referral else "No"),
+            ("Special educational needs", SEN_LABELS[p.sen]),
+            ("Disability", ", ".join(p.disability)),
+            ("Education", EDUCATION_LABELS[p.education_status]),
+            ("School or college", p.school),
+            ("Allocated worker", p.allocated_worker),
+            ("Team", p.team),
+            ("Current risk level", LEVEL_WORDS[p.risk_level]),
+            ("Next review", uk_day(p.next_review) if p.next_review else ""),
+        ]
+        if not prof.withhold_address:
+            pairs.insert(5, ("Address", ", ".join(x for x in (p.address, p.postcode) if x)))
+        out: list[Flowable] = [self.facts(pairs)]
+        if not prof.withhold_third_party:
+            carers = self._carers()
+            if carers:
+                out += [page.gap(2), *self.h2("Parents and carers"),
+                        self.table([["Name", "Relationship", "Recorded at"], *carers],
+                                   [70 * mm, 60 * mm, 48 * mm])]
+        return out
+
+    def _carers(self) -> list[list[str]]:
+        seen: dict[str, list[str]] = {}
+        for sub in reversed(self.record.of(PARENT_FORM)):  # oldest first: newest wins
+            for row in self.answers.rows(sub, "attendees"):
+                if row.get("attendee_relationship") not in _CARER_RELATIONSHIPS:
+                    continue
+                name = self.answers.show(sub, "attendee_name", group_id="attendees", row=row)
+                if name:
+                    seen[name.casefold()] = [
+                        name, self.answers.show(sub, "attendee_relationship",
+                                                group_id="attendees", row=row),
+                        f"Parent session, {uk_day(_event_day(sub))}"]
+        return list(seen.values())
+
+    # -- 3. professionals ---------------------------------------------------------------------
+
+    def _professionals(self) -> list[Flowable]:
+        a, rec = self.answers, self.record
+        people: dict[str, dict[str, Any]] = {}
+
+        def add(name: str, agency: str = "", role: str = "", contact: str = "") -> None:
+            name = " ".join(name.split())
+            if not name:
+                return
+            entry = people.setdefault(name.casefold(), {"name": name, "agency": "",
+                                                        "roles": [], "contact": ""})
+            entry["agency"] = entry["agency"] or agency
+            if role and role not in entry["roles"]:
+                entry["roles"].append(role)
+            entry["contact"] = entry["contact"] or contact
+
+        add(self.person.allocated_worker, self.person.team, "Allocated worker")
+        rmm = rec.latest(RMM_FORM)
+        if rmm is not None:
+            for row in a.rows(rmm, "attendees"):
+                add(a.show(rmm, "att_name", group_id="attendees", row=row),
+                    a.show(rmm, "att_agency", group_id="attendees", row=row),
+                    a.show(rmm, "att_role", group_id="attendees", row=row)
+                    or "Risk Management Meeting", str(row.get("att_contact", "") or ""))
+        for action in rec.actions:
+            if action.status is ActionStatus.OPEN:
+                add(action.owner, action.agency, "Action owner")
+        rhi = rec.latest(RHI_FORM)
+        if rhi is not None:
+            add(a.show(rhi, "interviewer"), a.show(rhi, "interviewer_independence"),
+                "Return home interview")
+        session = rec.latest(PARENT_FORM)
+        if session is not None:
+            add(a.show(session, "worker"), "", "Parent and carer support")
+        if not people:
+            return [self.nothing("No professionals are recorded yet.")]
+        with_contact = any(p["contact"] for p in people.values()) \
+            and not self.profile.withhold_contact_details
+        head = ["Name", "Agency", "Role"] + (["Contact"] if with_contact else [])
+        rows = [[p["name"], p["agency"], "; ".join(p["roles"])]
+                + ([p["contact"]] if with_contact else []) for p in people.values()]
+        widths = [50, 60, 68] if not with_contact else [42, 46, 50, 40]
+        return [self.table([head, *rows], [w * mm for w in widths])]
+
+    # -- 4. concerns --------------------------------------------------------------------------
+
+    def _concerns(self) -> list[Flowable]:
+        a, rec = self.answers, self.record
+        rmm, screening = rec.latest(RMM_FORM), rec.latest(SCREENING_FORM)
+        out: list[Flowable] = []
+        if rmm is not None and a.show(rmm, "presenting_concerns"):
+            out.append(self.labelled(f"Presenting concerns (meeting of "
+                                     f"{uk_day(_event_day(rmm))}):",
+                                     a.show(rmm, "presenting_concerns")))
+        elif screening is not None and a.show(screening, "reason"):
+            out.append(self.labelled(f"Reason for the latest screening "
+                                     f"({uk_day(_event_day(screening))}):",
+                                     a.show(screening, "reason")))
+        pairs: list[tuple[str, Any]] = []
+        for sub in (rmm, screening):
+            if sub is not None and a.show(sub, "exploitation_types"):
+                types = a.show(sub, "exploitation_types")
+                other = a.show(sub, "exploitation_types_other")
+                pairs.append(("Type of exploitation", f"{types} ({other})" if other else types))
+                break
+        if screening is not None:
+            pairs.append(("Pattern", a.show(screening, "exploitation_models")))
+        if rmm is not None:
+            pairs += [("What agencies shared", a.show(rmm, "discussion_summary")),
+                      ("Other children at risk", a.show(rmm, "other_children_at_risk")),
+                      ("Who, and what is done", a.show(rmm, "other_children_detail"))]
+        if screening is not None:
+            pairs += [("Danger statement", a.show(screening, "danger_statement")),
+                      ("Safety goal", a.show(screening, "safety_goal"))]
+        strengths = next((a.show(s, "strengths") for s in (rmm, screening)
+                          if s is not None and a.show(s, "strengths")), "")
+        pairs.append(("Strengths and protective factors", strengths))
+        if any(v for _, v in pairs):
+            out += [page.gap(1), self.facts(pairs, columns=1)]
+        if not out:
+            return [self.nothing("No concerns have been recorded yet: there is no final "
+                                 "screening or meeting record.")]
+        return out
+
+    # -- 5. risk ------------------------------------------------------------------------------
+
+    def _risk(self) -> list[Flowable]:
+        a, rec = self.answers, self.record
+        screening = rec.latest(SCREENING_FORM)
+        out: list[Flowable] = []
+        if screening is None:
+            out.append(self.nothing("No final exploitation screening has been recorded."))
+        else:
+            o = screening.outcome or {}
+            suggested = o.get("suggested_level")
+            agreed = o.get("agreed_level") or screening.answers.get("agreed_level")
+            stands = o.get("level")
+            pending = bool(o.get("approval_pending"))
+            review = o.get("review_date")
+            pairs: list[tuple[str, Any]] = [
+                ("Latest screening", uk_datetime(screening.finalised_at)
+                 if screening.finalised_at else ""),
+                ("Suggested level", _level_words(suggested)),
+                ("Agreed level", _level_words(agreed)),
+                ("Level that stands", f"{_level_words(stands)} (the lower level waits for a "
+                                      "manager's approval)" if pending else ""),
+                ("Why the agreed level differs", a.show(screening, "override_rationale")),
+                ("Approved by", a.show(screening, "approved_by")),
+                ("Pathway", (o.get("pathway") or {}).get("text", "")),
+                ("Review by", uk_day(date.fromisoformat(review)) if review else ""),
+            ]
+            out.append(self.facts(pairs, columns=1))
+        out += [page.gap(2), self.labelled("Trajectory:", self._trajectory())]
+        points = risk_points(rec.finals)
+        out += self.h2("Risk level over time")
+        if points:
+            out.append(risk_history_chart(points, until=self.today))
+            out.append(self.para("Each final screening and each meeting decision sets the "
+                                 "level; the last one holds until the date printed.", "small"))
+        else:
+            out.append(self.nothing("No screening or meeting has set a level yet."))
+        if screening is not None:
+            out += [*self.h2("Indicators present (latest screening)"),
+                    *self._indicators(screening)]
+        return out
+
+    def _trajectory(self) -> str:
+        rmm = self.record.latest(RMM_FORM)
+        if rmm is not None and self.answers.show(rmm, "trajectory"):
+            return (f"{self.answers.show(rmm, 'trajectory')} (meeting of "
+                    f"{uk_day(_event_day(rmm))})")
+        points = risk_points(self.record.finals)
+        if len(points) < 2:
+            return "Not enough decisions yet to say."
+        before, after = points[-2].level.rank, points[-1].level.rank
+        word = "Increased" if after > before else "Reduced" if after < before \
+            else "Stayed the same"
+        return (f"{word}: {LEVEL_WORDS[points[-2].level]} on {uk_day(points[-2].day)}, "
+                f"{LEVEL_WORDS[points[-1].level]} on {uk_day(points[-1].day)}")
+
+    def _indicators(self, screening: Submission) -> list[Flowable]:
+        spec = self.answers.spec(screening)
+        if spec is None:
+            return [self.nothing("The screening's form version is not available.")]
+        detail = not self.profile.withholds_indicator_detail
+        rows = []
+        for f in spec.all_fields():
+            if not isinstance(f, IndicatorField):
+                continue
+            value = screening.answers.get(f.id)
+            if not isinstance(value, dict) or value.get("present") not in ("yes", "possible"):
+                continue
+            if self.profile.withholds_field(f, f.id):
+                continue
+            row = [f.label, TIER_LABELS.get(str(f.tier), _words(f.tier)),
+                   PRESENT_LABELS.get(value["present"], _words(value["present"])),
+                   TIMING_LABELS.get(str(value.get("timing")), "") if f.asks_timing else "",
+                   _words(value["evidence"]) if value.get("evidence") else ""]
+            if detail:
+                row.append(str(value.get("detail", "") or ""))
+            rows.append(row)
+        if not rows:
+            return [self.nothing("No indicators were recorded as present"
+                                 + (" that can be shown to this audience."
+                                    if self.profile.withhold_health else "."))]
+        head = ["Indicator", "Tier", "Present", "When", "Evidence"] + (["Detail"] if detail
+                                                                        else [])
+        widths = [62, 22, 18, 30, 22, 24] if detail else [76, 24, 20, 34, 24]
+        return [self.table([head, *rows], [w * mm for w in widths])]
+
+    # -- 6. missing ---------------------------------------------------------------------------
+
+    def _missing(self) -> list[Flowable]:
+        episodes = sorted(self.record.episodes, key=lambda e: e.started_at, reverse=True)
+        counts = missing_counts(episodes, self.now)
+        head = [f"Last {days} days" for days in COUNT_PERIODS] + ["All recorded"]
+        out: list[Flowable] = [self.table(
+            [head, [str(counts[d]) for d in COUNT_PERIODS] + [str(len(episodes))]],
+            [_WIDTH / 4] * 4)]
+        if any(e.returned_at is None for e in episodes):
+            out.append(self.para("Missing now: an episode is open (the young person has not "
+                                 "returned).", "body"))
+        if not episodes:
+            out.append(self.nothing("No missing episodes have been recorded."))
+            return out
+        hide_where = self.profile.withhold_intelligence or self.profile.withhold_sensitive_fields
+        head = ["Went missing", "Returned", "Duration", *([] if hide_where else ["Found"]),
+                "Return home interview", "Within 72 h"]
+        rows = [self._episode_row(e, hide_where) for e in episodes]
+        widths = ([32, 30, 24, 30, 38, 24] if not hide_where else [36, 34, 26, 52, 30])
+        out += [page.gap(2), self.table([head, *rows], [w * mm for w in widths])]
+        return out
+
+    def _episode_row(self, e: Episode, hide_where: bool) -> list[str]:
+        started = uk_datetime(e.started_at)
+        if e.category.value != "missing":
+            started += f"\n{CATEGORY_LABELS[e.category]}"
+        started += f"\nPolice grade: {POLICE_GRADE_LABELS[e.police_risk_grade]}"
+        returned = uk_datetime(e.returned_at) if e.returned_at else "Not yet returned"
+        duration = ""
+        if e.duration is not None:
+            duration = duration_text(e.duration) + (", overnight" if e.overnight else "")
+        state = rhi_state(e, self.now, self.record.finals, self.registry)
+        interview = self._interview(e)
+        rhi = state.status + (f", {state.clock}" if state.clock else "")
+        on_time = ""
+        if interview is not None:
+            when, label = interview
+            rhi += f"\n{label} {uk_datetime(when)}"
+            if e.returned_at is not None:
+                on_time = "Yes" if when - e.returned_at <= RHI_WINDOW else \
+                    f"No ({duration_text(when - e.returned_at)} after return)"
+        elif state.owed and state.due_at is not None:
+            on_time = f"Due by {uk_datetime(state.due_at)}"
+        elif e.returned_at is not None and state.status != "Not yet due":
+            on_time = "Not recorded"
+        harm = self._harm(e)
+        if harm:
+            rhi += f"\nHarm disclosed: {harm}"
+        row = [started, returned, duration]
+        if not hide_where:
+            row.append(e.where_found)
+        return [*row, rhi, on_time]
+
+    def _rhi_for(self, e: Episode) -> Submission | None:
+        subs = [s for s in self.record.of(RHI_FORM) if s.episode_id == e.id]
+        return subs[0] if subs else None
+
+    def _interview(self, e: Episode) -> tuple[datetime, str] | None:
+        """When the interview took place (completed) or was offered, from the final RHI."""
+        sub = self._rhi_for(e)
+        if sub is None:
+            return None
+        for field_id, label in (("interview_at", "Interviewed"), ("offered_at", "Offered")):
+            value = sub.answers.get(field_id)
+            if value:
+                try:
+                    at = datetime.fromisoformat(value)
+                except ValueError:
+                    continue
+                return (at if at.tzinfo else at.replace(tzinfo=LOCAL_ZONE)), label
+        return None
+
+    def _harm(self, e: Episode) -> str:
+        sub = self._rhi_for(e)
+        if sub is None or self.profile.withhold_sensitive_fields:
+            return ""
+        harm = sub.answers.get("harm")
+        if not harm or harm == ["none"]:
+            return ""
+        return self.answers.show(sub, "harm")
+
+    # -- 7. chronology ------------------------------------------------------------------------
+
+    def _chronology(self) -> list[Flowable]:
+        prof, rec = self.profile, self.record
+        hide_where = prof.withhold_intelligence or prof.withhold_sensitive_fields
+        episodes = [e.model_copy(update={"where_found": ""}) if hide_where else e
+                    for e in rec.episodes]
+        finals = rec.finals
+        if prof.withhold_third_party:  # e.g. "asked that something is not shared with a parent"
+            finals = [_without_flags(f, _FAMILY_WITHHELD_FLAGS) for f in finals]
+        events = chronology_of(rec.person, episodes, finals, rec.actions,
+                               [] if prof.withhold_associations else rec.associations,
+                               now=self.now, registry=self.registry, include_drafts=False)
+        events = [e for e in events if not (e.restricted and prof.withhold_associations)]
+        events = filter_chronology(events, start=self.date_from, end=self.date_to)
+        span = _span_words(self.date_from, self.date_to)
+        out: list[Flowable] = [self.para(f"{span}. Final records only (drafts are not part of "
+                                         "the record); newest first.", "small")]
+        if not events:
+            out.append(self.nothing("Nothing is recorded in this period."))
+            return out
+        rows = []
+        for e in events:
+            detail = e.detail
+            when = uk_day(e.local_date) if e.all_day else uk_datetime(e.at)
+            rows.append([when, e.kind_label, Paragraph(
+                f"<b>{page.text(self.s(e.title))}</b>"
+                + (f"<br/>{page.text(self.s(' '.join(detail.split())))}" if detail.strip()
+                   else ""), self.st["cell"])])
+        out.append(self.table([["When", "Type", "What happened"], *rows],
+                              [30 * mm, 30 * mm, 118 * mm]))
+        return out
+
+    # -- 8. associations ----------------------------------------------------------------------
+
+    def _associations(self) -> list[Flowable]:
+        a, rec, prof = self.answers, self.record, self.profile
+        out: list[Flowable] = []
+        if not prof.withhold_associations and rec.associations:
+            rows = [[ASSOCIATION_LABELS[x.association_kind], x.description, x.details, x.area,
+                     uk_day(x.created_at.astimezone(LOCAL_ZONE).date())]
+                    for x in sorted(rec.associations, key=lambda x: x.created_at, reverse=True)]
+            out += [*self.h2("Linked records (restricted)"),
+                    self.table([["Kind", "Description", "Details", "Area", "Recorded"], *rows],
+                               [w * mm for w in (24, 50, 50, 30, 24)])]
+        screening = rec.latest(SCREENING_FORM)
+        if screening is not None:
+            g = "people_of_concern"
+            rows = [[a.show(screening, k, group_id=g, row=r) for k in (
+                "poc_name", "poc_age", "poc_relationship", "poc_contact", "poc_vehicle",
+                "poc_area", "poc_reported")] for r in a.rows(screening, g)]
+            if rows:
+                out += [*self.h2(f"People of concern (screening of "
+                                  f"{uk_day(_event_day(screening))})"),
+                        self.table([["Name", "Age", "Relationship", "Contact", "Vehicle",
+                                     "Area", "Told police"], *rows],
+                                   [w * mm for w in (32, 12, 28, 30, 30, 28, 18)])]
+            g = "places_of_concern"
+            rows = [[a.show(screening, k, group_id=g, row=r)
+                     for k in ("place_name", "place_type", "place_dates")]
+                    for r in a.rows(screening, g)]
+            if rows:
+                out += [*self.h2("Places of concern (screening)"),
+                        self.table([["Place", "Type", "When"], *rows],
+                                   [w * mm for w in (80, 48, 50)])]
+        places, people = [], []
+        for rhi in rec.of(RHI_FORM):
+            when = uk_day(_event_day(rhi))
+            places += [[a.show(rhi, k, group_id="locations", row=r)
+                        for k in ("loc_place", "loc_type", "loc_when", "loc_town")] + [when]
+                       for r in a.rows(rhi, "locations")]
+            people += [[a.show(rhi, k, group_id="people_with", row=r)
+                        for k in ("pw_name", "pw_age", "pw_relationship", "pw_vehicle",
+                                  "pw_contact")] + [when]
+                       for r in a.rows(rhi, "people_with")]
+        if places:
+            out += [*self.h2("Where the young person went while missing (return home "
+                              "interviews)"),
+                    self.table([["Place", "Type", "When", "Town", "Interview"], *places],
+                               [w * mm for w in (56, 30, 34, 30, 28)])]
+        if people:
+            out += [*self.h2("Who they were with (return home interviews)"),
+                    self.table([["Name", "Age", "Relationship", "Vehicle", "Contact",
+                                 "Interview"], *people],
+                               [w * mm for w in (40, 12, 34, 34, 30, 28)])]
+        return out or [self.nothing("No people, places, vehicles or handles of concern are "
+                                    "recorded.")]
+
+    # -- 9. disruption ------------------------------------------------------------------------
+
+    def _disruption(self) -> list[Flowable]:
+        a = self.answers
+        rows, seen = [], set()
+        for rmm in self.record.of(RMM_FORM):
+            for r in a.rows(rmm, "disruption"):
+                tactic = a.show(rmm, "dis_tactic", group_id="disruption", row=r)
+                other = a.show(rmm, "dis_tactic_other", group_id="disruption", row=r)
+                row = [f"{tactic}: {other}" if other else tactic,
+                       a.show(rmm, "dis_target", group_id="disruption", row=r),
+                       a.show(rmm, "dis_agency", group_id="disruption", row=r),
+                       a.show(rmm, "dis_date", group_id="disruption", row=r),
+                       a.show(rmm, "dis_status", group_id="disruption", row=r)]
+                key = tuple(row)
+                if key in seen:
+                    continue
+                seen.add(key)
+                rows.append([*row, uk_day(_event_day(rmm))])
+        if not rows:
+            return [self.nothing("No disruption activity has been recorded.")]
+        return [self.table([["Tactic", "Aimed at", "Agency leading", "Date", "Status",
+                             "Meeting"], *rows], [w * mm for w in (42, 38, 34, 22, 20, 22)])]
+
+    # -- 10. voice ----------------------------------------------------------------------------
+
+    def _voice(self) -> list[Flowable]:
+        a, rec = self.answers, self.record
+        child: list[tuple[datetime, str, str]] = []
+        sources = [(RMM_FORM, "child_voice", "At the meeting"),
+                   (SCREENING_FORM, "child_view", "Screening"),
+                   (RHI_FORM, "child_own_words", "Return home interview"),
+                   (RHI_FORM, "what_would_help", "What would help (return home interview)"),
+                   (RHI_FORM, "feeling_notes", "How they feel (return home interview)"),
+                   (RHI_FORM, "trusted_adult", "Trusted adult (return home interview)"),
+                   (RHI_FORM, "not_share_detail",
+                    "Asked that this is not shared with their parent or carer")]
+        for form_id, field_id, label in sources:
+            for sub in rec.of(form_id):
+                text = a.show(sub, field_id)
+                if text:
+                    child.append((submission_time(sub)[0], label, text))
+        parent: list[tuple[datetime, str, str]] = []
+        for form_id, field_id, label in [
+                (PARENT_FORM, "parent_account", "Parent session, in their words"),
+                (PARENT_FORM, "parent_views_rmm", "For the meeting (parent session)"),
+                (RMM_FORM, "parent_view", "At the meeting"),
+                (SCREENING_FORM, "parent_view", "Screening")]:
+            for sub in rec.of(form_id):
+                text = a.show(sub, field_id)
+                if text:
+                    parent.append((submission_time(sub)[0], label, text))
+        out: list[Flowable] = [*self.h2("The young person")]
+        out += self._quotes(child, "The young person's own words are not included in this "
+                            "copy." if self.profile.withhold_sensitive_fields
+                            else "Nothing in the young person's own words is recorded yet.")
+        out += self.h2("Parent or carer")
+        out += self._quotes(parent, "No view from a parent or carer is recorded yet.")
+        return out
+
+    def _quotes(self, entries: list[tuple[datetime, str, str]], none: str,
+                limit: int = 8) -> list[Flowable]:
+        if not entries:
+            return [self.nothing(none)]
+        entries.sort(key=lambda e: e[0], reverse=True)
+        return [Paragraph(f"<b>{page.text(uk_day(at.astimezone(LOCAL_ZONE).date()))}, "
+                          f"{page.text(label)}:</b> {page.text(self.s(text))}", self.st["body"])
+                for at, label, text in entries[:limit]]
+
+    # -- 11. actions --------------------------------------------------------------------------
+
+    def _actions(self) -> list[Flowable]:
+        actions = self.record.actions
+        if not actions:
+            return [self.nothing("No actions are recorded.")]
+        order = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.COMPLETE: 3}
+        open_ = sorted((x for x in actions if x.status is ActionStatus.OPEN),
+                       key=lambda x: (order[x.rag(self.today)], x.due or date.max))
+        closed = sorted((x for x in actions if x.status is not ActionStatus.OPEN),
+                        key=lambda x: x.due or date.min, reverse=True)
+        out: list[Flowable] = []
+        for title, group in (("Open actions", open_), ("Completed and cancelled", closed)):
+            if not group:
+                continue
+            rows, extra = [], []
+            for i, x in enumerate(group, start=1):
+                rag = x.rag(self.today)
+                rows.append([x.text, x.owner, x.agency, uk_day(x.due) if x.due else "No date",
+                             ACTION_STATUS_LABELS[x.status], RAG_LABELS[rag]])
+                extra += [("BACKGROUND", (5, i), (5, i), page.RAG_COLOURS[rag.value]),
+                          ("TEXTCOLOR", (5, i), (5, i), colors.white)]
+            cells = [[*r[:5], Paragraph(f"<font color='white'><b>{r[5]}</b></font>",
+                                        self.st["cell"])] for r in rows]
+            out += [*self.h2(title),
+                    self.table([["Action", "Owner", "Agency", "Due", "Status", "RAG"], *cells],
+                               [w * mm for w in (58, 36, 30, 20, 16, 18)], extra=extra)]
+        out.append(self.para(f"RAG as at {uk_day(self.today)}: red is overdue, amber is due "
+                             f"within {Action.AMBER_DAYS} days.", "small"))
+        return out
+
+    # -- 12. decisions ------------------------------------------------------------------------
+
+    def _decisions(self) -> list[Flowable]:
+        a = self.answers
+        rmm = self.record.latest(RMM_FORM)
+        review = self.person.next_review
+        if rmm is None:
+            return [self.nothing("No meeting decision is recorded yet."),
+                    self.labelled("Next review:", uk_day(review) if review else "Not set")]
+        out: list[Flowable] = [self.facts([
+            ("Meeting", uk_day(_event_day(rmm))),
+            ("Agreed risk level", a.show(rmm, "agreed_level")),
+            ("Since the last meeting", a.show(rmm, "trajectory")),
+            ("Why this level", a.show(rmm, "level_rationale")),
+            ("Decisions", a.show(rmm, "decisions")),
+            ("What happens next", a.show(rmm, "pathway")),
+            ("Why stepping down or closing", a.show(rmm, "pathway_reason")),
+            ("Next review", a.show(rmm, "next_review_date")
+             or (uk_day(review) if review else "")),
+        ], columns=1)]
+        dist = [[a.show(rmm, "dist_name", group_id="distribution", row=r),
+                 a.show(rmm, "dist_agency", group_id="distribution", row=r)]
+                for r in a.rows(rmm, "distribution")]
+        if dist:
+            out += [*self.h2("Distribution list"),
+                    self.table([["Name", "Agency"], *dist], [80 * mm, 98 * mm])]
+        return out
+
+
+def _without_flags(sub: Submission, flag_ids: set[str]) -> Submission:
+    """A copy of a final submission whose outcome leaves out the given flags (in memory only:
+    the record itself never changes)."""
+    outcome = sub.outcome or {}
+    flags = outcome.get("flags") or []
+    if not any(isinstance(f, dict) and f.get("id") in flag_ids for f in flags):
+        return sub
+    kept = [f for f in flags if not (isinstance(f, dict) and f.get("id") in flag_ids)]
+    return sub.model_copy(update={"outcome": {**outcome, "flags": kept}})
+
+
+def _level_words(value: Any) -> str:
+    try:
+        return LEVEL_WORDS[RiskLevel(value)]
+    except ValueError:
+        return ""
+
+
+def _span_words(date_from: date | None, date_to: date | None) -> str:
+    if date_from and date_to:
+        return f"From {uk_day(date_from)} to {uk_day(date_to)}"
+    if date_from:
+        return f"From {uk_day(date_from)}"
+    if date_to:
+        return f"Up to {uk_day(date_to)}"
+    return "All dates"
+
+
+def missing_counts(episodes: Iterable[Episode], now: datetime) -> dict[int, int]:
+    """Episodes that started in the last 30, 90 and 365 days up to ``now`` (inclusive)."""
+    episodes = list(episodes)
+    return {days: sum(1 for e in episodes if now - timedelta(days=days) <= e.started_at <= now)
+            for days in COUNT_PERIODS}
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+
+
+def prepare_summary(ws: Workspace, person_id: str, *, meta: PrintMeta,
+                    profile: str | RedactionProfile = "internal",
+                    sections: Iterable[str] | None = None, date_from: date | None = None,
+                    date_to: date | None = None, item: AgendaItem | None = None,
+                    registry: FormRegistry | None = None) -> PreparedSummary:
+    """Read one child's record for a summary (NotFound if there is no such person, UsageError
+    for an unknown profile or section, or a date range that ends before it starts)."""
+    chosen = get_profile(profile)
+    ids = resolve_sections(sections, chosen)
+    if date_from and date_to and date_to < date_from:
+        raise UsageError("The chronology's date range ends before it starts.")
+    if meta.printed_at.tzinfo is None:
+        raise UsageError("The time printed must include its time zone.")
+    record = _Record.read(ws, person_id)
+    return PreparedSummary(record, meta=meta, profile=chosen, sections=ids,
+                           date_from=date_from, date_to=date_to, item=item,
+                           registry=registry if registry is not None else default_registry())
+
+
+def summary_story(ws: Workspace, person_id: str, *, meta: PrintMeta,
+                  profile: str | RedactionProfile = "internal",
+                  sections: Iterable[str] | None = None, date_from: date | None = None,
+                  date_to: date | None = None,
+                  item: AgendaItem | None = None) -> list[Flowable]:
+    """The summary's flowables, for a caller that lays out its own document."""
+    return prepare_summary(ws, person_id, meta=meta, profile=profile, sections=sections,
+                           date_from=date_from, date_to=date_to, item=item).story()
+
+
+def meta_for(meta: PrintMeta, profile: RedactionProfile) -> PrintMeta:
+    """``meta`` with the audience named in the footer (unless the caller named it)."""
+    return meta if meta.profile_label else dataclasses.replace(meta,
+                                                               profile_label=profile.label)
+
+
+def build_summary(ws: Workspace, person_id: str, *, meta: PrintMeta,
+                  profile: str = "internal", sections: set[str] | None = None,
+                  date_from: date | None = None, date_to: date | None = None) -> bytes:
+    """The RMM case summary of one child as a PDF (bytes, built in memory)."""
+    prepared = prepare_summary(ws, person_id, meta=meta, profile=profile, sections=sections,
+                               date_from=date_from, date_to=date_to)
+    story: Callable[[], list[Flowable]] = prepared.story
+    return page.render(story, meta_for(meta, prepared.profile))
