@@ -33,10 +33,11 @@ test: lint
 	bash tools/ensure-system-deps.sh test
 	$(BIN)/pytest -q
 
-## make bench: the store and sync benchmarks on the reference sizes (DESIGN.md section 7)
+## make bench: the store, sync and reports benchmarks on the reference sizes (DESIGN.md section 7)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_store.py
 	$(BIN)/python bench/bench_sync.py
+	$(BIN)/python bench/bench_reports.py
 
 ## make soak: the long reliability runs (2,000 kill -9 cycles of a writer)
 soak: $(STAMP)

@@ -47,3 +47,15 @@ def test_the_sync_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
     else:
         assert concurrent["push"]["requests"] == concurrent["devices"] == 4
         assert results["postgresql"]["pull"]["applied"] == 100
+
+
+def test_the_reports_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
+    out = tmp_path / "reports.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_reports.py"), "--scale", "0.05",
+         "--repeats", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    results = json.loads(out.read_text())
+    assert results["summary"]["chronology_rows"] >= 6 and results["summary"]["bytes"] > 0
+    assert results["agenda"]["children"] == 2 and results["agenda"]["bytes"] > 0
