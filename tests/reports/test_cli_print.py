@@ -79,3 +79,39 @@ def test_protected_print_opens_only_with_its_password(demo: Path, tmp_path: Path
     reader = PdfReader(io.BytesIO(out.read_bytes()))
     assert reader.decrypt("pdf password 123")
     assert "password-protected" in audit_reasons(demo)[-1]
+
+
+def _first_person(folder: Path) -> dict:
+    listed = cli("person", "list", "--workspace", str(folder), "--json")
+    assert listed.returncode == 0, listed.stderr
+    import json
+
+    return json.loads(listed.stdout)[0]
+
+
+def test_print_summary_for_a_police_audience(demo: Path, tmp_path: Path) -> None:
+    child = _first_person(demo)
+    out = tmp_path / "summary.pdf"
+    result = cli("print", "summary", "--workspace", str(demo), "--person", child["id"],
+                 "--profile", "police", "--sections", "child,missing,actions",
+                 "--out", str(out), "--reason", "Police liaison for the RMM")
+    assert result.returncode == 0, result.stderr
+    words = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    assert child["family_name"] in words and "Missing episodes" in words
+    assert "Chronology" not in words  # not chosen
+    assert "profile police; reason: Police liaison for the RMM" in audit_reasons(demo)[-1]
+    wrong = cli("print", "summary", "--workspace", str(demo), "--person", child["id"],
+                "--profile", "press", "--out", str(out), "--reason", "x")
+    assert wrong.returncode == 2 and "internal" in one_plain_error(wrong)
+
+
+def test_print_agenda_pack(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pack.pdf"
+    result = cli("print", "agenda", "--workspace", str(demo), "--date", "2026-11-24",
+                 "--out", str(out), "--reason", "Weekly RMM")
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(out)
+    assert reader.outline and "agenda" in reader.pages[0].extract_text().lower()
+    bad = cli("print", "agenda", "--workspace", str(demo), "--date", "next tuesday",
+              "--out", str(out), "--reason", "x")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in one_plain_error(bad)
