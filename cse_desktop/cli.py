@@ -302,8 +302,7 @@ def cmd_print_profile(args: argparse.Namespace, secrets: Secrets) -> int:
     version = "shareable" if args.shareable else "restricted"
     with _unlock(args, secrets) as ws:
         pdf = build_profile(ws, args.quarter, shareable=args.shareable,
-                            meta=_print_meta(ws, f"Missing profile {args.quarter}", args,
-                                             f"{version} version"))
+                            meta=_print_meta(ws, f"Missing profile {args.quarter}", args))
         return _save_print(ws, pdf, args, secrets,
                            what=f"Quarterly missing profile {args.quarter} ({version})",
                            record_kind="", record_id="", profile=version)

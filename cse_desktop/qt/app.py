@@ -54,6 +54,12 @@ from cse_desktop.qt.pages import (
 )
 from cse_desktop.qt.person.new_person import NewPersonDialog
 from cse_desktop.qt.person.page import PersonPage
+from cse_desktop.qt.printing import (
+    PrintDialog,
+    close_print_dialog,
+    open_print_dialog,
+    profile_job,
+)
 from cse_desktop.qt.resources import (
     apply_theme,
     icon,
@@ -141,7 +147,15 @@ class MainWindow(QMainWindow):
         if self.quit_action.shortcut().isEmpty():  # Windows has no standard Quit key
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
+        self.profile_action = QAction("Quarterly missing &profile…", self)
+        self.profile_action.setStatusTip("Preview, print or save the quarterly profile of "
+                                         "missing episodes")
+        self.profile_action.setEnabled(False)
+        self.profile_action.triggered.connect(self.print_missing_profile)
+        self.print_dialog: PrintDialog | None = None
         menu = self.menuBar().addMenu("&Workspace")
+        menu.addAction(self.profile_action)
+        menu.addSeparator()
         menu.addAction(self.lock_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
@@ -227,6 +241,7 @@ class MainWindow(QMainWindow):
         self._is_demo = demo
         self.banner.setVisible(demo)
         self.lock_action.setEnabled(True)
+        self.profile_action.setEnabled(True)
         self._open_session(ws)
         self.autolock.start()
 
@@ -312,6 +327,13 @@ class MainWindow(QMainWindow):
         dialog.open()
         self.new_person_dialog = dialog
         return dialog
+
+    def print_missing_profile(self) -> PrintDialog | None:
+        """The print dialog for the quarterly missing profile (quarter chosen in it)."""
+        if self.runner is None:
+            return None
+        self.print_dialog = open_print_dialog(self.runner, profile_job(), self)
+        return self.print_dialog
 
     def _start_form(self, form_id: str, person_id: str, episode_id: object) -> None:
         if self.form_page is not None:
@@ -569,6 +591,9 @@ class MainWindow(QMainWindow):
         ws, self._ws = self._ws, None
         runner, self.runner = self.runner, None
         self.sync_ui.detach()  # a running sync is cancelled; its result is dropped
+        close_print_dialog(self.print_dialog)
+        self.print_dialog = None
+        self.profile_action.setEnabled(False)
         if self.form_page is not None:
             self.form_page.flush()
             self.form_page.clear()

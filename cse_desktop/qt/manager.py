@@ -67,6 +67,12 @@ from cse_desktop.qt.caseload import (
     uk_date,
 )
 from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.printing import (
+    PrintDialog,
+    agenda_job,
+    close_print_dialog,
+    open_print_dialog,
+)
 from cse_desktop.qt.widgets import (
     MessageLabel,
     button,
@@ -388,9 +394,14 @@ class ManagerPage(QWidget):
                                     tooltip="Open a Risk Management Meeting record for the "
                                             "selected young person")
         self.open_button = button("&Open record", "Open the selected young person's record")
+        self.agenda_button = button("Print a&genda pack…", "Print the agenda pack for the "
+                                    "next meeting", tooltip="Preview, print or save one PDF: "
+                                    "a cover agenda and a summary of everyone due")
+        self.print_dialog: PrintDialog | None = None
         tab.buttons.addWidget(self.record_button)
         tab.buttons.addWidget(self.open_button)
         tab.buttons.addStretch(1)
+        tab.buttons.addWidget(self.agenda_button)
         tab.finish()
 
         # -- Open actions
@@ -455,6 +466,7 @@ class ManagerPage(QWidget):
 
         self.refresh_button.clicked.connect(self.load)
         self.record_button.clicked.connect(self._record_meeting)
+        self.agenda_button.clicked.connect(self.print_agenda)
         self.open_button.clicked.connect(lambda: self._open_selected(self.rmm_tab))
         self.action_open_button.clicked.connect(lambda: self._open_selected(self.actions_tab))
         self.approve_button.clicked.connect(self.approve_selected)
@@ -518,6 +530,8 @@ class ManagerPage(QWidget):
         self.approval_message.clear_message()
         self.approval_error.clear_message()
         self.status_label.setText("")
+        close_print_dialog(self.print_dialog)
+        self.print_dialog = None
         self._update_labels()
         self._update_buttons()
 
@@ -599,6 +613,14 @@ class ManagerPage(QWidget):
         if rows:
             self._activate(tab, rows[0])
 
+    def print_agenda(self) -> PrintDialog | None:
+        """The print dialog for the agenda pack of the meeting shown."""
+        if self.overview is None:
+            return None
+        self.print_dialog = open_print_dialog(self.runner, agenda_job(self.overview.meeting),
+                                              self)
+        return self.print_dialog
+
     def _record_meeting(self) -> None:
         rows = self.rmm_tab.table.selectionModel().selectedRows()
         if rows:
@@ -645,6 +667,7 @@ class ManagerPage(QWidget):
     def _update_buttons(self) -> None:
         rmm_selected = self.rmm_tab.selected_row() is not None
         self.record_button.setEnabled(rmm_selected)
+        self.agenda_button.setEnabled(self.overview is not None)
         self.open_button.setEnabled(rmm_selected)
         action_row = self.actions_tab.selected_row()
         self.action_open_button.setEnabled(action_row is not None)

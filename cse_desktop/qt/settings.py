@@ -2,7 +2,8 @@
 
 ``<data home>/settings.ini`` (``CSE_DESKTOP_HOME`` respected, see ``store.locations``) holds only
 how the application behaves on this laptop: minutes before the idle lock, high contrast on or
-off, and the text size.  Never a passphrase, a name or anything from a workspace.
+off, the text size, and the protective marking last printed (for example OFFICIAL-SENSITIVE).
+Never a passphrase, a name or anything from a workspace.
 
 A missing, unreadable or hand-edited file never stops the application: every value is checked
 and anything out of range falls back to (or is clamped into) its safe default.
@@ -36,6 +37,10 @@ FONT_SCALE_CHOICES = (1.0, 1.15, 1.3, 1.5, 1.75, 2.0)
 _IDLE_KEY = "lock/idle_minutes"
 _HIGH_CONTRAST_KEY = "display/high_contrast"
 _FONT_SCALE_KEY = "display/font_scale"
+_MARKING_KEY = "print/marking"
+
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+MAX_MARKING_LENGTH = 60
 
 
 @dataclass(frozen=True)
@@ -124,3 +129,37 @@ def save_settings(settings: Settings, path: Path | None = None) -> bool:
         log.warning("settings file could not be written")
         return False
     return True
+
+
+# -- the protective marking printed at the top and bottom of every page -----------------------
+#
+# Kept under its own key and written on its own, so saving the other preferences (from a
+# window's copy of :class:`Settings`) never puts back an older marking.
+
+
+def clean_marking(value: object) -> str:
+    """One line of at most 60 characters; empty or unreadable becomes OFFICIAL-SENSITIVE."""
+    text = " ".join(str(value if value is not None else "").split())[:MAX_MARKING_LENGTH]
+    return text or DEFAULT_MARKING
+
+
+def load_marking(path: Path | None = None) -> str:
+    """The protective marking last used for a print (default OFFICIAL-SENSITIVE)."""
+    path = path or settings_path()
+    if not path.is_file():
+        return DEFAULT_MARKING
+    return clean_marking(_qsettings(path).value(_MARKING_KEY, DEFAULT_MARKING))
+
+
+def save_marking(marking: str, path: Path | None = None) -> bool:
+    """Remember the marking for the next print; False if the file could not be written."""
+    path = path or settings_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        log.warning("cannot create the settings folder")
+        return False
+    store = _qsettings(path)
+    store.setValue(_MARKING_KEY, clean_marking(marking))
+    store.sync()
+    return store.status() == QSettings.Status.NoError

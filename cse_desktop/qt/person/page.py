@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -43,6 +44,9 @@ from cse_desktop.qt.person.episodes import EpisodesTab
 from cse_desktop.qt.person.lists import ActionsTab, AssociationsTab, SubmissionsTab
 from cse_desktop.qt.person.profile import RISK_LABELS, ProfileTab
 from cse_desktop.qt.widgets import MessageLabel, button, text_label
+
+if TYPE_CHECKING:  # printing uses the person page's date inputs: imported when used
+    from cse_desktop.qt.printing import PrintDialog
 
 RHI_FORM = "return-home-interview"
 #: the countdowns and RAG move with the clock: repaint them this often
@@ -87,10 +91,16 @@ class PersonPage(QWidget):
         self.risk_badge.setAccessibleName("Risk level")
         self.facts_label = text_label("", "personFacts")
         self.facts_label.setAccessibleName("Key details")
+        self.print_button = button("Print summary…", "Print the RMM case summary",
+                                   tooltip="Preview, print or save this young person's RMM "
+                                           "case summary (Ctrl+P)")
+        self.print_button.setEnabled(False)
+        self.print_dialog: PrintDialog | None = None
         top = QHBoxLayout()
         top.setSpacing(14)
         top.addWidget(self.back_button)
         top.addWidget(self.name_label, 1)
+        top.addWidget(self.print_button)
         top.addWidget(self.risk_badge)
         head = QVBoxLayout(header)
         head.setContentsMargins(20, 10, 20, 10)
@@ -142,6 +152,9 @@ class PersonPage(QWidget):
         back = QShortcut(QKeySequence("Alt+Left"), self)
         back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         back.activated.connect(self.back)
+        print_key = QShortcut(QKeySequence("Ctrl+P"), self)
+        print_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        print_key.activated.connect(self.print_summary)
 
         body = QVBoxLayout()
         body.setContentsMargins(20, 10, 20, 12)
@@ -154,11 +167,12 @@ class PersonPage(QWidget):
         layout.setSpacing(0)
         layout.addWidget(header)
         layout.addLayout(body, 1)
-        chain_tab_order([self.back_button, self.rhi_button, self.tabs])
+        chain_tab_order([self.back_button, self.print_button, self.rhi_button, self.tabs])
 
         # -- wiring ----------------------------------------------------------------------------
         self.back_button.clicked.connect(self.back)
         self.rhi_button.clicked.connect(self._start_banner_interview)
+        self.print_button.clicked.connect(self.print_summary)
         self.profile_tab.reload_requested.connect(self.reload)
         self.chronology_tab.event_activated.connect(self._event_activated)
         self.episodes_tab.start_interview.connect(self._start_interview)
@@ -206,6 +220,23 @@ class PersonPage(QWidget):
         """Forget the record (on lock): nothing personal stays in the widgets."""
         self._person_id = None
         self._clear_views()
+        if self.print_dialog is not None:
+            from cse_desktop.qt.printing import close_print_dialog
+
+            close_print_dialog(self.print_dialog)
+            self.print_dialog = None
+
+    def print_summary(self) -> PrintDialog | None:
+        """The print dialog for this young person's RMM case summary."""
+        from cse_desktop.qt.printing import open_print_dialog, summary_job
+
+        record = self._record
+        if record is None:
+            return None
+        job = summary_job(str(record.person.id), record.person.display_name,
+                          today=self.today())
+        self.print_dialog = open_print_dialog(self.runner, job, self)
+        return self.print_dialog
 
     def show_tab(self, index: int) -> None:
         """Choose a tab (Alt+1 to Alt+6) and put the focus on its first control."""
@@ -254,6 +285,7 @@ class PersonPage(QWidget):
         self._update_banner()
         if not self.ticker.isActive():
             self.ticker.start()
+        self.print_button.setEnabled(True)
         self.loaded.emit(person_id)
 
     def _load_failed(self, person_id: str, error: CseError) -> None:
@@ -273,6 +305,7 @@ class PersonPage(QWidget):
 
     def _clear_views(self) -> None:
         self._record = None
+        self.print_button.setEnabled(False)
         self.ticker.stop()
         self.name_label.setText("")
         self.facts_label.setText("")
