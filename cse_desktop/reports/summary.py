@@ -5,9 +5,13 @@ presenting concerns; risk (latest screening: date, suggested and agreed levels, 
 rationale, trajectory, indicators present with their timing) with a risk-level history chart;
 missing episodes (counts for the last 30, 90 and 365 days before the document was printed, and
 a table with the return home interview status and whether it was on time); the chronology for
-a chosen date range; people and places of concern; disruption activity; the voice of the child
-and the parent's or carer's view; actions with owner, due date and RAG; decisions and the next
-review.  Sections can be chosen (:data:`SECTIONS`); a section with nothing recorded says so.
+a chosen date range, cut off at the time printed; people and places of concern; disruption
+activity; the voice of the child and the parent's or carer's view; strengths and the current
+safety and support plan (6(d) item 11: the safety goal of the latest screening, the safety plan
+of the latest parent session and of the latest return home interview, referrals and parent
+support); actions (open ones with owner, due date and RAG, then previous ones with their
+completion status); decisions and the next review.  Sections can be chosen (:data:`SECTIONS`);
+a section with nothing recorded says so.
 
 Every value passes the audience's :class:`~cse_desktop.reports.redaction.RedactionProfile`
 before it is put into the story: a withheld value is never in the document at all.
@@ -80,6 +84,7 @@ SECTIONS: dict[str, str] = {
     "associations": "People and places of concern",
     "disruption": "Disruption activity",
     "voice": "Voice of the child and the parent's or carer's view",
+    "safety": "Strengths and the current safety and support plan",
     "actions": "Actions",
     "decisions": "Decisions and next review",
 }
@@ -606,12 +611,8 @@ class PreparedSummary:
             pairs += [("What agencies shared", a.show(rmm, "discussion_summary")),
                       ("Other children at risk", a.show(rmm, "other_children_at_risk")),
                       ("Who, and what is done", a.show(rmm, "other_children_detail"))]
-        if screening is not None:
-            pairs += [("Danger statement", a.show(screening, "danger_statement")),
-                      ("Safety goal", a.show(screening, "safety_goal"))]
-        strengths = next((a.show(s, "strengths") for s in (rmm, screening)
-                          if s is not None and a.show(s, "strengths")), "")
-        pairs.append(("Strengths and protective factors", strengths))
+        if screening is not None:  # (its safety goal is printed with the safety plan)
+            pairs.append(("Danger statement", a.show(screening, "danger_statement")))
         if any(v for _, v in pairs):
             out += [page.gap(1), self.facts(pairs, columns=1)]
         if not out:
@@ -802,9 +803,14 @@ class PreparedSummary:
                                now=self.now, registry=self.registry, include_drafts=False)
         events = [e for e in events if not (e.restricted and prof.withhold_associations)]
         events = filter_chronology(events, start=self.date_from, end=self.date_to)
+        # cut off at the time printed: a record dated later (entered ahead, or a copy printed
+        # as at an earlier time) is not part of the record this document shows
+        events = [e for e in events if e.at <= self.now]
         span = _span_words(self.date_from, self.date_to)
-        out: list[Flowable] = [self.para(f"{span}. Final records only (drafts are not part of "
-                                         "the record); newest first.", "small")]
+        out: list[Flowable] = [self.para(
+            f"{span}, up to the time printed ({uk_datetime(self.now)}): nothing dated later is "
+            "included. Final records only (drafts are not part of the record); newest first.",
+            "small")]
         if not events:
             out.append(self.nothing("Nothing is recorded in this period."))
             return out
@@ -944,7 +950,115 @@ class PreparedSummary:
                           f"{page.text(label)}:</b> {page.text(self.s(text))}", self.st["body"])
                 for at, label, text in entries[:limit]]
 
-    # -- 11. actions --------------------------------------------------------------------------
+    # -- 11. strengths, safety and support plan ----------------------------------------------
+
+    def _safety(self) -> list[Flowable]:
+        a, rec = self.answers, self.record
+        rmm, screening = rec.latest(RMM_FORM), rec.latest(SCREENING_FORM)
+        pairs: list[tuple[str, Any]] = []
+        for sub, where in ((rmm, "meeting"), (screening, "screening")):
+            text = a.show(sub, "strengths") if sub is not None else ""
+            if sub is not None and text:
+                pairs.append((f"Strengths and protective factors ({where} of "
+                              f"{uk_day(_event_day(sub))})", text))
+                break
+        if screening is not None:
+            pairs.append((f"Safety goal (screening of {uk_day(_event_day(screening))})",
+                          a.show(screening, "safety_goal")))
+        out: list[Flowable] = []
+        if any(v for _, v in pairs):
+            out.append(self.facts(pairs, columns=1))
+        else:
+            out.append(self.nothing("No strengths or safety goal are recorded yet."))
+        out += [*self.h2("Safety plan agreed with the family (parent and carer support)"),
+                *self._family_plan()]
+        rhi = rec.latest(RHI_FORM)
+        if rhi is not None:
+            out += [*self.h2("Safety plan from the latest return home interview"),
+                    self._rhi_plan(rhi)]
+        out += [*self.h2("Support in place"), *self._support(screening, rhi)]
+        return out
+
+    def _family_plan(self) -> list[Flowable]:
+        a, g = self.answers, "safety_plan"
+        sessions = self.record.of(PARENT_FORM)
+        if not sessions:
+            return [self.nothing("No parent or carer support session is recorded.")]
+        latest = sessions[0]
+        planned = next((s for s in sessions if a.rows(s, g)), None)
+        if planned is None:
+            if any(s.answers.get(g) for s in sessions):  # recorded, but not for this audience
+                return [self.nothing("The safety plan is not included in this copy.")]
+            return [self.nothing("No safety plan is recorded in a parent or carer support "
+                                 "session.")]
+        rows = []
+        for r in a.rows(planned, g):
+            who = a.show(planned, "sp_who", group_id=g, row=r)
+            detail = a.show(planned, "sp_who_detail", group_id=g, row=r)
+            review = a.show(planned, "sp_review", group_id=g, row=r)
+            try:
+                late = date.fromisoformat(str(r.get("sp_review"))) < self.today
+            except ValueError:
+                late = False
+            rows.append([a.show(planned, "sp_risk", group_id=g, row=r),
+                         a.show(planned, "sp_action", group_id=g, row=r),
+                         f"{who}: {detail}" if who and detail else who or detail,
+                         a.show(planned, "sp_by_when", group_id=g, row=r),
+                         f"{review} (overdue)" if review and late else review])
+        note = f"Agreed at the parent or carer support session of {uk_day(_event_day(planned))}."
+        if planned is not latest:
+            note += (f" The latest session ({uk_day(_event_day(latest))}) recorded no safety "
+                     "plan steps.")
+        return [self.para(note, "small"),
+                self.table([["The worry or situation", "What was agreed", "Who", "By when",
+                             "Review on"], *rows], [w * mm for w in (42, 66, 30, 20, 20)])]
+
+    def _rhi_plan(self, rhi: Submission) -> Flowable:
+        a = self.answers
+        day = uk_day(_event_day(rhi))
+        agreed, plan = a.raw(rhi, "safety_plan_agreed"), a.show(rhi, "safety_plan")
+        if agreed == "yes" and plan:
+            return self.labelled(f"Agreed at the interview of {day}:", plan)
+        if agreed == "yes":
+            return self.nothing(f"A safety plan was agreed at the interview of {day}; its "
+                                "detail is not included in this copy."
+                                if rhi.answers.get("safety_plan") else
+                                f"A safety plan was agreed at the interview of {day}, but it "
+                                "was not written down.")
+        if agreed == "no":
+            return self.nothing(f"No safety plan was agreed at the interview of {day}.")
+        return self.nothing(f"The interview of {day} does not record whether a safety plan "
+                            "was agreed.")
+
+    def _support(self, screening: Submission | None,
+                 rhi: Submission | None) -> list[Flowable]:
+        a = self.answers
+        pairs: list[tuple[str, Any]] = []
+        if screening is not None and a.show(screening, "referrals"):
+            when = a.show(screening, "referral_date")
+            pairs.append((f"Referrals (screening of {uk_day(_event_day(screening))})",
+                          a.show(screening, "referrals") + (f"; referred {when}" if when
+                                                            else "")))
+        if rhi is not None and a.show(rhi, "referrals"):
+            other = a.show(rhi, "referrals_other")
+            pairs.append((f"Referrals (return home interview of {uk_day(_event_day(rhi))})",
+                          a.show(rhi, "referrals") + (f" ({other})" if other else "")))
+        session = self.record.latest(PARENT_FORM)
+        if session is not None:
+            day = uk_day(_event_day(session))
+            if a.raw(session, "support_ending") == "yes":
+                reason = a.show(session, "ending_reason")
+                text = f"Ended at the session of {day}" + (f": {reason}" if reason else ".")
+            else:
+                nxt = a.show(session, "next_session_date")
+                text = f"Ongoing: last session {day}" + (f"; next session {nxt}." if nxt
+                                                          else ".")
+            pairs.append(("Parent and carer support", text))
+        if not pairs:
+            return [self.nothing("No referrals or parent and carer support are recorded.")]
+        return [self.facts(pairs, columns=1)]
+
+    # -- 12. actions --------------------------------------------------------------------------
 
     def _actions(self) -> list[Flowable]:
         actions = self.record.actions
@@ -954,28 +1068,41 @@ class PreparedSummary:
         open_ = sorted((x for x in actions if x.status is ActionStatus.OPEN),
                        key=lambda x: (order[x.rag(self.today)], x.due or date.max))
         closed = sorted((x for x in actions if x.status is not ActionStatus.OPEN),
-                        key=lambda x: x.due or date.min, reverse=True)
-        out: list[Flowable] = []
-        for title, group in (("Open actions", open_), ("Completed and cancelled", closed)):
-            if not group:
-                continue
+                        key=lambda x: x.updated_at, reverse=True)
+        out: list[Flowable] = [*self.h2("Open actions")]
+        if open_:
             rows, extra = [], []
-            for i, x in enumerate(group, start=1):
+            for i, x in enumerate(open_, start=1):
                 rag = x.rag(self.today)
+                label = RAG_LABELS[rag]
                 rows.append([x.text, x.owner, x.agency, uk_day(x.due) if x.due else "No date",
-                             ACTION_STATUS_LABELS[x.status], RAG_LABELS[rag]])
-                extra += [("BACKGROUND", (5, i), (5, i), page.RAG_COLOURS[rag.value]),
-                          ("TEXTCOLOR", (5, i), (5, i), colors.white)]
-            cells = [[*r[:5], Paragraph(f"<font color='white'><b>{r[5]}</b></font>",
-                                        self.st["cell"])] for r in rows]
-            out += [*self.h2(title),
-                    self.table([["Action", "Owner", "Agency", "Due", "Status", "RAG"], *cells],
-                               [w * mm for w in (58, 36, 30, 20, 16, 18)], extra=extra)]
-        out.append(self.para(f"RAG as at {uk_day(self.today)}: red is overdue, amber is due "
-                             f"within {Action.AMBER_DAYS} days.", "small"))
+                             Paragraph(f"<font color='white'><b>{label}</b></font>",
+                                       self.st["cell"])])
+                extra += [("BACKGROUND", (4, i), (4, i), page.RAG_COLOURS[rag.value]),
+                          ("TEXTCOLOR", (4, i), (4, i), colors.white)]
+            out += [self.table([["Action", "Owner", "Agency", "Due", "RAG"], *rows],
+                               [w * mm for w in (68, 38, 34, 20, 18)], extra=extra),
+                    self.para(f"RAG as at {uk_day(self.today)}: red is overdue, amber is due "
+                              f"within {Action.AMBER_DAYS} days, green is due later or has no "
+                              "date.", "small")]
+        else:
+            out.append(self.nothing("No actions are open."))
+        out += self.h2("Previous actions and their completion status")
+        if closed:
+            rows = [[x.text, x.owner, x.agency, uk_day(x.due) if x.due else "No date",
+                     ACTION_STATUS_LABELS[x.status],
+                     uk_day(x.updated_at.astimezone(LOCAL_ZONE).date())] for x in closed]
+            out += [self.table([["Action", "Owner", "Agency", "Due", "Completion status",
+                                 "Closed (last change)"], *rows],
+                               [w * mm for w in (56, 30, 28, 20, 22, 22)]),
+                    self.para("The record keeps no completion date: the date shown is the "
+                              "action's last change, when it was marked done or cancelled.",
+                              "small")]
+        else:
+            out.append(self.nothing("No actions have been completed or cancelled yet."))
         return out
 
-    # -- 12. decisions ------------------------------------------------------------------------
+    # -- 13. decisions ------------------------------------------------------------------------
 
     def _decisions(self) -> list[Flowable]:
         a = self.answers

@@ -5,21 +5,34 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.laptops import new_workspace
 
 from cse_desktop.domain.errors import NotFound, UsageError
-from cse_desktop.domain.models import LOCAL_ZONE, Episode, Person
+from cse_desktop.domain.models import LOCAL_ZONE, Action, ActionStatus, Episode, Person
+from cse_desktop.forms.engine import FormEngine
 from cse_desktop.reports.page import PrintMeta
 from cse_desktop.reports.redaction import PROFILES
 from cse_desktop.reports.summary import SECTIONS, build_summary, summary_story
 from cse_desktop.store.workspace import Workspace
 
-from .conftest import CAVEAT, MARKING, Planted, everything, pages_text, render_pngs, squashed
+from .conftest import (
+    CAVEAT,
+    MARKING,
+    Planted,
+    _final,
+    _shifted,
+    everything,
+    pages_text,
+    render_pngs,
+    squashed,
+)
 
 Meta = Callable[..., PrintMeta]
 
@@ -267,3 +280,176 @@ def test_dates_are_uk_style(copies: dict[str, bytes], now: datetime) -> None:
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)  # no ISO dates
     assert f"{today:%Y}" in text
     assert datetime.now(UTC) >= now
+
+
+# -- item 11: strengths, the current safety and support plan; item 12: actions; chronology cut-off
+
+
+@dataclass(frozen=True)
+class PlanCase:
+    person_id: str
+    printed_at: datetime
+
+
+PLAN_PHONE = "07700 900123"  # a fictional number inside the family's safety plan
+
+
+@pytest.fixture(scope="module")
+def plan_case(tmp_path_factory: pytest.TempPathFactory,
+              engine: FormEngine) -> Iterator[tuple[Workspace, PlanCase]]:
+    """A fictional young person with a screening, three parent sessions (the plan of the middle
+    one is current: the newest recorded no plan steps), a return home interview with a plan,
+    open and closed actions, and missing episodes 36 and 3 hours before the time printed."""
+    ws = new_workspace(tmp_path_factory.mktemp("plan") / "ws")
+    printed_at = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+    today = printed_at.astimezone(LOCAL_ZONE).date()
+    person = ws.people.add(Person(given_name="Orla", family_name="Safeplan",
+                                  dob=date(2011, 6, 1), flags=["DEMO"]))
+
+    at = printed_at - timedelta(days=30)
+    answers, _ = _shifted(engine, "exploitation-screening", at)
+    answers.update({"strengths": "Kestrelbright: close to her aunt",
+                    "safety_goal": "Wrenfallgoal: home by ten every night",
+                    "referrals": ["camhs", "parent_support"],
+                    "referral_date": at.astimezone(LOCAL_ZONE).date().isoformat()})
+    answers.pop("agreed_level", None)
+    _final(ws, engine, "exploitation-screening", person, answers, at, agree=True)
+
+    for days, plan in ((40, [{"sp_risk": "Oldplanworry", "sp_action": "Supersededstep",
+                              "sp_who": "parent"}]),
+                       (20, [{"sp_risk": "Fernhollowworry",
+                              "sp_action": f"Brambleagreed: ring Nan on {PLAN_PHONE}",
+                              "sp_who": "agency", "sp_who_detail": "Youth service",
+                              "sp_by_when": (today - timedelta(days=10)).isoformat(),
+                              "sp_review": (today - timedelta(days=1)).isoformat()}]),
+                       (5, [])):
+        at = printed_at - timedelta(days=days)
+        answers, _ = _shifted(engine, "parent-session", at)
+        answers["safety_plan"] = plan
+        _final(ws, engine, "parent-session", person, answers, at)
+
+    at = printed_at - timedelta(days=8)
+    answers, sample = _shifted(engine, "return-home-interview", at)
+    delta = at - sample.now
+    episode = ws.episodes.add(Episode(
+        person_id=person.id, police_reference="PASTREF3",
+        started_at=sample.episode.started_at + delta,
+        returned_at=sample.episode.returned_at + delta))
+    answers.update({"safety_plan_agreed": "yes",
+                    "safety_plan": "Saltmarshplan: text the youth worker if she feels like going"})
+    _final(ws, engine, "return-home-interview", person, answers, at, episode=episode)
+
+    for ref, hours in (("RECENTREF", 36), ("LATERREF", 3)):  # either side of a day ago
+        ws.episodes.add(Episode(person_id=person.id, police_reference=ref,
+                                started_at=printed_at - timedelta(hours=hours),
+                                returned_at=printed_at - timedelta(hours=hours - 2)))
+
+    for text, status, due in (("Redkiteopen overdue check", ActionStatus.OPEN, -3),
+                              ("Greenlinnetopen later visit", ActionStatus.OPEN, 30),
+                              ("Finchwalkdone school meeting", ActionStatus.DONE, -12),
+                              ("Gullstopcancelled referral", ActionStatus.CANCELLED, -20)):
+        ws.actions.add(Action(person_id=person.id, text=text, owner="A. Demo-Owner",
+                              agency="Demo Council", due=today + timedelta(days=due),
+                              status=status))
+    yield ws, PlanCase(person_id=str(person.id), printed_at=printed_at)
+    ws.lock()
+
+
+def _plan_pdf(plan_case: tuple[Workspace, PlanCase], profile: str = "internal", *,
+              printed_at: datetime | None = None, **kw: Any) -> bytes:
+    ws, case = plan_case
+    meta = PrintMeta(title="RMM case summary", printed_by="Sam Tester",
+                     printed_at=printed_at or case.printed_at)
+    return build_summary(ws, case.person_id, meta=meta, profile=profile, **kw)
+
+
+def _flat(pdf: bytes) -> str:
+    return " ".join(" ".join(pages_text(pdf)).split())
+
+
+def test_the_current_safety_and_support_plan_is_printed_under_its_section(
+        plan_case: tuple[Workspace, PlanCase]) -> None:
+    pdf = _plan_pdf(plan_case, sections={"safety"})
+    text = _flat(pdf)
+    flat = squashed(text)
+    assert SECTIONS["safety"] in text
+    for value in ("Kestrelbright", "Wrenfallgoal", "Fernhollowworry", "Brambleagreed",
+                  PLAN_PHONE, "Youth service", "Saltmarshplan", "CAMHS",
+                  "Parent support (PACE-style)"):
+        assert squashed(value) in flat, value
+    assert "Oldplanworry" not in flat and "Supersededstep" not in flat  # an older plan
+    assert "recorded no safety plan steps" in text  # the newest session had none: said so
+    assert "(overdue)" in text  # its review date has passed
+    assert "Parent and carer support Ongoing" in text
+    # the strengths and safety goal moved here from the concerns section (printed once)
+    concerns = squashed(_flat(_plan_pdf(plan_case, sections={"concerns"})))
+    assert "Kestrelbright" not in concerns and "Wrenfallgoal" not in concerns
+    render_pngs(pdf, "summary-safety-plan", 1, 1)
+
+
+def test_the_safety_plan_follows_the_audience_profile(
+        plan_case: tuple[Workspace, PlanCase]) -> None:
+    family = _plan_pdf(plan_case, "family", sections={"safety"})
+    blob = squashed(everything(family))
+    assert squashed(PLAN_PHONE) not in blob  # contact details are withheld from families
+    assert "Brambleagreed" in blob and "Saltmarshplan" in blob  # the plan itself is kept
+    assert "[contact details withheld]" in _flat(family)
+    for profile in ("police", "education", "health"):
+        assert squashed(PLAN_PHONE) in squashed(_flat(
+            _plan_pdf(plan_case, profile, sections={"safety"}))), profile
+
+
+def test_a_record_with_no_plan_says_so(tmp_path: Path, meta: Meta) -> None:
+    ws = new_workspace(tmp_path / "ws")
+    try:
+        person = ws.people.add(Person(given_name="Nell", family_name="Noplan",
+                                      dob=date(2012, 3, 3)))
+        text = _flat(build_summary(ws, person.id, meta=meta(), sections={"safety"}))
+        for words in ("No strengths or safety goal are recorded yet.",
+                      "No parent or carer support session is recorded.",
+                      "No referrals or parent and carer support are recorded."):
+            assert words in text, words
+    finally:
+        ws.lock()
+
+
+def test_actions_separate_open_ones_with_rag_from_previous_ones_with_completion_status(
+        plan_case: tuple[Workspace, PlanCase]) -> None:
+    pdf = _plan_pdf(plan_case, sections={"actions", "chronology"})
+    render_pngs(pdf, "summary-actions", 1, 1)
+    text = _flat(_plan_pdf(plan_case, sections={"actions"}))
+    open_at = text.index("Open actions")
+    previous_at = text.index("Previous actions and their completion status")
+    assert open_at < previous_at
+    opened, previous = text[open_at:previous_at], text[previous_at:]
+    assert "Redkiteopen" in opened and "Greenlinnetopen" in opened
+    assert "Red" in opened.replace("Redkiteopen", "") and "Green" in opened.replace(
+        "Greenlinnetopen", "")
+    assert "Finchwalkdone" not in opened and "Gullstopcancelled" not in opened
+    assert "Finchwalkdone" in previous and "Gullstopcancelled" in previous
+    assert "Redkiteopen" not in previous
+    assert "Completion status" in previous and "Done" in previous.replace("Finchwalkdone", "")
+    assert "Cancelled" in previous.replace("Gullstopcancelled", "")
+    assert "Complete" not in previous.replace("Completion", "")  # no RAG for a closed action
+
+
+def test_the_chronology_stops_at_the_time_printed(
+        plan_case: tuple[Workspace, PlanCase]) -> None:
+    """A copy printed as at a day ago leaves out what is dated after that (the store refuses
+    an episode dated in the future, so the cut-off is shown by printing as at an earlier time)."""
+    _, case = plan_case
+    text = _flat(_plan_pdf(plan_case, sections={"chronology"}))
+    assert "PASTREF3" in text and "RECENTREF" in text and "LATERREF" in text
+    assert "up to the time printed" in text
+    as_at = case.printed_at - timedelta(days=1)
+    earlier = _flat(_plan_pdf(plan_case, sections={"chronology"}, printed_at=as_at))
+    assert "PASTREF3" in earlier and "RECENTREF" in earlier
+    assert "LATERREF" not in earlier  # it started after the time printed
+    assert "Action agreed" not in earlier  # the actions were recorded after it too
+    assert "Action agreed" in text
+    # a date range reaching past the time printed does not bring it back
+    day = as_at.astimezone(LOCAL_ZONE).date()
+    ranged = _flat(_plan_pdf(plan_case, sections={"chronology"}, printed_at=as_at,
+                             date_from=day - timedelta(days=30),
+                             date_to=day + timedelta(days=7)))
+    assert "RECENTREF" in ranged and "LATERREF" not in ranged
