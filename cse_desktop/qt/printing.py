@@ -12,7 +12,10 @@ Every print or export asks for the audience profile and a reason:
   is not a print and writes no audit entry; printing from inside the preview is a print.
 * **Print…** asks for the printer (Qt's print dialog), writes the audit entry
   (:func:`audit_print`: what, profile, reason and the SHA-256 of the PDF) and only then paints
-  the pages.  If the audit entry cannot be written, nothing is printed.
+  the pages.  If the audit entry cannot be written, nothing is printed.  The pages are
+  rendered and painted on a background thread (:class:`PrintWorker`): the dialog says how far
+  it has got and offers Cancel (it stops after the page being sent).  Printing from inside
+  the preview is driven by Qt's preview and stays on the UI thread.
 * **Save as PDF…** asks where, optionally protects the file with a password (AES-256), and
   saves it through :func:`cse_desktop.reports.output.save_report` (audited as an export).
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -30,9 +34,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QEventLoop, QRectF, QSizeF, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import (
+    QEvent,
+    QRectF,
+    QSizeF,
+    QStandardPaths,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPaintEngine, QPainter, QShowEvent
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -75,8 +88,9 @@ log = logging.getLogger(__name__)
 MIN_PASSWORD = 8
 #: pages are rendered at this resolution for the preview (dots per inch) ...
 PREVIEW_DPI = 110
-#: ... and at most at this one for a printer
-PRINT_DPI = 300
+#: ... and at most at this one for a printer (its own resolution when lower).  200 dpi
+#: keeps text sharp on paper; 300 dpi made a 90-page agenda pack ~100 MB and ~17 s to send
+PRINT_DPI = 200
 
 #: the dialog's width when it opens (wider if its options need it)
 DIALOG_WIDTH = 580
@@ -170,39 +184,137 @@ def audit_print(ws: Workspace, pdf: bytes, *, what: str, record_kind: str, recor
 
 
 def paint_pdf(pdf: bytes, printer: QPrinter, painter: QPainter, *, dpi: int,
-              progress: Callable[[int, int], None] | None = None) -> int:
-    """Paint every page of ``pdf`` on ``printer`` (one sheet each, scaled to fit and centred);
-    returns the number of pages.  ``painter`` is already active on the printer; ``progress``
-    hears (page number, pages) before each page.  A printer set to greyscale gets greyscale
-    pages (a third of the data: quicker to send)."""
+              grey: bool | None = None,
+              progress: Callable[[int, int], None] | None = None,
+              cancelled: Callable[[], bool] | None = None) -> int:
+    """Paint the pages of ``pdf`` on ``printer`` (one sheet each, scaled to fit and centred);
+    returns the number of pages painted.  ``painter`` is already active on the printer;
+    ``progress`` hears (page number, pages) before each page; when ``cancelled`` says so
+    before a page, the painting stops there (so fewer pages are painted).  Greyscale pages
+    (a third of the data: quicker to send) when ``grey``, or by default when the printer is
+    set to greyscale.  Safe on a worker thread (pdfium is used under a lock)."""
     import pypdfium2 as pdfium
 
-    grey = printer.colorMode() == QPrinter.ColorMode.GrayScale
-    doc = pdfium.PdfDocument(pdf)
+    if grey is None:
+        grey = printer.colorMode() == QPrinter.ColorMode.GrayScale
+    with _PDFIUM:
+        doc = pdfium.PdfDocument(pdf)
+        total = len(doc)
     try:
         target = printer.pageLayout().fullRectPixels(printer.resolution())
-        total = len(doc)
+        painted = 0
         for number in range(total):
+            if cancelled is not None and cancelled():
+                break
             if progress is not None:
                 progress(number + 1, total)
-            if number:
+            if painted:
                 printer.newPage()
-            page = doc[number]
-            try:
-                bitmap = page.render(scale=dpi / 72, rev_byteorder=True, grayscale=grey,
-                                     may_draw_forms=False)
-                try:
-                    image = QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride,
-                                   _FORMATS[bitmap.n_channels]).copy()
-                finally:
-                    bitmap.close()
-            finally:
-                page.close()
+            image = _render(doc, number, dpi=dpi, grey=grey)
             painter.drawImage(_fit(image.width(), image.height(), target.width(),
                                    target.height()), image)
-        return total
+            painted += 1
+        return painted
     finally:
-        doc.close()
+        with _PDFIUM:
+            doc.close()
+
+
+#: pdfium is not thread-safe: the preview (UI thread) and a print (worker) take turns
+_PDFIUM = threading.Lock()
+
+
+def _render(doc: Any, number: int, *, dpi: int, grey: bool) -> QImage:
+    """One page of an open pypdfium2 document as an image (a copy Qt owns)."""
+    with _PDFIUM:
+        page = doc[number]
+        try:
+            bitmap = page.render(scale=dpi / 72, rev_byteorder=True, grayscale=grey,
+                                 may_draw_forms=False)
+            try:
+                return QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride,
+                              _FORMATS[bitmap.n_channels]).copy()
+            finally:
+                bitmap.close()
+        finally:
+            page.close()
+
+
+def page_count(pdf: bytes) -> int:
+    """The number of pages of ``pdf``."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM:
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            return len(doc)
+        finally:
+            doc.close()
+
+
+def print_settings(printer: QPrinter) -> tuple[int, bool]:
+    """How to render pages for ``printer``: (dots per inch, greyscale).
+
+    The printer's own resolution, at most :data:`PRINT_DPI`; greyscale when the printer is
+    set to greyscale or can only print in greyscale (a third of the data of colour)."""
+    dpi = min(printer.resolution() or PRINT_DPI, PRINT_DPI)
+    grey = printer.colorMode() == QPrinter.ColorMode.GrayScale
+    if not grey and printer.outputFormat() == QPrinter.OutputFormat.NativeFormat:
+        modes = QPrinterInfo(printer).supportedColorModes()
+        grey = bool(modes) and QPrinter.ColorMode.Color not in modes
+    return dpi, grey
+
+
+class PrintWorker(QThread):
+    """Paints a PDF on a printer on its own thread (Qt allows a QPainter on a QPrinter off
+    the GUI thread).  It touches no widget: it reports through its signals, which reach the
+    dialog on the UI thread.  :meth:`cancel` stops it after the page being sent (and aborts
+    the print job when the printer can)."""
+
+    #: (page number, pages) before each page is sent
+    progress = Signal(int, int)
+
+    def __init__(self, printer: QPrinter, pdf: bytes, *, dpi: int, grey: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.printer, self.pdf, self.dpi, self.grey = printer, pdf, dpi, grey
+        self._cancel = threading.Event()
+        #: the outcome, read once the thread has finished: "printed", "cancelled",
+        #: "not started" or "failed"
+        self.outcome = ""
+        self.pages = 0  # pages sent
+        self.total = page_count(pdf)  # pages in the document
+        self.aborted = False  # the printer dropped the job on cancel
+
+    def cancel(self) -> None:
+        """Stop after the page being sent (any thread)."""
+        self._cancel.set()
+
+    @property
+    def cancelling(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self) -> None:
+        painter = QPainter()
+        if not painter.begin(self.printer):
+            self.outcome = "not started"
+            return
+        try:
+            self.pages = paint_pdf(self.pdf, self.printer, painter, dpi=self.dpi,
+                                   grey=self.grey, progress=self.progress.emit,
+                                   cancelled=self._cancel.is_set)
+            if self.pages < self.total:
+                self.outcome = "cancelled"
+                # not every printer can drop a job (a PDF file cannot): then the pages
+                # already sent are printed and the run ends normally
+                self.aborted = self.printer.abort()
+            else:
+                self.outcome = "printed"
+        except Exception as exc:  # pdfium or the printer: say so on the dialog
+            log.error("printing failed (%s)", type(exc).__name__)
+            self.outcome = "failed"
+        finally:
+            painter.end()
 
 
 #: pypdfium2's bitmaps (byte order reversed: RGB) by their number of channels
@@ -245,11 +357,12 @@ def new_printer(pdf: bytes, title: str) -> QPrinter:
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setDocName(title)
     printer.setFullPage(True)
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        width, height = doc[0].get_size() if len(doc) else (595.0, 842.0)
-    finally:
-        doc.close()
+    with _PDFIUM:
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            width, height = doc[0].get_size() if len(doc) else (595.0, 842.0)
+        finally:
+            doc.close()
     size = QPageSize(QSizeF(min(width, height), max(width, height)), QPageSize.Unit.Point,
                      "", QPageSize.SizeMatchPolicy.FuzzyMatch)  # A4 stays A4
     printer.setPageSize(size)
@@ -293,6 +406,9 @@ class PrintDialog(QDialog):
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
         #: the SHA-256 of the last document printed or saved
         self.last_digest = ""
+        #: the print being sent on its own thread, if any (and its digest and request)
+        self.worker: PrintWorker | None = None
+        self._printing: tuple[str, _Request] | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 18, 22, 18)
@@ -393,9 +509,13 @@ class PrintDialog(QDialog):
         self.print_button = button("&Print…", "Print", tooltip="Choose a printer and print")
         self.save_button = button("&Save as PDF…", "Save as PDF", role="primary",
                                   tooltip="Save the document as a PDF file")
+        self.cancel_print_button = button("&Cancel printing", "Cancel printing",
+                                          tooltip="Stop after the page being sent")
+        self.cancel_print_button.hide()  # shown while a print is being sent
         buttons.addWidget(self.close_button)
         buttons.addStretch(1)
-        for b in (self.preview_button, self.print_button, self.save_button):
+        for b in (self.cancel_print_button, self.preview_button, self.print_button,
+                  self.save_button):
             buttons.addWidget(b)
         layout.addLayout(buttons)
 
@@ -403,6 +523,7 @@ class PrintDialog(QDialog):
         self.preview_button.clicked.connect(self.start_preview)
         self.print_button.clicked.connect(self.start_print)
         self.save_button.clicked.connect(self.start_save)
+        self.cancel_print_button.clicked.connect(self.cancel_print)
         self.protect_box.toggled.connect(self._protect_toggled)
         self.reason_edit.textEdited.connect(lambda _: set_invalid(self.reason_edit, False))
         self._protect_toggled(False)
@@ -411,7 +532,8 @@ class PrintDialog(QDialog):
         if self.options is not None:
             order.append(self.options)
         order += [self.reason_edit, self.protect_box, self.password_edit, self.confirm_edit,
-                  self.close_button, self.preview_button, self.print_button, self.save_button]
+                  self.close_button, self.cancel_print_button, self.preview_button,
+                  self.print_button, self.save_button]
         chain_tab_order(order)
         (self.profile_combo if job.profiles else self.marking_edit).setFocus()
 
@@ -550,7 +672,7 @@ class PrintDialog(QDialog):
                 paint_pdf(pdf, printer, painter, dpi=PREVIEW_DPI)
             finally:
                 painter.end()
-        else:  # "Print" inside the preview
+        else:  # "Print" inside the preview: Qt's preview drives it, so on this thread
             self.print_to(printer, pdf, request)
 
     # -- print ------------------------------------------------------------------------------
@@ -564,16 +686,18 @@ class PrintDialog(QDialog):
     def _choose_printer(self, pdf: bytes, request: _Request) -> None:
         printer = new_printer(pdf, request.document.title)
         if self.ask_printer(printer):
-            self.print_to(printer, pdf, request)
+            self.print_to(printer, pdf, request, background=True)
 
     def _ask_printer(self, printer: QPrinter) -> bool:
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle(f"Print: {self.job.title}")
         return dialog.exec() == QDialog.DialogCode.Accepted
 
-    def print_to(self, printer: QPrinter, pdf: bytes, request: _Request) -> bool:
+    def print_to(self, printer: QPrinter, pdf: bytes, request: _Request, *,
+                 background: bool = False) -> bool:
         """Write the audit entry, then paint the pages on ``printer``.  True when the pages
-        went to the printer.
+        went to the printer (with ``background``: when the print started on its own thread,
+        which reports in the dialog when it ends).
 
         The audit entry comes first: a print that cannot be audited is not printed (a print
         job, once started, cannot always be taken back).  A printer that then fails to start
@@ -601,34 +725,100 @@ class PrintDialog(QDialog):
                                     "in the audit log. Try again; if it happens again, tell "
                                     "your IT service desk.")
             return False
+        dpi, grey = print_settings(printer)
+        if background:
+            self._start_worker(PrintWorker(printer, pdf, dpi=dpi, grey=grey, parent=self),
+                               digest, request)
+            return True
+        # Inside Qt's preview: its print must be painted before this returns, so it is
+        # painted here, on the UI thread (no progress: the preview is not re-entrant).
         painter = QPainter()
         if not painter.begin(printer):
-            self.error.show_message("The printer could not be started (the attempt is in the "
-                                    "audit log). Check that it is switched on and connected, "
-                                    "then try again.")
+            self._printer_not_started()
             return False
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         busy = self.busy
         self._set_busy(True, "Printing…")
         try:
-            pages = paint_pdf(pdf, printer, painter, dpi=min(printer.resolution(), PRINT_DPI),
-                              progress=None if self.preview is not None else self._progress)
+            pages = paint_pdf(pdf, printer, painter, dpi=dpi, grey=grey)
         finally:
             painter.end()
             self._set_busy(busy)
             QApplication.restoreOverrideCursor()
+        self._printed(pages, digest, request)
+        return True
+
+    def _start_worker(self, worker: PrintWorker, digest: str, request: _Request) -> None:
+        self.worker = worker
+        self._set_busy(True, "Starting the printer…")
+        self.cancel_print_button.setEnabled(True)
+        self.cancel_print_button.show()
+        self.setCursor(Qt.CursorShape.BusyCursor)
+        self._printing = (digest, request)
+        # the worker's signals come from its thread: queued, so handled on this one
+        queued = Qt.ConnectionType.QueuedConnection
+        worker.progress.connect(self._progress, queued)
+        worker.finished.connect(self._print_ended, queued)
+        worker.start()
+
+    def cancel_print(self) -> None:
+        """Stop the print after the page being sent (the dialog stays usable meanwhile)."""
+        if self.worker is not None and not self.worker.cancelling:
+            self.worker.cancel()
+            self.cancel_print_button.setEnabled(False)
+            self.notice.show_message("Cancelling: stopping after the page being sent…")
+
+    def _progress(self, page: int, pages: int) -> None:
+        if self.worker is not None and not self.worker.cancelling:
+            self.notice.show_message(f"Printing page {page} of {pages}…")
+
+    def _print_ended(self) -> None:
+        worker, printing = self.worker, self._printing
+        if worker is None or printing is None:
+            return  # closing the dialog has ended this print already
+        worker.wait()  # finished comes just before the thread ends: at once
+        digest, request = printing
+        self.worker, self._printing = None, None
+        worker.deleteLater()
+        self.cancel_print_button.hide()
+        self.unsetCursor()
+        self._set_busy(False)
+        if worker.outcome == "printed":
+            self._printed(worker.pages, digest, request)
+        elif worker.outcome == "cancelled":
+            self._print_cancelled(worker)
+        elif worker.outcome == "not started":
+            self._printer_not_started()
+        else:
+            sent = (f" after {worker.pages} of {worker.total} pages" if worker.pages else "")
+            self.error.show_message(f"Printing stopped{sent}: the printer or the document "
+                                    "could not be processed (the attempt is in the audit "
+                                    "log). Try again; if it happens again, tell your IT "
+                                    "service desk.")
+
+    def _printed(self, pages: int, digest: str, request: _Request) -> None:
         self.last_digest = digest
         self._remember_marking(request.marking)
         noun = "page" if pages == 1 else "pages"
         self.notice.show_message(f"Sent {pages} {noun} to the printer. The print is recorded "
                                  "in the audit log.")
-        return True
 
-    def _progress(self, page: int, pages: int) -> None:
-        """Say how far the printing is, and let the window repaint (a long agenda pack takes
-        a while to send).  Not while Qt's preview is printing: it is not re-entrant."""
-        self.notice.show_message(f"Printing page {page} of {pages}…")
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    def _print_cancelled(self, worker: PrintWorker) -> None:
+        if worker.aborted:
+            what = "The printer dropped the job, so nothing should come out."
+        elif worker.pages:
+            noun = "page" if worker.pages == 1 else "pages"
+            what = (f"{worker.pages} of {worker.total} {noun} had been sent and will still "
+                    "print.")
+        else:
+            what = "No pages had been sent."
+        self.notice.show_message(f"Printing cancelled. {what} The print is recorded in the "
+                                 "audit log.")
+
+    def _printer_not_started(self) -> None:
+        self.error.show_message("The printer could not be started (the attempt is in the "
+                                "audit log). Check that it is switched on and connected, "
+                                "then try again.")
 
     # -- save as PDF -------------------------------------------------------------------------
 
@@ -720,7 +910,17 @@ class PrintDialog(QDialog):
             save_marking(marking)
 
     def done(self, result: int) -> None:
-        """Closing forgets the reason and the password (and closes a preview)."""
+        """Closing forgets the reason and the password (and closes a preview).  A print
+        being sent is cancelled: closing waits for the page being sent, then the run ends
+        (the workspace may be locking)."""
+        worker, self.worker, self._printing = self.worker, None, None
+        if worker is not None:
+            worker.cancel()
+            worker.wait()
+            worker.deleteLater()
+            self.cancel_print_button.hide()
+            self.unsetCursor()
+            self._set_busy(False)
         if self.preview is not None:
             self.preview.close()
         self.password_edit.clear()
@@ -951,7 +1151,7 @@ def close_print_dialog(dialog: PrintDialog | None) -> None:
         dialog.reject()
 
 
-__all__ = ["Document", "PrintDialog", "PrintJob", "PrintOptions", "QuarterOptions",
-           "SummaryOptions", "agenda_job", "audit_print", "close_print_dialog",
-           "open_print_dialog", "paint_pdf",
+__all__ = ["Document", "PrintDialog", "PrintJob", "PrintOptions", "PrintWorker",
+           "QuarterOptions", "SummaryOptions", "agenda_job", "audit_print",
+           "close_print_dialog", "open_print_dialog", "paint_pdf", "print_settings",
            "profile_job", "summary_job"]

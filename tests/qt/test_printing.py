@@ -8,11 +8,14 @@ test-artifacts/screenshots/ (print-*.png) for people to look at.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
 import pikepdf
 import pytest
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -308,6 +311,166 @@ def test_a_greyscale_printer_gets_greyscale_pages(qtbot, make_dialog, tmp_path) 
         assert len(pdf.pages) == 2
         images = list(pdf.pages[0].get_images().values())
         assert images and images[0].ColorSpace == "/DeviceGray"
+
+
+class SlowPaint:
+    """Wraps paint_pdf: notes the thread it runs on, and makes each page take a while (as a
+    real printer does) so that the test can watch and cancel a print in progress."""
+
+    def __init__(self, monkeypatch, per_page: float = 0.06) -> None:  # type: ignore[no-untyped-def]
+        self.real = printing.paint_pdf
+        self.per_page = per_page
+        self.threads: list[threading.Thread] = []
+        monkeypatch.setattr(printing, "paint_pdf", self)
+
+    def __call__(self, pdf, printer, painter, *, progress=None, **kwargs) -> int:  # type: ignore[no-untyped-def]
+        self.threads.append(threading.current_thread())
+
+        def slow(page: int, pages: int) -> None:
+            if progress is not None:
+                progress(page, pages)
+            time.sleep(self.per_page)
+
+        return self.real(pdf, printer, painter, progress=slow, **kwargs)
+
+
+class Watch:
+    """A UI-thread timer that notes the dialog's message on each tick (so the ticks show the
+    UI thread kept running, and what it said)."""
+
+    def __init__(self, dialog: PrintDialog, on_tick=None) -> None:  # type: ignore[no-untyped-def]
+        self.seen: list[str] = []
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(lambda: self._tick(dialog, on_tick))
+        self.timer.start()
+
+    def _tick(self, dialog: PrintDialog, on_tick) -> None:  # type: ignore[no-untyped-def]
+        assert threading.current_thread() is threading.main_thread()
+        self.seen.append(dialog.notice.text())
+        if on_tick is not None:
+            on_tick(dialog.notice.text())
+
+    def during_print(self) -> list[str]:
+        return [text for text in self.seen if text.startswith("Printing page")]
+
+
+def test_print_runs_on_a_worker_thread_while_the_dialog_stays_responsive(
+        qtbot, make_dialog, caseload_workspace, tmp_path, monkeypatch, screenshot) -> None:
+    slow = SlowPaint(monkeypatch)
+    builder = Built(pages=8)
+    dialog = make_dialog(test_job(builder))
+    dialog.reason_edit.setText(REASON)
+    out = tmp_path / "printed.pdf"
+    dialog.ask_printer = pdf_printer(out)
+    before = len(audit_rows(caseload_workspace.runner, AuditAction.PRINT))
+    dialog.print_button.click()
+    # once built and audited, the pages are sent by the worker: the UI thread goes on
+    qtbot.waitUntil(lambda: dialog.worker is not None, timeout=20_000)
+    assert dialog.busy
+    assert dialog.cancel_print_button.isVisible() and dialog.cancel_print_button.isEnabled()
+    assert not dialog.print_button.isEnabled()
+    assert len(audit_rows(caseload_workspace.runner, AuditAction.PRINT)) == before + 1
+    watch = Watch(dialog)
+    qtbot.waitUntil(lambda: bool(watch.during_print()), timeout=10_000)
+    screenshot(dialog, "print-dialog-printing")
+    wait_idle(qtbot, dialog)
+    watch.timer.stop()
+    assert not dialog.error.isVisible(), dialog.error.text()
+    assert slow.threads and all(t is not threading.main_thread() for t in slow.threads)
+    # the UI thread ticked through the print (8 pages x 60 ms) and showed the progress
+    during = watch.during_print()
+    assert len(during) >= 10, watch.seen
+    assert {text for text in during} <= {f"Printing page {n} of 8…" for n in range(1, 9)}
+    assert len(set(during)) >= 3
+    with pikepdf.open(out) as pdf:
+        assert len(pdf.pages) == 8
+    assert "Sent 8 pages to the printer" in dialog.notice.text()
+    assert dialog.worker is None and not dialog.cancel_print_button.isVisible()
+    assert dialog.print_button.isEnabled()
+    assert dialog.last_digest == hashlib.sha256(builder.outputs[-1]).hexdigest()
+
+
+def test_cancelling_a_print_stops_after_the_page_being_sent(
+        qtbot, make_dialog, caseload_workspace, tmp_path, monkeypatch) -> None:
+    SlowPaint(monkeypatch)
+    dialog = make_dialog(test_job(Built(pages=10)))
+    dialog.reason_edit.setText(REASON)
+    out = tmp_path / "cancelled.pdf"
+    dialog.ask_printer = pdf_printer(out)
+
+    def cancel_on_page_3(text: str) -> None:
+        if text.startswith("Printing page 3 of") and dialog.cancel_print_button.isEnabled():
+            qtbot.mouseClick(dialog.cancel_print_button, Qt.MouseButton.LeftButton)
+
+    watch = Watch(dialog, cancel_on_page_3)
+    dialog.print_button.click()
+    wait_idle(qtbot, dialog)
+    watch.timer.stop()
+    assert any(text.startswith("Cancelling") for text in watch.seen)
+    notice = dialog.notice.text()
+    assert notice.startswith("Printing cancelled."), notice
+    assert "recorded in the audit log" in notice
+    assert not dialog.error.isVisible(), dialog.error.text()
+    if "dropped the job" not in notice:  # a PDF file cannot be aborted: the pages sent stay
+        with pikepdf.open(out) as pdf:
+            sent = len(pdf.pages)
+        assert 3 <= sent < 10
+        assert f"{sent} of 10 pages had been sent and will still print" in notice
+    # the attempt is audited (audit first, always); the dialog is ready again
+    row = audit_rows(caseload_workspace.runner, AuditAction.PRINT)[-1]
+    assert row.reason.startswith("Fictional test document; profile internal; reason: ")
+    assert dialog.last_digest == ""
+    assert not dialog.cancel_print_button.isVisible() and dialog.print_button.isEnabled()
+
+
+def test_closing_the_dialog_mid_print_cancels_it(qtbot, make_dialog, tmp_path,
+                                                 monkeypatch) -> None:
+    SlowPaint(monkeypatch)
+    dialog = make_dialog(test_job(Built(pages=10)))
+    dialog.reason_edit.setText(REASON)
+    out = tmp_path / "closed.pdf"
+    dialog.ask_printer = pdf_printer(out)
+    dialog.print_button.click()
+    qtbot.waitUntil(lambda: dialog.worker is not None, timeout=20_000)
+    worker = dialog.worker
+    assert worker is not None
+    qtbot.waitUntil(lambda: dialog.notice.text().startswith("Printing page 2"), timeout=10_000)
+    dialog.reject()  # as locking the workspace does
+    assert worker.isFinished() and worker.outcome == "cancelled"
+    assert dialog.worker is None and not dialog.busy
+    qtbot.wait(50)  # the worker's last signals arrive to no effect
+    if not worker.aborted:
+        with pikepdf.open(out) as pdf:
+            assert len(pdf.pages) < 10
+
+
+def test_a_printer_that_will_not_start_says_so_after_the_audit(
+        qtbot, make_dialog, caseload_workspace, tmp_path) -> None:
+    dialog = make_dialog(test_job(Built(pages=2)))
+    dialog.reason_edit.setText(REASON)
+    folder = tmp_path / "a folder, not a file"
+    folder.mkdir()
+    dialog.ask_printer = pdf_printer(folder)  # the "printer" cannot open its output
+    before = len(audit_rows(caseload_workspace.runner, AuditAction.PRINT))
+    dialog.print_button.click()
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=20_000)
+    wait_idle(qtbot, dialog)
+    assert "The printer could not be started" in dialog.error.text()
+    assert len(audit_rows(caseload_workspace.runner, AuditAction.PRINT)) == before + 1
+    assert dialog.worker is None and not dialog.cancel_print_button.isVisible()
+
+
+def test_print_resolution_and_colour(qtbot, tmp_path) -> None:
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "x.pdf"))
+    assert printer.resolution() > printing.PRINT_DPI == 200
+    assert printing.print_settings(printer) == (200, False)  # at most 200 dpi
+    printer.setResolution(150)
+    assert printing.print_settings(printer) == (150, False)  # never more than the printer's
+    printer.setColorMode(QPrinter.ColorMode.GrayScale)
+    assert printing.print_settings(printer) == (150, True)
 
 
 def test_cancelling_the_print_dialog_prints_and_audits_nothing(
