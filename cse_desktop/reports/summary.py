@@ -49,19 +49,18 @@ from cse_desktop.casework.chronology import (
     uk_day,
 )
 from cse_desktop.domain.errors import UsageError
+from cse_desktop.domain.labels import EDUCATION_LABELS, LEGAL_LABELS, SEN_LABELS
 from cse_desktop.domain.models import (
     LOCAL_ZONE,
     RHI_WINDOW,
     Action,
     ActionStatus,
     Association,
-    EducationStatus,
     Episode,
     LegalStatus,
     Person,
     Rag,
     RiskLevel,
-    SenStatus,
     Submission,
 )
 from cse_desktop.forms.loader import FormRegistry
@@ -101,26 +100,6 @@ COUNT_PERIODS = (30, 90, 365)
 
 LEVEL_WORDS = {RiskLevel.NOT_ASSESSED: "Not assessed", RiskLevel.NONE: "No current concern",
                RiskLevel.LOW: "Low", RiskLevel.MEDIUM: "Medium", RiskLevel.HIGH: "High"}
-LEGAL_LABELS = {
-    LegalStatus.NOT_KNOWN: "Not known to children's social care",
-    LegalStatus.EARLY_HELP: "Early help",
-    LegalStatus.CIN: "Child in need (section 17)",
-    LegalStatus.CP: "Child protection plan",
-    LegalStatus.LAC_S20: "Looked after: section 20 (voluntary)",
-    LegalStatus.LAC_S31: "Looked after: section 31 (care order)",
-    LegalStatus.LAC_S38: "Looked after: section 38 (interim care order)",
-    LegalStatus.CARE_LEAVER: "Care leaver",
-}
-EDUCATION_LABELS = {
-    EducationStatus.FULL_TIME: "Full time", EducationStatus.PART_TIME: "Part time",
-    EducationStatus.ALTERNATIVE_PROVISION: "Alternative provision",
-    EducationStatus.ELECTIVE_HOME_EDUCATION: "Elective home education",
-    EducationStatus.MISSING_EDUCATION: "Missing from education",
-    EducationStatus.NEET: "Not in education, employment or training (NEET)",
-    EducationStatus.NOT_KNOWN: "Not known",
-}
-SEN_LABELS = {SenStatus.NONE: "None", SenStatus.SEN_SUPPORT: "SEN support",
-              SenStatus.EHCP: "Education, health and care plan (EHCP)"}
 TIMING_LABELS = {"current": "Current (last 6 months)", "6-12m": "6 to 12 months ago",
                  "both": "Current and 6 to 12 months ago", "historic": "Over 12 months ago"}
 PRESENT_LABELS = {"yes": "Yes", "possible": "Possible", "no": "No"}

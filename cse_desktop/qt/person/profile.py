@@ -28,7 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.domain.errors import CseError, StaleRecord
-from cse_desktop.domain.models import EducationStatus, LegalStatus, Person, RiskLevel, SenStatus
+from cse_desktop.domain.labels import (
+    EDUCATION_LABELS,
+    LEGAL_LABELS,
+    RISK_LABELS,
+    SEN_LABELS,
+)
+from cse_desktop.domain.models import EducationStatus, LegalStatus, Person, SenStatus
 from cse_desktop.qt.operations import WorkspaceRunner
 from cse_desktop.qt.person.common import (
     OptionalDateEdit,
@@ -48,29 +54,6 @@ from cse_desktop.qt.widgets import (
     text_label,
 )
 
-EDUCATION_LABELS = {
-    EducationStatus.FULL_TIME: "Full-time education",
-    EducationStatus.PART_TIME: "Part-time timetable",
-    EducationStatus.ALTERNATIVE_PROVISION: "Alternative provision",
-    EducationStatus.ELECTIVE_HOME_EDUCATION: "Elective home education",
-    EducationStatus.MISSING_EDUCATION: "Missing from education",
-    EducationStatus.NEET: "Not in education, employment or training (NEET)",
-    EducationStatus.NOT_KNOWN: "Not known",
-}
-SEN_LABELS = {SenStatus.NONE: "None", SenStatus.SEN_SUPPORT: "SEN support",
-              SenStatus.EHCP: "Education, health and care plan (EHCP)"}
-LEGAL_LABELS = {
-    LegalStatus.NOT_KNOWN: "Not known",
-    LegalStatus.EARLY_HELP: "Early help",
-    LegalStatus.CIN: "Child in need (section 17)",
-    LegalStatus.CP: "Child protection plan",
-    LegalStatus.LAC_S20: "Looked after: section 20 (voluntary)",
-    LegalStatus.LAC_S31: "Looked after: section 31 (care order)",
-    LegalStatus.LAC_S38: "Looked after: section 38 (interim care order)",
-    LegalStatus.CARE_LEAVER: "Care leaver",
-}
-RISK_LABELS = {RiskLevel.NOT_ASSESSED: "Not assessed", RiskLevel.NONE: "None",
-               RiskLevel.LOW: "Low", RiskLevel.MEDIUM: "Medium", RiskLevel.HIGH: "High"}
 GENDERS = ["Female", "Male", "Non-binary", "Not stated"]
 
 #: the words the store's messages use for each field, as the form labels them

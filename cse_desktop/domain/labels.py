@@ -1,0 +1,30 @@
+"""Plain-English words for the stored codes of a young person's record, shared by the desktop
+and the printed documents so a status reads the same on screen and on paper."""
+
+from __future__ import annotations
+
+from cse_desktop.domain.models import EducationStatus, LegalStatus, RiskLevel, SenStatus
+
+EDUCATION_LABELS = {
+    EducationStatus.FULL_TIME: "Full-time education",
+    EducationStatus.PART_TIME: "Part-time timetable",
+    EducationStatus.ALTERNATIVE_PROVISION: "Alternative provision",
+    EducationStatus.ELECTIVE_HOME_EDUCATION: "Elective home education",
+    EducationStatus.MISSING_EDUCATION: "Missing from education",
+    EducationStatus.NEET: "Not in education, employment or training (NEET)",
+    EducationStatus.NOT_KNOWN: "Not known",
+}
+SEN_LABELS = {SenStatus.NONE: "None", SenStatus.SEN_SUPPORT: "SEN support",
+              SenStatus.EHCP: "Education, health and care plan (EHCP)"}
+LEGAL_LABELS = {
+    LegalStatus.NOT_KNOWN: "Not known",
+    LegalStatus.EARLY_HELP: "Early help",
+    LegalStatus.CIN: "Child in need (section 17)",
+    LegalStatus.CP: "Child protection plan",
+    LegalStatus.LAC_S20: "Looked after: section 20 (voluntary)",
+    LegalStatus.LAC_S31: "Looked after: section 31 (care order)",
+    LegalStatus.LAC_S38: "Looked after: section 38 (interim care order)",
+    LegalStatus.CARE_LEAVER: "Care leaver",
+}
+RISK_LABELS = {RiskLevel.NOT_ASSESSED: "Not assessed", RiskLevel.NONE: "None",
+               RiskLevel.LOW: "Low", RiskLevel.MEDIUM: "Medium", RiskLevel.HIGH: "High"}
