@@ -114,13 +114,9 @@ def save_settings(settings: Settings, path: Path | None = None) -> bool:
     A preference that cannot be saved is not worth an error dialog: the caller may tell the
     user quietly, or ignore it.
     """
-    path = path or settings_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        log.warning("cannot create the settings folder")
+    store = _writable(path)
+    if store is None:
         return False
-    store = _qsettings(path)
     store.setValue(_IDLE_KEY, int(settings.idle_minutes))
     store.setValue(_HIGH_CONTRAST_KEY, "true" if settings.high_contrast else "false")
     store.setValue(_FONT_SCALE_KEY, f"{settings.font_scale:g}")
@@ -151,15 +147,22 @@ def load_marking(path: Path | None = None) -> str:
     return clean_marking(_qsettings(path).value(_MARKING_KEY, DEFAULT_MARKING))
 
 
-def save_marking(marking: str, path: Path | None = None) -> bool:
-    """Remember the marking for the next print; False if the file could not be written."""
+def _writable(path: Path | None) -> QSettings | None:
+    """The settings store, its folder made; None (and a log line) if it cannot be."""
     path = path or settings_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError:
         log.warning("cannot create the settings folder")
+        return None
+    return _qsettings(path)
+
+
+def save_marking(marking: str, path: Path | None = None) -> bool:
+    """Remember the marking for the next print; False if the file could not be written."""
+    store = _writable(path)
+    if store is None:
         return False
-    store = _qsettings(path)
     store.setValue(_MARKING_KEY, clean_marking(marking))
     store.sync()
     return store.status() == QSettings.Status.NoError
