@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 DatabaseError = dbapi2.DatabaseError
 IntegrityError = dbapi2.IntegrityError
 Connection = dbapi2.Connection
+#: whether a piece of SQL ends a complete statement (trigger bodies included)
+complete_statement = sqlcipher3.complete_statement
 
 #: PRAGMA application_id of every workspace database ("CSEW").
 APPLICATION_ID = 0x43534557

@@ -1,8 +1,9 @@
 """Numbered SQL migrations, tracked by ``PRAGMA user_version``.
 
-``migrations/NNNN_name.sql`` files are applied in order, each in one transaction together with
-its ``user_version`` bump, so a crash leaves the database at the old or the new schema, never
-between.  A released migration is never edited: add a new one.
+``migrations/NNNN_name.sql`` files are applied in order, all pending ones in one transaction
+together with the ``user_version`` bumps, so a crash leaves the database at the old or the new
+schema, never between.  Opening a workspace of an older schema first makes an automatic
+encrypted backup (see ``Workspace``).  A released migration is never edited: add a new one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from importlib import resources
 
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.models import Person
-from cse_desktop.store.connection import Connection
+from cse_desktop.store.connection import Connection, complete_statement
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -52,23 +53,45 @@ def schema_version(conn: Connection) -> int:
 
 
 def upgrade(conn: Connection, target: int = LATEST) -> list[int]:
-    """Apply the migrations above the current version up to ``target``; returns those applied."""
+    """Apply the migrations above the current version up to ``target``; returns those applied.
+
+    All of them run in **one** transaction: a failure or a kill at any point leaves the
+    workspace exactly as it was, at its old schema.
+    """
     current = schema_version(conn)
     if current > LATEST:
         raise CseError("This workspace was made by a newer version of CSE Desktop. "
                        "Update the application to open it.")
-    applied = []
-    for number, _name, sql in migrations():
-        if current < number <= target:
-            try:
-                conn.executescript(f"BEGIN IMMEDIATE;\n{sql}")
-                if number in PYTHON_STEPS:
-                    PYTHON_STEPS[number](conn)
-                conn.execute(f"PRAGMA user_version = {number}")
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            applied.append(number)
-    return applied
+    pending = [(n, sql) for n, _name, sql in migrations() if current < n <= target]
+    if not pending:
+        return []
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for number, sql in pending:
+            for statement in _statements(sql):
+                conn.execute(statement)
+            if number in PYTHON_STEPS:
+                PYTHON_STEPS[number](conn)
+            conn.execute(f"PRAGMA user_version = {number}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return [n for n, _ in pending]
+
+
+def _statements(sql: str) -> list[str]:
+    """A migration's SQL as single statements (``executescript`` would commit first, breaking
+    the one-transaction upgrade); trigger bodies stay whole."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        if not buffer and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buffer += line
+        if complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

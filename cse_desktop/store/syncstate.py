@@ -390,4 +390,10 @@ def shred(folder: Path) -> list[str]:
         if path.exists():
             path.unlink()
             removed.append(path.name)
+    backups = Workspace.backups_path(folder)
+    if backups.is_dir():  # the automatic pre-upgrade backups hold the wrapped key too
+        for path in backups.iterdir():
+            path.unlink()
+            removed.append(f"{backups.name}/{path.name}")
+        backups.rmdir()
     return removed

@@ -137,6 +137,11 @@ class Workspace:
         return Path(folder) / DB_FILE_NAME
 
     @staticmethod
+    def backups_path(folder: Path) -> Path:
+        """Where the automatic backups made before a schema upgrade go."""
+        return Path(folder) / "backups"
+
+    @staticmethod
     def key_path(folder: Path) -> Path:
         return Path(folder) / KEY_FILE_NAME
 
@@ -243,12 +248,21 @@ class Workspace:
                               len(problems))
                     raise IntegrityFailure("The workspace database is damaged. Restore it from "
                                            "a backup.")
-            if upgrade:
-                migrate.upgrade(conn)
             row = conn.execute("SELECT value FROM meta WHERE key = 'workspace_id'").fetchone()
             if row is None or row[0] != key_file.workspace_id:
                 raise NotOurDatabase("The database does not belong to this key file. "
                                      "Nothing was changed.")
+            ws = cls(folder, conn, db_key, key_file)
+            if upgrade:
+                current = migrate.schema_version(conn)
+                if 0 < current < migrate.LATEST:
+                    # before an upgrade, an encrypted backup of the workspace as it was
+                    backups = cls.backups_path(folder)
+                    backups.mkdir(mode=0o700, exist_ok=True)
+                    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+                    ws.backup(backups / f"before-schema-{migrate.LATEST}-from-{current}-"
+                                        f"{stamp}-{secrets.token_hex(3)}.csebackup")
+                migrate.upgrade(conn)
         except connection.DatabaseError as exc:
             conn.close()
             if connection.is_damage(exc):
@@ -257,7 +271,7 @@ class Workspace:
         except BaseException:
             conn.close()
             raise
-        return cls(folder, conn, db_key, key_file)
+        return ws
 
     @property
     def is_open(self) -> bool:
