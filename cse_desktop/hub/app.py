@@ -201,6 +201,12 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid"}
+        if any(e.get("loc", ())[-1:] == ("protocol",) and e.get("type") == "value_error"
+               for e in errors):
+            return problem(422, "protocol_unsupported", "Sync protocol not supported",
+                           f"This hub speaks sync protocol {PROTOCOL_VERSION}. Update CSE "
+                           "Desktop (or the hub) so that both speak the same version; nothing "
+                           "was changed.")
         where = ".".join(str(p) for p in first.get("loc", ()))
         return problem(422, "invalid_request", "Request not valid",
                        f"{where}: {first.get('msg', 'invalid')}"[:500])

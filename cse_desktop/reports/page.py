@@ -31,6 +31,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import Flowable
 
+from cse_desktop import __version__
 from cse_desktop.domain.models import LOCAL_ZONE
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
@@ -119,7 +120,7 @@ class _Doc(BaseDocTemplate):
         super().__init__(buffer, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm,
                          topMargin=22 * mm, bottomMargin=22 * mm, title=meta.title,
                          author=meta.printed_by, subject=meta.subject,
-                         keywords=meta.keywords, creator="CSE Desktop")
+                         keywords=meta.keywords, creator=f"CSE Desktop {__version__}")
         self.meta = meta
         self.total_pages = total_pages
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")

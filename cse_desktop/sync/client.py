@@ -24,6 +24,7 @@ from cse_desktop import __version__
 from cse_desktop.domain.errors import HubRefused, HubUnreachable, HubUntrusted, UsageError
 from cse_desktop.sync.protocol import (
     MAX_PAGE,
+    PROTOCOL_VERSION,
     ConflictList,
     DeviceInfo,
     EnrolRequest,
@@ -120,10 +121,17 @@ class HubClient:
             raise HubRefused(detail or f"The hub refused the request ({code}).", code=code,
                              status=response.status_code)
         try:
-            return answer.model_validate_json(response.content)
+            result = answer.model_validate_json(response.content)
         except ValidationError:
             raise HubUnreachable("The hub's answer was incomplete or garbled. Nothing was "
                                  "lost; sync again.") from None
+        spoken = getattr(result, "protocol", PROTOCOL_VERSION)
+        if spoken != PROTOCOL_VERSION:
+            raise HubRefused(f"The hub speaks sync protocol {spoken} and this laptop speaks "
+                             f"{PROTOCOL_VERSION}: nothing was applied. Update CSE Desktop (or "
+                             "ask for the hub to be updated) so both match.",
+                             code="protocol_unsupported", status=response.status_code)
+        return result
 
     def enrol(self, code: str, device_name: str) -> EnrolResponse:
         return self._call("POST", "/v1/enrol", EnrolResponse,

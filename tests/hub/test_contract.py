@@ -427,3 +427,30 @@ def test_own_caseload_follows_reallocation(tmp_path: Path, hub_server: HubServer
     assert set(records(fran)) == {child.id, action.id}
     assert records(fran)[action.id]["text"] == "Weekly visit"
     assert eli.outbox.problems() == [] and fran.outbox.problems() == []
+
+
+def test_a_laptop_and_hub_on_different_protocols_say_so_and_change_nothing(
+        tmp_path: Path, hub_server: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cse_desktop.sync import client as client_module
+
+    a = enrolled(tmp_path / "a", hub_server, "Alex North")
+    a.people.add(person())
+    monkeypatch.setattr(client_module, "PROTOCOL_VERSION", 2)  # a newer laptop
+    with pytest.raises(HubRefused) as refused:
+        engine.sync(a)
+    assert refused.value.code == "protocol_unsupported"
+    assert "sync protocol 1" in refused.value.message
+    assert a.sync.pending_count() == 1 and a.sync.cursor() == 0
+
+
+def test_printed_pdfs_carry_the_app_version() -> None:
+    import io
+    from datetime import UTC, datetime
+
+    from pypdf import PdfReader
+
+    from cse_desktop import __version__
+    from cse_desktop.reports.page import PrintMeta, render
+
+    pdf = render(list, PrintMeta(title="t", printed_by="p", printed_at=datetime.now(UTC)))
+    assert PdfReader(io.BytesIO(pdf)).metadata["/Creator"] == f"CSE Desktop {__version__}"
