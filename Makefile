@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench soak install clean
+.PHONY: run test lint bench soak install clean installer installer-test
 
 # Everything the app and its tests need: system libraries, a virtualenv, the package (editable)
 # and its development tools. Re-runs when pyproject.toml changes.
@@ -27,11 +27,21 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-## make test: install everything, lint, then the whole test suite (the hub tests start a
-## throwaway PostgreSQL server, so the system check runs every time, not only with the stamp)
+## make test: install everything, lint, the whole test suite (the hub tests start a throwaway
+## PostgreSQL server, so the system check runs every time, not only with the stamp), then the
+## frozen build's self-test
 test: lint
 	bash tools/ensure-system-deps.sh test
 	$(BIN)/pytest -q
+	$(MAKE) installer-test
+
+## make installer: the one-folder desktop build for this machine (Linux: a tarball in dist/)
+installer: $(STAMP)
+	$(BIN)/python installer/build.py
+
+## make installer-test: build it, then run the frozen app's --version and --self-test
+installer-test: $(STAMP)
+	$(BIN)/python installer/build.py --test
 
 ## make bench: the store, sync and reports benchmarks on the reference sizes (DESIGN.md section 7)
 bench: $(STAMP)
