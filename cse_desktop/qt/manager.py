@@ -76,6 +76,7 @@ from cse_desktop.qt.printing import (
 from cse_desktop.qt.widgets import (
     MessageLabel,
     button,
+    lay_out_tabbed_page,
     setup_table,
     tabbed_page_top,
     text_label,
@@ -455,14 +456,7 @@ class ManagerPage(QWidget):
         self.tabs.addTab(self.actions_tab, "Open &actions")
         self.tabs.addTab(self.downgrades_tab, "&Downgrades awaiting approval")
 
-        body = QVBoxLayout()
-        body.setContentsMargins(20, 10, 20, 14)
-        body.addWidget(self.tabs)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(header)
-        layout.addLayout(body, 1)
+        lay_out_tabbed_page(self, header, self.tabs)
 
         self.refresh_button.clicked.connect(self.load)
         self.record_button.clicked.connect(self._record_meeting)

@@ -87,6 +87,7 @@ from cse_desktop.qt.widgets import (
     MessageLabel,
     button,
     field_label,
+    lay_out_tabbed_page,
     line_edit,
     setup_table,
     tabbed_page_top,
@@ -1021,14 +1022,7 @@ class ConflictsPage(QWidget):
 
         self.tabs.addTab(self.conflicts_tab, "&Conflicts")
         self.tabs.addTab(self.refused_tab, "&Refused changes")
-        body = QVBoxLayout()
-        body.setContentsMargins(20, 10, 20, 14)
-        body.addWidget(self.tabs)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(header)
-        layout.addLayout(body, 1)
+        lay_out_tabbed_page(self, header, self.tabs)
 
         self.sync_button.clicked.connect(controller.start_sync)
         self.keep_hub_button.clicked.connect(lambda: self.choose("hub"))

@@ -305,6 +305,18 @@ def tabbed_page_top(title: str, action: QWidget) -> tuple[QWidget, QLabel, QTabW
     return header, status, tabs
 
 
+def lay_out_tabbed_page(page: QWidget, header: QWidget, tabs: QTabWidget) -> None:
+    """Put the header band above the tabs, with the page margins the tabbed pages share."""
+    body = QVBoxLayout()
+    body.setContentsMargins(20, 10, 20, 14)
+    body.addWidget(tabs)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(header)
+    layout.addLayout(body, 1)
+
+
 def page_header(title: str) -> tuple[QWidget, QHBoxLayout]:
     """The band across the top of a workspace page: its title, then whatever the page adds
     to the returned row (search box, buttons)."""
