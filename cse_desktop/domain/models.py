@@ -288,6 +288,25 @@ class Episode(Record):
         return None if due is None else due - now
 
 
+class Approval(Strict):
+    """A team manager's approval of a screening's lower agreed level.
+
+    Set only through the manager's approval action (``casework.approve_downgrade``), never
+    typed into a form: the approver is the workspace owner, whose role the hub vouches for
+    when the workspace is enrolled. The hub refuses an approval pushed by a device whose user
+    is not a manager, or made in another user's name.
+    """
+
+    #: the approving manager's name (the workspace owner's)
+    by: str = Field(min_length=1, max_length=200)
+    role: Role
+    at: AwareDatetime
+    #: why the lower level is agreed
+    rationale: str = Field(min_length=1, max_length=4000)
+    #: the final screening whose lower level this approves
+    approves: RecordId
+
+
 class Submission(Record):
     """A form filled in for a person. Drafts change freely; a final submission never changes."""
 
@@ -303,6 +322,8 @@ class Submission(Record):
     amends: RecordId | None = None
     finalised_at: AwareDatetime | None = None
     finalised_by: str = ""
+    #: a manager's approval of a lower agreed level (screenings only)
+    approval: Approval | None = None
 
     @property
     def is_final(self) -> bool:
@@ -370,6 +391,7 @@ class AuditAction(StrEnum):
     BACKUP = "backup"
     RESTORE = "restore"
     OWNER = "owner"
+    APPROVE = "approve"
 
 
 class AuditEvent(Strict):
