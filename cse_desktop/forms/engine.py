@@ -16,6 +16,7 @@ from typing import Any
 from cse_desktop.domain.errors import ValidationFailed
 from cse_desktop.domain.ids import RecordId
 from cse_desktop.domain.models import (
+    Approval,
     Episode,
     LegalStatus,
     Person,
@@ -24,13 +25,24 @@ from cse_desktop.domain.models import (
     SubmissionStatus,
 )
 from cse_desktop.forms import expr as ex
-from cse_desktop.forms.loader import FLOOR_NAMES, FormRegistry, form_scope
+from cse_desktop.forms.loader import FLOOR_NAMES, FormRegistry, form_scope, scoring_rules
 from cse_desktop.forms.scoring import ScoringInputs, score
-from cse_desktop.forms.spec import FormSpec, IndicatorField, RepeatField, Section, Timing
+from cse_desktop.forms.spec import (
+    TIMING_LABELS,
+    FormSpec,
+    IndicatorField,
+    Level,
+    RepeatField,
+    Section,
+    Timing,
+)
 from cse_desktop.forms.values import check_value, typed
 
 _PATH = re.compile(r"^([a-z][a-z0-9_]*)(?:\[(\d+)\]\.([a-z][a-z0-9_]*))?$")
 _LOOKED_AFTER = {LegalStatus.LAC_S20, LegalStatus.LAC_S31, LegalStatus.LAC_S38}
+#: a child's legal status on the person record → as the screening's routes see it
+ROUTING_STATUS = {**{s: "looked_after" for s in _LOOKED_AFTER},
+                  LegalStatus.CP: "child_protection_plan", LegalStatus.CIN: "child_in_need"}
 
 
 class FormInvalid(ValidationFailed):
@@ -59,6 +71,10 @@ class FormContext:
     #: overrides for when there is no person record (the command line's --context)
     age: int | None = None
     sen: bool | None = None
+    #: the legal status as routes see it (``spec.ROUTING_STATUSES``), when there is no person
+    legal_status: str | None = None
+    #: the level agreed at the child's last Risk Management Meeting
+    rmm_level: str | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @classmethod
@@ -78,6 +94,13 @@ class FormContext:
         if self.age is not None:
             return self.age
         return self.person.age_on(self.today) if self.person else None
+
+    def routing_status(self) -> str | None:
+        if self.legal_status is not None:
+            return self.legal_status
+        if self.person is None:
+            return None
+        return ROUTING_STATUS.get(self.person.legal_status, "none")
 
     def person_sen(self) -> bool:
         if self.sen is not None:
@@ -102,10 +125,13 @@ class FormContext:
                         "missing_overnight": self.missing_overnight},
         }
 
-    def scoring_inputs(self) -> ScoringInputs:
+    def scoring_inputs(self, approval: Approval | None = None) -> ScoringInputs:
         return ScoringInputs(age=self.person_age(), sen=self.person_sen(),
                              missing_episodes_30d=self.missing_episodes_30d,
-                             missing_overnight=self.missing_overnight)
+                             missing_overnight=self.missing_overnight,
+                             legal_status=self.routing_status(),
+                             rmm_level=Level(self.rmm_level) if self.rmm_level else None,
+                             approval=approval.model_dump(mode="json") if approval else None)
 
 
 class CompiledForm:
@@ -121,9 +147,13 @@ class CompiledForm:
             for f in section.fields:
                 self._compile_field(f, scope)
         self.flag_exprs = {fl.id: ex.compile_expr(fl.when, scope) for fl in spec.flags}
-        floor_scope = ex.Scope(names=dict(FLOOR_NAMES))
-        self.floor_exprs = ({fl.id: ex.compile_expr(fl.when, floor_scope)
-                             for fl in spec.scoring.floors} if spec.scoring else {})
+        #: the ``when`` of every scoring rule and route, by id
+        self.rule_exprs: dict[str, ex.Expr] = {}
+        if spec.scoring is not None:
+            rule_scope = ex.Scope(names=dict(FLOOR_NAMES))
+            for rule in scoring_rules(spec.scoring):
+                if rule.when:
+                    self.rule_exprs[rule.id] = ex.compile_expr(rule.when, rule_scope)
 
     def _compile_field(self, f: Any, scope: ex.Scope) -> None:
         for attr in ("show_if", "required_if"):
@@ -240,7 +270,7 @@ class FormEngine:
     # -- evaluation ------------------------------------------------------------------------
 
     def _evaluate(self, compiled: CompiledForm, answers: dict[str, Any],
-                  ctx: FormContext) -> _Evaluation:
+                  ctx: FormContext, approval: Approval | None = None) -> _Evaluation:
         """Visibility, computed values and the score, as the worker sees the form.
 
         Fields are walked in form order; a hidden question counts as unanswered for everything
@@ -252,8 +282,8 @@ class FormEngine:
         if compiled.spec.scoring is None:
             return evaluation
         visible = {k: v for k, v in answers.items() if evaluation.shown.get(k, False)}
-        result = score(compiled.spec, visible, ctx.scoring_inputs(), ctx.now,
-                       compiled.floor_exprs)
+        result = score(compiled.spec, visible, ctx.scoring_inputs(approval), ctx.now,
+                       compiled.rule_exprs)
         return self._walk(compiled, answers, ctx, result)
 
     def _walk(self, compiled: CompiledForm, answers: dict[str, Any], ctx: FormContext,
@@ -347,7 +377,7 @@ class FormEngine:
         if isinstance(f, IndicatorField) and f.asks_timing and value.get("present") == "yes" \
                 and not value.get("timing"):
             errors.setdefault(path, []).append(
-                "say when: current (last 6 months), 6-12 months ago, both, or historic")
+                "say when: " + ", ".join(TIMING_LABELS[t].lower() for t in f.timing_values))
         if isinstance(f, RepeatField):
             if f.min_rows > 1 and len(value) < f.min_rows:
                 errors.setdefault(path, []).append(f"needs at least {f.min_rows} "
@@ -367,7 +397,7 @@ class FormEngine:
     def outcome(self, submission: Submission, ctx: FormContext) -> dict[str, Any]:
         """Score breakdown, rules fired, suggested level, pathway, flags, computed values."""
         compiled = self.form_of(submission)
-        evaluation = self._evaluate(compiled, submission.answers, ctx)
+        evaluation = self._evaluate(compiled, submission.answers, ctx, submission.approval)
         flags = [{"id": fl.id, "message": fl.message} for fl in compiled.spec.flags
                  if ex.truth(compiled.flag_exprs[fl.id].evaluate(evaluation.env))]
         return {**(evaluation.score or {}), "computed": evaluation.computed, "flags": flags,

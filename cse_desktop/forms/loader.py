@@ -21,9 +21,13 @@ from cse_desktop.forms import expr as ex
 from cse_desktop.forms.spec import (
     PRESENT_VALUES,
     ChoiceField,
+    Condition,
+    Floor,
     FormSpec,
     IndicatorField,
     RepeatField,
+    Route,
+    Scoring,
     Tier,
     Timing,
 )
@@ -386,7 +390,7 @@ def _check_scoring(spec: FormSpec, seen: dict[str, Path_]) -> list[tuple[Path_, 
     fields = {f.id: f for f in spec.all_fields()}
     wiring = {"danger_field": ("yes_no",), "agreed_level_field": ("single_choice",),
               "rationale_field": ("long_text", "text"), "approved_by_field": ("text",),
-              "review_date_field": ("date",)}
+              "review_date_field": ("date",), "sen_indicator": ("indicator",)}
     for key, types in wiring.items():
         fid = getattr(scoring, key)
         if fid is None:
@@ -402,15 +406,20 @@ def _check_scoring(spec: FormSpec, seen: dict[str, Path_]) -> list[tuple[Path_, 
             problems.append((("scoring", "agreed_level_field"),
                              "the agreed level's choices must be exactly none, low, medium, "
                              "high"))
+    sen = fields.get(scoring.sen_indicator or "")
+    if isinstance(sen, IndicatorField) and sen.tier is not Tier.VULNERABILITY:
+        problems.append((("scoring", "sen_indicator"), f"'{sen.id}' must be a vulnerability"))
+    indicators = {f.id: f for f in spec.all_fields() if isinstance(f, IndicatorField)}
     floor_scope = ex.Scope(names=dict(FLOOR_NAMES))
-    for i, floor in enumerate(scoring.floors):
-        try:
-            ex.compile_expr(floor.when, floor_scope, want=ex.BOOL)
-        except ex.ExprError as exc:
-            problems.append((("scoring", "floors", i, "when"), str(exc)))
-    indicators = [f for f in spec.all_fields() if isinstance(f, IndicatorField)]
+    for key in ("hard_triggers", "floors", "routes"):
+        for i, rule in enumerate(getattr(scoring, key) or []):
+            problems += _check_condition(rule, ("scoring", key, i), indicators, scoring,
+                                         floor_scope)
     if not indicators:
         problems.append((("scoring",), "a scored form needs indicator fields"))
+    if scoring.approved_by_field is None and "approved_by" in fields:
+        problems.append((("scoring",), "a field 'approved_by' without approved_by_field: "
+                                       "approval is recorded by role, never typed in"))
     for tier_name in ("moderate", "significant"):
         pts = scoring.points[tier_name]
         if any(v < 0 for v in pts.values()):
@@ -418,8 +427,42 @@ def _check_scoring(spec: FormSpec, seen: dict[str, Path_]) -> list[tuple[Path_, 
         if pts[Timing.BOTH] < max(pts[Timing.CURRENT], pts[Timing.RECENT]):
             problems.append((("scoring", "points", tier_name, "both"),
                              "'both' must score at least as much as 'current' and '6-12m'"))
-    if any(f.tier is Tier.CRITICAL and f.allow_possible is False for f in indicators):
-        pass  # allowed: some critical items are plain yes/no
+    return problems
+
+
+def scoring_rules(scoring: Scoring) -> list[Floor | Route]:
+    """Every hard trigger, floor and route of a scoring section, in that order."""
+    return [*(scoring.hard_triggers or []), *scoring.floors, *(scoring.routes or [])]
+
+
+def _check_condition(rule: Condition, path: Path_, indicators: dict[str, IndicatorField],
+                     scoring: Scoring, scope: ex.Scope) -> list[tuple[Path_, str]]:
+    """A rule's or route's references: indicators, modules, timings and its expression."""
+    problems: list[tuple[Path_, str]] = []
+    for key in ("indicators", "all_of"):
+        for j, fid in enumerate(getattr(rule, key)):
+            if fid not in indicators:
+                problems.append(((*path, key, j), f"there is no indicator '{fid}'"))
+    if rule.all_of and not (rule.indicators or rule.tiers or rule.modules):
+        problems.append(((*path, "all_of"), "all_of adds to 'indicators', 'tiers' or "
+                                            "'modules'; list the first indicator there"))
+    for j, module in enumerate(getattr(rule, "only_modules", [])):
+        if module not in scoring.modules:
+            problems.append(((*path, "only_modules", j), f"unknown scoring module '{module}'"))
+    for j, module in enumerate(rule.modules):
+        if module not in scoring.modules:
+            problems.append(((*path, "modules", j), f"unknown scoring module '{module}'"))
+    if rule.timing and rule.present != "yes":
+        problems.append(((*path, "timing"), "only a 'yes' has a timing"))
+    if rule.timing:
+        chosen = [indicators[f] for f in rule.indicators if f in indicators]
+        if chosen and not any(set(rule.timing) & set(f.timing_values) for f in chosen):
+            problems.append(((*path, "timing"), "none of its indicators takes these timings"))
+    if rule.when:
+        try:
+            ex.compile_expr(rule.when, scope, want=ex.BOOL)
+        except ex.ExprError as exc:
+            problems.append(((*path, "when"), str(exc)))
     return problems
 
 

@@ -56,6 +56,14 @@ class Timing(StrEnum):
     HISTORIC = "historic"
 
 
+#: the words for each timing, on screen and on paper alike
+TIMING_LABELS = {Timing.CURRENT: "Current (last 6 months)", Timing.RECENT: "6 to 12 months ago",
+                 Timing.BOTH: "Current and 6 to 12 months ago",
+                 Timing.HISTORIC: "Over 12 months ago"}
+#: the words for each answer to "present?"
+PRESENT_LABELS = {"yes": "Yes", "no": "No", "possible": "Possible"}
+
+
 class Level(StrEnum):
     NONE = "none"
     LOW = "low"
@@ -155,10 +163,28 @@ class IndicatorField(_FieldBase):
     modules: list[str] = Field(default_factory=list)
     #: ask "possible" as well as yes/no
     allow_possible: bool = True
+    #: the timings the worker chooses from; unset: all four for moderate and significant
+    #: indicators, none for the other tiers
+    timings: list[Timing] | None = None
+
+    @property
+    def timing_values(self) -> tuple[Timing, ...]:
+        if self.timings is not None:
+            return tuple(self.timings)
+        return tuple(Timing) if self.tier in (Tier.MODERATE, Tier.SIGNIFICANT) else ()
 
     @property
     def asks_timing(self) -> bool:
-        return self.tier in (Tier.MODERATE, Tier.SIGNIFICANT)
+        return bool(self.timing_values)
+
+    @model_validator(mode="after")
+    def _timings(self) -> IndicatorField:
+        if self.timings is not None:
+            if self.tier is Tier.VULNERABILITY:
+                raise ValueError("a vulnerability takes no timing")
+            if not self.timings or len(set(self.timings)) != len(self.timings):
+                raise ValueError("timings must list at least one timing, each once")
+        return self
 
 
 class ComputedField(_FieldBase):
@@ -227,17 +253,89 @@ class Band(_Spec):
     level: Level
 
 
-class Floor(_Spec):
+#: a child's legal status as the routes see it (from the person record)
+ROUTING_STATUSES = ("looked_after", "child_protection_plan", "child_in_need", "none")
+RoutingStatus = Literal["looked_after", "child_protection_plan", "child_in_need", "none"]
+
+
+class Condition(_Spec):
+    """When a rule or a route applies: every part that is given must hold.
+
+    The indicator part (``indicators``, ``tiers``, ``modules``, then ``all_of``) selects
+    indicators: those
+    listed, those of the tiers listed and those scoring in the modules listed (an indicator
+    naming the module itself, not a shared one). It holds when at least one selected indicator
+    is answered ``present`` (a rule scored per module sees only that module's indicators), with
+    one of the ``timing`` values if any are listed (a 'yes' with no timing yet counts as
+    current: the cautious reading); and, with ``all_of``, when every indicator listed there
+    is answered the same way too.
+    """
+
+    indicators: list[str] = Field(default_factory=list)
+    #: and every one of these indicators is answered ``present`` too
+    all_of: list[str] = Field(default_factory=list)
+    tiers: list[Tier] = Field(default_factory=list)
+    modules: list[str] = Field(default_factory=list)
+    present: Literal["yes", "possible"] = "yes"
+    timing: list[Timing] = Field(default_factory=list)
+    #: an expression over the counts and the context (see ``loader.FLOOR_NAMES``)
+    when: str | None = Field(default=None, min_length=1, max_length=2000)
+    #: the level that stands is one of these (routes only)
+    levels: list[Level] = Field(default_factory=list)
+    #: the child's legal status is one of these / none of these (routes only)
+    legal_status: list[RoutingStatus] = Field(default_factory=list)
+    not_legal_status: list[RoutingStatus] = Field(default_factory=list)
+    #: the immediate-danger question is answered yes (routes only)
+    danger: bool = False
+
+    @property
+    def selects_indicators(self) -> bool:
+        return bool(self.indicators or self.tiers or self.modules)
+
+
+class Floor(Condition):
+    """A raise-only rule (a floor) or a hard trigger: when it holds, the level is at least
+    ``level``.  ``scope: module`` rules are tested in each module with that module's indicators;
+    ``scope: overall`` rules once, with every indicator, on the overall level."""
+
     id: str = Field(pattern=r"^[a-z][a-z0-9-]{0,63}$")
-    when: str = Field(min_length=1, max_length=2000)
     level: Level
     explanation: str = Field(min_length=1, max_length=500)
+    scope: Literal["module", "overall"] = "module"
+    #: tested only in these modules (``scope: module``; empty: every module)
+    only_modules: list[str] = Field(default_factory=list)
+    #: a prompt to the worker when the rule fires (e.g. for professional judgement)
+    prompt: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> Floor:
+        if not (self.when or self.selects_indicators):
+            raise ValueError("a rule needs 'when' or indicators to test")
+        if self.levels or self.legal_status or self.not_legal_status or self.danger:
+            raise ValueError("levels, legal status and danger are for routes, not rules")
+        if self.only_modules and self.scope != "module":
+            raise ValueError("only_modules is for rules tested per module")
+        return self
 
 
 class Pathway(_Spec):
     route: Literal["universal", "early_help", "rmm"]
     text: str = Field(min_length=1, max_length=1000)
     same_day_contact: bool = False
+
+
+class Route(Condition):
+    """Where the outcome sends the worker; several routes can apply at once, each shown with
+    the reason it applies."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]{0,63}$")
+    #: a short heading ("Children's social care / MASH")
+    label: str = Field(min_length=1, max_length=200)
+    #: what to do
+    text: str = Field(min_length=1, max_length=1000)
+    #: why it applies, in words (the indicators that made it apply are added after)
+    reason: str = Field(min_length=1, max_length=500)
+    same_day: bool = False
 
 
 class Scoring(_Spec):
@@ -250,13 +348,23 @@ class Scoring(_Spec):
     sen_points: int = Field(default=0, ge=0, le=20)
     bands: list[Band] = Field(min_length=1)
     hard_trigger_level: Level = Level.HIGH
+    #: the hard triggers, as rules; unset (version 1): any critical incident answered yes
+    #: sets the module's level to ``hard_trigger_level``
+    hard_triggers: list[Floor] | None = None
     floors: list[Floor] = Field(default_factory=list)
-    pathways: dict[Level, Pathway]
+    #: one pathway per level (version 1), or routes that may apply together (later versions)
+    pathways: dict[Level, Pathway] | None = None
+    routes: list[Route] | None = None
+    #: the form's own "special educational needs" indicator: with it, SEN scores once,
+    #: whether it comes from the child's record or from the form
+    sen_indicator: str | None = Field(default=None, pattern=FIELD_ID)
     #: field ids of the professional-judgement part of the form
     danger_field: str = Field(pattern=FIELD_ID)
     agreed_level_field: str = Field(pattern=FIELD_ID)
     rationale_field: str = Field(pattern=FIELD_ID)
-    approved_by_field: str = Field(pattern=FIELD_ID)
+    #: a typed-in approver (version 1); later versions record approval by the manager's
+    #: approval action, by role
+    approved_by_field: str | None = Field(default=None, pattern=FIELD_ID)
     review_date_field: str | None = Field(default=None, pattern=FIELD_ID)
     review_months: int = Field(default=3, ge=1, le=24)
 
@@ -275,9 +383,22 @@ class Scoring(_Spec):
 
     @model_validator(mode="after")
     def _complete(self) -> Scoring:
-        missing = [lvl.value for lvl in Level if lvl not in self.pathways]
-        if missing:
-            raise ValueError(f"pathways are missing for: {', '.join(missing)}")
+        if (self.pathways is None) == (self.routes is None):
+            raise ValueError("give either pathways (one per level) or routes")
+        if self.pathways is not None:
+            missing = [lvl.value for lvl in Level if lvl not in self.pathways]
+            if missing:
+                raise ValueError(f"pathways are missing for: {', '.join(missing)}")
+        if self.routes is not None:
+            uncovered = [lvl.value for lvl in Level
+                         if not any(lvl in r.levels for r in self.routes)]
+            if uncovered:
+                raise ValueError("every level needs at least one route; none for: "
+                                 + ", ".join(uncovered))
+        ids = [r.id for r in [*(self.hard_triggers or []), *self.floors, *(self.routes or [])]]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"rule and route ids must be unique: {', '.join(repeated)}")
         for tier in ("moderate", "significant"):
             if tier not in self.points or set(self.points[tier]) != set(Timing):
                 raise ValueError(f"points.{tier} must give points for every timing: "

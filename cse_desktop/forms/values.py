@@ -10,7 +10,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from cse_desktop.forms.spec import PRESENT_VALUES, FormSpec, IndicatorField, Timing
+from cse_desktop.forms.spec import PRESENT_VALUES, FormSpec, IndicatorField
 
 EVIDENCE_VALUES = ("evidenced", "reported", "professional_concern")
 _INDICATOR_KEYS = {"present", "timing", "evidence", "detail"}
@@ -127,8 +127,9 @@ def _check_indicator(field: IndicatorField, value: Any) -> str | None:
     if timing is not None:
         if not field.asks_timing:
             return "this indicator does not take a timing"
-        if timing not in [t.value for t in Timing]:
-            return "'timing' must be current, 6-12m, both or historic"
+        allowed_timings = [t.value for t in field.timing_values]
+        if timing not in allowed_timings:
+            return f"'timing' must be {' or '.join(allowed_timings)}"
     evidence = value.get("evidence")
     if evidence is not None and evidence not in EVIDENCE_VALUES:
         return f"'evidence' must be one of: {', '.join(EVIDENCE_VALUES)}"

@@ -40,7 +40,7 @@ def test_a_complete_screening_finalises(engine: FormEngine) -> None:
     assert final.is_final
     assert final.outcome["suggested_level"] == "low"
     assert final.outcome["level"] == "low"
-    assert final.outcome["form"] == {"id": FORM, "version": 1}
+    assert final.outcome["form"] == {"id": FORM, "version": 2}  # new screenings start on v2
     assert final.finalised_at == NOW
 
 
@@ -184,25 +184,27 @@ def test_progress_counts_the_questions_that_must_be_answered(engine: FormEngine)
 def test_a_draft_keeps_its_form_version_after_a_new_version_is_added(tmp_path: Path) -> None:
     forms = tmp_path / "forms"
     shutil.copytree(default_forms_dir(), forms)
-    v1 = FormEngine(FormRegistry.load(forms))
-    draft = v1.set_answers(v1.start(FORM, new_id()), COMPLETE)
-    assert draft.form_version == 1
+    before = FormEngine(FormRegistry.load(forms))
+    latest = before.registry.versions(FORM)[-1]
+    draft = before.set_answers(before.start(FORM, new_id()), COMPLETE)
+    assert draft.form_version == latest
 
-    # v2 renames a question and drops another: the v1 draft must still open and finalise on v1
-    text = (forms / FORM / "v1.yaml").read_text()
-    text = text.replace("\nversion: 1\n", "\nversion: 2\n", 1)
-    text = text.replace("      - id: safety_goal\n", "      - id: safety_goal_v2\n", 1)
-    (forms / FORM / "v2.yaml").write_text(text)
+    # the next version renames a question: a draft begun before must still open and finalise
+    # on the version it started on
+    text = (forms / FORM / f"v{latest}.yaml").read_text()
+    text = text.replace(f"\nversion: {latest}\n", f"\nversion: {latest + 1}\n", 1)
+    text = text.replace("      - id: safety_goal\n", "      - id: safety_goal_next\n", 1)
+    (forms / FORM / f"v{latest + 1}.yaml").write_text(text)
     both = FormEngine(FormRegistry.load(forms))
-    assert both.registry.versions(FORM) == [1, 2]
-    assert both.start(FORM, new_id()).form_version == 2
+    assert both.registry.versions(FORM)[-2:] == [latest, latest + 1]
+    assert both.start(FORM, new_id()).form_version == latest + 1
     assert both.validate(draft, CTX) == {}
     final = both.finalise(draft, CTX)
-    assert final.form_version == 1 and final.outcome["form"]["version"] == 1
-    # the same answers on v2 lack the renamed question
-    on_v2 = draft.model_copy(update={"form_version": 2})
-    errors = both.validate(on_v2, CTX)
-    assert "safety_goal" in errors and "safety_goal_v2" in errors
+    assert final.form_version == latest and final.outcome["form"]["version"] == latest
+    # the same answers on the next version lack the renamed question
+    on_next = draft.model_copy(update={"form_version": latest + 1})
+    errors = both.validate(on_next, CTX)
+    assert "safety_goal" in errors and "safety_goal_next" in errors
 
 
 def test_row_visibility_applies_show_if_inside_repeat_rows(engine: FormEngine) -> None:
