@@ -446,6 +446,10 @@ def _check_condition(rule: Condition, path: Path_, indicators: dict[str, Indicat
     if rule.all_of and not (rule.indicators or rule.tiers or rule.modules):
         problems.append(((*path, "all_of"), "all_of adds to 'indicators', 'tiers' or "
                                             "'modules'; list the first indicator there"))
+    rule_ids = {r.id for r in [*(scoring.hard_triggers or []), *scoring.floors]}
+    for j, rid in enumerate(getattr(rule, "or_rules_fired", [])):
+        if rid not in rule_ids:
+            problems.append(((*path, "or_rules_fired", j), f"there is no rule '{rid}'"))
     for j, module in enumerate(getattr(rule, "only_modules", [])):
         if module not in scoring.modules:
             problems.append(((*path, "only_modules", j), f"unknown scoring module '{module}'"))

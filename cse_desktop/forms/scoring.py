@@ -321,7 +321,7 @@ def score(spec: FormSpec, answers: dict[str, Any], inputs: ScoringInputs, now: d
         standing = max(suggested, inputs.rmm_level or Level.NONE, key=lambda lv: lv.rank)
     call_999 = answers.get(scoring.danger_field) == "yes"
     routes = _routes(scoring, standing, indicators, answers, inputs, call_999, env, exprs,
-                     words)
+                     words, rules)
     review = answers.get(scoring.review_date_field) if scoring.review_date_field else None
     return {
         "total": max(m["total"] for m in modules.values()),
@@ -389,7 +389,8 @@ def _standing_because(standing: Level, suggested: Level, agreed: Level | None, p
 
 def _routes(scoring: Scoring, standing: Level, indicators: list[IndicatorField],
             answers: dict[str, Any], inputs: ScoringInputs, call_999: bool, env: ex.Env,
-            exprs: dict[str, ex.Expr], words: dict[Level, str]) -> list[dict[str, Any]]:
+            exprs: dict[str, ex.Expr], words: dict[Level, str],
+            fired: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if scoring.routes is None:  # version 1: one pathway per level
         assert scoring.pathways is not None
         p = scoring.pathways[standing]
@@ -408,10 +409,14 @@ def _routes(scoring: Scoring, standing: Level, indicators: list[IndicatorField],
         if route.danger and not call_999:
             continue
         holds, matched = _holds(route, route.id, indicators, answers, env, exprs)
-        if not holds:
+        if route.or_rules_fired and not (route.selects_indicators or route.when):
+            holds = False  # the route is only about those rules
+        by_rule = next((r for r in fired if r["id"] in route.or_rules_fired), None)
+        if not holds and by_rule is None:
             continue
-        reason = route_reason(route, words, standing) + _which(route, matched, indicators,
-                                                               ": {}")
+        reason = route_reason(route, words, standing) + (
+            _which(route, matched, indicators, ": {}") if holds
+            else f": {by_rule['text']}")  # type: ignore[index]
         out.append({"id": route.id, "label": route.label, "text": route.text,
                     "reason": reason, "same_day": route.same_day})
     return out

@@ -336,6 +336,8 @@ class Route(Condition):
     #: why it applies, in words (the indicators that made it apply are added after)
     reason: str = Field(min_length=1, max_length=500)
     same_day: bool = False
+    #: the route also applies when one of these rules fired (instead of its indicator part)
+    or_rules_fired: list[str] = Field(default_factory=list)
 
 
 class Scoring(_Spec):
