@@ -40,6 +40,7 @@ from cse_desktop.domain.models import (
     LOCAL_ZONE,
     RHI_WINDOW,
     ActionStatus,
+    AuditAction,
     Owner,
     Person,
     Rag,
@@ -503,21 +504,20 @@ def _level(value: Any) -> RiskLevel:
         return RiskLevel.NOT_ASSESSED
 
 
-def approve_downgrade(ws: Workspace, engine: FormEngine, submission_id: str,
-                      manager_name: str, now: datetime) -> Submission:
+def approve_downgrade(ws: Workspace, engine: FormEngine, submission_id: str, rationale: str,
+                      now: datetime) -> Submission:
     """Record a manager's approval of a screening's lower level; the child's level follows.
 
-    The approval is an amendment of the screening with the approving manager's name filled in
-    (``engine.amend`` → ``approved_by`` → :func:`casework.submissions.finalise`), in one
-    transaction.  Only the owner of a manager's workspace may approve, and only a screening that
-    is still waiting (not approved already, not overtaken by a later screening or meeting).
+    The approval is an amendment of the screening carrying the approval (who, their role, when,
+    why: :meth:`FormEngine.approve`), finalised and audited in one transaction.  Only a
+    workspace whose owner is a team manager may approve (the hub vouches for the role of an
+    enrolled workspace, and refuses an approval pushed by anyone else), and only a screening
+    that is still waiting (not approved already, not overtaken by a later screening or meeting).
+    Anything refused changes nothing.
     """
     if ws.owner.role is not Role.MANAGER:
         raise ValidationFailed("Only a team manager can approve a lower risk level. Ask your "
                                "manager to approve it in their workspace.")
-    name = " ".join(manager_name.split())
-    if not name:
-        raise ValidationFailed("Enter the name of the manager who approves the lower level.")
     with ws.transaction():
         caseload = _Caseload.read(ws)
         waiting = {s.id for subs in caseload.pending.values() for s in subs}
@@ -526,10 +526,11 @@ def approve_downgrade(ws: Workspace, engine: FormEngine, submission_id: str,
                                    "been approved already, or a later screening or meeting has "
                                    "set the level since. Refresh the list.")
         original = ws.submissions.get(submission_id)
-        spec = engine.form(original.form_id, original.form_version).spec
-        field_id = spec.scoring.approved_by_field if spec.scoring else "approved_by"
-        draft = engine.set_answer(engine.amend(original), field_id, name)
-        return finalise(ws, engine, draft, now=now)
+        draft = engine.approve(original, ws.owner, rationale, now)
+        final = finalise(ws, engine, draft, now=now)
+        ws.audit.append(AuditAction.APPROVE, "submission", str(final.id),
+                        reason=final.approval.rationale if final.approval else "", at=now)
+        return final
 
 
 # ---------------------------------------------------------------------------------------------

@@ -472,7 +472,9 @@ def _summary(s: Submission, forms: _Forms) -> tuple[str, str]:
         level = LEVEL_LABELS.get(str(o.get("level")), "")
         summary = _join(f"{agreed} (agreed)," if agreed else "",
                         f"suggested {suggested}" if suggested else "").rstrip(",")
-        pathway = (o.get("pathway") or {}).get("text", "")
+        routes = [r["label"] for r in o.get("routes") or [] if r.get("label")]
+        pathway = ("Next: " + "; ".join(routes) if routes
+                   else (o.get("pathway") or {}).get("text", ""))
         detail = _join(
             f"Downgrade awaiting a manager's approval: the level stays {level}."
             if o.get("approval_pending") else "",

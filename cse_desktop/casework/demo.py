@@ -182,8 +182,9 @@ class _Demo:
             value = {"present": rng.choice(["yes", "yes", "possible"]) if f.allow_possible
                      else "yes"}
             if f.asks_timing:
-                value["timing"] = rng.choice(["current", "current", "6-12m", "both",
-                                              "historic"])
+                allowed = {t.value for t in f.timing_values}
+                value["timing"] = rng.choice([t for t in ("current", "current", "6-12m",
+                                                          "both", "historic") if t in allowed])
             answers[f.id] = value
         draft = self.engine.set_answers(self.engine.start(spec.id, person.id), answers)
         ctx = FormContext.for_person(person, self.ws.episodes.list(person_id=person.id),

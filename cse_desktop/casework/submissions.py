@@ -20,13 +20,36 @@ from cse_desktop.store.workspace import Workspace
 LEVEL_SETTING_FORMS = {"exploitation-screening": "level", "rmm-review": "agreed_level"}
 
 
+#: the meeting record, whose agreed level stands while a lower screening level awaits approval
+RMM_FORM = "rmm-review"
+
+
 def context_for(ws: Workspace, submission: Submission, *,
                 now: datetime | None = None) -> FormContext:
-    """The child, the episode and the last 30 days' missing history for a submission."""
+    """The child, the episode, the last 30 days' missing history and the level agreed at the
+    child's last Risk Management Meeting, for a submission."""
     person = ws.people.get(submission.person_id)
     episodes = ws.episodes.list(person_id=person.id)
     episode = ws.episodes.get(submission.episode_id) if submission.episode_id else None
-    return FormContext.for_person(person, episodes, episode=episode, now=now)
+    ctx = FormContext.for_person(person, episodes, episode=episode, now=now)
+    if submission.form_id in LEVEL_SETTING_FORMS and submission.form_id != RMM_FORM:
+        ctx.rmm_level = last_rmm_level(ws, person)
+    return ctx
+
+
+def last_rmm_level(ws: Workspace, person: Person) -> str | None:
+    """The level agreed at the child's latest Risk Management Meeting (by meeting date, then
+    the order the records were made final); a corrected record counts as its correction."""
+    finals = [s for s in ws.submissions.list(person_id=person.id)
+              if s.is_final and s.form_id == RMM_FORM]
+    amended = {s.amends for s in finals if s.amends}
+    current = [s for s in finals if s.id not in amended]
+    if not current:
+        return None
+    latest = max(current, key=lambda s: (str(s.answers.get("meeting_date") or ""),
+                                         s.finalised_at or datetime.min.replace(tzinfo=UTC)))
+    level = latest.answers.get(LEVEL_SETTING_FORMS[RMM_FORM])
+    return level if level in ("none", "low", "medium", "high") else None
 
 
 def save_draft(ws: Workspace, draft: Submission) -> Submission:

@@ -19,7 +19,9 @@ from cse_desktop.domain.models import (
     Approval,
     Episode,
     LegalStatus,
+    Owner,
     Person,
+    Role,
     SenStatus,
     Submission,
     SubmissionStatus,
@@ -422,6 +424,35 @@ class FormEngine:
         return cleaned.model_copy(update={"status": SubmissionStatus.FINAL,
                                           "outcome": self.outcome(cleaned, ctx),
                                           "finalised_at": ctx.now})
+
+    def approve(self, final: Submission, approver: Owner, rationale: str,
+                now: datetime) -> Submission:
+        """A new draft amending a final screening with a manager's approval of its lower level.
+
+        Refused, with a plain message, unless ``approver`` is a team manager, the screening's
+        agreed level is lower than its suggested one and not yet approved, and a rationale is
+        given. The approval is not an answer: nobody can type it into the form. On a version 1
+        screening the manager's name also fills its typed approver field, which version 1
+        scores by. The caller finalises and stores the draft (``casework.approve_downgrade``).
+        """
+        if approver.role is not Role.MANAGER:
+            raise ValidationFailed("Only a team manager can approve a lower risk level. Ask your "
+                                   "manager to approve it in their workspace.")
+        why = " ".join(rationale.split())
+        if not why:
+            raise ValidationFailed("Say why you approve the lower level: the reason is kept "
+                                   "with your approval.")
+        outcome = final.outcome or {}
+        if not final.is_final or not outcome.get("downgrade") or not outcome.get(
+                "approval_pending"):
+            raise ValidationFailed("This screening is not waiting for a manager's approval.")
+        scoring = self.form_of(final).spec.scoring
+        draft = self.amend(final)
+        if scoring is not None and scoring.approved_by_field is not None:
+            draft = self.set_answer(draft, scoring.approved_by_field, approver.name)
+        return draft.model_copy(update={"approval": Approval(
+            by=approver.name, role=approver.role, at=now, rationale=why,
+            approves=RecordId(final.id))})
 
     def amend(self, final: Submission) -> Submission:
         """A new draft correcting a final submission, on the same form version."""

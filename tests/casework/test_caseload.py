@@ -37,6 +37,7 @@ from cse_desktop.domain.errors import ValidationFailed
 from cse_desktop.domain.models import (
     Action,
     ActionStatus,
+    AuditAction,
     Episode,
     Owner,
     Person,
@@ -310,19 +311,64 @@ def test_a_downgrade_waits_for_a_manager_who_approves_it(ws: Workspace,
     assert ws.people.get(person.id).risk_level is RiskLevel.LOW
 
     ws.set_owner(MANAGER)
-    with pytest.raises(ValidationFailed, match="name"):
+    audit = ws.audit.count()
+    with pytest.raises(ValidationFailed, match="Say why"):
         approve_downgrade(ws, engine, final.id, "   ", NOW)
-    approval = approve_downgrade(ws, engine, final.id, MANAGER.name, NOW)
+    assert (ws.submissions.count(), ws.audit.count()) == (submissions, audit)
+    approval = approve_downgrade(ws, engine, final.id, "Fictional: agreed with the worker.", NOW)
     assert approval.is_final and approval.amends == final.id
-    assert approval.answers["approved_by"] == MANAGER.name
+    assert approval.form_version == 2 and "approved_by" not in approval.answers
+    assert approval.approval is not None
+    assert (approval.approval.by, approval.approval.role, approval.approval.at,
+            approval.approval.rationale, approval.approval.approves) == (
+        MANAGER.name, Role.MANAGER, NOW, "Fictional: agreed with the worker.", final.id)
     assert approval.outcome["approval_pending"] is False
+    assert approval.outcome["approved_by"] == MANAGER.name
     assert approval.finalised_by == MANAGER.name
+    last = ws.audit.events()[-1]
+    assert (last.action, last.record_id, last.actor, last.reason) == (
+        AuditAction.APPROVE, approval.id, MANAGER.name, "Fictional: agreed with the worker.")
     assert ws.people.get(person.id).risk_level is RiskLevel.NONE
     assert downgrades_awaiting_approval(ws) == []
     assert not row_of(ws, person).approval_pending
     with pytest.raises(ValidationFailed, match="not waiting for approval"):
-        approve_downgrade(ws, engine, final.id, MANAGER.name, NOW)
+        approve_downgrade(ws, engine, final.id, "Fictional.", NOW)
     assert ws.check().ok
+
+
+def test_a_v1_screening_is_approved_by_role_too(ws: Workspace, engine: FormEngine) -> None:
+    """A downgrade recorded on version 1 is approved the same way; v1 also gets the name in
+    its typed approver field, which version 1 scores by."""
+    person = child(ws)
+    values = {**sample("exploitation-screening").answers, "agreed_level": "none",
+              "override_rationale": "Fictional."}
+    draft = engine.set_answers(engine.start("exploitation-screening", person.id, version=1),
+                               values)
+    final = finalise(ws, engine, draft, now=NOW)
+    assert final.outcome["approval_pending"] is True
+    ws.set_owner(MANAGER)
+    approval = approve_downgrade(ws, engine, final.id, "Fictional reason.", NOW)
+    assert approval.form_version == 1
+    assert approval.answers["approved_by"] == MANAGER.name
+    assert approval.approval is not None and approval.approval.role is Role.MANAGER
+    assert ws.people.get(person.id).risk_level is RiskLevel.NONE
+
+
+def test_while_waiting_the_level_agreed_at_the_last_rmm_stands_if_higher(
+        ws: Workspace, engine: FormEngine) -> None:
+    person = child(ws)
+    meeting = dict(sample("rmm-review").answers)
+    meeting["agreed_level"] = "high"
+    draft = engine.set_answers(engine.start("rmm-review", person.id), meeting)
+    finalise(ws, engine, draft, now=NOW)
+    assert ws.people.get(person.id).risk_level is RiskLevel.HIGH
+    final = screen(ws, engine, person, agreed_level="none", override_rationale="Fictional.")
+    assert final.outcome["suggested_level"] == "low"
+    assert final.outcome["approval_pending"] is True
+    assert final.outcome["level"] == "high"  # the meeting's level, not only the suggestion
+    assert "Risk Management Meeting" in final.outcome["level_standing_because"]
+    assert ws.people.get(person.id).risk_level is RiskLevel.HIGH
+    assert row_of(ws, person).approval_pending
 
 
 def test_a_later_screening_takes_a_downgrade_off_the_queue(ws: Workspace,
@@ -336,7 +382,7 @@ def test_a_later_screening_takes_a_downgrade_off_the_queue(ws: Workspace,
     screen(ws, engine, person)  # agrees with the suggested level
     assert downgrades_awaiting_approval(ws) == []  # an upgrade never needs approval either
     with pytest.raises(ValidationFailed, match="not waiting"):
-        approve_downgrade(ws, engine, old.id, MANAGER.name, NOW)
+        approve_downgrade(ws, engine, old.id, "Fictional.", NOW)
     assert ws.people.get(person.id).risk_level is RiskLevel.LOW
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from cse_desktop.casework import demo
 from cse_desktop.casework.submissions import amend, context_for, finalise, save_draft
-from cse_desktop.domain.errors import ImmutableRecord
+from cse_desktop.domain.errors import ImmutableRecord, ValidationFailed
 from cse_desktop.domain.models import Episode, Owner, Person, RiskLevel, Role
 from cse_desktop.forms.engine import FormEngine, FormInvalid
 from cse_desktop.forms.loader import FormRegistry
@@ -81,9 +81,29 @@ def test_a_downgrade_awaiting_approval_leaves_the_higher_level(ws: Workspace,
     answers.update({"agreed_level": "none", "override_rationale": "Fictional reasons."})
     draft = engine.set_answers(engine.start("exploitation-screening", child.id), answers)
     final = finalise(ws, engine, draft, now=NOW)
+    assert final.form_version == 2
     assert final.outcome["approval_pending"] is True
     assert ws.people.get(child.id).risk_level is RiskLevel.LOW
-    # a manager's amendment with approval lowers it
+    # version 2: an amendment without a manager's approval action leaves it waiting; there
+    # is no approver to type in
+    correction = amend(ws, engine, ws.submissions.get(final.id))
+    with pytest.raises(ValidationFailed, match="not a field"):
+        engine.set_answer(correction, "approved_by", "me")
+    again = finalise(ws, engine, correction, now=NOW)
+    assert again.outcome["approval_pending"] is True
+    assert ws.people.get(child.id).risk_level is RiskLevel.LOW
+
+
+def test_a_v1_downgrade_still_takes_its_typed_approver(ws: Workspace, engine: FormEngine,
+                                                      child: Person) -> None:
+    """Screenings begun on version 1 finish on version 1, which scores by a typed name."""
+    answers = screening_answers()
+    answers.update({"agreed_level": "none", "override_rationale": "Fictional reasons."})
+    draft = engine.set_answers(engine.start("exploitation-screening", child.id, version=1),
+                               answers)
+    final = finalise(ws, engine, draft, now=NOW)
+    assert final.outcome["approval_pending"] is True
+    assert ws.people.get(child.id).risk_level is RiskLevel.LOW
     correction = amend(ws, engine, ws.submissions.get(final.id))
     correction = engine.set_answer(correction, "approved_by", "T. Example-Manager")
     approved = finalise(ws, engine, correction, now=NOW)

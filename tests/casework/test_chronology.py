@@ -164,11 +164,11 @@ def test_a_final_interview_record_answers_the_rhi(ws, engine, samples, child) ->
 def test_a_final_screening_is_titled_by_its_levels(ws, engine, samples, child) -> None:
     final = _final(ws, engine, samples, "exploitation-screening", child)
     raised = _final(ws, engine, samples, "exploitation-screening", child,
-                    agreed_level="medium", override_rationale="Fictional: new intelligence.")
+                    agreed_level="high", override_rationale="Fictional: new intelligence.")
     events = [e for e in build_chronology(ws, child.id) if e.kind == "submission"]
     assert [e.record_id for e in events] == [raised.id, final.id]
-    assert events[0].title == "Exploitation screening: Medium (agreed), suggested Low"
-    assert events[1].title == "Exploitation screening: Low (agreed), suggested Low"
+    assert events[0].title == "Exploitation screening: High (agreed), suggested Medium"
+    assert events[1].title == "Exploitation screening: Medium (agreed), suggested Medium"
     assert events[0].at == raised.finalised_at and events[0].form_id == "exploitation-screening"
     assert "Review by" in events[0].detail
     assert submission_summary(ws.submissions.get(raised.id)) == events[0].title
