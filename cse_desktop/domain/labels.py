@@ -3,7 +3,15 @@ and the printed documents so a status reads the same on screen and on paper."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from cse_desktop.domain.models import EducationStatus, LegalStatus, RiskLevel, SenStatus
+
+
+def uk_date(day: date) -> str:
+    """5 Mar 2026: unambiguous, and the way UK practitioners write dates."""
+    return f"{day.day} {day:%b %Y}"
+
 
 EDUCATION_LABELS = {
     EducationStatus.FULL_TIME: "Full-time education",

@@ -46,7 +46,7 @@ _EFFECT_ORDER = {EFFECT_SET: 0, EFFECT_SAME: 1, EFFECT_NONE: 2}
 _KIND_ORDER = {"hard-trigger": 0, "band": 1, "floor": 2}
 
 #: version 1's pathways as routes: a heading for each
-_PATHWAY_LABELS = {"universal": "Universal services", "early_help": "Early help",
+PATHWAY_LABELS = {"universal": "Universal services", "early_help": "Early help",
                    "rmm": "Risk Management Meeting"}
 
 CAVEAT = "The score supports, and does not replace, professional judgement."
@@ -148,7 +148,7 @@ def _matching(cond: Condition, pool: list[IndicatorField],
 class _Tally:
     counts: dict[str, int]
     points: dict[str, int]
-    critical_labels: list[str]
+    critical: list[IndicatorField]
 
 
 def _tally(scoring: Scoring, pool: list[IndicatorField], answers: dict[str, Any],
@@ -156,7 +156,7 @@ def _tally(scoring: Scoring, pool: list[IndicatorField], answers: dict[str, Any]
     counts = {"vulnerabilities": 0, "moderate_current": 0, "significant_current": 0,
               "critical": 0, "indicators_current": 0}
     points = {"vulnerability": 0, "moderate": 0, "significant": 0, "sen": 0}
-    critical_labels = []
+    critical = []
     sen_answered = False
     for f in pool:
         value = answers.get(f.id)
@@ -170,7 +170,7 @@ def _tally(scoring: Scoring, pool: list[IndicatorField], answers: dict[str, Any]
                 points["vulnerability"] += scoring.vulnerability_points
         elif f.tier is Tier.CRITICAL:
             counts["critical"] += 1
-            critical_labels.append(f.label)
+            critical.append(f)
         else:
             timing = _timing(value)
             tier = f.tier.value
@@ -182,7 +182,7 @@ def _tally(scoring: Scoring, pool: list[IndicatorField], answers: dict[str, Any]
         points["sen"] = max(scoring.sen_points, scoring.vulnerability_points)
     elif inputs.sen and scoring.sen_points:
         points["sen"] = scoring.sen_points
-    return _Tally(counts, points, critical_labels)
+    return _Tally(counts, points, critical)
 
 
 def _names(tally: _Tally, inputs: ScoringInputs) -> dict[str, Any]:
@@ -220,11 +220,14 @@ class _Rules:
         self.fired: list[dict[str, Any]] = []
 
     def add(self, kind: str, rule_id: str, level: Level, text: str, *, at_least: bool,
-            prompt: str = "") -> None:
+            prompt: str = "", which: str = "", indicators: list[str] | None = None) -> None:
+        """``which``: the indicators that made it fire, in words (``indicators``: their ids);
+        ``short`` is the text without them, for readers who may not see those answers."""
         arrow = f"→ at least {self.words[level]}" if at_least else f"→ {self.words[level]}"
         self.fired.append({"id": rule_id, "kind": kind, "module": self.module,
-                           "level": level.value, "text": f"{self.prefix}{text} {arrow}",
-                           "prompt": prompt})
+                           "level": level.value, "text": f"{self.prefix}{text}{which} {arrow}",
+                           "short": f"{self.prefix}{text} {arrow}",
+                           "indicators": indicators or [], "prompt": prompt})
 
     @property
     def level(self) -> Level:
@@ -251,8 +254,9 @@ def _score_module(scoring: Scoring, module: str, label: str, pool: list[Indicato
     if scoring.hard_triggers is None:
         if tally.counts["critical"]:
             rules.add("hard-trigger", "hard-trigger", scoring.hard_trigger_level,
-                      f"critical incident recorded ({'; '.join(tally.critical_labels)})",
-                      at_least=False)
+                      "critical incident recorded", at_least=False,
+                      which=f" ({'; '.join(f.label for f in tally.critical)})",
+                      indicators=[f.id for f in tally.critical])
     else:
         for trigger in scoring.hard_triggers:
             if trigger.scope == "module" and module in (trigger.only_modules or [module]):
@@ -269,9 +273,9 @@ def _fire(rules: _Rules, kind: str, rule: Floor, pool: list[IndicatorField],
           answers: dict[str, Any], env: ex.Env, exprs: dict[str, ex.Expr]) -> None:
     holds, matched = _holds(rule, rule.id, pool, answers, env, exprs)
     if holds:
-        text = rule.explanation + _which(rule, matched, pool, " ({})")
-        rules.add(kind, rule.id, rule.level, text, at_least=kind == "floor",
-                  prompt=rule.prompt)
+        rules.add(kind, rule.id, rule.level, rule.explanation, at_least=kind == "floor",
+                  prompt=rule.prompt, which=_which(rule, matched, pool, " ({})"),
+                  indicators=[f.id for f in matched])
 
 
 def score(spec: FormSpec, answers: dict[str, Any], inputs: ScoringInputs, now: datetime,
@@ -331,7 +335,8 @@ def score(spec: FormSpec, answers: dict[str, Any], inputs: ScoringInputs, now: d
         "breakdown": modules[best]["breakdown"],
         "rules_fired": rules,
         "level_set_by": ({"rule": decider["id"], "module": decider["module"],
-                          "text": decider["text"]} if decider else None),
+                          "text": decider["text"], "short": decider["short"],
+                          "indicators": decider["indicators"]} if decider else None),
         "prompts": [{"rule": r["id"], "text": r["prompt"]} for r in rules if r["prompt"]],
         "for_discussion": discussion,
         "agreed_level": agreed.value if agreed else None,
@@ -394,8 +399,9 @@ def _routes(scoring: Scoring, standing: Level, indicators: list[IndicatorField],
     if scoring.routes is None:  # version 1: one pathway per level
         assert scoring.pathways is not None
         p = scoring.pathways[standing]
-        return [{"id": p.route, "label": _PATHWAY_LABELS[p.route], "text": p.text,
-                 "reason": f"the level that stands is {words[standing]}",
+        reason = f"the level that stands is {words[standing]}"
+        return [{"id": p.route, "label": PATHWAY_LABELS[p.route], "text": p.text,
+                 "reason": reason, "reason_short": reason, "indicators": [],
                  "same_day": p.same_day_contact}]
     status = inputs.legal_status or "none"
     out = []
@@ -414,11 +420,15 @@ def _routes(scoring: Scoring, standing: Level, indicators: list[IndicatorField],
         by_rule = next((r for r in fired if r["id"] in route.or_rules_fired), None)
         if not holds and by_rule is None:
             continue
-        reason = route_reason(route, words, standing) + (
-            _which(route, matched, indicators, ": {}") if holds
-            else f": {by_rule['text']}")  # type: ignore[index]
+        short = route_reason(route, words, standing)
+        if holds:
+            which, ids = _which(route, matched, indicators, ": {}"), [f.id for f in matched]
+        else:
+            assert by_rule is not None
+            which, ids = f": {by_rule['short']}", list(by_rule["indicators"])
         out.append({"id": route.id, "label": route.label, "text": route.text,
-                    "reason": reason, "same_day": route.same_day})
+                    "reason": short + which, "reason_short": short, "indicators": ids,
+                    "same_day": route.same_day})
     return out
 
 

@@ -63,8 +63,9 @@ from cse_desktop.domain.models import (
     RiskLevel,
     Submission,
 )
+from cse_desktop.forms.explain import approval_words, outcome_routes
 from cse_desktop.forms.loader import FormRegistry
-from cse_desktop.forms.spec import ChoiceField, FormSpec, IndicatorField
+from cse_desktop.forms.spec import TIMING_LABELS, ChoiceField, FormSpec, IndicatorField
 from cse_desktop.reports import page
 from cse_desktop.reports.charts import MEETING, SCREENING, RiskPoint, risk_history_chart
 from cse_desktop.reports.page import PrintMeta
@@ -100,8 +101,6 @@ COUNT_PERIODS = (30, 90, 365)
 
 LEVEL_WORDS = {RiskLevel.NOT_ASSESSED: "Not assessed", RiskLevel.NONE: "No current concern",
                RiskLevel.LOW: "Low", RiskLevel.MEDIUM: "Medium", RiskLevel.HIGH: "High"}
-TIMING_LABELS = {"current": "Current (last 6 months)", "6-12m": "6 to 12 months ago",
-                 "both": "Current and 6 to 12 months ago", "historic": "Over 12 months ago"}
 PRESENT_LABELS = {"yes": "Yes", "possible": "Possible", "no": "No"}
 TIER_LABELS = {"critical": "Critical", "significant": "Significant", "moderate": "Moderate",
                "vulnerability": "Vulnerability"}
@@ -614,19 +613,27 @@ class PreparedSummary:
             stands = o.get("level")
             pending = bool(o.get("approval_pending"))
             review = o.get("review_date")
+            set_by = o.get("level_set_by") or {}
             pairs: list[tuple[str, Any]] = [
                 ("Latest screening", uk_datetime(screening.finalised_at)
                  if screening.finalised_at else ""),
                 ("Suggested level", _level_words(suggested)),
+                ("Set by", self._shown(screening, set_by, "text", "short")),
                 ("Agreed level", _level_words(agreed)),
-                ("Level that stands", f"{_level_words(stands)} (the lower level waits for a "
-                                      "manager's approval)" if pending else ""),
+                ("Level that stands", f"{_level_words(stands)}. "
+                                      f"{o.get('level_standing_because', '')}" if pending
+                 else ""),
                 ("Why the agreed level differs", a.show(screening, "override_rationale")),
-                ("Approved by", a.show(screening, "approved_by")),
-                ("Pathway", (o.get("pathway") or {}).get("text", "")),
+                ("Approval", approval_words(o) if o.get("downgrade") and not pending else ""),
                 ("Review by", uk_day(date.fromisoformat(review)) if review else ""),
             ]
             out.append(self.facts(pairs, columns=1))
+            routes = outcome_routes(o)
+            if routes:
+                out += self.h2("What happens next")
+                out += [self.labelled(f"{r['label']}:", r["text"] + (
+                    f" Why: {self._shown(screening, r, 'reason', 'reason_short')}."
+                    if r.get("reason") else "")) for r in routes]
         out += [page.gap(2), self.labelled("Trajectory:", self._trajectory())]
         points = risk_points(rec.finals)
         out += self.h2("Risk level over time")
@@ -640,6 +647,13 @@ class PreparedSummary:
             out += [*self.h2("Indicators present (latest screening)"),
                     *self._indicators(screening)]
         return out
+
+    def _shown(self, screening: Submission, part: dict[str, Any], full: str,
+               short: str) -> str:
+        """An outcome sentence, without the indicators that made it apply when this
+        audience may not see one of them."""
+        hidden = any(self.answers.withheld(screening, i) for i in part.get("indicators") or [])
+        return str(part.get(short) or "") if hidden else str(part.get(full) or "")
 
     def _trajectory(self) -> str:
         rmm = self.record.latest(RMM_FORM)
@@ -1192,3 +1206,4 @@ def build_summary(ws: Workspace, person_id: str, *, meta: PrintMeta,
                                date_from=date_from, date_to=date_to)
     story: Callable[[], list[Flowable]] = prepared.story
     return page.render(story, meta_for(meta, prepared.profile))
+

@@ -234,9 +234,10 @@ def test_the_missing_floors_raise_the_overall_level(engine: FormEngine, episodes
     assert result["suggested_level"] == level
     assert result["modules"]["cse"]["level"] == result["modules"]["cce"]["level"] == "none"
     if level == "medium":
-        assert result["level_set_by"] == {
-            "rule": "repeat-missing", "module": None,
-            "text": "missing three or more times in 30 days → at least Medium"}
+        set_by = result["level_set_by"]
+        assert (set_by["rule"], set_by["module"], set_by["text"], set_by["indicators"]) == (
+            "repeat-missing", None, "missing three or more times in 30 days → at least Medium",
+            [])
 
 
 def test_overnight_missing_with_a_current_indicator(engine: FormEngine) -> None:
@@ -323,3 +324,17 @@ def test_an_approval_lets_the_lower_level_stand(engine: FormEngine) -> None:
     # a typed-in approver is not a field of v2 at all
     with pytest.raises(Exception, match="not a field"):
         engine.set_answer(draft, "approved_by", "me")
+
+
+def test_each_rule_and_route_names_the_indicators_that_made_it_apply(
+        engine: FormEngine) -> None:
+    """So a redacted copy can leave them out: ``short`` is the text without them."""
+    result = outcome(engine, {"crit_sexual_abuse_disclosure": yes("6-12m"),
+                              "ind_j_debt": yes()}, age=15)
+    set_by = result["level_set_by"]
+    assert set_by["rule"] == "critical-recent"
+    assert set_by["indicators"] == ["crit_sexual_abuse_disclosure"]
+    assert "disclosed sexual abuse" in set_by["text"]
+    assert "disclosed" not in set_by["short"] and set_by["short"].endswith("→ High")
+    nrm = next(r for r in result["routes"] if r["id"] == "nrm")
+    assert nrm["indicators"] == ["ind_j_debt"] and "debt" not in nrm["reason_short"]

@@ -61,7 +61,6 @@ from cse_desktop.qt.widgets import MessageLabel, button
 MAX_RADIOS = 6
 #: a rating with more steps than this is a slider, not a row of buttons
 MAX_RATING_BUTTONS = 11
-TIMINGS = ("current", "6-12m", "both", "historic")
 
 Today = Callable[[], date]
 
@@ -761,7 +760,7 @@ class IndicatorEditor(Editor):
             when = QGridLayout()
             when.setHorizontalSpacing(16)
             when.setVerticalSpacing(2)
-            for i, value in enumerate(TIMINGS):
+            for i, value in enumerate(t.value for t in field.timing_values):
                 radio = QRadioButton(TIMING_LABELS[value])
                 self.timing_group.addButton(radio)
                 self.timing[value] = radio

@@ -8,23 +8,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from cse_desktop.domain.labels import uk_date
 from cse_desktop.domain.models import LOCAL_ZONE
-from cse_desktop.forms.spec import FormSpec
+from cse_desktop.forms.spec import TIMING_LABELS, FormSpec
 from cse_desktop.forms.values import parse_date, parse_datetime
 
 YES_NO = {"yes": "Yes", "no": "No", "possible": "Possible"}
-TIMING_LABELS = {"current": "Current (last 6 months)", "6-12m": "6 to 12 months ago",
-                 "both": "Both", "historic": "Historic (over a year ago)"}
 EVIDENCE_LABELS = {"evidenced": "Evidenced", "reported": "Reported",
                    "professional_concern": "Professional concern"}
 LEVEL_LABELS = {"none": "No current concern", "low": "Low", "medium": "Medium", "high": "High"}
 TIER_LABELS = {"vulnerability": "Vulnerability", "moderate": "Moderate",
                "significant": "Significant", "critical": "Critical"}
-
-
-def uk_date(day: date) -> str:
-    """5 Mar 2026: unambiguous, and the way UK practitioners write dates."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def uk_datetime(moment: datetime) -> str:

@@ -10,11 +10,13 @@ professional judgement.  :class:`FlagsBar` shows the flags of any other form as 
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from cse_desktop.forms.explain import approval_words, outcome_routes, rule_words
 from cse_desktop.forms.spec import FormSpec
 from cse_desktop.qt.formfill.fields import plain_label
 from cse_desktop.qt.formfill.format import level_label, uk_date
@@ -89,6 +91,7 @@ class OutcomePanel(QFrame):
         # While filling in, the page shows 'Call 999 now' across the top; a final record
         # says that immediate danger was recorded.
         self.read_only = read_only
+        self.verification = ""
         self.danger = banner("Immediate danger was recorded: the worker was told to call 999.",
                              "danger", "Immediate danger recorded")
         self.danger.hide()
@@ -109,6 +112,12 @@ class OutcomePanel(QFrame):
             self.modules[module] = label
             layout.addWidget(label)
 
+        layout.addWidget(plain_label("Why this level", "panelHeading"))
+        self.level_set_by = plain_label("", "pathwayText")
+        self.level_set_by.setAccessibleName("What set the suggested level")
+        layout.addWidget(self.level_set_by)
+        self.prompts = banner("", "warning", "Use your professional judgement")
+        layout.addWidget(self.prompts)
         layout.addWidget(plain_label("Rules applied", "panelHeading"))
         self.rules = plain_label("", "panelText")
         self.rules.setAccessibleName("Rules applied")
@@ -149,12 +158,15 @@ class OutcomePanel(QFrame):
         self.standing = _pill("Level that stands")
         row.addWidget(self.standing)
         layout.addLayout(row)
-        self.pathway = plain_label("", "pathwayText")
-        self.pathway.setAccessibleName("Pathway")
-        layout.addWidget(self.pathway)
-        self.same_day = banner("Contact children's social care and the police today.",
-                               "danger", "Same-day contact")
+        self.standing_because = plain_label("", "panelText")
+        self.standing_because.setAccessibleName("Why this level stands")
+        layout.addWidget(self.standing_because)
+        self.same_day = banner("", "danger", "Today")
         layout.addWidget(self.same_day)
+        self.pathway = plain_label("", "pathwayText")
+        self.pathway.setAccessibleName("Routes")
+        self.pathway.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.pathway)
         self.review = plain_label("", "panelText")
         self.review.setAccessibleName("Review date")
         layout.addWidget(self.review)
@@ -162,6 +174,10 @@ class OutcomePanel(QFrame):
         self.caveat.setAccessibleName("Caveat")
         layout.addWidget(self.caveat)
         layout.addStretch(1)
+
+    def set_verification(self, words: str) -> None:
+        """Whether a hub has verified this record's approval, in words (empty: not asked)."""
+        self.verification = words
 
     def show_outcome(self, outcome: dict[str, Any], answers: dict[str, Any]) -> None:
         scoring = self.spec.scoring
@@ -184,7 +200,10 @@ class OutcomePanel(QFrame):
             _set(label, f"{data['label']}: {data['total']} point"
                         f"{'s' if data['total'] != 1 else ''} → {level_label(data['level'])}\n"
                         + ", ".join(parts))
-        rules = [r["text"] for r in outcome.get("rules_fired", [])]
+        set_by = outcome.get("level_set_by") or {}
+        _set(self.level_set_by, f"Set by: {set_by['text']}" if set_by.get("text") else "")
+        _set(self.prompts, "\n".join(p["text"] for p in outcome.get("prompts", [])))
+        rules = [rule_words(r) for r in outcome.get("rules_fired", [])]
         _set(self.rules, _bullets(rules) if rules else "No rules raised the level.")
         discussion = [d["label"] for d in outcome.get("for_discussion", [])]
         self.discussion_heading.setVisible(bool(discussion))
@@ -203,18 +222,24 @@ class OutcomePanel(QFrame):
             _set(self.override, "")
             _set(self.rationale, "")
         if outcome.get("approval_pending"):
-            _set(self.approval, "Awaiting a manager's approval: the suggested level "
-                                f"({suggested}) stands until a manager approves the lower "
-                                "level.")
+            _set(self.approval, outcome.get("level_standing_because")
+                 or "Lower level awaiting manager approval: the suggested level "
+                    f"({suggested}) stands until a manager approves the lower level.")
         elif outcome.get("downgrade") and outcome.get("approved_by"):
-            _set(self.approval, f"Lower level approved by {outcome['approved_by']}.")
+            _set(self.approval, approval_words(outcome, self.verification))
         else:
             _set(self.approval, "")
 
-        pathway = outcome.get("pathway") or {}
         _set_pill(self.standing, outcome.get("level"))
-        _set(self.pathway, pathway.get("text", ""))
-        self.same_day.setVisible(bool(pathway.get("same_day_contact")))
+        _set(self.standing_because, "" if outcome.get("approval_pending")
+             else outcome.get("level_standing_because", ""))
+        routes = outcome_routes(outcome)
+        today = [r["label"] for r in routes if r.get("same_day")]
+        _set(self.same_day, ("Today: " + "; ".join(today) + ".") if today else "")
+        _set(self.pathway, "<br><br>".join(
+            f"<b>{escape(r['label'])}</b><br>{escape(r['text'])}"
+            + (f"<br><i>Why: {escape(r['reason'])}.</i>" if r.get("reason") else "")
+            for r in routes))
         review = outcome.get("review_date")
         if review:
             _set(self.review, f"Review by {uk_date(date.fromisoformat(review))}")
