@@ -33,7 +33,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
-    QMessageBox,
+    QInputDialog,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -369,8 +369,8 @@ class ManagerPage(QWidget):
         self._generation = 0
         self._stale = False
         self._approving = False
-        #: asked before an approval is recorded; tests replace it
-        self.confirm: Callable[[PendingDowngrade], bool] = self._confirm_dialog
+        #: asks the manager why they approve (None: cancelled); tests replace it
+        self.ask_reason: Callable[[PendingDowngrade], str | None] = self._reason_dialog
 
         self.refresh_button = button("R&efresh", "Read the team's caseload again",
                                      tooltip="Read the caseload, actions and approvals again")
@@ -551,7 +551,8 @@ class ManagerPage(QWidget):
         if row is None or not self.is_manager or self._approving:
             return
         item = self.downgrades_model.item(row)
-        if not self.confirm(item):
+        reason = self.ask_reason(item)
+        if reason is None:
             return
         self.approval_message.clear_message()
         self.approval_error.clear_message()
@@ -566,8 +567,8 @@ class ManagerPage(QWidget):
             level = RiskLevel((amendment.outcome or {}).get("level", item.agreed_level))
             self.approval_message.show_message(
                 f"Approved. {item.person.display_name}'s risk level is now "
-                f"{RISK_LABELS[level]}. The approval is recorded as an amendment of the "
-                "screening, in your name.")
+                f"{RISK_LABELS[level]}. Your approval and your reason are recorded with "
+                "the screening, in your name.")
             self._update_buttons()
             self.approved.emit(str(amendment.id))
 
@@ -578,19 +579,18 @@ class ManagerPage(QWidget):
             self.approval_error.show_message(exc.message)
             self._update_buttons()
 
-        self.runner.run(lambda ws: approve_downgrade(ws, engine, sid, ws.owner.name, now),
+        self.runner.run(lambda ws: approve_downgrade(ws, engine, sid, reason, now),
                         on_done=done, on_error=failed, changes={"submission", "person"})
 
-    def _confirm_dialog(self, item: PendingDowngrade) -> bool:
-        answer = QMessageBox.question(
+    def _reason_dialog(self, item: PendingDowngrade) -> str | None:
+        text, ok = QInputDialog.getMultiLineText(
             self, "Approve the lower level",
             f"Approve the lower level for {item.person.display_name}: "
             f"{RISK_LABELS[item.agreed_level]} instead of the suggested "
-            f"{RISK_LABELS[item.suggested_level]}?\n\nYour name is recorded as the approving "
-            "manager, and the young person's risk level changes.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
+            f"{RISK_LABELS[item.suggested_level]}?\n\nYour name, the time and your reason are "
+            "recorded with the screening, and the young person's risk level changes.\n\n"
+            "Why do you approve it?")
+        return text if ok else None
 
     # -- internals -------------------------------------------------------------------------
 

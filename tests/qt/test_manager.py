@@ -155,18 +155,27 @@ def test_a_manager_approves_a_lower_level(qtbot, make_page, caseload_workspace,
     screenshot(page, "23-manager-downgrades")
 
     asked: list[str] = []
-    page.confirm = lambda item: asked.append(item.submission_id) or False  # cancelled
+    page.ask_reason = lambda item: asked.append(item.submission_id) or None  # cancelled
     qtbot.mouseClick(page.approve_button, LEFT)
     assert len(asked) == 1
     assert runner.call(lambda ws: ws.people.get(ex.downgrade).risk_level) is RiskLevel.LOW
 
-    page.confirm = lambda item: True
+    page.ask_reason = lambda item: "   "  # no reason given: refused, nothing written
+    qtbot.mouseClick(page.approve_button, LEFT)
+    qtbot.waitUntil(page.approval_error.isVisible, timeout=5000)
+    assert "Say why you approve" in page.approval_error.text()
+    assert runner.call(lambda ws: ws.people.get(ex.downgrade).risk_level) is RiskLevel.LOW
+
+    page.ask_reason = lambda item: "Fictional: the sibling is the one at risk."
     with qtbot.waitSignal(page.approved, timeout=5000) as signal:
         qtbot.mouseClick(page.approve_button, LEFT)
     assert runner.call(lambda ws: ws.people.get(ex.downgrade).risk_level) is RiskLevel.NONE
     amendment = runner.call(lambda ws: ws.submissions.get(signal.args[0]))
     assert amendment.amends == asked[0]
-    assert amendment.answers["approved_by"] == "Morgan Fictional-Manager"
+    assert amendment.approval is not None
+    assert (amendment.approval.by, amendment.approval.role.value,
+            amendment.approval.rationale) == ("Morgan Fictional-Manager", "manager",
+                                              "Fictional: the sibling is the one at risk.")
     assert amendment.finalised_by == "Morgan Fictional-Manager"
     assert "risk level is now None" in page.approval_message.text()
     # the runner reported the change: the list reads itself again and is empty now
@@ -187,8 +196,8 @@ def test_an_approval_that_is_no_longer_needed_is_explained(qtbot, make_page,
     sid = page.downgrades_model.item(0).submission_id
     # someone approved it meanwhile (another route to the same workspace)
     caseload_workspace.runner.call(lambda ws: approve_downgrade(
-        ws, caseload_engine, sid, "Another Fictional-Manager", CASELOAD_NOW))
-    page.confirm = lambda item: True
+        ws, caseload_engine, sid, "Fictional: approved elsewhere.", CASELOAD_NOW))
+    page.ask_reason = lambda item: "Fictional."
     qtbot.mouseClick(page.approve_button, LEFT)
     qtbot.waitUntil(page.approval_error.isVisible, timeout=5000)
     assert "not waiting for approval" in page.approval_error.text()
@@ -209,7 +218,7 @@ def test_a_practitioner_cannot_approve(qtbot, make_page, caseload_workspace,
     assert "Only a manager can approve" in page.approval_intro.text()
     assert "switched off" in page.approval_intro.text()
     screenshot(page, "23b-manager-downgrades-practitioner")
-    page.confirm = lambda item: True
+    page.ask_reason = lambda item: "Fictional."
     page.approve_selected()  # even called directly, nothing happens
     qtbot.waitUntil(lambda: runner.idle, timeout=5000)
     assert runner.call(lambda ws: ws.people.get(
