@@ -50,6 +50,7 @@ from cse_desktop.domain.models import (
     Submission,
 )
 from cse_desktop.forms.engine import FormEngine
+from cse_desktop.forms.scoring import AWAITING_APPROVAL
 from cse_desktop.store.workspace import Workspace
 
 #: The weekly RMM meets on this weekday (``calendar.MONDAY`` is 0); Lincolnshire's MACE meets
@@ -330,6 +331,17 @@ class _Caseload:
             if waiting:
                 caseload.pending[person_id] = waiting
         return caseload
+
+
+def awaiting_approval(submissions: Iterable[Submission]) -> bool:
+    """Whether one child's final screenings hold a lower level still waiting for a manager:
+    the caseload's rule, for a child's submissions read whole."""
+    facts = [_SubmissionFacts(
+        str(s.id), str(s.person_id), s.form_id, s.episode_id, s.amends, s.finalised_at,
+        s.updated_at, s.finalised_by, (s.outcome or {}).get("level"),
+        bool((s.outcome or {}).get("approval_pending")), None, None, frozenset(), None)
+        for s in submissions if s.is_final and not s.deleted]
+    return bool(_awaiting_approval(facts))
 
 
 def _current(subs: Iterable[_SubmissionFacts]) -> list[_SubmissionFacts]:

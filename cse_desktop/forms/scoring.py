@@ -50,6 +50,8 @@ PATHWAY_LABELS = {"universal": "Universal services", "early_help": "Early help",
                    "rmm": "Risk Management Meeting"}
 
 CAVEAT = "The score supports, and does not replace, professional judgement."
+#: said wherever a lower agreed level waits for a manager (outcome, caseload, person header)
+AWAITING_APPROVAL = "Lower level awaiting manager approval"
 
 
 @dataclass(frozen=True)
@@ -381,8 +383,8 @@ def _standing_because(standing: Level, suggested: Level, agreed: Level | None, p
         held = (f"the level agreed at the last Risk Management Meeting "
                 f"({words[rmm]})" if rmm is not None and rmm.rank > suggested.rank
                 else f"the suggested level ({words[suggested]})")
-        return (f"Lower level awaiting manager approval: {held} stands until a manager "
-                "approves the agreed level.")
+        return (f"{AWAITING_APPROVAL}: {held} stands until a manager approves the agreed "
+                "level.")
     if agreed is None:
         return f"The suggested level ({words[suggested]}) stands until a level is agreed."
     if agreed == suggested:

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.casework.caseload import (
+    AWAITING_APPROVAL,
     RMM_WEEKDAY,
     CaseloadRow,
     caseload_rows,
@@ -338,7 +339,8 @@ class CaseloadModel(QAbstractTableModel):
         if column == Column.AGE:
             return str(row.age)
         if column == Column.RISK:
-            return RISK_LABELS[row.risk_level]
+            return RISK_LABELS[row.risk_level] + (" (awaiting approval)"
+                                                  if row.approval_pending else "")
         if column == Column.LAST_MISSING:
             if row.missing_now:
                 return "Missing now"
@@ -358,6 +360,8 @@ class CaseloadModel(QAbstractTableModel):
             return "No missing episodes"
         if column == Column.RHI_DUE and row.rhi_due is None:
             return "No return home interview outstanding"
+        if column == Column.RISK and row.approval_pending:
+            return f"{RISK_LABELS[row.risk_level]}. {AWAITING_APPROVAL}."
         return self._display(row, column)
 
     def _tooltip(self, row: CaseloadRow, column: Column) -> str | None:
@@ -367,8 +371,8 @@ class CaseloadModel(QAbstractTableModel):
                 return f"{person.display_name}. Also known as: {', '.join(person.also_known_as)}"
             return person.display_name
         if column == Column.RISK and row.approval_pending:
-            return ("A screening agreed a lower level; it waits for a manager's approval, so "
-                    "this level stands.")
+            return (f"{AWAITING_APPROVAL}: a screening agreed a lower level; this level "
+                    "stands until a team manager approves it.")
         if column == Column.LAST_MISSING and row.last_missing is not None:
             prefix = "Missing since" if row.missing_now else "Last went missing at"
             return f"{prefix} {uk_time(row.last_missing)}"

@@ -79,6 +79,13 @@ def test_the_caseload_loads_through_the_runner_with_counts_on_each_filter(
     assert cell(page, ex.missing_now, Column.NAME) == "Asha Examplefield (aka Ash)"
     assert cell(page, ex.review_overdue, Column.REVIEW) == "7 Mar 2026 (overdue)"
     assert cell(page, ex.repeat_missing, Column.LAST_MISSING) == "8 Mar 2026"
+    assert cell(page, ex.downgrade, Column.RISK) == "Low (awaiting approval)"
+    risk = next(page.model.index(r, Column.RISK) for r in range(page.model.rowCount())
+                if page.model.row(r).person_id == ex.downgrade)
+    assert risk.data(Qt.ItemDataRole.ToolTipRole).startswith(
+        "Lower level awaiting manager approval")
+    assert risk.data(Qt.ItemDataRole.AccessibleTextRole) == (
+        "Low. Lower level awaiting manager approval.")
     # the dash is read out in words; the tooltip gives the deadline
     index = next(page.model.index(r, Column.RHI_DUE) for r in range(page.model.rowCount())
                  if page.model.row(r).person_id == ex.review_overdue)

@@ -501,6 +501,19 @@ def test_the_forms_tab_lists_drafts_finals_and_amendments(qtbot, page, runner, e
     assert started.args == ["parent-session", child.id, None]
 
 
+def test_the_header_says_when_a_lower_level_awaits_approval(qtbot, page, runner, engine,
+                                                            child, screenshot) -> None:
+    open_person(qtbot, page, child.id)
+    assert not page.approval_note.isVisible()
+    final_screening(runner, engine, child.id, agreed_level="none",
+                    override_rationale="Fictional: reasons.")
+    open_person(qtbot, page, child.id)
+    assert page.approval_note.isVisible()
+    assert page.approval_note.text().startswith("Lower level awaiting manager approval")
+    assert page.risk_badge.text() == "Risk: Low"  # the higher level stands
+    screenshot(page, "person-awaiting-approval")
+
+
 # -- keyboard, models, clearing ----------------------------------------------------------------
 
 

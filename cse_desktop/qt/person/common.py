@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cse_desktop.casework.caseload import awaiting_approval
 from cse_desktop.casework.chronology import ChronologyEvent, chronology_of, uk_day
 from cse_desktop.domain.models import (
     LOCAL_ZONE,
@@ -106,6 +107,8 @@ class PersonRecord:
     associations: list[Association]
     chronology: list[ChronologyEvent]
     read_at: datetime
+    #: a screening's lower level waits for a manager's approval
+    approval_pending: bool = False
 
 
 def read_person(ws: Workspace, person_id: str, *, audit_view: bool,
@@ -123,7 +126,8 @@ def read_person(ws: Workspace, person_id: str, *, audit_view: bool,
         actions = ws.actions.list(person_id=person.id)
         associations = ws.associations.list(person_id=person.id)
     events = chronology_of(person, episodes, submissions, actions, associations, now=now)
-    return PersonRecord(person, episodes, submissions, actions, associations, events, now)
+    return PersonRecord(person, episodes, submissions, actions, associations, events, now,
+                        approval_pending=awaiting_approval(submissions))
 
 
 # -- table models and views --------------------------------------------------------------------

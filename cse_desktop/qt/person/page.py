@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.casework import chronology as ch
+from cse_desktop.casework.caseload import AWAITING_APPROVAL
 from cse_desktop.casework.chronology import ChronologyEvent, duration_text, rhi_state, uk_datetime
 from cse_desktop.domain.errors import CseError, NotFound
 from cse_desktop.domain.models import LOCAL_ZONE, Episode, Person
@@ -91,6 +92,10 @@ class PersonPage(QWidget):
         self.risk_badge.setAccessibleName("Risk level")
         self.facts_label = text_label("", "personFacts")
         self.facts_label.setAccessibleName("Key details")
+        self.approval_note = text_label(AWAITING_APPROVAL + ": the higher level stands until "
+                                        "a team manager approves it.", "approvalNote")
+        self.approval_note.setAccessibleName(AWAITING_APPROVAL)
+        self.approval_note.hide()
         self.print_button = button("Print summary…", "Print the RMM case summary",
                                    tooltip="Preview, print or save this young person's RMM "
                                            "case summary (Ctrl+P)")
@@ -107,6 +112,7 @@ class PersonPage(QWidget):
         head.setSpacing(4)
         head.addLayout(top)
         head.addWidget(self.facts_label)
+        head.addWidget(self.approval_note)
 
         # -- the return home interview banner --------------------------------------------------
         self.rhi_banner = QFrame()
@@ -275,6 +281,7 @@ class PersonPage(QWidget):
         self._record = record
         person = record.person
         self._show_header(person)
+        self.approval_note.setVisible(record.approval_pending)
         self.profile_tab.set_record(record)
         self.chronology_tab.set_events(record.chronology, self.today())
         self.episodes_tab.set_episodes(person.id, record.episodes, record.submissions)
@@ -310,6 +317,7 @@ class PersonPage(QWidget):
         self.name_label.setText("")
         self.facts_label.setText("")
         self.risk_badge.setText("")
+        self.approval_note.hide()
         self.rhi_banner.hide()
         self._banner_episode = None
         self.message.clear_message()
