@@ -50,7 +50,6 @@ from cse_desktop.domain.models import (
     Submission,
 )
 from cse_desktop.forms.engine import FormEngine
-from cse_desktop.forms.scoring import AWAITING_APPROVAL
 from cse_desktop.store.workspace import Workspace
 
 #: The weekly RMM meets on this weekday (``calendar.MONDAY`` is 0); Lincolnshire's MACE meets

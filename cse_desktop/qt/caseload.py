@@ -48,7 +48,6 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.casework.caseload import (
-    AWAITING_APPROVAL,
     RMM_WEEKDAY,
     CaseloadRow,
     caseload_rows,
@@ -57,6 +56,7 @@ from cse_desktop.casework.caseload import (
 )
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.models import LOCAL_ZONE, Person, RiskLevel
+from cse_desktop.forms.scoring import AWAITING_APPROVAL
 from cse_desktop.qt.operations import WorkspaceRunner
 from cse_desktop.qt.resources import is_high_contrast
 from cse_desktop.qt.widgets import (

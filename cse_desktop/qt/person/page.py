@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.casework import chronology as ch
-from cse_desktop.casework.caseload import AWAITING_APPROVAL
 from cse_desktop.casework.chronology import ChronologyEvent, duration_text, rhi_state, uk_datetime
 from cse_desktop.domain.errors import CseError, NotFound
 from cse_desktop.domain.models import LOCAL_ZONE, Episode, Person
+from cse_desktop.forms.scoring import AWAITING_APPROVAL
 from cse_desktop.qt.operations import WorkspaceRunner
 from cse_desktop.qt.person.chronology import ChronologyTab
 from cse_desktop.qt.person.common import (
