@@ -20,6 +20,7 @@ from typing import NoReturn
 from cse_desktop.domain.errors import UsageError, run_command
 from cse_desktop.hub import db
 from cse_desktop.hub.repository import Hub
+from cse_desktop.sync.protocol import ROLES
 
 PROG = "cse-hub"
 
@@ -71,9 +72,36 @@ def cmd_team_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    _hub(args).add_user(args.name, team=args.team)
-    print(f"user {args.name!r} added to team {args.team!r}")
+    _hub(args).add_user(args.name, team=args.team, role=args.role)
+    print(f"user {_name(args.name)!r} added to team {args.team!r} as a {args.role}")
     return 0
+
+
+def cmd_user_role(args: argparse.Namespace) -> int:
+    before = _hub(args).set_user_role(args.name, args.role)
+    if before == args.role:
+        print(f"user {_name(args.name)!r} is already a {args.role}")
+    else:
+        print(f"user {_name(args.name)!r} is now a {args.role} (was a {before}); their "
+              "laptops take the new role at their next sync")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    users = _hub(args).users()
+    if args.json:
+        print(json.dumps(users, indent=2))
+        return 0
+    if not users:
+        print("no users yet ('cse-hub user add' adds one)")
+    width = max((len(u["name"]) for u in users), default=0)
+    for u in users:
+        print(f"{u['name']:<{width}}  {u['role']:<12}  {u['team']}")
+    return 0
+
+
+def _name(name: str) -> str:
+    return " ".join(name.split())
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
@@ -146,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("add", cmd_user_add, "add a user to a team", user_sub)
     p.add_argument("name")
     p.add_argument("--team", required=True)
+    p.add_argument("--role", choices=ROLES, default="practitioner",
+                   help="practitioner (the default: least privilege) or manager; only a "
+                   "manager may approve a lower risk level")
+    p = command("role", cmd_user_role, "make a user a practitioner or a manager (their "
+                "laptops follow at their next sync)", user_sub)
+    p.add_argument("name")
+    p.add_argument("--role", choices=ROLES, required=True)
+    p = command("list", cmd_user_list, "list users with their team and role", user_sub)
+    p.add_argument("--json", action="store_true")
 
     p = command("enrol", cmd_enrol, "print a one-time code that enrols one laptop for a user")
     p.add_argument("--user", required=True)

@@ -29,7 +29,9 @@ from cse_desktop.domain.models import RECORD_TYPES, Record
 from cse_desktop.hub import tables as t
 from cse_desktop.hub.db import writer
 from cse_desktop.sync.protocol import (
+    APPROVAL_NOT_ALLOWED,
     PROTOCOL_VERSION,
+    ROLES,
     Change,
     ChangeResult,
     Conflict,
@@ -38,6 +40,7 @@ from cse_desktop.sync.protocol import (
     EnrolResponse,
     HubChange,
     HubConflict,
+    HubRole,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -128,6 +131,8 @@ class Device:
     team_id: int
     team_name: str
     own_caseload_only: bool
+    #: the user's role when the device signed in (a push re-reads it: see ``_may_approve``)
+    role: str = "practitioner"
 
 
 @dataclass
@@ -159,6 +164,8 @@ class _Batch:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     scope: list[dict[str, Any]] = field(default_factory=list)
+    #: the pushing device's user (name, role) as the hub holds them now, read once per batch
+    user: tuple[str, str] | None = None
 
     def reallocated(self, seq: int, state: _State, before: str) -> None:
         """Note who gains and who loses a child whose allocated worker changed."""
@@ -192,10 +199,12 @@ class Hub:
             self._audit(conn, "admin", "team_add", detail=name)
         return int(team_id)
 
-    def add_user(self, name: str, *, team: str) -> int:
+    def add_user(self, name: str, *, team: str, role: str = "practitioner") -> int:
+        """A user in ``team``; a practitioner unless ``role`` says manager (least privilege)."""
         name = " ".join(name.split())
         if not name:
             raise AdminError("A user needs a name.")
+        _check_role(role)
         with writer(self.engine) as conn:
             team_id = conn.execute(sa.select(t.teams.c.id).where(t.teams.c.name == team)).scalar()
             if team_id is None:
@@ -204,9 +213,39 @@ class Hub:
             if conn.execute(sa.select(t.users.c.id).where(t.users.c.name == name)).first():
                 raise AdminError(f"There is already a user called {name!r}.")
             user_id = conn.execute(t.users.insert().values(
-                name=name, team_id=team_id, created_at=_now())).inserted_primary_key[0]
-            self._audit(conn, "admin", "user_add", detail=f"{name} in {team}")
+                name=name, team_id=team_id, role=role, created_at=_now())
+            ).inserted_primary_key[0]
+            self._audit(conn, "admin", "user_add", detail=f"{name} in {team} as {role}")
         return int(user_id)
+
+    def set_user_role(self, name: str, role: str) -> str:
+        """Make ``name`` a practitioner or a manager; returns the role they had before.
+
+        Their laptops take the new role at their next sync, and from now on the hub accepts
+        (or refuses) their approvals by it.
+        """
+        _check_role(role)
+        name = " ".join(name.split())
+        with writer(self.engine) as conn:
+            before = conn.execute(sa.select(t.users.c.role)
+                                  .where(t.users.c.name == name)).scalar()
+            if before is None:
+                raise AdminError(f"There is no user called {name!r}; 'cse-hub user list' "
+                                 "lists them.")
+            if before != role:
+                conn.execute(t.users.update().where(t.users.c.name == name)
+                             .values(role=role))
+                self._audit(conn, "admin", "user_role", detail=f"{name}: {before} -> {role}")
+        return str(before)
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every user with their team and role, by team then name."""
+        query = (sa.select(t.users.c.name, t.teams.c.name.label("team"), t.users.c.role,
+                           t.users.c.created_at)
+                 .join(t.teams, t.teams.c.id == t.users.c.team_id)
+                 .order_by(t.teams.c.name, t.users.c.name))
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     def new_enrolment_code(self, user: str, *, ttl: timedelta = DEFAULT_CODE_TTL) -> tuple[str,
                                                                                            str]:
@@ -271,11 +310,12 @@ class Hub:
             conn.execute(t.enrolment_codes.update().where(t.enrolment_codes.c.id == row.id)
                          .values(used_at=now, device_id=device_id))
             self._audit(conn, device_id, "enrol", record_id=device_id)
-            user, team = conn.execute(
-                sa.select(t.users.c.name, t.teams.c.name)
+            user, team, role = conn.execute(
+                sa.select(t.users.c.name, t.teams.c.name, t.users.c.role)
                 .join(t.teams, t.teams.c.id == t.users.c.team_id)
                 .where(t.users.c.id == row.user_id)).one()
-        return EnrolResponse(device_id=device_id, token=token, user=user, team=team)
+        return EnrolResponse(device_id=device_id, token=token, user=user, team=team,
+                             role=_wire_role(role))
 
     def authenticate(self, token: str, *, final_push: bool = False) -> Device:
         """The device holding ``token``; revoked and retired devices are told to wipe.
@@ -287,7 +327,7 @@ class Hub:
                            t.devices.c.status_changed_at,
                            t.users.c.id.label("user_id"), t.users.c.name.label("user_name"),
                            t.teams.c.id.label("team_id"), t.teams.c.name.label("team_name"),
-                           t.teams.c.own_caseload_only)
+                           t.teams.c.own_caseload_only, t.users.c.role)
                  .join(t.users, t.users.c.id == t.devices.c.user_id)
                  .join(t.teams, t.teams.c.id == t.users.c.team_id)
                  .where(t.devices.c.token_hash == _hash(token)))
@@ -319,7 +359,8 @@ class Hub:
             head = conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.changes.c.seq), 0)))
             head_seq = int(head.scalar() or 0)
         return DeviceInfo(device_id=device.id, device_name=device.name, user=device.user_name,
-                          team=device.team_name, status=device.status,  # type: ignore[arg-type]
+                          team=device.team_name, role=_wire_role(device.role),
+                          status=device.status,  # type: ignore[arg-type]
                           head_seq=head_seq)
 
     # -- scope ---------------------------------------------------------------------------
@@ -461,6 +502,13 @@ class Hub:
                         or not self._visible(device, person, conn)):
                     return rejected("not_found", "There is no person with that id.")
                 team_id, owner = person.team_id, person.owner_user_id
+            if content.get("approval") is not None:
+                refusal = self._may_approve(conn, device, batch, content["approval"])
+                if refusal:
+                    batch.audit.append({"at": _now(), "actor": device.id,
+                                        "action": "approval_refused", "record_id": rid,
+                                        "detail": refusal[:200]})
+                    return rejected(APPROVAL_NOT_ALLOWED, refusal)
             state = _State(kind=kind, team_id=team_id, person_id=person_id, owner_user_id=owner,
                            allocated_worker=str(content.get("allocated_worker", "")),
                            version=1, deleted=False, fields=content, seq=0,
@@ -551,6 +599,32 @@ class Hub:
                             "record_id": rid, "detail": f"{kind} seq {seq} {status}"})
         return ChangeResult(change_id=change.change_id, status=status, seq=seq,
                             conflicts=conflicts)
+
+    @staticmethod
+    def _may_approve(conn: sa.Connection, device: Device, batch: _Batch,
+                     approval: dict[str, Any]) -> str:
+        """Why this device may not push this approval ("" when it may).
+
+        Only a user the hub records as a manager *now* may approve, and only in their own
+        name: the role is read again inside the push's transaction, so a manager demoted a
+        moment ago can no longer approve, whatever their laptop still believes.
+        """
+        if batch.user is None:
+            row = conn.execute(sa.select(t.users.c.name, t.users.c.role)
+                               .where(t.users.c.id == device.user_id)).one()
+            batch.user = (str(row.name), str(row.role))
+        name, role = batch.user
+        if role != "manager":
+            return (f"Only a team manager can approve a lower risk level; the hub records "
+                    f"{name} as a practitioner.")
+        if not _same_name(str(approval.get("by", "")), name):
+            return (f"An approval must be made in the approving manager's own name: this "
+                    f"laptop belongs to {name}, but the approval is recorded as made by "
+                    f"{approval.get('by', '')}.")[:480]
+        if approval.get("role") != "manager":
+            return ("The approval is not recorded as a manager's; approve it again from a "
+                    "manager's workspace.")
+        return ""
 
     @staticmethod
     def _validated(model: type[Record], rid: str, content: dict[str, Any]) -> dict[str, Any] | str:
@@ -682,9 +756,9 @@ class Hub:
                      b"true" if r.deleted else b"false", r.snapshot.encode(),
                      _dumps(r.created_by).encode()) for r in rows]
         items += [h.model_dump_json().encode() for h in extra]
-        return (b'{"protocol":%d,"changes":[%s],"next":%d,"done":%s,"evict":%s}' % (
+        return (b'{"protocol":%d,"changes":[%s],"next":%d,"done":%s,"evict":%s,"role":"%s"}' % (
             PROTOCOL_VERSION, b",".join(items), nxt, b"true" if done else b"false",
-            _dumps(evict).encode()))
+            _dumps(evict).encode(), _wire_role(device.role).encode()))
 
     def _scope_changes(self, device: Device, since: int,
                        upto: int) -> tuple[list[HubChange], list[str]]:
@@ -792,6 +866,21 @@ class Hub:
                               .scalar() or 0)
                     for name, table in (("records", t.records), ("changes", t.changes),
                                         ("conflicts", t.conflicts))}
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AdminError(f"A role is {' or '.join(repr(r) for r in ROLES)}, not {role!r}.")
+
+
+def _wire_role(role: str) -> HubRole:
+    """A role as the laptops are told it: anything but 'manager' is a practitioner."""
+    return "manager" if role == "manager" else "practitioner"
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether two names are the same person's, as typed (case and spacing aside)."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def _state_of(m: Any) -> _State:

@@ -24,6 +24,9 @@ users = sa.Table(
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
+    #: practitioner | manager: only a manager's device may push a manager's approval; laptops
+    #: take their owner's role from here (at enrolment, and at every sync)
+    sa.Column("role", sa.String(20), nullable=False, server_default="practitioner"),
 )
 
 devices = sa.Table(

@@ -8,6 +8,10 @@ up where the last run stopped, with nothing lost and nothing applied twice.
 
 When the hub says this laptop was revoked (or retired, after its final push), the workspace is
 crypto-shredded and :class:`DeviceWiped` says why.
+
+The hub decides the workspace owner's role (practitioner or manager): enrolment gives it, and
+every pull page repeats it, so a promotion or a demotion on the hub reaches the laptop at its
+next sync.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 import httpx
 
 from cse_desktop.domain.errors import DeviceWiped, HubRefused, SyncCancelled, UsageError
+from cse_desktop.domain.models import Role
 from cse_desktop.store.syncstate import HubLink
 from cse_desktop.store.workspace import Workspace
 from cse_desktop.sync.client import HubClient, check_url
@@ -46,6 +51,8 @@ class SyncSummary:
     removed: int = 0
     drafts_kept: int = 0
     open_conflicts: int = 0
+    #: the owner's new role, when the hub changed it since the last sync ("" otherwise)
+    role: str = ""
     seconds: float = 0.0
 
     def line(self) -> str:
@@ -67,6 +74,8 @@ class SyncSummary:
         if self.drafts_kept:
             parts.append(f"{self.drafts_kept} draft form{'s' * (self.drafts_kept != 1)} kept "
                          "on this laptop")
+        if self.role:
+            parts.append(f"the hub now records you as a {self.role}")
         return "sync ok: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
 
 
@@ -94,7 +103,17 @@ def connect(ws: Workspace, url: str, code: str, *, ca_file: Path | str | None = 
                    token=enrolled.token, user=enrolled.user, team=enrolled.team, ca_pem=ca_pem,
                    connected_at=datetime.now(UTC).isoformat())
     ws.sync.set_link(link)
+    _take_role(ws, enrolled.role)
     return link
+
+
+def _take_role(ws: Workspace, role: str) -> bool:
+    """Make the workspace owner's role the one the hub records; True when it changed."""
+    hub_role = Role(role)
+    if ws.owner.role is hub_role:
+        return False
+    ws.set_owner(ws.owner.model_copy(update={"role": hub_role}))
+    return True
 
 
 def client_for(ws: Workspace, transport: httpx.BaseTransport | None = None) -> HubClient:
@@ -155,6 +174,8 @@ def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
                 report("pull", summary.received, 0)
                 if answer_page.done:
                     break
+            if _take_role(ws, answer_page.role):
+                summary.role = answer_page.role
             check_cancel()
             if summary.pushed or summary.received or ws.sync.last_sync() is None:
                 report("conflicts", 0, 0)

@@ -30,6 +30,12 @@ MAX_DEPTH = 32
 
 RecordKind = Literal["person", "episode", "submission", "action", "association"]
 Op = Literal["create", "update", "delete"]
+#: a user's role as the hub records it (the hub decides it; laptops take it from the hub)
+HubRole = Literal["practitioner", "manager"]
+ROLES: tuple[str, ...] = ("practitioner", "manager")
+#: the code of a refused change: a final form carrying a manager's approval, pushed by a
+#: device whose user the hub does not record as a manager (or in another user's name)
+APPROVAL_NOT_ALLOWED = "approval_not_allowed"
 
 
 def _canonical_uuid(value: str) -> str:
@@ -144,7 +150,8 @@ class ChangeResult(_Wire):
     * ``merged``: applied, and another device had changed *other* fields (a soft conflict);
     * ``conflict``: another device changed a field to a different value: the hub kept its
       value and recorded both (``conflicts``) for a person to choose;
-    * ``rejected``: not applied; ``code`` says why (``not_found``, ``invalid``, ...).
+    * ``rejected``: not applied; ``code`` says why (``not_found``, ``invalid``,
+      ``approval_not_allowed``, ...) and ``message`` says it in plain words.
 
     A replayed ``change_id`` gets the first answer again, unchanged.
     """
@@ -186,6 +193,9 @@ class PullResponse(_Wire):
     #: people no longer in this device's scope (a child allocated to another worker where
     #: the team sees only its own caseload): the device removes them and their records
     evict: list[str] = Field(default_factory=list, max_length=MAX_PAGE)
+    #: the device user's role on the hub now: every sync carries it to the laptop's owner,
+    #: so a promotion or a demotion reaches the laptop at its next sync
+    role: HubRole
 
 
 class HubConflict(_Wire):
@@ -237,6 +247,8 @@ class DeviceInfo(_Wire):
     device_name: str
     user: str
     team: str
+    #: the user's role on the hub now (a laptop refreshes its owner's role from it)
+    role: HubRole
     status: Literal["active", "retiring"]
     #: the newest hub sequence number (a no-op sync compares its cursor with this)
     head_seq: int = Field(ge=0)
@@ -257,6 +269,8 @@ class EnrolResponse(_Wire):
     token: str = Field(min_length=32, max_length=200)
     user: str
     team: str
+    #: the user's role on the hub: the laptop's owner takes it
+    role: HubRole
 
 
 class Problem(_Wire):

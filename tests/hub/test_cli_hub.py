@@ -175,6 +175,34 @@ def test_admin_errors_are_plain(hub_db: str) -> None:
     assert upgraded.returncode == 0 and "already" in upgraded.stdout
 
 
+def test_user_roles_from_the_command_line(hub_db: str) -> None:
+    added = hub_cli("user", "add", "Morgan North", "--team", "North Team", "--role", "manager",
+                    db=hub_db)
+    assert added.returncode == 0 and "as a manager" in added.stdout, added.stderr
+    helped = hub_cli("user", "add", "--help", db=hub_db)
+    assert "least privilege" in " ".join(helped.stdout.split())
+    listed = hub_cli("user", "list", "--json", db=hub_db)
+    roles = {u["name"]: (u["team"], u["role"]) for u in json.loads(listed.stdout)}
+    assert roles == {"Alex North": ("North Team", "practitioner"),
+                     "Blake North": ("North Team", "practitioner"),
+                     "Morgan North": ("North Team", "manager")}
+    changed = hub_cli("user", "role", "Alex North", "--role", "manager", db=hub_db)
+    assert changed.returncode == 0, changed.stderr
+    assert "now a manager (was a practitioner)" in changed.stdout
+    again = hub_cli("user", "role", "Alex North", "--role", "manager", db=hub_db)
+    assert again.returncode == 0 and "already a manager" in again.stdout
+    table = hub_cli("user", "list", db=hub_db).stdout.splitlines()
+    assert [line.split() for line in table] == [
+        ["Alex", "North", "manager", "North", "Team"],
+        ["Blake", "North", "practitioner", "North", "Team"],
+        ["Morgan", "North", "manager", "North", "Team"]]
+    unknown = hub_cli("user", "role", "Nobody", "--role", "manager", db=hub_db)
+    assert unknown.returncode == 2 and "no user called 'Nobody'" in plain_error(unknown,
+                                                                                 "cse-hub")
+    bad = hub_cli("user", "role", "Alex North", "--role", "boss", db=hub_db)
+    assert bad.returncode == 2 and "invalid choice: 'boss'" in plain_error(bad, "cse-hub")
+
+
 def test_connect_refuses_a_bad_code_and_plain_http_to_another_host(tmp_path: Path,
                                                                    hub: HubProcess) -> None:
     folder = tmp_path / "ws"

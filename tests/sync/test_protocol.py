@@ -82,8 +82,10 @@ def test_results_pages_and_problems() -> None:
                                       "field": "postcode", "hub_value": "ZZ99 1AA",
                                       "device_value": "ZZ99 2BB"}])
     assert result.conflicts[0].hub_value == "ZZ99 1AA"
-    page = PullResponse(changes=[], next=0, done=True)
+    page = PullResponse(changes=[], next=0, done=True, role="practitioner")
     assert page.done
+    with pytest.raises(ValidationError):  # the hub says which role; only the two it knows
+        PullResponse(changes=[], next=0, done=True, role="admin")
     with pytest.raises(ValidationError):
         Problem(title="Revoked", status=401, code="Device Revoked")
     assert Problem(title="Revoked", status=401, code="device_revoked").code == "device_revoked"
