@@ -103,7 +103,12 @@ def connect(ws: Workspace, url: str, code: str, *, ca_file: Path | str | None = 
                    token=enrolled.token, user=enrolled.user, team=enrolled.team, ca_pem=ca_pem,
                    connected_at=datetime.now(UTC).isoformat())
     ws.sync.set_link(link)
-    _take_role(ws, enrolled.role)
+    # the hub is the authority on who this laptop's user is: their name (an approval is made
+    # in it, and the hub checks it), team and role
+    owner = ws.owner.model_copy(update={"name": enrolled.user, "team": enrolled.team,
+                                        "role": Role(enrolled.role)})
+    if owner != ws.owner:
+        ws.set_owner(owner)
     return link
 
 

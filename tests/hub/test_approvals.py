@@ -141,6 +141,21 @@ def test_enrolment_gives_the_role_and_every_sync_refreshes_it(tmp_path: Path,
         assert again.owner == Owner(name="Alex North", role=Role.MANAGER, team="North Team")
 
 
+def test_enrolment_takes_the_hubs_name_and_team_for_the_owner(tmp_path: Path,
+                                                               hub_server: HubServer) -> None:
+    """An approval is made in the owner's name, and the hub checks it against its user: so
+    the owner is named as the hub names them, whatever was typed at set-up."""
+    hub_server.hub.add_user("Morgan North", team="North Team", role="manager")
+    ws, _ = Workspace.create(tmp_path / "m", PASSPHRASE,
+                             Owner(name="Morgan", role=Role.PRACTITIONER, team="Typed Team"),
+                             kdf=KdfParams.insecure_for_tests())
+    code, _ = hub_server.hub.new_enrolment_code("Morgan North")
+    engine.connect(ws, hub_server.url, code, device_name="m")
+    assert ws.owner == Owner(name="Morgan North", role=Role.MANAGER, team="North Team")
+    _, approval = screening_with_approval(ws, by=ws.owner.name)
+    assert engine.sync(ws).rejected == 0 and hub_record(hub_server, approval.id) is not None
+
+
 # -- approvals at push -----------------------------------------------------------------------
 
 
