@@ -317,6 +317,34 @@ def test_screening_override_upward_then_a_downgrade_awaits_approval(
     screenshot(panel, "formfill-screening-outcome-awaiting-approval")
 
 
+def test_a_managers_approval_shows_who_when_why_and_whether_a_hub_verified_it(
+        qtbot, make_form_page, form_runner, form_engine, person, screenshot) -> None:
+    from cse_desktop.casework.caseload import approve_downgrade
+    from cse_desktop.casework.submissions import finalise as finalise_stored
+    from cse_desktop.domain.models import Owner, Role
+
+    s = sample("exploitation-screening")
+    answers = {**s.answers, "agreed_level": "none", "override_rationale": "Fictional."}
+
+    def record(ws):  # a downgrade, approved by a manager in a workspace never enrolled
+        draft = form_engine.set_answers(form_engine.start(s.form_id, person.id), answers)
+        final = finalise_stored(ws, form_engine, draft, now=s.now)
+        ws.set_owner(Owner(name="Morgan Fictional-Manager", role=Role.MANAGER, team="T"))
+        return approve_downgrade(ws, form_engine, final.id, "Fictional: checked.", s.now)
+
+    approval = form_runner.call(record)
+    page = make_form_page(clock=lambda: s.now)
+    with qtbot.waitSignal(page.opened, timeout=10_000):
+        page.open(approval.id)
+    panel = page.final_view.outcome
+    text = panel.approval.text()
+    assert text.startswith("Lower level approved by Morgan Fictional-Manager (team manager)")
+    assert "Why: Fictional: checked." in text
+    assert "not verified by a hub (this workspace is not connected to one)" in text
+    assert panel.standing.text() == "No current concern"
+    screenshot(panel, "formfill-screening-outcome-approved")
+
+
 def test_immediate_danger_shows_call_999(qtbot, make_form_page, person, screenshot) -> None:
     page = make_form_page(clock=lambda: NOW)
     start(qtbot, page, "exploitation-screening", person.id)

@@ -40,6 +40,7 @@ from cse_desktop.qt.formfill.readonly import FinalView
 from cse_desktop.qt.operations import WorkspaceRunner
 from cse_desktop.qt.widgets import MessageLabel, button
 from cse_desktop.store import Workspace
+from cse_desktop.sync.approvals import verification_words
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +158,11 @@ class FormFillPage(QWidget):
         self._begin("Opening the form…")
         session, now = self._session, self.clock()
 
-        def op(ws: Workspace) -> tuple[Submission, FormContext]:
+        def op(ws: Workspace) -> tuple[Submission, FormContext, str]:
             submission = ws.submissions.get(submission_id)
             self._stored_version = submission.version
-            return submission, context_for(ws, submission, now=now)
+            verified = verification_words(ws, submission) if submission.approval else ""
+            return submission, context_for(ws, submission, now=now), verified
 
         self.runner.run(op, on_done=lambda result: self._loaded(session, *result),
                         on_error=lambda exc: self._load_failed(session, exc))
@@ -250,7 +252,9 @@ class FormFillPage(QWidget):
         if session == self._session:
             self._show_message("The form could not be opened", exc.message)
 
-    def _loaded(self, session: int, submission: Submission, ctx: FormContext) -> None:
+    def _loaded(self, session: int, submission: Submission, ctx: FormContext,
+                verification: str = "") -> None:
+        """``verification``: whether a hub verified the submission's approval, in words."""
         if session != self._session:
             return
         self._submission, self._ctx = submission, ctx
@@ -258,7 +262,7 @@ class FormFillPage(QWidget):
         self._person_name = ctx.person.display_name if ctx.person else ""
         try:
             if submission.is_final:
-                self._show_final(submission)
+                self._show_final(submission, verification)
             else:
                 self._show_editor(submission)
         except ValidationFailed as exc:  # e.g. its form version is not installed here
@@ -292,9 +296,9 @@ class FormFillPage(QWidget):
         self._show_status()
         editor.focus_first_input()
 
-    def _show_final(self, final: Submission) -> None:
+    def _show_final(self, final: Submission, verification: str = "") -> None:
         spec = self.engine.form_of(final).spec
-        view = FinalView(spec, final, self._subtitle(final))
+        view = FinalView(spec, final, self._subtitle(final), verification=verification)
         view.amend_requested.connect(self._amend_clicked)
         view.close_requested.connect(self._close_clicked)
         self.final_view = view

@@ -47,7 +47,8 @@ class FinalView(QWidget):
     amend_requested = Signal()
     close_requested = Signal()
 
-    def __init__(self, spec: FormSpec, submission: Submission, subtitle: str) -> None:
+    def __init__(self, spec: FormSpec, submission: Submission, subtitle: str, *,
+                 verification: str = "") -> None:
         super().__init__()
         self.spec, self.submission = spec, submission
         self.setObjectName("formEditor")
@@ -109,6 +110,7 @@ class FinalView(QWidget):
         self.outcome: OutcomePanel | None = None
         if spec.scoring is not None:
             self.outcome = OutcomePanel(spec, read_only=True)
+            self.outcome.set_verification(verification)
             self.outcome.show_outcome(outcome, submission.answers)
             side = QScrollArea()
             side.setObjectName("outcomeScroll")
