@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cse_desktop import __version__
 from cse_desktop.casework.demo import populate
@@ -32,7 +32,7 @@ from cse_desktop.domain.models import Owner, Person, RiskLevel, Role
 from cse_desktop.forms.engine import FormContext, FormEngine
 from cse_desktop.forms.loader import FormLoadError, FormRegistry
 from cse_desktop.forms.samples import check_samples
-from cse_desktop.forms.spec import FormSpec, IndicatorField
+from cse_desktop.forms.spec import ROUTING_STATUSES, FormSpec, IndicatorField
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.store.repositories import plain_errors
 
@@ -40,14 +40,36 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_INTEGRITY = 0, 1, 2, 3, 4
 PROG = "cse-desktop"
 
 
+#: the levels a Risk Management Meeting may have agreed (the context's rmm_level)
+RMM_LEVELS = ("none", "low", "medium", "high")
+
+
 class ScoreContext(BaseModel):
-    """The --context file of `forms score`."""
+    """The --context file of `forms score`: what the child's record would say."""
 
     model_config = ConfigDict(extra="forbid")
     age: int | None = Field(default=None, ge=0, le=30)
     sen: bool = False
     missing_episodes_30d: int = Field(default=0, ge=0, le=1000)
     missing_overnight: bool = False
+    #: the legal status as the screening's routes see it; unset: none
+    legal_status: str | None = None
+    #: the level agreed at the child's last Risk Management Meeting, if any
+    rmm_level: str | None = None
+
+    @field_validator("legal_status", mode="before")
+    @classmethod
+    def _legal_status(cls, value: object) -> object:
+        if value is not None and value not in ROUTING_STATUSES:
+            raise ValueError("must be one of: " + ", ".join(ROUTING_STATUSES))
+        return value
+
+    @field_validator("rmm_level", mode="before")
+    @classmethod
+    def _rmm_level(cls, value: object) -> object:
+        if value is not None and value not in RMM_LEVELS:
+            raise ValueError("must be one of: " + ", ".join(RMM_LEVELS))
+        return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -369,13 +391,17 @@ def _describe_field(f: object) -> dict:
            "tier": f.tier.value if indicator else None}  # type: ignore[attr-defined]
     if indicator:
         out["modules"] = list(f.modules)  # type: ignore[attr-defined]
+        out["present"] = ["yes", "no", "possible"] if f.allow_possible \
+            else ["yes", "no"]  # type: ignore[attr-defined]
+        out["asks_timing"] = f.asks_timing  # type: ignore[attr-defined]
+        out["timings"] = [t.value for t in f.timing_values]  # type: ignore[attr-defined]
     if f.type == "repeat":  # type: ignore[attr-defined]
         out["fields"] = [_describe_field(sub) for sub in f.fields]  # type: ignore[attr-defined]
     return out
 
 
-def _form(args: argparse.Namespace) -> FormSpec:
-    registry = _registry()
+def _form(args: argparse.Namespace, registry: FormRegistry | None = None) -> FormSpec:
+    registry = registry or _registry()
     try:
         return registry.get(args.form, args.version)
     except KeyError:
@@ -392,7 +418,11 @@ def cmd_forms_describe(args: argparse.Namespace, secrets: Secrets) -> int:
         return EXIT_OK
     print(f"{spec.title} ({spec.id} v{spec.version})")
     for f in fields:
-        extra = f"  [{f['group']} / {f['tier']}]" if f["tier"] else ""
+        timing = ""
+        if f["tier"]:
+            timing = f"; timing: {', '.join(f['timings'])}" if f["asks_timing"] \
+                else "; no timing"
+        extra = f"  [{f['group']} / {f['tier']}{timing}]" if f["tier"] else ""
         print(f"  {f['id']:<40} {f['type']:<16} {'*' if f['required'] else ' '} "
               f"{f['label']}{extra}")
     return EXIT_OK
@@ -410,7 +440,8 @@ def cmd_forms_score(args: argparse.Namespace, secrets: Secrets) -> int:
         if not isinstance(raw, dict):
             raise UsageError('The context file must hold a JSON object such as {"age": 14, '
                              '"sen": false, "missing_episodes_30d": 0, '
-                             '"missing_overnight": false}.')
+                             '"missing_overnight": false, "legal_status": "none", '
+                             '"rmm_level": null}.')
         try:
             ctx = FormContext(**ScoreContext.model_validate(raw).model_dump())
         except ValidationError as exc:
@@ -426,6 +457,40 @@ def cmd_forms_score(args: argparse.Namespace, secrets: Secrets) -> int:
               "rules_fired": outcome.get("rules_fired", []),
               "pathway": outcome.get("pathway"), **outcome}
     print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+    return EXIT_OK
+
+
+def cmd_forms_rules(args: argparse.Namespace, secrets: Secrets) -> int:
+    from datetime import UTC, datetime
+
+    from cse_desktop.reports.page import PrintMeta
+    from cse_desktop.reports.rulesheet import build_rulesheet, read_form_source, write_pdf
+
+    registry = _registry()
+    spec = _form(args, registry)
+    if spec.scoring is None:
+        scored = ", ".join(i for i in registry.ids() if registry.get(i).scoring is not None)
+        raise UsageError(f"The form '{spec.id}' version {spec.version} has no scoring rule to "
+                         f"print (forms with one: {scored or 'none'}).")
+    assert registry.root is not None
+    path = registry.root / spec.id / f"v{spec.version}.yaml"
+    try:
+        source = read_form_source(path, str(path.relative_to(registry.root.parent)))
+    except (OSError, UnicodeDecodeError, FormLoadError):
+        source = None
+    if source is None or source.spec != spec:
+        raise CseError(f"The form file {path} changed while it was being read; print the rule "
+                       "sheet again (and run 'cse-desktop forms check').")
+    try:
+        printed_by = getpass.getuser()
+    except (KeyError, OSError):
+        printed_by = "unknown user"
+    meta = PrintMeta(title=f"Rule sheet: {spec.title} v{spec.version}", printed_by=printed_by,
+                     printed_at=datetime.now(UTC), marking=args.marking)
+    pdf = build_rulesheet(source, meta)
+    write_pdf(pdf, args.out)
+    print(f"Rule sheet for {spec.id} v{spec.version} saved to {args.out} "
+          f"({len(pdf) // 1024 + 1} KB); form file {source.file_name}, sha256 {source.sha256}")
     return EXIT_OK
 
 
@@ -517,7 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="a JSON array of objects")
     p.add_argument("--search", metavar="TEXT", help="only names or aliases containing TEXT")
 
-    forms = sub.add_parser("forms", help="check, describe and score the practice forms")
+    forms = sub.add_parser("forms", help="check, describe and score the practice forms; print "
+                          "a scored form's rule sheet")
     forms_sub = forms.add_subparsers(dest="forms_command", parser_class=_Parser, required=True)
     p = command("check", cmd_forms_check, "check every form file; one line per problem",
                 forms_sub)
@@ -531,7 +597,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int, metavar="N", help="default: the latest")
     p.add_argument("--answers", required=True, metavar="FILE", help="JSON {field_id: value}")
     p.add_argument("--context", metavar="FILE",
-                   help='JSON {"age", "sen", "missing_episodes_30d", "missing_overnight"}')
+                   help='JSON {"age", "sen", "missing_episodes_30d", "missing_overnight", '
+                        '"legal_status", "rmm_level"}')
+    p = command("rules", cmd_forms_rules, "print a scored form's whole rule as a PDF rule "
+                "sheet to read and sign off", forms_sub)
+    p.add_argument("--form", required=True, metavar="ID")
+    p.add_argument("--version", type=int, metavar="N", help="default: the latest")
+    p.add_argument("--out", required=True, metavar="FILE", help="the PDF to write")
+    p.add_argument("--marking", default="OFFICIAL",
+                   help="the protective marking at the top and bottom of every page (default "
+                        "OFFICIAL: the sheet holds no personal data)")
     command("schema", cmd_forms_schema, "print the JSON Schema of form files", forms_sub)
 
     printing = sub.add_parser("print", help="print (save as PDF) summaries, agenda packs and "

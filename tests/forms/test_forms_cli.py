@@ -1,4 +1,4 @@
-"""`cse-desktop forms check|describe|score|schema`, run as a user runs them: a real process.
+"""`cse-desktop forms check|describe|score|rules|schema`, run as a user runs them: a real process.
 
 Apart from the check of the real forms folder, every test points the command at its own copy
 of the forms (``CSE_DESKTOP_FORMS``), so that a form being written elsewhere cannot upset it.
@@ -6,6 +6,7 @@ of the forms (``CSE_DESKTOP_FORMS``), so that a form being written elsewhere can
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -85,6 +86,19 @@ def forms(tmp_path: Path) -> Path:
     root = tmp_path / "forms"
     (root / SCREENING).mkdir(parents=True)
     shutil.copy(REAL_FORMS / SCREENING / "v1.yaml", root / SCREENING / "v1.yaml")
+    return root
+
+
+@pytest.fixture
+def both(tmp_path: Path) -> Path:
+    """A forms folder holding the exploitation screening, versions 1 and 2, and a form without
+    scoring (the parent session note, version 1)."""
+    root = tmp_path / "both-forms"
+    (root / SCREENING).mkdir(parents=True)
+    for name in ("v1.yaml", "v2.yaml"):
+        shutil.copy(REAL_FORMS / SCREENING / name, root / SCREENING / name)
+    (root / "parent-session").mkdir()
+    shutil.copy(REAL_FORMS / "parent-session" / "v1.yaml", root / "parent-session" / "v1.yaml")
     return root
 
 
@@ -249,6 +263,35 @@ def test_describe_an_unknown_form_or_version_is_exit_2(forms: Path, args: list[s
     assert_plain_error(forms_cli("describe", *args, "--json", forms=forms))
 
 
+def test_describe_states_each_indicators_timings(both: Path) -> None:
+    v2 = {f["id"]: f for f in json.loads(forms_cli("describe", "--form", SCREENING, "--json",
+                                                   forms=both).stdout)}
+    v1 = {f["id"]: f for f in json.loads(forms_cli("describe", "--form", SCREENING, "--version",
+                                                   "1", "--json", forms=both).stdout)}
+    # version 2: a critical incident takes current, 6-12m or historic
+    assert v2["crit_sextortion"]["asks_timing"] is True
+    assert v2["crit_sextortion"]["timings"] == ["current", "6-12m", "historic"]
+    assert v2["crit_sextortion"]["present"] == ["yes", "no", "possible"]
+    # version 1: a critical incident takes no timing
+    assert v1["crit_sex_exchange"]["asks_timing"] is False
+    assert v1["crit_sex_exchange"]["timings"] == []
+    # moderate and significant: all four, in both versions; vulnerabilities: none, yes or no
+    for fields in (v1, v2):
+        assert fields["ind_b_missing_repeatedly"]["timings"] == ["current", "6-12m", "both",
+                                                                 "historic"]
+        assert fields["ind_b_missing_repeatedly"]["asks_timing"] is True
+        assert fields["vul_family_breakdown"]["asks_timing"] is False
+        assert fields["vul_family_breakdown"]["timings"] == []
+        assert fields["vul_family_breakdown"]["present"] == ["yes", "no"]
+        for f in fields.values():
+            assert ("timings" in f) == (f["type"] == "indicator")
+    text = forms_cli("describe", "--form", SCREENING, forms=both).stdout
+    line = next(x for x in text.splitlines() if x.strip().startswith("crit_sextortion "))
+    assert line.endswith("[Critical incidents / critical; timing: current, 6-12m, historic]")
+    line = next(x for x in text.splitlines() if x.strip().startswith("vul_family_breakdown "))
+    assert line.endswith("[Vulnerabilities / vulnerability; no timing]")
+
+
 def test_describe_with_broken_form_files_fails_plainly(tmp_path: Path) -> None:
     root = tmp_path / "forms"
     write(root, "demo-form", "v1.yaml", change(SMALL, "colour == 'red'", "color == 'red'"))
@@ -308,6 +351,74 @@ def test_score_with_an_explicit_version(forms: Path, tmp_path: Path) -> None:
                        str(answers), forms=forms)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["total"] == 5
+
+
+def test_score_uses_the_newest_version_unless_told(both: Path, tmp_path: Path) -> None:
+    answers = json_file(tmp_path, "answers.json", significant())
+    newest = forms_cli("score", "--form", SCREENING, "--answers", str(answers), forms=both)
+    assert newest.returncode == 0, newest.stderr
+    out = json.loads(newest.stdout)
+    assert out["form"] == {"id": SCREENING, "version": 2}
+    assert "routes" in out and [r["id"] for r in out["routes"]] == ["early-help"]
+    first = forms_cli("score", "--form", SCREENING, "--version", "1", "--answers",
+                      str(answers), forms=both)
+    assert first.returncode == 0, first.stderr
+    out = json.loads(first.stdout)
+    assert out["form"] == {"id": SCREENING, "version": 1}
+    assert out["pathway"]["route"] == "early_help"
+
+
+@pytest.mark.parametrize(("status", "route", "not_route"), [
+    ("looked_after", "inform-social-worker", "early-help"),
+    ("child_protection_plan", "inform-social-worker", "early-help"),
+    ("child_in_need", "inform-social-worker", "early-help"),
+    ("none", "early-help", "inform-social-worker"),
+    (None, "early-help", "inform-social-worker"),
+])
+def test_score_routes_by_legal_status(both: Path, tmp_path: Path, status: str | None,
+                                      route: str, not_route: str) -> None:
+    answers = json_file(tmp_path, "answers.json", significant())  # Low at 14
+    context = {"age": 14} if status is None else {"age": 14, "legal_status": status}
+    result = forms_cli("score", "--form", SCREENING, "--answers", str(answers), "--context",
+                       str(json_file(tmp_path, "context.json", context)), forms=both)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["level"] == "low"
+    ids = [r["id"] for r in out["routes"]]
+    assert route in ids
+    assert not_route not in ids
+
+
+def test_score_with_the_level_of_the_last_rmm(both: Path, tmp_path: Path) -> None:
+    """A lower agreed level waits for a manager: meanwhile the last RMM's level stands if it
+    is higher than the suggested one."""
+    answers = json_file(tmp_path, "answers.json", {**significant(), "agreed_level": "none",
+                                                   "override_rationale": "reasons"})
+    context = json_file(tmp_path, "context.json", {"age": 14, "rmm_level": "high"})
+    result = forms_cli("score", "--form", SCREENING, "--answers", str(answers), "--context",
+                       str(context), forms=both)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["suggested_level"] == "low"
+    assert out["approval_pending"] is True
+    assert out["level"] == "high"
+    assert "strategy-discussion" in [r["id"] for r in out["routes"]]
+
+
+@pytest.mark.parametrize(("content", "allowed"), [
+    ('{"legal_status": "lac"}', "looked_after, child_protection_plan, child_in_need, none"),
+    ('{"legal_status": 3}', "looked_after, child_protection_plan, child_in_need, none"),
+    ('{"rmm_level": "High"}', "none, low, medium, high"),
+    ('{"rmm_level": "amber"}', "none, low, medium, high"),
+])
+def test_score_with_a_bad_legal_status_or_rmm_level_is_exit_2(
+        both: Path, tmp_path: Path, content: str, allowed: str) -> None:
+    answers = json_file(tmp_path, "answers.json", {})
+    context = json_file(tmp_path, "context.json", content)
+    line = assert_plain_error(forms_cli("score", "--form", SCREENING, "--answers", str(answers),
+                                        "--context", str(context), forms=both))
+    assert "context" in line
+    assert allowed in line
 
 
 @pytest.mark.parametrize(("content", "words"), [
@@ -376,6 +487,90 @@ def test_score_with_a_hostile_answers_file_is_exit_2(forms: Path, tmp_path: Path
     answers = json_file(tmp_path, "answers.json", content)
     assert_plain_error(forms_cli("score", "--form", SCREENING, "--answers", str(answers),
                                  forms=forms))
+
+
+# -- rules -----------------------------------------------------------------------------------
+
+
+def pdf_text(path: Path) -> tuple[int, str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    return len(reader.pages), " ".join(" ".join((p.extract_text() or "").split())
+                                       for p in reader.pages)
+
+
+@pytest.mark.parametrize("version", [None, 1, 2])
+def test_rules_prints_the_rule_sheet(both: Path, tmp_path: Path, version: int | None) -> None:
+    out = tmp_path / "sheet.pdf"
+    args = ["rules", "--form", SCREENING, "--out", str(out)]
+    if version is not None:
+        args += ["--version", str(version)]
+    result = forms_cli(*args, forms=both)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    expected = version or 2
+    form_file = both / SCREENING / f"v{expected}.yaml"
+    digest = hashlib.sha256(form_file.read_bytes()).hexdigest()
+    assert result.stdout.splitlines() == [
+        f"Rule sheet for {SCREENING} v{expected} saved to {out} "
+        f"({out.stat().st_size // 1024 + 1} KB); form file "
+        f"both-forms/{SCREENING}/v{expected}.yaml, sha256 {digest}"]
+    pages, text = pdf_text(out)
+    assert 4 <= pages <= 20
+    assert f"version {expected}" in text
+    assert digest in text
+    assert f"Page {pages} of {pages}" in text
+    assert "OFFICIAL" in text
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+    assert oct(out.stat().st_mode & 0o777) == oct(0o666 & ~current_umask())
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_rules_with_a_marking(both: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sheet.pdf"
+    result = forms_cli("rules", "--form", SCREENING, "--out", str(out), "--marking",
+                       "OFFICIAL-SENSITIVE", forms=both)
+    assert result.returncode == 0, result.stderr
+    assert "OFFICIAL-SENSITIVE" in pdf_text(out)[1]
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--form", "no-such-form"], f"(forms: {SCREENING}, parent-session)"),
+    (["--form", SCREENING, "--version", "9"], f"(forms: {SCREENING}, parent-session)"),
+    (["--form", SCREENING, "--version", "one"], "invalid int value"),
+    (["--form", "parent-session"], f"has no scoring rule to print (forms with one: {SCREENING})"),
+    ([], "required"),
+])
+def test_rules_errors_are_exit_2_and_write_nothing(both: Path, tmp_path: Path,
+                                                   args: list[str], words: str) -> None:
+    out = tmp_path / "sheet.pdf"
+    line = assert_plain_error(forms_cli("rules", *args, "--out", str(out), forms=both))
+    assert words in line
+    assert [p.name for p in tmp_path.iterdir()] == ["both-forms"]  # no sheet, no part file
+
+
+def test_rules_to_a_missing_folder_or_a_folder_is_exit_2(both: Path, tmp_path: Path) -> None:
+    line = assert_plain_error(forms_cli("rules", "--form", SCREENING, "--out",
+                                        str(tmp_path / "nowhere" / "sheet.pdf"), forms=both))
+    assert "no folder" in line
+    line = assert_plain_error(forms_cli("rules", "--form", SCREENING, "--out", str(tmp_path),
+                                        forms=both))
+    assert "Could not save" in line
+    assert list(tmp_path.iterdir()) == [tmp_path / "both-forms"]
+
+
+def test_rules_keeps_an_existing_file_when_it_fails(both: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sheet.pdf"
+    out.write_bytes(b"the signed copy")
+    assert_plain_error(forms_cli("rules", "--form", "no-such-form", "--out", str(out),
+                                 forms=both))
+    assert out.read_bytes() == b"the signed copy"
 
 
 # -- schema ----------------------------------------------------------------------------------
