@@ -463,8 +463,9 @@ def cmd_forms_score(args: argparse.Namespace, secrets: Secrets) -> int:
 def cmd_forms_rules(args: argparse.Namespace, secrets: Secrets) -> int:
     from datetime import UTC, datetime
 
+    from cse_desktop.reports.output import write_pdf
     from cse_desktop.reports.page import PrintMeta
-    from cse_desktop.reports.rulesheet import build_rulesheet, read_form_source, write_pdf
+    from cse_desktop.reports.rulesheet import build_rulesheet, read_form_source
 
     registry = _registry()
     spec = _form(args, registry)

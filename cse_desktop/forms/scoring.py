@@ -113,7 +113,9 @@ def _is_current(timing: Timing) -> bool:
     return timing in (Timing.CURRENT, Timing.BOTH)
 
 
-def _timing_matches(timing: Timing, allowed: list[Timing]) -> bool:
+def timing_matches(timing: Timing, allowed: list[Timing]) -> bool:
+    """Whether an answer's timing meets a condition's ``timing`` list (empty: any); an answer
+    of "both" meets a list with current or 6 to 12 months ago."""
     if not allowed:
         return True
     if timing is Timing.BOTH:  # current and 6-12 months ago
@@ -130,7 +132,7 @@ def selected_indicators(cond: Condition, pool: list[IndicatorField]) -> list[Ind
 def _answered_as(cond: Condition, f: IndicatorField, answers: dict[str, Any]) -> bool:
     value = answers.get(f.id)
     return _present(value) == cond.present and (
-        cond.present != "yes" or _timing_matches(_timing(value), cond.timing))
+        cond.present != "yes" or timing_matches(_timing(value), cond.timing))
 
 
 def _matching(cond: Condition, pool: list[IndicatorField],
@@ -386,7 +388,10 @@ def _standing_because(standing: Level, suggested: Level, agreed: Level | None, p
         return (f"{AWAITING_APPROVAL}: {held} stands until a manager approves the agreed "
                 "level.")
     if agreed is None:
-        return f"The suggested level ({words[suggested]}) stands until a level is agreed."
+        held = (f"The level agreed at the last Risk Management Meeting ({words[rmm]})"
+                if rmm is not None and rmm.rank > suggested.rank
+                else f"The suggested level ({words[suggested]})")
+        return f"{held} stands until a level is agreed."
     if agreed == suggested:
         return f"The agreed level is the suggested level ({words[standing]})."
     higher = "higher" if agreed.rank > suggested.rank else "lower, approved by a manager,"

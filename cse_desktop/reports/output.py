@@ -40,6 +40,23 @@ def protect(pdf: bytes, password: str) -> bytes:
     return out.getvalue()
 
 
+def write_pdf(pdf: bytes, out: Path | str) -> None:
+    """Write the PDF whole or not at all: beside its destination, then moved into place."""
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise UsageError(f"There is no folder {str(out.parent)!r} to save into.")
+    staging = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
+    try:
+        with open(staging, "xb") as fh:
+            fh.write(pdf)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(staging, out)
+    except OSError as exc:
+        staging.unlink(missing_ok=True)
+        raise UsageError(f"Could not save the PDF to {str(out)!r}: {exc.strerror}.") from None
+
+
 def save_report(ws: Workspace, pdf: bytes, out: Path | str, *, what: str, record_kind: str,
                 record_id: str, profile: str, reason: str, password: str | None = None,
                 export: bool = False) -> str:
@@ -56,16 +73,7 @@ def save_report(ws: Workspace, pdf: bytes, out: Path | str, *, what: str, record
         raise UsageError(f"There is no folder {str(out.parent)!r} to save into.")
     data = protect(pdf, password) if password else pdf
     digest = hashlib.sha256(data).hexdigest()
-    staging = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
-    try:
-        with open(staging, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(staging, out)
-    except OSError as exc:
-        staging.unlink(missing_ok=True)
-        raise UsageError(f"Could not save the PDF to {str(out)!r}: {exc.strerror}.") from None
+    write_pdf(data, out)
     try:
         ws.audit.append(AuditAction.EXPORT if export else AuditAction.PRINT, record_kind,
                         record_id, reason=f"{what}; profile {profile}; "

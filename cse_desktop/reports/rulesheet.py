@@ -17,8 +17,8 @@ a 'yes' without a timing counts as current; an answer of "current and 6 to 12 mo
 matches a rule asking for either; a condition on age does not hold while the age is not known.
 
 :func:`read_form_source` reads and hashes the file, :func:`build_rulesheet` lays the sheet out,
-:func:`write_pdf` writes it whole or not at all (as the print commands do, without an audit
-entry: the sheet holds no personal data and needs no workspace).
+:func:`cse_desktop.reports.output.write_pdf` writes it whole or not at all (as the print
+commands do, without an audit entry: the sheet holds no personal data and needs no workspace).
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +48,7 @@ from cse_desktop.forms.scoring import (
     level_words,
     route_reason,
     selected_indicators,
+    timing_matches,
 )
 from cse_desktop.forms.spec import (
     PRESENT_LABELS,
@@ -145,24 +144,6 @@ def read_form_source(path: Path, file_name: str) -> FormSource:
     return FormSource(spec=spec, file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
 
 
-def write_pdf(pdf: bytes, out: Path | str) -> None:
-    """Write the PDF whole or not at all: beside its destination, then moved into place (as
-    :func:`cse_desktop.reports.output.save_report` writes the printed documents)."""
-    out = Path(out)
-    if not out.parent.is_dir():
-        raise UsageError(f"There is no folder {str(out.parent)!r} to save into.")
-    staging = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
-    try:
-        with open(staging, "xb") as fh:
-            fh.write(pdf)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(staging, out)
-    except OSError as exc:
-        staging.unlink(missing_ok=True)
-        raise UsageError(f"Could not save the PDF to {str(out)!r}: {exc.strerror}.") from None
-
-
 # -- words -------------------------------------------------------------------------------------
 
 
@@ -186,16 +167,6 @@ def _lower_first(s: str) -> str:
 
 def _upper_first(s: str) -> str:
     return s[:1].upper() + s[1:]
-
-
-def timing_matches(timing: Timing, allowed: list[Timing]) -> bool:
-    """Whether an answer's timing meets a condition's ``timing`` list: the reading of
-    ``scoring`` (an answer of "both" meets a list with current or 6 to 12 months ago)."""
-    if not allowed:
-        return True
-    if timing is Timing.BOTH:
-        return bool({Timing.BOTH, Timing.CURRENT, Timing.RECENT} & set(allowed))
-    return timing in allowed
 
 
 def timing_words(allowed: list[Timing]) -> str:

@@ -338,3 +338,12 @@ def test_each_rule_and_route_names_the_indicators_that_made_it_apply(
     assert "disclosed" not in set_by["short"] and set_by["short"].endswith("→ High")
     nrm = next(r for r in result["routes"] if r["id"] == "nrm")
     assert nrm["indicators"] == ["ind_j_debt"] and "debt" not in nrm["reason_short"]
+
+
+def test_before_a_level_is_agreed_the_higher_meeting_level_stands_and_says_so(
+        engine: FormEngine) -> None:
+    result = outcome(engine, {"ind_e_picked_up_by_adults": yes()}, age=15, rmm_level="high")
+    assert (result["suggested_level"], result["level"]) == ("low", "high")
+    assert result["level_standing_because"] == (
+        "The level agreed at the last Risk Management Meeting (High) stands until a level is "
+        "agreed.")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
-import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from cse_desktop.domain.errors import UsageError
 from cse_desktop.forms import scoring
 from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.spec import Floor, IndicatorField, Level, Route, Tier, Timing
+from cse_desktop.reports.output import write_pdf
 from cse_desktop.reports.page import PrintMeta
 from cse_desktop.reports.rulesheet import (
     FormSource,
@@ -30,9 +30,7 @@ from cse_desktop.reports.rulesheet import (
     read_form_source,
     route_words,
     rule_words,
-    timing_matches,
     when_words,
-    write_pdf,
 )
 
 from .conftest import pages_text, render_pngs, squashed
@@ -225,17 +223,6 @@ def test_rule_words_come_from_the_data_not_the_rule_id() -> None:
 ])
 def test_when_words(source_text: str, words: str | None) -> None:
     assert when_words(source_text) == words
-
-
-def test_timing_words_read_answers_as_scoring_does() -> None:
-    """The sheet's reading of a rule's timings is the scoring's (an answer of 'both' meets a
-    rule asking for current or 6 to 12 months ago)."""
-    timings = list(Timing)
-    for n in range(len(timings) + 1):
-        for allowed in itertools.combinations(timings, n):
-            for answer in timings:
-                assert timing_matches(answer, list(allowed)) == \
-                    scoring._timing_matches(answer, list(allowed)), (answer, allowed)
 
 
 def test_a_form_without_scoring_is_refused(meta: Callable[..., PrintMeta]) -> None:
