@@ -873,7 +873,7 @@ def profile_of(q: Quarter, people: dict[str, Person], all_episodes: Sequence[Epi
             "health_needs": sum(1 for a in done if a.get("health_needs") == "yes"),
             "immediate_safety": sum(1 for a in done if a.get("immediate_safety") == "yes"),
             "rmm_referral": sum(1 for a in done if a.get("rmm_referral") == "yes"),
-        }), {"drugs_alcohol": "Took drugs or drank alcohol",
+        }), {"drugs_alcohol": "Given or used drugs or alcohol",
              "online_contact": "In contact with someone online about going",
              "health_needs": "Health needs identified",
              "immediate_safety": "Immediate safety concerns",
