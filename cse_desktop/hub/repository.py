@@ -503,7 +503,8 @@ class Hub:
                     return rejected("not_found", "There is no person with that id.")
                 team_id, owner = person.team_id, person.owner_user_id
             if content.get("approval") is not None:
-                refusal = self._may_approve(conn, device, batch, content["approval"])
+                refusal = self._may_approve(conn, device, batch, content["approval"],
+                                            content.get("amends"))
                 if refusal:
                     batch.audit.append({"at": _now(), "actor": device.id,
                                         "action": "approval_refused", "record_id": rid,
@@ -602,7 +603,7 @@ class Hub:
 
     @staticmethod
     def _may_approve(conn: sa.Connection, device: Device, batch: _Batch,
-                     approval: dict[str, Any]) -> str:
+                     approval: dict[str, Any], amends: Any) -> str:
         """Why this device may not push this approval ("" when it may).
 
         Only a user the hub records as a manager *now* may approve, and only in their own
@@ -624,6 +625,9 @@ class Hub:
         if approval.get("role") != "manager":
             return ("The approval is not recorded as a manager's; approve it again from a "
                     "manager's workspace.")
+        if not amends or approval.get("approves") != amends:
+            return ("An approval must be recorded as the amendment of the screening it "
+                    "approves; approve it again from the team manager page.")
         return ""
 
     @staticmethod

@@ -232,6 +232,17 @@ def test_an_approval_in_another_users_name_is_refused(tmp_path: Path,
     # an approval recorded as a practitioner's is not a manager's approval
     _, odd = screening_with_approval(morgan, by="Morgan North", role=Role.PRACTITIONER)
     assert engine.sync(morgan).rejected == 1 and hub_record(hub_server, odd.id) is None
+    # an approval of another screening than the one it amends
+    other, _ = screening_with_approval(morgan, by="Morgan North")
+    engine.sync(morgan)
+    p = morgan.people.list()[0]
+    stray = morgan.submissions.add(Submission(
+        form_id=SCREENING, form_version=2, person_id=p.id, amends=None, answers={},
+        status="final", outcome={}, finalised_at=datetime.now(UTC),
+        finalised_by=morgan.owner.name,
+        approval=Approval(by="Morgan North", role=Role.MANAGER, at=datetime.now(UTC),
+                          approves=other.id, rationale="Fictional.")))
+    assert engine.sync(morgan).rejected == 1 and hub_record(hub_server, stray.id) is None
 
 
 def test_the_role_the_hub_holds_now_decides(tmp_path: Path, hub_server: HubServer) -> None:
