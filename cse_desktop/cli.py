@@ -22,7 +22,14 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from cse_desktop import __version__
 from cse_desktop.casework.demo import populate
@@ -57,18 +64,12 @@ class ScoreContext(BaseModel):
     #: the level agreed at the child's last Risk Management Meeting, if any
     rmm_level: str | None = None
 
-    @field_validator("legal_status", mode="before")
+    @field_validator("legal_status", "rmm_level", mode="before")
     @classmethod
-    def _legal_status(cls, value: object) -> object:
-        if value is not None and value not in ROUTING_STATUSES:
-            raise ValueError("must be one of: " + ", ".join(ROUTING_STATUSES))
-        return value
-
-    @field_validator("rmm_level", mode="before")
-    @classmethod
-    def _rmm_level(cls, value: object) -> object:
-        if value is not None and value not in RMM_LEVELS:
-            raise ValueError("must be one of: " + ", ".join(RMM_LEVELS))
+    def _one_of(cls, value: object, info: ValidationInfo) -> object:
+        allowed = ROUTING_STATUSES if info.field_name == "legal_status" else RMM_LEVELS
+        if value is not None and value not in allowed:
+            raise ValueError("must be one of: " + ", ".join(allowed))
         return value
 
 
