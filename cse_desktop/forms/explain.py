@@ -18,7 +18,7 @@ from cse_desktop.forms.scoring import PATHWAY_LABELS
 ROLE_WORDS = {"manager": "team manager", "practitioner": "practitioner"}
 
 
-def rule_words(rule: dict[str, Any]) -> str:
+def fired_rule_words(rule: dict[str, Any]) -> str:
     """A fired rule as listed: its text, and whether it changed nothing."""
     return rule["text"] + (" (no effect on the level)" if rule.get("effect") == "none" else "")
 

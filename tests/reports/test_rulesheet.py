@@ -20,18 +20,11 @@ from pypdf import PdfReader
 from cse_desktop.domain.errors import UsageError
 from cse_desktop.forms import scoring
 from cse_desktop.forms.loader import FormRegistry
+from cse_desktop.forms.rulewords import Vocabulary, route_words, rule_words, when_words
 from cse_desktop.forms.spec import Floor, IndicatorField, Level, Route, Tier, Timing
 from cse_desktop.reports.output import write_pdf
 from cse_desktop.reports.page import PrintMeta
-from cse_desktop.reports.rulesheet import (
-    FormSource,
-    Vocabulary,
-    build_rulesheet,
-    read_form_source,
-    route_words,
-    rule_words,
-    when_words,
-)
+from cse_desktop.reports.rulesheet import FormSource, build_rulesheet, read_form_source
 
 from .conftest import pages_text, render_pngs, squashed
 

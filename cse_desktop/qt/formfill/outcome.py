@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from cse_desktop.forms.explain import approval_words, outcome_routes, rule_words
+from cse_desktop.forms.explain import approval_words, fired_rule_words, outcome_routes
 from cse_desktop.forms.spec import FormSpec
 from cse_desktop.qt.formfill.fields import plain_label
 from cse_desktop.qt.formfill.format import level_label, uk_date
@@ -203,7 +203,7 @@ class OutcomePanel(QFrame):
         set_by = outcome.get("level_set_by") or {}
         _set(self.level_set_by, f"Set by: {set_by['text']}" if set_by.get("text") else "")
         _set(self.prompts, "\n".join(p["text"] for p in outcome.get("prompts", [])))
-        rules = [rule_words(r) for r in outcome.get("rules_fired", [])]
+        rules = [fired_rule_words(r) for r in outcome.get("rules_fired", [])]
         _set(self.rules, _bullets(rules) if rules else "No rules raised the level.")
         discussion = [d["label"] for d in outcome.get("for_discussion", [])]
         self.discussion_heading.setVisible(bool(discussion))
