@@ -174,6 +174,9 @@ class OutcomePanel(QFrame):
         self.caveat.setAccessibleName("Caveat")
         layout.addWidget(self.caveat)
         layout.addStretch(1)
+        for empty in (self.level_set_by, self.prompts, self.override, self.rationale,
+                      self.approval, self.standing_because, self.same_day, self.pathway):
+            empty.hide()  # until there is an outcome to show
 
     def set_verification(self, words: str) -> None:
         """Whether a hub has verified this record's approval, in words (empty: not asked)."""
