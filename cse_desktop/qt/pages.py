@@ -162,6 +162,9 @@ class CreatePage(_FieldErrors, CardPage):
         self.add_field("Your &name", self.name_edit)
         self.role_combo = QComboBox()
         self.role_combo.setAccessibleName("Your role")
+        self.role_combo.setToolTip("When you connect to your team's hub, the hub sets your "
+                                   "name, team and role. Until then a manager's approvals "
+                                   "show as not verified by a hub.")
         for role, label in ROLE_LABELS.items():
             self.role_combo.addItem(label, role)
         self.team_edit = line_edit("Your team", placeholder="e.g. North Exploitation Team")
