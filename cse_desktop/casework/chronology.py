@@ -219,6 +219,11 @@ class _Forms:
         """The words a choice answer stands for ('home_visit' -> 'Home visit')."""
         if value is None or value == "":
             return ""
+        if self.registry is not None:  # in the newest wording of the same question
+            newest = self.registry.wording(submission.form_id, submission.form_version,
+                                           field_id, str(value))
+            if newest is not None:
+                return newest
         spec = self.spec(submission)
         if spec is not None:
             try:

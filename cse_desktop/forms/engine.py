@@ -8,6 +8,7 @@ form version it was started on, so a draft begun on v1 still opens after v2 is a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -139,8 +140,14 @@ class FormContext:
 class CompiledForm:
     """A FormSpec with its expressions compiled once."""
 
-    def __init__(self, spec: FormSpec) -> None:
+    def __init__(self, spec: FormSpec, wording: Callable[[str], str | None] | None = None
+                 ) -> None:
+        """``wording``: a question's label in the newest wording of the same question."""
         self.spec = spec
+        #: the indicators as the outcome names them
+        self.indicators = [
+            f.model_copy(update={"label": (wording(f.id) if wording else None) or f.label})
+            for f in spec.all_fields() if isinstance(f, IndicatorField)]
         scope = form_scope(spec)
         self.exprs: dict[tuple[str, str], ex.Expr] = {}
         for section in spec.sections:
@@ -198,7 +205,8 @@ class FormEngine:
                                    + (f" version {version}" if version else "") + ".") from None
         key = (spec.id, spec.version)
         if key not in self._compiled:
-            self._compiled[key] = CompiledForm(spec)
+            self._compiled[key] = CompiledForm(spec, lambda field_id: self.registry.wording(
+                spec.id, spec.version, field_id))
         return self._compiled[key]
 
     def form_of(self, submission: Submission) -> CompiledForm:
@@ -285,7 +293,7 @@ class FormEngine:
             return evaluation
         visible = {k: v for k, v in answers.items() if evaluation.shown.get(k, False)}
         result = score(compiled.spec, visible, ctx.scoring_inputs(approval), ctx.now,
-                       compiled.rule_exprs)
+                       compiled.rule_exprs, compiled.indicators)
         return self._walk(compiled, answers, ctx, result)
 
     def _walk(self, compiled: CompiledForm, answers: dict[str, Any], ctx: FormContext,

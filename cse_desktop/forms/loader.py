@@ -561,3 +561,26 @@ class FormRegistry:
 
     def latest(self, form_id: str) -> FormSpec:
         return self.get(form_id)
+
+    def wording(self, form_id: str, version: int, field_id: str,
+                value: str | None = None) -> str | None:
+        """The words for a top-level field (or, with ``value``, one of its choices) of a record
+        made on ``version``, as the newest version that asks the same question says them.
+
+        A published version is never edited: its wording is corrected by adding the next
+        version, which keeps the field ids and choice values of every question whose meaning
+        is unchanged. Records made on the old version then read in the corrected words. None
+        when no version from ``version`` on has that field (or choice)."""
+        for v in sorted((n for n in self.versions(form_id) if n >= version), reverse=True):
+            spec = self._forms[form_id][v]
+            try:
+                f = spec.field(field_id)
+            except KeyError:
+                continue
+            if value is None:
+                return f.label
+            if isinstance(f, ChoiceField):
+                label = next((c.label for c in spec.choices_of(f) if c.value == value), None)
+                if label is not None:
+                    return label
+        return None

@@ -283,12 +283,18 @@ def _fire(rules: _Rules, kind: str, rule: Floor, pool: list[IndicatorField],
 
 
 def score(spec: FormSpec, answers: dict[str, Any], inputs: ScoringInputs, now: datetime,
-          exprs: dict[str, ex.Expr]) -> dict[str, Any]:
-    """The outcome of a screening: levels, every rule that fired, routes, approval."""
+          exprs: dict[str, ex.Expr],
+          indicators: list[IndicatorField] | None = None) -> dict[str, Any]:
+    """The outcome of a screening: levels, every rule that fired, routes, approval.
+
+    ``indicators``: the form's indicator fields as the outcome's sentences name them (the
+    engine passes them in the newest wording of the same question); by default the form's own.
+    """
     scoring = spec.scoring
     assert scoring is not None
     words = level_words(spec)
-    indicators = [f for f in spec.all_fields() if isinstance(f, IndicatorField)]
+    if indicators is None:
+        indicators = [f for f in spec.all_fields() if isinstance(f, IndicatorField)]
     modules: dict[str, dict[str, Any]] = {}
     module_rules: dict[str, _Rules] = {}
     for module, label in scoring.modules.items():

@@ -202,6 +202,12 @@ class _Answers:
         f, group = self.field(sub, field_id, group_id)
         return self.profile.withholds_field(f, field_id, group=group, group_id=group_id)
 
+    def wording(self, sub: Submission, field_id: str) -> str | None:
+        """A question's label in the newest wording of the same question."""
+        if self.registry is None:
+            return None
+        return self.registry.wording(sub.form_id, sub.form_version, field_id)
+
     def raw(self, sub: Submission, field_id: str) -> Any:
         """The answer, or None if there is none or it is withheld."""
         if field_id not in sub.answers or self.withheld(sub, field_id):
@@ -233,6 +239,10 @@ class _Answers:
         if isinstance(value, list):
             return ", ".join(self._format(sub, f, v) for v in value)
         if isinstance(f, ChoiceField) and spec is not None:
+            newest = (self.registry.wording(sub.form_id, sub.form_version, f.id, str(value))
+                      if self.registry is not None else None)
+            if newest is not None:  # top-level questions read in the newest wording
+                return newest
             for choice in spec.choices_of(f):
                 if choice.value == value:
                     return choice.label
@@ -683,7 +693,8 @@ class PreparedSummary:
                 continue
             if self.profile.withholds_field(f, f.id):
                 continue
-            row = [f.label, TIER_LABELS.get(str(f.tier), _words(f.tier)),
+            label = self.answers.wording(screening, f.id) or f.label
+            row = [label, TIER_LABELS.get(str(f.tier), _words(f.tier)),
                    PRESENT_LABELS.get(value["present"], _words(value["present"])),
                    TIMING_LABELS.get(str(value.get("timing")), "") if f.asks_timing else "",
                    _words(value["evidence"]) if value.get("evidence") else ""]

@@ -19,6 +19,7 @@ from cse_desktop.reports.summary import build_summary
 
 from .conftest import pages_text, squashed
 
+SCREENING = "exploitation-screening"
 BASE = {"reason": "Fictional.", "trigger": "new_concern", "sources": ["child"],
         "child_involved": "yes", "parent_involved": "no", "immediate_danger": "no",
         "strengths": "Fictional.", "danger_statement": "Fictional.",
@@ -78,3 +79,26 @@ def test_the_summary_prints_the_managers_approval(tmp_path: Path, engine: FormEn
                                                          sections={"risk"}))))
     assert squashed("Lower level approved by Morgan Fictional-Manager (team manager)") in approved
     assert squashed("Why: Fictional: checked with the school.") in approved
+
+
+def test_a_v1_record_prints_in_the_newest_wording_of_the_same_question(
+        tmp_path: Path, engine: FormEngine, now: datetime,
+        meta: Callable[..., PrintMeta]) -> None:
+    registry = engine.registry
+    assert registry.wording(SCREENING, 1, "crit_sex_exchange").startswith(
+        "Sexually exploited in return for")
+    # a question v2 replaced with others keeps its own version's words; an unknown one has none
+    assert registry.wording(SCREENING, 1, "ind_f_sexual_images") == (
+        "Sending or receiving sexual images")
+    assert registry.wording(SCREENING, 1, "no_such_field") is None
+    assert registry.wording(SCREENING, 1, "agreed_level", "none") == "No current concern"
+    ws = new_workspace(tmp_path / "ws")
+    person = ws.people.add(Person(given_name="Fictional", family_name="Older",
+                                  dob=date(now.year - 15, 1, 1)))
+    draft = engine.set_answers(engine.start(SCREENING, person.id, version=1), {
+        **BASE, "agreed_level": "high", "crit_sex_exchange": {"present": "yes"}})
+    finalise(ws, engine, draft, now=now)
+    text = squashed(" ".join(pages_text(build_summary(ws, person.id, meta=meta(),
+                                                     sections={"risk"}))))
+    assert squashed("Sexually exploited in return for money") in text
+    assert "Exchanged" not in text
