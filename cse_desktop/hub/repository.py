@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 from cse_desktop.domain.errors import CseError
-from cse_desktop.domain.models import RECORD_TYPES, Record
+from cse_desktop.domain.models import RECORD_TYPES, Record, RiskLevel
 from cse_desktop.hub import tables as t
 from cse_desktop.hub.db import writer
 from cse_desktop.sync.protocol import (
@@ -166,6 +166,9 @@ class _Batch:
     scope: list[dict[str, Any]] = field(default_factory=list)
     #: the pushing device's user (name, role) as the hub holds them now, read once per batch
     user: tuple[str, str] | None = None
+    #: children whose level the hub holds after refusing an approval (person id -> (level,
+    #: the refused approval's id)); None: released by an accepted screening or meeting record
+    held: dict[str, tuple[str, str] | None] = field(default_factory=dict)
 
     def reallocated(self, seq: int, state: _State, before: str) -> None:
         """Note who gains and who loses a child whose allocated worker changed."""
@@ -509,7 +512,14 @@ class Hub:
                     batch.audit.append({"at": _now(), "actor": device.id,
                                         "action": "approval_refused", "record_id": rid,
                                         "detail": refusal[:200]})
+                    person = self._state(conn, batch, person_id)
+                    if person is not None:  # the laptop lowered the level: hold it here
+                        batch.held[person_id] = (
+                            str(person.fields.get("risk_level", "not_assessed")), rid)
                     return rejected(APPROVAL_NOT_ALLOWED, refusal)
+            if kind == "submission" and ((content.get("outcome") or {}).get("level")
+                                         or (content.get("answers") or {}).get("agreed_level")):
+                batch.held[person_id] = None  # a new level-setting record: the hold ends
             state = _State(kind=kind, team_id=team_id, person_id=person_id, owner_user_id=owner,
                            allocated_worker=str(content.get("allocated_worker", "")),
                            version=1, deleted=False, fields=content, seq=0,
@@ -521,6 +531,13 @@ class Hub:
                 return rejected("not_found", f"There is no {kind} with that id.")
             if kind == "submission":
                 return rejected("immutable", "A final form never changes; record an amendment.")
+            if kind == "person" and "risk_level" in change.fields:
+                held = self._held_level(conn, batch, rid)
+                if held is not None and _rank(change.fields["risk_level"]) < _rank(held):
+                    return rejected(APPROVAL_NOT_ALLOWED, (
+                        "This young person's risk level cannot go down: the lower level rests "
+                        "on an approval the hub refused. The higher level stands until a team "
+                        "manager approves the lower one."))
             base_seq = change.base_seq or 0
             if base_seq > state.seq:
                 # a base the record never reached (a restored hub, or a lying client): merge
@@ -600,6 +617,15 @@ class Hub:
                             "record_id": rid, "detail": f"{kind} seq {seq} {status}"})
         return ChangeResult(change_id=change.change_id, status=status, seq=seq,
                             conflicts=conflicts)
+
+    @staticmethod
+    def _held_level(conn: sa.Connection, batch: _Batch, person_id: str) -> str | None:
+        """The level the hub holds for a child after a refused approval, if any."""
+        if person_id in batch.held:
+            held = batch.held[person_id]
+            return held[0] if held else None
+        h = t.held_levels.c
+        return conn.execute(sa.select(h.level).where(h.person_id == person_id)).scalar()
 
     @staticmethod
     def _may_approve(conn: sa.Connection, device: Device, batch: _Batch,
@@ -690,6 +716,14 @@ class Hub:
                 conn.execute(t.conflicts.update().where(
                     c.record_id == record_id, c.field == name, c.resolved_at.is_(None))
                     .values(resolved_at=_now(), resolved_by="superseded"))
+        if batch.held:
+            h = t.held_levels.c
+            conn.execute(t.held_levels.delete().where(h.person_id.in_(list(batch.held))))
+            now = _now()
+            rows = [{"person_id": pid, "level": held[0], "submission_id": held[1],
+                     "held_at": now} for pid, held in batch.held.items() if held]
+            if rows:
+                conn.execute(t.held_levels.insert(), rows)
         for table, rows in ((t.changes, batch.changes), (t.receipts, batch.receipts),
                             (t.conflicts, batch.conflicts), (t.audit, batch.audit),
                             (t.scope_events, batch.scope)):
@@ -885,6 +919,14 @@ def _wire_role(role: str) -> HubRole:
 def _same_name(a: str, b: str) -> bool:
     """Whether two names are the same person's, as typed (case and spacing aside)."""
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _rank(level: Any) -> int:
+    """A risk level's rank (an unknown value ranks lowest)."""
+    try:
+        return RiskLevel(level).rank
+    except ValueError:
+        return -1
 
 
 def _state_of(m: Any) -> _State:

@@ -73,6 +73,17 @@ records = sa.Table(
     sa.Index("records_by_team_person", "team_id", "person_id"),
 )
 
+#: a child's risk level held after the hub refused an approval of a lower one: a change that
+#: lowers it is refused until a final screening or meeting record for the child is accepted
+held_levels = sa.Table(
+    "held_levels", metadata,
+    sa.Column("person_id", sa.String(36), primary_key=True),
+    sa.Column("level", sa.String(20), nullable=False),
+    #: the refused approval
+    sa.Column("submission_id", sa.String(36), nullable=False),
+    sa.Column("held_at", sa.String(40), nullable=False),
+)
+
 #: the change log: one row per accepted change, with the record's whole content after it
 changes = sa.Table(
     "changes", metadata,

@@ -293,7 +293,7 @@ def test_migration_0003_makes_existing_users_practitioners(db_url: str) -> None:
                                      "(:n, :t, '2026-01-01T00:00:00+00:00')"),
                              {"n": name, "t": team_id})
         assert db.current_revision(hub_engine) == "0002"
-        assert db.upgrade(hub_engine) == "0003" == db.current_revision(hub_engine)
+        assert db.upgrade(hub_engine) == "0004" == db.current_revision(hub_engine)
         from cse_desktop.hub.repository import Hub
 
         hub = Hub(hub_engine)
@@ -303,7 +303,7 @@ def test_migration_0003_makes_existing_users_practitioners(db_url: str) -> None:
         hub.add_user("New One", team="Old Team")
         assert {u["name"]: u["role"] for u in hub.users()} == {
             "Old One": "practitioner", "Old Two": "manager", "New One": "practitioner"}
-        assert db.upgrade(hub_engine) == "0003"  # idempotent
+        assert db.upgrade(hub_engine) == "0004"  # idempotent
     finally:
         hub_engine.dispose()
 
@@ -316,3 +316,63 @@ def test_role_is_in_the_api_description(hub_server: HubServer) -> None:
     for name in ("EnrolResponse", "DeviceInfo", "PullResponse"):
         assert "role" in schemas[name]["required"], name
         assert schemas[name]["properties"]["role"]["enum"] == ["practitioner", "manager"]
+
+
+# -- the whole path: the approval action on a laptop, the hub's refusal ----------------------
+
+
+def test_a_refused_approval_never_lowers_the_level_the_team_sees(tmp_path: Path,
+                                                                 hub_server: HubServer) -> None:
+    """A manager demoted on the hub approves offline with the real approval action: the hub
+    refuses the approval and the lower level that came with it, holds the level, and lets
+    it go down again only after a new screening sets it."""
+    from cse_desktop.casework.caseload import approve_downgrade
+    from cse_desktop.casework.submissions import finalise
+    from cse_desktop.forms.engine import FormEngine
+    from cse_desktop.forms.loader import FormRegistry
+
+    forms = FormEngine(FormRegistry.load())
+    hub_server.hub.add_user("Morgan North", team="North Team", role="manager")
+    morgan = laptop(tmp_path / "morgan", hub_server, "Morgan North")
+    child = morgan.people.add(person())
+    base = {"reason": "Fictional.", "trigger": "new_concern", "sources": ["child"],
+            "child_involved": "yes", "parent_involved": "no", "immediate_danger": "no",
+            "strengths": "Fictional.", "danger_statement": "Fictional.",
+            "safety_goal": "Fictional.",
+            "ind_e_picked_up_by_adults": {"present": "yes", "timing": "current"}}
+    draft = forms.set_answers(forms.start(SCREENING, child.id), {
+        **base, "agreed_level": "none", "override_rationale": "Fictional."})
+    screening = finalise(morgan, forms, draft)
+    assert screening.outcome["approval_pending"] and screening.outcome["level"] == "low"
+    assert engine.sync(morgan).rejected == 0
+
+    def hub_level() -> str:
+        import json
+
+        return json.loads(hub_record(hub_server, child.id)["fields"])["risk_level"]
+
+    assert hub_level() == "low"
+    hub_server.hub.set_user_role("Morgan North", "practitioner")  # demoted; laptop not told
+    approval = approve_downgrade(morgan, forms, screening.id, "Fictional reason.",
+                                 datetime.now(UTC))
+    assert morgan.people.get(child.id).risk_level.value == "none"  # on this laptop only
+    summary = engine.sync(morgan)
+    assert summary.rejected == 2  # the approval, and the lower level that rests on it
+    assert hub_record(hub_server, approval.id) is None
+    assert hub_level() == "low"  # the team still sees the higher level
+    codes = {i.message.partition(": ")[0] for i in morgan.sync.issues("rejected")}
+    assert codes == {APPROVAL_NOT_ALLOWED}
+    assert verification_words(morgan, approval).startswith("refused by the hub")
+
+    # a practitioner's laptop cannot lower it either, until a new screening sets the level
+    alex = laptop(tmp_path / "alex", hub_server, "Alex North")
+    engine.sync(alex)
+    held = alex.people.get(child.id)
+    alex.people.update(held.model_copy(update={"risk_level": "none"}))
+    assert engine.sync(alex).rejected == 1 and hub_level() == "low"
+    again = forms.set_answers(forms.start(SCREENING, child.id), {
+        **{k: v for k, v in base.items() if k != "ind_e_picked_up_by_adults"},
+        "agreed_level": "none"})
+    finalise(alex, forms, again)  # nothing of concern now: None, agreed, no downgrade
+    assert engine.sync(alex).rejected == 0
+    assert hub_level() == "none"
