@@ -322,17 +322,17 @@ def score(spec: FormSpec, answers: dict[str, Any], inputs: ScoringInputs, now: d
                   if _present(answers.get(f.id)) == "possible"]
 
     agreed = _level(answers.get(scoring.agreed_level_field))
+    # what stands until a level is agreed, and while a lower one waits for a manager: the
+    # suggested level, or the level agreed at the last RMM if that is higher
+    held = max(suggested, inputs.rmm_level or Level.NONE, key=lambda lv: lv.rank)
     override = agreed is not None and agreed != suggested
-    downgrade = bool(override and agreed is not None and agreed.rank < suggested.rank)
-    if scoring.approved_by_field is not None:  # version 1: a typed name
-        approved_by = (answers.get(scoring.approved_by_field) or "").strip() or None
-    else:
-        approved_by = (inputs.approval or {}).get("by") or None
-    approval_pending = downgrade and not approved_by
-    if agreed is not None and not approval_pending:
-        standing = agreed
-    else:
-        standing = max(suggested, inputs.rmm_level or Level.NONE, key=lambda lv: lv.rank)
+    downgrade = agreed is not None and agreed.rank < held.rank
+    # only a manager's approval, recorded by the approval action, lets a lower level stand
+    # (version 1's typed-in approver is kept in its answers but no longer approves anything)
+    approval = inputs.approval if (inputs.approval or {}).get("role") == "manager" else None
+    approved_by = approval["by"] if approval else None
+    approval_pending = downgrade and approved_by is None
+    standing = agreed if agreed is not None and not approval_pending else held
     call_999 = answers.get(scoring.danger_field) == "yes"
     routes = _routes(scoring, standing, indicators, answers, inputs, call_999, env, exprs,
                      words, rules)
@@ -353,11 +353,11 @@ def score(spec: FormSpec, answers: dict[str, Any], inputs: ScoringInputs, now: d
         "override": override,
         "downgrade": downgrade,
         "approved_by": approved_by,
-        "approval": inputs.approval if scoring.approved_by_field is None else None,
+        "approval": approval,
         "approval_pending": approval_pending,
         "level": standing.value,
-        "level_standing_because": _standing_because(standing, suggested, agreed,
-                                                    approval_pending, inputs.rmm_level, words),
+        "level_standing_because": _standing_because(standing, suggested, held, agreed,
+                                                    approval_pending, words),
         "pathway": _pathway(scoring, standing, routes),
         "routes": routes,
         "call_999": call_999,
@@ -385,24 +385,20 @@ def _ordered(fired: list[dict[str, Any]], decider: dict[str, Any] | None,
     return out
 
 
-def _standing_because(standing: Level, suggested: Level, agreed: Level | None, pending: bool,
-                      rmm: Level | None, words: dict[Level, str]) -> str:
+def _standing_because(standing: Level, suggested: Level, held: Level, agreed: Level | None,
+                      pending: bool, words: dict[Level, str]) -> str:
+    what = (f"the level agreed at the last Risk Management Meeting ({words[held]})"
+            if held != suggested else f"the suggested level ({words[suggested]})")
     if pending:
-        held = (f"the level agreed at the last Risk Management Meeting "
-                f"({words[rmm]})" if rmm is not None and rmm.rank > suggested.rank
-                else f"the suggested level ({words[suggested]})")
-        return (f"{AWAITING_APPROVAL}: {held} stands until a manager approves the agreed "
-                "level.")
+        return f"{AWAITING_APPROVAL}: {what} stands until a manager approves the agreed level."
     if agreed is None:
-        held = (f"The level agreed at the last Risk Management Meeting ({words[rmm]})"
-                if rmm is not None and rmm.rank > suggested.rank
-                else f"The suggested level ({words[suggested]})")
-        return f"{held} stands until a level is agreed."
-    if agreed == suggested:
+        return f"{what[0].upper()}{what[1:]} stands until a level is agreed."
+    if agreed == suggested == held:
         return f"The agreed level is the suggested level ({words[standing]})."
-    higher = "higher" if agreed.rank > suggested.rank else "lower, approved by a manager,"
-    return f"The agreed level ({words[standing]}) is {higher} than the suggested level " \
-           f"({words[suggested]})."
+    if agreed.rank >= held.rank:
+        return (f"The agreed level ({words[standing]}) is not lower than {what}: it stands "
+                "without approval.")
+    return f"The agreed level ({words[standing]}) is lower than {what}, approved by a manager."
 
 
 def _routes(scoring: Scoring, standing: Level, indicators: list[IndicatorField],

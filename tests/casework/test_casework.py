@@ -94,9 +94,10 @@ def test_a_downgrade_awaiting_approval_leaves_the_higher_level(ws: Workspace,
     assert ws.people.get(child.id).risk_level is RiskLevel.LOW
 
 
-def test_a_v1_downgrade_still_takes_its_typed_approver(ws: Workspace, engine: FormEngine,
-                                                      child: Person) -> None:
-    """Screenings begun on version 1 finish on version 1, which scores by a typed name."""
+def test_a_v1_downgrade_is_not_approved_by_a_typed_name(ws: Workspace, engine: FormEngine,
+                                                       child: Person) -> None:
+    """Screenings begun on version 1 finish on version 1, but its typed-in approver no longer
+    approves: only a manager's approval action does (issue 11)."""
     answers = screening_answers()
     answers.update({"agreed_level": "none", "override_rationale": "Fictional reasons."})
     draft = engine.set_answers(engine.start("exploitation-screening", child.id, version=1),
@@ -105,10 +106,11 @@ def test_a_v1_downgrade_still_takes_its_typed_approver(ws: Workspace, engine: Fo
     assert final.outcome["approval_pending"] is True
     assert ws.people.get(child.id).risk_level is RiskLevel.LOW
     correction = amend(ws, engine, ws.submissions.get(final.id))
-    correction = engine.set_answer(correction, "approved_by", "T. Example-Manager")
-    approved = finalise(ws, engine, correction, now=NOW)
-    assert approved.amends == final.id
-    assert ws.people.get(child.id).risk_level is RiskLevel.NONE
+    correction = engine.set_answer(correction, "approved_by", "me")
+    typed = finalise(ws, engine, correction, now=NOW)
+    assert typed.amends == final.id
+    assert typed.outcome["approval_pending"] is True
+    assert ws.people.get(child.id).risk_level is RiskLevel.LOW
 
 
 def test_the_missing_history_comes_from_the_store(ws: Workspace, engine: FormEngine,

@@ -242,18 +242,34 @@ def test_an_upgrade_needs_a_rationale_but_no_approval(engine: FormEngine) -> Non
     assert result["pathway"]["route"] == "rmm"
 
 
-def test_a_downgrade_waits_for_a_named_manager(engine: FormEngine, spec: FormSpec) -> None:
+def test_a_downgrade_waits_for_a_manager_and_a_typed_name_is_not_an_approval(
+        engine: FormEngine, spec: FormSpec) -> None:
+    from cse_desktop.domain.models import Approval, Role
+
     answers = moderate(spec, 12)  # medium
     pending = outcome(engine, {**answers, "agreed_level": "low"})
     assert pending["downgrade"] is True and pending["approval_pending"] is True
     assert pending["level"] == "medium"  # the higher level stands until approval
     assert pending["pathway"]["route"] == "rmm"
-    approved = outcome(engine, {**answers, "agreed_level": "low",
-                                "approved_by": "T. Example-Manager"})
+    # v1's typed-in approver ("me") no longer lets the lower level stand (issue 11)
+    typed = outcome(engine, {**answers, "agreed_level": "low", "approved_by": "me"})
+    assert typed["approval_pending"] is True and typed["level"] == "medium"
+    assert typed["approved_by"] is None
+    # a manager's approval action does
+    draft = engine.set_answers(engine.start(FORM, new_id(), version=1),
+                               {**answers, "agreed_level": "low"})
+    approval = Approval(by="T. Example-Manager", role=Role.MANAGER, at=NOW,
+                        rationale="Fictional.", approves=new_id())
+    approved = engine.outcome(draft.model_copy(update={"approval": approval}),
+                              FormContext(now=NOW))
     assert approved["approval_pending"] is False
     assert approved["level"] == "low"
     assert approved["approved_by"] == "T. Example-Manager"
     assert approved["pathway"]["route"] == "early_help"
+    # an approval recorded as a practitioner's approves nothing
+    by_practitioner = approval.model_copy(update={"role": Role.PRACTITIONER})
+    assert engine.outcome(draft.model_copy(update={"approval": by_practitioner}),
+                          FormContext(now=NOW))["approval_pending"] is True
 
 
 def test_agreeing_with_the_suggestion_is_not_an_override(engine: FormEngine,

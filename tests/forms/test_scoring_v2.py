@@ -347,3 +347,20 @@ def test_before_a_level_is_agreed_the_higher_meeting_level_stands_and_says_so(
     assert result["level_standing_because"] == (
         "The level agreed at the last Risk Management Meeting (High) stands until a level is "
         "agreed.")
+
+
+def test_agreeing_the_suggestion_below_the_last_meetings_level_needs_a_manager(
+        engine: FormEngine) -> None:
+    """The RMM agreed High; today's screening suggests Low and the worker agrees Low: High
+    stands until a manager approves (the higher of suggested and the last RMM's stands)."""
+    answers = {"ind_e_picked_up_by_adults": yes(), "agreed_level": "low"}
+    result = outcome(engine, answers, age=15, rmm_level="high")
+    assert result["suggested_level"] == "low" and result["override"] is False
+    assert result["downgrade"] is True and result["approval_pending"] is True
+    assert result["level"] == "high"
+    assert {"strategy-discussion", "police", "rmm"} <= set(route_ids(result))
+    assert "last Risk Management Meeting (High)" in result["level_standing_because"]
+    # agreeing the meeting's level, or higher, needs no approval
+    kept = outcome(engine, {**answers, "agreed_level": "high",
+                            "override_rationale": "Fictional."}, age=15, rmm_level="high")
+    assert kept["approval_pending"] is False and kept["level"] == "high"
