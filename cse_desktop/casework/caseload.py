@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cse_desktop.casework.submissions import LEVEL_SETTING_FORMS, finalise
+from cse_desktop.casework.submissions import LEVEL_SETTING_FORMS, context_for, finalise
 from cse_desktop.domain.errors import ValidationFailed
+from cse_desktop.domain.labels import RISK_LABELS
 from cse_desktop.domain.models import (
     LOCAL_ZONE,
     RHI_WINDOW,
@@ -538,7 +539,19 @@ def approve_downgrade(ws: Workspace, engine: FormEngine, submission_id: str, rat
                                    "set the level since. Refresh the list.")
         original = ws.submissions.get(submission_id)
         draft = engine.approve(original, ws.owner, rationale, now)
-        final = finalise(ws, engine, draft, now=now)
+        # the manager approves the levels the list showed; if new information (a missing
+        # episode, a meeting) has changed them since, nothing is approved
+        was, now_is = original.outcome or {}, engine.outcome(
+            draft.model_copy(update={"approval": None}), context_for(ws, draft, now=now))
+        if (now_is["level"], now_is["agreed_level"]) != (was.get("level"),
+                                                         was.get("agreed_level")):
+            raise ValidationFailed(
+                "This screening's levels have changed since it was recorded: "
+                f"{RISK_LABELS[_level(now_is['level'])]} would stand now, not "
+                f"{RISK_LABELS[_level(was.get('level'))]} (new information, "
+                "such as a missing episode or a meeting). Ask the worker to screen again. "
+                "Nothing was approved.")
+        final = finalise(ws, engine, draft, now=now, revalidate=False)
         ws.audit.append(AuditAction.APPROVE, "submission", str(final.id),
                         reason=final.approval.rationale if final.approval else "", at=now)
         return final

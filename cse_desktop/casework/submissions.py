@@ -62,13 +62,14 @@ def save_draft(ws: Workspace, draft: Submission) -> Submission:
 
 
 def finalise(ws: Workspace, engine: FormEngine, draft: Submission, *,
-             now: datetime | None = None) -> Submission:
+             now: datetime | None = None, revalidate: bool = True) -> Submission:
     """Validate, finalise and store a draft in one transaction; refused while invalid.
 
     A final screening or meeting record then sets the child's risk level and next review.
+    ``revalidate``: see :meth:`FormEngine.finalise`.
     """
     ctx = context_for(ws, draft, now=now)
-    final = engine.finalise(draft, ctx)  # raises FormInvalid with every problem
+    final = engine.finalise(draft, ctx, revalidate=revalidate)  # FormInvalid: every problem
     with ws.transaction():
         stored = save_draft(ws, draft.model_copy(update={"answers": final.answers}))
         stored = ws.submissions.finalise(stored.id, outcome=final.outcome,

@@ -305,6 +305,9 @@ class Approval(Strict):
     rationale: str = Field(min_length=1, max_length=4000)
     #: the final screening whose lower level this approves
     approves: RecordId
+    #: the level approved, and the level it was approved instead of (the one standing then)
+    level: str | None = Field(default=None, max_length=20)
+    instead_of: str | None = Field(default=None, max_length=20)
 
 
 class Submission(Record):

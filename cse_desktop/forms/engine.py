@@ -413,17 +413,20 @@ class FormEngine:
         return {**(evaluation.score or {}), "computed": evaluation.computed, "flags": flags,
                 "form": {"id": compiled.spec.id, "version": compiled.spec.version}}
 
-    def finalise(self, submission: Submission, ctx: FormContext) -> Submission:
+    def finalise(self, submission: Submission, ctx: FormContext, *,
+                 revalidate: bool = True) -> Submission:
         """The final form of a draft: refused with every problem listed while invalid.
 
         Answers to questions that are hidden (their show_if is false) are dropped, so a final
         record never holds an answer to a question it does not show.  The caller stores it
-        (``ws.submissions.finalise``).
+        (``ws.submissions.finalise``). ``revalidate=False`` is for a manager's approval: its
+        answers are the final screening's, checked when that was finalised (a check against
+        today, such as a review date, would now refuse what nobody can change).
         """
         if submission.is_final:
             raise ValidationFailed("This submission is already final.")
         compiled = self.form_of(submission)
-        errors = self.validate(submission, ctx)
+        errors = self.validate(submission, ctx) if revalidate else {}
         if errors:
             raise FormInvalid(errors, compiled.spec)
         shown = self._evaluate(compiled, submission.answers, ctx).shown
@@ -460,7 +463,8 @@ class FormEngine:
             draft = self.set_answer(draft, scoring.approved_by_field, approver.name)
         return draft.model_copy(update={"approval": Approval(
             by=approver.name, role=approver.role, at=now, rationale=why,
-            approves=RecordId(final.id))})
+            approves=RecordId(final.id), level=outcome.get("agreed_level"),
+            instead_of=outcome.get("level"))})
 
     def amend(self, final: Submission) -> Submission:
         """A new draft correcting a final submission, on the same form version."""

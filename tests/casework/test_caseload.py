@@ -336,6 +336,37 @@ def test_a_downgrade_waits_for_a_manager_who_approves_it(ws: Workspace,
     assert ws.check().ok
 
 
+def test_an_approval_covers_only_the_levels_the_manager_saw(ws: Workspace,
+                                                           engine: FormEngine) -> None:
+    """New information since the screening (three missing episodes) changes what would stand:
+    the approval is refused and nothing is written."""
+    person = child(ws)
+    final = screen(ws, engine, person, agreed_level="none", override_rationale="Fictional.")
+    assert (final.outcome["level"], final.outcome["agreed_level"]) == ("low", "none")
+    for days in (1, 3, 5):
+        start = NOW - timedelta(days=days)
+        missing(ws, person, start, start + timedelta(hours=4))
+    ws.set_owner(MANAGER)
+    counts = (ws.submissions.count(), ws.audit.count())
+    with pytest.raises(ValidationFailed, match="levels have changed .* Medium would stand now"):
+        approve_downgrade(ws, engine, final.id, "Fictional.", NOW)
+    assert (ws.submissions.count(), ws.audit.count()) == counts
+    assert ws.people.get(person.id).risk_level is RiskLevel.LOW
+
+
+def test_a_screening_whose_review_date_has_passed_can_still_be_approved(
+        ws: Workspace, engine: FormEngine) -> None:
+    person = child(ws)
+    final = screen(ws, engine, person, agreed_level="none", override_rationale="Fictional.",
+                   review_date=(TODAY + timedelta(days=7)).isoformat())
+    ws.set_owner(MANAGER)
+    later = NOW + timedelta(days=30)  # the review date is now in the past
+    approval = approve_downgrade(ws, engine, final.id, "Fictional.", later)
+    assert approval.approval is not None
+    assert (approval.approval.level, approval.approval.instead_of) == ("none", "low")
+    assert ws.people.get(person.id).risk_level is RiskLevel.NONE
+
+
 def test_a_v1_screening_is_approved_by_role_too(ws: Workspace, engine: FormEngine) -> None:
     """A downgrade recorded on version 1 is approved the same way; v1 also gets the name in
     its typed approver field, which version 1 scores by."""
