@@ -45,7 +45,8 @@ _PATH = re.compile(r"^([a-z][a-z0-9_]*)(?:\[(\d+)\]\.([a-z][a-z0-9_]*))?$")
 _LOOKED_AFTER = {LegalStatus.LAC_S20, LegalStatus.LAC_S31, LegalStatus.LAC_S38}
 #: a child's legal status on the person record → as the screening's routes see it
 ROUTING_STATUS = {**{s: "looked_after" for s in _LOOKED_AFTER},
-                  LegalStatus.CP: "child_protection_plan", LegalStatus.CIN: "child_in_need"}
+                  LegalStatus.CP: "child_protection_plan", LegalStatus.CIN: "child_in_need",
+                  LegalStatus.NOT_KNOWN: "not_known"}
 
 
 class FormInvalid(ValidationFailed):

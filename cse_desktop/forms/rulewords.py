@@ -41,7 +41,8 @@ SHORT_TIMING = {Timing.CURRENT: "Current", Timing.RECENT: "6 to 12 months",
                 Timing.BOTH: "Both", Timing.HISTORIC: "Over 12 months"}
 #: a legal status as the routes name it
 STATUS_WORDS = {"looked_after": "looked after", "child_protection_plan": "child protection plan",
-                "child_in_need": "child in need", "none": "none"}
+                "child_in_need": "child in need", "none": "none",
+                "not_known": "not known"}
 
 #: the names a ``when`` expression may use (``loader.FLOOR_NAMES``): what each counts or means
 NAME_MEANINGS = {

@@ -412,7 +412,7 @@ def _routes(scoring: Scoring, standing: Level, indicators: list[IndicatorField],
         return [{"id": p.route, "label": PATHWAY_LABELS[p.route], "text": p.text,
                  "reason": reason, "reason_short": reason, "indicators": [],
                  "same_day": p.same_day_contact}]
-    status = inputs.legal_status or "none"
+    status = inputs.legal_status or "not_known"
     out = []
     for route in scoring.routes:
         if route.levels and standing not in route.levels:

@@ -253,9 +253,12 @@ class Band(_Spec):
     level: Level
 
 
-#: a child's legal status as the routes see it (from the person record)
-ROUTING_STATUSES = ("looked_after", "child_protection_plan", "child_in_need", "none")
-RoutingStatus = Literal["looked_after", "child_protection_plan", "child_in_need", "none"]
+#: a child's legal status as the routes see it (from the person record): "not_known" when the
+#: record does not say (routes must not assume the child has no social worker)
+ROUTING_STATUSES = ("looked_after", "child_protection_plan", "child_in_need", "none",
+                    "not_known")
+RoutingStatus = Literal["looked_after", "child_protection_plan", "child_in_need", "none",
+                        "not_known"]
 
 
 class Condition(_Spec):

@@ -396,8 +396,7 @@ def _legal_status_table(st: dict) -> Table:
     for status in ROUTING_STATUSES:
         if status == "none":
             names = [LEGAL_LABELS[s] for s in LegalStatus if s not in ROUTING_STATUS]
-            rows.append([f"{STATUS_WORDS[status]} ({status})",
-                         "; ".join(names) + "; or no legal status known"])
+            rows.append([f"{STATUS_WORDS[status]} ({status})", "; ".join(names)])
         else:
             names = [LEGAL_LABELS[s] for s in LegalStatus if ROUTING_STATUS.get(s) == status]
             rows.append([f"{STATUS_WORDS[status]} ({status})", "; ".join(names)])

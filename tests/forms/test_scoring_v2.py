@@ -106,7 +106,7 @@ def test_sexual_harm_of_a_child_aged_12_or_under_is_high(engine: FormEngine, fie
 
 
 def test_a_12_year_old_who_sent_an_image_to_an_adult_is_high(engine: FormEngine) -> None:
-    result = outcome(engine, {"ind_f_images_requested": yes()}, age=12)
+    result = outcome(engine, {"ind_f_images_requested": yes()}, age=12, legal_status="none")
     assert result["suggested_level"] == "high"
     assert route_ids(result)[:2] == ["strategy-discussion", "police"]
 
@@ -169,7 +169,12 @@ def test_low_sends_a_child_with_a_social_worker_to_that_worker_not_early_help(
         engine: FormEngine) -> None:
     answers = {"ind_e_picked_up_by_adults": yes()}  # one current significant: Low
     assert route_ids(outcome(engine, answers, age=15, legal_status="none")) == ["early-help"]
-    assert route_ids(outcome(engine, answers, age=15)) == ["early-help"]  # status not known
+    # status not known: early help, and a prompt to check for a social worker
+    unknown = outcome(engine, answers, age=15)
+    assert route_ids(unknown) == ["early-help", "check-legal-status"]
+    assert "not recorded as looked after" in unknown["routes"][0]["reason"]
+    assert route_ids(outcome(engine, answers, age=15, legal_status="not_known")) == [
+        "early-help", "check-legal-status"]
     for status in CARED_FOR:
         result = outcome(engine, answers, age=15, legal_status=status)
         assert route_ids(result) == ["inform-social-worker"], status
