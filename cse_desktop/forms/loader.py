@@ -413,7 +413,7 @@ def _check_scoring(spec: FormSpec, seen: dict[str, Path_]) -> list[tuple[Path_, 
     floor_scope = ex.Scope(names=dict(FLOOR_NAMES))
     for key in ("hard_triggers", "floors", "routes"):
         for i, rule in enumerate(getattr(scoring, key) or []):
-            problems += _check_condition(rule, ("scoring", key, i), indicators, scoring,
+            problems += _check_condition(rule, ("scoring", key, i), indicators, spec,
                                          floor_scope)
     if not indicators:
         problems.append((("scoring",), "a scored form needs indicator fields"))
@@ -436,8 +436,11 @@ def scoring_rules(scoring: Scoring) -> list[Floor | Route]:
 
 
 def _check_condition(rule: Condition, path: Path_, indicators: dict[str, IndicatorField],
-                     scoring: Scoring, scope: ex.Scope) -> list[tuple[Path_, str]]:
+                     spec: FormSpec, scope: ex.Scope) -> list[tuple[Path_, str]]:
     """A rule's or route's references: indicators, modules, timings and its expression."""
+    scoring = spec.scoring
+    assert scoring is not None
+    fields = {f.id: f for f in spec.all_fields()}
     problems: list[tuple[Path_, str]] = []
     for key in ("indicators", "all_of"):
         for j, fid in enumerate(getattr(rule, key)):
@@ -450,6 +453,15 @@ def _check_condition(rule: Condition, path: Path_, indicators: dict[str, Indicat
     for j, rid in enumerate(getattr(rule, "or_rules_fired", [])):
         if rid not in rule_ids:
             problems.append(((*path, "or_rules_fired", j), f"there is no rule '{rid}'"))
+    for field_id, values in getattr(rule, "or_selected", {}).items():
+        f = fields.get(field_id)
+        if not isinstance(f, ChoiceField):
+            problems.append(((*path, "or_selected", field_id),
+                             f"there is no choice field '{field_id}'"))
+            continue
+        known = _choice_values(f, spec) or frozenset()
+        problems += [((*path, "or_selected", field_id), f"'{v}' is not one of its choices")
+                     for v in values if v not in known]
     for j, module in enumerate(getattr(rule, "only_modules", [])):
         if module not in scoring.modules:
             problems.append(((*path, "only_modules", j), f"unknown scoring module '{module}'"))

@@ -18,6 +18,7 @@ from cse_desktop.forms.scoring import level_words, timing_matches
 from cse_desktop.forms.spec import (
     PRESENT_LABELS,
     TIMING_LABELS,
+    ChoiceField,
     Condition,
     Floor,
     FormSpec,
@@ -201,6 +202,8 @@ class Vocabulary:
     danger_label: str
     #: the hard triggers and floors by id, with their kind
     rules: dict[str, tuple[str, Floor]]
+    #: choice fields by id: (label, {value: label})
+    choices: dict[str, tuple[str, dict[str, str]]]
 
     @classmethod
     def of(cls, spec: FormSpec) -> Vocabulary:
@@ -212,7 +215,10 @@ class Vocabulary:
             danger = spec.scoring.danger_field
         rules = {r.id: ("hard trigger", r) for r in spec.scoring.hard_triggers or []}
         rules.update({r.id: ("floor", r) for r in spec.scoring.floors})
-        return cls(indicators, dict(spec.scoring.modules), level_words(spec), danger, rules)
+        choices = {f.id: (f.label, {c.value: c.label for c in spec.choices_of(f)})
+                   for f in spec.all_fields() if isinstance(f, ChoiceField)}
+        return cls(indicators, dict(spec.scoring.modules), level_words(spec), danger, rules,
+                   choices)
 
     def label(self, field_id: str) -> str:
         return next((f.label for f in self.indicators if f.id == field_id), field_id)
@@ -307,10 +313,17 @@ def route_words(route: Route, vocab: Vocabulary) -> str:
     own = [p for p in (indicator_words(route, vocab),
                        _when_clause(route.when) if route.when else "") if p]
     fired = [_fired_words(rule_id, vocab) for rule_id in route.or_rules_fired]
+    alternatives = []
     if fired:
-        by_rule = ("this rule fired: " if len(fired) == 1 else
-                   "one of these rules fired: ") + "; ".join(fired)
-        parts.append(f"either {', and '.join(own)}; or {by_rule}" if own else by_rule)
+        alternatives.append(("this rule fired: " if len(fired) == 1 else
+                             "one of these rules fired: ") + "; ".join(fired))
+    for field_id, values in route.or_selected.items():
+        label, labels = vocab.choices.get(field_id, (field_id, {}))
+        alternatives.append(f"{quote(label)} is answered "
+                            + join_words([quote(labels.get(v, v)) for v in values]))
+    if alternatives:
+        others = "; or ".join(alternatives)
+        parts.append(f"either {', and '.join(own)}; or {others}" if own else others)
     else:
         parts += own
     return "Applies when " + ", and ".join(parts) + "." if parts else "Always applies."

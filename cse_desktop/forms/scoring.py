@@ -334,7 +334,7 @@ def score(spec: FormSpec, answers: dict[str, Any], inputs: ScoringInputs, now: d
     approval_pending = downgrade and approved_by is None
     standing = agreed if agreed is not None and not approval_pending else held
     call_999 = answers.get(scoring.danger_field) == "yes"
-    routes = _routes(scoring, standing, indicators, answers, inputs, call_999, env, exprs,
+    routes = _routes(spec, scoring, standing, indicators, answers, inputs, call_999, env, exprs,
                      words, rules)
     review = answers.get(scoring.review_date_field) if scoring.review_date_field else None
     return {
@@ -401,7 +401,7 @@ def _standing_because(standing: Level, suggested: Level, held: Level, agreed: Le
     return f"The agreed level ({words[standing]}) is lower than {what}, approved by a manager."
 
 
-def _routes(scoring: Scoring, standing: Level, indicators: list[IndicatorField],
+def _routes(spec: FormSpec, scoring: Scoring, standing: Level, indicators: list[IndicatorField],
             answers: dict[str, Any], inputs: ScoringInputs, call_999: bool, env: ex.Env,
             exprs: dict[str, ex.Expr], words: dict[Level, str],
             fired: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -424,21 +424,38 @@ def _routes(scoring: Scoring, standing: Level, indicators: list[IndicatorField],
         if route.danger and not call_999:
             continue
         holds, matched = _holds(route, route.id, indicators, answers, env, exprs)
-        if route.or_rules_fired and not (route.selects_indicators or route.when):
-            holds = False  # the route is only about those rules
+        if (route.or_rules_fired or route.or_selected) and not (route.selects_indicators
+                                                                or route.when):
+            holds = False  # the route is only about those rules or choices
         by_rule = next((r for r in fired if r["id"] in route.or_rules_fired), None)
-        if not holds and by_rule is None:
+        by_choice = _selected(spec, route.or_selected, answers)
+        if not holds and by_rule is None and by_choice is None:
             continue
         short = route_reason(route, words, standing)
         if holds:
             which, ids = _which(route, matched, indicators, ": {}"), [f.id for f in matched]
-        else:
-            assert by_rule is not None
+        elif by_rule is not None:
             which, ids = f": {by_rule['short']}", list(by_rule["indicators"])
+        else:
+            which, ids = f": {by_choice}", []
         out.append({"id": route.id, "label": route.label, "text": route.text,
                     "reason": short + which, "reason_short": short, "indicators": ids,
                     "same_day": route.same_day})
     return out
+
+
+def _selected(spec: FormSpec, choices: dict[str, list[str]],
+              answers: dict[str, Any]) -> str | None:
+    """The first of ``choices`` ({field: values}) selected in the answers, in words."""
+    for field_id, values in choices.items():
+        answer = answers.get(field_id)
+        chosen = answer if isinstance(answer, list) else [answer]
+        for value in values:
+            if value in chosen:
+                field = spec.field(field_id)
+                label = next(c.label for c in spec.choices_of(field) if c.value == value)
+                return f"{label} (answered to “{field.label}”)"
+    return None
 
 
 def route_reason(route: Route, words: dict[Level, str], standing: Level | None = None) -> str:

@@ -341,6 +341,8 @@ class Route(Condition):
     same_day: bool = False
     #: the route also applies when one of these rules fired (instead of its indicator part)
     or_rules_fired: list[str] = Field(default_factory=list)
+    #: or when one of these choices is selected: {choice field id: [values]}
+    or_selected: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class Scoring(_Spec):

@@ -369,3 +369,29 @@ def test_agreeing_the_suggestion_below_the_last_meetings_level_needs_a_manager(
     kept = outcome(engine, {**answers, "agreed_level": "high",
                             "override_rationale": "Fictional."}, age=15, rmm_level="high")
     assert kept["approval_pending"] is False and kept["level"] == "high"
+
+
+@pytest.mark.parametrize("answers", [
+    {"vul_uasc_trafficked": {"present": "yes"}},
+    {"exploitation_types": ["county_lines"]},
+    {"exploitation_types": ["trafficking"]},
+    {"exploitation_types": ["cce"]},
+])
+def test_the_nrm_prompt_for_trafficking_and_criminal_exploitation_however_recorded(
+        engine: FormEngine, answers: dict[str, Any]) -> None:
+    result = outcome(engine, answers, age=15, legal_status="none")
+    assert result["suggested_level"] in ("none", "low")
+    nrm = next(r for r in result["routes"] if r["id"] == "nrm")
+    if "exploitation_types" in answers:
+        assert "answered to “What kind of exploitation might this be?”" in nrm["reason"]
+    assert "nrm" not in route_ids(outcome(engine, {"exploitation_types": ["cse"]}, age=15))
+
+
+@pytest.mark.parametrize("age, routes", [(12, ["universal", "consultation-under-13"]),
+                                         (13, ["universal"])])
+def test_a_possible_sign_of_sexual_harm_of_a_child_12_or_under_asks_for_a_consultation(
+        engine: FormEngine, age: int, routes: list[str]) -> None:
+    answers = {"ind_g_pregnancy": POSSIBLE, "ind_f_images_requested": POSSIBLE}
+    result = outcome(engine, answers, age=age, legal_status="none")
+    assert result["suggested_level"] == "none"
+    assert route_ids(result) == routes
