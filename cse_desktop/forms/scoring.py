@@ -349,6 +349,7 @@ def score(spec: FormSpec, answers: dict[str, Any], inputs: ScoringInputs, now: d
                           "indicators": decider["indicators"]} if decider else None),
         "prompts": [{"rule": r["id"], "text": r["prompt"]} for r in rules if r["prompt"]],
         "for_discussion": discussion,
+        "warnings": _warnings(scoring, inputs, exprs),
         "agreed_level": agreed.value if agreed else None,
         "override": override,
         "downgrade": downgrade,
@@ -364,6 +365,20 @@ def score(spec: FormSpec, answers: dict[str, Any], inputs: ScoringInputs, now: d
         "review_date": review or add_months(now.date(), scoring.review_months).isoformat(),
         "caveat": CAVEAT,
     }
+
+
+def _warnings(scoring: Scoring, inputs: ScoringInputs,
+              exprs: dict[str, ex.Expr]) -> list[str]:
+    """What the outcome could not take into account."""
+    if inputs.age is not None:
+        return []
+    by_age = [r for r in [*(scoring.hard_triggers or []), *scoring.floors, *(scoring.routes or [])]
+              if r.when and "age" in exprs[r.id].names]
+    if not by_age:
+        return []
+    rules = "; ".join(getattr(r, "explanation", None) or r.reason for r in by_age)
+    return ["The young person's age is not known, so the rules that depend on it were not "
+            f"applied ({rules}). Give their age to score them fully."]
 
 
 def _ordered(fired: list[dict[str, Any]], decider: dict[str, Any] | None,

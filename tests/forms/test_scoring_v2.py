@@ -395,3 +395,12 @@ def test_a_possible_sign_of_sexual_harm_of_a_child_12_or_under_asks_for_a_consul
     result = outcome(engine, answers, age=age, legal_status="none")
     assert result["suggested_level"] == "none"
     assert route_ids(result) == routes
+
+
+def test_an_unknown_age_is_said_not_silently_ignored(engine: FormEngine) -> None:
+    unknown = outcome(engine, {"ind_g_sti": yes()})
+    assert unknown["suggested_level"] == "low"
+    [warning] = unknown["warnings"]
+    assert warning.startswith("The young person's age is not known")
+    assert "aged 12 or under" in warning
+    assert outcome(engine, {"ind_g_sti": yes()}, age=12)["warnings"] == []
