@@ -71,6 +71,7 @@ from cse_desktop.reports.charts import MEETING, SCREENING, RiskPoint, risk_histo
 from cse_desktop.reports.page import PrintMeta
 from cse_desktop.reports.redaction import RedactionProfile, get_profile
 from cse_desktop.store.workspace import Workspace
+from cse_desktop.sync.approvals import verification_words
 
 #: the sections of the summary, in print order: id -> heading
 SECTIONS: dict[str, str] = {
@@ -278,6 +279,8 @@ class _Record:
     current: list[Submission]
     actions: list[Action]
     associations: list[Association]
+    #: whether a hub verified each approval, in words, by submission id
+    verified: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def read(cls, ws: Workspace, person_id: str) -> _Record:
@@ -289,7 +292,9 @@ class _Record:
                    finals=finals,
                    current=[s for s in finals if s.id not in amended],
                    actions=ws.actions.list(person_id=person.id),
-                   associations=ws.associations.list(person_id=person.id))
+                   associations=ws.associations.list(person_id=person.id),
+                   verified={str(s.id): verification_words(ws, s) for s in finals
+                             if s.approval is not None})
 
     def of(self, form_id: str) -> list[Submission]:
         """Current (not amended) final submissions of a form, newest event first."""
@@ -634,7 +639,8 @@ class PreparedSummary:
                                       f"{o.get('level_standing_because', '')}" if pending
                  else ""),
                 ("Why the agreed level differs", a.show(screening, "override_rationale")),
-                ("Approval", approval_words(o) if o.get("downgrade") and not pending else ""),
+                ("Approval", self._approval(screening) if o.get("downgrade") and not pending
+                 else ""),
                 ("Review by", uk_day(date.fromisoformat(review)) if review else ""),
             ]
             out.append(self.facts(pairs, columns=1))
@@ -657,6 +663,14 @@ class PreparedSummary:
             out += [*self.h2("Indicators present (latest screening)"),
                     *self._indicators(screening)]
         return out
+
+    def _approval(self, screening: Submission) -> str:
+        """Who approved the lower level, when, why (unless this audience may not read the
+        reasons for the level), and whether a hub verified it: as the outcome panel says."""
+        o = dict(screening.outcome or {})
+        if o.get("approval") and self.answers.withheld(screening, "override_rationale"):
+            o["approval"] = {**o["approval"], "rationale": "left out of this copy"}
+        return approval_words(o, self.record.verified.get(str(screening.id), ""))
 
     def _shown(self, screening: Submission, part: dict[str, Any], full: str,
                short: str) -> str:

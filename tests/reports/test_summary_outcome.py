@@ -79,6 +79,9 @@ def test_the_summary_prints_the_managers_approval(tmp_path: Path, engine: FormEn
                                                          sections={"risk"}))))
     assert squashed("Lower level approved by Morgan Fictional-Manager (team manager)") in approved
     assert squashed("Why: Fictional: checked with the school.") in approved
+    # as the outcome panel says it: this workspace never connected to a hub
+    assert squashed("This approval is not verified by a hub (this workspace is not connected "
+                    "to one).") in approved
 
 
 def test_a_v1_record_prints_in_the_newest_wording_of_the_same_question(
