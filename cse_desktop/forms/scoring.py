@@ -50,6 +50,9 @@ PATHWAY_LABELS = {"universal": "Universal services", "early_help": "Early help",
                    "rmm": "Risk Management Meeting"}
 
 CAVEAT = "The score supports, and does not replace, professional judgement."
+#: a rule or a route's reason, for a reader who may not see the answers that made it apply
+WITHHELD_RULE = "a rule about answers left out of this copy"
+WITHHELD_REASON = "answers left out of this copy"
 #: said wherever a lower agreed level waits for a manager (outcome, caseload, person header)
 AWAITING_APPROVAL = "Lower level awaiting manager approval"
 
@@ -231,6 +234,7 @@ class _Rules:
         self.fired.append({"id": rule_id, "kind": kind, "module": self.module,
                            "level": level.value, "text": f"{self.prefix}{text}{which} {arrow}",
                            "short": f"{self.prefix}{text} {arrow}",
+                           "withheld": f"{self.prefix}{WITHHELD_RULE} {arrow}",
                            "indicators": indicators or [], "prompt": prompt})
 
     @property
@@ -346,6 +350,7 @@ def score(spec: FormSpec, answers: dict[str, Any], inputs: ScoringInputs, now: d
         "rules_fired": rules,
         "level_set_by": ({"rule": decider["id"], "module": decider["module"],
                           "text": decider["text"], "short": decider["short"],
+                          "withheld": decider["withheld"],
                           "indicators": decider["indicators"]} if decider else None),
         "prompts": [{"rule": r["id"], "text": r["prompt"]} for r in rules if r["prompt"]],
         "for_discussion": discussion,
@@ -425,7 +430,8 @@ def _routes(spec: FormSpec, scoring: Scoring, standing: Level, indicators: list[
         p = scoring.pathways[standing]
         reason = f"the level that stands is {words[standing]}"
         return [{"id": p.route, "label": PATHWAY_LABELS[p.route], "text": p.text,
-                 "reason": reason, "reason_short": reason, "indicators": [],
+                 "reason": reason, "reason_short": reason, "reason_withheld": reason,
+                 "indicators": [],
                  "same_day": p.same_day_contact}]
     status = inputs.legal_status or "not_known"
     out = []
@@ -454,7 +460,8 @@ def _routes(spec: FormSpec, scoring: Scoring, standing: Level, indicators: list[
         else:
             which, ids = f": {by_choice}", []
         out.append({"id": route.id, "label": route.label, "text": route.text,
-                    "reason": short + which, "reason_short": short, "indicators": ids,
+                    "reason": short + which, "reason_short": short,
+                    "reason_withheld": WITHHELD_REASON, "indicators": ids,
                     "same_day": route.same_day})
     return out
 

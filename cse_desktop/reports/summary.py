@@ -633,7 +633,7 @@ class PreparedSummary:
                 ("Latest screening", uk_datetime(screening.finalised_at)
                  if screening.finalised_at else ""),
                 ("Suggested level", _level_words(suggested)),
-                ("Set by", self._shown(screening, set_by, "text", "short")),
+                ("Set by", self._shown(screening, set_by, "text", "withheld")),
                 ("Agreed level", _level_words(agreed)),
                 ("Level that stands", f"{_level_words(stands)}. "
                                       f"{o.get('level_standing_because', '')}" if pending
@@ -648,7 +648,7 @@ class PreparedSummary:
             if routes:
                 out += self.h2("What happens next")
                 out += [self.labelled(f"{r['label']}:", r["text"] + (
-                    f" Why: {self._shown(screening, r, 'reason', 'reason_short')}."
+                    f" Why: {self._shown(screening, r, 'reason', 'reason_withheld')}."
                     if r.get("reason") else "")) for r in routes]
         out += [page.gap(2), self.labelled("Trajectory:", self._trajectory())]
         points = risk_points(rec.finals)

@@ -53,11 +53,16 @@ def test_the_summary_prints_what_set_the_level_and_every_route(
         assert squashed(f"Why: {route['reason']}.") in internal
     assert {r["id"] for r in o["routes"]} >= {"strategy-discussion", "police", "rmm", "nrm"}
 
-    # the police copy withholds health indicators: the rule is printed without naming it
+    # the police copy withholds health indicators: the rule is printed without a word of it
+    # (its explanation names pregnancy too), and so is the NRM route's reason... which names
+    # only the debt: that one is shown
     police = squashed(" ".join(pages_text(build_summary(ws, person.id, meta=meta(),
                                                        sections={"risk"}, profile="police"))))
-    assert "Pregnancy" not in police
-    assert squashed(o["level_set_by"]["short"]) in police
+    assert "regnancy" not in police
+    assert squashed("Set by Sexual exploitation: a rule about answers left out of this copy "
+                    "→ High") in police
+    nrm = next(r for r in o["routes"] if r["id"] == "nrm")
+    assert squashed(f"Why: {nrm['reason']}.") in police
 
 
 def test_the_summary_prints_the_managers_approval(tmp_path: Path, engine: FormEngine,
