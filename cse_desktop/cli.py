@@ -39,7 +39,7 @@ from cse_desktop.domain.models import Owner, Person, RiskLevel, Role
 from cse_desktop.forms.engine import FormContext, FormEngine
 from cse_desktop.forms.loader import FormLoadError, FormRegistry
 from cse_desktop.forms.samples import check_samples
-from cse_desktop.forms.spec import ROUTING_STATUSES, FormSpec, IndicatorField
+from cse_desktop.forms.spec import ROUTING_STATUSES, FormSpec, IndicatorField, Level
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.store.repositories import plain_errors
 
@@ -48,7 +48,7 @@ PROG = "cse-desktop"
 
 
 #: the levels a Risk Management Meeting may have agreed (the context's rmm_level)
-RMM_LEVELS = ("none", "low", "medium", "high")
+RMM_LEVELS = tuple(level.value for level in Level)
 
 
 class ScoreContext(BaseModel):

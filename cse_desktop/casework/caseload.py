@@ -337,9 +337,11 @@ def awaiting_approval(submissions: Iterable[Submission]) -> bool:
     """Whether one child's final screenings hold a lower level still waiting for a manager:
     the caseload's rule, for a child's submissions read whole."""
     facts = [_SubmissionFacts(
-        str(s.id), str(s.person_id), s.form_id, s.episode_id, s.amends, s.finalised_at,
-        s.updated_at, s.finalised_by, (s.outcome or {}).get("level"),
-        bool((s.outcome or {}).get("approval_pending")), None, None, frozenset(), None)
+        id=str(s.id), person_id=str(s.person_id), form_id=s.form_id, episode_id=s.episode_id,
+        amends=s.amends, finalised_at=s.finalised_at, stored_at=s.updated_at,
+        finalised_by=s.finalised_by, level=(s.outcome or {}).get("level"),
+        approval_pending=bool((s.outcome or {}).get("approval_pending")),
+        suggested_level=None, agreed_level=None, flags=frozenset(), day=None)
         for s in submissions if s.is_final and not s.deleted]
     return bool(_awaiting_approval(facts))
 

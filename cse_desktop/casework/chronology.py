@@ -32,7 +32,8 @@ from cse_desktop.domain.models import (
     Submission,
 )
 from cse_desktop.forms.loader import FormLoadError, FormRegistry, default_forms_dir
-from cse_desktop.forms.spec import ChoiceField, FormSpec
+from cse_desktop.forms.scoring import AWAITING_APPROVAL
+from cse_desktop.forms.spec import FormSpec
 from cse_desktop.store.workspace import Workspace
 
 # -- event kinds (stable codes; the UI gives them labels) ------------------------------------
@@ -220,20 +221,10 @@ class _Forms:
         if value is None or value == "":
             return ""
         if self.registry is not None:  # in the newest wording of the same question
-            newest = self.registry.wording(submission.form_id, submission.form_version,
-                                           field_id, str(value))
-            if newest is not None:
-                return newest
-        spec = self.spec(submission)
-        if spec is not None:
-            try:
-                spec_field = spec.field(field_id)
-            except KeyError:
-                spec_field = None
-            if isinstance(spec_field, ChoiceField):
-                for choice in spec.choices_of(spec_field):
-                    if choice.value == value:
-                        return choice.label
+            words = self.registry.wording(submission.form_id, submission.form_version,
+                                          field_id, str(value))
+            if words is not None:
+                return words
         if str(value) in LEVEL_LABELS:
             return LEVEL_LABELS[str(value)]
         return str(value).replace("_", " ").capitalize()
@@ -481,7 +472,7 @@ def _summary(s: Submission, forms: _Forms) -> tuple[str, str]:
         pathway = ("Next: " + "; ".join(routes) if routes
                    else (o.get("pathway") or {}).get("text", ""))
         detail = _join(
-            f"Downgrade awaiting a manager's approval: the level stays {level}."
+            f"{AWAITING_APPROVAL}: the level stays {level}."
             if o.get("approval_pending") else "",
             f"Approved by {o['approved_by']}." if o.get("approved_by") else "",
             _sentence(pathway),

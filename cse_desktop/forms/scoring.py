@@ -352,7 +352,8 @@ def score(spec: FormSpec, answers: dict[str, Any], inputs: ScoringInputs, now: d
                           "text": decider["text"], "short": decider["short"],
                           "withheld": decider["withheld"],
                           "indicators": decider["indicators"]} if decider else None),
-        "prompts": [{"rule": r["id"], "text": r["prompt"]} for r in rules if r["prompt"]],
+        "prompts": list({r["prompt"]: {"rule": r["id"], "text": r["prompt"]}
+                         for r in reversed(rules) if r["prompt"]}.values())[::-1],
         "for_discussion": discussion,
         "warnings": _warnings(scoring, inputs, exprs),
         "agreed_level": agreed.value if agreed else None,

@@ -65,7 +65,13 @@ from cse_desktop.domain.models import (
 )
 from cse_desktop.forms.explain import approval_words, outcome_routes
 from cse_desktop.forms.loader import FormRegistry
-from cse_desktop.forms.spec import TIMING_LABELS, ChoiceField, FormSpec, IndicatorField
+from cse_desktop.forms.spec import (
+    PRESENT_LABELS,
+    TIMING_LABELS,
+    ChoiceField,
+    FormSpec,
+    IndicatorField,
+)
 from cse_desktop.reports import page
 from cse_desktop.reports.charts import MEETING, SCREENING, RiskPoint, risk_history_chart
 from cse_desktop.reports.page import PrintMeta
@@ -102,7 +108,6 @@ COUNT_PERIODS = (30, 90, 365)
 
 LEVEL_WORDS = {RiskLevel.NOT_ASSESSED: "Not assessed", RiskLevel.NONE: "No current concern",
                RiskLevel.LOW: "Low", RiskLevel.MEDIUM: "Medium", RiskLevel.HIGH: "High"}
-PRESENT_LABELS = {"yes": "Yes", "possible": "Possible", "no": "No"}
 TIER_LABELS = {"critical": "Critical", "significant": "Significant", "moderate": "Moderate",
                "vulnerability": "Vulnerability"}
 RAG_LABELS = {Rag.RED: "Red", Rag.AMBER: "Amber", Rag.GREEN: "Green", Rag.COMPLETE: "Complete"}

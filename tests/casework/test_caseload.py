@@ -348,7 +348,7 @@ def test_an_approval_covers_only_the_levels_the_manager_saw(ws: Workspace,
         missing(ws, person, start, start + timedelta(hours=4))
     ws.set_owner(MANAGER)
     counts = (ws.submissions.count(), ws.audit.count())
-    with pytest.raises(ValidationFailed, match="levels have changed .* Medium would stand now"):
+    with pytest.raises(ValidationFailed, match=r"levels have changed .* Medium would stand now"):
         approve_downgrade(ws, engine, final.id, "Fictional.", NOW)
     assert (ws.submissions.count(), ws.audit.count()) == counts
     assert ws.people.get(person.id).risk_level is RiskLevel.LOW

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from cse_desktop.casework.missing_profile import _Labels
-from cse_desktop.forms.language import (
+from support.language import (
     find_phrases,
     form_texts,
     load_phrases,
     parse_phrases,
 )
+
+from cse_desktop.casework.missing_profile import _Labels
 from cse_desktop.forms.loader import FormRegistry
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -404,3 +404,10 @@ def test_an_unknown_age_is_said_not_silently_ignored(engine: FormEngine) -> None
     assert warning.startswith("The young person's age is not known")
     assert "aged 12 or under" in warning
     assert outcome(engine, {"ind_g_sti": yes()}, age=12)["warnings"] == []
+
+
+def test_a_prompt_is_given_once_even_when_both_modules_fire_it(engine: FormEngine) -> None:
+    result = outcome(engine, {"crit_abduction": yes("historic")}, age=15)  # a shared incident
+    assert [r["module"] for r in result["rules_fired"] if r["id"] == "historic-critical"] == [
+        "cse", "cce"]
+    assert [p["rule"] for p in result["prompts"]] == ["historic-critical"]

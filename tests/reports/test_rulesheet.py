@@ -259,7 +259,7 @@ def test_write_pdf_is_whole_or_nothing(tmp_path: Path, sheets: dict) -> None:
 
 def test_the_sheet_uses_no_phrase_to_avoid(sheets: dict) -> None:
     """The version 2 sheet's words, generated and fixed alike (practice-language.md)."""
-    language = pytest.importorskip("cse_desktop.forms.language")
+    from support import language
     _, pdf = sheets[2]
     hits = language.find_phrases(flat(" ".join(pages_text(pdf))), "rule sheet v2")
     assert not hits, "\n".join(map(str, hits))
