@@ -360,6 +360,7 @@ def test_a_refused_approval_never_lowers_the_level_the_team_sees(tmp_path: Path,
     assert summary.rejected == 2  # the approval, and the lower level that rests on it
     assert hub_record(hub_server, approval.id) is None
     assert hub_level() == "low"  # the team still sees the higher level
+    assert morgan.people.get(child.id).risk_level.value == "low"  # and so does this laptop
     codes = {i.message.partition(": ")[0] for i in morgan.sync.issues("rejected")}
     assert codes == {APPROVAL_NOT_ALLOWED}
     assert verification_words(morgan, approval).startswith("refused by the hub")
