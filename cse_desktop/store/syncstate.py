@@ -130,6 +130,14 @@ class SyncState:
                     "WHERE NOT (o.record_kind = 'submission' AND (r.id IS NULL OR "
                     "json_extract(r.data, '$.status') <> 'final'))")
 
+    def standing(self, record_id: str) -> tuple[int | None, bool] | None:
+        """Where a record stands with the hub: (the hub sequence this workspace holds for it,
+        whether changes to it wait in the outbox); None if the workspace has no such record."""
+        row = self._ws.db.execute(
+            "SELECT r.server_seq, EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = r.id) "
+            "FROM records r WHERE r.id = ?", (record_id,)).fetchone()
+        return None if row is None else (row[0], bool(row[1]))
+
     def pending_count(self) -> int:
         """Changes waiting to go to the hub (drafts, which never go, are not counted)."""
         sql = ("SELECT count(*) FROM (SELECT DISTINCT CASE WHEN o.record_kind = 'submission' "

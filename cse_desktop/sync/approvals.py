@@ -66,12 +66,10 @@ def verification_words(ws: Workspace, submission: Submission) -> str:
 
 def _stand(ws: Workspace, submission: Submission) -> tuple[int | None, bool]:
     """(the hub sequence the workspace holds for it, whether it has changes waiting)."""
-    row = ws.db.execute(
-        "SELECT r.server_seq, EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = r.id) "
-        "FROM records r WHERE r.id = ? AND r.kind = 'submission'", (submission.id,)).fetchone()
-    if row is None:  # not saved in this workspace: nothing says the hub refused it
+    standing = ws.sync.standing(submission.id)
+    if standing is None:  # not saved in this workspace: nothing says the hub refused it
         return submission.server_seq, True
-    return row[0], bool(row[1])
+    return standing
 
 
 def _refusal(ws: Workspace, record_id: str) -> str | None:
