@@ -242,8 +242,9 @@ def cmd_hub_connect(args: argparse.Namespace, secrets: Secrets) -> int:
 
     with _unlock(args, secrets) as ws:
         link = connect(ws, args.url, args.code, ca_file=args.ca, device_name=args.name)
-    print(f"Connected to {link.url} as {link.user} ({link.team}); this laptop is device "
-          f"{link.device_id}.")
+        role = ws.owner.role.value
+    print(f"Connected to {link.url} as {link.user} ({link.team}), a {role} on the hub; this "
+          f"laptop is device {link.device_id}.")
     return EXIT_OK
 
 

@@ -98,7 +98,7 @@ def laptop(tmp_path: Path, name: str, hub: HubProcess, db: str, user: str,
     joined = desktop("hub", "connect", "--workspace", str(folder), "--url", hub.url, "--code",
                      enrol_code(db, user), "--name", name, *extra)
     assert joined.returncode == 0, joined.stderr
-    assert "Connected to" in joined.stdout
+    assert "Connected to" in joined.stdout and "a practitioner on the hub" in joined.stdout
     return folder
 
 
