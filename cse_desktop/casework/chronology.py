@@ -92,6 +92,8 @@ _EVENT_TIME_FIELDS = {"parent-session": ("session_at",),
                       "return-home-interview": ("interview_at", "offered_at"),
                       "rmm-review": ("meeting_date",)}
 _DETAIL_LIMIT = 200
+#: a meeting record's flags that repeat one of its outcomes (version 2)
+_RMM_OUTCOME_FLAGS = frozenset({"strategy-discussion", "nrm"})
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
@@ -486,8 +488,20 @@ def _summary(s: Submission, forms: _Forms) -> tuple[str, str]:
         summary = ", ".join(p for p in (f"agreed {level}" if level else "",
                                         f"trajectory {trajectory}" if trajectory else "",
                                         f"next review {review}" if review else "") if p)
-        detail = _join(_sentence(forms.label(s, "pathway", a.get("pathway"))),
-                       _sentence(f"Chair: {a['chair']}") if a.get("chair") else "", flags)
+        # what happens next: several outcomes (version 2) or one pathway (version 1)
+        chosen = a.get("outcomes")
+        if isinstance(chosen, list):
+            nexts = [forms.label(s, "outcomes", v) for v in chosen if v != "other"]
+            if "other" in chosen and a.get("outcomes_other"):
+                nexts.append(str(a["outcomes_other"]))
+            after = _sentence("Next: " + "; ".join(nexts)) if nexts else ""
+            # the outcomes already say these flags' news
+            flags = " ".join(_sentence(f["message"]) for f in o.get("flags", [])
+                             if f.get("message") and f.get("id") not in _RMM_OUTCOME_FLAGS)
+        else:
+            after = _sentence(forms.label(s, "pathway", a.get("pathway")))
+        detail = _join(after, _sentence(f"Chair: {a['chair']}") if a.get("chair") else "",
+                       flags)
         return summary, detail
     if s.form_id == "return-home-interview":
         outcome = forms.label(s, "outcome", a.get("outcome"))

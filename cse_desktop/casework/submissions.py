@@ -120,7 +120,8 @@ def _record_rhi(ws: Workspace, final: Submission) -> None:
 def _record_actions(ws: Workspace, engine: FormEngine, final: Submission) -> None:
     """Actions agreed in a form (its ``actions`` rows) become the child's action records, so
     they are tracked with a RAG status. Rows already recorded (same text, owner and due date,
-    e.g. from the submission an amendment corrects) are not added twice."""
+    e.g. from the submission an amendment corrects) are not added twice; an open one a later
+    record marks done or cancelled (a meeting reviewing it) is closed."""
     rows = final.answers.get("actions")
     if not isinstance(rows, list) or not rows:
         return
@@ -132,15 +133,23 @@ def _record_actions(ws: Workspace, engine: FormEngine, final: Submission) -> Non
         agency_labels = {c.value: c.label for c in spec.choices_of(agency_field)}
     except (KeyError, StopIteration, AttributeError):
         pass
-    existing = {(a.text, a.owner, a.due) for a in ws.actions.list(person_id=final.person_id)}
+    recorded = {(a.text, a.owner, a.due): a for a in ws.actions.list(person_id=final.person_id)}
+    existing = set(recorded)
     new = []
     for row in rows:
         due = date.fromisoformat(row["action_due"]) if row.get("action_due") else None
         key = (row.get("action_text", ""), row.get("action_owner", ""), due)
+        status = row.get("action_status", "open")
+        if key[0] and key in recorded:
+            # a meeting reviewing an open action records how it ended (version 2 of the
+            # meeting record: done or cancelled, with a completion date and outcome)
+            action = recorded.pop(key)
+            if action.status is ActionStatus.OPEN and status in ("done", "cancelled"):
+                ws.actions.update(action.model_copy(update={"status": ActionStatus(status)}))
+            continue
         if not key[0] or key in existing:
             continue
         existing.add(key)
-        status = row.get("action_status", "open")
         new.append(Action(person_id=final.person_id, text=key[0], owner=key[1], due=due,
                           agency=agency_labels.get(row.get("action_agency", ""),
                                                    row.get("action_agency", "")),

@@ -242,11 +242,11 @@ def test_an_rhi_that_flags_exploitation_is_due_until_the_next_meeting(
     # the meeting a week before the interview does not count; one on or after it does
     meeting = dict(sample("rmm-review").answers)
     assert meeting["meeting_date"] == "2026-03-03"  # before the interview (8 March)
-    draft = engine.set_answers(engine.start("rmm-review", person.id), meeting)
+    draft = engine.set_answers(engine.start("rmm-review", person.id, version=1), meeting)
     finalise(ws, engine, draft, now=NOW)
     assert REASON_RHI in row_of(ws, person).rmm_reasons
     meeting["meeting_date"] = TODAY.isoformat()
-    draft = engine.set_answers(engine.start("rmm-review", person.id), meeting)
+    draft = engine.set_answers(engine.start("rmm-review", person.id, version=1), meeting)
     finalise(ws, engine, draft, now=NOW)
     row = row_of(ws, person)
     assert REASON_RHI not in row.rmm_reasons
@@ -390,7 +390,7 @@ def test_while_waiting_the_level_agreed_at_the_last_rmm_stands_if_higher(
     person = child(ws)
     meeting = dict(sample("rmm-review").answers)
     meeting["agreed_level"] = "high"
-    draft = engine.set_answers(engine.start("rmm-review", person.id), meeting)
+    draft = engine.set_answers(engine.start("rmm-review", person.id, version=1), meeting)
     finalise(ws, engine, draft, now=NOW)
     assert ws.people.get(person.id).risk_level is RiskLevel.HIGH
     final = screen(ws, engine, person, agreed_level="none", override_rationale="Fictional.")

@@ -209,11 +209,33 @@ def test_a_final_rhi_sets_its_episodes_interview_status_and_records_its_actions(
 def test_rmm_actions_keep_the_agency_name(ws: Workspace, engine: FormEngine,
                                           child: Person) -> None:
     sample = next(s for s in load_samples() if s.form_id == "rmm-review")
-    draft = engine.set_answers(engine.start("rmm-review", child.id), sample.answers)
+    draft = engine.set_answers(engine.start("rmm-review", child.id, version=sample.version),
+                               sample.answers)
     finalise(ws, engine, draft, now=sample.now)
     (action,) = ws.actions.list(person_id=child.id)
     assert action.agency == "Police" and action.owner == "DC Example"
     assert ws.people.get(child.id).risk_level is RiskLevel.MEDIUM
+
+
+def test_a_version_2_meeting_closes_the_open_actions_it_reviews(
+        ws: Workspace, engine: FormEngine, child: Person) -> None:
+    v1 = next(s for s in load_samples() if s.form_id == "rmm-review" and s.version == 1)
+    v2 = next(s for s in load_samples() if s.form_id == "rmm-review" and s.version == 2)
+    draft = engine.set_answers(engine.start("rmm-review", child.id, version=1), v1.answers)
+    finalise(ws, engine, draft, now=v1.now)
+    (earlier,) = ws.actions.list(person_id=child.id)
+    assert earlier.status.value == "open"
+    reviewed = {**v1.answers["actions"][0], "action_status": "done",
+                "action_completed": "2026-03-09", "action_outcome": "Fictional: served."}
+    assert v2.answers["actions"][0]["action_text"] == earlier.text  # reviewed at the meeting
+    answers = {**v2.answers, "actions": [reviewed, *v2.answers["actions"][1:]]}
+    draft = engine.set_answers(engine.start("rmm-review", child.id, version=2), answers)
+    finalise(ws, engine, draft, now=v2.now)
+    actions = {a.text: a for a in ws.actions.list(person_id=child.id)}
+    assert actions[earlier.text].status.value == "done"  # the same record, closed
+    assert len(actions) == len(v2.answers["actions"])
+    assert actions["Share the school attendance record"].status.value == "done"
+    assert actions["Make the National Referral Mechanism referral"].status.value == "open"
 
 
 def test_episode_times_in_the_future_are_refused(ws: Workspace, child: Person) -> None:

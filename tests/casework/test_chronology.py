@@ -181,6 +181,21 @@ def test_a_meeting_record_is_a_decision(ws, engine, samples, child) -> None:
     assert event.title == ("Risk Management Meeting: agreed Medium, trajectory increased, "
                            "next review 14 Apr 2026")
     assert event.all_day and event.local_date == date(2026, 3, 3)  # the meeting's own date
+    # version 2: several outcomes at once, and no flag repeating one of them
+    assert event.detail.startswith("Next: Stay open to the Risk Management Meeting; Refer to "
+                                   "the National Referral Mechanism. Chair: C. Example-Chair")
+    assert "agreed a National Referral Mechanism referral" not in event.detail
+    assert "Risk has increased" in event.detail
+
+
+def test_a_version_1_meeting_record_still_shows_its_one_pathway(ws, engine, child) -> None:
+    sample = next(s for s in load_samples() if s.form_id == "rmm-review" and s.version == 1)
+    draft = engine.set_answers(engine.start("rmm-review", child.id, version=1), sample.answers)
+    final = finalise(ws, engine, draft, now=sample.now)
+    (event,) = [e for e in build_chronology(ws, child.id) if e.kind == "rmm-decision"]
+    assert event.record_id == final.id
+    assert event.title == ("Risk Management Meeting: agreed Medium, trajectory increased, "
+                           "next review 14 Apr 2026")
     assert "Stay open to the Risk Management Meeting." in event.detail
     assert "Chair: C. Example-Chair" in event.detail
     assert "Recorded" in event.detail  # finalised on another day than the meeting
