@@ -327,6 +327,9 @@ class Submission(Record):
     finalised_by: str = ""
     #: a manager's approval of a lower agreed level (screenings only)
     approval: Approval | None = None
+    #: ids of the answers (top-level fields or repeat groups) a worker marked "restricted":
+    #: a decision or note withheld from every copy that leaves the team
+    restricted_fields: list[str] = Field(default_factory=list, max_length=500)
 
     @property
     def is_final(self) -> bool:
@@ -344,6 +347,8 @@ class Action(Record):
     agency: str = Field(default="", max_length=200)
     due: date | None = None
     status: ActionStatus = ActionStatus.OPEN
+    #: marked "restricted" by a worker: withheld from every copy that leaves the team
+    restricted: bool = False
 
     #: an open action due within this many days is amber
     AMBER_DAYS: ClassVar[int] = 7

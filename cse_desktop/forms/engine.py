@@ -124,7 +124,13 @@ class FormContext:
                         "overnight": e.overnight if e else None,
                         "duration_hours": (duration.total_seconds() / 3600
                                            if duration is not None else None),
-                        "category": e.category.value if e else None},
+                        "category": e.category.value if e else None,
+                        # the episode record's own words: empty text is "not recorded"
+                        "police_reference": (e.police_reference or None) if e else None,
+                        "police_risk_grade": e.police_risk_grade.value if e else None,
+                        "where_found": (e.where_found or None) if e else None,
+                        "how_returned": (e.how_returned or None) if e else None,
+                        "rhi_due_at": e.rhi_due_at if e else None},
             "context": {"missing_episodes_30d": self.missing_episodes_30d,
                         "missing_overnight": self.missing_overnight},
         }
@@ -473,7 +479,29 @@ class FormEngine:
             raise ValidationFailed("Only a final submission can be amended.")
         return Submission(form_id=final.form_id, form_version=final.form_version,
                           person_id=final.person_id, episode_id=final.episode_id,
-                          answers=dict(final.answers), amends=RecordId(final.id))
+                          answers=dict(final.answers), amends=RecordId(final.id),
+                          restricted_fields=list(final.restricted_fields))
+
+    def set_restricted(self, submission: Submission, field_id: str,
+                       restricted: bool = True) -> Submission:
+        """A copy of the draft with one answer (a decision or note: any top-level question or
+        repeat group) marked "restricted", or unmarked: a restricted answer is withheld from
+        every copy that leaves the team. A final submission is marked through an amendment."""
+        if submission.is_final:
+            raise ValidationFailed("This submission is final; amend it to mark an answer "
+                                   "restricted.")
+        spec = self.form(submission.form_id, submission.form_version).spec
+        try:
+            f = spec.field(field_id)
+        except KeyError:
+            raise ValidationFailed(f"'{field_id}' is not a question of this form.") from None
+        if f.type in ("info", "computed"):
+            raise ValidationFailed(f"'{field_id}' holds no answer a worker gives, so it cannot "
+                                   "be marked restricted.")
+        ids = [x for x in submission.restricted_fields if x != field_id]
+        if restricted:
+            ids.append(field_id)
+        return submission.model_copy(update={"restricted_fields": ids})
 
 
 @dataclass

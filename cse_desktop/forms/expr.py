@@ -6,6 +6,7 @@ Authors write expressions such as::
     selected(sources, 'police')
     hours_between(episode.returned_at, offered_at) <= 72
     age_on(person.dob, today()) <= 13
+    count_rows(people_with, 'pw_adult', 'yes') > 0
 
 The text is parsed into a syntax tree with Python's parser (``ast.parse``, never ``eval``), and
 every node must be on a short whitelist.  Names are checked against the form's fields, and the
@@ -44,6 +45,8 @@ class Name:
 
     type: str
     choices: frozenset[str] | None = None
+    #: a repeat group's fields (``count_rows`` checks the field and value it is given)
+    fields: tuple[tuple[str, Name], ...] | None = None
 
 
 @dataclass
@@ -141,6 +144,12 @@ def _hours_between(a: Any, b: Any) -> float | None:
     return (b - a).total_seconds() / 3600
 
 
+def _count_rows(rows: Any, field_id: Any, value: Any) -> int:
+    if not isinstance(rows, list):
+        return 0
+    return sum(1 for row in rows if isinstance(row, dict) and row.get(field_id) == value)
+
+
 def _answered(x: Any) -> bool:
     return x not in (None, "", [], {})
 
@@ -157,6 +166,8 @@ _F = frozenset
 FUNCTIONS: dict[str, _Function] = {
     "count": _Function((_F({LIST, ROWS}),), NUMBER, _count),
     "any": _Function((_F({LIST, ROWS}),), BOOL, _any),
+    #: the rows of a repeat group whose field (named in quotes) has the value given
+    "count_rows": _Function((_F({ROWS}), _F({STR}), _F({STR})), NUMBER, _count_rows),
     "selected": _Function((_F({LIST, STR}), _F({STR})), BOOL, _selected),
     "answered": _Function((_F({ANY}),), BOOL, _answered),
     "age_on": _Function((_F({DATE, DATETIME}), _F({DATE, DATETIME})), NUMBER, _age_on),
@@ -282,6 +293,8 @@ def _type_of(node: ast.AST, scope: Scope, depth: int) -> str:
                                 f"{' or '.join(sorted(allowed))}, not {kind}")
         if node.func.id == "selected":
             _check_choice(node.args[0], node.args[1], scope)
+        if node.func.id == "count_rows":
+            _check_row_field(node.args, scope)
         return func.returns
     raise ExprError(f"{type(node).__name__} is not allowed")  # pragma: no cover (whitelisted)
 
@@ -313,6 +326,28 @@ def _check_choice(name_node: ast.AST, value_node: ast.AST, scope: Scope) -> None
     if meaning and meaning.choices is not None and value_node.value not in meaning.choices:
         raise ExprError(f"'{value_node.value}' is not one of the values of '{name_node.id}' "
                         f"({', '.join(sorted(meaning.choices))})")
+
+
+def _check_row_field(args: list[ast.expr], scope: Scope) -> None:
+    """`count_rows(people_with, 'pw_adult', 'yes')`: a repeat group, one of its fields named
+    in quotes, and a value that field can hold (a typo would otherwise never match)."""
+    group, field_node, value = args
+    if not (isinstance(group, ast.Name) and isinstance(field_node, ast.Constant)
+            and isinstance(field_node.value, str)):
+        raise ExprError("count_rows() takes a repeat group, then one of its fields in quotes, "
+                        "e.g. count_rows(people_with, 'pw_adult', 'yes')")
+    meaning = scope.names.get(group.id)
+    fields = dict(meaning.fields) if meaning and meaning.fields is not None else None
+    if fields is None:
+        return
+    sub = fields.get(field_node.value)
+    if sub is None:
+        raise ExprError(f"'{group.id}' has no field '{field_node.value}' (it has: "
+                        f"{', '.join(sorted(fields))})")
+    if (sub.choices is not None and isinstance(value, ast.Constant)
+            and isinstance(value.value, str) and value.value not in sub.choices):
+        raise ExprError(f"'{value.value}' is not one of the values of '{field_node.value}' "
+                        f"({', '.join(sorted(sub.choices))})")
 
 
 # -- evaluate --------------------------------------------------------------------------------

@@ -18,9 +18,16 @@ import yaml
 from pydantic import ValidationError
 
 from cse_desktop.forms import expr as ex
+from cse_desktop.forms.sensitivity import (
+    ALL_CATEGORIES,
+    SENSITIVITY_SUFFIX,
+    Category,
+    check_sensitivity,
+)
 from cse_desktop.forms.spec import (
     PRESENT_VALUES,
     ChoiceField,
+    ComputedField,
     Condition,
     Floor,
     FormSpec,
@@ -257,7 +264,8 @@ def _name_of(field: Any, spec: FormSpec) -> ex.Name:
     if t in ("date", "datetime"):
         return ex.Name(t)
     if t == "repeat":
-        return ex.Name(ex.ROWS)
+        return ex.Name(ex.ROWS, fields=tuple((sub.id, _name_of(sub, spec))
+                                             for sub in field.fields))
     return ex.Name(ex.ANY)  # computed: typed after compiling its expression
 
 
@@ -277,7 +285,12 @@ OBJECTS: dict[str, dict[str, ex.Name]] = {
                 "reported_at": ex.Name(ex.DATETIME),
                 "overnight": ex.Name(ex.BOOL), "duration_hours": ex.Name(ex.NUMBER),
                 "category": ex.Name(ex.STR, frozenset({"missing", "absent",
-                                                       "away_from_placement"}))},
+                                                       "away_from_placement"})),
+                "police_reference": ex.Name(ex.STR),
+                "police_risk_grade": ex.Name(ex.STR, frozenset({
+                    "no_apparent_risk", "low", "medium", "high", "not_known"})),
+                "where_found": ex.Name(ex.STR), "how_returned": ex.Name(ex.STR),
+                "rhi_due_at": ex.Name(ex.DATETIME)},
     "context": {"missing_episodes_30d": ex.Name(ex.NUMBER),
                 "missing_overnight": ex.Name(ex.BOOL)},
 }
@@ -323,6 +336,12 @@ def check_semantics(spec: FormSpec) -> list[tuple[Path_, str]]:
                                             f"at {format_path(seen[field.id])})"))
         seen.setdefault(field.id, path)
         if isinstance(field, ChoiceField):
+            if isinstance(field.choices, str) and field.choices not in spec.choice_lists:
+                problems.append(((*path, "choices"),
+                                 f"there is no choice list named '{field.choices}'"))
+            elif isinstance(field.choices, list):
+                _unique_choices(field.choices, (*path, "choices"), problems)
+        if isinstance(field, ComputedField) and field.choices is not None:
             if isinstance(field.choices, str) and field.choices not in spec.choice_lists:
                 problems.append(((*path, "choices"),
                                  f"there is no choice list named '{field.choices}'"))
@@ -526,13 +545,43 @@ def load_form_file(path: Path, root: Path | None = None) -> FormSpec:
     return spec
 
 
+def load_sensitivity_file(path: Path, spec: FormSpec,
+                          root: Path | None = None) -> dict[str, frozenset[Category]]:
+    """The sensitivity categories beside ``spec`` (``v<N>.sensitivity.yaml``), checked against
+    it: FormLoadError listing every problem."""
+    name = str(path.relative_to(root.parent)) if root is not None else str(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise FormLoadError([Problem(name, 1, "", f"the file is larger than "
+                                                      f"{MAX_FILE_BYTES // 1024} KiB")])
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError:
+        raise FormLoadError([Problem(name, 1, "", "the file is not UTF-8 text")]) from None
+    except OSError as exc:
+        raise FormLoadError([Problem(name, 1, "", f"cannot read the file: {exc.strerror}")]) \
+            from None
+    data, reader = read_yaml(text, name)
+    fields = {f.id: f.type for f in spec.all_fields()}
+    fields |= {sub.id: sub.type for f in spec.all_fields() if isinstance(f, RepeatField)
+               for sub in f.fields}
+    categories, found = check_sensitivity(data, spec.id, spec.version, fields)
+    if found:
+        raise FormLoadError([Problem(name, reader.line_of(loc), format_path(loc), msg)
+                             for loc, msg in found])
+    return categories
+
+
 class FormRegistry:
     """Every version of every form in a folder; a submission uses the version it began on."""
 
-    def __init__(self, forms: dict[str, dict[int, FormSpec]], root: Path | None = None) -> None:
+    def __init__(self, forms: dict[str, dict[int, FormSpec]], root: Path | None = None,
+                 sensitivity: dict[tuple[str, int], dict[str, frozenset[Category]]]
+                 | None = None) -> None:
         self._forms = forms
         #: the folder the forms came from (their samples sit beside them)
         self.root = root
+        #: each version's fields' sensitivity categories, from v<N>.sensitivity.yaml
+        self._sensitivity = sensitivity or {}
 
     @classmethod
     def load(cls, root: Path | None = None) -> FormRegistry:
@@ -542,25 +591,62 @@ class FormRegistry:
         problems: list[Problem] = []
         if not root.is_dir():
             raise FormLoadError([Problem(str(root), 1, "", "the forms folder does not exist")])
+        sensitivity: dict[tuple[str, int], dict[str, frozenset[Category]]] = {}
         for path in sorted(root.glob("*/*.yaml")):
+            if path.name.endswith(SENSITIVITY_SUFFIX):
+                continue  # read with its form version, below
             try:
                 spec = load_form_file(path, root)
             except FormLoadError as exc:
                 problems += exc.problems
                 continue
             forms.setdefault(spec.id, {})[spec.version] = spec
+            side = path.with_name(f"v{spec.version}{SENSITIVITY_SUFFIX}")
+            if side.is_file():
+                try:
+                    sensitivity[(spec.id, spec.version)] = load_sensitivity_file(side, spec,
+                                                                                 root)
+                except FormLoadError as exc:
+                    problems += exc.problems
         stray = [p for p in sorted(root.glob("*/*")) if p.is_file() and p.suffix != ".yaml"
                  and not p.name.startswith(".") and p.suffix != ".md"
                  and not p.name.endswith(SAMPLE_SUFFIX)]
         problems += [Problem(str(p.relative_to(root.parent)), 1, "",
-                             "not a form file (expected v<N>.yaml, or v<N>.sample.json)")
+                             "not a form file (expected v<N>.yaml, v<N>.sample.json or "
+                             "v<N>.sensitivity.yaml)")
                      for p in stray]
+        problems += [Problem(str(p.relative_to(root.parent)), 1, "",
+                             "there is no form version beside this sensitivity file (expected "
+                             "v<N>.sensitivity.yaml beside v<N>.yaml)")
+                     for p in sorted(root.glob(f"*/*{SENSITIVITY_SUFFIX}"))
+                     if not p.with_name(p.name.removesuffix(SENSITIVITY_SUFFIX)
+                                        + ".yaml").is_file()]
         if problems:
             raise FormLoadError(problems)
-        return cls(forms, root)
+        return cls(forms, root, sensitivity)
 
     def ids(self) -> list[str]:
         return sorted(self._forms)
+
+    def has_sensitivity(self, form_id: str, version: int) -> bool:
+        """Whether the version has a sensitivity file (v<N>.sensitivity.yaml)."""
+        return (form_id, version) in self._sensitivity
+
+    def categories(self, form_id: str, version: int, field_id: str) -> frozenset[Category]:
+        """The sensitivity categories of a field (repeat groups' fields by their own id).
+
+        Fail closed: every category for a field of a version (or form) that has no sensitivity
+        file, or that the version does not have; none for a field its file does not list."""
+        known = self._sensitivity.get((form_id, version))
+        if known is None:
+            return ALL_CATEGORIES
+        if field_id in known:
+            return known[field_id]
+        spec = self.get(form_id, version)
+        ids = {f.id for f in spec.all_fields()}
+        ids |= {sub.id for f in spec.all_fields() if isinstance(f, RepeatField)
+                for sub in f.fields}
+        return frozenset() if field_id in ids else ALL_CATEGORIES
 
     def versions(self, form_id: str) -> list[int]:
         return sorted(self._forms.get(form_id, {}))

@@ -192,6 +192,9 @@ class ComputedField(_FieldBase):
     expr: str = Field(min_length=1, max_length=2000)
     #: how to show the value: "number", "yes_no", "text", "hours", "date", "datetime"
     display: Literal["number", "yes_no", "text", "hours", "date", "datetime"] = "text"
+    #: the words for a value that is a code (e.g. the episode's category): a choice list's
+    #: name or the choices themselves; a value not among them shows as it is
+    choices: str | list[Choice] | None = None
 
     @model_validator(mode="after")
     def _not_input(self) -> ComputedField:
@@ -444,7 +447,9 @@ class FormSpec(_Spec):
                 return f
         raise KeyError(field_id)
 
-    def choices_of(self, field: ChoiceField) -> list[Choice]:
+    def choices_of(self, field: ChoiceField | ComputedField) -> list[Choice]:
+        if field.choices is None:
+            return []
         if isinstance(field.choices, str):
             return self.choice_lists[field.choices]
         return field.choices

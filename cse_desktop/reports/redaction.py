@@ -19,58 +19,62 @@ covered, not in a hidden layer, not in the PDF's metadata or outline.  The repor
 the profile before they read a value into the story (:meth:`RedactionProfile.shows`,
 :meth:`RedactionProfile.withholds_field`, :meth:`RedactionProfile.scrub`).
 
-What each class of information means here:
+What each audience withholds is data: every field of every form version carries its
+sensitivity categories (``forms/<form>/v<N>.sensitivity.yaml``, see
+:mod:`cse_desktop.forms.sensitivity`), and each profile lists the categories it does not
+receive (:data:`WITHHELD_CATEGORIES`). The matrix (W: withheld):
+
+===================  ========  ======  =========  ======  ======
+category             internal  police  education  health  family
+===================  ========  ======  =========  ======  ======
+disclosure                                 W                 W
+sexual_health                     W        W                 W
+identity                          W        W                 W
+own_words                                                    W
+third_party                                                  W
+location                                   W         W       W
+intelligence                               W         W       W
+health                            W        W                 W
+restricted items                  W        W         W       W
+===================  ========  ======  =========  ======  ======
+
+Why: the police investigate and disrupt, so they receive disclosures, where the child goes and
+the intelligence, but not sexual health, sexuality or gender identity or other health detail
+(special category data they do not need). Education (the designated safeguarding lead) never
+receives disclosures, sexual health or identity items, where the child goes or was found, or
+intelligence. Health receives the health, sexual health, identity and disclosure detail it acts
+on, but not where the child goes or the intelligence. A family copy receives none of them: it
+could tell an abuser in the family what the child disclosed, where they go, or out a child.
+The screening's outcome sentences that name a withheld indicator print without it.
+
+Other switches:
 
 ``withheld_sections``
     whole sections of the RMM case summary (ids from ``reports.summary.SECTIONS``).
 ``withhold_sensitive_fields``
-    every answer whose form field is marked ``sensitive: true`` (the child's own words,
-    disclosures of harm, people and places of concern, the parent's observation log, who must
-    not be told...), and free-text indicator details; a field of an unknown form counts as
-    sensitive (fail closed).
-``withhold_intelligence``
-    intelligence on people, places, vehicles and handles of concern wherever it sits: the
-    screening's people and places of concern, the return home interview's locations and people
-    the child was with, where the child was found, disruption targets, the parent's log, and
-    free-text indicator details (they name people and places).
+    (family) every answer whose form field is marked ``sensitive: true`` as well, and any
+    field of an unknown form (fail closed).
 ``withhold_associations``
     the restricted association records (people, places, vehicles, handles of concern),
     including their lines in the chronology.
-``withhold_health``
-    special-category health detail: the screening's Health indicators (sexual health,
-    pregnancy, self-harm, eating disorder, substance misuse...), and health needs recorded at a
-    return home interview.
-``withhold_third_party``
-    other people's information: other children at risk, the other parent or family members
-    (and any reason not to share with them), what agencies said in the meeting's discussion,
-    the child's trusted adult, and the child's wish that something is not shared with a parent.
 ``withhold_contact_details``
     professionals' (and anyone's) phone numbers and email addresses: the contact column is
     left out and numbers and addresses are removed from any text printed.
 ``withhold_address``
     the child's address and postcode (a looked-after child's placement must never reach a
     family member who may pose a risk).
+``withhold_restricted``
+    actions, decisions and notes a worker marked "restricted" (``Action.restricted``,
+    ``Submission.restricted_fields``): they stay with the team, so every copy but the internal
+    one leaves them out.
 
-The profiles (:data:`PROFILES`):
+A field of a version with no sensitivity file counts as every category (fail closed).
 
-``internal`` - Internal RMM copy
-    Everything. For the chair and the core members of the Risk Management Meeting.
-``police`` - Police copy
-    The police lead the disruption of perpetrators and locations, so they receive the people
-    and places of concern, intelligence and disruption activity. Withheld: special-category
-    health detail (not needed for policing purposes).
-``education`` - Education copy (designated safeguarding lead)
-    The child, the concerns, the risk level, missing episodes, chronology, voice, actions and
-    decisions. Withheld: the people and places of concern and disruption sections, all
-    intelligence (including where the child was found), and health detail.
-``health`` - Health copy (named or designated professional)
-    As education, but with the health detail (health needs it to act on them).
-``family`` - Family / subject access copy
-    What the family may see of the child's record. Withheld: people and places of concern and
-    disruption (intelligence), every sensitive field (the child's own words, disclosures,
-    the parent's log), health detail (a young person's confidential health care), third-party
-    information, professionals' contact details and the child's address. Professionals stay
-    named. Review every family copy before it is released (serious-harm test).
+The profiles (:data:`PROFILES`): ``internal`` (Internal RMM copy: everything, for the chair
+and the core members of the meeting), ``police``, ``education`` (the designated safeguarding
+lead), ``health`` (the named or designated professional) and ``family`` (family / subject
+access copy: professionals stay named; review every family copy before it is released, for
+the serious-harm test).
 """
 
 from __future__ import annotations
@@ -81,38 +85,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cse_desktop.domain.errors import UsageError
-
-#: answers about the people, places, vehicles and handles of concern (by field id; a field in
-#: a repeat group is withheld when its group or itself is listed)
-INTELLIGENCE_FIELDS: frozenset[str] = frozenset({
-    # exploitation screening: people and places of concern
-    "people_of_concern", "poc_name", "poc_contact", "poc_vehicle", "poc_area", "poc_police_ref",
-    "places_of_concern", "place_name", "place_type", "place_dates",
-    # return home interview: where found, where they went, who with
-    "where_found", "found_area", "locations", "loc_place", "loc_town", "people_with", "pw_name",
-    "pw_vehicle", "pw_contact",
-    # parent session: the parent's observation log
-    "observations", "obs_people", "obs_vehicles", "obs_contacts", "obs_locations",
-    # risk management meeting: who or what disruption is aimed at
-    "dis_target",
-})
-
-#: special-category health answers outside the Health indicator group
-HEALTH_FIELDS: frozenset[str] = frozenset({"health_needs", "health_action"})
-#: the indicator group whose indicators are health detail
-HEALTH_INDICATOR_GROUP = "Health"
-
-#: other people's information (see ``withhold_third_party``)
-THIRD_PARTY_FIELDS: frozenset[str] = frozenset({
-    "discussion_summary", "other_children_at_risk", "other_children_detail",
-    "other_parent_risk", "other_parent_risk_detail", "trusted_adult", "not_share_with_parent",
-    "not_share_detail", "siblings_impact",
-    "harassment_detail", "sharing_named",
-})
+from cse_desktop.forms.sensitivity import ALL_CATEGORIES, CATEGORY_LABELS, Category
 
 _PHONE = re.compile(r"(?<![\w])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?(?:[\s-]?\d){6,8}(?![\w])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 CONTACT_WITHHELD = "[contact details withheld]"
+
+C = Category
 
 
 @dataclass(frozen=True)
@@ -123,43 +102,68 @@ class RedactionProfile:
     label: str
     description: str
     withheld_sections: frozenset[str] = field(default_factory=frozenset)
+    #: answers of fields in these sensitivity categories are left out
+    withheld_categories: frozenset[Category] = field(default_factory=frozenset)
     withhold_sensitive_fields: bool = False
-    withhold_intelligence: bool = False
     withhold_associations: bool = False
-    withhold_health: bool = False
-    withhold_third_party: bool = False
     withhold_contact_details: bool = False
     withhold_address: bool = False
+    #: actions, decisions and notes a worker marked "restricted" are left out
+    withhold_restricted: bool = False
 
     @property
     def redacts(self) -> bool:
         """Anything at all is withheld from this audience."""
-        return bool(self.withheld_sections) or any((
-            self.withhold_sensitive_fields, self.withhold_intelligence,
-            self.withhold_associations, self.withhold_health, self.withhold_third_party,
-            self.withhold_contact_details, self.withhold_address))
+        return bool(self.withheld_sections or self.withheld_categories) or any((
+            self.withhold_sensitive_fields, self.withhold_associations,
+            self.withhold_contact_details, self.withhold_address, self.withhold_restricted))
+
+    def withholds(self, category: Category) -> bool:
+        return category in self.withheld_categories
+
+    @property
+    def withhold_intelligence(self) -> bool:
+        return C.INTELLIGENCE in self.withheld_categories
+
+    @property
+    def withhold_health(self) -> bool:
+        return C.HEALTH in self.withheld_categories
+
+    @property
+    def withhold_third_party(self) -> bool:
+        return C.THIRD_PARTY in self.withheld_categories
+
+    @property
+    def withhold_location(self) -> bool:
+        return C.LOCATION in self.withheld_categories
 
     def shows(self, section: str) -> bool:
         return section not in self.withheld_sections
 
     def withholds_field(self, spec_field: Any | None, field_id: str, *,
-                        group: Any | None = None, group_id: str | None = None) -> bool:
+                        group: Any | None = None, group_id: str | None = None,
+                        categories: Iterable[Category] | None = None,
+                        restricted: bool = False) -> bool:
         """Whether an answer is withheld.
 
         ``spec_field`` is the form's field (None if the form or field is unknown: then the
-        answer is treated as sensitive); ``group``/``group_id`` its repeat group, if any.
+        answer is treated as sensitive); ``group``/``group_id`` its repeat group, if any;
+        ``categories`` the field's sensitivity categories and its group's (None: unknown, so
+        every category: fail closed); ``restricted`` whether a worker marked the answer
+        restricted.
         """
-        ids = {field_id} | ({group_id} if group_id else set())
+        if restricted and self.withhold_restricted:
+            return True
+        chosen = ALL_CATEGORIES if categories is None or spec_field is None \
+            else frozenset(categories)
+        if chosen & self.withheld_categories:
+            return True
         if self.withhold_sensitive_fields:
             if spec_field is None or getattr(spec_field, "sensitive", False):
                 return True
             if group is not None and getattr(group, "sensitive", False):
                 return True
-        if self.withhold_intelligence and ids & INTELLIGENCE_FIELDS:
-            return True
-        if self.withhold_health and (ids & HEALTH_FIELDS or _health_indicator(spec_field)):
-            return True
-        return bool(self.withhold_third_party and ids & THIRD_PARTY_FIELDS)
+        return False
 
     @property
     def withholds_indicator_detail(self) -> bool:
@@ -173,13 +177,23 @@ class RedactionProfile:
             return text
         return _PHONE.sub(CONTACT_WITHHELD, _EMAIL.sub(CONTACT_WITHHELD, text))
 
-
-def _health_indicator(spec_field: Any | None) -> bool:
-    return getattr(spec_field, "type", None) == "indicator" \
-        and getattr(spec_field, "group", None) == HEALTH_INDICATOR_GROUP
+    def category_words(self) -> list[str]:
+        """The categories withheld from this audience, in words (in the order defined)."""
+        return [CATEGORY_LABELS[c] for c in Category if c in self.withheld_categories]
 
 
 _INTELLIGENCE_SECTIONS = frozenset({"associations", "disruption"})
+
+#: which sensitivity categories each audience does not receive (the matrix; see the module
+#: docstring for why)
+WITHHELD_CATEGORIES: dict[str, frozenset[Category]] = {
+    "internal": frozenset(),
+    "police": frozenset({C.SEXUAL_HEALTH, C.IDENTITY, C.HEALTH}),
+    "education": frozenset({C.DISCLOSURE, C.SEXUAL_HEALTH, C.IDENTITY, C.LOCATION,
+                            C.INTELLIGENCE, C.HEALTH}),
+    "health": frozenset({C.LOCATION, C.INTELLIGENCE}),
+    "family": ALL_CATEGORIES,
+}
 
 PROFILES: dict[str, RedactionProfile] = {p.name: p for p in (
     RedactionProfile(
@@ -188,29 +202,37 @@ PROFILES: dict[str, RedactionProfile] = {p.name: p for p in (
                     "Meeting."),
     RedactionProfile(
         name="police", label="Police copy",
-        description="People and places of concern, intelligence and disruption included; "
-                    "special-category health detail withheld.",
-        withhold_health=True),
+        description="People and places of concern, intelligence, disclosures and disruption "
+                    "included; sexual health, sexuality or gender identity, other health "
+                    "detail and restricted items withheld.",
+        withheld_categories=WITHHELD_CATEGORIES["police"], withhold_restricted=True),
     RedactionProfile(
         name="education", label="Education copy",
-        description="For the designated safeguarding lead: intelligence (people and places "
-                    "of concern, disruption, where found) and health detail withheld.",
-        withheld_sections=_INTELLIGENCE_SECTIONS, withhold_intelligence=True,
-        withhold_associations=True, withhold_health=True),
+        description="For the designated safeguarding lead: disclosures, sexual health, "
+                    "sexuality or gender identity, where the young person goes or was found, "
+                    "intelligence (people and places of concern, disruption), health detail "
+                    "and restricted items withheld.",
+        withheld_sections=_INTELLIGENCE_SECTIONS,
+        withheld_categories=WITHHELD_CATEGORIES["education"], withhold_associations=True,
+        withhold_restricted=True),
     RedactionProfile(
         name="health", label="Health copy",
-        description="For the named or designated health professional: intelligence (people "
-                    "and places of concern, disruption, where found) withheld.",
-        withheld_sections=_INTELLIGENCE_SECTIONS, withhold_intelligence=True,
-        withhold_associations=True),
+        description="For the named or designated health professional: where the young "
+                    "person goes or was found, intelligence (people and places of concern, "
+                    "disruption) and restricted items withheld.",
+        withheld_sections=_INTELLIGENCE_SECTIONS,
+        withheld_categories=WITHHELD_CATEGORIES["health"], withhold_associations=True,
+        withhold_restricted=True),
     RedactionProfile(
         name="family", label="Family / subject access copy",
-        description="Intelligence, sensitive fields (the child's own words, disclosures, the "
-                    "parent's log), health detail, third-party information, contact details "
-                    "and the child's address withheld. Review before release.",
-        withheld_sections=_INTELLIGENCE_SECTIONS, withhold_sensitive_fields=True,
-        withhold_intelligence=True, withhold_associations=True, withhold_health=True,
-        withhold_third_party=True, withhold_contact_details=True, withhold_address=True),
+        description="Disclosures, sexual health, sexuality or gender identity, the young "
+                    "person's own words, third-party information, where they go or were "
+                    "found, intelligence, health detail, sensitive fields, restricted items, "
+                    "contact details and the child's address withheld. Review before release.",
+        withheld_sections=_INTELLIGENCE_SECTIONS,
+        withheld_categories=WITHHELD_CATEGORIES["family"], withhold_sensitive_fields=True,
+        withhold_associations=True, withhold_contact_details=True, withhold_address=True,
+        withhold_restricted=True),
 )}
 
 

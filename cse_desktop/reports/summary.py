@@ -65,6 +65,7 @@ from cse_desktop.domain.models import (
 )
 from cse_desktop.forms.explain import approval_words, outcome_routes
 from cse_desktop.forms.loader import FormRegistry
+from cse_desktop.forms.sensitivity import Category
 from cse_desktop.forms.spec import (
     PRESENT_LABELS,
     TIMING_LABELS,
@@ -205,8 +206,26 @@ class _Answers:
         return next((f for f in subs if f.id == field_id), None), group
 
     def withheld(self, sub: Submission, field_id: str, group_id: str | None = None) -> bool:
+        """Whether this audience may not see the answer: by the field's sensitivity
+        categories (and its group's), its ``sensitive`` mark, or because a worker marked it
+        restricted."""
         f, group = self.field(sub, field_id, group_id)
-        return self.profile.withholds_field(f, field_id, group=group, group_id=group_id)
+        restricted = field_id in sub.restricted_fields or (
+            group_id is not None and group_id in sub.restricted_fields)
+        return self.profile.withholds_field(f, field_id, group=group, group_id=group_id,
+                                            categories=self.categories(sub, field_id,
+                                                                       group_id),
+                                            restricted=restricted)
+
+    def categories(self, sub: Submission, field_id: str,
+                   group_id: str | None = None) -> frozenset[Category] | None:
+        """A field's sensitivity categories with its group's (None: no forms to ask)."""
+        if self.registry is None:
+            return None
+        found = self.registry.categories(sub.form_id, sub.form_version, field_id)
+        if group_id is not None:
+            found |= self.registry.categories(sub.form_id, sub.form_version, group_id)
+        return found
 
     def wording(self, sub: Submission, field_id: str) -> str | None:
         """A question's label in the newest wording of the same question."""
@@ -347,6 +366,9 @@ class PreparedSummary:
     def __init__(self, record: _Record, *, meta: PrintMeta, profile: RedactionProfile,
                  sections: list[str], date_from: date | None, date_to: date | None,
                  item: AgendaItem | None, registry: FormRegistry | None) -> None:
+        if profile.withhold_restricted:  # actions marked restricted stay with the team
+            record = dataclasses.replace(record, actions=[x for x in record.actions
+                                                          if not x.restricted])
         self.record = record
         self.person = record.person
         self.meta = meta
@@ -710,7 +732,7 @@ class PreparedSummary:
             value = screening.answers.get(f.id)
             if not isinstance(value, dict) or value.get("present") not in ("yes", "possible"):
                 continue
-            if self.profile.withholds_field(f, f.id):
+            if self.answers.withheld(screening, f.id):  # by category: never a row at all
                 continue
             label = self.answers.wording(screening, f.id) or f.label
             row = [label, TIER_LABELS.get(str(f.tier), _words(f.tier)),
@@ -723,7 +745,7 @@ class PreparedSummary:
         if not rows:
             return [self.nothing("No indicators were recorded as present"
                                  + (" that can be shown to this audience."
-                                    if self.profile.withhold_health else "."))]
+                                    if self.profile.withheld_categories else "."))]
         head = ["Indicator", "Tier", "Present", "When", "Evidence"] + (["Detail"] if detail
                                                                         else [])
         widths = [62, 22, 18, 30, 22, 24] if detail else [76, 24, 20, 34, 24]
@@ -744,7 +766,8 @@ class PreparedSummary:
         if not episodes:
             out.append(self.nothing("No missing episodes have been recorded."))
             return out
-        hide_where = self.profile.withhold_intelligence or self.profile.withhold_sensitive_fields
+        hide_where = self.profile.withhold_location or self.profile.withhold_intelligence \
+            or self.profile.withhold_sensitive_fields
         head = ["Went missing", "Returned", "Duration", *([] if hide_where else ["Found"]),
                 "Return home interview", "Within 72 h"]
         rows = [self._episode_row(e, hide_where) for e in episodes]
@@ -815,12 +838,15 @@ class PreparedSummary:
 
     def _chronology(self) -> list[Flowable]:
         prof, rec = self.profile, self.record
-        hide_where = prof.withhold_intelligence or prof.withhold_sensitive_fields
+        hide_where = prof.withhold_location or prof.withhold_intelligence \
+            or prof.withhold_sensitive_fields
         episodes = [e.model_copy(update={"where_found": ""}) if hide_where else e
                     for e in rec.episodes]
         finals = rec.finals
         if prof.withhold_third_party:  # e.g. "asked that something is not shared with a parent"
             finals = [_without_flags(f, _FAMILY_WITHHELD_FLAGS) for f in finals]
+        if prof.withhold_restricted:  # the chronology quotes some answers (a session's summary)
+            finals = [_without_restricted(f) for f in finals]
         events = chronology_of(rec.person, episodes, finals, rec.actions,
                                [] if prof.withhold_associations else rec.associations,
                                now=self.now, registry=self.registry, include_drafts=False)
@@ -1152,6 +1178,15 @@ class PreparedSummary:
             out += [*self.h2("Distribution list"),
                     self.table([["Name", "Agency"], *dist], [80 * mm, 98 * mm])]
         return out
+
+
+def _without_restricted(sub: Submission) -> Submission:
+    """A copy of a submission without the answers a worker marked restricted (in memory only:
+    the record itself never changes)."""
+    if not sub.restricted_fields:
+        return sub
+    kept = {k: v for k, v in sub.answers.items() if k not in sub.restricted_fields}
+    return sub.model_copy(update={"answers": kept})
 
 
 def _without_flags(sub: Submission, flag_ids: set[str]) -> Submission:

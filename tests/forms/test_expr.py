@@ -42,7 +42,8 @@ def run(source: str, values: dict[str, Any] | None = None,
 
 def test_the_function_whitelist_is_exactly_this() -> None:
     assert set(ex.FUNCTIONS) == {"count", "any", "selected", "answered", "age_on",
-                                 "days_between", "hours_between", "today", "now"}
+                                 "days_between", "hours_between", "today", "now",
+                                 "count_rows"}
 
 
 def test_compile_gives_the_type_and_the_names_used() -> None:

@@ -157,7 +157,8 @@ def test_check_prints_one_line_per_problem(tmp_path: Path) -> None:
         "the values of 'colour' (blue, red)",
         "forms/other-form/v1.yaml:5: title: duplicate key 'title'",
         "forms/third-form/v2.yaml:3: version: the file name must be v1.yaml for version 1",
-        "forms/third-form/notes.txt:1: not a form file (expected v<N>.yaml, or v<N>.sample.json)",
+        "forms/third-form/notes.txt:1: not a form file (expected v<N>.yaml, v<N>.sample.json "
+        "or v<N>.sensitivity.yaml)",
     ]
     for line in lines:
         assert PROBLEM_LINE.match(line), line

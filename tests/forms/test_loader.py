@@ -323,7 +323,7 @@ def test_a_stray_file_in_a_form_folder_is_reported(tmp_path: Path, stray: str) -
         FormRegistry.load(root)
     (problem,) = info.value.problems
     assert str(problem) == (f"forms/demo-form/{stray}:1: not a form file "
-                            "(expected v<N>.yaml, or v<N>.sample.json)")
+                            "(expected v<N>.yaml, v<N>.sample.json or v<N>.sensitivity.yaml)")
 
 
 def test_problems_of_every_file_are_reported_together(tmp_path: Path) -> None:
@@ -341,7 +341,8 @@ def test_problems_of_every_file_are_reported_together(tmp_path: Path) -> None:
         "sections[0].fields[2].show_if: unknown name 'color'",
         f"forms/demo-scored/v1.yaml:{line_of(bad_two, 'danger_field:')}: scoring.danger_field: "
         "there is no top-level field 'dangerous'",
-        "forms/demo-scored/draft.txt:1: not a form file (expected v<N>.yaml, or v<N>.sample.json)",
+        "forms/demo-scored/draft.txt:1: not a form file (expected v<N>.yaml, v<N>.sample.json "
+        "or v<N>.sensitivity.yaml)",
     ]
 
 

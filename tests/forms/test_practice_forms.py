@@ -82,8 +82,12 @@ def test_rhi_flags_a_rescreen_and_repeat_missing(engine: FormEngine,
     sample = samples[RHI]
     episode = sample.episode
     assert episode is not None
+    # no sign of exploitation at all (version 2 also rescreens on an adult they were with and
+    # a car with an adult they don't know, both in the sample)
+    people = [{**row, "pw_adult": "no"} for row in sample.answers["people_with"]]
     draft = engine.set_answers(engine.start(RHI, sample.person.id, episode_id=episode.id),
-                               {**sample.answers, "exploitation_indicators": ["none"]})
+                               {**sample.answers, "exploitation_indicators": ["none"],
+                                "travel": ["bus"], "people_with": people})
     ctx = FormContext(person=sample.person, episode=episode, now=sample.now,
                       missing_episodes_30d=3)
     flags = {f["id"] for f in engine.outcome(draft, ctx)["flags"]}

@@ -126,8 +126,13 @@ def plant_case(ws: Workspace, engine: FormEngine, now: datetime) -> Planted:
 
 def _final(ws: Workspace, engine: FormEngine, form_id: str, person: Person,
            answers: dict[str, Any], at: datetime, *, episode: Episode | None = None,
-           agree: bool = False) -> None:
-    draft = engine.start(form_id, person.id, episode_id=episode.id if episode else None)
+           agree: bool = False, restricted: tuple[str, ...] = ()) -> None:
+    version = next(s.version for s in load_samples(engine.registry.root)
+                   if s.form_id == form_id)  # the version its sample answers are for
+    draft = engine.start(form_id, person.id, episode_id=episode.id if episode else None,
+                         version=version)
+    for field_id in restricted:
+        draft = engine.set_restricted(draft, field_id)
     draft = engine.set_answers(draft, answers)
     if agree:  # agree the level the rules suggest
         suggested = engine.outcome(draft, context_for(ws, draft, now=at))["suggested_level"]

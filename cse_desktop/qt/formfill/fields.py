@@ -1106,6 +1106,7 @@ class FieldRow(QFrame):
             if field.help:
                 layout.addWidget(plain_label(field.help, "hint"))
             self._computed_display = field.display
+            self._computed_labels = {c.value: c.label for c in spec.choices_of(field)}
             self.rename(path, prefix)
             return
         self.editor = make_editor(field, spec, path, prefix + field.label, today)
@@ -1139,7 +1140,7 @@ class FieldRow(QFrame):
 
     def set_computed(self, value: Any) -> None:
         if self.value_label is not None:
-            text = computed_text(value, self._computed_display)
+            text = computed_text(value, self._computed_display, self._computed_labels)
             if self.value_label.text() != text:
                 self.value_label.setText(text)
                 self.value_label.setAccessibleDescription(text)

@@ -5,6 +5,7 @@ Pure functions, no widgets: the filler, the read-only view and the tests share t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -35,10 +36,13 @@ def number_text(value: float | int) -> str:
     return str(value)
 
 
-def computed_text(value: Any, display: str) -> str:
-    """A computed value formatted by its ``display``: hours as '13.5 hours', yes_no as Yes/No."""
+def computed_text(value: Any, display: str, labels: Mapping[str, str] | None = None) -> str:
+    """A computed value formatted by its ``display``: hours as '13.5 hours', yes_no as Yes/No;
+    a code with ``labels`` (the field's ``choices``) as its words."""
     if value is None:
         return "Not known yet"
+    if labels and isinstance(value, str) and value in labels:
+        return labels[value]
     if display == "hours":
         if isinstance(value, int | float) and not isinstance(value, bool):
             hours = round(float(value), 1)

@@ -134,8 +134,9 @@ class FinalView(QWidget):
                 continue
             if field.type == "computed":
                 if field.id in computed and computed[field.id] is not None:
+                    labels = {c.value: c.label for c in self.spec.choices_of(field)}
                     rows.append(_answer(field.label, computed_text(computed[field.id],
-                                                                   field.display)))
+                                                                   field.display, labels)))
                 continue
             value = answers.get(field.id)
             if value is None:
