@@ -24,6 +24,7 @@ them in one document).  Dates are UK style ("7 Mar 2026") in UK local time.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -706,6 +707,20 @@ class PreparedSummary:
         hidden = any(self.answers.withheld(screening, i) for i in part.get("indicators") or [])
         return str(part.get(short) or "") if hidden else str(part.get(full) or "")
 
+    def _withheld_flags(self, sub: Submission) -> set[str]:
+        """The ids of a submission's flags this audience may not see: those whose condition
+        reads an answer withheld from it (and, where third-party information is withheld,
+        the child's wish that something is not shared with a parent)."""
+        out = set(_FAMILY_WITHHELD_FLAGS) if self.profile.withhold_third_party else set()
+        spec = self.answers.spec(sub)
+        if spec is None:
+            return out
+        ids = {f.id for f in spec.all_fields()}
+        for flag in spec.flags:
+            if any(self.answers.withheld(sub, name) for name in _flag_names(flag.when) & ids):
+                out.add(flag.id)
+        return out
+
     def _trajectory(self) -> str:
         rmm = self.record.latest(RMM_FORM)
         if rmm is not None and self.answers.show(rmm, "trajectory"):
@@ -843,8 +858,9 @@ class PreparedSummary:
         episodes = [e.model_copy(update={"where_found": ""}) if hide_where else e
                     for e in rec.episodes]
         finals = rec.finals
-        if prof.withhold_third_party:  # e.g. "asked that something is not shared with a parent"
-            finals = [_without_flags(f, _FAMILY_WITHHELD_FLAGS) for f in finals]
+        # a flag raised by answers this audience may not see ("harm disclosed", "asked that
+        # something is not shared with a parent") says too much on its own
+        finals = [_without_flags(f, self._withheld_flags(f)) for f in finals]
         if prof.withhold_restricted:  # the chronology quotes some answers (a session's summary)
             finals = [_without_restricted(f) for f in finals]
         events = chronology_of(rec.person, episodes, finals, rec.actions,
@@ -1178,6 +1194,11 @@ class PreparedSummary:
             out += [*self.h2("Distribution list"),
                     self.table([["Name", "Agency"], *dist], [80 * mm, 98 * mm])]
         return out
+
+
+def _flag_names(when: str) -> set[str]:
+    """The names a flag's condition reads (quoted values left out)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"'[^']*'|\"[^\"]*\"", "", when)))
 
 
 def _without_restricted(sub: Submission) -> Submission:

@@ -25,7 +25,7 @@ from support.laptops import new_workspace
 
 from cse_desktop.casework import demo
 from cse_desktop.casework.submissions import context_for, finalise
-from cse_desktop.domain.models import Association, AssociationKind, Episode, Person
+from cse_desktop.domain.models import Action, Association, AssociationKind, Episode, Person
 from cse_desktop.forms.engine import FormEngine
 from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.samples import load_samples
@@ -60,6 +60,24 @@ class Planted:
     health_detail: str = "Medwynclinic"         # its free-text detail
     parent_view: str = "Honeysettview"          # RMM: the parent's view (kept for everyone)
     concerns: str = "Presentingwhorl"           # RMM: presenting concerns (kept)
+    # sensitivity categories (forms/<form>/v<N>.sensitivity.yaml): screening indicator rows by
+    # their label (a row's label is what would tell a reader), free text by a planted word
+    disclosure_label: str = "Has disclosed sexual abuse"                # disclosure
+    sex_exchange_label: str = "Sexually exploited in return for money"  # disclosure
+    sextortion_label: str = "Blackmailed or threatened with sexual images"  # disclosure
+    images_label: str = "Sexual images of the young person shared by others"  # disclosure
+    sti_label: str = "Sexually transmitted infection"                   # sexual health
+    identity_label: str = "Exploring gender identity or sexuality"      # identity
+    kept_label: str = "Excluded from school"    # an indicator no category covers (kept)
+    harm_label: str = "Sexual assault"          # RHI: the harm they told us of (disclosure)
+    harm_words: str = "Grimsdaletold"           # RHI: what they said of it (never printed)
+    harm_flag: str = "Harm disclosed during the missing episode"  # the flag 'harm' raises
+    feeling_words: str = "Fernwhistlefeel"      # RHI: how they feel, in their words
+    trusted_adult: str = "Trustbarrowaunt"      # RHI: their trusted adult (third party)
+    # marked "restricted" by a worker: withheld from every copy but the internal one
+    restricted_action: str = "Restrictomatic"   # an action
+    restricted_decision: str = "Decisionhushwort"  # the meeting's decisions (a free-text answer)
+    open_action: str = "Plainvisibleaction"     # an action not restricted (kept)
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +85,16 @@ def engine() -> FormEngine:
     return FormEngine(FormRegistry.load())
 
 
-def _shifted(engine: FormEngine, form_id: str, at: datetime) -> tuple[dict[str, Any], Any]:
-    sample = next(s for s in load_samples(engine.registry.root) if s.form_id == form_id)
+def _sample(engine: FormEngine, form_id: str, newest: bool = False) -> Any:
+    """The form's sample answers: of its first version (the newest with ``newest``)."""
+    samples = [s for s in load_samples(engine.registry.root) if s.form_id == form_id]
+    return max(samples, key=lambda s: s.version) if newest else \
+        min(samples, key=lambda s: s.version)
+
+
+def _shifted(engine: FormEngine, form_id: str, at: datetime,
+             newest: bool = False) -> tuple[dict[str, Any], Any]:
+    sample = _sample(engine, form_id, newest)
     spec = engine.form(form_id, sample.version).spec
     return demo.shift_dates(spec, sample.answers, at - sample.now), sample
 
@@ -82,17 +108,22 @@ def plant_case(ws: Workspace, engine: FormEngine, now: datetime) -> Planted:
         allocated_worker="J. Demo-Worker", team="Demo Exploitation Team", flags=["DEMO"]))
     at = now - timedelta(days=2)
 
-    answers, _ = _shifted(engine, "exploitation-screening", at - timedelta(days=20))
+    answers, _ = _shifted(engine, "exploitation-screening", at - timedelta(days=20),
+                          newest=True)
+    yes = {"present": "yes", "timing": "current", "evidence": "reported"}
     answers.update({
         "people_of_concern": [{"poc_name": p.poc_name, "poc_age": 30, "poc_sex": "male",
                                "poc_contact": p.poc_phone, "poc_reported": "no"}],
         "ind_g_pregnancy": {"present": "yes", "timing": "current", "evidence": "reported",
                             "detail": p.health_detail},
         "child_view": f"{p.child_voice} at the screening",
+        "crit_sexual_abuse_disclosure": yes, "crit_sex_exchange": yes, "crit_sextortion": yes,
+        "ind_f_images_shared": yes, "ind_g_sti": yes, "vul_identity": {"present": "yes"},
+        "ind_h_exclusion": yes,
     })
     answers.pop("agreed_level", None)
     _final(ws, engine, "exploitation-screening", person, answers, at - timedelta(days=20),
-           agree=True)
+           agree=True, newest=True)
 
     answers, sample = _shifted(engine, "return-home-interview", at - timedelta(days=10))
     delta = (at - timedelta(days=10)) - sample.now
@@ -101,7 +132,10 @@ def plant_case(ws: Workspace, engine: FormEngine, now: datetime) -> Planted:
         person_id=person.id, police_reference="DEMO-777", started_at=sample.episode.started_at
         + delta, returned_at=sample.episode.returned_at + delta, where_found=p.where_found))
     answers.update({"where_found": p.where_found, "child_own_words": f"{p.rhi_words} here",
-                    "not_share_detail": p.not_for_parent})
+                    "not_share_detail": p.not_for_parent,
+                    "harm": ["sexual_assault"], "harm_detail": f"{p.harm_words} of it",
+                    "feeling_notes": f"{p.feeling_words} now",
+                    "trusted_adult": f"{p.trusted_adult} Mo"})
     _final(ws, engine, "return-home-interview", person, answers, at - timedelta(days=10),
            episode=episode)
 
@@ -114,9 +148,15 @@ def plant_case(ws: Workspace, engine: FormEngine, now: datetime) -> Planted:
         "parent_view": f"{p.parent_view} of the mother",
         "other_children_at_risk": "yes", "other_children_detail": p.siblings,
         "agreed_level": "high",
+        "decisions": f"{p.restricted_decision} agreed by the meeting.",
     })
     answers["disruption"][0]["dis_target"] = p.dis_target
-    _final(ws, engine, "rmm-review", person, answers, at)
+    _final(ws, engine, "rmm-review", person, answers, at, restricted=("decisions",))
+    ws.actions.add(Action(person_id=person.id, text=f"{p.restricted_action} visit",
+                          owner="A. Worker", due=now.date() + timedelta(days=3),
+                          restricted=True))
+    ws.actions.add(Action(person_id=person.id, text=f"{p.open_action} call",
+                          owner="A. Worker", due=now.date() + timedelta(days=3)))
 
     ws.associations.add(Association(person_id=person.id, association_kind=AssociationKind.PLACE,
                                     description=f"{p.association} car park",
@@ -126,9 +166,9 @@ def plant_case(ws: Workspace, engine: FormEngine, now: datetime) -> Planted:
 
 def _final(ws: Workspace, engine: FormEngine, form_id: str, person: Person,
            answers: dict[str, Any], at: datetime, *, episode: Episode | None = None,
-           agree: bool = False, restricted: tuple[str, ...] = ()) -> None:
-    version = next(s.version for s in load_samples(engine.registry.root)
-                   if s.form_id == form_id)  # the version its sample answers are for
+           agree: bool = False, restricted: tuple[str, ...] = (),
+           newest: bool = False) -> None:
+    version = _sample(engine, form_id, newest).version  # the version its answers are for
     draft = engine.start(form_id, person.id, episode_id=episode.id if episode else None,
                          version=version)
     for field_id in restricted:
