@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cse_desktop.domain.errors import ValidationFailed
+from cse_desktop.domain.models import SubmissionStatus
+from cse_desktop.forms.engine import FormEngine
 from cse_desktop.forms.loader import FormLoadError, FormRegistry
 from cse_desktop.forms.sensitivity import ALL_CATEGORIES, Category
 
@@ -108,3 +111,21 @@ def test_the_real_forms_load_with_their_sensitivity_files() -> None:
         Category.IDENTITY}
     assert Category.DISCLOSURE in registry.categories("exploitation-screening", 1,
                                                       "ind_f_sexual_images")
+
+
+def test_a_worker_marks_a_decision_or_note_restricted_and_an_amendment_keeps_it() -> None:
+    engine = FormEngine(FormRegistry.load())
+    draft = engine.start("rmm-review", "00000000-0000-4000-8000-000000000001", version=1)
+    draft = engine.set_restricted(draft, "decisions")
+    draft = engine.set_restricted(draft, "presenting_concerns")
+    draft = engine.set_restricted(draft, "decisions")  # marked once only
+    assert draft.restricted_fields == ["presenting_concerns", "decisions"]
+    assert engine.set_restricted(draft, "decisions", False).restricted_fields == [
+        "presenting_concerns"]
+    for bad in ("ghost", "marking_banner"):  # not a question; an info banner
+        with pytest.raises(ValidationFailed):
+            engine.set_restricted(draft, bad)
+    final = draft.model_copy(update={"status": SubmissionStatus.FINAL})
+    with pytest.raises(ValidationFailed, match="amend"):
+        engine.set_restricted(final, "decisions")
+    assert engine.amend(final).restricted_fields == ["presenting_concerns", "decisions"]

@@ -390,6 +390,41 @@ def test_actions_are_added_marked_done_and_rag_rated(qtbot, page, runner, child,
     assert "Overdue" not in cell_texts(tab.table, ActionsModel.RAG)
 
 
+def test_an_action_is_marked_restricted_and_the_mark_removed(qtbot, page, runner,
+                                                             child) -> None:
+    """A restricted action stays with the team: left out of every copy but the internal one."""
+    runner.call(lambda ws: ws.actions.add(Action(
+        person_id=child.id, text="Visit the aunt's address (fictional)", owner="A. Example")))
+    open_person(qtbot, page, child.id)
+    page.show_tab(page.ACTIONS)
+    tab = page.actions_tab
+    assert not tab.restrict_button.isEnabled()  # nothing selected
+    tab.table.selectRow(0)
+    assert tab.restrict_button.text() == "Mark r&estricted"
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        click(qtbot, tab.restrict_button)
+    (stored,) = runner.call(lambda ws: ws.actions.list(person_id=child.id))
+    assert stored.restricted
+    assert cell_texts(tab.table, ActionsModel.STATUS) == ["Open (restricted)"]
+    tab.table.selectRow(0)
+    assert tab.restrict_button.text() == "Remove r&estricted mark"
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        click(qtbot, tab.restrict_button)
+    (stored,) = runner.call(lambda ws: ws.actions.list(person_id=child.id))
+    assert not stored.restricted
+    # a new action can be restricted from the start
+    click(qtbot, tab.add_button)
+    dialog = tab.dialog
+    assert unnamed_controls(dialog) == []
+    qtbot.keyClicks(dialog.text_box, "Share with the police only (fictional)")
+    dialog.restricted_box.setChecked(True)
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        click(qtbot, dialog.save_button)
+    added = [a for a in runner.call(lambda ws: ws.actions.list(person_id=child.id))
+             if a.text.startswith("Share with the police")]
+    assert added[0].restricted
+
+
 def test_people_and_places_are_added_and_marked_restricted(qtbot, page, runner, child) -> None:
     open_person(qtbot, page, child.id)
     page.show_tab(page.CONCERNS)

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QPlainTextEdit,
@@ -68,6 +69,8 @@ RAG_COLOURS = {Rag.RED: RED, Rag.AMBER: AMBER, Rag.GREEN: GREEN, Rag.COMPLETE: M
 _RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.COMPLETE: 3}
 ACTION_STATUS_LABELS = {ActionStatus.OPEN: "Open", ActionStatus.DONE: "Done",
                         ActionStatus.CANCELLED: "Cancelled"}
+RESTRICTED_HINT = ("A restricted action stays with the team: it is left out of every printed "
+                   "copy except the internal RMM copy.")
 AGENCIES = ["Children's social care", "Police", "Education", "Health", "Youth service",
             "Exploitation team", "Parent or carer", "Voluntary sector"]
 #: the forms a worker starts from the Forms tab: (form id, button text, accessible name)
@@ -275,7 +278,8 @@ class ActionsModel(RowsModel[Action]):
         if column == self.DUE:
             return uk_date(item.due, "No due date")
         if column == self.STATUS:
-            return ACTION_STATUS_LABELS[item.status]
+            return ACTION_STATUS_LABELS[item.status] + (" (restricted)" if item.restricted
+                                                        else "")
         return rag_label(item, self.today())
 
     def sort_key(self, item: Action, column: int) -> Any:
@@ -316,11 +320,16 @@ class ActionDialog(RecordDialog):
         self.agency_combo.lineEdit().setMaxLength(200)
         self.due_edit = OptionalDateEdit("Due date", "No due date")
         self.due_edit.set_value(today + timedelta(days=14), today)
+        self.restricted_box = QCheckBox("&Restricted: keep it with the team")
+        self.restricted_box.setAccessibleName("Restricted")
+        self.restricted_box.setToolTip(RESTRICTED_HINT)
         self.add_field("&Action", self.text_box)
         self.add_row(("&Owner", self.owner_edit, ""), ("A&gency", self.agency_combo, ""))
         self.add_field("&Due date", self.due_edit)
+        self.add_widget(self.restricted_box)
         chain_tab_order([self.text_box, self.owner_edit, self.agency_combo, self.due_edit.edit,
-                         self.due_edit.none_box, self.cancel_button, self.save_button])
+                         self.due_edit.none_box, self.restricted_box, self.cancel_button,
+                         self.save_button])
         self.text_box.setFocus()
 
     def problem(self) -> str:
@@ -334,7 +343,8 @@ class ActionDialog(RecordDialog):
     def action(self, person_id: str) -> Action:
         return Action(person_id=RecordId(person_id), text=self.text_box.toPlainText().strip(),
                       owner=self.owner_edit.text().strip(),
-                      agency=self.agency_combo.currentText().strip(), due=self.due_edit.value())
+                      agency=self.agency_combo.currentText().strip(), due=self.due_edit.value(),
+                      restricted=self.restricted_box.isChecked())
 
 
 class ActionsTab(QWidget):
@@ -349,6 +359,8 @@ class ActionsTab(QWidget):
         self.proxy = sorting_proxy(self.model, self)
         self.add_button = button("&Add action…", "Add an action", role="primary")
         self.done_button = button("Mark &done", "Mark the selected action done")
+        self.restrict_button = button("Mark r&estricted", "Mark the selected action restricted")
+        self.restrict_button.setToolTip(RESTRICTED_HINT)
         self.message = MessageLabel("error")
         self.key = text_label("RAG: Overdue (past its due date), Due soon (within 7 days), "
                               "On track, Done.", "hint")
@@ -359,11 +371,12 @@ class ActionsTab(QWidget):
         self.table.sortByColumn(ActionsModel.RAG, Qt.SortOrder.AscendingOrder)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.empty_label = text_label("No actions are recorded for this child.", "emptyState")
-        _tab_layout(self, _button_row(self.add_button, self.done_button), self.message,
-                    self.key, self.table, self.empty_label)
-        chain_tab_order([self.add_button, self.done_button, self.table])
+        _tab_layout(self, _button_row(self.add_button, self.done_button, self.restrict_button),
+                    self.message, self.key, self.table, self.empty_label)
+        chain_tab_order([self.add_button, self.done_button, self.restrict_button, self.table])
         self.add_button.clicked.connect(self.open_add_dialog)
         self.done_button.clicked.connect(self.mark_done)
+        self.restrict_button.clicked.connect(self.toggle_restricted)
         self._update_buttons()
 
     def set_actions(self, person_id: str, actions: Sequence[Action]) -> None:
@@ -391,6 +404,13 @@ class ActionsTab(QWidget):
         action = self.selected_action()
         self.add_button.setEnabled(self.person_id is not None)
         self.done_button.setEnabled(action is not None and action.status is ActionStatus.OPEN)
+        self.restrict_button.setEnabled(action is not None)
+        restricted = action is not None and action.restricted
+        self.restrict_button.setText("Remove r&estricted mark" if restricted
+                                     else "Mark r&estricted")
+        self.restrict_button.setAccessibleName("Remove the restricted mark from the selected "
+                                               "action" if restricted else
+                                               "Mark the selected action restricted")
 
     def open_add_dialog(self) -> ActionDialog | None:
         if self.person_id is None:
@@ -404,6 +424,19 @@ class ActionsTab(QWidget):
 
         dialog.save_requested.connect(save)
         return _open(self, dialog)  # type: ignore[return-value]
+
+    def toggle_restricted(self) -> None:
+        """Mark the selected action restricted (withheld from every printed copy but the
+        internal one), or remove the mark."""
+        action = self.selected_action()
+        if action is None:
+            return
+        changed = action.model_copy(update={"restricted": not action.restricted})
+        self.message.clear_message()
+        self.runner.run(lambda ws: ws.actions.update(changed),
+                        on_error=lambda e: self.message.show_message(
+                            plain_store_message(e.message)),
+                        changes={"action"})
 
     def mark_done(self) -> None:
         action = self.selected_action()
