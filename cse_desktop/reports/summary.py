@@ -64,8 +64,9 @@ from cse_desktop.domain.models import (
     RiskLevel,
     Submission,
 )
-from cse_desktop.forms.explain import approval_words, outcome_routes
+from cse_desktop.forms.explain import approval_words, fired_rule_words, outcome_routes
 from cse_desktop.forms.loader import FormRegistry
+from cse_desktop.forms.scoring import AWAITING_APPROVAL, WITHHELD_RULE
 from cse_desktop.forms.sensitivity import Category
 from cse_desktop.forms.spec import (
     PRESENT_LABELS,
@@ -104,6 +105,11 @@ SCREENING_FORM = "exploitation-screening"
 RMM_FORM = "rmm-review"
 RHI_FORM = "return-home-interview"
 PARENT_FORM = "parent-session"
+
+#: the screening module of criminal exploitation, and the NRM's value in referral and outcome
+#: choices (the screening, the return home interview and the meeting record)
+CCE_MODULE = "cce"
+NRM = "nrm"
 
 #: missing-episode counts are given for these periods before the document was printed (days)
 COUNT_PERIODS = (30, 90, 365)
@@ -469,12 +475,95 @@ class PreparedSummary:
             lines.append(Paragraph(page.text(
                 f"For the Risk Management Meeting on {uk_day(self.item.meeting_date)}"
                 + (f". On the agenda: {reasons}." if reasons else ".")), self.st["subtitle"]))
+        lines += self._warnings_box()
         if self.profile.redacts:
             lines.append(Paragraph(page.text(
                 f"This copy is prepared for this audience ({self.profile.label}). Information "
                 "that may not be shared with it has been left out."), self.st["small"]))
         lines.append(page.gap(1))
         return lines
+
+    # -- warnings a chair needs, near the top -------------------------------------------------
+
+    def warnings(self) -> list[tuple[str, str]]:
+        """What the chair must not miss, as (headline, detail): a child with current criminal
+        exploitation indicators and no NRM referral recorded, return home interviews overdue,
+        missing now, a review overdue, a lower level awaiting approval. Only what this audience
+        may see is counted."""
+        out: list[tuple[str, str]] = []
+        nrm = self._nrm_warning()
+        if nrm:
+            out.append(nrm)
+        for e in sorted(self.record.episodes, key=lambda e: e.started_at):
+            if e.returned_at is None:
+                out.append(("Missing now", f"Reported missing {uk_datetime(e.started_at)}, "
+                                           "not yet returned."))
+                continue
+            state = rhi_state(e, self.now, self.record.finals, self.registry)
+            if state.overdue and state.due_at is not None:
+                out.append(("Return home interview overdue",
+                            f"{state.clock[:1].upper()}{state.clock[1:]}: the young person "
+                            f"returned {uk_datetime(e.returned_at)}; the interview was due by "
+                            f"{uk_datetime(state.due_at)}."))
+        review = self.person.next_review
+        if review is not None and review < self.today:
+            out.append(("Review overdue", f"The next review was due on {uk_day(review)}."))
+        screening = self.record.latest(SCREENING_FORM)
+        if screening is not None and (screening.outcome or {}).get("approval_pending"):
+            out.append((AWAITING_APPROVAL, str((screening.outcome or {}).get(
+                "level_standing_because") or "")))
+        return out
+
+    def _nrm_warning(self) -> tuple[str, str] | None:
+        screening = self.record.latest(SCREENING_FORM)
+        spec = self.answers.spec(screening) if screening is not None else None
+        if screening is None or spec is None or self._nrm_recorded():
+            return None
+        current = [f for f in spec.all_fields() if isinstance(f, IndicatorField)
+                   and CCE_MODULE in f.modules and _current_yes(screening.answers.get(f.id))
+                   and not self.answers.withheld(screening, f.id)]
+        if not current:
+            return None
+        n = len(current)
+        return (f"{LEVEL_WORDS[self.person.risk_level]}, current criminal exploitation "
+                "indicators, no NRM referral recorded",
+                f"The screening of {uk_day(_event_day(screening))} records {n} current "
+                f"criminal exploitation indicator{'s' if n != 1 else ''}; neither the young "
+                "person's record, a meeting decision nor a referral made at a screening or "
+                "return home interview shows a National Referral Mechanism referral. "
+                "Consider a referral.")
+
+    def _nrm_recorded(self) -> bool:
+        """An NRM referral is recorded: on the person record, as a meeting's decision
+        (version 2's outcomes, version 1's pathway) or as a referral made at a screening or a
+        return home interview."""
+        if self.person.nrm_referral:
+            return True
+        for sub in self.record.current:
+            a = sub.answers
+            if sub.form_id == RMM_FORM and (a.get("pathway") == NRM or (
+                    isinstance(a.get("outcomes"), list) and NRM in a["outcomes"])):
+                return True
+            if isinstance(a.get("referrals"), list) and NRM in a["referrals"]:
+                return True
+        return False
+
+    def _warnings_box(self) -> list[Flowable]:
+        found = self.warnings()
+        if not found:
+            return []
+        red = page.RAG_COLOURS["red"]
+        rows = [[Paragraph(f"<font color='#b3261e'><b>{page.text(self.s(head))}</b></font>"
+                           + (f" {page.text(self.s(detail))}" if detail else ""),
+                           self.st["cell"])] for head, detail in found]
+        box = Table([[Paragraph("<b>Warnings for the chair</b>", self.st["cell"])], *rows],
+                    colWidths=[_WIDTH])
+        box.setStyle([("BOX", (0, 0), (-1, -1), 1.2, red),
+                      ("LINEBEFORE", (0, 0), (0, -1), 4, red),
+                      ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#fbeaea")),
+                      ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                      ("LEFTPADDING", (0, 0), (-1, -1), 7)])
+        return [page.gap(1), box, page.gap(1)]
 
     # -- 1. meeting ---------------------------------------------------------------------------
 
@@ -494,20 +583,43 @@ class PreparedSummary:
             ("Last meeting", uk_day(_event_day(rmm))),
             ("Chair", a.show(rmm, "chair")),
             ("Why on that agenda", a.show(rmm, "item_reason")),
+            ("How the young person took part", _with(a.show(rmm, "child_took_part"),
+                                                     a.show(rmm, "child_not_asked_reason"))),
+            ("How the parent or carer took part", _with(a.show(rmm, "parent_took_part"),
+                                                        a.show(rmm, "parent_not_asked_reason"))),
+            ("Young person told the outcome", self._told(rmm, "child")),
+            ("Parent or carer told the outcome", self._told(rmm, "parent")),
+            ("Themes discussed", _with(a.show(rmm, "themes"), a.show(rmm, "themes_other"))),
         ], columns=1))
         rows = a.rows(rmm, "attendees")
         if rows:
-            with_contact = any(r.get("att_contact") for r in rows) \
-                and not self.profile.withhold_contact_details
+            contacts = [a.show(rmm, "att_contact", group_id="attendees", row=r) for r in rows]
+            with_contact = any(contacts) and not self.profile.withhold_contact_details
             head = ["Name", "Agency", "Role", "Attended"] + (["Contact"] if with_contact else [])
             body = [[a.show(rmm, k, group_id="attendees", row=r)
                      for k in ("att_name", "att_agency", "att_role", "att_attendance")]
-                    + ([self.s(r.get("att_contact", ""))] if with_contact else [])
-                    for r in rows]
+                    + ([contact] if with_contact else [])
+                    for r, contact in zip(rows, contacts, strict=True)]
             widths = ([44, 50, 50, 34] if not with_contact else [38, 40, 38, 24, 38])
             out += [page.gap(2), *self.h2("Attendees and apologies"),
                     self.table([head, *body], [w * mm for w in widths])]
         return out
+
+    def _told(self, rmm: Submission, who: str) -> str:
+        """Whether the young person (``who`` "child") or the parent or carer ("parent") was
+        told what the meeting decided: when and by whom, or why not (version 2)."""
+        a = self.answers
+        told = a.raw(rmm, f"{who}_told")
+        when, by = a.show(rmm, f"{who}_told_date"), a.show(rmm, f"{who}_told_by")
+        detail = ", ".join(p for p in (f"on {when}" if when else "",
+                                       f"by {by}" if by else "") if p)
+        if told == "yes":
+            return "Yes" + (f", {detail}" if detail else "") + "."
+        if told == "planned":
+            return "Not yet: planned" + (f", {detail}" if detail else "") + "."
+        if told == "no":
+            return _with("No", a.show(rmm, f"{who}_told_reason"))
+        return ""
 
     # -- 2. child -----------------------------------------------------------------------------
 
@@ -584,7 +696,14 @@ class PreparedSummary:
                 add(a.show(rmm, "att_name", group_id="attendees", row=row),
                     a.show(rmm, "att_agency", group_id="attendees", row=row),
                     a.show(rmm, "att_role", group_id="attendees", row=row)
-                    or "Risk Management Meeting", str(row.get("att_contact", "") or ""))
+                    or "Risk Management Meeting",
+                    a.show(rmm, "att_contact", group_id="attendees", row=row))
+            g = "professionals"  # involved, not at the meeting (version 2)
+            for row in a.rows(rmm, g):
+                add(a.show(rmm, "prof_name", group_id=g, row=row),
+                    a.show(rmm, "prof_agency", group_id=g, row=row),
+                    a.show(rmm, "prof_role", group_id=g, row=row),
+                    a.show(rmm, "prof_contact", group_id=g, row=row))
         for action in rec.actions:
             if action.status is ActionStatus.OPEN:
                 add(action.owner, action.agency, "Action owner")
@@ -672,6 +791,7 @@ class PreparedSummary:
                 ("Review by", uk_day(date.fromisoformat(review)) if review else ""),
             ]
             out.append(self.facts(pairs, columns=1))
+            out += self._rules_fired(screening)
             routes = outcome_routes(o)
             if routes:
                 out += self.h2("What happens next")
@@ -691,6 +811,21 @@ class PreparedSummary:
             out += [*self.h2("Indicators present (latest screening)"),
                     *self._indicators(screening)]
         return out
+
+    def _rules_fired(self, screening: Submission) -> list[Flowable]:
+        """Every rule that fired, in order of effect (the one that set the level first), each
+        without the answers that made it apply when this audience may not see one of them."""
+        rules = [r for r in (screening.outcome or {}).get("rules_fired") or []
+                 if isinstance(r, dict) and r.get("text")]
+        if not rules:
+            return []
+        lines = []
+        for i, r in enumerate(rules, start=1):
+            text = self._shown(screening, r, "text", "withheld") or WITHHELD_RULE
+            lines.append(self.para(f"{i}. {fired_rule_words({**r, 'text': text})}", "cell"))
+        return [*self.h2("Rules that fired, in order of effect on the level"), *lines,
+                self.para("The first rule set the level; rules marked 'no effect' gave a "
+                          "lower level.", "small")]
 
     def _approval(self, screening: Submission) -> str:
         """Who approved the lower level, when, why (unless this audience may not read the
@@ -813,6 +948,9 @@ class PreparedSummary:
             on_time = f"Due by {uk_datetime(state.due_at)}"
         elif e.returned_at is not None and state.status != "Not yet due":
             on_time = "Not recorded"
+        reason = self._rhi_reason(e)
+        if reason:
+            rhi += f"\nWhy: {reason}"
         harm = self._harm(e)
         if harm:
             rhi += f"\nHarm disclosed: {harm}"
@@ -839,6 +977,13 @@ class PreparedSummary:
                     continue
                 return (at if at.tzinfo else at.replace(tzinfo=LOCAL_ZONE)), label
         return None
+
+    def _rhi_reason(self, e: Episode) -> str:
+        """Why the interview was not offered, or not completed (the form asks every time)."""
+        sub = self._rhi_for(e)
+        if sub is None or sub.answers.get("outcome") in (None, "completed"):
+            return ""
+        return self.answers.show(sub, "outcome_reason")
 
     def _harm(self, e: Episode) -> str:
         sub = self._rhi_for(e)
@@ -938,6 +1083,19 @@ class PreparedSummary:
                               "interviews)"),
                     self.table([["Place", "Type", "When", "Town", "Interview"], *places],
                                [w * mm for w in (56, 30, 34, 30, 28)])]
+        discussed, seen = [], set()
+        for rmm in rec.of(RMM_FORM):  # newest first (version 2)
+            for r in a.rows(rmm, "discussed"):
+                row = [a.show(rmm, k, group_id="discussed", row=r)
+                       for k in ("disc_kind", "disc_name", "disc_detail", "disc_on_record")]
+                if tuple(row[:3]) not in seen and any(row[:3]):
+                    seen.add(tuple(row[:3]))
+                    discussed.append([*row, uk_day(_event_day(rmm))])
+        if discussed:
+            out += [*self.h2("Discussed at Risk Management Meetings"),
+                    self.table([["What", "Name or description", "What the meeting heard or "
+                                 "agreed", "On the record", "Meeting"], *discussed],
+                               [w * mm for w in (22, 40, 62, 32, 22)])]
         if people:
             out += [*self.h2("Who they were with (return home interviews)"),
                     self.table([["Name", "Age", "Relationship", "Vehicle", "Contact",
@@ -1030,7 +1188,7 @@ class PreparedSummary:
         if screening is not None:
             pairs.append((f"Safety goal (screening of {uk_day(_event_day(screening))})",
                           a.show(screening, "safety_goal")))
-        out: list[Flowable] = []
+        out: list[Flowable] = self._meeting_plan(rmm)
         if any(v for _, v in pairs):
             out.append(self.facts(pairs, columns=1))
         else:
@@ -1043,6 +1201,24 @@ class PreparedSummary:
                     self._rhi_plan(rhi)]
         out += [*self.h2("Support in place"), *self._support(screening, rhi)]
         return out
+
+    def _meeting_plan(self, rmm: Submission | None) -> list[Flowable]:
+        """The safety and support plan the latest meeting agreed (version 2), with its steps:
+        a move of home or placement is one (a safety step, not disruption)."""
+        if rmm is None or "safety_plan" not in rmm.answers:
+            return []
+        a = self.answers
+        pairs: list[tuple[str, Any]] = [
+            ("The plan", a.show(rmm, "safety_plan")),
+            ("Steps agreed", _with(a.show(rmm, "safety_steps"),
+                                   a.show(rmm, "safety_steps_other"))),
+            ("The move of home or placement", a.show(rmm, "placement_move_detail")),
+        ]
+        if not any(v for _, v in pairs):
+            return [self.nothing("The meeting's safety and support plan is not included in "
+                                 "this copy.")]
+        return [*self.h2(f"Safety and support plan (meeting of {uk_day(_event_day(rmm))})"),
+                self.facts(pairs, columns=1), page.gap(2)]
 
     def _family_plan(self) -> list[Flowable]:
         a, g = self.answers, "safety_plan"
@@ -1154,17 +1330,44 @@ class PreparedSummary:
             out.append(self.nothing("No actions are open."))
         out += self.h2("Previous actions and their completion status")
         if closed:
-            rows = [[x.text, x.owner, x.agency, uk_day(x.due) if x.due else "No date",
-                     ACTION_STATUS_LABELS[x.status],
-                     uk_day(x.updated_at.astimezone(LOCAL_ZONE).date())] for x in closed]
+            ended = self._action_endings()
+            rows = []
+            for x in closed:
+                when, outcome = ended.get((x.text, x.owner, x.due), ("", ""))
+                rows.append([x.text, x.owner, x.agency, uk_day(x.due) if x.due else "No date",
+                             ACTION_STATUS_LABELS[x.status],
+                             when or uk_day(x.updated_at.astimezone(LOCAL_ZONE).date())
+                             + " (last change)", outcome])
             out += [self.table([["Action", "Owner", "Agency", "Due", "Completion status",
-                                 "Closed (last change)"], *rows],
-                               [w * mm for w in (56, 30, 28, 20, 22, 22)]),
-                    self.para("The record keeps no completion date: the date shown is the "
-                              "action's last change, when it was marked done or cancelled.",
-                              "small")]
+                                 "Date closed", "Outcome"], *rows],
+                               [w * mm for w in (40, 26, 22, 18, 20, 20, 32)]),
+                    self.para("Date closed: the date a meeting record gives; where none "
+                              "does (records made before version 2 of the meeting record), "
+                              "the action's last change, when it was marked done or "
+                              "cancelled.", "small")]
         else:
             out.append(self.nothing("No actions have been completed or cancelled yet."))
+        return out
+
+    def _action_endings(self) -> dict[tuple[str, str, date | None], tuple[str, str]]:
+        """(completion date, outcome) of each action a meeting record closed, by the action's
+        text, owner and due date (the newest meeting's word wins)."""
+        a, g = self.answers, "actions"
+        out: dict[tuple[str, str, date | None], tuple[str, str]] = {}
+        for rmm in reversed(self.record.of(RMM_FORM)):  # oldest first: newest wins
+            for r in a.rows(rmm, g):
+                if r.get("action_status") not in ("done", "cancelled"):
+                    continue
+                try:
+                    due = date.fromisoformat(str(r["action_due"])) if r.get("action_due") \
+                        else None
+                except ValueError:
+                    continue
+                when = a.show(rmm, "action_completed", group_id=g, row=r)
+                outcome = a.show(rmm, "action_outcome", group_id=g, row=r)
+                if when or outcome:
+                    out[(str(r.get("action_text", "")), str(r.get("action_owner", "")), due)] \
+                        = (when, outcome)
         return out
 
     # -- 13. decisions ------------------------------------------------------------------------
@@ -1182,7 +1385,7 @@ class PreparedSummary:
             ("Since the last meeting", a.show(rmm, "trajectory")),
             ("Why this level", a.show(rmm, "level_rationale")),
             ("Decisions", a.show(rmm, "decisions")),
-            ("What happens next", a.show(rmm, "pathway")),
+            ("What happens next", self._next_steps(rmm)),
             ("Why stepping down or closing", a.show(rmm, "pathway_reason")),
             ("Next review", a.show(rmm, "next_review_date")
              or (uk_day(review) if review else "")),
@@ -1194,6 +1397,17 @@ class PreparedSummary:
             out += [*self.h2("Distribution list"),
                     self.table([["Name", "Agency"], *dist], [80 * mm, 98 * mm])]
         return out
+
+    def _next_steps(self, rmm: Submission) -> str:
+        """What the meeting decided happens next: several outcomes, one a line (version 2),
+        or version 1's one pathway."""
+        a = self.answers
+        if not isinstance(rmm.answers.get("outcomes"), list):
+            return a.show(rmm, "pathway")
+        words = [self.answers.show(rmm, "outcomes", row={"outcomes": v})
+                 for v in rmm.answers["outcomes"] if v != "other"]
+        other = a.show(rmm, "outcomes_other")
+        return "\n".join([*words, *([f"Other: {other}"] if other else [])])
 
 
 def _flag_names(when: str) -> set[str]:
@@ -1219,6 +1433,17 @@ def _without_flags(sub: Submission, flag_ids: set[str]) -> Submission:
         return sub
     kept = [f for f in flags if not (isinstance(f, dict) and f.get("id") in flag_ids)]
     return sub.model_copy(update={"outcome": {**outcome, "flags": kept}})
+
+
+def _with(words: str, reason: str) -> str:
+    """An answer with its reason, if there is one ('Was not asked: ...')."""
+    return f"{words}: {reason}" if words and reason else words
+
+
+def _current_yes(value: Any) -> bool:
+    """An indicator answered 'yes' as current (a 'yes' without a timing counts as current)."""
+    return isinstance(value, dict) and value.get("present") == "yes" \
+        and value.get("timing") in (None, "", "current", "both")
 
 
 def _level_words(value: Any) -> str:
