@@ -321,15 +321,34 @@ def cmd_print_agenda(args: argparse.Namespace, secrets: Secrets) -> int:
 
 
 def cmd_print_profile(args: argparse.Namespace, secrets: Secrets) -> int:
+    from cse_desktop.casework.quarters import Quarter
     from cse_desktop.reports.profile import build_profile
 
+    quarter = (Quarter.parse(args.quarter) if args.quarter else
+               Quarter.last_complete(date.today(), financial=not args.calendar))
+    home = " ".join((args.home_authority or _saved_home_authority()).split())
+    if not home:
+        raise UsageError("Say which council this is with --home-authority NAME (for example "
+                         "--home-authority 'Surrey County Council'), or set it in the "
+                         "desktop's print options: without it the profile cannot tell looked "
+                         "after children placed here by other authorities from this "
+                         "authority's own.")
     version = "shareable" if args.shareable else "restricted"
     with _unlock(args, secrets) as ws:
-        pdf = build_profile(ws, args.quarter, shareable=args.shareable,
-                            meta=_print_meta(ws, f"Missing profile {args.quarter}", args))
+        pdf = build_profile(ws, quarter, shareable=args.shareable, home_la=home,
+                            meta=_print_meta(ws, f"Missing profile {quarter}", args))
         return _save_print(ws, pdf, args, secrets,
-                           what=f"Quarterly missing profile {args.quarter} ({version})",
+                           what=f"Quarterly missing profile {quarter} ({version})",
                            record_kind="", record_id="", profile=version)
+
+
+def _saved_home_authority() -> str:
+    """The home authority saved by the desktop's print options, if any."""
+    try:
+        from cse_desktop.qt.settings import load_home_authority
+    except ImportError:  # no Qt on this machine: the option is needed
+        return ""
+    return load_home_authority()
 
 
 def _date_arg(value: str | None, option: str) -> date | None:
@@ -646,7 +665,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("profile", cmd_print_profile, "the quarterly missing-episode profile",
                 print_sub)
     print_options(p)
-    p.add_argument("--quarter", required=True, metavar="YYYYQN", help="e.g. 2026Q3")
+    p.add_argument("--quarter", metavar="QUARTER",
+                   help="FY2026-27Q1 (financial year, April to March: Q1 is April to June) or "
+                        "2026Q3 (calendar year); default: the last complete financial-year "
+                        "quarter")
+    p.add_argument("--calendar", action="store_true",
+                   help="without --quarter: the last complete calendar quarter instead")
+    p.add_argument("--home-authority", metavar="NAME",
+                   help="this council's name, to tell its own looked after children from "
+                        "those placed here by others (default: the desktop's setting)")
     p.add_argument("--shareable", action="store_true",
                    help="the shareable version: counts under 5 suppressed")
 

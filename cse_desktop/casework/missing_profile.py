@@ -1,18 +1,19 @@
-"""The quarterly missing-episode profile ("missing problem profile"): pure computation.
+"""The quarterly missing-episode profile ("missing problem profile"): counting the records.
 
 Domain research section 6(e) lists the dataset; section 3 gives the rules it measures against
 (a return home interview, RHI, offered and done within 72 hours of the return, by someone
-independent). :func:`compute_profile` reads the store and returns a :class:`MissingProfile`:
-aggregate numbers only. No child's name, address, date of birth or free-text answer ever goes
-into it, so nothing printed from it can name a child. :meth:`MissingProfile.suppress` gives the
-shareable version, with small numbers hidden.
+independent). :func:`compute_profile` reads the store and returns a
+:class:`~cse_desktop.casework.profile_figures.MissingProfile`: aggregate numbers only. No
+child's name, address, date of birth or free-text answer ever goes into it, so nothing printed
+from it can name a child. :meth:`MissingProfile.suppress` gives the shareable version, with
+small numbers hidden. The figures' types live in :mod:`~cse_desktop.casework.profile_figures`,
+the quarters in :mod:`~cse_desktop.casework.quarters`.
 
 Definitions (each is also stated where it is used):
 
-* **Quarter**: a calendar quarter written ``YYYYQn`` (``2026Q3`` = 1 July to 30 September
-  2026). Its bounds are local midnights in Europe/London, so a quarter that starts in British
-  Summer Time starts at 23:00 UTC the day before. Q1 is January to March (not the financial
-  year).
+* **Quarter**: a financial-year quarter ``FY2026-27Q1`` (April to June 2026; the default in
+  the desktop and the command line) or a calendar quarter ``2026Q3`` (July to September 2026).
+  Bounds are local midnights in Europe/London. See :mod:`~cse_desktop.casework.quarters`.
 * **An episode in the quarter**: a live (not deleted) episode of a live child whose
   ``started_at`` falls in ``[start of quarter, start of next quarter)``. Where the child
   returned, or whether they have yet, does not matter for volumes.
@@ -32,27 +33,54 @@ Definitions (each is also stated where it is used):
   form's own ``offered_within_72h``. **Completed within 72 hours**: the outcome is
   ``completed`` and ``interview_at`` is no more than 72 hours after the return. An offer or
   interview without a recorded time counts as not within 72 hours and is shown as "time not
-  recorded".
-* **Rates**: offered, offered within 72 hours and not offered are a percentage of the RHI base;
-  completed and declined of those offered; completed within 72 hours of those completed.
-  Percentages are rounded to whole numbers when printed.
+  recorded". **Overdue**: a returned episode with nothing recorded (no form, status due or
+  not yet due) more than 72 hours after the return, when the profile was made.
+* **Rates**: offered, offered within 72 hours, not offered and completed within 72 hours are a
+  percentage of the RHI base (every returned episode); completed and declined of those
+  offered; completed within 72 hours also of those completed. Percentages are rounded to
+  whole numbers when printed.
 * **Declined / not completed reasons** are the form's coded outcomes (the young person said no,
-  the parent or carer said no, no contact, missing again). Free-text reasons are never
-  aggregated or printed: they can identify a child.
+  the parent or carer said no, no contact, missing again) and, where the form version has them,
+  its coded reason fields ``not_offered_reason`` and ``declined_reason``. Free-text reasons
+  are never aggregated or printed (they can identify a child): an interview with only a
+  free-text reason is counted as "reason written as free text only".
 * **Demographics** count children, not episodes, from each child's record as it stands now (the
   store keeps no history of legal status or SEN), except the age band, which is the child's age
   at the start of their first episode in the quarter. **Looked after** is legal status s20, s31
-  or s38; **own authority** when the placing authority is blank or equals ``home_la``
-  (ignoring case and spacing), otherwise **placed in** by another authority.
+  or s38. With the **home authority** given: **own authority** when the placing authority is
+  blank or names the home authority, otherwise **placed in** by another authority. Names
+  match ignoring case, spacing, punctuation, "&"/"and", and the words around a council's name
+  ("Surrey", "Surrey County Council" and "SURREY CC" are one authority). Without it, looked
+  after children are one row, not split.
 * **Themes** (push and pull factors, harm, exploitation indicators, travel) count *completed*
   interviews with a form that ticked each answer; one interview can tick several.
-* **Hotspots** count episodes with an interview form. An episode's areas are the form's
-  "area, town or postcode" where found, the out-of-area towns of the places they went, and the
-  postcode sector (``ZZ99 3``) of any postcode written in a place. A full postcode is always cut
-  to its sector; an area whose text contains a child's name is shown as withheld. Venue types
-  count episodes with at least one place of that type. Ranked by count, then name.
+* **Hotspots**: areas count episodes that have a where-found on the episode record or an
+  interview form (any outcome), so an episode with no interview still counts where the child
+  was found. An episode's areas are the episode's where found (or, if the record has none,
+  the form's), the form's "area, town or postcode", the out-of-area towns of the places they
+  went, and the postcode sector (``ZZ99 3``) of any postcode written in a place. A full
+  postcode is always cut to its sector; text that contains a child's name or a street
+  address (a house number and a street) is shown as withheld. Venue types count episodes with
+  an interview form and at least one place of that type. Ranked by count, then name.
+* **Links** (children who went missing in the quarter): their exploitation **risk level**
+  standing at the end of the quarter (or when the profile was made, for a quarter not yet
+  over): the level set by the last final screening or Risk Management Meeting record
+  finalised by then, read as the store set it (the screening's outcome level, the meeting's
+  agreed level); a child with no such record at all counts at the level on their record, one
+  whose first such record came later as not assessed. **Screened**: a final screening
+  finalised in the quarter. **Discussed at an RMM**: a meeting record whose meeting date is in
+  the quarter. **NRM referral recorded in the quarter**: a screening whose referrals include
+  the NRM with its referral date in the quarter, a meeting in the quarter whose pathway (v1)
+  or outcomes (v2) include the NRM, or an interview in the quarter whose referrals include
+  it; the record's own NRM flag is counted separately (it has no date). **Disruption
+  activities**: rows of the meeting records' disruption list dated in the quarter (their own
+  date, else the meeting date), except placement moves (a safety action on the child, not
+  disruption of those exploiting them) and those marked not possible; the same tactic for
+  the same child on the same date counts once, however many meetings record it. Only the
+  current version of a record counts (a correction replaces what it corrects).
 * **Time of day / day of week**: of each episode's start, in UK local time (Europe/London).
-* **Comparison**: the same measures for the previous quarter; change = this - previous.
+* **Comparison**: the same measures for the previous quarter and the same quarter a year
+  before; change = this - that. The trend shows this quarter and the three before it.
 * **Suppression** (shareable version): see :meth:`MissingProfile.suppress`. Zero is not
   suppressed (a zero reveals no child); 1 to ``threshold - 1`` show as ``<threshold``; a
   number hidden so that a small one cannot be worked out by subtraction shows as ``c``.
@@ -65,19 +93,69 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from cse_desktop.casework.chronology import default_registry
+from cse_desktop.casework.profile_figures import (
+    CATEGORY_LABELS,
+    DECLINED_OUTCOMES,
+    DEFAULT_THRESHOLD,
+    EDUCATION_LABELS,
+    GRADE_LABELS,
+    LEGAL_LABELS,
+    NOT_INDEPENDENT,
+    NOT_OFFERED_OUTCOMES,
+    NOT_RECORDED,
+    OFFERED_OUTCOMES,
+    OUTCOME_LABELS,
+    REASON_LABELS,
+    REASON_NO_FORM,
+    REASON_NONE,
+    REASON_TEXT_ONLY,
+    RISK_LABELS,
+    SECONDARY,
+    Breakdown,
+    Comparison,
+    Count,
+    Demographics,
+    Hotspots,
+    Links,
+    MissingProfile,
+    RhiPerformance,
+    Row,
+    Themes,
+    Timing,
+    Volumes,
+    breakdown,
+    fmt_count,
+    fmt_pct,
+    is_small,
+    pct,
+)
+from cse_desktop.casework.profile_links import (
+    ChildRecords,
+    answer_time,
+    links_of,
+    ticked,
+)
+from cse_desktop.casework.quarters import (
+    AGE_BANDS,
+    DAYS,
+    TIME_BANDS,
+    Quarter,
+    age_band,
+    local_day,
+    time_band,
+)
+from cse_desktop.casework.submissions import LEVEL_SETTING_FORMS, RMM_FORM
 from cse_desktop.domain.errors import UsageError
 from cse_desktop.domain.models import (
     LOCAL_ZONE,
     RHI_WINDOW,
     Episode,
-    EpisodeCategory,
     LegalStatus,
     Person,
-    PoliceRiskGrade,
     RhiStatus,
     SenStatus,
     Submission,
@@ -87,546 +165,112 @@ from cse_desktop.forms.spec import ChoiceField, RepeatField
 from cse_desktop.store.workspace import Workspace
 
 RHI_FORM = "return-home-interview"
-DEFAULT_HOME_LA = "Demo Borough Council"
-DEFAULT_THRESHOLD = 5
+SCREENING_FORM = "exploitation-screening"
 REPEAT_THRESHOLD = 3
-
-#: A count: an int, or in the shareable version a marker string ("<5", or "c").
-Count = int | str
-SECONDARY = "c"
-
-_QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]\s*([1-4])\s*$")
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"]
-_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9])[A-Z]{2}\b", re.IGNORECASE)
-
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-#: four-hour bands of the local start time: (first hour, label)
-TIME_BANDS = ((0, "00:00-03:59"), (4, "04:00-07:59"), (8, "08:00-11:59"),
-              (12, "12:00-15:59"), (16, "16:00-19:59"), (20, "20:00-23:59"))
-#: age bands in whole years at the start of the child's first episode in the quarter
-AGE_BANDS = ((0, 9, "Under 10"), (10, 12, "10 to 12"), (13, 14, "13 to 14"),
-             (15, 16, "15 to 16"), (17, 17, "17"), (18, 200, "18 and over"))
-
-CATEGORY_LABELS = {EpisodeCategory.MISSING: "Missing",
-                   EpisodeCategory.ABSENT: "Absent (older police category)",
-                   EpisodeCategory.AWAY_FROM_PLACEMENT: "Away from placement without permission"}
-GRADE_LABELS = {PoliceRiskGrade.HIGH: "High", PoliceRiskGrade.MEDIUM: "Medium",
-                PoliceRiskGrade.LOW: "Low", PoliceRiskGrade.NO_APPARENT_RISK: "No apparent risk",
-                PoliceRiskGrade.NOT_KNOWN: "Not known"}
-#: the RHI outcome of a returned episode: one row each (a partition of the RHI base)
-OUTCOME_LABELS = {
-    "completed": "Interview completed",
-    "declined_child": "Offered: the young person said no",
-    "declined_parent": "Offered: the parent or carer said no",
-    "declined_unrecorded": "Offered and declined (who said no not recorded)",
-    "unable_to_contact": "Offered: could not make contact",
-    "missing_again": "Offered: went missing again",
-    "offered_pending": "Offered: no outcome recorded yet",
-    "not_offered": "Not offered (reason recorded on the form)",
-    "not_offered_unrecorded": "Not offered (no interview form: reason not recorded)",
-    "no_outcome": "Nothing recorded yet (due, or overdue)",
-}
-OFFERED_OUTCOMES = frozenset({"completed", "declined_child", "declined_parent",
-                              "declined_unrecorded", "unable_to_contact", "missing_again",
-                              "offered_pending"})
-DECLINED_OUTCOMES = frozenset({"declined_child", "declined_parent", "declined_unrecorded"})
-NOT_OFFERED_OUTCOMES = frozenset({"not_offered", "not_offered_unrecorded"})
-#: interviewer roles the form itself treats as not independent
-NOT_INDEPENDENT = frozenset({"social_worker", "carer_staff"})
+#: the RHI's coded reason fields (free-text ``outcome_reason`` is never aggregated)
+NOT_OFFERED_REASON = "not_offered_reason"
+DECLINED_REASON = "declined_reason"
 LOOKED_AFTER = frozenset({LegalStatus.LAC_S20, LegalStatus.LAC_S31, LegalStatus.LAC_S38})
-LEGAL_LABELS = {
-    "lac_own": "Looked after by this authority",
-    "lac_placed_in": "Looked after, placed here by another authority",
-    "cp": "Child protection plan",
-    "cin": "Child in need",
-    "care_leaver": "Care leaver",
-    "early_help": "Early help",
-    "not_known": "Not known",
-}
-EDUCATION_LABELS = {
-    "full_time": "Full-time education", "part_time": "Part-time timetable",
-    "alternative_provision": "Alternative provision",
-    "elective_home_education": "Elective home education",
-    "missing_education": "Missing education", "neet": "Not in education, employment or training",
-    "not_known": "Not known",
-}
-NOT_RECORDED = "Not recorded"
 
-
-# -- quarters ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class Quarter:
-    """A calendar quarter; bounds are Europe/London local midnights (see the module doc)."""
-
-    year: int
-    number: int
-
-    @classmethod
-    def parse(cls, text: str) -> Quarter:
-        """``"2026Q3"`` (also ``2026q3``, ``2026-Q3``) -> Quarter(2026, 3); UsageError if not."""
-        match = _QUARTER.match(text or "") if isinstance(text, str) else None
-        if match is None:
-            raise UsageError(f"A quarter is written like 2026Q3 (year, Q, 1 to 4), not {text!r}.")
-        year = int(match.group(1))
-        if not 2000 <= year <= 2100:
-            raise UsageError(f"The quarter's year must be between 2000 and 2100, not {year}.")
-        return cls(year, int(match.group(2)))
-
-    def __str__(self) -> str:
-        return f"{self.year}Q{self.number}"
-
-    @property
-    def first_day(self) -> date:
-        return date(self.year, 3 * self.number - 2, 1)
-
-    @property
-    def last_day(self) -> date:
-        return self.next().first_day - timedelta(days=1)
-
-    @property
-    def starts_at(self) -> datetime:
-        """The first instant of the quarter (UTC): local midnight on its first day."""
-        return datetime.combine(self.first_day, time(0), LOCAL_ZONE).astimezone(UTC)
-
-    @property
-    def ends_at(self) -> datetime:
-        """The first instant *after* the quarter (UTC): the next quarter's start."""
-        return self.next().starts_at
-
-    @property
-    def label(self) -> str:
-        """'July to September 2026'."""
-        first = _MONTHS[3 * self.number - 3]
-        last = _MONTHS[3 * self.number - 1]
-        return f"{first} to {last} {self.year}"
-
-    def contains(self, instant: datetime) -> bool:
-        return self.starts_at <= instant < self.ends_at
-
-    def previous(self) -> Quarter:
-        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year,
-                                                                            self.number - 1)
-
-    def next(self) -> Quarter:
-        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year,
-                                                                          self.number + 1)
-
-
-# -- counts, rates and breakdowns -------------------------------------------------------------
-
-
-def pct(numerator: Count, base: Count) -> float | None:
-    """``numerator`` as a percentage of ``base``; None when either is suppressed or base is 0."""
-    if isinstance(numerator, str) or isinstance(base, str) or base == 0:
-        return None
-    return 100.0 * numerator / base
-
-
-def fmt_count(value: Count) -> str:
-    return f"{value:,}" if isinstance(value, int) else value
-
-
-def fmt_pct(value: float | None) -> str:
-    """A whole-number percentage, or an en dash when there is none (suppressed, or no base)."""
-    return "\u2013" if value is None else f"{value:.0f}%"
-
-
-def is_small(value: Count, threshold: int = DEFAULT_THRESHOLD) -> bool:
-    """True for the counts the shareable version hides: 1 to ``threshold - 1``."""
-    return isinstance(value, int) and 0 < value < threshold
-
-
-@dataclass(frozen=True)
-class Row:
-    key: str
-    label: str
-    count: Count
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    """Counts by category. ``base`` is what percentages are of (and what ``partition`` rows
-    add up to). ``ranked`` rows are ordered by count, largest first, then by label."""
-
-    title: str
-    rows: tuple[Row, ...]
-    base: Count
-    base_label: str
-    partition: bool = False
-    ranked: bool = False
-    #: shareable: rows below the threshold are merged into one unnamed row (named places)
-    merge_small: bool = False
-    note: str = ""
-    #: rows whose number is also printed elsewhere: never chosen to hide a small number
-    pinned: frozenset[str] = frozenset()
-    #: ranked tables: rows kept at the end whatever their count ("other", "none given")
-    last: frozenset[str] = frozenset()
-
-    def count(self, key: str) -> Count:
-        for row in self.rows:
-            if row.key == key:
-                return row.count
-        raise KeyError(key)
-
-    def counts(self) -> dict[str, Count]:
-        return {row.key: row.count for row in self.rows}
-
-    def pct(self, row: Row) -> float | None:
-        return pct(row.count, self.base)
-
-    def total(self, keys: Iterable[str]) -> Count:
-        """The sum of some rows. In the shareable version, if any of them is hidden the sum
-        is hidden too ("c"): shown beside the other rows it would give the hidden one away."""
-        values = [self.count(k) for k in keys]
-        if any(isinstance(v, str) for v in values):
-            return SECONDARY
-        return sum(int(v) for v in values)
-
-    def suppressed(self, threshold: int) -> Breakdown:
-        marker = f"<{threshold}"
-        base = marker if is_small(self.base, threshold) else self.base
-        if self.merge_small:
-            big = [r for r in self.rows if not is_small(r.count, threshold)]
-            small = [r for r in self.rows if is_small(r.count, threshold)]
-            rows = big + ([Row("_other", f"{len(small)} other "
-                               f"{'area' if len(small) == 1 else 'areas'}, each fewer than "
-                               f"{threshold}", marker)] if small else [])
-            return dataclasses.replace(self, rows=tuple(rows), base=base)
-        counts: list[Count] = [marker if is_small(r.count, threshold) else r.count
-                               for r in self.rows]
-        if self.partition and not isinstance(base, str):
-            # A single hidden cell could be worked out by subtraction from the total: hide
-            # the next smallest non-zero cell too ("c"). See MissingProfile.suppress.
-            hidden = [i for i, c in enumerate(counts) if isinstance(c, str)]
-            if len(hidden) == 1:
-                shown = [(self.rows[i].key in self.pinned, c, i) for i, c in enumerate(counts)
-                         if isinstance(c, int) and c > 0]
-                if shown:
-                    counts[min(shown)[2]] = SECONDARY
-        rows = [dataclasses.replace(r, count=c) for r, c in zip(self.rows, counts, strict=True)]
-        if self.ranked:  # hidden rows last, alphabetically: their order would reveal sizes
-            rows.sort(key=lambda r: (r.key in self.last, isinstance(r.count, str),
-                                     -_num(r.count), r.label.casefold()))
-        return dataclasses.replace(self, rows=tuple(rows), base=base)
-
-
-def _num(value: Count) -> int:
-    return value if isinstance(value, int) else 0
-
-
-def _breakdown(title: str, counter: Counter[str], labels: dict[str, str], base: int,
-               base_label: str, *, partition: bool = False, ranked: bool = False,
-               keep_zero: bool = True, last: Iterable[str] = (), merge_small: bool = False,
-               note: str = "", pinned: Iterable[str] = ()) -> Breakdown:
-    """Rows for every key in ``labels`` (in order) and any other key seen, labelled as is."""
-    keys = list(labels) if keep_zero else [k for k in labels if counter.get(k)]
-    keys += sorted(k for k in counter if k not in labels)
-    rows = [Row(k, labels.get(k, k), counter.get(k, 0)) for k in keys]
-    last = list(last)
-    if ranked:
-        rows.sort(key=lambda r: (r.key in last, -_num(r.count), r.label.casefold()))
-    return Breakdown(title, tuple(rows), base, base_label, partition=partition, ranked=ranked,
-                     merge_small=merge_small, note=note, pinned=frozenset(pinned),
-                     last=frozenset(last))
-
-
-# -- the profile --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Volumes:
-    #: episodes that started in the quarter
-    episodes: Count
-    #: distinct children with an episode in the quarter
-    children: Count
-    #: children with ``repeat_threshold`` or more episodes in the quarter
-    repeat_children: Count
-    #: episodes of the repeat children
-    repeat_episodes: Count
-    #: episodes with no return recorded yet
-    not_returned: Count
-    #: returned episodes that covered any part of a night (00:00-06:00 UK time)
-    overnight: Count
-    by_category: Breakdown
-    by_risk_grade: Breakdown
-
-
-@dataclass(frozen=True)
-class RhiPerformance:
-    #: the RHI base: episodes in the quarter where the child has returned
-    returned: Count
-    offered: Count
-    offered_within_72h: Count
-    offered_time_not_recorded: Count
-    completed: Count
-    completed_within_72h: Count
-    completed_time_not_recorded: Count
-    declined: Count
-    not_offered: Count
-    #: completed interviews done by a social worker or carer/staff (the form's rule)
-    not_independent: Count
-    #: one row per outcome; rows add up to ``returned``
-    outcomes: Breakdown
-    #: who did the completed interviews; rows add up to ``completed``
-    independence: Breakdown
-
-
-@dataclass(frozen=True)
-class Demographics:
-    children: Count
-    age_band: Breakdown
-    gender: Breakdown
-    ethnicity: Breakdown
-    #: looked after (own authority or placed in), CP, CIN, care leaver...: one row each
-    legal_status: Breakdown
-    #: UASC, SEN support, EHCP (a child can have several)
-    characteristics: Breakdown
-    education: Breakdown
-
-
-@dataclass(frozen=True)
-class Themes:
-    #: completed interviews with a form: the base of every theme
-    interviews: Count
-    harm_disclosed: Count
-    exploitation_indicated: Count
-    push: Breakdown
-    pull: Breakdown
-    harm: Breakdown
-    exploitation: Breakdown
-    travel: Breakdown
-    other: Breakdown
-
-
-@dataclass(frozen=True)
-class Hotspots:
-    #: episodes with an interview form (any outcome): the base of the hotspot tables
-    recorded: Count
-    found_out_of_area: Count
-    areas: Breakdown
-    venue_types: Breakdown
-
-
-@dataclass(frozen=True)
-class Timing:
-    time_of_day: Breakdown
-    day_of_week: Breakdown
-
-
-@dataclass(frozen=True)
-class Comparison:
-    label: str
-    current: Count | float | None
-    previous: Count | float | None
-    #: this minus previous (percentage points for a rate); None if either is hidden
-    change: float | int | None
-    is_rate: bool = False
-
-
-@dataclass(frozen=True)
-class MissingProfile:
-    """The quarter's aggregate figures (see the module doc for every definition)."""
-
-    quarter: Quarter
-    home_la: str
-    repeat_threshold: int
-    generated_at: datetime
-    volumes: Volumes
-    rhi: RhiPerformance
-    demographics: Demographics
-    themes: Themes
-    hotspots: Hotspots
-    timing: Timing
-    #: the same measures for the quarter before (None inside the previous quarter itself)
-    previous: MissingProfile | None = None
-    #: None in the restricted version; the suppression threshold in the shareable version
-    suppressed_below: int | None = None
-
-    @property
-    def shareable(self) -> bool:
-        return self.suppressed_below is not None
-
-    # rates (None when hidden or when there is no base)
-    @property
-    def offered_pct(self) -> float | None:
-        return pct(self.rhi.offered, self.rhi.returned)
-
-    @property
-    def offered_within_72h_pct(self) -> float | None:
-        return pct(self.rhi.offered_within_72h, self.rhi.returned)
-
-    @property
-    def completed_pct(self) -> float | None:
-        return pct(self.rhi.completed, self.rhi.offered)
-
-    @property
-    def completed_within_72h_pct(self) -> float | None:
-        return pct(self.rhi.completed_within_72h, self.rhi.completed)
-
-    @property
-    def declined_pct(self) -> float | None:
-        return pct(self.rhi.declined, self.rhi.offered)
-
-    @property
-    def not_offered_pct(self) -> float | None:
-        return pct(self.rhi.not_offered, self.rhi.returned)
-
-    @property
-    def looked_after(self) -> Count:
-        """Children looked after (own and placed in), from the legal status table."""
-        return self.demographics.legal_status.total(["lac_own", "lac_placed_in"])
-
-    def headline(self) -> list[tuple[str, Count | float | None, bool]]:
-        """The comparable measures: (label, value, is_rate)."""
-        v, r = self.volumes, self.rhi
-        return [
-            ("Episodes", v.episodes, False),
-            ("Children who went missing", v.children, False),
-            (f"Repeat children ({self.repeat_threshold}+ episodes)", v.repeat_children, False),
-            ("Episodes graded high risk by police",
-             v.by_risk_grade.count(PoliceRiskGrade.HIGH.value), False),
-            ("Children looked after", self.looked_after, False),
-            ("Returned episodes (RHI base)", r.returned, False),
-            ("RHIs offered", r.offered, False),
-            ("RHIs offered within 72 hours", r.offered_within_72h, False),
-            ("RHIs completed", r.completed, False),
-            ("RHIs completed within 72 hours", r.completed_within_72h, False),
-            ("RHIs declined", r.declined, False),
-            ("Offered, % of returned episodes", self.offered_pct, True),
-            ("Offered within 72 hours, % of returned", self.offered_within_72h_pct, True),
-            ("Completed, % of offered", self.completed_pct, True),
-            ("Completed within 72 hours, % of completed", self.completed_within_72h_pct, True),
-        ]
-
-    def comparison(self) -> list[Comparison]:
-        """This quarter against the previous one; a change is None when either side is hidden."""
-        if self.previous is None:
-            return []
-        rows = []
-        for (label, now, is_rate), (_, before, _) in zip(self.headline(),
-                                                          self.previous.headline(), strict=True):
-            change: float | int | None = None
-            if isinstance(now, int | float) and isinstance(before, int | float):
-                change = now - before
-            rows.append(Comparison(label, now, before, change, is_rate))
-        return rows
-
-    def suppress(self, threshold: int = DEFAULT_THRESHOLD) -> MissingProfile:
-        """The shareable version: every count from 1 to ``threshold - 1`` becomes
-        ``"<threshold"`` (``"<5"``), everywhere, the previous quarter included.
-
-        * Zero is shown: "none" reveals no child, and hiding it would hide good news too.
-        * A percentage is hidden (None) when its count or its base is hidden, and so is a
-          change between quarters when either side is hidden.
-        * In a table whose rows add up to a shown total (``partition``), a single hidden row
-          could be found by subtraction, so the next smallest non-zero row is hidden as well
-          and shown as ``"c"``.
-        * A figure that is the sum of rows of such a table (RHIs offered, declined and not
-          offered; children looked after; interviews not done independently) is hidden as
-          ``"c"`` when any of those rows is hidden, and a row printed elsewhere too (completed
-          interviews, high-risk episodes, looked after) is never the one chosen to be hidden.
-        * Named places (hotspot areas) below the threshold are not listed by name: they are
-          merged into one row that says how many such areas there were.
-        * Ranked tables put hidden rows last, alphabetically, so their order says nothing.
-
-        This is primary and simple secondary suppression, not a full statistical disclosure
-        review: separately measured counts can still be combined (for example offered within
-        72 hours, offered with no time recorded, and offered), so the partnership's usual
-        check before publication still applies.
-        """
-        if threshold < 2:
-            raise ValueError("the suppression threshold must be at least 2")
-        if self.shareable:
-            return self
-        return _suppress(self, threshold)
-
-
-def _suppress(obj: Any, threshold: int) -> Any:
-    if isinstance(obj, Breakdown):
-        return obj.suppressed(threshold)
-    if isinstance(obj, MissingProfile):
-        changes = {f.name: _suppress(getattr(obj, f.name), threshold)
-                   for f in dataclasses.fields(obj)
-                   if f.name in ("volumes", "rhi", "demographics", "themes", "hotspots",
-                                 "timing", "previous")}
-        rhi = changes["rhi"]
-        out = rhi.outcomes
-        changes["rhi"] = dataclasses.replace(
-            rhi, completed=out.count("completed"), offered=out.total(OFFERED_OUTCOMES),
-            declined=out.total(DECLINED_OUTCOMES), not_offered=out.total(NOT_OFFERED_OUTCOMES),
-            not_independent=rhi.independence.total(NOT_INDEPENDENT))
-        return dataclasses.replace(obj, suppressed_below=threshold, **changes)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        changes = {}
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name)
-            if isinstance(value, bool):
-                continue
-            if isinstance(value, int):
-                changes[f.name] = f"<{threshold}" if is_small(value, threshold) else value
-            elif isinstance(value, Breakdown):
-                changes[f.name] = value.suppressed(threshold)
-        return dataclasses.replace(obj, **changes)
-    return obj
-
-
-# -- computing ----------------------------------------------------------------------------------
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9])[A-Z]{2}\b", re.IGNORECASE)
+_STREET = re.compile(
+    r"\b\d{1,4}[a-z]?\s*,?\s+(?:[a-z'-]+\s+){1,3}(?:road|rd|street|st|avenue|ave|lane|ln|close|"
+    r"drive|dr|way|court|ct|crescent|grove|gardens|place|terrace|walk|row|mews|square|"
+    r"parade|rise|view)\b", re.IGNORECASE)
+_COUNCIL_WORDS = re.compile(
+    r"^(?:the |london borough of |royal borough of |borough of |city of |county of |county )+"
+    r"|(?: metropolitan| royal)?(?: borough| county| city| district)?(?: council| cc| mbc| bc"
+    r"| dc| la)$")
+
+__all__ = [
+    "AGE_BANDS", "CATEGORY_LABELS", "DAYS", "DEFAULT_THRESHOLD", "EDUCATION_LABELS",
+    "GRADE_LABELS", "LEGAL_LABELS", "OUTCOME_LABELS", "RISK_LABELS", "SECONDARY", "TIME_BANDS",
+    "Breakdown", "Comparison", "Count", "Demographics", "Hotspots", "Links", "MissingProfile",
+    "Quarter", "RhiPerformance", "Row", "Themes", "Timing", "Volumes", "age_band",
+    "area_label", "compute_profile", "current_interviews", "fmt_count", "fmt_pct", "is_small",
+    "legal_group", "pct", "postcode_sector", "rhi_outcome", "same_authority", "time_band",
+    "within_72h",
+]
+
+
+# -- reading the records ------------------------------------------------------------------------
 
 
 @dataclass
 class _Labels:
-    """Choice labels of the RHI form (the newest version), by field id."""
+    """Choice labels of a form (its newest version, with older versions' values kept)."""
 
     choices: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, registry: FormRegistry | None) -> _Labels:
+    def load(cls, registry: FormRegistry | None, form_id: str = RHI_FORM) -> _Labels:
         labels = cls()
         if registry is None:
             return labels
         try:
-            spec = registry.latest(RHI_FORM)
+            specs = [registry.get(form_id, v) for v in sorted(registry.versions(form_id))]
         except KeyError:
             return labels
-        fields = list(spec.all_fields())
-        for f in list(fields):
-            if isinstance(f, RepeatField):
-                fields += f.fields
-        for f in fields:
-            if isinstance(f, ChoiceField):
-                labels.choices[f.id] = {c.value: c.label for c in spec.choices_of(f)}
+        for spec in specs:  # oldest first: the newest wording wins
+            fields = list(spec.all_fields())
+            for f in list(fields):
+                if isinstance(f, RepeatField):
+                    fields += f.fields
+            for f in fields:
+                if isinstance(f, ChoiceField):
+                    labels.choices.setdefault(f.id, {}).update(
+                        {c.value: c.label for c in spec.choices_of(f)})
         return labels
 
     def of(self, field_id: str) -> dict[str, str]:
         return dict(self.choices.get(field_id, {}))
 
 
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else None
+@dataclass(frozen=True)
+class _Records:
+    """Everything the profile reads, once, for every quarter it counts."""
 
+    people: dict[str, Person]
+    episodes: list[Episode]
+    interviews: dict[str, Submission]
+    interviews_by_child: dict[str, list[Submission]]
+    #: per child: current final screenings and meeting records (every level-setting final)
+    level_setters: dict[str, list[Submission]]
+    screenings: dict[str, list[Submission]]
+    meetings: dict[str, list[Submission]]
+    labels: _Labels
+    meeting_labels: _Labels
 
-def _ticked(answers: dict[str, Any], field_id: str) -> set[str]:
-    value = answers.get(field_id)
-    return {v for v in value if isinstance(v, str)} if isinstance(value, list) else set()
-
-
-def _tidy(value: Any) -> str:
-    return " ".join(value.split()) if isinstance(value, str) else ""
-
-
-def postcode_sector(text: str) -> str | None:
-    """The sector of the first UK-style postcode in ``text`` ('zz99 3ab' -> 'ZZ99 3')."""
-    match = _POSTCODE.search(text or "")
-    return None if match is None else f"{match.group(1).upper()} {match.group(2)}"
+    @classmethod
+    def read(cls, ws: Workspace, registry: FormRegistry | None) -> _Records:
+        people = {p.id: p for p in ws.people.list()}
+        submissions = [s for s in ws.submissions.list()
+                       if s.is_final and not s.deleted and s.person_id in people]
+        amended = {s.amends for s in submissions if s.amends}
+        setters: dict[str, list[Submission]] = defaultdict(list)
+        screenings: dict[str, list[Submission]] = defaultdict(list)
+        meetings: dict[str, list[Submission]] = defaultdict(list)
+        for s in submissions:
+            if s.form_id in LEVEL_SETTING_FORMS:
+                setters[s.person_id].append(s)
+            if s.id in amended:
+                continue
+            if s.form_id == SCREENING_FORM:
+                screenings[s.person_id].append(s)
+            elif s.form_id == RMM_FORM:
+                meetings[s.person_id].append(s)
+        registry = registry if registry is not None else default_registry()
+        interviews = current_interviews(submissions)
+        by_child: dict[str, list[Submission]] = defaultdict(list)
+        for s in interviews.values():
+            by_child[s.person_id].append(s)
+        return cls(people=people,
+                   episodes=[e for e in ws.episodes.list() if e.person_id in people],
+                   interviews=interviews, interviews_by_child=dict(by_child),
+                   level_setters=dict(setters),
+                   screenings=dict(screenings), meetings=dict(meetings),
+                   labels=_Labels.load(registry), meeting_labels=_Labels.load(registry,
+                                                                              RMM_FORM))
 
 
 def current_interviews(submissions: Iterable[Submission]) -> dict[str, Submission]:
@@ -642,8 +286,9 @@ def current_interviews(submissions: Iterable[Submission]) -> dict[str, Submissio
     return best
 
 
-def rhi_outcome(episode: Episode, interview: Submission | None) -> str:
-    """The key of ``OUTCOME_LABELS`` for a returned episode."""
+def rhi_outcome(episode: Episode, interview: Submission | None,
+                now: datetime | None = None) -> str:
+    """The key of ``OUTCOME_LABELS`` for a returned episode (overdue as at ``now``)."""
     if interview is not None:
         outcome = interview.answers.get("outcome")
         if outcome in ("completed", "declined_child", "declined_parent", "unable_to_contact",
@@ -658,7 +303,9 @@ def rhi_outcome(episode: Episode, interview: Submission | None) -> str:
         return "not_offered_unrecorded"
     if status is RhiStatus.OFFERED:
         return "offered_pending"
-    return "no_outcome"
+    due = episode.rhi_due_at
+    late = due is not None and (now or datetime.now(UTC)) > due
+    return "no_outcome_overdue" if late else "no_outcome_due"
 
 
 def within_72h(returned_at: datetime, at: datetime | None) -> bool:
@@ -666,29 +313,40 @@ def within_72h(returned_at: datetime, at: datetime | None) -> bool:
     return at is not None and at - returned_at <= RHI_WINDOW
 
 
-def age_band(age: int) -> str:
-    for low, high, label in AGE_BANDS:
-        if low <= age <= high:
-            return label
-    return AGE_BANDS[0][2] if age < 0 else AGE_BANDS[-1][2]
+def reason_of(interview: Submission | None, field_id: str) -> str:
+    """A not-offered or declined interview's coded reason, or how its reason was recorded."""
+    if interview is None:
+        return REASON_NO_FORM
+    code = interview.answers.get(field_id)
+    if isinstance(code, str) and code:
+        return code
+    return REASON_TEXT_ONLY if _tidy(interview.answers.get("outcome_reason")) else REASON_NONE
 
 
-def time_band(instant: datetime) -> str:
-    hour = instant.astimezone(LOCAL_ZONE).hour
-    return next(label for first, label in reversed(TIME_BANDS) if hour >= first)
+def authority_key(name: str) -> str:
+    """A council's name reduced to what identifies it ('Surrey County Council' -> 'surrey')."""
+    text = re.sub(r"[^\w\s]", " ", name.casefold().replace("&", " and "))
+    text = " ".join(text.split())
+    while True:
+        shorter = _COUNCIL_WORDS.sub("", text).strip()
+        if shorter == text or not shorter:
+            return text
+        text = shorter
 
 
-def _same_la(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+def same_authority(a: str, b: str) -> bool:
+    return bool(a.strip()) and authority_key(a) == authority_key(b)
 
 
-def legal_group(person: Person, home_la: str) -> str:
-    """The key of ``LEGAL_LABELS`` for a child (looked after split by the placing authority)."""
+def legal_group(person: Person, home_la: str | None) -> str:
+    """The key of ``LEGAL_LABELS`` for a child (looked after split by the placing authority
+    when the home authority is known)."""
     status = person.legal_status
     if status in LOOKED_AFTER:
-        return ("lac_own" if not person.placing_la.strip() or _same_la(person.placing_la,
-                                                                         home_la)
-                else "lac_placed_in")
+        if home_la is None:
+            return "lac"
+        own = not person.placing_la.strip() or same_authority(person.placing_la, home_la)
+        return "lac_own" if own else "lac_placed_in"
     return {LegalStatus.CP: "cp", LegalStatus.CIN: "cin",
             LegalStatus.CARE_LEAVER: "care_leaver",
             LegalStatus.EARLY_HELP: "early_help"}.get(status, "not_known")
@@ -699,7 +357,8 @@ def _words(text: str) -> list[str]:
 
 
 class _NameGuard:
-    """Withholds an area label that contains a child's name, alias included (whole words)."""
+    """Withholds an area label that contains a child's name, alias included (whole words),
+    or a street address."""
 
     def __init__(self, people: Iterable[Person]) -> None:
         words: set[str] = set()
@@ -709,47 +368,52 @@ class _NameGuard:
         self.words = words
 
     def __call__(self, label: str) -> str:
-        found = set(_words(label))
-        return "Area withheld (the text names a person)" if found & self.words else label
+        if set(_words(label)) & self.words:
+            return "Area withheld (the text names a person)"
+        if _STREET.search(label):
+            return "Area withheld (a street address)"
+        return label
 
 
-def compute_profile(ws: Workspace, quarter: str | Quarter, *,
-                    home_la: str = DEFAULT_HOME_LA, repeat_threshold: int = REPEAT_THRESHOLD,
+# -- computing ----------------------------------------------------------------------------------
+
+
+def compute_profile(ws: Workspace, quarter: str | Quarter, *, home_la: str | None = None,
+                    repeat_threshold: int = REPEAT_THRESHOLD,
                     registry: FormRegistry | None = None,
                     now: datetime | None = None) -> MissingProfile:
-    """The profile of ``quarter`` (``"2026Q3"``) with the previous quarter for comparison.
+    """The profile of ``quarter`` (``"FY2026-27Q1"`` or ``"2026Q3"``) with the four quarters
+    before it, for the comparison and the trend.
 
-    Reads people, episodes and submissions (no audit entry: the caller audits the print).
-    UsageError for a badly written quarter.
+    ``home_la`` is this authority's name; without it looked after children are not split into
+    own and placed in. Reads people, episodes and submissions (no audit entry: the caller
+    audits the print). UsageError for a badly written quarter.
     """
     q = quarter if isinstance(quarter, Quarter) else Quarter.parse(quarter)
     if repeat_threshold < 1:
         raise UsageError("The repeat-children threshold must be at least 1.")
-    people = {p.id: p for p in ws.people.list()}
-    episodes = [e for e in ws.episodes.list() if e.person_id in people]
-    interviews = current_interviews(ws.submissions.list())
-    labels = _Labels.load(registry if registry is not None else default_registry())
-    guard = _NameGuard(people.values())
+    home = " ".join(home_la.split()) if isinstance(home_la, str) else None
+    records = _Records.read(ws, registry)
+    guard = _NameGuard(records.people.values())
     generated = now or datetime.now(UTC)
 
     def one(qq: Quarter) -> MissingProfile:
-        return profile_of(qq, people, episodes, interviews, labels=labels, guard=guard,
-                          home_la=home_la, repeat_threshold=repeat_threshold, now=generated)
+        return profile_of(qq, records, guard=guard, home_la=home or None,
+                          repeat_threshold=repeat_threshold, now=generated)
 
-    return dataclasses.replace(one(q), previous=one(q.previous()))
+    return dataclasses.replace(one(q), earlier=tuple(one(q.shifted(-n)) for n in range(1, 5)))
 
 
-def profile_of(q: Quarter, people: dict[str, Person], all_episodes: Sequence[Episode],
-               interviews: dict[str, Submission], *, labels: _Labels,
-               guard: Callable[[str], str], home_la: str, repeat_threshold: int,
-               now: datetime) -> MissingProfile:
-    """One quarter's figures over records already read (no previous quarter)."""
-    episodes = sorted((e for e in all_episodes if q.contains(e.started_at)),
+def profile_of(q: Quarter, records: _Records, *, guard: Callable[[str], str],
+               home_la: str | None, repeat_threshold: int, now: datetime) -> MissingProfile:
+    """One quarter's figures over records already read (no earlier quarters)."""
+    episodes = sorted((e for e in records.episodes if q.contains(e.started_at)),
                       key=lambda e: (e.started_at, e.id))
     by_child: dict[str, list[Episode]] = defaultdict(list)
     for e in episodes:
         by_child[e.person_id].append(e)
     n_episodes, n_children = len(episodes), len(by_child)
+    people, interviews, labels = records.people, records.interviews, records.labels
 
     # -- volumes
     repeaters = [pid for pid, eps in by_child.items() if len(eps) >= repeat_threshold]
@@ -758,32 +422,59 @@ def profile_of(q: Quarter, people: dict[str, Person], all_episodes: Sequence[Epi
         repeat_episodes=sum(len(by_child[pid]) for pid in repeaters),
         not_returned=sum(1 for e in episodes if e.returned_at is None),
         overnight=sum(1 for e in episodes if e.overnight),
-        by_category=_breakdown("By category", Counter(e.category.value for e in episodes),
-                               {k.value: v for k, v in CATEGORY_LABELS.items()}, n_episodes,
-                               "episodes", partition=True),
-        by_risk_grade=_breakdown("By police risk grade",
-                                 Counter(e.police_risk_grade.value for e in episodes),
-                                 {k.value: v for k, v in GRADE_LABELS.items()}, n_episodes,
-                                 "episodes", partition=True, pinned=["high"]),
+        by_category=breakdown("By category", Counter(e.category.value for e in episodes),
+                              {k.value: v for k, v in CATEGORY_LABELS.items()}, n_episodes,
+                              "episodes", partition=True),
+        by_risk_grade=breakdown("By police risk grade",
+                                Counter(e.police_risk_grade.value for e in episodes),
+                                {k.value: v for k, v in GRADE_LABELS.items()}, n_episodes,
+                                "episodes", partition=True, pinned=["high"]),
     )
-
-    # -- RHI performance
     returned = [e for e in episodes if e.returned_at is not None]
+    rhi = _rhi(returned, interviews, labels, now)
+    demographics = _demographics(by_child, people, home_la)
+    themes = _themes(returned, interviews, labels, now)
+    hotspots = _hotspots(episodes, interviews, labels, guard)
+
+    # -- timing (episode starts, UK local time)
+    starts = [e.started_at.astimezone(LOCAL_ZONE) for e in episodes]
+    timing = Timing(
+        time_of_day=breakdown("Time of day the episode started", Counter(
+            time_band(s) for s in starts), {label: label for _, label in TIME_BANDS},
+            n_episodes, "episodes", partition=True),
+        day_of_week=breakdown("Day of the week the episode started", Counter(
+            DAYS[s.weekday()] for s in starts), {d: d for d in DAYS}, n_episodes, "episodes",
+            partition=True),
+    )
+    links = links_of(q, [ChildRecords(
+        person=people[pid], level_setters=records.level_setters.get(pid, ()),
+        screenings=records.screenings.get(pid, ()), meetings=records.meetings.get(pid, ()),
+        interviews=records.interviews_by_child.get(pid, ())) for pid in by_child],
+        cutoff=min(q.ends_at, now), tactic_labels=records.meeting_labels.of("dis_tactic"))
+    return MissingProfile(quarter=q, home_la=home_la, repeat_threshold=repeat_threshold,
+                          generated_at=now, volumes=volumes, rhi=rhi, demographics=demographics,
+                          themes=themes, hotspots=hotspots, timing=timing, links=links)
+
+
+def _rhi(returned: Sequence[Episode], interviews: dict[str, Submission], labels: _Labels,
+         now: datetime) -> RhiPerformance:
     outcomes: Counter[str] = Counter()
     offered_in_time = offered_no_time = completed_in_time = completed_no_time = 0
     independence: Counter[str] = Counter()
+    not_offered_why: Counter[str] = Counter()
+    declined_why: Counter[str] = Counter()
     for e in returned:
         assert e.returned_at is not None
         form = interviews.get(e.id)
-        outcome = rhi_outcome(e, form)
+        outcome = rhi_outcome(e, form, now)
         outcomes[outcome] += 1
         answers = form.answers if form is not None else {}
         if outcome in OFFERED_OUTCOMES:
-            offered_at = _when(answers.get("offered_at"))
+            offered_at = answer_time(answers.get("offered_at"))
             offered_in_time += within_72h(e.returned_at, offered_at)
             offered_no_time += offered_at is None
         if outcome == "completed":
-            interview_at = _when(answers.get("interview_at"))
+            interview_at = answer_time(answers.get("interview_at"))
             completed_in_time += within_72h(e.returned_at, interview_at)
             completed_no_time += interview_at is None
             if form is None:
@@ -791,89 +482,114 @@ def profile_of(q: Quarter, people: dict[str, Person], all_episodes: Sequence[Epi
             else:
                 who = answers.get("interviewer_independence")
                 independence[who if isinstance(who, str) and who else "_not_recorded"] += 1
+        if outcome in NOT_OFFERED_OUTCOMES:
+            not_offered_why[reason_of(form, NOT_OFFERED_REASON)] += 1
+        if outcome in DECLINED_OUTCOMES:
+            declined_why[reason_of(form, DECLINED_REASON)] += 1
     who_labels = labels.of("interviewer_independence")
     who_labels.update({"_not_recorded": NOT_RECORDED,
                        "_no_form": "No interview form (status only)"})
     n_completed = outcomes["completed"]
-    rhi = RhiPerformance(
+    n_declined = sum(outcomes[k] for k in DECLINED_OUTCOMES)
+    n_not_offered = sum(outcomes[k] for k in NOT_OFFERED_OUTCOMES)
+
+    def reasons(title: str, counter: Counter[str], field_id: str, base: int,
+                base_label: str) -> Breakdown:
+        return breakdown(title, counter, labels.of(field_id) | REASON_LABELS, base, base_label,
+                         partition=True, keep_zero=False, ranked=True,
+                         last=list(REASON_LABELS))
+
+    return RhiPerformance(
         returned=len(returned),
         offered=sum(outcomes[k] for k in OFFERED_OUTCOMES),
         offered_within_72h=offered_in_time, offered_time_not_recorded=offered_no_time,
         completed=n_completed, completed_within_72h=completed_in_time,
         completed_time_not_recorded=completed_no_time,
-        declined=sum(outcomes[k] for k in DECLINED_OUTCOMES),
-        not_offered=sum(outcomes[k] for k in NOT_OFFERED_OUTCOMES),
+        declined=n_declined, not_offered=n_not_offered,
         not_independent=sum(independence[k] for k in NOT_INDEPENDENT),
-        outcomes=_breakdown("Outcome for each returned episode", outcomes, OUTCOME_LABELS,
-                            len(returned), "returned episodes", partition=True,
-                            pinned=["completed"]),
-        independence=_breakdown("Who did the completed interviews", independence, who_labels,
-                                n_completed, "completed interviews", partition=True),
+        outcomes=breakdown("Outcome for each returned episode", outcomes, OUTCOME_LABELS,
+                           len(returned), "returned episodes", partition=True,
+                           pinned=["completed", "no_outcome_overdue"]),
+        independence=breakdown("Who did the completed interviews", independence, who_labels,
+                               n_completed, "completed interviews", partition=True),
+        not_offered_reasons=reasons("Why an interview was not offered", not_offered_why,
+                                    NOT_OFFERED_REASON, n_not_offered, "not offered"),
+        declined_reasons=reasons("Why an interview was declined", declined_why,
+                                 DECLINED_REASON, n_declined, "declined"),
+        overdue=outcomes["no_outcome_overdue"],
     )
 
-    # -- demographics (children; age at their first episode in the quarter)
+
+def _demographics(by_child: dict[str, list[Episode]], people: dict[str, Person],
+                  home_la: str | None) -> Demographics:
+    """Children; age at their first episode in the quarter."""
+    n_children = len(by_child)
     children = [people[pid] for pid in by_child]
     ages: Counter[str] = Counter()
     for pid, eps in by_child.items():
-        first = eps[0].started_at.astimezone(LOCAL_ZONE).date()
-        ages[age_band(people[pid].age_on(first))] += 1
+        ages[age_band(people[pid].age_on(local_day(eps[0].started_at)))] += 1
     legal = Counter(legal_group(p, home_la) for p in children)
+    legal_labels = {k: v for k, v in LEGAL_LABELS.items()
+                    if (k == "lac") == (home_la is None) or not k.startswith("lac")}
     characteristics = Counter({
         "uasc": sum(p.uasc for p in children),
         "sen_support": sum(p.sen is SenStatus.SEN_SUPPORT for p in children),
         "ehcp": sum(p.sen is SenStatus.EHCP for p in children),
     })
-    demographics = Demographics(
+    return Demographics(
         children=n_children,
-        age_band=_breakdown("Age at the start of their first episode", ages,
-                            {label: label for _, _, label in AGE_BANDS}, n_children, "children",
-                            partition=True),
-        gender=_breakdown("Gender", Counter(_tidy(p.gender) or NOT_RECORDED for p in children),
-                          {}, n_children, "children", partition=True, ranked=True,
-                          last=[NOT_RECORDED]),
-        ethnicity=_breakdown("Ethnicity",
-                             Counter(_tidy(p.ethnicity) or NOT_RECORDED for p in children), {},
-                             n_children, "children", partition=True, ranked=True,
-                             last=[NOT_RECORDED]),
-        legal_status=_breakdown("Legal status", legal, LEGAL_LABELS, n_children, "children",
-                                partition=True, pinned=["lac_own", "lac_placed_in"]),
-        characteristics=_breakdown("Other characteristics", characteristics, {
+        age_band=breakdown("Age at the start of their first episode", ages,
+                           {label: label for _, _, label in AGE_BANDS}, n_children, "children",
+                           partition=True),
+        gender=breakdown("Gender", Counter(_tidy(p.gender) or NOT_RECORDED for p in children),
+                         {}, n_children, "children", partition=True, ranked=True,
+                         last=[NOT_RECORDED]),
+        ethnicity=breakdown("Ethnicity",
+                            Counter(_tidy(p.ethnicity) or NOT_RECORDED for p in children), {},
+                            n_children, "children", partition=True, ranked=True,
+                            last=[NOT_RECORDED]),
+        legal_status=breakdown("Legal status", legal, legal_labels, n_children, "children",
+                               partition=True, pinned=["lac_own", "lac_placed_in", "lac"]),
+        characteristics=breakdown("Other characteristics", characteristics, {
             "uasc": "Unaccompanied asylum-seeking child",
             "sen_support": "Special educational needs: SEN support",
             "ehcp": "Education, health and care plan (EHCP)"}, n_children, "children"),
-        education=_breakdown("Education", Counter(p.education_status.value for p in children),
-                             EDUCATION_LABELS, n_children, "children", partition=True),
+        education=breakdown("Education", Counter(p.education_status.value for p in children),
+                            EDUCATION_LABELS, n_children, "children", partition=True),
     )
 
-    # -- themes (completed interviews with a form)
+
+def _themes(returned: Sequence[Episode], interviews: dict[str, Submission], labels: _Labels,
+            now: datetime) -> Themes:
+    """Completed interviews with a form."""
     done = [interviews[e.id].answers for e in returned
-            if e.id in interviews and rhi_outcome(e, interviews[e.id]) == "completed"]
+            if e.id in interviews and rhi_outcome(e, interviews[e.id], now) == "completed"]
     n_done = len(done)
 
     def tally(field_id: str) -> Counter[str]:
-        return Counter(v for a in done for v in _ticked(a, field_id))
+        return Counter(v for a in done for v in ticked(a, field_id))
 
     def theme(title: str, field_id: str, none: str) -> Breakdown:
-        return _breakdown(title, tally(field_id), labels.of(field_id), n_done,
-                          "completed interviews", ranked=True, last=[none])
+        return breakdown(title, tally(field_id), labels.of(field_id), n_done,
+                         "completed interviews", ranked=True, last=[none])
 
-    themes = Themes(
+    def yes(field_id: str) -> int:
+        return sum(1 for a in done if a.get(field_id) == "yes")
+
+    return Themes(
         interviews=n_done,
-        harm_disclosed=sum(1 for a in done if _ticked(a, "harm") - {"none"}),
+        harm_disclosed=sum(1 for a in done if ticked(a, "harm") - {"none"}),
         exploitation_indicated=sum(1 for a in done
-                                   if _ticked(a, "exploitation_indicators") - {"none"}),
+                                   if ticked(a, "exploitation_indicators") - {"none"}),
         push=theme("What pushed them to leave", "push_factors", "none_given"),
         pull=theme("What drew them away", "pull_factors", "none_given"),
         harm=theme("Harm they told us about", "harm", "none"),
         exploitation=theme("Signs of exploitation", "exploitation_indicators", "none"),
         travel=theme("How they travelled", "travel", ""),
-        other=_breakdown("Other answers", Counter({
-            "drugs_alcohol": sum(1 for a in done if a.get("drugs_alcohol") == "yes"),
-            "online_contact": sum(1 for a in done if a.get("online_contact") == "yes"),
-            "health_needs": sum(1 for a in done if a.get("health_needs") == "yes"),
-            "immediate_safety": sum(1 for a in done if a.get("immediate_safety") == "yes"),
-            "rmm_referral": sum(1 for a in done if a.get("rmm_referral") == "yes"),
-        }), {"drugs_alcohol": "Given or used drugs or alcohol",
+        other=breakdown("Other answers", Counter({
+            k: yes(k) for k in ("drugs_alcohol", "online_contact", "health_needs",
+                                "immediate_safety", "rmm_referral")}),
+            {"drugs_alcohol": "Given or used drugs or alcohol",
              "online_contact": "In contact with someone online about going",
              "health_needs": "Health needs identified",
              "immediate_safety": "Immediate safety concerns",
@@ -881,14 +597,21 @@ def profile_of(q: Quarter, people: dict[str, Person], all_episodes: Sequence[Epi
             n_done, "completed interviews"),
     )
 
-    # -- hotspots (episodes with an interview form, any outcome)
-    recorded = [interviews[e.id].answers for e in episodes if e.id in interviews]
+
+def _hotspots(episodes: Sequence[Episode], interviews: dict[str, Submission], labels: _Labels,
+              guard: Callable[[str], str]) -> Hotspots:
     mentions: list[set[str]] = []
     spelling: dict[str, Counter[str]] = defaultdict(Counter)
     venues: Counter[str] = Counter()
-    for answers in recorded:
+    recorded = out_of_area = where_found = 0
+    for e in episodes:
+        form = interviews.get(e.id)
+        answers = form.answers if form is not None else {}
+        if form is None and not _tidy(e.where_found):
+            continue
         places = [r for r in answers.get("locations") or [] if isinstance(r, dict)]
-        names = {area_label(answers.get("found_area"))}
+        found = _tidy(e.where_found) or _tidy(answers.get("where_found"))
+        names = {area_label(found), area_label(answers.get("found_area"))}
         names |= {postcode_sector(_tidy(r.get("loc_place"))) for r in places}
         names |= {area_label(r.get("loc_town")) for r in places
                   if r.get("loc_out_of_area") == "yes"}
@@ -899,34 +622,39 @@ def profile_of(q: Quarter, people: dict[str, Person], all_episodes: Sequence[Epi
                 spelling[shown.casefold()][shown] += 1
                 keys.add(shown.casefold())
         mentions.append(keys)
-        venues.update({r["loc_type"] for r in places if isinstance(r.get("loc_type"), str)})
+        if e.returned_at is not None and _tidy(e.where_found):
+            where_found += 1
+        if form is not None:
+            recorded += 1
+            out_of_area += answers.get("found_out_of_area") == "yes"
+            venues.update({r["loc_type"] for r in places if isinstance(r.get("loc_type"), str)})
     # one spelling per area: the commonest, then the first alphabetically
     shown_as = {k: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for k, c in spelling.items()}
     areas = Counter(shown_as[k] for keys in mentions for k in keys)
-    hotspots = Hotspots(
-        recorded=len(recorded),
-        found_out_of_area=sum(1 for a in recorded if a.get("found_out_of_area") == "yes"),
-        areas=_breakdown("Areas: where found, and places they went", areas, {}, len(recorded),
-                         "episodes with an interview form", ranked=True, merge_small=True,
-                         note="An episode counts once in each area it mentions."),
-        venue_types=_breakdown("Types of place they went", venues, labels.of("loc_type"),
-                               len(recorded), "episodes with an interview form", ranked=True,
-                               last=["other"]),
+    return Hotspots(
+        recorded=recorded, found_out_of_area=out_of_area, located=len(mentions),
+        where_found_recorded=where_found,
+        returned=sum(1 for e in episodes if e.returned_at is not None),
+        areas=breakdown("Areas: where found, and places they went", areas, {}, len(mentions),
+                        "episodes with a where-found or a form", ranked=True, merge_small=True,
+                        note="An episode counts once in each area it mentions."),
+        venue_types=breakdown("Types of place they went", venues, labels.of("loc_type"),
+                              recorded, "episodes with an interview form", ranked=True,
+                              last=["other"]),
     )
 
-    # -- timing (episode starts, UK local time)
-    starts = [e.started_at.astimezone(LOCAL_ZONE) for e in episodes]
-    timing = Timing(
-        time_of_day=_breakdown("Time of day the episode started", Counter(
-            time_band(s) for s in starts), {label: label for _, label in TIME_BANDS},
-            n_episodes, "episodes", partition=True),
-        day_of_week=_breakdown("Day of the week the episode started", Counter(
-            DAYS[s.weekday()] for s in starts), {d: d for d in DAYS}, n_episodes, "episodes",
-            partition=True),
-    )
-    return MissingProfile(quarter=q, home_la=home_la, repeat_threshold=repeat_threshold,
-                          generated_at=now, volumes=volumes, rhi=rhi, demographics=demographics,
-                          themes=themes, hotspots=hotspots, timing=timing)
+
+# -- small readers ------------------------------------------------------------------------------
+
+
+def _tidy(value: Any) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def postcode_sector(text: str) -> str | None:
+    """The sector of the first UK-style postcode in ``text`` ('zz99 3ab' -> 'ZZ99 3')."""
+    match = _POSTCODE.search(text or "")
+    return None if match is None else f"{match.group(1).upper()} {match.group(2)}"
 
 
 def area_label(value: Any) -> str | None:

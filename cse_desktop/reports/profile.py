@@ -1,9 +1,12 @@
 """The quarterly missing-episode profile as a PDF (domain research 6(e); issue 6 item 4).
 
 :func:`build_profile` computes the figures (:mod:`cse_desktop.casework.missing_profile`) and
-lays them out: which version it is, headline figures, the comparison with the previous quarter,
-volumes, return home interview performance, the children, themes, hotspots and when episodes
-start, with bar charts, and the definitions used. It is aggregate: no child is named anywhere.
+lays them out: which version it is, headline figures, the comparison with the previous quarter
+and the same quarter a year before, a four-quarter trend, volumes, return home interview
+performance (against every returned episode and against completed interviews, with the reasons
+for interviews not offered or declined), the children, links to exploitation risk, the Risk
+Management Meeting, NRM referrals and disruption, themes, hotspots and when episodes start,
+with bar charts, and the definitions used. It is aggregate: no child is named anywhere.
 
 Two versions:
 
@@ -29,12 +32,12 @@ from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from cse_desktop.casework.missing_profile import (
-    DEFAULT_HOME_LA,
     DEFAULT_THRESHOLD,
     SECONDARY,
     Breakdown,
     Count,
     MissingProfile,
+    Quarter,
     compute_profile,
     fmt_count,
     fmt_pct,
@@ -60,6 +63,7 @@ GUTTER = 4 * mm
 HALF = (WIDTH - GUTTER) / 2
 CURRENT = colors.HexColor("#2f5d8a")
 PREVIOUS = colors.HexColor("#a9bccf")
+TREND_THIRD = colors.HexColor("#d08c2e")
 RESTRICTED_FILL = colors.HexColor("#fbe9e7")
 RESTRICTED_EDGE = colors.HexColor("#b3261e")
 SHAREABLE_FILL = colors.HexColor("#eef6ee")
@@ -69,13 +73,15 @@ RESTRICTED_LABEL = "Restricted version"
 SHAREABLE_LABEL = "Shareable version (small numbers suppressed)"
 
 
-def build_profile(ws: Workspace, quarter: str, *, meta: PrintMeta, shareable: bool = False,
-                  home_la: str = DEFAULT_HOME_LA, threshold: int = DEFAULT_THRESHOLD,
-                  now: datetime | None = None) -> bytes:
-    """The profile of ``quarter`` (``"2026Q3"``) as PDF bytes (UsageError for a bad quarter).
+def build_profile(ws: Workspace, quarter: str | Quarter, *, meta: PrintMeta,
+                  shareable: bool = False, home_la: str | None = None,
+                  threshold: int = DEFAULT_THRESHOLD, now: datetime | None = None) -> bytes:
+    """The profile of ``quarter`` (``"FY2026-27Q2"``, ``"2026Q3"``) as PDF bytes (UsageError
+    for a bad quarter).
 
     ``shareable`` suppresses counts from 1 to ``threshold - 1`` everywhere; ``home_la`` is this
-    authority's name, to tell its own looked-after children from those placed in by others.
+    authority's name, to tell its own looked-after children from those placed in by others
+    (without it they are one row, and the PDF says why).
     """
     profile = compute_profile(ws, quarter, home_la=home_la, now=now)
     if shareable:
@@ -102,19 +108,25 @@ def _story(p: MissingProfile) -> list[Flowable]:
     prev = p.previous
     story: list[Flowable] = [
         Paragraph("Missing episodes: quarterly profile", st["title"]),
-        Paragraph(text(f"{p.quarter.label} ({p.quarter})"
+        Paragraph(text(f"{p.quarter.label}: {p.quarter.kind_label} ({p.quarter})"
                        + (f", compared with {prev.quarter.label}" if prev else "")
-                       + f". Home authority: {p.home_la}."), st["subtitle"]),
+                       + (f" and {p.year_ago.quarter.label}" if p.year_ago else "") + ". "
+                       + (f"Home authority: {p.home_la}." if p.home_la else
+                          "Home authority not given: looked after children are not split "
+                          "into this authority's own and those placed here by others.")),
+                  st["subtitle"]),
         gap(3), _banner(p), gap(4), _tiles(p), gap(2),
         Paragraph(text(
-            f"Episodes that started in the quarter (UK time). Rates: offered of the "
-            f"{fmt_count(p.rhi.returned)} returned episodes; completed of those offered; "
-            f"completed within 72 hours of those completed."), st["small"]),
+            f"Episodes that started in the quarter (UK time). Return home interview rates "
+            f"are of the {fmt_count(p.rhi.returned)} returned episodes unless they say "
+            f"otherwise; completed of those offered."), st["small"]),
     ]
     story += _comparison(p, st)
+    story += _trend(p, st)
     story += _volumes(p, st)
     story += _rhi(p, st)
     story += _children(p, st)
+    story += _links(p, st)
     story += _themes(p, st)
     story += _hotspots(p, st)
     story += _timing(p, st)
@@ -150,28 +162,37 @@ def _banner(p: MissingProfile) -> Table:
 
 
 def _tiles(p: MissingProfile) -> Table:
-    """Eight headline figures in two rows of four."""
+    """Twelve headline figures in three rows of four: volumes, interviews, links."""
     st = styles()
     big = ParagraphStyle("tile", parent=st["title"], fontSize=18, leading=21, spaceAfter=1)
-    v, r = p.volumes, p.rhi
+    v, r, k = p.volumes, p.rhi, p.links
     high = v.by_risk_grade.count("high")
+    high_risk = k.by_risk_level.count("high")
     figures = [
         ("Episodes", v.episodes, ""),
         ("Children who went missing", v.children, ""),
         (f"Repeat children ({p.repeat_threshold}+ episodes)", v.repeat_children,
-         _share(v.repeat_children, v.children, "of children")),
-        ("Episodes graded high risk", high, _share(high, v.episodes, "of episodes")),
-        ("RHIs offered", r.offered, _share(r.offered, r.returned, "of returned")),
-        ("Offered within 72 hours", r.offered_within_72h,
-         _share(r.offered_within_72h, r.returned, "of returned")),
-        ("RHIs completed", r.completed, _share(r.completed, r.offered, "of offered")),
-        ("Completed within 72 hours", r.completed_within_72h,
-         _share(r.completed_within_72h, r.completed, "of completed")),
+         _share(v.repeat_children, v.children, "children")),
+        ("Episodes graded high risk by police", high, _share(high, v.episodes, "episodes")),
+        ("RHIs offered within 72 hours", r.offered_within_72h,
+         _share(r.offered_within_72h, r.returned, "returned")),
+        ("RHIs completed", r.completed, _share(r.completed, r.offered, "offered")),
+        ("RHIs completed within 72 hours", r.completed_within_72h,
+         _share(r.completed_within_72h, r.returned, "returned")),
+        ("RHIs overdue (72 hours passed, nothing recorded)", r.overdue,
+         _share(r.overdue, r.returned, "returned")),
+        ("Children at high risk of exploitation", high_risk,
+         _share(high_risk, k.children, "children")),
+        ("Children discussed at an RMM", k.discussed_at_rmm,
+         _share(k.discussed_at_rmm, k.children, "children")),
+        ("Children with an NRM referral recorded", k.nrm_referred,
+         _share(k.nrm_referred, k.children, "children")),
+        ("Disruption activities recorded", k.disruption.base, ""),
     ]
     cells = [[Paragraph(text(fmt_count(value)), big),
               Paragraph(text(label), st["cellhead"]),
               Paragraph(text(note or " "), st["small"])] for label, value, note in figures]
-    rows = [cells[:4], cells[4:]]
+    rows = [cells[:4], cells[4:8], cells[8:]]
     tile = WIDTH / 4
     t = Table(rows, colWidths=[tile] * 4, hAlign="LEFT")
     t.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, RULE),
@@ -184,8 +205,9 @@ def _tiles(p: MissingProfile) -> Table:
 
 
 def _share(count: Count, base: Count, of: str) -> str:
+    """'41% of 87 returned': the percentage and its denominator."""
     value = pct(count, base)
-    return "" if value is None else f"{fmt_pct(value)} {of}"
+    return "" if value is None else f"{fmt_pct(value)} of {fmt_count(base)} {of}"
 
 
 # -- sections ------------------------------------------------------------------------------------
@@ -194,39 +216,72 @@ def _share(count: Count, base: Count, of: str) -> str:
 def _comparison(p: MissingProfile, st: dict) -> list[Flowable]:
     if p.previous is None:
         return []
-    rows: list[list] = [["Measure", str(p.quarter), str(p.previous.quarter), "Change"]]
+    year = p.year_ago
+    head = ["Measure", str(p.quarter), str(p.previous.quarter), "Change"]
+    widths = [WIDTH - 66 * mm, 22 * mm, 22 * mm, 22 * mm]
+    if year is not None:
+        head += [str(year.quarter), "Change on a year ago"]
+        widths = [WIDTH - 112 * mm, 22 * mm, 22 * mm, 22 * mm, 22 * mm, 24 * mm]
+    rows: list[list] = [head]
     for c in p.comparison():
-        if c.is_rate:
-            now = fmt_pct(c.current if isinstance(c.current, float) else None)
-            before = fmt_pct(c.previous if isinstance(c.previous, float) else None)
-            change = ("\u2013" if c.change is None else "no change" if round(c.change) == 0
-                      else f"{c.change:+.0f} points")
-        else:
-            now, before = _cell(c.current), _cell(c.previous)
-            change = ("\u2013" if c.change is None else "no change" if c.change == 0
-                      else f"{c.change:+,}")
-        rows.append([c.label, now, before, change])
-    comparison = _table(rows, [52 * mm, 14 * mm, 14 * mm, 18 * mm], {1, 2, 3}, st)
-    counts = [c for c in p.comparison() if not c.is_rate][:7]
-    chart = hbar_chart([_short(c.label) for c in counts],
-                       [(str(p.quarter), [c.current for c in counts], CURRENT),
-                        (str(p.previous.quarter), [c.previous for c in counts], PREVIOUS)],
-                       width=WIDTH - 100 * mm - GUTTER, height=96 * mm,
-                       title="This quarter and the previous one")
-    return [KeepTogether([*heading("Compared with the previous quarter", st),
-                          _side_by_side(comparison, chart, left_width=100 * mm)])]
+        row = [c.label, _cell(c.current), _cell(c.previous), _change_words(c.change, c.is_rate)]
+        if year is not None:
+            row += [_cell(c.year_ago), _change_words(c.year_change, c.is_rate)]
+        rows.append(row)
+    comparison = _table(rows, widths, set(range(1, len(head))), st)
+    intro = ("This quarter against the one before it and the same quarter a year before. Rates "
+             "change in percentage points.")
+    return [_opening("Compared with earlier quarters", intro, comparison, st)]
 
 
-_SHORT = {"Episodes": "Episodes", "Children who went missing": "Children",
-          "Episodes graded high risk by police": "High risk episodes",
-          "Children looked after": "Looked after", "Returned episodes (RHI base)": "Returned",
-          "RHIs offered": "RHIs offered"}
+def _change_words(change: float | int | None, is_rate: bool) -> str:
+    if change is None:
+        return "\u2013"
+    if is_rate:
+        return "no change" if round(change) == 0 else f"{change:+.0f} points"
+    return "no change" if change == 0 else f"{change:+,}"
 
 
-def _short(label: str) -> str:
-    if label.startswith("Repeat children"):
-        return "Repeat children"
-    return _SHORT.get(label, label)
+def _trend(p: MissingProfile, st: dict) -> list[Flowable]:
+    """The quarter and the three before it: volumes, and the 72-hour rates."""
+    quarters = p.trend
+    if len(quarters) < 2:
+        return []
+    names = [f"{q.quarter.short}\n{q.quarter}" for q in quarters]
+    volumes = bar_chart(names, [
+        ("Episodes", [q.volumes.episodes for q in quarters], CURRENT),
+        ("Children", [q.volumes.children for q in quarters], PREVIOUS),
+        ("Repeat children", [q.volumes.repeat_children for q in quarters], TREND_THIRD)],
+        width=HALF, height=62 * mm, title="Episodes and children, four quarters")
+    rates = bar_chart(names, [
+        ("Offered in 72 h", [_whole(q.offered_within_72h_pct) for q in quarters], CURRENT),
+        ("Completed in 72 h", [_whole(q.completed_within_72h_of_returned_pct)
+                               for q in quarters], PREVIOUS)],
+        width=HALF, height=62 * mm, title="Interviews within 72 hours, % of returned",
+        suffix="%", ceiling=100)
+    rows: list[list] = [["Quarter", "Episodes", "Children", "Returned", "Offered in 72 h",
+                         "Completed in 72 h"]]
+    for q in quarters:
+        rows.append([f"{q.quarter.label} ({q.quarter})", _cell(q.volumes.episodes),
+                     _cell(q.volumes.children), _cell(q.rhi.returned),
+                     _with_pct(q.rhi.offered_within_72h, q.offered_within_72h_pct),
+                     _with_pct(q.rhi.completed_within_72h,
+                               q.completed_within_72h_of_returned_pct)])
+    trend_table = _table(rows, [WIDTH - 110 * mm, 18 * mm, 18 * mm, 18 * mm, 28 * mm, 28 * mm],
+                         {1, 2, 3, 4, 5}, st)
+    intro = ("This quarter and the three before it. Within 72 hours is a share of every "
+             "returned episode. A hidden number draws no bar, only its marker; a rate that "
+             "would use a hidden number is not drawn.")
+    return [_opening("Trend over four quarters", intro, _pair(volumes, rates), st), gap(2),
+            trend_table]
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _with_pct(count: Count, rate: float | None) -> str:
+    return fmt_count(count) if rate is None else f"{fmt_count(count)} ({fmt_pct(rate)})"
 
 
 def _opening(title: str, intro: str, first: Flowable, st: dict) -> KeepTogether:
@@ -258,13 +313,16 @@ def _rhi(p: MissingProfile, st: dict) -> list[Flowable]:
         ("Offered, time of offer not recorded", r.offered_time_not_recorded, r.offered,
          "offered"),
         ("Completed", r.completed, r.offered, "offered"),
-        ("Completed within 72 hours of the return", r.completed_within_72h, r.completed,
-         "completed"),
+        ("Completed within 72 hours of the return", r.completed_within_72h, r.returned,
+         "returned"),
+        ("Completed within 72 hours, of interviews completed", r.completed_within_72h,
+         r.completed, "completed"),
         ("Completed, time not recorded", r.completed_time_not_recorded, r.completed,
          "completed"),
         ("Declined (by the young person or a parent or carer)", r.declined, r.offered,
          "offered"),
         ("Not offered", r.not_offered, r.returned, "returned"),
+        ("Overdue: more than 72 hours, nothing recorded", r.overdue, r.returned, "returned"),
         ("Done by someone not independent (social worker, carer or staff)",
          r.not_independent, r.completed, "completed"),
     ]:
@@ -274,18 +332,26 @@ def _rhi(p: MissingProfile, st: dict) -> list[Flowable]:
     performance = _table(rows, [WIDTH - 82 * mm, 20 * mm, 40 * mm, 22 * mm], {1, 3}, st)
     intro = ("Every episode in the quarter where the child has returned should have an "
              "interview offered, and done, within 72 hours of the return, by someone "
-             "independent of their carers and social worker. Free-text reasons are not "
-             "included: they can identify a child.")
+             "independent of their carers and social worker. Timeliness is shown against "
+             "every returned episode (an interview never done is not on time) and against "
+             "interviews completed. Free-text reasons are not included: they can identify a "
+             "child.")
     return [_opening("2. Return home interviews", intro, performance, st), gap(3),
-            _pair(breakdown_table(r.outcomes, st), breakdown_table(r.independence, st))]
+            _pair(breakdown_table(r.outcomes, st), breakdown_table(r.independence, st)),
+            gap(3),
+            _pair(breakdown_table(r.not_offered_reasons, st),
+                  breakdown_table(r.declined_reasons, st))]
 
 
 def _children(p: MissingProfile, st: dict) -> list[Flowable]:
     d = p.demographics
     intro = (f"{fmt_count(d.children)} children. Each child is counted once, from their "
              f"record as it stands now; age is at the start of their first episode in the "
-             f"quarter. Looked after children placed here by another authority are those "
-             f"whose placing authority is not {p.home_la}.")
+             f"quarter. "
+             + (f"Looked after children placed here by another authority are those whose "
+                f"placing authority is recorded and is not {p.home_la}." if p.home_la else
+                "The home authority was not given, so looked after children are not split "
+                "into this authority's own and those placed here by others."))
     return [_opening("3. The children who went missing", intro,
                      _pair(breakdown_table(d.age_band, st), breakdown_table(d.gender, st)), st),
             gap(3),
@@ -302,19 +368,46 @@ def _themes(p: MissingProfile, st: dict) -> list[Flowable]:
              f"recorded in {fmt_count(t.exploitation_indicated)} "
              f"({fmt_pct(pct(t.exploitation_indicated, t.interviews))}). An interview can "
              f"record several answers, so columns do not add up.")
-    return [_opening("4. Themes from the interviews", lines,
+    return [_opening("5. Themes from the interviews", lines,
                      _pair(breakdown_table(t.push, st), breakdown_table(t.pull, st)), st),
             gap(3),
             _pair(breakdown_table(t.harm, st), breakdown_table(t.exploitation, st)), gap(3),
             _pair(breakdown_table(t.travel, st), breakdown_table(t.other, st))]
 
 
+def _links(p: MissingProfile, st: dict) -> list[Flowable]:
+    k = p.links
+    rows: list[list] = [["Of the children who went missing", "Number", "%"]]
+    for label, count in [
+        ("Screened for exploitation in the quarter", k.screened),
+        ("Discussed at a Risk Management Meeting in the quarter", k.discussed_at_rmm),
+        ("NRM referral recorded in the quarter", k.nrm_referred),
+        ("NRM referral on their record (any time)", k.nrm_on_record),
+        ("With a disruption activity in the quarter", k.disruption_children),
+    ]:
+        rows.append([label, fmt_count(count), fmt_pct(pct(count, k.children))])
+    rows.append(["Base: children who went missing", fmt_count(k.children), ""])
+    figures = _table(rows, [HALF - 30 * mm, 16 * mm, 14 * mm], {1, 2}, st,
+                     extra=[("BACKGROUND", (0, -1), (-1, -1), HEAD_FILL)])
+    intro = (f"The {fmt_count(k.children)} children who went missing in the quarter: their "
+             f"exploitation risk level at the end of the quarter, and what the screenings, "
+             f"Risk Management Meetings and disruption recorded for them in the quarter.")
+    return [_opening("4. Exploitation risk, RMM, NRM and disruption", intro,
+                     _pair(breakdown_table(k.by_risk_level, st), figures), st), gap(3),
+            _pair(breakdown_table(k.disruption, st), [])]
+
+
 def _hotspots(p: MissingProfile, st: dict) -> list[Flowable]:
     h = p.hotspots
-    lines = (f"From the {fmt_count(h.recorded)} episodes with an interview form. "
-             f"{fmt_count(h.found_out_of_area)} were found out of area. Areas are as written "
-             f"on the form; a postcode is shown only as its sector.")
-    return [_opening("5. Hotspots", lines, _pair(breakdown_table(h.areas, st, limit=15),
+    lines = (f"Areas from the {fmt_count(h.located)} episodes with a where-found on the "
+             f"episode record or an interview form, so episodes without an interview count "
+             f"too; where found is recorded for {fmt_count(h.where_found_recorded)} of the "
+             f"{fmt_count(h.returned)} returned episodes "
+             f"({fmt_pct(pct(h.where_found_recorded, h.returned))}). Of the "
+             f"{fmt_count(h.recorded)} episodes with an interview form, "
+             f"{fmt_count(h.found_out_of_area)} were found out of area. Areas are as written; "
+             f"a postcode is shown only as its sector.")
+    return [_opening("6. Hotspots", lines, _pair(breakdown_table(h.areas, st, limit=15),
                                                  breakdown_table(h.venue_types, st)), st)]
 
 
@@ -331,7 +424,7 @@ def _timing(p: MissingProfile, st: dict) -> list[Flowable]:
                      height=58 * mm, title="Episodes by day of the week")
     hours = bar_chart([r.label.replace("-", "-\n") for r in tm.time_of_day.rows], series_t,
                       width=HALF, height=58 * mm, title="Episodes by time of day (start)")
-    return [_opening("6. When episodes started",
+    return [_opening("7. When episodes started",
                      "The day and time each episode started, in UK time.", _pair(days, hours),
                      st), gap(3),
             _pair(breakdown_table(tm.day_of_week, st), breakdown_table(tm.time_of_day, st))]
@@ -348,9 +441,24 @@ def _definitions(p: MissingProfile, st: dict) -> list[Flowable]:
         "The interview for an episode is its latest final return home interview form (an "
         "amendment replaces what it amends). Without a form, the episode's recorded interview "
         "status is used.",
-        "Declined and not-completed figures use the form's coded outcomes only.",
-        "Themes and hotspots come from return home interview forms: episodes without one are "
-        "not in them.",
+        "Declined and not-completed figures use the form's coded outcomes and coded reasons "
+        "only; a reason written only as free text is counted as such, never printed.",
+        "Overdue: the child returned more than 72 hours before this was printed and nothing "
+        "is recorded (no form, no status).",
+        "Themes come from completed return home interview forms. Hotspot areas come from "
+        "every episode with a where-found on its record or an interview form; types of place "
+        "from interview forms only.",
+        "Risk level: the level set by the last final screening or Risk Management Meeting "
+        "record made by the end of the quarter (or by the time of printing); a child never "
+        "assessed on a form, at the level on their record.",
+        "Discussed at an RMM: a meeting record dated in the quarter. NRM referral recorded: a "
+        "screening, meeting or interview in the quarter that records one. Disruption: the "
+        "meeting records' disruption activities dated in the quarter, not placement moves or "
+        "those not possible, each tactic once per child and date.",
+        "Looked after children: own authority when the placing authority is blank or names "
+        "the home authority (ignoring case, punctuation and words such as 'County Council').",
+        f"Quarters: {p.quarter.kind_label}. Financial-year quarters are written "
+        f"FY2026-27Q1 (April to June 2026), calendar quarters 2026Q3.",
         "Not independent: done by the young person's social worker, or by a carer or staff "
         "from their home.",
     ]
@@ -445,9 +553,11 @@ Series = tuple[str, Sequence[Count | float | None], colors.Color]
 
 
 def bar_chart(categories: Sequence[str], series: Sequence[Series], *, width: float,
-              height: float, title: str = "") -> Drawing:
+              height: float, title: str = "", suffix: str = "",
+              ceiling: int | None = None) -> Drawing:
     """Grouped vertical bars. A hidden value (a marker string) draws no bar, only its marker
-    above the axis, so a chart in the shareable version never shows a small number."""
+    above the axis, so a chart in the shareable version never shows a small number; None
+    draws nothing. ``suffix`` follows each value ("%"); ``ceiling`` fixes the scale's top."""
     d = Drawing(width, height)
     left, right, top = 22.0, 4.0, 14.0 if title else 6.0
     bottom = 22.0
@@ -456,15 +566,15 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, width: flo
     base_y = bottom + legend
     values = [v for _, vals, _ in series for v in vals if isinstance(v, int)]
     highest = max(values, default=0)
-    step = _nice_step(max(highest, 1))
-    ceiling = max(step, -(-max(highest, 1) // step) * step)
+    step = _nice_step(max(highest, ceiling or 1))
+    ceiling = max(step, -(-max(highest, ceiling or 1) // step) * step)
     if title:
         d.add(String(0, height - 9, title, fontName="Helvetica-Bold", fontSize=8.5,
                      fillColor=INK))
     for k in range(0, ceiling + 1, step):
         y = base_y + plot_h * k / ceiling
         d.add(Line(left, y, left + plot_w, y, strokeColor=RULE, strokeWidth=0.4))
-        d.add(String(left - 3, y - 2.5, f"{k:,}", fontName="Helvetica", fontSize=6.5,
+        d.add(String(left - 3, y - 2.5, f"{k:,}{suffix}", fontName="Helvetica", fontSize=6.5,
                      fillColor=MUTED, textAnchor="end"))
     groups = max(1, len(categories))
     slot = plot_w / groups
@@ -478,7 +588,7 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, width: flo
                 h = plot_h * value / ceiling
                 if h > 0:
                     d.add(Rect(x, base_y, bar_w - 1, h, fillColor=colour, strokeColor=None))
-                d.add(String(x + (bar_w - 1) / 2, base_y + h + 1.5, f"{value:,}",
+                d.add(String(x + (bar_w - 1) / 2, base_y + h + 1.5, f"{value:,}{suffix}",
                              fontName="Helvetica", fontSize=6, fillColor=INK,
                              textAnchor="middle"))
             elif isinstance(value, str):
@@ -495,45 +605,5 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, width: flo
         for name, _, colour in series:
             d.add(Rect(x, 2, 7, 7, fillColor=colour, strokeColor=None))
             d.add(String(x + 10, 3, name, fontName="Helvetica", fontSize=7, fillColor=INK))
-            x += 60
-    return d
-
-
-
-
-def hbar_chart(categories: Sequence[str], series: Sequence[Series], *, width: float,
-               height: float, title: str = "") -> Drawing:
-    """Grouped horizontal bars, one group per category (labels on the left, largest value
-    sets the scale). Hidden values draw no bar, only their marker."""
-    d = Drawing(width, height)
-    label_w, right, top = 62.0, 16.0, 14.0 if title else 4.0
-    legend = 14.0 if len(series) > 1 else 0.0
-    plot_w, plot_h = width - label_w - right, height - top - legend
-    values = [v for _, vals, _ in series for v in vals if isinstance(v, int)]
-    highest = max(values, default=0) or 1
-    if title:
-        d.add(String(0, height - 9, title, fontName="Helvetica-Bold", fontSize=8.5,
-                     fillColor=INK))
-    slot = plot_h / max(1, len(categories))
-    bar_h = min(9.0, slot * 0.8 / max(1, len(series)))
-    for i, name in enumerate(categories):
-        y_top = height - top - slot * i - (slot - bar_h * len(series)) / 2
-        d.add(String(label_w - 4, y_top - bar_h * len(series) / 2 - 2.5, name,
-                     fontName="Helvetica", fontSize=7, fillColor=INK, textAnchor="end"))
-        for j, (_, vals, colour) in enumerate(series):
-            value = vals[i] if i < len(vals) else None
-            y = y_top - (j + 1) * bar_h
-            shown = value if isinstance(value, str) else "" if value is None else f"{value:,}"
-            w = plot_w * value / highest if isinstance(value, int) else 0.0
-            if w > 0:
-                d.add(Rect(label_w, y + 0.5, w, bar_h - 1, fillColor=colour, strokeColor=None))
-            d.add(String(label_w + w + 2, y + bar_h / 2 - 2.2, shown, fontName="Helvetica",
-                         fontSize=6, fillColor=INK))
-    d.add(Line(label_w, legend, label_w, height - top, strokeColor=INK, strokeWidth=0.6))
-    if len(series) > 1:
-        x = label_w
-        for name, _, colour in series:
-            d.add(Rect(x, 2, 7, 7, fillColor=colour, strokeColor=None))
-            d.add(String(x + 10, 3, name, fontName="Helvetica", fontSize=7, fillColor=INK))
-            x += 50
+            x += 18 + 3.6 * len(name)
     return d

@@ -1,6 +1,8 @@
 """The quarterly missing profile: every figure against a count made here, plainly, from the
-records (never with the module's helpers); quarter bounds in BST and GMT; the repeat-children
-threshold; the 72-hour boundary to the second; small-number suppression. Fictional data only."""
+records (never with the module's helpers); financial and calendar quarters, their bounds in BST
+and GMT; the home authority; the repeat-children threshold; the 72-hour boundary to the second;
+hotspots from every episode's where-found; links to risk level, RMM, NRM and disruption;
+small-number suppression of every figure. Fictional data only."""
 
 from __future__ import annotations
 
@@ -42,6 +44,10 @@ Q3_START = datetime(2026, 6, 30, 23, 0, tzinfo=UTC)
 Q3_END = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
 Q2_START = datetime(2026, 3, 31, 23, 0, tzinfo=UTC)
 RHI = "return-home-interview"
+RMM = "rmm-review"
+SCREENING = "exploitation-screening"
+#: when the profiles in these tests are made (a fixed instant: "overdue" depends on it)
+NOW = datetime(2026, 10, 21, 9, 0, tzinfo=UTC)
 
 
 def new_ws(folder: Path) -> Workspace:
@@ -72,6 +78,15 @@ def rhi(ws: Workspace, ep: Episode, *, finalised: datetime | None = None,
         finalised_at=(finalised or datetime(2026, 10, 1, tzinfo=UTC)) if final else None))
 
 
+def record(ws: Workspace, kid: Person, form_id: str, finalised: datetime, *,
+           outcome: dict[str, Any] | None = None, amends: str | None = None,
+           version: int = 1, **answers: Any) -> Submission:
+    """A final screening or meeting record, as stored (not through the engine)."""
+    return ws.submissions.add(Submission(
+        form_id=form_id, form_version=version, person_id=kid.id, answers=answers,
+        outcome=outcome, status="final", finalised_at=finalised, amends=amends))
+
+
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
@@ -84,6 +99,7 @@ def caseload(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     ws = new_ws(tmp_path_factory.mktemp("profile") / "ws")
     demo.populate(ws, people=80, seed=3, today=date(2026, 10, 20))
     plant(ws)
+    plant_links(ws)
     return ws
 
 
@@ -138,7 +154,47 @@ def plant(ws: Workspace) -> None:
         push_factors=["none_given"], pull_factors=["friends"], harm=["none"],
         exploitation_indicators=["none"], travel=["bus"], drugs_alcohol="yes",
         locations=[{"loc_place": "Park", "loc_type": "park"}])
-    rhi(ws, e5, outcome="not_offered")
+    rhi(ws, e5, outcome="not_offered", not_offered_reason="planted_reason")
+    # found at a place recorded on the episode only (no interview form): still a hotspot
+    episode(ws, own, at("2026-09-20T15:00:00+00:00"), where_found="Planted Quayside Arcade",
+            rhi_status=RhiStatus.DECLINED)
+    episode(ws, placed, at("2026-09-21T15:00:00+00:00"),
+            where_found="12 Planted Road, found at a friend's", rhi_status=RhiStatus.DUE)
+
+
+def plant_links(ws: Workspace) -> None:
+    """Children whose screenings, meetings, NRM referrals and disruption the links count."""
+    high = child(ws, "Bellamy", "Crowhurst", nrm_referral=True)
+    later = child(ws, "Ottoline", "Pyke")
+    for kid in (high, later):
+        episode(ws, kid, at("2026-07-20T10:00:00+00:00"))
+    # `high`: screened low in July, raised to high at an RMM in August; a screening after the
+    # quarter (low) does not change the level at its end
+    record(ws, high, SCREENING, at("2026-07-22T10:00:00+00:00"), outcome={"level": "low"},
+           referrals=["nrm", "csc"], referral_date="2026-07-22")
+    meeting = record(ws, high, RMM, at("2026-08-11T16:00:00+00:00"), meeting_date="2026-08-11",
+                     agreed_level="medium", pathway="nrm", disruption=[
+                         {"dis_tactic": "cawn", "dis_date": "2026-08-12"},
+                         {"dis_tactic": "placement_move", "dis_date": "2026-08-12"},
+                         {"dis_tactic": "sro", "dis_status": "not_possible"},
+                         {"dis_tactic": "hotel_request"}])
+    # a correction of that meeting: the agreed level was high; the activities are the same
+    record(ws, high, RMM, at("2026-08-12T09:00:00+00:00"), amends=meeting.id,
+           meeting_date="2026-08-11", agreed_level="high", pathway="nrm", disruption=[
+               {"dis_tactic": "cawn", "dis_date": "2026-08-12"},
+               {"dis_tactic": "placement_move", "dis_date": "2026-08-12"},
+               {"dis_tactic": "sro", "dis_status": "not_possible"},
+               {"dis_tactic": "hotel_request"}])
+    # a v2 meeting in September (several outcomes): the CAWN again (counted once), a new
+    # tactic, and one dated in the next quarter
+    record(ws, high, RMM, at("2026-09-08T16:00:00+00:00"), version=2,
+           meeting_date="2026-09-08", agreed_level="high", outcomes=["remain_rmm", "nrm"],
+           disruption=[{"dis_tactic": "cawn", "dis_date": "2026-08-12"},
+                       {"dis_tactic": "planted_tactic", "dis_date": "2026-09-09"},
+                       {"dis_tactic": "licensing", "dis_date": "2026-10-02"}])
+    record(ws, high, SCREENING, at("2026-10-05T10:00:00+00:00"), outcome={"level": "low"})
+    # `later`: first screened after the quarter: not assessed by its end
+    record(ws, later, SCREENING, at("2026-10-03T10:00:00+00:00"), outcome={"level": "high"})
 
 
 # -- the independent count ----------------------------------------------------------------------
@@ -147,7 +203,8 @@ def plant(ws: Workspace) -> None:
 class Count:
     """Everything the profile reports, counted here directly from the records."""
 
-    def __init__(self, ws: Workspace, start: datetime, end: datetime, repeat: int = 3) -> None:
+    def __init__(self, ws: Workspace, start: datetime, end: datetime, repeat: int = 3,
+                 now: datetime = NOW) -> None:
         people = {p.id: p for p in ws.people.list()}
         self.episodes = [e for e in ws.episodes.list()
                          if e.person_id in people and start <= e.started_at < end]
@@ -179,11 +236,13 @@ class Count:
                 self.outcome[e.id] = "not_offered_unrecorded"
             elif e.rhi_status == RhiStatus.OFFERED:
                 self.outcome[e.id] = "offered_pending"
+            elif now - e.returned_at > timedelta(hours=72):
+                self.outcome[e.id] = "no_outcome_overdue"
             else:
-                self.outcome[e.id] = "no_outcome"
+                self.outcome[e.id] = "no_outcome_due"
         offered = [e for e in self.returned
                    if self.outcome[e.id] not in ("not_offered", "not_offered_unrecorded",
-                                                 "no_outcome")]
+                                                 "no_outcome_due", "no_outcome_overdue")]
         self.offered = len(offered)
         self.offered_72 = 0
         for e in offered:
@@ -209,6 +268,65 @@ class Count:
             "not_offered", "not_offered_unrecorded")])
         self.interviews = [forms[e.id].answers for e in completed if e.id in forms]
         self.recorded = [forms[e.id].answers for e in self.episodes if e.id in forms]
+        # hotspots: every episode with a where-found on its record, or an interview form
+        self.located = [e for e in self.episodes if e.where_found.strip() or e.id in forms]
+        self.links(ws, start, end, now, forms)
+
+    def links(self, ws: Workspace, start: datetime, end: datetime, now: datetime,
+              forms: dict[str, Submission]) -> None:
+        first_day, after = start.astimezone(UK).date(), end.astimezone(UK).date()
+        cutoff = min(end, now)
+        finals = [s for s in ws.submissions.list() if s.status == "final"]
+        corrected = {s.amends for s in finals if s.amends}
+        self.levels: Counter[str] = Counter()
+        self.screened = self.discussed = self.nrm = self.nrm_flag = 0
+        activities = set()
+        for kid in self.children:
+            mine = [s for s in finals if s.person_id == kid.id]
+            setters = sorted((s for s in mine if s.form_id in (SCREENING, RMM)),
+                             key=lambda s: s.finalised_at)
+            if not setters:
+                level = kid.risk_level.value
+            else:
+                level = "not_assessed"
+                for s in setters:
+                    if s.finalised_at < cutoff:
+                        if s.form_id == SCREENING:
+                            level = (s.outcome or {}).get("level") or level
+                        else:
+                            level = ((s.outcome or {}).get("agreed_level")
+                                     or s.answers.get("agreed_level") or level)
+            self.levels[level] += 1
+            self.nrm_flag += kid.nrm_referral
+            current = [s for s in mine if s.id not in corrected]
+            screenings = [s for s in current if s.form_id == SCREENING]
+            meetings = [s for s in current if s.form_id == RMM]
+            self.screened += any(start <= s.finalised_at < end for s in screenings)
+            days = {m.id: date.fromisoformat(m.answers["meeting_date"]) for m in meetings}
+            self.discussed += any(first_day <= d < after for d in days.values())
+            nrm = False
+            for s in screenings:
+                if "nrm" in (s.answers.get("referrals") or []):
+                    nrm |= first_day <= date.fromisoformat(s.answers["referral_date"]) < after
+            for m in meetings:
+                if m.answers.get("pathway") == "nrm" or "nrm" in m.answers.get("outcomes", []):
+                    nrm |= first_day <= days[m.id] < after
+            for form in forms.values():
+                if form.person_id == kid.id and "nrm" in (form.answers.get("referrals") or []):
+                    nrm |= start <= datetime.fromisoformat(form.answers["interview_at"]) < end
+            self.nrm += nrm
+            for m in meetings:
+                for row in m.answers.get("disruption") or []:
+                    if row["dis_tactic"] == "placement_move":
+                        continue
+                    if row.get("dis_status") == "not_possible":
+                        continue
+                    day = (date.fromisoformat(row["dis_date"]) if row.get("dis_date")
+                           else days[m.id])
+                    if first_day <= day < after:
+                        activities.add((kid.id, row["dis_tactic"], day))
+        self.activities = Counter(tactic for _, tactic, _ in activities)
+        self.disruption_children = len({kid for kid, _, _ in activities})
 
 
 def rows(b: Breakdown) -> dict[str, Any]:
@@ -221,7 +339,7 @@ def nonzero(b: Breakdown) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def profile(caseload: Workspace) -> MissingProfile:
-    return compute_profile(caseload, "2026Q3", home_la=HOME_LA)
+    return compute_profile(caseload, "2026Q3", home_la=HOME_LA, now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -269,6 +387,68 @@ def test_an_episode_is_in_the_quarter_it_started_in_by_uk_time(tmp_path: Path) -
     assert compute_profile(ws, "2026Q1").previous.volumes.episodes == 1  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("text", ["FY2026-27Q1", "fy2026-27q1", "FY2026/27 Q1", "2026-27Q1",
+                                  " FY26-27 Q1 "])
+def test_a_financial_quarter_is_written_with_both_its_years(text: str) -> None:
+    q = Quarter.parse(text)
+    assert q == Quarter(2026, 1, financial=True) and str(q) == "FY2026-27Q1"
+    assert q.label == "April to June 2026"
+    assert q.kind_label == "Q1 of financial year 2026-27"
+
+
+@pytest.mark.parametrize("text", ["FY2026-28Q1", "2026-25Q2", "FY2026Q1", "FY2026-27Q5"])
+def test_a_badly_written_financial_quarter_is_a_usage_error(text: str) -> None:
+    with pytest.raises(UsageError, match=r"(quarter|financial year)"):
+        Quarter.parse(text)
+
+
+def test_financial_quarters_run_april_to_march_in_uk_time() -> None:
+    fy = [Quarter.parse(f"FY2026-27Q{n}") for n in (1, 2, 3, 4)]
+    assert [q.first_day for q in fy] == [date(2026, 4, 1), date(2026, 7, 1), date(2026, 10, 1),
+                                         date(2027, 1, 1)]
+    assert fy[3].last_day == date(2027, 3, 31) and fy[3].label == "January to March 2027"
+    assert fy[0].starts_at == Q2_START  # 00:00 BST on 1 April 2026
+    assert fy[1].starts_at == Q3_START and fy[1].ends_at == Q3_END
+    assert fy[3].starts_at == datetime(2027, 1, 1, tzinfo=UTC)  # GMT
+    assert fy[0].previous() == Quarter.parse("FY2025-26Q4") and fy[3].next() == Quarter(
+        2027, 1, True)
+    assert fy[0].shifted(-4) == Quarter.parse("FY2025-26Q1")
+    # a bare 2026Q1 is still the calendar quarter January to March
+    assert Quarter.parse("2026Q1").first_day == date(2026, 1, 1)
+    assert Quarter.containing(date(2026, 3, 31)) == Quarter.parse("FY2025-26Q4")
+    assert Quarter.containing(date(2026, 4, 1)) == fy[0]
+    assert Quarter.containing(date(2026, 4, 1), financial=False) == Quarter(2026, 2)
+    assert Quarter.last_complete(date(2026, 10, 20)) == fy[1]
+    assert Quarter.recent(date(2026, 2, 1), 3, financial=False) == [
+        Quarter(2026, 1), Quarter(2025, 4), Quarter(2025, 3)]
+
+
+def test_a_financial_quarter_counts_the_same_months_as_the_calendar_one(
+        caseload: Workspace, profile: MissingProfile) -> None:
+    fy = compute_profile(caseload, "FY2026-27Q2", home_la=HOME_LA, now=NOW)
+    assert fy.quarter.financial and str(fy.quarter) == "FY2026-27Q2"
+    for (label, a, _), (_, b, _) in zip(fy.headline(), profile.headline(), strict=True):
+        assert a == b, label
+    assert fy.previous is not None and str(fy.previous.quarter) == "FY2026-27Q1"
+    assert fy.previous.volumes.episodes == profile.previous.volumes.episodes  # type: ignore
+
+
+def test_four_earlier_quarters_give_the_year_ago_comparison_and_the_trend(
+        caseload: Workspace, profile: MissingProfile) -> None:
+    assert [str(p.quarter) for p in profile.earlier] == ["2026Q2", "2026Q1", "2025Q4",
+                                                         "2025Q3"]
+    assert [str(p.quarter) for p in profile.trend] == ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+    assert profile.year_ago is profile.earlier[3]
+    for p in profile.earlier:
+        q = p.quarter
+        assert p.volumes.episodes == len(Count(caseload, q.starts_at, q.ends_at).episodes)
+        assert p.earlier == ()
+    changes = {c.label: c for c in profile.comparison()}
+    episodes = changes["Episodes"]
+    assert episodes.year_ago == profile.earlier[3].volumes.episodes
+    assert episodes.year_change == profile.volumes.episodes - episodes.year_ago
+
+
 # -- the figures against an independent count ---------------------------------------------------
 
 
@@ -308,6 +488,104 @@ def test_rhi_performance_equals_the_independent_count(profile: MissingProfile,
     assert nonzero(r.independence) == {
         **{k: n for k, n in who.items() if k}, **({"_no_form": no_form} if no_form else {})}
     assert r.not_independent == who["social_worker"] + who["carer_staff"] >= 1
+
+
+def test_rhi_timeliness_against_every_returned_episode_and_the_reasons(
+        profile: MissingProfile, count: Count) -> None:
+    assert profile.completed_within_72h_of_returned_pct == pytest.approx(
+        100 * count.completed_72 / len(count.returned))
+    assert profile.completed_within_72h_pct == pytest.approx(
+        100 * count.completed_72 / count.completed)
+    r = profile.rhi
+    assert r.overdue == len([o for o in count.outcome.values() if o == "no_outcome_overdue"])
+    assert r.overdue >= 1
+    expected: dict[str, Counter[str]] = {"not_offered": Counter(), "declined": Counter()}
+    for e in count.returned:
+        outcome = count.outcome[e.id]
+        group = ("not_offered" if outcome.startswith("not_offered") else "declined"
+                 if outcome.startswith("declined") else None)
+        if group is None:
+            continue
+        form = count.forms.get(e.id)
+        if form is None:
+            expected[group]["_no_form"] += 1
+        elif form.answers.get(f"{group}_reason"):
+            expected[group][form.answers[f"{group}_reason"]] += 1
+        elif form.answers.get("outcome_reason"):
+            expected[group]["_text"] += 1
+        else:
+            expected[group]["_none"] += 1
+    assert nonzero(r.not_offered_reasons) == dict(expected["not_offered"])
+    assert nonzero(r.declined_reasons) == dict(expected["declined"])
+    assert r.not_offered_reasons.base == r.not_offered and r.declined_reasons.base == r.declined
+    assert r.not_offered_reasons.count("planted_reason") == 1
+
+
+def test_the_links_equal_the_independent_count(profile: MissingProfile, count: Count) -> None:
+    links = profile.links
+    assert links.children == len(count.children)
+    assert nonzero(links.by_risk_level) == dict(count.levels)
+    assert sum(rows(links.by_risk_level).values()) == links.children
+    assert links.screened == count.screened
+    assert links.discussed_at_rmm == count.discussed >= 1
+    assert links.nrm_referred == count.nrm >= 1
+    assert links.nrm_on_record == count.nrm_flag >= 1
+    assert nonzero(links.disruption) == dict(count.activities)
+    assert links.disruption.base == sum(count.activities.values())
+    assert links.disruption_children == count.disruption_children >= 1
+    # the planted child: CAWN once (recorded at two meetings), hotel request, the v2 tactic;
+    # not the placement move, the order not possible, or the licensing in October
+    assert links.disruption.count("planted_tactic") == 1
+    assert "placement_move" not in rows(links.disruption)
+    assert rows(links.by_risk_level)["not_assessed"] >= 1
+
+
+def test_the_risk_level_is_the_one_standing_at_the_end_of_the_quarter(
+        tmp_path: Path) -> None:
+    ws = new_ws(tmp_path / "ws")
+    kid = child(ws, "Wilhelmina", "Stroud")
+    episode(ws, kid, at("2026-07-20T10:00:00+00:00"))
+    first = record(ws, kid, SCREENING, at("2026-07-22T10:00:00+00:00"),
+                   outcome={"level": "medium"})
+
+    def level(quarter: str, now: datetime = NOW) -> dict[str, Any]:
+        return nonzero(compute_profile(ws, quarter, now=now).links.by_risk_level)
+
+    assert level("2026Q3") == {"medium": 1}
+    record(ws, kid, SCREENING, at("2026-09-30T22:59:59+00:00"), outcome={"level": "high"},
+           amends=first.id)
+    assert level("2026Q3") == {"high": 1}  # 23:59:59 BST on 30 September: in time
+    record(ws, kid, RMM, at("2026-09-30T23:00:00+00:00"), agreed_level="low",
+           meeting_date="2026-10-01")
+    assert level("2026Q3") == {"high": 1}  # the next quarter's meeting: too late
+    # a quarter not yet over: the level now
+    assert level("2026Q3", now=at("2026-08-01T00:00:00+00:00")) == {"medium": 1}
+    # a child never assessed on a form: the level on their record
+    other = child(ws, "Barnaby", "Quist", risk_level="medium")
+    episode(ws, other, at("2026-07-21T10:00:00+00:00"))
+    assert level("2026Q3") == {"high": 1, "medium": 1}
+
+
+def test_the_home_authority_splits_looked_after_children(tmp_path: Path) -> None:
+    ws = new_ws(tmp_path / "ws")
+    for n, placing in enumerate(["Surrey County Council", "SURREY CC", " surrey ", "",
+                                 "Royal Borough of Kingston upon Thames",
+                                 "Brighton & Hove City Council"]):
+        kid = child(ws, f"Lac{n}", "Fictionalby", legal_status=LegalStatus.LAC_S20,
+                    placing_la=placing)
+        episode(ws, kid, at("2026-08-01T10:00:00+00:00") + timedelta(days=n))
+
+    def legal(home: str | None) -> dict[str, Any]:
+        return nonzero(compute_profile(ws, "2026Q3", home_la=home).demographics.legal_status)
+
+    assert legal("Surrey") == {"lac_own": 4, "lac_placed_in": 2}
+    assert legal("Surrey County Council") == {"lac_own": 4, "lac_placed_in": 2}
+    assert legal("Kingston upon Thames") == {"lac_own": 2, "lac_placed_in": 4}
+    assert legal("Brighton and Hove") == {"lac_own": 2, "lac_placed_in": 4}
+    # no home authority: looked after children are one row, not split
+    assert legal(None) == {"lac": 6}
+    assert "lac_own" not in rows(compute_profile(ws, "2026Q3").demographics.legal_status)
+    assert compute_profile(ws, "2026Q3").looked_after == 6
 
 
 def test_the_demographics_equal_the_independent_count(profile: MissingProfile,
@@ -372,6 +650,16 @@ def test_the_hotspots_equal_the_independent_count(profile: MissingProfile,
                                                   count: Count) -> None:
     h = profile.hotspots
     assert h.recorded == len(count.recorded)
+    assert h.located == len(count.located) > h.recorded
+    assert h.returned == len(count.returned)
+    assert h.where_found_recorded == len([e for e in count.returned if e.where_found.strip()])
+    # where found comes from every episode, with an interview or not
+    for place in demo._PLACES:
+        assert rows(h.areas)[place] == len([e for e in count.episodes
+                                            if e.where_found == place]) > 0, place
+    assert rows(h.areas)["Planted Quayside Arcade"] == 1
+    assert rows(h.areas)["Area withheld (a street address)"] == 1
+    assert not any("12 Planted Road" in r.label for r in h.areas.rows)
     assert h.found_out_of_area == len([a for a in count.recorded
                                        if a.get("found_out_of_area") == "yes"])
     venues: Counter[str] = Counter()
@@ -545,7 +833,7 @@ def test_percentages_and_changes_from_hidden_numbers_are_hidden(tmp_path: Path) 
             rhi(ws, ep, outcome="completed", offered_at=ep.returned_at.isoformat(),
                 interview_at=ep.returned_at.isoformat())
     episode(ws, kids[0], datetime(2026, 5, 1, tzinfo=UTC))  # previous quarter: 1 episode
-    full = compute_profile(ws, "2026Q3")
+    full = compute_profile(ws, "2026Q3", now=NOW)
     shared = full.suppress()
     assert full.rhi.completed == 3 and shared.rhi.completed == "<5"
     assert full.completed_pct == 100.0 and shared.completed_pct is None
@@ -555,7 +843,9 @@ def test_percentages_and_changes_from_hidden_numbers_are_hidden(tmp_path: Path) 
     assert change.previous == "<5" and change.change is None
     # a single hidden row of a table with a shown total: the next smallest is hidden too
     outcomes = shared.rhi.outcomes
-    assert outcomes.count("completed") == "<5" and outcomes.count("no_outcome") == SECONDARY
+    assert outcomes.count("completed") == "<5"
+    assert outcomes.count("no_outcome_overdue") == SECONDARY and shared.rhi.overdue == SECONDARY
+    assert full.rhi.overdue == 9
     assert outcomes.pct(outcomes.rows[0]) is None
     # and a sum that includes a hidden row is hidden
     assert shared.rhi.offered == SECONDARY

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,12 @@ from pypdf import PdfReader
 PASS = "correct horse battery staple"
 
 
-def cli(*args: str, stdin: str = PASS + "\n") -> subprocess.CompletedProcess:
+def cli(*args: str, stdin: str = PASS + "\n",
+        home: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the command; ``home`` is its CSE_DESKTOP_HOME (where the desktop's settings are)."""
+    env = dict(os.environ, **({"CSE_DESKTOP_HOME": str(home)} if home else {}))
     return subprocess.run([sys.executable, "-m", "cse_desktop", *args, "--passphrase-stdin"],
-                          input=stdin, capture_output=True, text=True, timeout=180)
+                          input=stdin, capture_output=True, text=True, timeout=180, env=env)
 
 
 def one_plain_error(result: subprocess.CompletedProcess) -> str:
@@ -46,7 +50,8 @@ def audit_reasons(folder: Path) -> list[str]:
 def test_print_profile_shareable_and_audited(demo: Path, tmp_path: Path) -> None:
     out = tmp_path / "profile.pdf"
     result = cli("print", "profile", "--workspace", str(demo), "--quarter", "2026Q3",
-                 "--shareable", "--out", str(out), "--reason", "Quarterly partnership report")
+                 "--shareable", "--out", str(out), "--reason", "Quarterly partnership report",
+                 "--home-authority", "Demo Borough Council")
     assert result.returncode == 0, result.stderr
     assert "saved to" in result.stdout
     reader = PdfReader(out)
@@ -68,10 +73,39 @@ def test_print_needs_a_reason_and_a_good_quarter(demo: Path, tmp_path: Path) -> 
     assert not out.exists()
 
 
+def test_print_profile_refuses_without_a_home_authority(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    refused = cli("print", "profile", "--workspace", str(demo), "--quarter", "FY2026-27Q2",
+                  "--out", str(out), "--reason", "x", home=tmp_path / "no-settings", stdin="")
+    assert refused.returncode == 2
+    assert "--home-authority" in one_plain_error(refused)
+    assert not out.exists()
+
+
+def test_print_profile_defaults_to_the_last_financial_quarter(demo: Path,
+                                                              tmp_path: Path) -> None:
+    from datetime import date
+
+    from cse_desktop.casework.quarters import Quarter
+
+    out = tmp_path / "fy.pdf"
+    result = cli("print", "profile", "--workspace", str(demo), "--out", str(out), "--reason",
+                 "Financial year report", "--home-authority", "Demo Borough Council")
+    assert result.returncode == 0, result.stderr
+    quarter = Quarter.last_complete(date.today())
+    assert quarter.financial and str(quarter).startswith("FY")
+    text = " ".join(PdfReader(out).pages[0].extract_text().split())
+    assert f"{quarter.label}: {quarter.kind_label} ({quarter})" in text
+    assert "Home authority: Demo Borough Council." in text
+    assert any(f"Quarterly missing profile {quarter} (restricted)" in r
+               for r in audit_reasons(demo))
+
+
 def test_protected_print_opens_only_with_its_password(demo: Path, tmp_path: Path) -> None:
     out = tmp_path / "protected.pdf"
     result = cli("print", "profile", "--workspace", str(demo), "--quarter", "2026Q3",
                  "--out", str(out), "--reason", "Send to partner", "--protect",
+                 "--home-authority", "Demo Borough Council",
                  stdin=f"{PASS}\npdf password 123\npdf password 123\n")
     assert result.returncode == 0, result.stderr
     with pytest.raises(pikepdf.PasswordError):

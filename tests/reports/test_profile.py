@@ -1,7 +1,9 @@
 """The quarterly missing profile PDF, read back: the marking and version on every page, the
 headline figures against counts made here from the records, suppression in the shareable
-version, and no child's name anywhere in the (decompressed) file. Renders PNGs of every page
-into test-artifacts/reports/ for a person to look at. Fictional data only."""
+version, the home authority, the financial-year quarter, the RHI timeliness against every
+returned episode, the links to risk level, RMM, NRM and disruption, and no child's name
+anywhere in the (decompressed) file. Renders PNGs of every page into test-artifacts/reports/
+for a person to look at. Fictional data only."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import shutil
 import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pikepdf
 import pytest
@@ -25,6 +28,8 @@ from cse_desktop.reports.page import PrintMeta
 from cse_desktop.reports.profile import RESTRICTED_LABEL, SHAREABLE_LABEL, build_profile
 from cse_desktop.store.workspace import Workspace
 
+UK = ZoneInfo("Europe/London")
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
 Q3_START = datetime(2026, 6, 30, 23, 0, tzinfo=UTC)  # 00:00 BST, 1 July 2026
 Q3_END = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
@@ -33,6 +38,9 @@ META = PrintMeta(title="Quarterly missing profile 2026Q3", printed_by="Sam Teste
                  printed_at=datetime(2026, 10, 21, 9, 0, tzinfo=UTC))
 PLANTED_GENDER = "Plantedgender"
 PLANTED_AREA = "Plantedmoor Quay"
+PLANTED_FOUND = "Plantedholm Lido"
+HOME = "Demo Borough Council"
+NOW = datetime(2026, 10, 21, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +64,30 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
                  "interview_at": (start + timedelta(hours=40)).isoformat(),
                  "interviewer_independence": "youth_worker", "push_factors": ["bullying"],
                  "harm": ["none"], "exploitation_indicators": ["none"]}))
+    # an episode with no interview, found at a place of its own: a hotspot all the same; the
+    # child was discussed at an RMM that recorded an NRM referral and a disruption activity
+    start = datetime(2026, 9, 2, 18, 0, tzinfo=UTC)
+    ws.episodes.add(Episode(person_id=kid.id, started_at=start,
+                            returned_at=start + timedelta(hours=30), where_found=PLANTED_FOUND,
+                            rhi_status=RhiStatus.DUE))
+    ws.submissions.add(Submission(
+        form_id="rmm-review", form_version=1, person_id=kid.id, status="final",
+        finalised_at=datetime(2026, 9, 8, 16, tzinfo=UTC),
+        answers={"meeting_date": "2026-09-08", "agreed_level": "high", "pathway": "nrm",
+                 "disruption": [{"dis_tactic": "cawn", "dis_date": "2026-09-09"}]}))
     return ws
 
 
 @pytest.fixture(scope="module")
 def restricted(ws: Workspace) -> bytes:
-    return _save("profile-restricted", build_profile(ws, "2026Q3", meta=META))
+    return _save("profile-restricted", build_profile(ws, "2026Q3", meta=META, home_la=HOME,
+                                                     now=NOW))
 
 
 @pytest.fixture(scope="module")
 def shareable(ws: Workspace) -> bytes:
-    return _save("profile-shareable", build_profile(ws, "2026Q3", meta=META, shareable=True))
+    return _save("profile-shareable", build_profile(ws, "FY2026-27Q2", meta=META,
+                                                    shareable=True, home_la=HOME, now=NOW))
 
 
 def _save(name: str, pdf: bytes) -> bytes:
@@ -138,6 +159,15 @@ class Independent:
                     completed_72 += 1
         self.offered, self.completed = offered, completed
         self.offered_72, self.completed_72 = offered_72, completed_72
+        self.overdue = len([e for e in returned if forms.get(e.id) is None
+                            and e.rhi_status in ("due", "not_yet_due")
+                            and NOW - e.returned_at > timedelta(hours=72)])
+        kids = set(per)
+        self.discussed = len({s.person_id for s in ws.submissions.list()
+                              if s.form_id == "rmm-review" and s.status == "final"
+                              and s.person_id in kids and start.astimezone(UK).date()
+                              <= date.fromisoformat(s.answers["meeting_date"])
+                              < end.astimezone(UK).date()})
 
 
 def test_every_page_carries_the_marking_and_says_which_version(restricted: bytes,
@@ -172,6 +202,8 @@ def test_the_headline_figures_equal_an_independent_count(ws: Workspace,
         "RHIs offered within 72 hours": (now.offered_72, before.offered_72),
         "RHIs completed": (now.completed, before.completed),
         "RHIs completed within 72 hours": (now.completed_72, before.completed_72),
+        "RHIs overdue (nothing recorded after 72 hours)": (now.overdue, before.overdue),
+        "Children discussed at an RMM": (now.discussed, before.discussed),
     }
     for label, (a, b) in rows.items():  # the comparison table: this, previous, change
         change = "no change" if a == b else f"{a - b:+}"
@@ -180,28 +212,40 @@ def test_the_headline_figures_equal_an_independent_count(ws: Workspace,
     assert f"Offered an interview {now.offered} {now.returned} returned {offered_pct}%" in text
     assert (f"Completed {now.completed} {now.offered} offered "
             f"{round(100 * now.completed / now.offered)}%") in text
+    # timeliness against every returned episode, its denominator shown, and of completed
+    in_time = round(100 * now.completed_72 / now.returned)
+    assert (f"Completed within 72 hours of the return {now.completed_72} {now.returned} "
+            f"returned {in_time}%") in text
+    assert (f"Completed within 72 hours, of interviews completed {now.completed_72} "
+            f"{now.completed} completed {round(100 * now.completed_72 / now.completed)}%") in text
     # the tiles on page 1
     first = pages(restricted)[0]
     assert f"{now.episodes} Episodes {now.children} Children who went missing" in first
-    assert f"{now.offered} RHIs offered {offered_pct}% of returned" in first
+    assert (f"{now.completed_72} RHIs completed within 72 hours {in_time}% of {now.returned} "
+            f"returned") in first
+    assert "July to September 2026: Q3 of calendar year 2026 (2026Q3)" in first
+    assert f"Home authority: {HOME}." in first
 
 
 def test_the_restricted_version_shows_small_numbers_and_named_areas(restricted: bytes) -> None:
     text = whole(restricted)
     assert f"{PLANTED_GENDER} 1 " in text
     assert f"{PLANTED_AREA} 1 " in text
+    assert f"{PLANTED_FOUND} 1 " in text  # found at, with no interview
+    assert "Child Abduction Warning Notice 1 " in text
     assert "Looked after, placed here by another authority 1 " in text
 
 
 def test_the_shareable_version_hides_small_numbers_everywhere(ws: Workspace,
                                                                shareable: bytes) -> None:
     text = whole(shareable)
+    assert "July to September 2026: Q2 of financial year 2026-27 (FY2026-27Q2)" in text
     assert f"{PLANTED_GENDER} <5 –" in text
     assert "Looked after, placed here by another authority <5 –" in text
     assert PLANTED_AREA not in text  # an area with fewer than 5 episodes is not named
     assert re.search(r"\d+ other areas?, each fewer than 5 <5", text)
     # the model the PDF was drawn from has no count between 1 and 4
-    model = compute_profile(ws, "2026Q3").suppress()
+    model = compute_profile(ws, "FY2026-27Q2", home_la=HOME, now=NOW).suppress()
     small = re.compile(r"^[1-4]$")
     for b in (model.volumes.by_category, model.volumes.by_risk_grade, model.rhi.outcomes,
               model.rhi.independence, model.demographics.age_band, model.demographics.gender,
@@ -210,7 +254,8 @@ def test_the_shareable_version_hides_small_numbers_everywhere(ws: Workspace,
               model.themes.push, model.themes.pull, model.themes.harm,
               model.themes.exploitation, model.themes.travel, model.themes.other,
               model.hotspots.areas, model.hotspots.venue_types, model.timing.time_of_day,
-              model.timing.day_of_week):
+              model.timing.day_of_week, model.rhi.not_offered_reasons,
+              model.rhi.declined_reasons, model.links.by_risk_level, model.links.disruption):
         for row in b.rows:
             assert not small.match(str(row.count)), (b.title, row.label)
             if isinstance(row.count, int) and row.count:
@@ -233,6 +278,29 @@ def test_no_childs_name_is_anywhere_in_either_file(ws: Workspace, restricted: by
             assert not pattern.search(text), name
 
 
+def test_the_new_figures_are_suppressed_in_the_shareable_file(ws: Workspace,
+                                                               shareable: bytes) -> None:
+    text = whole(shareable)
+    model = compute_profile(ws, "FY2026-27Q2", home_la=HOME, now=NOW).suppress()
+    k = model.links
+    assert k.discussed_at_rmm == "<5" and k.nrm_referred == "<5"
+    for label, value in [
+        ("Discussed at a Risk Management Meeting in the quarter", k.discussed_at_rmm),
+        ("NRM referral recorded in the quarter", k.nrm_referred),
+        ("NRM referral on their record (any time)", k.nrm_on_record),
+        ("With a disruption activity in the quarter", k.disruption_children)]:
+        assert f"{label} {value} " in text, label
+    assert f"{model.rhi.overdue} RHIs overdue" in text
+    assert PLANTED_FOUND not in text
+
+
+def test_without_a_home_authority_looked_after_children_are_not_split(ws: Workspace) -> None:
+    text = whole(build_profile(ws, "2026Q3", meta=META, now=NOW))
+    assert "Home authority not given" in text
+    assert "Looked after (own or placed in: home authority not given)" in text
+    assert "placed here by another authority 1" not in text
+
+
 def test_a_bad_quarter_is_a_usage_error(ws: Workspace) -> None:
     with pytest.raises(UsageError):
         build_profile(ws, "2026-07", meta=META)
@@ -240,7 +308,8 @@ def test_a_bad_quarter_is_a_usage_error(ws: Workspace) -> None:
 
 def test_an_empty_quarter_still_prints(tmp_path: Path) -> None:
     ws = new_workspace(tmp_path / "ws")
-    pdf = _save("profile-empty", build_profile(ws, "2026Q1", meta=META, shareable=True))
+    pdf = _save("profile-empty", build_profile(ws, "FY2025-26Q4", meta=META, shareable=True,
+                                               home_la=HOME))
     text = whole(pdf)
     assert "0 episodes started in the quarter, by 0 children." in text
     assert "OFFICIAL-SENSITIVE" in text
