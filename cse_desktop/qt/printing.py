@@ -59,6 +59,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cse_desktop.casework.quarters import Quarter
 from cse_desktop.domain.errors import CseError, UsageError
 from cse_desktop.domain.models import AuditAction
 from cse_desktop.qt.operations import WorkspaceRunner
@@ -66,8 +67,11 @@ from cse_desktop.qt.person.common import OptionalDateEdit, chain_tab_order
 from cse_desktop.qt.settings import (
     MAX_MARKING_LENGTH,
     clean_marking,
+    load_home_authority,
     load_marking,
+    load_quarter_kind,
     save_marking,
+    save_profile_options,
 )
 from cse_desktop.qt.widgets import (
     MessageLabel,
@@ -1053,62 +1057,96 @@ def agenda_job(meeting: date) -> PrintJob:
                     reason_example=f"For example: Risk Management Meeting on {when}")
 
 
-def quarter_of(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-_QUARTER_MONTHS = {"1": "January to March", "2": "April to June", "3": "July to September",
-                   "4": "October to December"}
+def quarter_of(day: date, *, financial: bool = True) -> str:
+    return str(Quarter.containing(day, financial=financial))
 
 
 def quarter_words(quarter: str) -> str:
-    """2026Q3 -> July to September 2026."""
-    return f"{_QUARTER_MONTHS[quarter[-1]]} {quarter[:4]}"
+    """FY2026-27Q2 -> July to September 2026 (Q2 of financial year 2026-27)."""
+    q = Quarter.parse(quarter)
+    return f"{q.label} ({q.kind_label})"
 
 
-def recent_quarters(today: date, count: int = 8) -> list[str]:
+def recent_quarters(today: date, count: int = 8, *, financial: bool = True) -> list[str]:
     """The quarter of ``today`` and the ``count - 1`` before it, newest first."""
-    year, q = today.year, (today.month - 1) // 3 + 1
-    quarters = []
-    for _ in range(count):
-        quarters.append(f"{year}Q{q}")
-        year, q = (year - 1, 4) if q == 1 else (year, q - 1)
-    return quarters
+    return [str(q) for q in Quarter.recent(today, count, financial=financial)]
 
 
 class QuarterOptions(PrintOptions):
-    """The quarter, and whether this is the shareable version (numbers under 5 withheld)."""
+    """The kind of quarter (financial year by default, or calendar), the quarter, this
+    council's name (the home authority: needed to tell looked after children placed here by
+    other authorities from its own), and whether this is the shareable version."""
 
-    def __init__(self, today: date | None = None) -> None:
+    def __init__(self, today: date | None = None, settings_file: Path | None = None) -> None:
         super().__init__()
-        today = today or date.today()
+        self.today = today or date.today()
+        self.settings_file = settings_file
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        self.kind_combo = QComboBox()
+        self.kind_combo.setAccessibleName("Kind of quarter")
+        self.kind_combo.addItem("Financial year (April to March)", "financial")
+        self.kind_combo.addItem("Calendar year (January to December)", "calendar")
+        self.kind_combo.setCurrentIndex(max(0, self.kind_combo.findData(
+            load_quarter_kind(settings_file))))
         self.quarter_combo = QComboBox()
         self.quarter_combo.setAccessibleName("Quarter")
-        for quarter in recent_quarters(today):
-            current = ", so far" if quarter == quarter_of(today) else ""
-            self.quarter_combo.addItem(f"{quarter_words(quarter)} ({quarter}{current})",
-                                       quarter)
-        self.quarter_combo.setCurrentIndex(1)  # the last complete quarter
+        self._fill_quarters()
+        self.kind_combo.currentIndexChanged.connect(self._fill_quarters)
+        self.home_edit = QLineEdit(load_home_authority(settings_file))
+        self.home_edit.setAccessibleName("Home authority: this council's name")
+        self.home_edit.setPlaceholderText("For example: Surrey County Council")
+        self.home_edit.setMaxLength(200)
+        self.home_edit.setToolTip("This council's name, as children's records write the "
+                                  "placing authority: looked after children placed here by "
+                                  "another authority are counted apart from its own.")
         self.shareable_box = QCheckBox("S&hareable version: withhold numbers under 5")
         self.shareable_box.setAccessibleName("Shareable version: withhold numbers under 5")
+        layout.addWidget(field_label("&Kind of quarter", self.kind_combo))
+        layout.addWidget(self.kind_combo)
         layout.addWidget(field_label("&Quarter", self.quarter_combo))
         layout.addWidget(self.quarter_combo)
+        layout.addWidget(field_label("Home &authority (this council)", self.home_edit))
+        layout.addWidget(self.home_edit)
         layout.addWidget(self.shareable_box)
         layout.addWidget(text_label(
             "The shareable version is for the partnership: every count from 1 to 4 is shown "
             "as \u201c<5\u201d, so no child can be recognised from it.", "hint"))
-        chain_tab_order([self.quarter_combo, self.shareable_box])
+        chain_tab_order([self.kind_combo, self.quarter_combo, self.home_edit,
+                         self.shareable_box])
         self.setFocusProxy(self.quarter_combo)
+
+    def _fill_quarters(self) -> None:
+        financial = self.kind_combo.currentData() != "calendar"
+        self.quarter_combo.clear()
+        current = quarter_of(self.today, financial=financial)
+        for quarter in recent_quarters(self.today, financial=financial):
+            q = Quarter.parse(quarter)
+            so_far = ", so far" if quarter == current else ""
+            self.quarter_combo.addItem(f"{q.label} ({quarter}{so_far})", quarter)
+        self.quarter_combo.setCurrentIndex(1)  # the last complete quarter
 
     @property
     def quarter(self) -> str:
         return str(self.quarter_combo.currentData())
 
+    @property
+    def home_authority(self) -> str:
+        return " ".join(self.home_edit.text().split())
+
+    def problem(self) -> str:
+        if not self.home_authority:
+            return ("Give the home authority (this council's name): the profile needs it to "
+                    "tell looked after children placed here by other authorities from its "
+                    "own.")
+        return ""
+
     def values(self) -> dict[str, Any]:
-        return {"quarter": self.quarter, "shareable": self.shareable_box.isChecked()}
+        save_profile_options(self.home_authority, str(self.kind_combo.currentData()),
+                             self.settings_file)
+        return {"quarter": self.quarter, "shareable": self.shareable_box.isChecked(),
+                "home_la": self.home_authority}
 
     def adjust(self, document: Document) -> Document:
         version = "shareable" if self.shareable_box.isChecked() else "restricted"
@@ -1123,10 +1161,10 @@ def profile_job(today: date | None = None) -> PrintJob:
     """The quarterly missing-episode profile (the quarter is chosen in the dialog)."""
 
     def build(ws: Workspace, meta: PrintMeta, _profile: str, *, quarter: str,
-              shareable: bool) -> bytes:
+              shareable: bool, home_la: str) -> bytes:
         from cse_desktop.reports.profile import build_profile
 
-        return build_profile(ws, quarter, meta=meta, shareable=shareable)
+        return build_profile(ws, quarter, meta=meta, shareable=shareable, home_la=home_la)
 
     return PrintJob(title="Quarterly missing profile", what="Quarterly missing profile",
                     build=build, profiles=False, subject="Missing episodes across the "

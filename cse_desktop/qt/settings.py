@@ -2,8 +2,10 @@
 
 ``<data home>/settings.ini`` (``CSE_DESKTOP_HOME`` respected, see ``store.locations``) holds only
 how the application behaves on this laptop: minutes before the idle lock, high contrast on or
-off, the text size, and the protective marking last printed (for example OFFICIAL-SENSITIVE).
-Never a passphrase, a name or anything from a workspace.
+off, the text size, the protective marking last printed (for example OFFICIAL-SENSITIVE), and
+for the quarterly missing profile the council's own name (the home authority) and whether
+quarters are of the financial or the calendar year. Never a passphrase, a person's name or
+anything from a workspace.
 
 A missing, unreadable or hand-edited file never stops the application: every value is checked
 and anything out of range falls back to (or is clamped into) its safe default.
@@ -164,5 +166,53 @@ def save_marking(marking: str, path: Path | None = None) -> bool:
     if store is None:
         return False
     store.setValue(_MARKING_KEY, clean_marking(marking))
+    store.sync()
+    return store.status() == QSettings.Status.NoError
+
+
+# -- the quarterly missing profile: this council's name and the kind of quarter -----------------
+#
+# The home authority is the council's own name (not personal data): the profile needs it to
+# tell looked after children placed here by other authorities from its own. Kept, like the
+# marking, under its own keys and written on its own.
+
+_HOME_AUTHORITY_KEY = "print/home_authority"
+_QUARTER_KIND_KEY = "print/quarter_kind"
+MAX_AUTHORITY_LENGTH = 200
+QUARTER_KINDS = ("financial", "calendar")
+
+
+def clean_home_authority(value: object) -> str:
+    """One line of at most 200 characters; empty when unset or unreadable."""
+    return " ".join(str(value if value is not None else "").split())[:MAX_AUTHORITY_LENGTH]
+
+
+def load_home_authority(path: Path | None = None) -> str:
+    """This council's name as last given for the profile ('' when never given)."""
+    path = path or settings_path()
+    if not path.is_file():
+        return ""
+    return clean_home_authority(_qsettings(path).value(_HOME_AUTHORITY_KEY, ""))
+
+
+def load_quarter_kind(path: Path | None = None) -> str:
+    """'financial' (the default: April to March) or 'calendar'."""
+    path = path or settings_path()
+    if not path.is_file():
+        return QUARTER_KINDS[0]
+    kind = str(_qsettings(path).value(_QUARTER_KIND_KEY, QUARTER_KINDS[0])).strip().lower()
+    return kind if kind in QUARTER_KINDS else QUARTER_KINDS[0]
+
+
+def save_profile_options(home_authority: str, quarter_kind: str,
+                         path: Path | None = None) -> bool:
+    """Remember the home authority and the kind of quarter; False if they could not be
+    written."""
+    store = _writable(path)
+    if store is None:
+        return False
+    store.setValue(_HOME_AUTHORITY_KEY, clean_home_authority(home_authority))
+    store.setValue(_QUARTER_KIND_KEY,
+                   quarter_kind if quarter_kind in QUARTER_KINDS else QUARTER_KINDS[0])
     store.sync()
     return store.status() == QSettings.Status.NoError

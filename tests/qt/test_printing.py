@@ -35,7 +35,12 @@ from cse_desktop.qt.printing import (
     audit_print,
     recent_quarters,
 )
-from cse_desktop.qt.settings import DEFAULT_MARKING, load_marking
+from cse_desktop.qt.settings import (
+    DEFAULT_MARKING,
+    load_home_authority,
+    load_marking,
+    load_quarter_kind,
+)
 
 REASON = "Fictional RMM on 10 March 2026"
 PASSWORD = "fictional pdf password 7"
@@ -619,19 +624,35 @@ def test_summary_options(qtbot) -> None:
 
 def test_quarter_options_name_the_audience(qtbot, make_dialog, caseload_workspace,
                                            tmp_path, screenshot) -> None:
-    assert recent_quarters(date(2026, 2, 1), 3) == ["2026Q1", "2025Q4", "2025Q3"]
+    assert recent_quarters(date(2026, 2, 1), 3, financial=False) == ["2026Q1", "2025Q4",
+                                                                     "2025Q3"]
+    assert recent_quarters(date(2026, 4, 1), 2) == ["FY2026-27Q1", "FY2025-26Q4"]
+    settings = tmp_path / "settings.ini"
     builder = Built(pages=1)
     job = PrintJob(title="Quarterly missing profile", what="Quarterly missing profile",
-                   build=lambda ws, meta, profile, *, quarter, shareable: builder(
-                       ws, meta, profile, quarter=quarter, shareable=shareable),
-                   profiles=False, options=lambda: QuarterOptions(date(2026, 3, 10)))
+                   build=lambda ws, meta, profile, *, quarter, shareable, home_la: builder(
+                       ws, meta, profile, quarter=quarter, shareable=shareable,
+                       home_la=home_la),
+                   profiles=False,
+                   options=lambda: QuarterOptions(date(2026, 3, 10), settings_file=settings))
     dialog = make_dialog(job)
     assert not dialog.profile_combo.isVisible()
     assert unnamed(dialog) == []
     screenshot(dialog, "print-dialog-quarterly")
     options = dialog.options
     assert isinstance(options, QuarterOptions)
-    assert options.quarter == "2025Q4"  # the last complete quarter
+    # financial-year quarters by default: the last complete one is October to December 2025
+    assert options.kind_combo.currentData() == "financial"
+    assert options.quarter == "FY2025-26Q3"
+    assert options.quarter_combo.itemText(0) == "January to March 2026 (FY2025-26Q4, so far)"
+    # the home authority is asked for: nothing is printed without it
+    assert options.home_authority == ""
+    assert "home authority" in options.problem()
+    options.home_edit.setText("  Demo   Borough Council ")
+    assert options.problem() == ""
+    # calendar quarters on request
+    options.kind_combo.setCurrentIndex(options.kind_combo.findData("calendar"))
+    assert options.quarter == "2025Q4"
     options.shareable_box.setChecked(True)
     dialog.reason_edit.setText(REASON)
     dialog.ask_save_path = lambda name: str(tmp_path / name)
@@ -640,10 +661,17 @@ def test_quarter_options_name_the_audience(qtbot, make_dialog, caseload_workspac
     assert (tmp_path / "missing-profile-2025Q4-shareable.pdf").is_file()
     call = builder.calls[-1]
     assert (call["quarter"], call["shareable"]) == ("2025Q4", True)
+    assert call["home_la"] == "Demo Borough Council"
     assert call["meta"].title == "Missing profile 2025Q4"
     row = audit_rows(caseload_workspace.runner, AuditAction.EXPORT)[-1]
     assert row.reason.startswith("Quarterly missing profile 2025Q4 (shareable); "
                                  "profile shareable; reason: ")
+    # remembered for the next time
+    assert load_home_authority(settings) == "Demo Borough Council"
+    assert load_quarter_kind(settings) == "calendar"
+    again = QuarterOptions(date(2026, 3, 10), settings_file=settings)
+    qtbot.addWidget(again)
+    assert again.home_authority == "Demo Borough Council" and again.quarter == "2025Q4"
 
 
 def test_the_marking_default_matches_the_reports(qtbot) -> None:
@@ -816,6 +844,8 @@ def test_the_workspace_menu_prints_the_quarterly_missing_profile(
     assert not dialog.profile_combo.isVisible()
     options = dialog.options
     assert isinstance(options, QuarterOptions)
+    assert options.quarter.startswith("FY")  # financial-year quarters by default
+    options.home_edit.setText("Demo Borough Council")
     options.shareable_box.setChecked(True)
     dialog.reason_edit.setText("Fictional quarterly report to the partnership")
     dialog.ask_save_path = lambda name: str(tmp_path / name)
@@ -826,6 +856,7 @@ def test_the_workspace_menu_prints_the_quarterly_missing_profile(
     pages = pdf_text(saved)
     assert all("OFFICIAL-SENSITIVE" in text for text in pages)
     assert "Shareable version" in pages[0]
+    assert "Home authority: Demo Borough Council." in pages[0]
     screenshot(dialog, "print-dialog-missing-profile")
     ws = window.workspace
     row = [e for e in window.runner.call(lambda w: w.audit.events())
