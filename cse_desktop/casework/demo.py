@@ -200,8 +200,7 @@ class _Demo:
         if at > self.now:
             return
         spec = self.engine.form(sample.form_id, sample.version).spec
-        answers = shift_dates(spec, sample.answers, delta)
-        answers["police_ref"] = episode.police_reference
+        answers = shift_dates(spec, sample.answers, delta)  # the episode's details: its own
         self._finalise(sample.form_id, person, answers, at, episode=episode)
 
     def _parent_session(self, person: Person, final: bool) -> None:
