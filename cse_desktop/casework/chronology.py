@@ -164,6 +164,21 @@ def hours_text(span: timedelta) -> str:
     return f"{days} days" + (f" {hours} h" if hours else "")
 
 
+def clock_words(left: timedelta) -> str:
+    """The 72-hour interview clock in words, the same on every screen and on paper: 'due in
+    51 h', 'due in 20 min', 'due now', 'overdue by 5 h', 'overdue by 4 days 4 h'."""
+    if left == timedelta(0):
+        return "due now"
+    return f"due in {hours_text(left)}" if left > timedelta(0) else \
+        f"overdue by {hours_text(left)}"
+
+
+def uk_weekday_time(at: datetime) -> str:
+    """Tue 8 Dec 10:45, in UK local time: when an interview is due, days away at most."""
+    local = at.astimezone(LOCAL_ZONE)
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
 def _short(text: str, limit: int = _DETAIL_LIMIT) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
@@ -321,9 +336,8 @@ def rhi_state(episode: Episode, now: datetime,
     if status not in (RhiStatus.DUE, RhiStatus.OFFERED):
         return RhiState(RHI_STATUS_LABELS[status], "", False, False, due)
     left = due - now
-    if left >= timedelta(0):
-        return RhiState(RHI_STATUS_LABELS[status], f"due in {hours_text(left)}", True, False, due)
-    return RhiState(RHI_STATUS_LABELS[status], f"overdue by {hours_text(left)}", True, True, due)
+    return RhiState(RHI_STATUS_LABELS[status], clock_words(left), True, left < timedelta(0),
+                    due)
 
 
 # -- building the chronology -------------------------------------------------------------------

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+from cse_desktop.casework.chronology import clock_words, duration_text, uk_weekday_time
 from cse_desktop.domain.errors import ValidationFailed
 from cse_desktop.domain.models import (
+    RHI_WINDOW,
     Action,
     ActionStatus,
+    Episode,
     Person,
     RhiStatus,
     RiskLevel,
     Submission,
 )
 from cse_desktop.forms.engine import FormContext, FormEngine
+from cse_desktop.forms.values import parse_datetime
 from cse_desktop.store.workspace import Workspace
 
 #: forms whose final outcome sets the child's current risk level
@@ -22,6 +29,7 @@ LEVEL_SETTING_FORMS = {"exploitation-screening": "level", "rmm-review": "agreed_
 
 #: the meeting record, whose agreed level stands while a lower screening level awaits approval
 RMM_FORM = "rmm-review"
+RHI_FORM_ID = "return-home-interview"
 
 
 def context_for(ws: Workspace, submission: Submission, *,
@@ -52,12 +60,129 @@ def last_rmm_level(ws: Workspace, person: Person) -> str | None:
     return level if level in ("none", "low", "medium", "high") else None
 
 
+#: forms of which a missing episode has one record: the return home interview
+ONE_PER_EPISODE = frozenset({RHI_FORM_ID})
+
+
+class OnePerEpisode(ValidationFailed):
+    """A second record of a one-per-episode form was refused; ``existing`` is the record the
+    episode already has (open that one instead)."""
+
+    code = "one_per_episode"
+
+    def __init__(self, message: str, existing: Submission) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+def episode_record(ws: Workspace, form_id: str, episode_id: str) -> Submission | None:
+    """The record of ``form_id`` an episode has, to open rather than start another.
+
+    A draft (a first draft, or a correction of the final record) comes first; then the
+    current final record (the newest correction, or the original if it was never amended).
+    None if the episode has none. Deleted records do not count.
+    """
+    episode = ws.episodes.get(episode_id)
+    return episode_record_of(ws.submissions.list(person_id=episode.person_id), form_id,
+                             episode_id)
+
+
+def episode_record_of(submissions: Sequence[Submission], form_id: str,
+                      episode_id: str) -> Submission | None:
+    """:func:`episode_record` among submissions already read (the desktop's episode list)."""
+    mine = [s for s in submissions if s.form_id == form_id and s.episode_id == episode_id
+            and not s.deleted]
+    drafts = [s for s in mine if not s.is_final]
+    if drafts:
+        return max(drafts, key=lambda s: s.updated_at)
+    amended = {s.amends for s in mine if s.amends}
+    current = [s for s in mine if s.id not in amended]
+    return max(current, key=lambda s: s.finalised_at or datetime.min.replace(tzinfo=UTC),
+               default=None)
+
+
+def start_or_resume(ws: Workspace, engine: FormEngine, form_id: str, person_id: str, *,
+                    episode_id: str | None = None) -> Submission:
+    """What "Start" opens: a new draft, stored at once, or, for a form an episode has one
+    record of (the return home interview), the record the episode already has.
+
+    That is its draft (resumed), or its final record, returned as it is: the caller shows it
+    read only, and a correction is made by amending it. One call, one transaction, so two
+    presses never make two interviews.
+    """
+    draft = engine.start(form_id, person_id, episode_id=episode_id)
+    with ws.transaction():
+        if draft.form_id in ONE_PER_EPISODE and episode_id is not None:
+            existing = episode_record(ws, draft.form_id, episode_id)
+            if existing is not None:
+                return existing
+        return save_draft(ws, draft)
+
+
+def _check_one_per_episode(ws: Workspace, draft: Submission) -> None:
+    """Refuse a new draft for an episode that already has its one record of the form: a second
+    first draft, or a second correction while one is open."""
+    if draft.form_id not in ONE_PER_EPISODE or draft.episode_id is None:
+        return
+    existing = episode_record(ws, draft.form_id, draft.episode_id)
+    if existing is None or existing.id == draft.id:
+        return
+    title = "return home interview" if draft.form_id == RHI_FORM_ID else "record"
+    if draft.amends is None:
+        state = ("a draft: open it to carry on" if not existing.is_final
+                 else "a final record: open it, and amend it to correct it")
+        raise OnePerEpisode(f"This missing episode already has a {title}, {state}. An episode "
+                            f"has one {title}.", existing)
+    if not existing.is_final:
+        raise OnePerEpisode(f"A correction of this {title} is already open: carry on with "
+                            "that one.", existing)
+
+
+@dataclass(frozen=True)
+class InterviewClock:
+    """The return home interview's 72-hour clock as its form's header shows it."""
+
+    text: str
+    #: past the 72 hours with no interview, or the interview took place after them
+    late: bool
+
+
+def interview_clock(episode: Episode | None, answers: Mapping[str, Any],
+                    now: datetime) -> InterviewClock | None:
+    """'Due in 31 h, by Tue 8 Dec 10:45' / 'Overdue by 5 h (due by Sat 5 Dec 10:45)'; once
+    the interview's time is recorded, how long after the return it took place. None for an
+    episode with no return yet. The words are the casework's (:func:`clock_words`), as on the
+    caseload and the episode list."""
+    if episode is None or episode.returned_at is None or episode.rhi_due_at is None:
+        return None
+    due = episode.rhi_due_at
+    held = parse_datetime(answers.get("interview_at")) \
+        if answers.get("outcome") == "completed" else None
+    if held is not None:
+        after = held - episode.returned_at
+        late = after > RHI_WINDOW
+        return InterviewClock(
+            f"Interview held {duration_text(after)} after the return: "
+            + ("more than 72 hours, so it is late" if late else "within 72 hours"), late)
+    left = due - now
+    words = clock_words(left)
+    if left < timedelta(0):
+        return InterviewClock(f"Interview {words} (it was due by {uk_weekday_time(due)})", True)
+    return InterviewClock(f"Interview {words}, by {uk_weekday_time(due)}", False)
+
+
 def save_draft(ws: Workspace, draft: Submission) -> Submission:
-    """Store a draft: added the first time, updated after (version checked)."""
+    """Store a draft: added the first time, updated after (version checked).
+
+    A missing episode has one return home interview: a second draft for the same episode is
+    refused (:class:`OnePerEpisode`); :func:`start_or_resume` opens the one it has.
+    """
     if draft.is_final:
         raise ValidationFailed("A final submission cannot be saved as a draft.")
     if draft.version == 0:
-        return ws.submissions.add(draft)
+        with ws.transaction(join=True):
+            _check_one_per_episode(ws, draft)
+            return ws.submissions.add(draft)
     return ws.submissions.update(draft)
 
 
@@ -81,8 +206,9 @@ def finalise(ws: Workspace, engine: FormEngine, draft: Submission, *,
 
 
 def amend(ws: Workspace, engine: FormEngine, final: Submission) -> Submission:
-    """Start (and store) a draft that corrects a final submission."""
-    return ws.submissions.add(engine.amend(final))
+    """Start (and store) a draft that corrects a final submission (refused while a correction
+    of the same return home interview is already open)."""
+    return save_draft(ws, engine.amend(final))
 
 
 def _apply_outcome(ws: Workspace, final: Submission) -> None:

@@ -54,6 +54,7 @@ from cse_desktop.casework.caseload import (
     local_today,
     person_row,
 )
+from cse_desktop.casework.chronology import clock_words
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.models import LOCAL_ZONE, Person, RiskLevel
 from cse_desktop.forms.scoring import AWAITING_APPROVAL
@@ -154,21 +155,8 @@ def uk_time(instant: datetime) -> str:
 
 
 def time_left_words(left: timedelta | None) -> str:
-    """'due in 51 h', 'overdue by 5 h', 'overdue by 4 days', '—' (whole hours, rounded down)."""
-    if left is None:
-        return NONE_SHOWN
-    seconds = left.total_seconds()
-    if seconds == 0:
-        return "due now"
-    span = abs(seconds)
-    hours = int(span // 3600)
-    if hours >= 72:
-        amount = f"{hours // 24} days"
-    elif hours >= 1:
-        amount = f"{hours} h"
-    else:
-        amount = "under 1 h"
-    return f"due in {amount}" if seconds > 0 else f"overdue by {amount}"
+    """The interview clock in the casework's words ('due in 51 h', 'overdue by 5 h'), or '—'."""
+    return NONE_SHOWN if left is None else clock_words(left)
 
 
 class Show(StrEnum):

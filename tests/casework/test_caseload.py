@@ -232,7 +232,8 @@ def test_an_rhi_that_flags_exploitation_is_due_until_the_next_meeting(
     person = child(ws)
     episode = missing(ws, person, rhi.episode.started_at, rhi.episode.returned_at)
     draft = engine.set_answers(engine.start("return-home-interview", person.id,
-                                            episode_id=episode.id), rhi.answers)
+                                            episode_id=episode.id, version=rhi.version),
+                               rhi.answers)
     final = finalise(ws, engine, draft, now=NOW)
     assert "rescreen" in {f["id"] for f in final.outcome["flags"]}
     row = row_of(ws, person)

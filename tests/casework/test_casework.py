@@ -13,7 +13,7 @@ from cse_desktop.domain.errors import ImmutableRecord, ValidationFailed
 from cse_desktop.domain.models import Episode, Owner, Person, RiskLevel, Role
 from cse_desktop.forms.engine import FormEngine, FormInvalid
 from cse_desktop.forms.loader import FormRegistry
-from cse_desktop.forms.samples import load_samples
+from cse_desktop.forms.samples import Sample, load_samples
 from cse_desktop.store import KdfParams, Workspace
 
 PASS = "correct horse battery staple"
@@ -125,12 +125,18 @@ def test_the_missing_history_comes_from_the_store(ws: Workspace, engine: FormEng
     assert engine.outcome(draft, ctx)["suggested_level"] == "medium"
 
 
+def rhi_sample() -> Sample:
+    """The newest return home interview's sample (its episode holds the details the form
+    shows from the episode record)."""
+    return max((s for s in load_samples() if s.form_id == "return-home-interview"),
+               key=lambda s: s.version)
+
+
 def test_an_rhi_is_finalised_against_its_episode(ws: Workspace, engine: FormEngine,
                                                  child: Person) -> None:
-    sample = next(s for s in load_samples() if s.form_id == "return-home-interview")
+    sample = rhi_sample()
     assert sample.episode is not None
-    episode = ws.episodes.add(Episode(person_id=child.id, started_at=sample.episode.started_at,
-                                      returned_at=sample.episode.returned_at))
+    episode = ws.episodes.add(sample.episode.model_copy(update={"person_id": child.id}))
     draft = engine.set_answers(engine.start("return-home-interview", child.id,
                                             episode_id=episode.id), sample.answers)
     final = finalise(ws, engine, draft, now=sample.now)
@@ -189,11 +195,10 @@ def test_a_final_rhi_sets_its_episodes_interview_status_and_records_its_actions(
         ws: Workspace, engine: FormEngine, child: Person) -> None:
     from cse_desktop.domain.models import RhiStatus
 
-    sample = next(s for s in load_samples() if s.form_id == "return-home-interview")
+    sample = rhi_sample()
     assert sample.episode is not None
-    episode = ws.episodes.add(Episode(person_id=child.id, started_at=sample.episode.started_at,
-                                      returned_at=sample.episode.returned_at,
-                                      rhi_status=RhiStatus.DUE))
+    episode = ws.episodes.add(sample.episode.model_copy(
+        update={"person_id": child.id, "rhi_status": RhiStatus.DUE}))
     draft = engine.set_answers(engine.start("return-home-interview", child.id,
                                             episode_id=episode.id), sample.answers)
     final = finalise(ws, engine, draft, now=sample.now)

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from cse_desktop.casework.caseload import caseload_rows
+from cse_desktop.casework.chronology import clock_words
 from cse_desktop.domain.models import Episode, RhiStatus
 from cse_desktop.qt.caseload import (
     ID_ROLE,
@@ -264,16 +265,20 @@ def test_the_models_pass_the_model_tester(qtmodeltester, page) -> None:
 @pytest.mark.parametrize(("left", "words"), [
     (timedelta(hours=51), "due in 51 h"),
     (timedelta(hours=50, minutes=59), "due in 50 h"),
-    (timedelta(minutes=20), "due in under 1 h"),
+    (timedelta(minutes=20), "due in 20 min"),
     (timedelta(0), "due now"),
     (timedelta(hours=-5), "overdue by 5 h"),
     (timedelta(hours=-5, minutes=-30), "overdue by 5 h"),
     (timedelta(hours=-71), "overdue by 71 h"),
-    (timedelta(hours=-100), "overdue by 4 days"),
+    (timedelta(hours=-100), "overdue by 4 days 4 h"),
     (None, "—"),
 ])
 def test_time_left_in_words(left, words) -> None:
+    """The caseload says the clock in the casework's words (one home: chronology.clock_words),
+    as the episode list, the person banner and the return home interview's header do."""
     assert time_left_words(left) == words
+    if left is not None:
+        assert time_left_words(left) == clock_words(left)
 
 
 def test_a_page_without_a_runner_still_takes_people(qtbot) -> None:
