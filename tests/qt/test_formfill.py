@@ -364,7 +364,9 @@ def test_immediate_danger_shows_call_999(qtbot, make_form_page, person, screensh
 
 def test_return_home_interview_to_final_against_an_episode(
         qtbot, make_form_page, form_runner, screenshot) -> None:
-    s = sample("return-home-interview")
+    # the newest version (the one "Start" uses): the episode's details come from the episode
+    s = max((x for x in load_samples() if x.form_id == "return-home-interview"),
+            key=lambda x: x.version)
     add_sample_people(form_runner, s)
     page = make_form_page(clock=lambda: s.now)
     start(qtbot, page, s.form_id, s.person.id, s.episode.id)
@@ -372,6 +374,7 @@ def test_return_home_interview_to_final_against_an_episode(
     rows = page.editor.rows
     assert rows["episode_duration_hours"].value_label.text() == "13.5 hours"
     assert rows["overnight"].value_label.text() == "Yes"
+    assert rows["police_ref"].value_label.text() == "DEMO-2026-0042"
     fill_sample(page, s)
     assert rows["hours_since_return_at_offer"].value_label.text() == "24.5 hours"
     assert rows["hours_since_return_at_interview"].value_label.text() == "53.5 hours"

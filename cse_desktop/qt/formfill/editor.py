@@ -115,6 +115,13 @@ class FormEditor(QWidget):
 
         # -- header ----------------------------------------------------------------------
         header, head, self.title, self.subtitle = form_header(spec.title, subtitle)
+        #: the return home interview's 72-hour clock, under the subtitle (set_clock)
+        self.clock_label = plain_label("", "formClock")
+        self.clock_label.setAccessibleName("Return home interview clock")
+        self.clock_label.hide()
+        titles = head.itemAt(0).layout()
+        assert titles is not None
+        titles.addWidget(self.clock_label)
         self.status = QLabel("")
         self.status.setObjectName("saveStatus")
         self.status.setAccessibleName("Save status")
@@ -555,6 +562,18 @@ class FormEditor(QWidget):
         if sub_row is not None:
             return sub_row.prefix + sub_row.field.label
         return row.field.label
+
+    def set_clock(self, text: str, late: bool = False) -> None:
+        """Show the interview clock ('Interview due in 31 h, by Tue 8 Dec 10:45'); '' hides
+        it."""
+        if text != self.clock_label.text():
+            self.clock_label.setText(text)
+            self.clock_label.setAccessibleDescription(text)
+        if self.clock_label.property("late") != late:
+            self.clock_label.setProperty("late", late)
+            self.clock_label.style().unpolish(self.clock_label)
+            self.clock_label.style().polish(self.clock_label)
+        self.clock_label.setVisible(bool(text))
 
     def set_status(self, text: str, state: str) -> None:
         if self.status.text() != text:

@@ -30,7 +30,14 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
-from cse_desktop.casework.submissions import amend, context_for, finalise, save_draft
+from cse_desktop.casework.submissions import (
+    amend,
+    context_for,
+    finalise,
+    interview_clock,
+    save_draft,
+    start_or_resume,
+)
 from cse_desktop.domain.errors import CseError, ValidationFailed
 from cse_desktop.domain.models import LOCAL_ZONE, Submission
 from cse_desktop.forms.engine import FormContext, FormEngine, FormInvalid, section_progress
@@ -45,8 +52,12 @@ from cse_desktop.sync.approvals import verification_words
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+#: forms whose header shows the 72-hour interview clock
+RHI_FORMS = frozenset({"return-home-interview"})
 #: the save is due at most this many autosave intervals after the first unsaved change
 MAX_DELAY_FACTOR = 1.5
+#: how often the return home interview's clock in the header moves on
+CLOCK_TICK_MS = 60_000
 
 
 class FormFillPage(QWidget):
@@ -93,6 +104,10 @@ class FormFillPage(QWidget):
         self.save_timer = QTimer(self)
         self.save_timer.setSingleShot(True)
         self.save_timer.timeout.connect(self._save_now)
+        #: moves the interview clock in the header on while a draft is open
+        self.clock_timer = QTimer(self)
+        self.clock_timer.setInterval(CLOCK_TICK_MS)
+        self.clock_timer.timeout.connect(self._show_clock)
 
         self.stack = QStackedWidget()
         self.message_view = QWidget()
@@ -132,11 +147,15 @@ class FormFillPage(QWidget):
         return str(self._submission.person_id) if self._submission else ""
 
     def start(self, form_id: str, person_id: str, episode_id: str | None = None) -> None:
-        """A new draft on the latest version of the form, stored at once so it exists."""
+        """A new draft on the latest version of the form, stored at once so it exists.
+
+        An episode's return home interview is started once: starting it again opens its draft
+        (or its final record, read only, with Amend) instead (``start_or_resume``).
+        """
         self.flush()  # whatever was on screen before is saved first
         self._begin("Starting the form…")
         try:
-            draft = self.engine.start(form_id, person_id, episode_id=episode_id)
+            self.engine.start(form_id, person_id, episode_id=episode_id)  # checked here first
         except ValidationFailed as exc:
             self._show_message("The form could not be started", exc.message)
             return
@@ -144,7 +163,8 @@ class FormFillPage(QWidget):
 
         def op(ws: Workspace) -> tuple[Submission, FormContext]:
             self._stored_version = 0
-            stored = save_draft(ws, draft)
+            stored = start_or_resume(ws, self.engine, form_id, person_id,
+                                     episode_id=episode_id)
             self._stored_version = stored.version
             return stored, context_for(ws, stored, now=now)
 
@@ -218,6 +238,7 @@ class FormFillPage(QWidget):
     def _begin(self, text: str) -> None:
         self._session += 1
         self.save_timer.stop()
+        self.clock_timer.stop()
         self._submission = None
         self._ctx = None
         self._touched.clear()
@@ -294,6 +315,8 @@ class FormFillPage(QWidget):
         self.stack.setCurrentWidget(editor)
         self._refresh()
         self._show_status()
+        if self._ctx is not None and self._ctx.episode is not None:
+            self.clock_timer.start()
         editor.focus_first_input()
 
     def _show_final(self, final: Submission, verification: str = "") -> None:
@@ -339,6 +362,7 @@ class FormFillPage(QWidget):
             shown_errors = errors
         else:
             shown_errors = {p: m for p, m in errors.items() if p in self._touched}
+        self._show_clock()
         editor.apply(shown=self.engine.visibility(draft, ctx),
                      rows_shown=self.engine.row_visibility(draft, ctx),
                      outcome=self.engine.outcome(draft, ctx),
@@ -346,6 +370,16 @@ class FormFillPage(QWidget):
                      errors=shown_errors,
                      summary=errors if self._attempted else None,
                      answers=draft.answers)
+
+    def _show_clock(self) -> None:
+        """The return home interview's 72-hour clock in the header, live: due in / overdue
+        by, or when the interview took place once that is recorded."""
+        draft, editor = self._submission, self.editor
+        if draft is None or editor is None or self._ctx is None:
+            return
+        clock = interview_clock(self._ctx.episode, draft.answers, self.clock()) \
+            if draft.form_id in RHI_FORMS else None
+        editor.set_clock(clock.text if clock else "", clock.late if clock else False)
 
     # -- saving ------------------------------------------------------------------------------
 

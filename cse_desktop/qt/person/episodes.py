@@ -24,6 +24,7 @@ from cse_desktop.casework.chronology import (
     rhi_state,
     uk_datetime,
 )
+from cse_desktop.casework.submissions import episode_record_of
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.ids import RecordId
 from cse_desktop.domain.models import (
@@ -51,6 +52,15 @@ from cse_desktop.qt.person.common import (
 from cse_desktop.qt.person.profile import plain_store_message
 from cse_desktop.qt.widgets import MessageLabel, button, line_edit, text_label
 
+RHI_FORM = "return-home-interview"
+#: the interview button's words: (label with its Alt key, accessible name, tooltip)
+_START = ("Start return home &interview", "Start return home interview for the selected episode",
+          "Start the interview form for the selected episode")
+_CONTINUE = ("Continue return home &interview",
+             "Continue return home interview for the selected episode",
+             "The selected episode's interview is a draft: carry on with it")
+_OPEN = ("Open return home &interview", "Open return home interview for the selected episode",
+         "The selected episode's interview is recorded: open it (amend it to correct it)")
 HOW_RETURNED = ["Returned by themselves", "Police", "Parent or carer", "Foster carer",
                 "Residential staff", "Other agency"]
 #: a little slack for a laptop clock that runs slightly behind the police's
@@ -81,6 +91,10 @@ class EpisodesModel(RowsModel[Episode]):
 
     def state(self, episode: Episode) -> RhiState:
         return rhi_state(episode, self.now(), self.submissions)
+
+    def interview(self, episode: Episode) -> Submission | None:
+        """The episode's return home interview: its draft, or else its final record."""
+        return episode_record_of(self.submissions, RHI_FORM, str(episode.id))
 
     def display(self, item: Episode, column: int) -> str:
         if column == self.STARTED:
@@ -290,10 +304,7 @@ class EpisodesTab(QWidget):
         self.return_button = button("Record &return…", "Record return",
                                     tooltip="Record the return of the selected episode; this "
                                             "starts the 72-hour interview clock")
-        self.interview_button = button("Start return home &interview",
-                                       "Start return home interview for the selected episode",
-                                       tooltip="Start the interview form for the selected "
-                                               "episode")
+        self.interview_button = button(*_START[:2], tooltip=_START[2])
         self.status_button = button("Interview &status…", "Change the interview status",
                                     tooltip="Record that the interview was offered, declined "
                                             "or not offered")
@@ -405,9 +416,14 @@ class EpisodesTab(QWidget):
         self.detail_label.setVisible(selected is not None)
         self.missing_button.setEnabled(loaded)
         self.return_button.setEnabled(loaded and bool(self._open_episodes()))
+        interview = self.model.interview(selected) if selected is not None else None
+        words = _START if interview is None else _OPEN if interview.is_final else _CONTINUE
+        if self.interview_button.text() != words[0]:
+            self.interview_button.setText(words[0])
+            self.interview_button.setAccessibleName(words[1])
+            self.interview_button.setToolTip(words[2])
         self.interview_button.setEnabled(loaded and selected is not None
-                                         and selected.returned_at is not None
-                                         and self.model.state(selected).submission_id is None)
+                                         and selected.returned_at is not None)
         self.status_button.setEnabled(loaded and selected is not None
                                       and selected.returned_at is not None)
 
@@ -490,6 +506,8 @@ class EpisodesTab(QWidget):
     # -- interview -----------------------------------------------------------------------------
 
     def _start_selected(self) -> None:
+        """Start the interview, or continue its draft or open its record: the casework
+        decides (``start_or_resume``), so a second interview is never made."""
         episode = self.selected_episode()
         if episode is not None and episode.returned_at is not None:
             self.start_interview.emit(str(episode.id))
@@ -500,9 +518,9 @@ class EpisodesTab(QWidget):
             self.table.selectRow(index.row())
             self.open_return_dialog()
             return
-        interview = self.model.state(episode).submission_id
+        interview = self.model.interview(episode)  # its draft, or its final record
         if interview is not None:
-            self.open_submission.emit(interview)
+            self.open_submission.emit(str(interview.id))
 
     def select_episode(self, episode_id: str) -> None:
         self.table.select_record(episode_id)

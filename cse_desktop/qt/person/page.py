@@ -375,6 +375,11 @@ class PersonPage(QWidget):
         for unit in (" h", " min", " day"):  # never wrap a number away from its unit
             text = text.replace(unit, "\u00a0" + unit[1:])
         self.rhi_text.setText(text)
+        words = ("Continue return home interview"
+                 if self.episodes_tab.model.interview(episode) is not None
+                 else "Start return home interview")  # a draft: the one interview, resumed
+        self.rhi_button.setText(words)
+        self.rhi_button.setAccessibleName(words)
         self.rhi_banner.setProperty("overdue", state.overdue)
         self.rhi_banner.style().unpolish(self.rhi_banner)
         self.rhi_banner.style().polish(self.rhi_banner)
