@@ -230,7 +230,7 @@ def cmd_demo(args: argparse.Namespace, secrets: Secrets) -> int:
         if ws.people.count(include_deleted=True):
             raise ValidationFailed("This workspace already holds records; the demo caseload "
                                    "goes into a new or empty workspace only.")
-        counts = populate(ws, people=args.people, seed=args.seed)
+        counts = populate(ws, people=args.people, seed=args.seed, showcase=args.showcase)
     if code:
         _print_recovery(code)
     print("Demo caseload added (fictional): " + ", ".join(f"{n} {k}" for k, n in counts.items()))
@@ -696,6 +696,9 @@ def build_parser() -> argparse.ArgumentParser:
     needs_workspace(p)
     p.add_argument("--people", type=int, default=25, metavar="N")
     p.add_argument("--seed", type=int, default=1, metavar="S")
+    p.add_argument("--showcase", action="store_true",
+                   help="also add the five young people the desktop's demo shows: return home "
+                        "interviews due, overdue, late and declined, and a meeting's themes")
     owner_options(p)
     return parser
 

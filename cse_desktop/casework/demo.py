@@ -48,6 +48,8 @@ DEMO_PASSPHRASE = "demo-workspace-fictional"  # noqa: S105 - the demo holds no r
 DEMO_FLAG = "DEMO"
 DEMO_OWNER = Owner(name="Demo Practitioner", role=Role.PRACTITIONER, team="Demo Exploitation Team")
 DEMO_PEOPLE = 25
+#: the young people ``populate(showcase=True)`` adds (see ``_Demo.add_showcase``)
+SHOWCASE_PEOPLE = 5
 DEMO_SEED = 1
 
 _GIVEN = ["Ashlyn", "Bram", "Corin", "Dace", "Elowen", "Fenn", "Gwyn", "Hollis", "Isla-Mae",
@@ -79,7 +81,7 @@ def open_or_create(*, kdf: KdfParams | None = None) -> Workspace:
         ws, _recovery_code = Workspace.create(folder, DEMO_PASSPHRASE, DEMO_OWNER, kdf=kdf)
     try:
         if ws.people.count(include_deleted=True) == 0:  # new, or a first fill cut short
-            populate(ws, people=DEMO_PEOPLE, seed=DEMO_SEED)
+            populate(ws, people=DEMO_PEOPLE, seed=DEMO_SEED, showcase=True)
     except BaseException:
         ws.lock()
         raise
@@ -87,8 +89,14 @@ def open_or_create(*, kdf: KdfParams | None = None) -> Workspace:
 
 
 def populate(ws: Workspace, *, people: int = DEMO_PEOPLE, seed: int = DEMO_SEED,
-             today: date | None = None, engine: FormEngine | None = None) -> dict[str, int]:
-    """Add a demo caseload to ``ws`` in one transaction; returns counts per record kind."""
+             today: date | None = None, engine: FormEngine | None = None,
+             showcase: bool = False) -> dict[str, int]:
+    """Add a demo caseload to ``ws`` in one transaction; returns counts per record kind.
+
+    ``showcase`` adds five young people whose records show what a newcomer should see: a
+    return home interview due, one overdue, one held late, one declined with its reason, and
+    a meeting that discussed several themes and decided several things at once.
+    """
     rng = random.Random(seed)  # noqa: S311 - deterministic fictional data, not security
     today = today or date.today()
     now = datetime.combine(today, time(12, 0), UTC)
@@ -98,6 +106,8 @@ def populate(ws: Workspace, *, people: int = DEMO_PEOPLE, seed: int = DEMO_SEED,
     with ws.transaction():
         for i in range(people):
             demo.add_person(i)
+        if showcase:
+            demo.add_showcase(people)
     return demo.counts
 
 
@@ -145,6 +155,71 @@ class _Demo:
                                             association_kind=kind, description=description,
                                             area=rng.choice(_AREAS)))
             self.counts["association"] += 1
+
+    # -- the showcase: one young person for each thing a newcomer should see ---------------
+
+    def add_showcase(self, first: int) -> None:
+        now = self.now
+        due = self._showcase_person(first, "Due", returned=now - timedelta(hours=20))
+        overdue = self._showcase_person(first + 1, "Overdue", returned=now - timedelta(hours=80))
+        late = self._showcase_person(first + 2, "Late", returned=now - timedelta(days=9))
+        declined = self._showcase_person(first + 3, "Declined", returned=now - timedelta(days=6))
+        themes = self._showcase_person(first + 4, "Themes", returned=now - timedelta(days=12))
+        del due, overdue  # their interviews are still owed: the 72-hour clock shows it
+        person, episode = late
+        assert episode.returned_at is not None
+        self._interview(person, episode, episode.returned_at + timedelta(hours=96), {
+            "late_reason": "The young person was staying with family out of the area "
+                           "(fictional) until the fourth day."})
+        person, episode = declined
+        assert episode.returned_at is not None
+        self._interview(person, episode, episode.returned_at + timedelta(hours=30), {
+            "outcome": "declined_child", "declined_reason": "talking_to_trusted_worker",
+            "outcome_reason": "Offered at home and at school (fictional); they said they talk "
+                              "to their youth worker and did not want another interview."})
+        person, episode = themes
+        assert episode.returned_at is not None
+        self._interview(person, episode, episode.returned_at + timedelta(hours=40), {
+            "push_factors": ["family_conflict", "placement_unhappy"],
+            "pull_factors": ["adult_of_concern", "gang_work", "online_contact"]})
+        at = now - timedelta(days=2)
+        answers = self._shifted("rmm-review", at)
+        answers.update({"agreed_level": "high", "trajectory": "increased",
+                        "themes": ["missing", "adults_of_concern", "county_lines", "online",
+                                   "transport"],
+                        "outcomes": ["remain_rmm", "strategy_s47", "nrm"]})
+        self._finalise("rmm-review", person, answers, at)
+
+    def _showcase_person(self, i: int, name: str,
+                         returned: datetime) -> tuple[Person, Episode]:
+        person = _person(self.rng, i, self.now.date()).model_copy(update={
+            "given_name": name, "family_name": "Showcase", "also_known_as": [],
+            "legal_status": LegalStatus.CIN})
+        person = self.ws.people.add(person)
+        episode = self.ws.episodes.add(Episode(
+            id=_uuid(self.rng), person_id=person.id, police_reference=f"DEMO-{90000 + i}",
+            category=EpisodeCategory.MISSING, police_risk_grade=PoliceRiskGrade.MEDIUM,
+            started_at=returned - timedelta(hours=26), returned_at=returned,
+            where_found=_PLACES[i % len(_PLACES)], how_returned="Police",
+            rhi_status=RhiStatus.DUE))
+        self.counts["person"] += 1
+        self.counts["episode"] += 1
+        return person, episode
+
+    def _interview(self, person: Person, episode: Episode, at: datetime,
+                   changes: dict[str, Any]) -> None:
+        """A return home interview from the form's sample, held (or tried) at ``at``."""
+        sample = self.samples["return-home-interview"]
+        spec = self.engine.form(sample.form_id, sample.version).spec
+        assert sample.episode is not None and sample.episode.returned_at is not None
+        assert episode.returned_at is not None
+        answers = shift_dates(spec, sample.answers, episode.returned_at
+                              - sample.episode.returned_at)
+        answers["offered_at"] = (at - timedelta(hours=2)).isoformat()
+        answers["interview_at"] = at.isoformat()
+        answers.update(changes)
+        self._finalise(sample.form_id, person, answers, at + timedelta(hours=3),
+                       episode=episode)
 
     # -- submissions, from the forms' own samples ------------------------------------------
 

@@ -144,6 +144,44 @@ def test_an_rhi_is_finalised_against_its_episode(ws: Workspace, engine: FormEngi
     assert {f["id"] for f in final.outcome["flags"]} == {"rescreen", "not-for-parent"}
 
 
+def test_the_demo_shows_each_thing_a_newcomer_should_see(tmp_path: Path,
+                                                         engine: FormEngine) -> None:
+    """An interview due, one overdue, one held late, one declined with its reason, and a
+    meeting with several themes and outcomes (issue 12, part 7)."""
+    ws, _ = Workspace.create(tmp_path / "demo", PASS, demo.DEMO_OWNER,
+                             kdf=KdfParams.insecure_for_tests())
+    try:
+        today = date(2026, 11, 21)
+        now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+        demo.populate(ws, people=3, seed=5, today=today, engine=engine, showcase=True)
+        shown = {p.given_name: p for p in ws.people.list() if p.family_name == "Showcase"}
+        assert set(shown) == {"Due", "Overdue", "Late", "Declined", "Themes"}
+        assert len(shown) == demo.SHOWCASE_PEOPLE
+
+        def episode(name: str) -> Episode:
+            [e] = ws.episodes.list(person_id=shown[name].id)
+            return e
+
+        def finals(name: str, form_id: str) -> list:
+            return [s for s in ws.submissions.list(person_id=shown[name].id)
+                    if s.is_final and s.form_id == form_id]
+
+        assert episode("Due").rhi_time_left(now) == timedelta(hours=52)
+        assert episode("Overdue").rhi_time_left(now) == -timedelta(hours=8)
+        assert not finals("Due", "return-home-interview")
+        [late] = finals("Late", "return-home-interview")
+        assert "not-within-72h" in {f["id"] for f in late.outcome["flags"]}
+        [declined] = finals("Declined", "return-home-interview")
+        assert declined.answers["outcome"] == "declined_child"
+        assert declined.answers["declined_reason"] == "talking_to_trusted_worker"
+        assert declined.answers["outcome_reason"]
+        [meeting] = finals("Themes", "rmm-review")
+        assert len(meeting.answers["themes"]) >= 4 and len(meeting.answers["outcomes"]) >= 2
+        assert ws.check().ok
+    finally:
+        ws.lock()
+
+
 def test_the_demo_is_deterministic_valid_and_fictional(tmp_path: Path,
                                                        engine: FormEngine) -> None:
     def make(name: str) -> Workspace:
@@ -177,7 +215,7 @@ def test_open_or_create_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ws = demo.open_or_create(kdf=KdfParams.insecure_for_tests())
     count = ws.people.count()
     ws.lock()
-    assert count == demo.DEMO_PEOPLE
+    assert count == demo.DEMO_PEOPLE + demo.SHOWCASE_PEOPLE
     again = demo.open_or_create()
     assert again.people.count() == count  # opened, not filled twice
     again.lock()

@@ -66,7 +66,11 @@ def open_demo(qtbot, window: MainWindow) -> None:
     click(qtbot, page.demo_button)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.caseload_page)
     # the caseload loads off the UI thread: wait for its rows
-    qtbot.waitUntil(lambda: window.caseload_page.row_count() == demo.DEMO_PEOPLE)
+    qtbot.waitUntil(lambda: window.caseload_page.row_count() == DEMO_TOTAL)
+
+
+#: the demo's young people: its caseload and the showcase
+DEMO_TOTAL = demo.DEMO_PEOPLE + demo.SHOWCASE_PEOPLE
 
 
 # -- application set-up --------------------------------------------------------------------
@@ -320,15 +324,15 @@ def test_unlock_with_the_recovery_code_then_choose_a_new_passphrase(
 # -- the demo workspace -------------------------------------------------------------------------
 
 
-def test_demo_workspace_opens_with_banner_and_25_people(qtbot, make_window, screenshot) -> None:
+def test_demo_workspace_opens_with_banner_and_its_people(qtbot, make_window, screenshot) -> None:
     window = make_window()
     open_demo(qtbot, window)
     assert window.is_demo
     assert window.banner.isVisible()
     assert window.banner.text().startswith("DEMO — fictional data")
     assert window.windowTitle().startswith("[DEMO]")
-    qtbot.waitUntil(lambda: window.caseload_page.row_count() == 25)
-    assert window.count_label.text() == "25 people"
+    qtbot.waitUntil(lambda: window.caseload_page.row_count() == DEMO_TOTAL)
+    assert window.count_label.text() == f"{DEMO_TOTAL} people"
     assert "Demo Practitioner" in window.owner_label.text()
     ws = window.workspace
     assert ws is not None and ws.folder == demo_workspace()
@@ -341,13 +345,13 @@ def test_demo_from_the_unlock_page_reopens_the_same_demo(qtbot, make_window,
                                                           existing_workspace) -> None:
     window = make_window()
     open_demo(qtbot, window)
-    ids = {window.caseload_page.proxy.index(r, 0).data(ID_ROLE) for r in range(25)}
+    ids = {window.caseload_page.proxy.index(r, 0).data(ID_ROLE) for r in range(DEMO_TOTAL)}
     window.lock_and_return()
     assert window.stack.currentWidget() is window.unlock_page  # back to the own workspace
     assert not window.banner.isVisible()
     assert not window.windowTitle().startswith("[DEMO]")
     open_demo(qtbot, window)
-    again = {window.caseload_page.proxy.index(r, 0).data(ID_ROLE) for r in range(25)}
+    again = {window.caseload_page.proxy.index(r, 0).data(ID_ROLE) for r in range(DEMO_TOTAL)}
     assert again == ids  # opened, not created a second time
 
 
@@ -360,8 +364,8 @@ def test_search_filters_by_name_and_also_known_as(qtbot, make_window, screenshot
     qtbot.keyClicks(page.search_edit, target.given_name.upper())
     expected = {p.id for p in people if target.given_name.casefold() in p.search_text()}
     shown = {page.proxy.index(r, 0).data(ID_ROLE) for r in range(page.row_count())}
-    assert shown == expected and 0 < len(shown) < 25
-    assert window.count_label.text() == f"Showing {len(shown)} of 25 people"
+    assert shown == expected and 0 < len(shown) < DEMO_TOTAL
+    assert window.count_label.text() == f"Showing {len(shown)} of {DEMO_TOTAL} people"
     screenshot(window, "09-caseload-search")
 
     # The same rule as the store's own search: every word must match.
@@ -385,7 +389,7 @@ def test_search_filters_by_name_and_also_known_as(qtbot, make_window, screenshot
 
     qtbot.keyClick(page.search_edit, Qt.Key.Key_Escape)  # Esc clears the search
     assert page.search_edit.text() == ""
-    assert page.row_count() == 25
+    assert page.row_count() == DEMO_TOTAL
 
 
 def test_columns_sort_by_their_meaning(qtbot, make_window) -> None:
