@@ -91,7 +91,7 @@ class SectionView(QFrame):
             layout.addWidget(plain_label(section.help, "sectionHelp"))
         self.rows: dict[str, FieldRow] = {}
         for field in section.fields:
-            row = FieldRow(field, spec, field.id, "", today)
+            row = FieldRow(field, spec, field.id, "", today, restrictable=True)
             self.rows[field.id] = row
             layout.addWidget(row)
         layout.addStretch(1)
@@ -101,6 +101,8 @@ class FormEditor(QWidget):
     """Everything shown while a draft is filled in."""
 
     edited = Signal(str, object)
+    #: (field id, restricted): the worker marked a decision or note restricted, or cleared it
+    restricted_edited = Signal(str, bool)
     finalise_requested = Signal()
     close_requested = Signal()
 
@@ -233,6 +235,7 @@ class FormEditor(QWidget):
             for field_id, row in view.rows.items():
                 self.rows[field_id] = row
                 self.section_of[field_id] = section.id
+                row.restricted_edited.connect(self.restricted_edited)
                 if row.editor is not None:
                     row.editor.edited.connect(self.edited)
                     if isinstance(row.editor, RepeatEditor):
@@ -419,8 +422,7 @@ class FormEditor(QWidget):
                                 self.section_list, self.error_list]
         for section in self.spec.sections:
             for row in self.sections[section.id].rows.values():
-                if row.editor is not None:
-                    chain += row.editor.inputs()
+                chain += row.inputs()
         chain += [self.previous_button, self.next_button]
         if self.outcome is not None:
             chain.append(self.outcome.judgement_button)
@@ -434,6 +436,12 @@ class FormEditor(QWidget):
             if row.editor is not None:
                 row.editor.set_value(answers.get(field_id))
         self.thread_tab_order()
+
+    def set_restricted(self, field_ids: list[str]) -> None:
+        """Tick the "Restricted" box of each answer marked restricted; clear the others."""
+        marked = set(field_ids)
+        for field_id, row in self.rows.items():
+            row.set_restricted(field_id in marked)
 
     def apply(self, *, shown: dict[str, bool], rows_shown: dict[str, bool],
               outcome: dict[str, Any], progress: list[tuple[Section, int, int]],

@@ -61,6 +61,13 @@ from cse_desktop.qt.widgets import MessageLabel, button
 MAX_RADIOS = 6
 #: a rating with more steps than this is a slider, not a row of buttons
 MAX_RATING_BUTTONS = 11
+#: the field types a worker may mark "restricted" (the decisions and notes of a form), when
+#: they are top-level questions (a repeat group is marked as a whole)
+RESTRICTABLE_TYPES = frozenset({"long_text", "repeat"})
+RESTRICTED_TEXT = "Restricted: leave out of copies shared outside the team"
+RESTRICTED_HINT = ("A restricted answer stays with the team: it is left out of every copy that "
+                   "leaves the team (printed or exported for a family, school, partner agency "
+                   "or the police). Only the team's internal copy shows it.")
 
 Today = Callable[[], date]
 
@@ -1070,11 +1077,18 @@ def make_editor(field: Any, spec: FormSpec, path: str, name: str, today: Today) 
 
 
 class FieldRow(QFrame):
-    """A field as the worker sees it: label, help, input, and what is wrong with it."""
+    """A field as the worker sees it: label, help, input, and what is wrong with it; for a
+    decision or note (``restrictable``), a small "Restricted" check box below it."""
 
-    def __init__(self, field: Any, spec: FormSpec, path: str, prefix: str, today: Today) -> None:
+    #: (field id, restricted) after the worker ticked or cleared the "Restricted" box
+    restricted_edited = Signal(str, bool)
+
+    def __init__(self, field: Any, spec: FormSpec, path: str, prefix: str, today: Today, *,
+                 restrictable: bool = False) -> None:
         super().__init__()
         self.field, self.path, self.prefix = field, path, prefix
+        #: the "Restricted" check box (decisions and notes only)
+        self.restricted_box: QCheckBox | None = None
         self.setObjectName("fieldRow")
         self.setProperty("fieldType", field.type)
         layout = QVBoxLayout(self)
@@ -1130,9 +1144,39 @@ class FieldRow(QFrame):
         layout.addWidget(self.error)
         description = ("Required. " if required else "") + field.help
         self.editor.set_description(description.strip())
+        if restrictable and t in RESTRICTABLE_TYPES:
+            box = QCheckBox(RESTRICTED_TEXT)
+            box.setObjectName("restrictedBox")
+            box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            box.setToolTip(RESTRICTED_HINT)
+            box.setAccessibleDescription(RESTRICTED_HINT)
+            box.clicked.connect(self._restricted_clicked)  # the worker's click or Space only
+            self.restricted_box = box
+            layout.addWidget(box, 0, Qt.AlignmentFlag.AlignLeft)
+            self._name_restricted()
+
+    def _restricted_clicked(self, checked: bool) -> None:
+        self.restricted_edited.emit(self.field.id, checked)
+
+    def _name_restricted(self) -> None:
+        if self.restricted_box is not None:
+            self.restricted_box.setAccessibleName(
+                f"{self.prefix}{self.field.label}: restricted, left out of copies shared "
+                "outside the team")
+
+    def set_restricted(self, restricted: bool) -> None:
+        """Show whether the answer is marked restricted (no signal)."""
+        if self.restricted_box is not None and self.restricted_box.isChecked() != restricted:
+            self.restricted_box.setChecked(restricted)
+
+    def inputs(self) -> list[QWidget]:
+        """The focusable widgets of the row, top to bottom (the tab order)."""
+        out = self.editor.inputs() if self.editor is not None else []
+        return [*out, self.restricted_box] if self.restricted_box is not None else out
 
     def rename(self, path: str, prefix: str) -> None:
         self.path, self.prefix = path, prefix
+        self._name_restricted()
         if self.editor is not None:
             self.editor.rename(path, prefix + self.field.label)
         elif self.value_label is not None:

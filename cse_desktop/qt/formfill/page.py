@@ -222,6 +222,16 @@ class FormFillPage(QWidget):
             raise ValidationFailed(f"'{path}' is not a question of this form.")
         row.editor.fill(value)
 
+    def set_restricted(self, field_id: str, restricted: bool = True) -> None:
+        """Mark a decision or note restricted through its check box, as the worker would."""
+        if self.editor is None:
+            raise ValidationFailed("No draft is open.")
+        row = self.editor.rows.get(field_id)
+        if row is None or row.restricted_box is None:
+            raise ValidationFailed(f"'{field_id}' cannot be marked restricted on this form.")
+        if row.restricted_box.isChecked() != restricted:
+            row.restricted_box.click()
+
     def finalise(self) -> None:
         """Check the draft and, if complete, make it final (as the Finalise button does)."""
         self._finalise_clicked()
@@ -307,7 +317,9 @@ class FormFillPage(QWidget):
         editor = FormEditor(spec, subtitle=self._subtitle(draft), today=self._today)
         editor.fit_width(self.width() if self.isVisible() else 0)
         editor.set_answers(draft.answers)
+        editor.set_restricted(draft.restricted_fields)
         editor.edited.connect(self._edited)
+        editor.restricted_edited.connect(self._restricted_edited)
         editor.finalise_requested.connect(self._finalise_clicked)
         editor.close_requested.connect(self._close_clicked)
         self.editor = editor
@@ -349,6 +361,23 @@ class FormFillPage(QWidget):
         self._touched.add(path)
         self._schedule_save()
         self._refresh()
+
+    def _restricted_edited(self, field_id: str, restricted: bool) -> None:
+        """The worker marked a decision or note restricted (or cleared the mark): on the draft
+        at once, saved with it like any answer."""
+        draft, editor = self._submission, self.editor
+        if draft is None or draft.is_final or self._finalising or editor is None:
+            return
+        try:
+            self._submission = self.engine.set_restricted(draft, field_id, restricted)
+        except ValidationFailed as exc:
+            row = editor.row_for(field_id)
+            if row is not None:
+                row.set_restricted(field_id in draft.restricted_fields)
+                row.set_errors([exc.message])
+            return
+        self._generation += 1
+        self._schedule_save()
 
     def _refresh(self) -> None:
         """Show what the engine makes of the draft: visibility, values, errors, outcome."""

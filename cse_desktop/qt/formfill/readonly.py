@@ -22,9 +22,22 @@ from cse_desktop.qt.formfill.format import YES_NO, answer_text, computed_text, u
 from cse_desktop.qt.formfill.outcome import FlagsBar, OutcomePanel, banner
 from cse_desktop.qt.widgets import button
 
+#: beside an answer a worker marked restricted (left out of copies shared outside the team)
+RESTRICTED_TAG = "(restricted)"
+RESTRICTED_TAG_HINT = "Restricted: left out of copies shared outside the team"
 
-def _answer(label: str, value: str, name: str = "") -> QWidget:
-    """One answer: the question on the left, what was recorded on the right."""
+
+def restricted_tag() -> QLabel:
+    tag = QLabel(RESTRICTED_TAG)
+    tag.setObjectName("restrictedTag")
+    tag.setToolTip(RESTRICTED_TAG_HINT)
+    tag.setAccessibleName(RESTRICTED_TAG_HINT)
+    return tag
+
+
+def _answer(label: str, value: str, name: str = "", *, restricted: bool = False) -> QWidget:
+    """One answer: the question on the left, what was recorded on the right (and
+    "(restricted)" after it when a worker marked it restricted)."""
     box = QWidget()
     box.setObjectName("answerRow")
     layout = QHBoxLayout(box)
@@ -34,10 +47,18 @@ def _answer(label: str, value: str, name: str = "") -> QWidget:
     text = plain_label(value, "answerText")
     text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                  | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-    text.setAccessibleName(name or label)
+    text.setAccessibleName((name or label) + (" (restricted)" if restricted else ""))
     text.setAccessibleDescription(value)
     layout.addWidget(title, 2, Qt.AlignmentFlag.AlignTop)
-    layout.addWidget(text, 3, Qt.AlignmentFlag.AlignTop)
+    if restricted:
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(2)
+        right.addWidget(text)
+        right.addWidget(restricted_tag(), 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(right, 3)
+    else:
+        layout.addWidget(text, 3, Qt.AlignmentFlag.AlignTop)
     return box
 
 
@@ -144,10 +165,12 @@ class FinalView(QWidget):
             if field.type == "indicator" and value.get("present") == "no":
                 answered_no.append(field.label)
                 continue
+            restricted = field.id in self.submission.restricted_fields
             if field.type == "repeat":
-                rows.append(self._repeat(field, value))
+                rows.append(self._repeat(field, value, restricted=restricted))
                 continue
-            rows.append(_answer(field.label, answer_text(self.spec, field, value)))
+            rows.append(_answer(field.label, answer_text(self.spec, field, value),
+                                restricted=restricted))
         if answered_no:
             rows.append(_answer(f"Answered '{YES_NO['no']}'", "; ".join(answered_no),
                                 f"{section.title}: answered no"))
@@ -166,12 +189,22 @@ class FinalView(QWidget):
             layout.addWidget(row)
         return frame
 
-    def _repeat(self, field: Any, rows: list[dict[str, Any]]) -> QWidget:
+    def _repeat(self, field: Any, rows: list[dict[str, Any]], *,
+                restricted: bool = False) -> QWidget:
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 4, 0, 2)
         layout.setSpacing(6)
-        layout.addWidget(plain_label(f"{field.label} ({len(rows)})", "answerLabel"))
+        title = plain_label(f"{field.label} ({len(rows)})", "answerLabel")
+        if restricted:
+            head = QHBoxLayout()
+            head.setSpacing(8)
+            head.addWidget(title)
+            head.addWidget(restricted_tag())
+            head.addStretch(1)
+            layout.addLayout(head)
+        else:
+            layout.addWidget(title)
         for i, row in enumerate(rows):
             frame = QFrame()
             frame.setObjectName("repeatRow")
