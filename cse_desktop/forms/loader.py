@@ -512,23 +512,23 @@ def default_forms_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "forms"
 
 
-def load_form_file(path: Path, root: Path | None = None) -> FormSpec:
-    name = str(path.relative_to(root.parent)) if root is not None else str(path)
+def _read_text(path: Path, name: str) -> str:
+    """A form folder's file as text: capped in size, UTF-8, or a FormLoadError."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise FormLoadError([Problem(name, 1, "", f"cannot read the file: {exc.strerror}")]) \
-            from None
-    if size > MAX_FILE_BYTES:
-        raise FormLoadError([Problem(name, 1, "", f"the file is larger than "
-                                                  f"{MAX_FILE_BYTES // 1024} KiB")])
-    try:
-        text = path.read_text("utf-8")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise FormLoadError([Problem(name, 1, "", f"the file is larger than "
+                                                      f"{MAX_FILE_BYTES // 1024} KiB")])
+        return path.read_text("utf-8")
     except UnicodeDecodeError:
         raise FormLoadError([Problem(name, 1, "", "the file is not UTF-8 text")]) from None
     except OSError as exc:
         raise FormLoadError([Problem(name, 1, "", f"cannot read the file: {exc.strerror}")]) \
             from None
+
+
+def load_form_file(path: Path, root: Path | None = None) -> FormSpec:
+    name = str(path.relative_to(root.parent)) if root is not None else str(path)
+    text = _read_text(path, name)
     spec, reader = _load_text(text, name)
     match = _FILE_NAME.match(path.name)
     problems = []
@@ -550,17 +550,7 @@ def load_sensitivity_file(path: Path, spec: FormSpec,
     """The sensitivity categories beside ``spec`` (``v<N>.sensitivity.yaml``), checked against
     it: FormLoadError listing every problem."""
     name = str(path.relative_to(root.parent)) if root is not None else str(path)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise FormLoadError([Problem(name, 1, "", f"the file is larger than "
-                                                      f"{MAX_FILE_BYTES // 1024} KiB")])
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        raise FormLoadError([Problem(name, 1, "", "the file is not UTF-8 text")]) from None
-    except OSError as exc:
-        raise FormLoadError([Problem(name, 1, "", f"cannot read the file: {exc.strerror}")]) \
-            from None
-    data, reader = read_yaml(text, name)
+    data, reader = read_yaml(_read_text(path, name), name)
     fields = {f.id: f.type for f in spec.all_fields()}
     fields |= {sub.id: sub.type for f in spec.all_fields() if isinstance(f, RepeatField)
                for sub in f.fields}
