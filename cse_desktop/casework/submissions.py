@@ -283,9 +283,3 @@ def _record_actions(ws: Workspace, engine: FormEngine, final: Submission) -> Non
                           else ActionStatus.OPEN))
     ws.actions.add_many(new)
 
-
-def latest_final(ws: Workspace, person: Person, form_id: str) -> Submission | None:
-    finals = [s for s in ws.submissions.list(person_id=person.id)
-              if s.is_final and s.form_id == form_id]
-    return max(finals, key=lambda s: s.finalised_at or datetime.min.replace(tzinfo=UTC),
-               default=None)

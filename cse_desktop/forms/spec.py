@@ -238,10 +238,6 @@ FieldSpec = Annotated[
 ]
 RepeatField.model_rebuild()
 
-INPUT_TYPES = frozenset({"text", "long_text", "yes_no", "yes_no_possible", "single_choice",
-                         "multiple_choice", "date", "datetime", "number", "rating", "indicator",
-                         "repeat"})
-
 
 class Section(_Spec):
     id: str = Field(pattern=FIELD_ID)

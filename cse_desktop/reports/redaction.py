@@ -246,6 +246,3 @@ def get_profile(name: str | RedactionProfile) -> RedactionProfile:
         raise UsageError(f"There is no audience profile {name!r}. Choose one of: "
                          f"{', '.join(PROFILES)}.") from None
 
-
-def profile_names() -> Iterable[str]:
-    return PROFILES.keys()

@@ -8,7 +8,7 @@ immutable: the repository raises, and a trigger in the database refuses it as we
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -394,12 +394,3 @@ class SubmissionRepository(_PersonLinked[Submission]):
     def drafts(self) -> list[Submission]:
         return [s for s in self.list() if not s.is_final]
 
-
-def bulk(records: Iterable[Record], ws: Workspace) -> int:
-    """Add many records of mixed kinds in one transaction (demo data, imports)."""
-    n = 0
-    with ws.transaction():
-        for record in records:
-            ws.repository_for(record.kind).add(record)
-            n += 1
-    return n

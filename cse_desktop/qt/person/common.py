@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
@@ -344,10 +344,6 @@ def source_row(index: QModelIndex) -> int:
 # -- dates and times in UK local time ----------------------------------------------------------
 
 _WALL_CLOCK = QTimeZone.utc()  # the widget holds UK wall-clock numbers, never converted by Qt
-
-
-def local_now(clock: Callable[[], datetime] | None = None) -> datetime:
-    return (clock or (lambda: datetime.now(UTC)))().astimezone(LOCAL_ZONE)
 
 
 def datetime_edit(accessible_name: str) -> QDateTimeEdit:
