@@ -28,7 +28,8 @@ from cse_desktop.domain.models import (
     SubmissionStatus,
 )
 from cse_desktop.forms import expr as ex
-from cse_desktop.forms.loader import FLOOR_NAMES, FormRegistry, form_scope, scoring_rules
+from cse_desktop.forms.loader import FormRegistry, scoring_rules
+from cse_desktop.forms.scope import FLOOR_NAMES, form_scope, name_of
 from cse_desktop.forms.scoring import ScoringInputs, score
 from cse_desktop.forms.spec import (
     TIMING_LABELS,
@@ -184,10 +185,8 @@ class CompiledForm:
             scope.names[f.id] = ex.Name(compiled.type)
         if isinstance(f, RepeatField):
             inner = ex.Scope(names=dict(scope.names), objects=scope.objects)
-            from cse_desktop.forms.loader import _name_of  # the same typing as at load time
-
             for sub in f.fields:
-                inner.names[sub.id] = _name_of(sub, self.spec)
+                inner.names[sub.id] = name_of(sub, self.spec)  # the same typing as at load time
             for sub in f.fields:
                 self._compile_field(sub, inner)
 

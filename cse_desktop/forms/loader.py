@@ -18,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from cse_desktop.forms import expr as ex
+from cse_desktop.forms.scope import FLOOR_NAMES, choice_values, form_scope, name_of
 from cse_desktop.forms.sensitivity import (
     ALL_CATEGORIES,
     SENSITIVITY_SUFFIX,
@@ -25,7 +26,6 @@ from cse_desktop.forms.sensitivity import (
     check_sensitivity,
 )
 from cse_desktop.forms.spec import (
-    PRESENT_VALUES,
     ChoiceField,
     ComputedField,
     Condition,
@@ -247,72 +247,6 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _name_of(field: Any, spec: FormSpec) -> ex.Name:
-    t = field.type
-    if t in ("text", "long_text"):
-        return ex.Name(ex.STR)
-    if t == "yes_no":
-        return ex.Name(ex.STR, frozenset({"yes", "no"}))
-    if t == "yes_no_possible" or t == "indicator":
-        return ex.Name(ex.STR, frozenset(PRESENT_VALUES))
-    if t == "single_choice":
-        return ex.Name(ex.STR, _choice_values(field, spec))
-    if t == "multiple_choice":
-        return ex.Name(ex.LIST, _choice_values(field, spec))
-    if t in ("number", "rating"):
-        return ex.Name(ex.NUMBER)
-    if t in ("date", "datetime"):
-        return ex.Name(t)
-    if t == "repeat":
-        return ex.Name(ex.ROWS, fields=tuple((sub.id, _name_of(sub, spec))
-                                             for sub in field.fields))
-    return ex.Name(ex.ANY)  # computed: typed after compiling its expression
-
-
-def _choice_values(field: ChoiceField, spec: FormSpec) -> frozenset[str] | None:
-    if isinstance(field.choices, str):
-        lst = spec.choice_lists.get(field.choices)
-        return None if lst is None else frozenset(c.value for c in lst)
-    return frozenset(c.value for c in field.choices)
-
-
-#: what forms may reach with a dot (filled by the engine from the person and episode)
-OBJECTS: dict[str, dict[str, ex.Name]] = {
-    "person": {"age": ex.Name(ex.NUMBER), "dob": ex.Name(ex.DATE),
-               "sen": ex.Name(ex.BOOL), "uasc": ex.Name(ex.BOOL),
-               "looked_after": ex.Name(ex.BOOL)},
-    "episode": {"started_at": ex.Name(ex.DATETIME), "returned_at": ex.Name(ex.DATETIME),
-                "reported_at": ex.Name(ex.DATETIME),
-                "overnight": ex.Name(ex.BOOL), "duration_hours": ex.Name(ex.NUMBER),
-                "category": ex.Name(ex.STR, frozenset({"missing", "absent",
-                                                       "away_from_placement"})),
-                "police_reference": ex.Name(ex.STR),
-                "police_risk_grade": ex.Name(ex.STR, frozenset({
-                    "no_apparent_risk", "low", "medium", "high", "not_known"})),
-                "where_found": ex.Name(ex.STR), "how_returned": ex.Name(ex.STR),
-                "rhi_due_at": ex.Name(ex.DATETIME)},
-    "context": {"missing_episodes_30d": ex.Name(ex.NUMBER),
-                "missing_overnight": ex.Name(ex.BOOL)},
-}
-
-#: names a scoring floor may use (per module)
-FLOOR_NAMES = {
-    "total": ex.Name(ex.NUMBER), "vulnerabilities": ex.Name(ex.NUMBER),
-    "moderate_current": ex.Name(ex.NUMBER), "significant_current": ex.Name(ex.NUMBER),
-    "critical": ex.Name(ex.NUMBER), "indicators_current": ex.Name(ex.NUMBER),
-    "age": ex.Name(ex.NUMBER), "sen": ex.Name(ex.BOOL),
-    "missing_episodes_30d": ex.Name(ex.NUMBER), "missing_overnight": ex.Name(ex.BOOL),
-}
-
-
-def form_scope(spec: FormSpec) -> ex.Scope:
-    names = {f.id: _name_of(f, spec) for f in spec.all_fields()}
-    if spec.scoring is not None:
-        names["suggested_level"] = ex.Name(ex.STR, frozenset(("none", "low", "medium", "high")))
-        names["total"] = ex.Name(ex.NUMBER)
-    return ex.Scope(names=names, objects=OBJECTS)
-
-
 def check_semantics(spec: FormSpec) -> list[tuple[Path_, str]]:
     """Everything pydantic cannot see: ids, references, expressions, scoring wiring."""
     problems: list[tuple[Path_, str]] = []
@@ -366,7 +300,7 @@ def check_semantics(spec: FormSpec) -> list[tuple[Path_, str]]:
         if isinstance(field, RepeatField):
             inner = ex.Scope(names=dict(scope_.names), objects=scope_.objects)
             for sub in field.fields:
-                inner.names[sub.id] = _name_of(sub, spec)
+                inner.names[sub.id] = name_of(sub, spec)
             for j, sub in enumerate(field.fields):
                 check_field(sub, (*path, "fields", j), inner)
 
@@ -420,7 +354,7 @@ def _check_scoring(spec: FormSpec, seen: dict[str, Path_]) -> list[tuple[Path_, 
             problems.append((("scoring", key), f"'{fid}' must be a {' or '.join(types)} field"))
     agreed = fields.get(scoring.agreed_level_field)
     if isinstance(agreed, ChoiceField):
-        values = _choice_values(agreed, spec) or frozenset()
+        values = choice_values(agreed, spec) or frozenset()
         if values != {"none", "low", "medium", "high"}:
             problems.append((("scoring", "agreed_level_field"),
                              "the agreed level's choices must be exactly none, low, medium, "
@@ -478,7 +412,7 @@ def _check_condition(rule: Condition, path: Path_, indicators: dict[str, Indicat
             problems.append(((*path, "or_selected", field_id),
                              f"there is no choice field '{field_id}'"))
             continue
-        known = _choice_values(f, spec) or frozenset()
+        known = choice_values(f, spec) or frozenset()
         problems += [((*path, "or_selected", field_id), f"'{v}' is not one of its choices")
                      for v in values if v not in known]
     for j, module in enumerate(getattr(rule, "only_modules", [])):

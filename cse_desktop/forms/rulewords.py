@@ -45,7 +45,7 @@ STATUS_WORDS = {"looked_after": "looked after", "child_protection_plan": "child 
                 "child_in_need": "child in need", "none": "none",
                 "not_known": "not known"}
 
-#: the names a ``when`` expression may use (``loader.FLOOR_NAMES``): what each counts or means
+#: the names a ``when`` expression may use (``scope.FLOOR_NAMES``): what each counts or means
 NAME_MEANINGS = {
     "total": "the points: of the module, or of every indicator for a rule on the overall level",
     "vulnerabilities": "vulnerabilities answered yes",

@@ -280,7 +280,7 @@ class Condition(_Spec):
     modules: list[str] = Field(default_factory=list)
     present: Literal["yes", "possible"] = "yes"
     timing: list[Timing] = Field(default_factory=list)
-    #: an expression over the counts and the context (see ``loader.FLOOR_NAMES``)
+    #: an expression over the counts and the context (see ``scope.FLOOR_NAMES``)
     when: str | None = Field(default=None, min_length=1, max_length=2000)
     #: the level that stands is one of these (routes only)
     levels: list[Level] = Field(default_factory=list)

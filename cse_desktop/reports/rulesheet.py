@@ -38,7 +38,7 @@ from cse_desktop.domain.errors import UsageError
 from cse_desktop.domain.labels import LEGAL_LABELS
 from cse_desktop.domain.models import LegalStatus
 from cse_desktop.forms.engine import ROUTING_STATUS
-from cse_desktop.forms.loader import FLOOR_NAMES, load_form_text
+from cse_desktop.forms.loader import load_form_text
 from cse_desktop.forms.rulewords import (
     NAME_MEANINGS,
     SHORT_TIMING,
@@ -55,6 +55,7 @@ from cse_desktop.forms.rulewords import (
     upper_first,
     version1_hard_trigger,
 )
+from cse_desktop.forms.scope import FLOOR_NAMES
 from cse_desktop.forms.scoring import (
     CAVEAT,
     PATHWAY_LABELS,

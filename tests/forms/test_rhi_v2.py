@@ -15,8 +15,9 @@ from cse_desktop.domain.errors import ValidationFailed
 from cse_desktop.domain.models import Episode, EpisodeCategory, PoliceRiskGrade, Submission
 from cse_desktop.forms import expr as ex
 from cse_desktop.forms.engine import FormContext, FormEngine
-from cse_desktop.forms.loader import FormRegistry, form_scope
+from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.samples import Sample, load_samples
+from cse_desktop.forms.scope import form_scope
 
 RHI = "return-home-interview"
 ROOT = Path(__file__).resolve().parents[2]
