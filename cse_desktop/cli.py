@@ -610,21 +610,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("check", cmd_forms_check, "check every form file; one line per problem",
                 forms_sub)
     p.add_argument("dir", nargs="?", help="the forms folder (default: the built-in forms)")
+    def form_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--form", required=True, metavar="ID")
+        p.add_argument("--version", type=int, metavar="N", help="default: the latest")
+
     p = command("describe", cmd_forms_describe, "list a form's fields", forms_sub)
-    p.add_argument("--form", required=True, metavar="ID")
-    p.add_argument("--version", type=int, metavar="N", help="default: the latest")
+    form_options(p)
     p.add_argument("--json", action="store_true")
     p = command("score", cmd_forms_score, "score answers with a form's rules", forms_sub)
-    p.add_argument("--form", required=True, metavar="ID")
-    p.add_argument("--version", type=int, metavar="N", help="default: the latest")
+    form_options(p)
     p.add_argument("--answers", required=True, metavar="FILE", help="JSON {field_id: value}")
     p.add_argument("--context", metavar="FILE",
                    help='JSON {"age", "sen", "missing_episodes_30d", "missing_overnight", '
                         '"legal_status", "rmm_level"}')
     p = command("rules", cmd_forms_rules, "print a scored form's whole rule as a PDF rule "
                 "sheet to read and sign off", forms_sub)
-    p.add_argument("--form", required=True, metavar="ID")
-    p.add_argument("--version", type=int, metavar="N", help="default: the latest")
+    form_options(p)
     p.add_argument("--out", required=True, metavar="FILE", help="the PDF to write")
     p.add_argument("--marking", default="OFFICIAL",
                    help="the protective marking at the top and bottom of every page (default "
