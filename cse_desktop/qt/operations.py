@@ -74,18 +74,21 @@ class WorkspaceRunner(QObject):
 
         def work() -> tuple[str, Any]:
             try:
-                return "ok", operation(self.ws)
+                outcome: tuple[str, Any] = ("ok", operation(self.ws))
             except CseError as exc:
-                return "error", exc
+                outcome = ("error", exc)
             except Exception as exc:  # never let a worker exception vanish or crash the UI
                 log.error("operation failed unexpectedly (%s)", type(exc).__name__)
-                return "error", CseError("Something went wrong and nothing more was changed. "
-                                         "Try again; if it happens again, tell your IT team.")
+                outcome = ("error", CseError("Something went wrong and nothing more was "
+                                             "changed. Try again; if it happens again, tell "
+                                             "your IT team."))
+            # Emitted here, on the worker thread, so every result is queued to the main thread
+            # in the order the operations ran.  (A done-callback would run on the main thread
+            # when the future had already finished, and overtake results still queued.)
+            self._delivery.finished.emit((outcome, on_done, on_error, changed))
+            return outcome
 
-        future = self._executor.submit(work)
-        future.add_done_callback(lambda f: self._delivery.finished.emit(
-            (f.result(), on_done, on_error, changed)))
-        return future  # type: ignore[return-value]
+        return self._executor.submit(work)  # type: ignore[return-value]
 
     def call(self, operation: Callable[[Workspace], T]) -> T:
         """Run ``operation`` on the worker thread and wait for it (short, synchronous needs:
