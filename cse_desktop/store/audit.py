@@ -65,7 +65,8 @@ class AuditLog:
                 self._head = self._read_head()
             prev_seq, prev_hash = self._head
             seq = prev_seq + 1
-            when = (at or datetime.now(UTC)).astimezone(UTC).isoformat()
+            moment = (at or datetime.now(UTC)).astimezone(UTC)
+            when = moment.isoformat()
             actor = self._ws.actor
             digest = _row_hash(seq, when, actor, action.value, record_kind, record_id, reason,
                                prev_hash)
@@ -80,7 +81,7 @@ class AuditLog:
                                        "past its recorded end.") from None
             self._head = (seq, digest)
             self._dirty = True
-        return AuditEvent(seq=seq, at=when, actor=actor, action=action, record_kind=record_kind,
+        return AuditEvent(seq=seq, at=moment, actor=actor, action=action, record_kind=record_kind,
                           record_id=record_id, reason=reason, prev_hash=prev_hash, hash=digest)
 
     def append_many(self, action: AuditAction, record_kind: str, record_ids: list[str], *,
@@ -142,7 +143,7 @@ class AuditLog:
         return [_event(row) for row in self._ws.db.execute(sql, args)]
 
     def count(self) -> int:
-        return int(self._ws.db.execute("SELECT count(*) FROM audit_event").fetchone()[0])
+        return int(self._ws.db.execute("SELECT count(*) FROM audit_event").scalar())
 
     def _rows(self) -> Iterator[tuple]:
         yield from self._ws.db.execute(f"SELECT {_COLUMNS} FROM audit_event ORDER BY seq")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlcipher3
 from sqlcipher3 import dbapi2
@@ -19,9 +20,14 @@ from cse_desktop.domain.errors import IntegrityFailure, NotOurDatabase, UnsafeEn
 
 log = logging.getLogger(__name__)
 
-DatabaseError = dbapi2.DatabaseError
-IntegrityError = dbapi2.IntegrityError
-Connection = dbapi2.Connection
+if TYPE_CHECKING:
+    # sqlcipher3 ships no type information; its DB-API is the standard library's sqlite3
+    # module, built against SQLCipher, so the type checker reads it as sqlite3.
+    from sqlite3 import Connection, DatabaseError, IntegrityError
+else:
+    DatabaseError = dbapi2.DatabaseError
+    IntegrityError = dbapi2.IntegrityError
+    Connection = dbapi2.Connection
 #: whether a piece of SQL ends a complete statement (trigger bodies included)
 complete_statement = sqlcipher3.complete_statement
 
@@ -224,6 +230,12 @@ class Rows:
     def fetchall(self) -> list[tuple]:
         return self._rows
 
+    def scalar(self) -> Any:
+        """The first column of the first row (for ``SELECT count(*)`` and the like)."""
+        if not self._rows:
+            raise LookupError("the statement returned no rows")
+        return self._rows[0][0]
+
     def __iter__(self) -> Iterator[tuple]:
         return iter(self._rows)
 
@@ -241,7 +253,7 @@ class GuardedConnection:
         self._conn = conn
         self._lock = lock
 
-    def execute(self, sql: str, params: object = ()) -> Rows:
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Rows:
         with self._lock:
             try:
                 return Rows(self._conn.execute(sql, params).fetchall())
@@ -250,7 +262,7 @@ class GuardedConnection:
                     raise IntegrityFailure(DAMAGED) from exc
                 raise
 
-    def executemany(self, sql: str, rows: object) -> None:
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self._lock:
             try:
                 self._conn.executemany(sql, rows)

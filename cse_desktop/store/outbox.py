@@ -31,6 +31,12 @@ class OutboxEntry:
     created_at: str
 
 
+def _entry(row: tuple) -> OutboxEntry:
+    seq, change_id, kind, record_id, op, version, base_version, base_seq, fields, created = row
+    return OutboxEntry(seq, change_id, kind, record_id, op, version, base_version, base_seq,
+                       json.loads(fields), created)
+
+
 _COLUMNS = ("seq, change_id, record_kind, record_id, op, version, base_version, base_seq, "
             "fields, created_at")
 
@@ -71,10 +77,10 @@ class Outbox:
         sql = f"SELECT {_COLUMNS} FROM outbox ORDER BY seq"
         rows = self._ws.db.execute(sql + (" LIMIT ?" if limit else ""),
                                    (limit,) if limit else ()).fetchall()
-        return [OutboxEntry(*row[:8], json.loads(row[8]), row[9]) for row in rows]
+        return [_entry(row) for row in rows]
 
     def count(self) -> int:
-        return int(self._ws.db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+        return int(self._ws.db.execute("SELECT count(*) FROM outbox").scalar())
 
     def _has_sync_issues(self) -> bool:  # absent from workspaces older than schema 3
         return self._ws.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "

@@ -7,6 +7,7 @@ immutable: the repository raises, and a trigger in the database refuses it as we
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -77,7 +78,8 @@ class Repository(Generic[R]):
             raise NotFound(f"There is no {self.kind} with id {record_id}.")
         return self._from_row(row)
 
-    def list(self, *, person_id: str | None = None, include_deleted: bool = False) -> list[R]:
+    def list(self, *, person_id: str | None = None,
+             include_deleted: bool = False) -> builtins.list[R]:
         sql = f"{_SELECT} WHERE kind = ?"
         args: list[Any] = [self.kind]
         if person_id is not None:
@@ -91,7 +93,7 @@ class Repository(Generic[R]):
         sql = "SELECT count(*) FROM records WHERE kind = ?"
         if not include_deleted:
             sql += " AND deleted = 0"
-        return int(self._ws.db.execute(sql, (self.kind,)).fetchone()[0])
+        return int(self._ws.db.execute(sql, (self.kind,)).scalar())
 
     # -- writing -------------------------------------------------------------------------
 
@@ -120,7 +122,7 @@ class Repository(Generic[R]):
         """Store a new record (version 1), with its audit event and outbox row."""
         return self.add_many([record])[0]
 
-    def add_many(self, records: Sequence[R]) -> list[R]:
+    def add_many(self, records: Sequence[R]) -> builtins.list[R]:
         """Store new records in one step: all of them, or (on any error) none.
 
         The same as calling :meth:`add` for each, but the rows go to the engine in batches,
@@ -229,7 +231,7 @@ class PersonRepository(Repository[Person]):
             self._ws.audit.append(AuditAction.VIEW, self.kind, person.id)
         return person
 
-    def search(self, text: str, *, limit: int | None = None) -> list[Person]:
+    def search(self, text: str, *, limit: int | None = None) -> builtins.list[Person]:
         """People whose name or also-known-as contains every word of ``text``."""
         words = [w for w in text.casefold().split() if w]
         sql = f"{_SELECT} WHERE kind = 'person' AND deleted = 0"
@@ -391,6 +393,6 @@ class SubmissionRepository(_PersonLinked[Submission]):
                            answers=dict(original.answers), amends=RecordId(original.id))
         return self.add(draft)
 
-    def drafts(self) -> list[Submission]:
+    def drafts(self) -> builtins.list[Submission]:
         return [s for s in self.list() if not s.is_final]
 
