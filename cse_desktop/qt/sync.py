@@ -833,8 +833,7 @@ REFUSAL_WORDS = {
 
 def issue_row(ws: Workspace, issue: Issue) -> IssueRow:
     person_id, name = _person_of(ws, issue.record_kind, issue.record_id)
-    code, _, said = issue.message.partition(": ")
-    reason = REFUSAL_WORDS.get(code) or said or issue.message
+    reason = REFUSAL_WORDS.get(issue.code) or issue.message or issue.code
     if issue.kind == "rejected":
         return IssueRow(issue, RECORD_LABELS.get(issue.record_kind, issue.record_kind),
                         person_id, name, "", "", describe(issue.device_value), "", reason,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cse_desktop.domain.errors import HubRefused, UsageError
-from cse_desktop.domain.ids import new_id
+from cse_desktop.domain.ids import RecordKind, new_id
 from cse_desktop.domain.models import RECORD_TYPES, AuditAction, Person, Record
 
 if TYPE_CHECKING:
@@ -64,14 +64,19 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Issue:
+    """An open conflict or a change the hub refused, as the hub reported it."""
+
     id: str
     kind: str  # conflict | rejected
-    record_kind: str
+    record_kind: RecordKind
     record_id: str
     field: str
     base_value: Any
     hub_value: Any
     device_value: Any
+    #: a refusal's stable code from the hub (``not_found``, ``immutable``...); "" for a conflict
+    code: str
+    #: a refusal's reason in the hub's words ("" for a conflict)
     message: str
     created_at: str
 
@@ -142,14 +147,14 @@ class SyncState:
         """Changes waiting to go to the hub (drafts, which never go, are not counted)."""
         sql = ("SELECT count(*) FROM (SELECT DISTINCT CASE WHEN o.record_kind = 'submission' "
                f"THEN o.record_id ELSE o.change_id END {self._PENDING_SQL})")
-        return int(self._ws.db.execute(sql).fetchone()[0])
+        return self._count(sql)
 
     def held_back(self) -> int:
         """Draft forms with changes kept on this laptop."""
-        return int(self._ws.db.execute(
+        return self._count(
             "SELECT count(DISTINCT o.record_id) FROM outbox o JOIN records r ON r.id = "
             "o.record_id WHERE o.record_kind = 'submission' AND r.deleted = 0 "
-            "AND json_extract(r.data, '$.status') = 'draft'").fetchone()[0])
+            "AND json_extract(r.data, '$.status') = 'draft'")
 
     def outgoing(self, limit: int) -> list[Outgoing]:
         """Up to ``limit`` changes to push, oldest first.
@@ -210,10 +215,11 @@ class SyncState:
                 if result["status"] == "rejected":
                     db.execute(
                         "INSERT INTO sync_issue (id, kind, record_kind, record_id, field, "
-                        "device_value, message, created_at) VALUES (?, 'rejected', ?, ?, '', ?, "
-                        "?, ?)", (new_id(), change["record_kind"], change["record_id"],
-                                  json.dumps(change["fields"]),
-                                  f"{result.get('code', '')}: {result.get('message', '')}", now))
+                        "device_value, code, message, created_at) VALUES (?, 'rejected', ?, ?, "
+                        "'', ?, ?, ?, ?)",
+                        (new_id(), change["record_kind"], change["record_id"],
+                         json.dumps(change["fields"]), result.get("code", ""),
+                         result.get("message", ""), now))
                 elif change["op"] == "create":
                     # nobody can have changed a record before the hub first saw it
                     db.execute("UPDATE records SET server_seq = ? WHERE id = ? AND "
@@ -343,18 +349,21 @@ class SyncState:
 
     def issues(self, kind: str | None = None) -> list[Issue]:
         sql = ("SELECT id, kind, record_kind, record_id, field, base_value, hub_value, "
-               "device_value, message, created_at FROM sync_issue")
+               "device_value, code, message, created_at FROM sync_issue")
         args: tuple[Any, ...] = ()
         if kind:
             sql += " WHERE kind = ?"
             args = (kind,)
-        return [Issue(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6]),
-                      json.loads(r[7]), r[8], r[9])
+        return [Issue(r[0], r[1], RecordKind(r[2]), r[3], r[4], json.loads(r[5]),
+                      json.loads(r[6]), json.loads(r[7]), r[8], r[9], r[10])
                 for r in self._ws.db.execute(sql + " ORDER BY created_at, id", args)]
 
     def conflict_count(self) -> int:
-        return int(self._ws.db.execute(
-            "SELECT count(*) FROM sync_issue WHERE kind = 'conflict'").fetchone()[0])
+        return self._count("SELECT count(*) FROM sync_issue WHERE kind = 'conflict'")
+
+    def _count(self, sql: str) -> int:
+        row = self._ws.db.execute(sql).fetchone()
+        return int(row[0]) if row else 0
 
     def dismiss(self, issue_id: str) -> None:
         """Forget a refused change once a person has read it (conflicts are settled on the hub)."""

@@ -77,6 +77,5 @@ def _refusal(ws: Workspace, record_id: str) -> str | None:
     was given); None when no refusal is listed."""
     for issue in reversed(ws.sync.issues("rejected")):
         if issue.record_id == record_id:
-            code, _, message = issue.message.partition(": ")
-            return message or code
+            return issue.message or issue.code
     return None

@@ -29,10 +29,10 @@ import httpx
 
 from cse_desktop.domain.errors import DeviceWiped, HubRefused, SyncCancelled, UsageError
 from cse_desktop.domain.models import Role
-from cse_desktop.store.syncstate import HubLink
+from cse_desktop.store.syncstate import HubLink, Outgoing
 from cse_desktop.store.workspace import Workspace
 from cse_desktop.sync.client import HubClient, check_url
-from cse_desktop.sync.protocol import MAX_BATCH, MAX_PAGE, AuditAnchor, PushRequest
+from cse_desktop.sync.protocol import MAX_BATCH, MAX_PAGE, AuditAnchor, Change, PushRequest
 
 #: progress(phase, done, total): phase is "push", "pull" or "conflicts"; total 0 if unknown
 Progress = Callable[[str, int, int], None]
@@ -151,7 +151,7 @@ def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
                 if not outgoing:
                     break
                 head_seq, head_hash = ws.audit._read_head()
-                request = PushRequest(changes=[o.change for o in outgoing],  # type: ignore
+                request = PushRequest(changes=_changes(outgoing),
                                       audit_head=AuditAnchor(seq=head_seq, hash=head_hash))
                 answer = client.push(request)
                 results = [r.model_dump(mode="json") for r in answer.results]
@@ -211,7 +211,11 @@ def resolve(ws: Workspace, issue_id: str, value: Any, *,
     return seq
 
 
-def _take_hub_copy(ws: Workspace, client: HubClient, sent: list[Any],
+def _changes(outgoing: list[Outgoing]) -> list[Change]:
+    return [Change.model_validate(o.change) for o in outgoing]
+
+
+def _take_hub_copy(ws: Workspace, client: HubClient, sent: list[Outgoing],
                    results: list[dict[str, Any]]) -> None:
     """After the hub refused a change to a record it holds, this laptop takes the hub's copy
     (the laptop's values stay readable in the refused-change issue), so the two never
@@ -243,7 +247,7 @@ def _final_push(ws: Workspace, client: HubClient) -> None:
     wipe happens at a later sync, once nothing is left to send.
     """
     while outgoing := ws.sync.outgoing(MAX_BATCH):
-        answer = client.push(PushRequest(changes=[o.change for o in outgoing]))  # type: ignore
+        answer = client.push(PushRequest(changes=_changes(outgoing)))
         ws.sync.acknowledge(outgoing, [r.model_dump(mode="json") for r in answer.results])
 
 

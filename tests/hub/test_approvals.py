@@ -28,7 +28,7 @@ from cse_desktop.domain.models import (
 )
 from cse_desktop.hub import db
 from cse_desktop.hub import tables as t
-from cse_desktop.hub.repository import AdminError
+from cse_desktop.hub.errors import AdminError
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.sync import engine
 from cse_desktop.sync.approvals import (
@@ -175,7 +175,8 @@ def test_a_practitioners_approval_is_refused_and_the_rest_of_the_batch_accepted(
     assert hub_record(hub_server, approval.id) is None
     [issue] = blake.sync.issues("rejected")
     assert issue.record_id == approval.id
-    assert issue.message == f"{APPROVAL_NOT_ALLOWED}: " + NOT_A_MANAGER.format("Blake North")
+    assert issue.code == APPROVAL_NOT_ALLOWED
+    assert issue.message == NOT_A_MANAGER.format("Blake North")
     assert issue.device_value["approval"]["by"] == "Blake North"  # readable on the laptop
     # the desktop says so, with the hub's reason; the rest stand verified
     assert approval_verification(blake, approval) == "refused"
@@ -223,9 +224,9 @@ def test_an_approval_in_another_users_name_is_refused(tmp_path: Path,
     summary = engine.sync(morgan)
     assert summary.rejected == 1 and hub_record(hub_server, forged.id) is None
     [issue] = morgan.sync.issues("rejected")
-    code, _, message = issue.message.partition(": ")
-    assert code == APPROVAL_NOT_ALLOWED
-    assert "own name" in message and "Morgan North" in message and "Jamie Other" in message
+    assert issue.code == APPROVAL_NOT_ALLOWED
+    assert "own name" in issue.message and "Morgan North" in issue.message
+    assert "Jamie Other" in issue.message
     # the same manager's name as typed (case and spacing aside) is theirs
     _, own = screening_with_approval(morgan, by="morgan  north")
     assert engine.sync(morgan).rejected == 0 and hub_record(hub_server, own.id) is not None
@@ -255,8 +256,7 @@ def test_the_role_the_hub_holds_now_decides(tmp_path: Path, hub_server: HubServe
     assert morgan.owner.role is Role.MANAGER  # the laptop has not heard yet
     summary = engine.sync(morgan)
     assert summary.rejected == 1 and hub_record(hub_server, approval.id) is None
-    assert morgan.sync.issues("rejected")[0].message.endswith(
-        NOT_A_MANAGER.format("Morgan North"))
+    assert morgan.sync.issues("rejected")[0].message == NOT_A_MANAGER.format("Morgan North")
     assert morgan.owner.role is Role.PRACTITIONER  # and now it has
 
     alex = laptop(tmp_path / "alex", hub_server, "Alex North")
@@ -361,7 +361,7 @@ def test_a_refused_approval_never_lowers_the_level_the_team_sees(tmp_path: Path,
     assert hub_record(hub_server, approval.id) is None
     assert hub_level() == "low"  # the team still sees the higher level
     assert morgan.people.get(child.id).risk_level.value == "low"  # and so does this laptop
-    codes = {i.message.partition(": ")[0] for i in morgan.sync.issues("rejected")}
+    codes = {i.code for i in morgan.sync.issues("rejected")}
     assert codes == {APPROVAL_NOT_ALLOWED}
     assert verification_words(morgan, approval).startswith("refused by the hub")
 

@@ -13,7 +13,7 @@ from support.laptops import enrolled, person, records
 
 from cse_desktop.domain.errors import DeviceWiped, HubRefused
 from cse_desktop.domain.models import Action
-from cse_desktop.hub.repository import AdminError, EnrolmentRefused
+from cse_desktop.hub.errors import AdminError, EnrolmentRefused
 from cse_desktop.store.workspace import Workspace
 from cse_desktop.sync import engine
 from cse_desktop.sync.client import HubClient
@@ -400,7 +400,7 @@ def test_a_refused_change_leaves_the_laptop_on_the_hubs_copy(tmp_path: Path,
     back = north.actions.get(action.id)
     assert (back.person_id, back.text) == (mine.id, "Call school")
     [issue] = north.sync.issues("rejected")
-    assert issue.device_value["text"] == "Moved" and issue.message.startswith("not_found")
+    assert issue.device_value["text"] == "Moved" and issue.code == "not_found"
 
 
 def test_own_caseload_follows_reallocation(tmp_path: Path, hub_server: HubServer) -> None:

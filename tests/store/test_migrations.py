@@ -179,3 +179,25 @@ def test_a_workspace_from_a_newer_version_is_refused(ws_folder: Path) -> None:
         Workspace.open(ws_folder, PASSPHRASE)
     assert "Traceback" not in str(caught.value)
     assert snapshot(ws_folder) == before
+
+
+def test_refusals_stored_before_schema_4_keep_their_code_apart(tmp_path: Path) -> None:
+    """Schema 3 wrote a refusal's code into its message ("code: message"); schema 4 gives the
+    code a column of its own and splits the rows already stored."""
+    folder = tmp_path / "old"
+    ws, _ = create_workspace(folder, schema_version=3)
+    rows = [("r1", "rejected", "not_found: The hub has no person with that id: p1."),
+            ("r2", "rejected", ": A refusal without a code."),
+            ("c1", "conflict", "")]
+    try:
+        for issue_id, kind, message in rows:
+            ws.db.execute("INSERT INTO sync_issue (id, kind, record_kind, record_id, message, "
+                          "created_at) VALUES (?, ?, 'person', 'p1', ?, '2026-03-10')",
+                          (issue_id, kind, message))
+    finally:
+        ws.lock()
+    with Workspace.open(folder, PASSPHRASE) as ws:
+        assert ws.schema_version == migrate.LATEST
+        assert [(i.id, i.code, i.message) for i in ws.sync.issues()] == [
+            ("c1", "", ""), ("r1", "not_found", "The hub has no person with that id: p1."),
+            ("r2", "", "A refusal without a code.")]
