@@ -4,20 +4,33 @@ Practitioners bring a chronology to every Risk Management Meeting (domain resear
 when the child went missing and came back, the return home interview clock, screenings and
 their levels, meeting decisions, parent sessions and actions.  :func:`build_chronology` derives
 it from the records (nothing is stored, so it cannot drift); :func:`filter_chronology` narrows
-it by type and date.  No Qt here: the desktop, the command line and reports share it.
+it by type and date.  No Qt here: the desktop, the command line and reports share it.  Form
+titles and choice words come from :mod:`~cse_desktop.casework.form_words`; the return home
+interview that counts for an episode, and its clock, from
+:mod:`~cse_desktop.casework.interviews` (both names are still importable from here).
 
 Times are UTC instants; the short texts show them in UK local time (Europe/London).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
+from cse_desktop.casework.form_words import FORM_TITLES as FORM_TITLES
+from cse_desktop.casework.form_words import FormWords, level_words
+from cse_desktop.casework.form_words import default_registry as default_registry
+from cse_desktop.casework.form_words import form_title as form_title
+from cse_desktop.casework.interviews import RHI_STATUS_LABELS as RHI_STATUS_LABELS
+from cse_desktop.casework.interviews import RhiState as RhiState
+from cse_desktop.casework.interviews import clock_words as clock_words
+from cse_desktop.casework.interviews import hours_text as hours_text
+from cse_desktop.casework.interviews import rhi_state
+from cse_desktop.casework.interviews import uk_weekday_time as uk_weekday_time
+from cse_desktop.domain.ids import FormId, RecordKind
+from cse_desktop.domain.labels import uk_date
 from cse_desktop.domain.models import (
     LOCAL_ZONE,
     Action,
@@ -28,12 +41,10 @@ from cse_desktop.domain.models import (
     EpisodeCategory,
     Person,
     PoliceRiskGrade,
-    RhiStatus,
     Submission,
 )
-from cse_desktop.forms.loader import FormLoadError, FormRegistry, default_forms_dir
+from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.scoring import AWAITING_APPROVAL
-from cse_desktop.forms.spec import FormSpec
 from cse_desktop.store.workspace import Workspace
 
 # -- event kinds (stable codes; the UI gives them labels) ------------------------------------
@@ -63,38 +74,24 @@ KIND_LABELS: dict[str, str] = {
     PROFILE: "Profile",
 }
 
-#: short titles for the forms the app ships (other forms use their own title)
-FORM_TITLES: dict[str, str] = {
-    "exploitation-screening": "Exploitation screening",
-    "rmm-review": "Risk Management Meeting",
-    "return-home-interview": "Return home interview",
-    "parent-session": "Parent session",
-}
-
-LEVEL_LABELS = {"not_assessed": "Not assessed", "none": "None", "low": "Low",
-                "medium": "Medium", "high": "High"}
 CATEGORY_LABELS = {EpisodeCategory.MISSING: "Missing", EpisodeCategory.ABSENT: "Absent",
                    EpisodeCategory.AWAY_FROM_PLACEMENT: "Away from placement"}
 POLICE_GRADE_LABELS = {PoliceRiskGrade.NO_APPARENT_RISK: "No apparent risk",
                        PoliceRiskGrade.LOW: "Low", PoliceRiskGrade.MEDIUM: "Medium",
                        PoliceRiskGrade.HIGH: "High", PoliceRiskGrade.NOT_KNOWN: "Not known"}
-RHI_STATUS_LABELS = {RhiStatus.NOT_YET_DUE: "Not yet due",
-                     RhiStatus.DUE: "Due", RhiStatus.OFFERED: "Offered",
-                     RhiStatus.COMPLETED: "Completed", RhiStatus.DECLINED: "Declined",
-                     RhiStatus.NOT_OFFERED: "Not offered"}
 ASSOCIATION_LABELS = {AssociationKind.PERSON: "Person", AssociationKind.PLACE: "Place",
                       AssociationKind.VEHICLE: "Vehicle",
                       AssociationKind.HANDLE: "Online or phone handle",
                       AssociationKind.OTHER: "Other"}
 
 #: the answer that says when a form's event happened (else: when it was finalised)
-_EVENT_TIME_FIELDS = {"parent-session": ("session_at",),
-                      "return-home-interview": ("interview_at", "offered_at"),
-                      "rmm-review": ("meeting_date",)}
+_EVENT_TIME_FIELDS: dict[str, tuple[str, ...]] = {
+    FormId.PARENT_SESSION: ("session_at",),
+    FormId.RETURN_HOME_INTERVIEW: ("interview_at", "offered_at"),
+    FormId.RMM_REVIEW: ("meeting_date",)}
 _DETAIL_LIMIT = 200
 #: a meeting record's flags that repeat one of its outcomes (version 2)
 _RMM_OUTCOME_FLAGS = frozenset({"strategy-discussion", "nrm"})
-_EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -111,7 +108,7 @@ class ChronologyEvent:
     title: str
     detail: str
     record_id: str
-    record_kind: str
+    record_kind: RecordKind
     form_id: str | None = None
     episode_id: str | None = None
     all_day: bool = False
@@ -128,16 +125,14 @@ class ChronologyEvent:
 
 # -- text helpers (UK local time) ------------------------------------------------------------
 
-
-def uk_day(day: date) -> str:
-    """5 Mar 2026."""
-    return f"{day.day} {day:%b %Y}"
+#: 5 Mar 2026 (the older name of :func:`~cse_desktop.domain.labels.uk_date`, kept for callers)
+uk_day = uk_date
 
 
 def uk_datetime(at: datetime) -> str:
     """5 Mar 2026 14:30, in UK local time."""
     local = at.astimezone(LOCAL_ZONE)
-    return f"{uk_day(local.date())} {local:%H:%M}"
+    return f"{uk_date(local.date())} {local:%H:%M}"
 
 
 def duration_text(span: timedelta) -> str:
@@ -150,33 +145,6 @@ def duration_text(span: timedelta) -> str:
     if hours:
         return f"{hours} h" + (f" {mins} min" if mins else "")
     return f"{mins} min"
-
-
-def hours_text(span: timedelta) -> str:
-    """A countdown in whole hours ('51 h'), in minutes under an hour, in days past 72 h."""
-    minutes = int(abs(span.total_seconds()) // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    if hours <= 72:
-        return f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} days" + (f" {hours} h" if hours else "")
-
-
-def clock_words(left: timedelta) -> str:
-    """The 72-hour interview clock in words, the same on every screen and on paper: 'due in
-    51 h', 'due in 20 min', 'due now', 'overdue by 5 h', 'overdue by 4 days 4 h'."""
-    if left == timedelta(0):
-        return "due now"
-    return f"due in {hours_text(left)}" if left > timedelta(0) else \
-        f"overdue by {hours_text(left)}"
-
-
-def uk_weekday_time(at: datetime) -> str:
-    """Tue 8 Dec 10:45, in UK local time: when an interview is due, days away at most."""
-    local = at.astimezone(LOCAL_ZONE)
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
 
 
 def _short(text: str, limit: int = _DETAIL_LIMIT) -> str:
@@ -195,61 +163,6 @@ def _upper_first(text: str) -> str:
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
-
-
-# -- forms: titles and choice labels ---------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=4)
-def _registry_at(root: str) -> FormRegistry | None:
-    try:
-        return FormRegistry.load(Path(root))
-    except FormLoadError:
-        return None
-
-
-def default_registry() -> FormRegistry | None:
-    """The shipped forms (loaded once); None if they cannot be read (titles then fall back)."""
-    return _registry_at(str(default_forms_dir()))
-
-
-class _Forms:
-    def __init__(self, registry: FormRegistry | None) -> None:
-        self.registry = registry
-
-    def spec(self, submission: Submission) -> FormSpec | None:
-        if self.registry is None:
-            return None
-        try:
-            return self.registry.get(submission.form_id, submission.form_version)
-        except KeyError:
-            return None
-
-    def title(self, submission: Submission) -> str:
-        if submission.form_id in FORM_TITLES:
-            return FORM_TITLES[submission.form_id]
-        spec = self.spec(submission)
-        if spec is not None:
-            return spec.title
-        return submission.form_id.replace("-", " ").capitalize()
-
-    def label(self, submission: Submission, field_id: str, value: Any) -> str:
-        """The words a choice answer stands for ('home_visit' -> 'Home visit')."""
-        if value is None or value == "":
-            return ""
-        if self.registry is not None:  # in the newest wording of the same question
-            words = self.registry.wording(submission.form_id, submission.form_version,
-                                          field_id, str(value))
-            if words is not None:
-                return words
-        if str(value) in LEVEL_LABELS:
-            return LEVEL_LABELS[str(value)]
-        return str(value).replace("_", " ").capitalize()
-
-
-def form_title(submission: Submission, registry: FormRegistry | None = None) -> str:
-    """The short title of a submission's form ('Exploitation screening')."""
-    return _Forms(registry if registry is not None else default_registry()).title(submission)
 
 
 # -- when things happened --------------------------------------------------------------------
@@ -288,56 +201,7 @@ def _local_day(value: Any) -> str:
     if parsed is None:
         return ""
     at, all_day = parsed
-    return uk_day(at.astimezone(LOCAL_ZONE).date()) if all_day else uk_datetime(at)
-
-
-# -- the return home interview clock -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RhiState:
-    """Where an episode's return home interview stands, in words.
-
-    ``status`` is the recorded status, or the outcome of a final interview record for the
-    episode (that record is the better evidence); ``clock`` is "due in 51 h" / "overdue by 5 h"
-    while the interview is still owed, else "".
-    """
-
-    status: str
-    clock: str
-    owed: bool
-    overdue: bool
-    due_at: datetime | None
-    submission_id: str | None = None
-
-
-def rhi_state(episode: Episode, now: datetime,
-              interviews: Sequence[Submission] = (),
-              registry: FormRegistry | None = None) -> RhiState:
-    """The RHI state of ``episode`` at ``now`` (UTC instants: due = returned_at + 72 h).
-
-    ``interviews`` are the child's submissions; final return home interviews for this episode
-    (the newest, amendments included) override the recorded status.
-    """
-    forms = _Forms(registry if registry is not None else default_registry())
-    due = episode.rhi_due_at
-    finals = [s for s in interviews if s.is_final and s.form_id == "return-home-interview"
-              and s.episode_id == episode.id]
-    if finals:
-        latest = max(finals, key=lambda s: s.finalised_at or _EPOCH)
-        outcome = latest.answers.get("outcome")
-        words = forms.label(latest, "outcome", outcome) if outcome else "Interview recorded"
-        return RhiState(words, "", False, False, due, str(latest.id))
-    if episode.returned_at is None or due is None:
-        return RhiState(RHI_STATUS_LABELS[RhiStatus.NOT_YET_DUE], "", False, False, None)
-    status = episode.rhi_status
-    if status is RhiStatus.NOT_YET_DUE:  # returned, but the status was never moved on
-        status = RhiStatus.DUE
-    if status not in (RhiStatus.DUE, RhiStatus.OFFERED):
-        return RhiState(RHI_STATUS_LABELS[status], "", False, False, due)
-    left = due - now
-    return RhiState(RHI_STATUS_LABELS[status], clock_words(left), True, left < timedelta(0),
-                    due)
+    return uk_date(at.astimezone(LOCAL_ZONE).date()) if all_day else uk_datetime(at)
 
 
 # -- building the chronology -------------------------------------------------------------------
@@ -368,14 +232,14 @@ def chronology_of(person: Person, episodes: Sequence[Episode],
                   include_drafts: bool = True) -> list[ChronologyEvent]:
     """:func:`build_chronology` over records already read (for a caller that holds them)."""
     now = now or datetime.now(UTC)
-    forms = _Forms(registry if registry is not None else default_registry())
-    by_id = {s.id: s for s in submissions}
+    forms = FormWords(registry)
+    by_id: dict[str, Submission] = {s.id: s for s in submissions}
     events: list[ChronologyEvent] = [ChronologyEvent(
         at=person.created_at, kind=PROFILE, title="Added to the caseload",
         detail=_join(f"Added by {person.created_by}." if person.created_by else "",
                      f"Allocated to {person.allocated_worker}." if person.allocated_worker
                      else ""),
-        record_id=str(person.id), record_kind="person")]
+        record_id=str(person.id), record_kind=RecordKind.PERSON)]
     for episode in episodes:
         if not episode.deleted:
             events += _episode_events(episode, now, submissions, forms)
@@ -395,7 +259,7 @@ def submission_summary(submission: Submission, registry: FormRegistry | None = N
 
     A draft is just its form's title.
     """
-    forms = _Forms(registry if registry is not None else default_registry())
+    forms = FormWords(registry)
     title = forms.title(submission)
     if not submission.is_final:
         return title
@@ -411,7 +275,7 @@ def sort_newest_first(events: Iterable[ChronologyEvent]) -> list[ChronologyEvent
 
 
 def _episode_events(episode: Episode, now: datetime, submissions: Sequence[Submission],
-                    forms: _Forms) -> list[ChronologyEvent]:
+                    forms: FormWords) -> list[ChronologyEvent]:
     eid = str(episode.id)
     category = CATEGORY_LABELS[episode.category]
     grade = POLICE_GRADE_LABELS[episode.police_risk_grade]
@@ -423,7 +287,7 @@ def _episode_events(episode: Episode, now: datetime, submissions: Sequence[Submi
                      f"Police reference {episode.police_reference}."
                      if episode.police_reference else "",
                      "" if episode.returned_at is not None else "Not yet returned."),
-        record_id=eid, record_kind="episode", episode_id=eid)
+        record_id=eid, record_kind=RecordKind.EPISODE, episode_id=eid)
     if episode.returned_at is None or episode.duration is None:
         return [started]
     state = rhi_state(episode, now, submissions, forms.registry)
@@ -440,16 +304,16 @@ def _episode_events(episode: Episode, now: datetime, submissions: Sequence[Submi
                      _sentence(f"Returned by {episode.how_returned.lower()}")
                      if episode.how_returned else "",
                      rhi),
-        record_id=eid, record_kind="episode", episode_id=eid)
+        record_id=eid, record_kind=RecordKind.EPISODE, episode_id=eid)
     return [started, returned]
 
 
 def _submission_event(s: Submission, by_id: dict[str, Submission],
-                      forms: _Forms) -> ChronologyEvent:
+                      forms: FormWords) -> ChronologyEvent:
     at, all_day = submission_time(s)
     title = forms.title(s)
     summary, detail = _summary(s, forms)
-    kind = RMM_DECISION if s.form_id == "rmm-review" else SUBMISSION
+    kind = RMM_DECISION if s.form_id == FormId.RMM_REVIEW else SUBMISSION
     if not s.is_final:
         kind = DRAFT
         title = f"Draft (not final): {title}"
@@ -468,20 +332,20 @@ def _submission_event(s: Submission, by_id: dict[str, Submission],
             != at.astimezone(LOCAL_ZONE).date():
         detail = _join(detail, f"Recorded {uk_datetime(s.finalised_at)}.")
     return ChronologyEvent(at=at, kind=kind, title=f"{title}: {summary}" if summary else title,
-                           detail=_short(detail), record_id=str(s.id), record_kind="submission",
-                           form_id=s.form_id,
+                           detail=_short(detail), record_id=str(s.id),
+                           record_kind=RecordKind.SUBMISSION, form_id=s.form_id,
                            episode_id=str(s.episode_id) if s.episode_id else None,
                            all_day=all_day)
 
 
-def _summary(s: Submission, forms: _Forms) -> tuple[str, str]:
+def _summary(s: Submission, forms: FormWords) -> tuple[str, str]:
     """(the words after the title, a short detail) for a final submission."""
     a, o = s.answers, s.outcome or {}
     flags = " ".join(_sentence(f["message"]) for f in o.get("flags", []) if f.get("message"))
-    if s.form_id == "exploitation-screening":
-        agreed = LEVEL_LABELS.get(str(o.get("agreed_level") or a.get("agreed_level")), "")
-        suggested = LEVEL_LABELS.get(str(o.get("suggested_level")), "")
-        level = LEVEL_LABELS.get(str(o.get("level")), "")
+    if s.form_id == FormId.SCREENING:
+        agreed = level_words(o.get("agreed_level") or a.get("agreed_level"))
+        suggested = level_words(o.get("suggested_level"))
+        level = level_words(o.get("level"))
         summary = _join(f"{agreed} (agreed)," if agreed else "",
                         f"suggested {suggested}" if suggested else "").rstrip(",")
         routes = [r["label"] for r in o.get("routes") or [] if r.get("label")]
@@ -492,11 +356,11 @@ def _summary(s: Submission, forms: _Forms) -> tuple[str, str]:
             if o.get("approval_pending") else "",
             f"Approved by {o['approved_by']}." if o.get("approved_by") else "",
             _sentence(pathway),
-            f"Review by {uk_day(date.fromisoformat(o['review_date']))}."
+            f"Review by {uk_date(date.fromisoformat(o['review_date']))}."
             if o.get("review_date") else "", flags)
         return summary, detail
-    if s.form_id == "rmm-review":
-        level = LEVEL_LABELS.get(str(a.get("agreed_level")), "")
+    if s.form_id == FormId.RMM_REVIEW:
+        level = level_words(a.get("agreed_level"))
         trajectory = forms.label(s, "trajectory", a.get("trajectory")).lower()
         review = _local_day(a.get("next_review_date"))
         summary = ", ".join(p for p in (f"agreed {level}" if level else "",
@@ -517,7 +381,7 @@ def _summary(s: Submission, forms: _Forms) -> tuple[str, str]:
         detail = _join(after, _sentence(f"Chair: {a['chair']}") if a.get("chair") else "",
                        flags)
         return summary, detail
-    if s.form_id == "return-home-interview":
+    if s.form_id == FormId.RETURN_HOME_INTERVIEW:
         outcome = forms.label(s, "outcome", a.get("outcome"))
         computed = o.get("computed") or {}
         timing = ""
@@ -526,37 +390,36 @@ def _summary(s: Submission, forms: _Forms) -> tuple[str, str]:
                       if computed["completed_within_72h"]
                       else "Not completed within 72 hours of the return.")
         return outcome.removeprefix("Interview ").lower(), _join(timing, flags)
-    if s.form_id == "parent-session":
+    if s.form_id == FormId.PARENT_SESSION:
         kind = forms.label(s, "session_type", a.get("session_type"))
         nxt = _local_day(a.get("next_session_date"))
         detail = _join(_sentence(f"With {a['worker']}") if a.get("worker") else "",
                        _sentence(_short(a.get("summary", ""), 90)) if a.get("summary") else "",
                        f"Next session {nxt}." if nxt else "", flags)
         return kind.lower() if kind else "", detail
-    level = o.get("level") or o.get("agreed_level")
-    return (LEVEL_LABELS.get(str(level), "") if level else ""), flags
+    return level_words(o.get("level") or o.get("agreed_level")), flags
 
 
 def _action_events(action: Action, now: datetime) -> list[ChronologyEvent]:
     aid = str(action.id)
     who = _join(action.owner, f"({action.agency})" if action.agency else "")
-    due = f"due {uk_day(action.due)}" if action.due else "no due date"
+    due = f"due {uk_date(action.due)}" if action.due else "no due date"
     events = [ChronologyEvent(
         at=action.created_at, kind=ACTION, title=f"Action agreed: {_short(action.text, 90)}",
         detail=_upper_first(_sentence(_join(f"Owner {who}," if who else "", due))),
-        record_id=aid, record_kind="action")]
+        record_id=aid, record_kind=RecordKind.ACTION)]
     today = now.astimezone(LOCAL_ZONE).date()
     if action.status is ActionStatus.DONE:
         # The model keeps no completion time: the last change is the best evidence of it.
         events.append(ChronologyEvent(
             at=action.updated_at, kind=ACTION, title=f"Action done: {_short(action.text, 90)}",
             detail=_sentence(f"Marked done{' by ' + who if who else ''}"),
-            record_id=aid, record_kind="action"))
+            record_id=aid, record_kind=RecordKind.ACTION))
     elif action.status is ActionStatus.CANCELLED:
         events.append(ChronologyEvent(
             at=action.updated_at, kind=ACTION,
             title=f"Action cancelled: {_short(action.text, 90)}", detail="",
-            record_id=aid, record_kind="action"))
+            record_id=aid, record_kind=RecordKind.ACTION))
     elif action.due is not None and action.due <= today:
         late = (today - action.due).days
         events.append(ChronologyEvent(
@@ -564,7 +427,7 @@ def _action_events(action: Action, now: datetime) -> list[ChronologyEvent]:
             kind=ACTION, title=f"Action due: {_short(action.text, 90)}",
             detail=("Due today and not done yet." if late == 0
                     else f"Not done: overdue by {late} day{'s' if late != 1 else ''}."),
-            record_id=aid, record_kind="action", all_day=True))
+            record_id=aid, record_kind=RecordKind.ACTION, all_day=True))
     return events
 
 
@@ -575,7 +438,7 @@ def _association_event(association: Association) -> ChronologyEvent:
         title=f"Restricted: {kind} of concern recorded",
         detail=_short(_join(_sentence(association.description),
                             _sentence(f"Area: {association.area}") if association.area else "")),
-        record_id=str(association.id), record_kind="association",
+        record_id=str(association.id), record_kind=RecordKind.ASSOCIATION,
         episode_id=str(association.episode_id) if association.episode_id else None,
         restricted=True)
 

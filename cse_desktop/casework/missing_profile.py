@@ -7,7 +7,9 @@ independent). :func:`compute_profile` reads the store and returns a
 child's name, address, date of birth or free-text answer ever goes into it, so nothing printed
 from it can name a child. :meth:`MissingProfile.suppress` gives the shareable version, with
 small numbers hidden. The figures' types live in :mod:`~cse_desktop.casework.profile_figures`,
-the quarters in :mod:`~cse_desktop.casework.quarters`.
+the quarters in :mod:`~cse_desktop.casework.quarters`, the hotspots in
+:mod:`~cse_desktop.casework.profile_hotspots` and the links in
+:mod:`~cse_desktop.casework.profile_links`.
 
 Definitions (each is also stated where it is used):
 
@@ -19,9 +21,10 @@ Definitions (each is also stated where it is used):
   returned, or whether they have yet, does not matter for volumes.
 * **Children**: distinct children with at least one episode in the quarter. **Repeat
   children**: children with ``repeat_threshold`` (default 3) or more episodes in the quarter.
-* **The interview for an episode**: the newest (by ``finalised_at``) *final*
-  return-home-interview submission recorded against the episode; an amendment supersedes what
-  it amends because it is finalised later. Drafts are ignored. Where there is no final form, the
+* **The interview for an episode**: the one rule the chronology and the case summary also use,
+  :func:`~cse_desktop.casework.interviews.current_interview`: of the *final*
+  return-home-interview submissions recorded against the episode that no correction replaces,
+  the one finalised last. Drafts are ignored. Where there is no final form, the
   episode's recorded ``rhi_status`` is used, and any time that only a form holds counts as "not
   recorded".
 * **RHI base**: episodes in the quarter where the child has returned (``returned_at`` set).
@@ -91,12 +94,12 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
-from cse_desktop.casework.chronology import default_registry
+from cse_desktop.casework.form_words import default_registry
+from cse_desktop.casework.interviews import current_interviews, within_72h
 from cse_desktop.casework.profile_figures import (
     CATEGORY_LABELS,
     DECLINED_OUTCOMES,
@@ -133,11 +136,18 @@ from cse_desktop.casework.profile_figures import (
     is_small,
     pct,
 )
+from cse_desktop.casework.profile_hotspots import (
+    NameGuard,
+    area_label,
+    hotspots_of,
+    postcode_sector,
+)
 from cse_desktop.casework.profile_links import (
     ChildRecords,
     answer_time,
     links_of,
     ticked,
+    tidy,
 )
 from cse_desktop.casework.quarters import (
     AGE_BANDS,
@@ -148,11 +158,11 @@ from cse_desktop.casework.quarters import (
     local_day,
     time_band,
 )
-from cse_desktop.casework.submissions import LEVEL_SETTING_FORMS, RMM_FORM
+from cse_desktop.casework.submissions import LEVEL_SETTING_FORMS
 from cse_desktop.domain.errors import UsageError
+from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import (
     LOCAL_ZONE,
-    RHI_WINDOW,
     Episode,
     LegalStatus,
     Person,
@@ -164,19 +174,12 @@ from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.spec import ChoiceField, RepeatField
 from cse_desktop.store.workspace import Workspace
 
-RHI_FORM = "return-home-interview"
-SCREENING_FORM = "exploitation-screening"
 REPEAT_THRESHOLD = 3
 #: the RHI's coded reason fields (free-text ``outcome_reason`` is never aggregated)
 NOT_OFFERED_REASON = "not_offered_reason"
 DECLINED_REASON = "declined_reason"
 LOOKED_AFTER = frozenset({LegalStatus.LAC_S20, LegalStatus.LAC_S31, LegalStatus.LAC_S38})
 
-_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9])[A-Z]{2}\b", re.IGNORECASE)
-_STREET = re.compile(
-    r"\b\d{1,4}[a-z]?\s*,?\s+(?:[a-z'-]+\s+){1,3}(?:road|rd|street|st|avenue|ave|lane|ln|close|"
-    r"drive|dr|way|court|ct|crescent|grove|gardens|place|terrace|walk|row|mews|square|"
-    r"parade|rise|view)\b", re.IGNORECASE)
 _COUNCIL_WORDS = re.compile(
     r"^(?:the |london borough of |royal borough of |borough of |city of |county of |county )+"
     r"|(?: metropolitan| royal)?(?: borough| county| city| district)?(?: council| cc| mbc| bc"
@@ -203,7 +206,8 @@ class _Labels:
     choices: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, registry: FormRegistry | None, form_id: str = RHI_FORM) -> _Labels:
+    def load(cls, registry: FormRegistry | None,
+             form_id: str = FormId.RETURN_HOME_INTERVIEW) -> _Labels:
         labels = cls()
         if registry is None:
             return labels
@@ -243,7 +247,7 @@ class _Records:
 
     @classmethod
     def read(cls, ws: Workspace, registry: FormRegistry | None) -> _Records:
-        people = {p.id: p for p in ws.people.list()}
+        people: dict[str, Person] = {p.id: p for p in ws.people.list()}
         submissions = [s for s in ws.submissions.list()
                        if s.is_final and not s.deleted and s.person_id in people]
         amended = {s.amends for s in submissions if s.amends}
@@ -255,9 +259,9 @@ class _Records:
                 setters[s.person_id].append(s)
             if s.id in amended:
                 continue
-            if s.form_id == SCREENING_FORM:
+            if s.form_id == FormId.SCREENING:
                 screenings[s.person_id].append(s)
-            elif s.form_id == RMM_FORM:
+            elif s.form_id == FormId.RMM_REVIEW:
                 meetings[s.person_id].append(s)
         registry = registry if registry is not None else default_registry()
         interviews = current_interviews(submissions)
@@ -270,20 +274,7 @@ class _Records:
                    level_setters=dict(setters),
                    screenings=dict(screenings), meetings=dict(meetings),
                    labels=_Labels.load(registry), meeting_labels=_Labels.load(registry,
-                                                                              RMM_FORM))
-
-
-def current_interviews(submissions: Iterable[Submission]) -> dict[str, Submission]:
-    """The interview for each episode: its newest final RHI form (see the module doc)."""
-    best: dict[str, Submission] = {}
-    for s in submissions:
-        if s.form_id != RHI_FORM or not s.is_final or s.episode_id is None or s.deleted:
-            continue
-        key = (s.finalised_at or s.created_at, s.created_at)
-        held = best.get(s.episode_id)
-        if held is None or key >= (held.finalised_at or held.created_at, held.created_at):
-            best[s.episode_id] = s
-    return best
+                                                                              FormId.RMM_REVIEW))
 
 
 def rhi_outcome(episode: Episode, interview: Submission | None,
@@ -308,11 +299,6 @@ def rhi_outcome(episode: Episode, interview: Submission | None,
     return "no_outcome_overdue" if late else "no_outcome_due"
 
 
-def within_72h(returned_at: datetime, at: datetime | None) -> bool:
-    """True when ``at`` is recorded and no more than exactly 72 hours after the return."""
-    return at is not None and at - returned_at <= RHI_WINDOW
-
-
 def reason_of(interview: Submission | None, field_id: str) -> str:
     """A not-offered or declined interview's coded reason, or how its reason was recorded."""
     if interview is None:
@@ -320,7 +306,7 @@ def reason_of(interview: Submission | None, field_id: str) -> str:
     code = interview.answers.get(field_id)
     if isinstance(code, str) and code:
         return code
-    return REASON_TEXT_ONLY if _tidy(interview.answers.get("outcome_reason")) else REASON_NONE
+    return REASON_TEXT_ONLY if tidy(interview.answers.get("outcome_reason")) else REASON_NONE
 
 
 def authority_key(name: str) -> str:
@@ -352,29 +338,6 @@ def legal_group(person: Person, home_la: str | None) -> str:
             LegalStatus.EARLY_HELP: "early_help"}.get(status, "not_known")
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+", text.casefold())
-
-
-class _NameGuard:
-    """Withholds an area label that contains a child's name, alias included (whole words),
-    or a street address."""
-
-    def __init__(self, people: Iterable[Person]) -> None:
-        words: set[str] = set()
-        for p in people:
-            for name in (p.given_name, p.family_name, *p.also_known_as):
-                words.update(w for w in _words(name) if len(w) > 1)
-        self.words = words
-
-    def __call__(self, label: str) -> str:
-        if set(_words(label)) & self.words:
-            return "Area withheld (the text names a person)"
-        if _STREET.search(label):
-            return "Area withheld (a street address)"
-        return label
-
-
 # -- computing ----------------------------------------------------------------------------------
 
 
@@ -394,7 +357,7 @@ def compute_profile(ws: Workspace, quarter: str | Quarter, *, home_la: str | Non
         raise UsageError("The repeat-children threshold must be at least 1.")
     home = " ".join(home_la.split()) if isinstance(home_la, str) else None
     records = _Records.read(ws, registry)
-    guard = _NameGuard(records.people.values())
+    guard = NameGuard(records.people.values())
     generated = now or datetime.now(UTC)
 
     def one(qq: Quarter) -> MissingProfile:
@@ -434,7 +397,7 @@ def profile_of(q: Quarter, records: _Records, *, guard: Callable[[str], str],
     rhi = _rhi(returned, interviews, labels, now)
     demographics = _demographics(by_child, people, home_la)
     themes = _themes(returned, interviews, labels, now)
-    hotspots = _hotspots(episodes, interviews, labels, guard)
+    hotspots = hotspots_of(episodes, interviews, labels.of("loc_type"), guard)
 
     # -- timing (episode starts, UK local time)
     starts = [e.started_at.astimezone(LOCAL_ZONE) for e in episodes]
@@ -541,11 +504,11 @@ def _demographics(by_child: dict[str, list[Episode]], people: dict[str, Person],
         age_band=breakdown("Age at the start of their first episode", ages,
                            {label: label for _, _, label in AGE_BANDS}, n_children, "children",
                            partition=True),
-        gender=breakdown("Gender", Counter(_tidy(p.gender) or NOT_RECORDED for p in children),
+        gender=breakdown("Gender", Counter(tidy(p.gender) or NOT_RECORDED for p in children),
                          {}, n_children, "children", partition=True, ranked=True,
                          last=[NOT_RECORDED]),
         ethnicity=breakdown("Ethnicity",
-                            Counter(_tidy(p.ethnicity) or NOT_RECORDED for p in children), {},
+                            Counter(tidy(p.ethnicity) or NOT_RECORDED for p in children), {},
                             n_children, "children", partition=True, ranked=True,
                             last=[NOT_RECORDED]),
         legal_status=breakdown("Legal status", legal, legal_labels, n_children, "children",
@@ -598,69 +561,3 @@ def _themes(returned: Sequence[Episode], interviews: dict[str, Submission], labe
     )
 
 
-def _hotspots(episodes: Sequence[Episode], interviews: dict[str, Submission], labels: _Labels,
-              guard: Callable[[str], str]) -> Hotspots:
-    mentions: list[set[str]] = []
-    spelling: dict[str, Counter[str]] = defaultdict(Counter)
-    venues: Counter[str] = Counter()
-    recorded = out_of_area = where_found = 0
-    for e in episodes:
-        form = interviews.get(e.id)
-        answers = form.answers if form is not None else {}
-        if form is None and not _tidy(e.where_found):
-            continue
-        places = [r for r in answers.get("locations") or [] if isinstance(r, dict)]
-        found = _tidy(e.where_found) or _tidy(answers.get("where_found"))
-        names = {area_label(found), area_label(answers.get("found_area"))}
-        names |= {postcode_sector(_tidy(r.get("loc_place"))) for r in places}
-        names |= {area_label(r.get("loc_town")) for r in places
-                  if r.get("loc_out_of_area") == "yes"}
-        keys = set()
-        for name in names:
-            if name:
-                shown = guard(name)
-                spelling[shown.casefold()][shown] += 1
-                keys.add(shown.casefold())
-        mentions.append(keys)
-        if e.returned_at is not None and _tidy(e.where_found):
-            where_found += 1
-        if form is not None:
-            recorded += 1
-            out_of_area += answers.get("found_out_of_area") == "yes"
-            venues.update({r["loc_type"] for r in places if isinstance(r.get("loc_type"), str)})
-    # one spelling per area: the commonest, then the first alphabetically
-    shown_as = {k: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for k, c in spelling.items()}
-    areas = Counter(shown_as[k] for keys in mentions for k in keys)
-    return Hotspots(
-        recorded=recorded, found_out_of_area=out_of_area, located=len(mentions),
-        where_found_recorded=where_found,
-        returned=sum(1 for e in episodes if e.returned_at is not None),
-        areas=breakdown("Areas: where found, and places they went", areas, {}, len(mentions),
-                        "episodes with a where-found or a form", ranked=True, merge_small=True,
-                        note="An episode counts once in each area it mentions."),
-        venue_types=breakdown("Types of place they went", venues, labels.of("loc_type"),
-                              recorded, "episodes with an interview form", ranked=True,
-                              last=["other"]),
-    )
-
-
-# -- small readers ------------------------------------------------------------------------------
-
-
-def _tidy(value: Any) -> str:
-    return " ".join(value.split()) if isinstance(value, str) else ""
-
-
-def postcode_sector(text: str) -> str | None:
-    """The sector of the first UK-style postcode in ``text`` ('zz99 3ab' -> 'ZZ99 3')."""
-    match = _POSTCODE.search(text or "")
-    return None if match is None else f"{match.group(1).upper()} {match.group(2)}"
-
-
-def area_label(value: Any) -> str | None:
-    """An area as printed: a postcode becomes its sector; other text is tidied."""
-    text = _tidy(value)
-    if not text:
-        return None
-    sector = postcode_sector(text)
-    return sector if sector is not None else text

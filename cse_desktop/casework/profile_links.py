@@ -142,6 +142,11 @@ def answer_day(value: Any) -> date | None:
         return None
 
 
+def tidy(value: Any) -> str:
+    """A text answer with its spacing tidied ('' for anything else)."""
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
 def ticked(answers: dict[str, Any], field_id: str) -> set[str]:
     """The values chosen in a multiple-choice answer."""
     value = answers.get(field_id)

@@ -1,5 +1,7 @@
 """One return home interview per missing episode (issue 12, part 2), enforced in casework on a
-real encrypted workspace; and the interview clock the form's header shows (part 1)."""
+real encrypted workspace; the one rule for which interview counts when an episode has more
+than one record (issue 13), which the chronology, the case summary and the quarterly profile
+share; and the interview clock the form's header shows (part 1)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from cse_desktop.casework.chronology import EPISODE_RETURNED, build_chronology
+from cse_desktop.casework.interviews import current_interview, rhi_state
+from cse_desktop.casework.missing_profile import compute_profile
+from cse_desktop.casework.quarters import Quarter
 from cse_desktop.casework.submissions import (
     OnePerEpisode,
     amend,
@@ -17,14 +23,15 @@ from cse_desktop.casework.submissions import (
     save_draft,
     start_or_resume,
 )
-from cse_desktop.domain.models import Episode, Owner, Person, Role
+from cse_desktop.domain.ids import FormId, new_id
+from cse_desktop.domain.models import Episode, Owner, Person, Role, Submission
 from cse_desktop.forms.engine import FormEngine
 from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.samples import Sample, load_samples
 from cse_desktop.store import KdfParams, Workspace
 
 PASS = "correct horse battery staple"
-RHI = "return-home-interview"
+RHI = FormId.RETURN_HOME_INTERVIEW
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +150,61 @@ def test_the_final_v2_record_keeps_the_episodes_details(ws: Workspace, engine: F
     assert computed["police_ref"] == episode.police_reference == "DEMO-2026-0042"
     assert computed["where_found"] == episode.where_found
     assert "police_ref" not in final.answers  # typed once, on the episode
+
+
+# -- which interview counts, everywhere ----------------------------------------------------------
+
+
+def _two_interviews(ws: Workspace, engine: FormEngine, child: Person, episode: Episode,
+                    sample: Sample) -> tuple[Submission, Submission]:
+    """The episode's interview made final, then a second, independent final record of it
+    finalised an hour later (as two laptops can before a sync: casework itself refuses a
+    second one) and a newer draft; returns (first, second)."""
+    draft = start_or_resume(ws, engine, RHI, child.id, episode_id=episode.id)
+    first = finalise(ws, engine, engine.set_answers(draft, sample.answers), now=sample.now)
+    assert first.finalised_at is not None and first.answers["outcome"] == "completed"
+    later = first.finalised_at + timedelta(hours=1)
+    second = ws.submissions.add(first.model_copy(update={
+        "id": new_id(), "created_at": later, "updated_at": later, "finalised_at": later,
+        "answers": {**first.answers, "outcome": "unable_to_contact"}}))
+    ws.submissions.add(first.model_copy(update={
+        "id": new_id(), "status": "draft", "finalised_at": None, "outcome": None,
+        "created_at": later + timedelta(hours=1), "updated_at": later + timedelta(hours=1),
+        "answers": {**first.answers, "outcome": "missing_again"}}))
+    return first, second
+
+
+def test_chronology_and_profile_count_the_same_interview(
+        ws: Workspace, engine: FormEngine, child: Person, episode: Episode,
+        sample: Sample) -> None:
+    _, second = _two_interviews(ws, engine, child, episode, sample)
+    subs = ws.submissions.list(person_id=child.id)
+    assert current_interview(episode, subs) == second  # the later final; never the draft
+    now = sample.now + timedelta(days=30)
+    # the chronology's return: the second record's outcome
+    state = rhi_state(episode, now, subs)
+    assert state.submission_id == second.id and state.status == "We could not make contact"
+    returned = next(e for e in build_chronology(ws, child.id, now=now)
+                    if e.kind == EPISODE_RETURNED)
+    assert "Return home interview: we could not make contact." in returned.detail
+    # the quarterly profile counts the episode once, by the second record's outcome
+    assert episode.returned_at is not None
+    profile = compute_profile(ws, Quarter.containing(episode.started_at.date()), now=now)
+    outcomes = profile.rhi.outcomes
+    assert outcomes.count("unable_to_contact") == 1 and outcomes.count("completed") == 0
+
+
+def test_a_correction_counts_in_place_of_what_it_corrects(
+        ws: Workspace, engine: FormEngine, child: Person, episode: Episode,
+        sample: Sample) -> None:
+    draft = start_or_resume(ws, engine, RHI, child.id, episode_id=episode.id)
+    final = finalise(ws, engine, engine.set_answers(draft, sample.answers), now=sample.now)
+    corrected = finalise(ws, engine, amend(ws, engine, final), now=sample.now)
+    subs = ws.submissions.list(person_id=child.id)
+    assert current_interview(episode, subs) == corrected
+    # however the two were finalised, the correction stands in for what it corrects
+    earlier = corrected.model_copy(update={"finalised_at": sample.now - timedelta(days=1)})
+    assert current_interview(episode, [final, earlier]) == earlier
 
 
 # -- the clock in the form's header ------------------------------------------------------------

@@ -1,0 +1,155 @@
+"""Return home interviews: the one that counts for a missing episode, and its 72-hour clock.
+
+One rule, :func:`current_interview`, decides which interview record stands for an episode; the
+chronology, the printed case summary and the quarterly missing profile all use it, so they
+cannot disagree about the same episode.  :func:`rhi_state` says where the interview stands,
+in the words every screen and print shares (:func:`clock_words`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cse_desktop.casework.form_words import FormWords
+from cse_desktop.domain.ids import FormId
+from cse_desktop.domain.models import LOCAL_ZONE, RHI_WINDOW, Episode, RhiStatus, Submission
+from cse_desktop.forms.loader import FormRegistry
+
+RHI_STATUS_LABELS = {RhiStatus.NOT_YET_DUE: "Not yet due",
+                     RhiStatus.DUE: "Due", RhiStatus.OFFERED: "Offered",
+                     RhiStatus.COMPLETED: "Completed", RhiStatus.DECLINED: "Declined",
+                     RhiStatus.NOT_OFFERED: "Not offered"}
+#: the answers that say when the interview took place, or was offered, with their words
+CONTACT_FIELDS = (("interview_at", "Interviewed"), ("offered_at", "Offered"))
+
+
+# -- which interview counts ----------------------------------------------------------------------
+
+
+def current_interviews(submissions: Iterable[Submission]) -> dict[str, Submission]:
+    """The interview that counts for each episode, by episode id: see :func:`current_interview`.
+    """
+    subs = [s for s in submissions if s.is_final and not s.deleted]
+    corrected = {s.amends for s in subs if s.amends}
+    best: dict[str, Submission] = {}
+    for s in subs:
+        if s.form_id != FormId.RETURN_HOME_INTERVIEW or s.episode_id is None \
+                or s.id in corrected:
+            continue
+        held = best.get(s.episode_id)
+        if held is None or _order(s) > _order(held):
+            best[s.episode_id] = s
+    return best
+
+
+def current_interview(episode: Episode,
+                      submissions: Iterable[Submission]) -> Submission | None:
+    """The return home interview that counts for ``episode``, or None.
+
+    Among ``submissions`` (a child's records, in any order): the *final*, not deleted return
+    home interview records linked to the episode that no final record corrects; of those, the
+    one finalised last (ties: created last, then the greater id).  A correction therefore
+    stands in for what it corrects, and of two independent final records (made on two laptops
+    before a sync) the later word counts.  Drafts never count: they are not part of the
+    record.
+    """
+    return current_interviews(submissions).get(str(episode.id))
+
+
+def _order(s: Submission) -> tuple[datetime, datetime, str]:
+    return (s.finalised_at or s.created_at, s.created_at, str(s.id))
+
+
+def interview_contact(interview: Submission) -> tuple[datetime, str] | None:
+    """When the interview took place ("Interviewed") or was offered ("Offered"), from the
+    form's answers (a time without a zone is UK local time), or None if neither is recorded."""
+    for field_id, label in CONTACT_FIELDS:
+        value = interview.answers.get(field_id)
+        if value:
+            try:
+                at = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            return (at if at.tzinfo else at.replace(tzinfo=LOCAL_ZONE)), label
+    return None
+
+
+def within_72h(returned_at: datetime, at: datetime | None) -> bool:
+    """True when ``at`` is recorded and no more than exactly 72 hours after the return."""
+    return at is not None and at - returned_at <= RHI_WINDOW
+
+
+# -- the clock, in words -------------------------------------------------------------------------
+
+
+def hours_text(span: timedelta) -> str:
+    """A countdown in whole hours ('51 h'), in minutes under an hour, in days past 72 h."""
+    minutes = int(abs(span.total_seconds()) // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours <= 72:
+        return f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} days" + (f" {hours} h" if hours else "")
+
+
+def clock_words(left: timedelta) -> str:
+    """The 72-hour interview clock in words, the same on every screen and on paper: 'due in
+    51 h', 'due in 20 min', 'due now', 'overdue by 5 h', 'overdue by 4 days 4 h'."""
+    if left == timedelta(0):
+        return "due now"
+    return f"due in {hours_text(left)}" if left > timedelta(0) else \
+        f"overdue by {hours_text(left)}"
+
+
+def uk_weekday_time(at: datetime) -> str:
+    """Tue 8 Dec 10:45, in UK local time: when an interview is due, days away at most."""
+    local = at.astimezone(LOCAL_ZONE)
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+@dataclass(frozen=True)
+class RhiState:
+    """Where an episode's return home interview stands, in words.
+
+    ``status`` is the recorded status, or the outcome of the interview that counts for the
+    episode (:func:`current_interview`: that record is the better evidence); ``clock`` is
+    "due in 51 h" / "overdue by 5 h" while the interview is still owed, else "".
+    """
+
+    status: str
+    clock: str
+    owed: bool
+    overdue: bool
+    due_at: datetime | None
+    submission_id: str | None = None
+
+
+def rhi_state(episode: Episode, now: datetime,
+              interviews: Sequence[Submission] = (),
+              registry: FormRegistry | None = None) -> RhiState:
+    """The RHI state of ``episode`` at ``now`` (UTC instants: due = returned_at + 72 h).
+
+    ``interviews`` are the child's submissions; the interview that counts for this episode
+    (:func:`current_interview`) overrides the recorded status.
+    """
+    due = episode.rhi_due_at
+    interview = current_interview(episode, interviews)
+    if interview is not None:
+        outcome = interview.answers.get("outcome")
+        words = FormWords(registry).label(interview, "outcome", outcome) if outcome \
+            else "Interview recorded"
+        return RhiState(words, "", False, False, due, str(interview.id))
+    if episode.returned_at is None or due is None:
+        return RhiState(RHI_STATUS_LABELS[RhiStatus.NOT_YET_DUE], "", False, False, None)
+    status = episode.rhi_status
+    if status is RhiStatus.NOT_YET_DUE:  # returned, but the status was never moved on
+        status = RhiStatus.DUE
+    if status not in (RhiStatus.DUE, RhiStatus.OFFERED):
+        return RhiState(RHI_STATUS_LABELS[status], "", False, False, due)
+    left = due - now
+    return RhiState(RHI_STATUS_LABELS[status], clock_words(left), True, left < timedelta(0),
+                    due)
