@@ -59,7 +59,7 @@ class Scope:
 @dataclass(frozen=True)
 class Expr:
     source: str
-    tree: ast.expression
+    tree: ast.Expression
     type: str
     names: frozenset[str]
 
@@ -252,8 +252,8 @@ def _type_of(node: ast.AST, scope: Scope, depth: int) -> str:
                 raise ExprError("a list in an expression may hold only text and numbers")
         return LIST
     if isinstance(node, ast.BoolOp):
-        for value in node.values:
-            _type_of(value, scope, d)
+        for operand in node.values:
+            _type_of(operand, scope, d)
         return BOOL
     if isinstance(node, ast.UnaryOp):
         inner = _type_of(node.operand, scope, d)

@@ -12,6 +12,7 @@ id.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cse_desktop.forms.scoring import level_words, timing_matches
@@ -292,7 +293,7 @@ def _when_clause(source: str) -> str:
     return words if words is not None else f"{source.strip()} holds (as written)"
 
 
-def _status_list(statuses: list[str]) -> str:
+def _status_list(statuses: Sequence[str]) -> str:
     return ", ".join(STATUS_WORDS.get(s, s) for s in statuses)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from cse_desktop.forms import expr as ex
 from cse_desktop.forms.spec import (
@@ -180,7 +180,8 @@ def _tally(scoring: Scoring, pool: list[IndicatorField], answers: dict[str, Any]
             critical.append(f)
         else:
             timing = _timing(value)
-            tier = f.tier.value
+            tier: Literal["moderate", "significant"] = (
+                "moderate" if f.tier is Tier.MODERATE else "significant")
             points[tier] += scoring.points[tier][timing]
             if _is_current(timing):
                 counts[f"{tier}_current"] += 1
@@ -378,13 +379,14 @@ def _warnings(scoring: Scoring, inputs: ScoringInputs,
     """What the outcome could not take into account."""
     if inputs.age is not None:
         return []
-    by_age = [r for r in [*(scoring.hard_triggers or []), *scoring.floors, *(scoring.routes or [])]
-              if r.when and "age" in exprs[r.id].names]
+    rules: list[Floor | Route] = [*(scoring.hard_triggers or []), *scoring.floors,
+                                   *(scoring.routes or [])]
+    by_age = [r for r in rules if r.when and "age" in exprs[r.id].names]
     if not by_age:
         return []
-    rules = "; ".join(getattr(r, "explanation", None) or r.reason for r in by_age)
+    words = "; ".join(r.explanation if isinstance(r, Floor) else r.reason for r in by_age)
     return ["The young person's age is not known, so the rules that depend on it were not "
-            f"applied ({rules}). Give their age to score them fully."]
+            f"applied ({words}). Give their age to score them fully."]
 
 
 def _ordered(fired: list[dict[str, Any]], decider: dict[str, Any] | None,

@@ -401,7 +401,9 @@ class Scoring(_Spec):
             if uncovered:
                 raise ValueError("every level needs at least one route; none for: "
                                  + ", ".join(uncovered))
-        ids = [r.id for r in [*(self.hard_triggers or []), *self.floors, *(self.routes or [])]]
+        rules: list[Floor | Route] = [*(self.hard_triggers or []), *self.floors,
+                                       *(self.routes or [])]
+        ids = [r.id for r in rules]
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise ValueError(f"rule and route ids must be unique: {', '.join(repeated)}")
