@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from support.hubserver import HubServer, free_port
 from support.laptops import PASSPHRASE, enrolled, new_workspace, person
 
+from cse_desktop.casework.sync_status import SyncIssue
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.qt.app import MainWindow
 from cse_desktop.qt.sync import (
@@ -395,9 +396,9 @@ def test_issue_models_pass_the_model_tester(qtmodeltester) -> None:
         issue = Issue(f"id{i}", kind, RecordKind.PERSON, f"p{i}", "family_name", "Base", "Hub",
                       "Mine", "not_found", "There is no person with that id.",
                       f"2026-03-0{i}T10:00:00+00:00")
-        return IssueRow(issue, "Young person's details", f"p{i}", f"Person {i}",
-                        "Family name", "Hub", "Mine", "(empty)", "There is no person with "
-                        "that id.", True)
+        item = SyncIssue(issue, f"p{i}", f"Person {i}", "There is no person with that id.",
+                         True)
+        return IssueRow(item, "Family name", "Hub", "Mine", "(empty)")
 
     for make, kind in ((conflicts_model, "conflict"), (refused_model, "rejected")):
         model = make()
