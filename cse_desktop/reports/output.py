@@ -1,4 +1,4 @@
-"""Saving a printed document: where the user chose, optionally password-protected, audited.
+"""Saving and auditing a printed document: where the user chose, optionally password-protected.
 
 Every print or export states its audience profile and a reason, and writes an audit entry
 (who and when come with every audit event; what, which profile, the reason and the SHA-256 of
@@ -57,6 +57,33 @@ def write_pdf(pdf: bytes, out: Path | str) -> None:
         raise UsageError(f"Could not save the PDF to {str(out)!r}: {exc.strerror}.") from None
 
 
+def reason_given(reason: str) -> str:
+    """The reason for a print or export, tidied; UsageError when there is none."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise UsageError("Say why you are printing this (a reason is required and audited).")
+    return reason
+
+
+def _audit(ws: Workspace, action: AuditAction, digest: str, *, what: str, record_kind: str,
+           record_id: str, profile: str, reason: str, protected: bool = False) -> None:
+    """The audit entry of a print or export, in its one wording."""
+    ws.audit.append(action, record_kind, record_id, reason=f"{what}; profile {profile}; "
+                    f"{'password-protected; ' if protected else ''}reason: {reason}; "
+                    f"sha256 {digest}")
+
+
+def audit_print(ws: Workspace, pdf: bytes, *, what: str, record_kind: str, record_id: str,
+                profile: str, reason: str) -> str:
+    """Record a print (sent to a printer; nothing saved) in the audit log, worded as
+    :func:`save_report` words a saved file; returns the SHA-256 of the document printed."""
+    reason = reason_given(reason)
+    digest = hashlib.sha256(pdf).hexdigest()
+    _audit(ws, AuditAction.PRINT, digest, what=what, record_kind=record_kind,
+           record_id=record_id, profile=profile, reason=reason)
+    return digest
+
+
 def save_report(ws: Workspace, pdf: bytes, out: Path | str, *, what: str, record_kind: str,
                 record_id: str, profile: str, reason: str, password: str | None = None,
                 export: bool = False) -> str:
@@ -65,9 +92,7 @@ def save_report(ws: Workspace, pdf: bytes, out: Path | str, *, what: str, record
     ``what`` names the document ("RMM case summary"); ``export`` audits an export (saved
     file) rather than a print.
     """
-    reason = " ".join(reason.split())
-    if not reason:
-        raise UsageError("Say why you are printing this (a reason is required and audited).")
+    reason = reason_given(reason)
     out = Path(out)
     if not out.parent.is_dir():
         raise UsageError(f"There is no folder {str(out.parent)!r} to save into.")
@@ -75,10 +100,9 @@ def save_report(ws: Workspace, pdf: bytes, out: Path | str, *, what: str, record
     digest = hashlib.sha256(data).hexdigest()
     write_pdf(data, out)
     try:
-        ws.audit.append(AuditAction.EXPORT if export else AuditAction.PRINT, record_kind,
-                        record_id, reason=f"{what}; profile {profile}; "
-                        f"{'password-protected; ' if password else ''}reason: {reason}; "
-                        f"sha256 {digest}")
+        _audit(ws, AuditAction.EXPORT if export else AuditAction.PRINT, digest, what=what,
+               record_kind=record_kind, record_id=record_id, profile=profile, reason=reason,
+               protected=bool(password))
     except Exception:
         out.unlink(missing_ok=True)  # never a print without its audit entry
         raise
