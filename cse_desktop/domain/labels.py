@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from cse_desktop.domain.models import EducationStatus, LegalStatus, RiskLevel, SenStatus
+from cse_desktop.domain.models import EducationStatus, LegalStatus, Rag, RiskLevel, SenStatus
 
 
 def uk_date(day: date) -> str:
@@ -36,3 +36,8 @@ LEGAL_LABELS = {
 }
 RISK_LABELS = {RiskLevel.NOT_ASSESSED: "Not assessed", RiskLevel.NONE: "None",
                RiskLevel.LOW: "Low", RiskLevel.MEDIUM: "Medium", RiskLevel.HIGH: "High"}
+#: an action's RAG status as the team reads it: the colour named, then what it means
+RAG_WORDS = {Rag.RED: "Red: overdue", Rag.AMBER: "Amber: due soon",
+             Rag.GREEN: "Green: on track", Rag.COMPLETE: "Complete"}
+RAG_TIPS = {Rag.RED: "The due date has passed", Rag.AMBER: "Due within 7 days",
+            Rag.GREEN: "Due in more than 7 days, or no due date", Rag.COMPLETE: "Done"}

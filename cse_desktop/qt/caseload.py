@@ -1,42 +1,20 @@
-"""The caseload: a table of the people in the workspace, with filters and a name search.
+"""The caseload page: a table of the people in the workspace, with filters and a name search.
 
-``CaseloadModel`` holds one :class:`~cse_desktop.casework.caseload.CaseloadRow` per person;
-``CaseloadFilter`` sorts them, keeps the rows of the chosen filter (High, RHI due, due at the
-next RMM...) and matches the search words; ``CaseloadPage`` shows them.  The page reads the
-workspace only through a :class:`~cse_desktop.qt.operations.WorkspaceRunner` (``load()``, and
-again whenever the runner reports a change to people, episodes or forms); the model never
-touches the store.  ``set_rows`` / ``set_people`` fill it directly (tests, and a window without
-a runner).
+The rows, their columns and the filters live in :mod:`cse_desktop.qt.caseload_model`; this is
+the page that shows them.  It reads the workspace only through operations
+(:mod:`cse_desktop.qt.operations.caseload`) run by the task manager: ``load()``, and again
+whenever the task manager reports a change to people, episodes or forms.  ``set_rows`` /
+``set_people`` fill it directly (tests, and a window without a task manager).
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
-from enum import IntEnum, StrEnum
-from typing import Any
+from datetime import UTC, datetime
 
-import shiboken6
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetrics,
-    QKeyEvent,
-    QKeySequence,
-    QResizeEvent,
-    QShortcut,
-)
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
@@ -47,19 +25,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cse_desktop.casework.caseload import (
-    RMM_WEEKDAY,
-    CaseloadRow,
-    caseload_rows,
-    local_today,
-    person_row,
-)
-from cse_desktop.casework.chronology import clock_words
+from cse_desktop.casework.caseload import RMM_WEEKDAY, CaseloadRow
 from cse_desktop.domain.errors import CseError
-from cse_desktop.domain.models import LOCAL_ZONE, Person, RiskLevel
-from cse_desktop.forms.scoring import AWAITING_APPROVAL
-from cse_desktop.qt.operations import WorkspaceRunner
-from cse_desktop.qt.resources import is_high_contrast
+from cse_desktop.domain.ids import RecordKind
+from cse_desktop.domain.models import Person
+from cse_desktop.qt.caseload_model import CaseloadFilter as CaseloadFilter
+from cse_desktop.qt.caseload_model import CaseloadModel as CaseloadModel
+from cse_desktop.qt.caseload_model import Column as Column
+from cse_desktop.qt.caseload_model import Show as Show
+from cse_desktop.qt.operations import TaskManager
+from cse_desktop.qt.operations import caseload as caseload_ops
+from cse_desktop.qt.tables import ID_ROLE as ID_ROLE
+from cse_desktop.qt.tables import SORT_ROLE as SORT_ROLE
+from cse_desktop.qt.tables import RefreshesWhenShown
+from cse_desktop.qt.theme import Ink
 from cse_desktop.qt.widgets import (
     FlowLayout,
     button,
@@ -69,107 +48,10 @@ from cse_desktop.qt.widgets import (
     text_label,
 )
 
-ModelIndex = QModelIndex | QPersistentModelIndex
-
-#: a value that sorts the way the column should (names by family name, risk by rank...)
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-#: the case-folded text the name search matches (names and also-known-as)
-SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
-#: the person's record id
-ID_ROLE = Qt.ItemDataRole.UserRole + 3
-
-#: the record kinds whose change alters the caseload
-WATCHED_KINDS = frozenset({"person", "episode", "submission"})
+#: TRANSITIONAL: qt/sync.py still imports this ink from here
+MUTED = Ink.MUTED
 #: how often the page re-reads the caseload while shown (the RHI clocks move on)
 REFRESH_MS = 5 * 60 * 1000
-
-
-class Column(IntEnum):
-    NAME = 0
-    AGE = 1
-    RISK = 2
-    LAST_MISSING = 3
-    RHI_DUE = 4
-    REVIEW = 5
-    WORKER = 6
-
-
-HEADERS = {Column.NAME: "Name", Column.AGE: "Age", Column.RISK: "Risk level",
-           Column.LAST_MISSING: "Last missing", Column.RHI_DUE: "RHI due",
-           Column.REVIEW: "Next review", Column.WORKER: "Allocated worker"}
-HEADER_TIPS = {Column.LAST_MISSING: "When the latest missing episode started",
-               Column.RHI_DUE: "The return home interview is due within 72 hours of the "
-                               "return: time left on the earliest one outstanding",
-               Column.REVIEW: "The date of the next review of the risk assessment"}
-
-RISK_LABELS = {RiskLevel.NOT_ASSESSED: "Not assessed", RiskLevel.NONE: "None",
-               RiskLevel.LOW: "Low", RiskLevel.MEDIUM: "Medium", RiskLevel.HIGH: "High"}
-
-
-class Ink(StrEnum):
-    """Text colours in the tables.  Colour only reinforces the words; it never carries meaning
-    alone.  Each has a shade for the standard theme (WCAG AA on white) and one for the
-    high-contrast theme (AAA on black), chosen when the cell is drawn."""
-
-    RED = "red"
-    AMBER = "amber"
-    GREEN = "green"
-    MUTED = "muted"
-
-
-_INKS = {
-    False: {Ink.RED: QColor("#a3122a"), Ink.AMBER: QColor("#8a4b00"),
-            Ink.GREEN: QColor("#1d6b35"), Ink.MUTED: QColor("#5b6773")},
-    True: {Ink.RED: QColor("#ff8080"), Ink.AMBER: QColor("#ffff00"),
-           Ink.GREEN: QColor("#7dff7d"), Ink.MUTED: QColor("#b0b0b0")},
-}
-
-
-def ink(which: Ink | None) -> QColor | None:
-    """The colour of ``which`` in the theme in use (None: the view's own text colour)."""
-    return None if which is None else _INKS[is_high_contrast()][which]
-
-
-RED, AMBER, GREEN, MUTED = Ink.RED, Ink.AMBER, Ink.GREEN, Ink.MUTED
-_RISK_COLOURS = {RiskLevel.HIGH: RED, RiskLevel.MEDIUM: AMBER, RiskLevel.NOT_ASSESSED: MUTED}
-_MUTED = MUTED
-_OVERDUE = RED
-_NO_DATE = date.max.toordinal()
-NONE_SHOWN = "—"
-
-
-def uk_date(day: date) -> str:
-    """5 Mar 2025: unambiguous, and the way UK practitioners write dates."""
-    return f"{day.day} {day:%b %Y}"
-
-
-def uk_day(instant: datetime) -> str:
-    """The UK date of a UTC instant."""
-    return uk_date(instant.astimezone(LOCAL_ZONE).date())
-
-
-def uk_time(instant: datetime) -> str:
-    """14:05 on 5 Mar 2025, in UK time."""
-    local = instant.astimezone(LOCAL_ZONE)
-    return f"{local:%H:%M} on {uk_date(local.date())}"
-
-
-def time_left_words(left: timedelta | None) -> str:
-    """The interview clock in the casework's words ('due in 51 h', 'overdue by 5 h'), or '—'."""
-    return NONE_SHOWN if left is None else clock_words(left)
-
-
-class Show(StrEnum):
-    """The caseload filters (one at a time)."""
-
-    ALL = "all"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    RHI = "rhi"
-    REVIEW_OVERDUE = "review-overdue"
-    RMM = "rmm"
-
 
 #: (button text with its Alt+letter, what it shows, in words for the tooltip and screen reader)
 SHOW_TEXT = {
@@ -190,293 +72,6 @@ _EMPTY_TEXT = {
     Show.REVIEW_OVERDUE: "No reviews are overdue.",
     Show.RMM: "No one is due at the next Risk Management Meeting.",
 }
-
-
-def _in(show: Show, row: CaseloadRow) -> bool:
-    if show is Show.ALL:
-        return True
-    if show is Show.HIGH:
-        return row.risk_level is RiskLevel.HIGH
-    if show is Show.MEDIUM:
-        return row.risk_level is RiskLevel.MEDIUM
-    if show is Show.LOW:
-        return row.risk_level is RiskLevel.LOW
-    if show is Show.RHI:
-        return row.rhi_due is not None
-    if show is Show.REVIEW_OVERDUE:
-        return row.review_overdue
-    return row.due_at_next_rmm
-
-
-class CaseloadModel(QAbstractTableModel):
-    """One row per person; read-only."""
-
-    def __init__(self, parent: QWidget | None = None, *, today: date | None = None,
-                 now: datetime | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[CaseloadRow] = []
-        self._search_texts: list[str] = []
-        self._groups: dict[Show, set[int]] = {show: set() for show in Show}
-        self._fixed_now = now
-        self._now = now
-        self._today = today
-
-    @property
-    def now(self) -> datetime:
-        """The instant the rows were worked out for (times left are counted from it)."""
-        return self._now or datetime.now(UTC)
-
-    @property
-    def today(self) -> date:
-        return self._today or local_today(self.now)
-
-    def set_rows(self, rows: Sequence[CaseloadRow], now: datetime | None = None) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._now = now or self._fixed_now
-        self._search_texts = [r.person.search_text() for r in self._rows]
-        self._groups = {show: {i for i, r in enumerate(self._rows) if _in(show, r)}
-                        for show in Show}
-        self.endResetModel()
-
-    def set_people(self, people: Sequence[Person]) -> None:
-        """Rows from the people alone (no missing history or forms: those need ``load``)."""
-        now = self._fixed_now or datetime.now(UTC)
-        self.set_rows([person_row(p, now) for p in people], now)
-
-    def rows_matching(self, words: Sequence[str]) -> set[int]:
-        """Rows whose name or also-known-as contains every one of ``words`` (case-folded)."""
-        return {row for row, text in enumerate(self._search_texts)
-                if all(word in text for word in words)}
-
-    def rows_shown_by(self, show: Show) -> set[int]:
-        return self._groups[show]
-
-    def counts(self) -> dict[Show, int]:
-        """How many people each filter shows (over the whole caseload)."""
-        return {show: len(rows) for show, rows in self._groups.items()}
-
-    def clear(self) -> None:
-        """Drop every person (on lock): nothing personal stays in memory through the model."""
-        self.set_rows([])
-
-    def person(self, row: int) -> Person:
-        return self._rows[row].person
-
-    def row(self, row: int) -> CaseloadRow:
-        return self._rows[row]
-
-    # -- QAbstractTableModel -------------------------------------------------------------
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(Column):
-            column = Column(section)
-            if role == Qt.ItemDataRole.DisplayRole:
-                return HEADERS[column]
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return HEADER_TIPS.get(column)
-            if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.AGE:
-                return int(Qt.AlignmentFlag.AlignCenter)
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        row = self._rows[index.row()]
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._spoken(row, column)
-        if role == SORT_ROLE:
-            return self._sort_key(row, column)
-        if role == SEARCH_ROLE:
-            return self._search_texts[index.row()]
-        if role == ID_ROLE:
-            return row.person_id
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return ink(self._colour(row, column))
-        if role == Qt.ItemDataRole.FontRole and self._bold(row, column):
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.AGE:
-            return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, column)
-        return None
-
-    def _display(self, row: CaseloadRow, column: Column) -> str:
-        person = row.person
-        if column == Column.NAME:
-            if person.also_known_as:
-                return f"{person.display_name} (aka {', '.join(person.also_known_as)})"
-            return person.display_name
-        if column == Column.AGE:
-            return str(row.age)
-        if column == Column.RISK:
-            return RISK_LABELS[row.risk_level] + (" (awaiting approval)"
-                                                  if row.approval_pending else "")
-        if column == Column.LAST_MISSING:
-            if row.missing_now:
-                return "Missing now"
-            return uk_day(row.last_missing) if row.last_missing else NONE_SHOWN
-        if column == Column.RHI_DUE:
-            return time_left_words(row.rhi_time_left(self.now))
-        if column == Column.WORKER:
-            return row.allocated_worker or "Not allocated"
-        review = row.next_review
-        if review is None:
-            return "Not set"
-        return f"{uk_date(review)} (overdue)" if row.review_overdue else uk_date(review)
-
-    def _spoken(self, row: CaseloadRow, column: Column) -> str:
-        """What a screen reader says: words for the dashes."""
-        if column == Column.LAST_MISSING and row.last_missing is None:
-            return "No missing episodes"
-        if column == Column.RHI_DUE and row.rhi_due is None:
-            return "No return home interview outstanding"
-        if column == Column.RISK and row.approval_pending:
-            return f"{RISK_LABELS[row.risk_level]}. {AWAITING_APPROVAL}."
-        return self._display(row, column)
-
-    def _tooltip(self, row: CaseloadRow, column: Column) -> str | None:
-        person = row.person
-        if column == Column.NAME:  # the whole name, when the column is too narrow for it
-            if person.also_known_as:
-                return f"{person.display_name}. Also known as: {', '.join(person.also_known_as)}"
-            return person.display_name
-        if column == Column.RISK and row.approval_pending:
-            return (f"{AWAITING_APPROVAL}: a screening agreed a lower level; this level "
-                    "stands until a team manager approves it.")
-        if column == Column.LAST_MISSING and row.last_missing is not None:
-            prefix = "Missing since" if row.missing_now else "Last went missing at"
-            return f"{prefix} {uk_time(row.last_missing)}"
-        if column == Column.RHI_DUE and row.rhi_due is not None:
-            return f"Return home interview due by {uk_time(row.rhi_due)}"
-        return None
-
-    def _sort_key(self, row: CaseloadRow, column: Column) -> Any:
-        person = row.person
-        if column == Column.NAME:
-            return f"{person.family_name.casefold()}\t{person.given_name.casefold()}"
-        if column == Column.AGE:
-            return row.age
-        if column == Column.RISK:
-            return row.risk_level.rank
-        if column == Column.LAST_MISSING:
-            if row.missing_now:  # missing now sorts after (more recent than) any return
-                return 1e12
-            return row.last_missing.timestamp() if row.last_missing else -1.0
-        if column == Column.RHI_DUE:  # soonest (most overdue) first
-            return row.rhi_due.timestamp() if row.rhi_due else 1e12
-        if column == Column.WORKER:
-            return row.allocated_worker.casefold() or "\uffff"
-        return row.next_review.toordinal() if row.next_review else _NO_DATE
-
-    def _colour(self, row: CaseloadRow, column: Column) -> Ink | None:
-        if column == Column.RISK:
-            return _RISK_COLOURS.get(row.risk_level)
-        if column == Column.WORKER and not row.allocated_worker:
-            return _MUTED
-        if column == Column.LAST_MISSING:
-            return RED if row.missing_now else (_MUTED if row.last_missing is None else None)
-        if column == Column.RHI_DUE:
-            if row.rhi_due is None:
-                return _MUTED
-            return RED if row.rhi_overdue else AMBER
-        if column == Column.REVIEW:
-            if row.next_review is None:
-                return _MUTED
-            if row.review_overdue:
-                return _OVERDUE
-        return None
-
-    def _bold(self, row: CaseloadRow, column: Column) -> bool:
-        return ((column == Column.RISK and row.risk_level is RiskLevel.HIGH)
-                or (column == Column.LAST_MISSING and row.missing_now)
-                or (column == Column.RHI_DUE and row.rhi_overdue)
-                or (column == Column.REVIEW and row.review_overdue))
-
-
-class CaseloadFilter(QSortFilterProxyModel):
-    """Sorts by each column's own order and keeps the rows of the chosen filter whose name or
-    also-known-as contains every word typed (the same rule as ``ws.people.search``, applied to
-    the rows in memory)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._words: list[str] = []
-        self._accepted: set[int] | None = None
-        self._show = Show.ALL
-        self._shown: set[int] | None = None
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
-
-    @property
-    def show(self) -> Show:
-        return self._show
-
-    def set_search_text(self, text: str) -> None:
-        words = text.casefold().split()
-        if words == self._words:
-            return
-        self.beginFilterChange()
-        self._words = words
-        # Matched once in Python over the cached texts; filterAcceptsRow is then a set lookup
-        # (a keystroke over 5,000 people stays well inside 30 ms).
-        source = self.sourceModel()
-        self._accepted = (source.rows_matching(words)
-                          if words and isinstance(source, CaseloadModel) else None)
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def set_show(self, show: Show) -> None:
-        show = Show(show)
-        if show is self._show:
-            return
-        self.beginFilterChange()
-        self._show = show
-        self._shown = self._rows_shown()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def _rows_shown(self) -> set[int] | None:
-        source = self.sourceModel()
-        if self._show is Show.ALL or not isinstance(source, CaseloadModel):
-            return None
-        return source.rows_shown_by(self._show)
-
-    def invalidate_matches(self) -> None:
-        """The source rows changed: match the current words and filter again."""
-        self.beginFilterChange()
-        source = self.sourceModel()
-        self._shown = self._rows_shown()
-        self._accepted = (source.rows_matching(self._words)
-                          if self._words and isinstance(source, CaseloadModel) else None)
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
-        if self._shown is not None and source_row not in self._shown:
-            return False
-        if not self._words:
-            return True
-        if self._accepted is not None:
-            return source_row in self._accepted
-        index = self.sourceModel().index(source_row, Column.NAME, source_parent)
-        text = index.data(SEARCH_ROLE) or ""
-        return all(word in text for word in self._words)
-
 
 class SearchEdit(QLineEdit):
     """The search box: Esc clears it."""
@@ -525,12 +120,14 @@ class CaseloadTable(QTableView):
         self.fit_name()
 
 
-class CaseloadPage(QWidget):
+class CaseloadPage(RefreshesWhenShown, QWidget):
     """The caseload table with its filters, search box and a Lock button.
 
-    With a ``runner``, :meth:`load` reads the caseload off the UI thread, and the page reloads
-    itself when the runner reports a change to people, episodes or submissions.
+    With a task manager, :meth:`load` reads the caseload off the UI thread, and the page reloads
+    itself after a change to people, episodes or submissions (when next shown, if hidden).
     """
+
+    WATCHED = frozenset({RecordKind.PERSON, RecordKind.EPISODE, RecordKind.SUBMISSION})
 
     lock_requested = Signal()
     #: (rows shown, rows in total) whenever either changes
@@ -538,16 +135,13 @@ class CaseloadPage(QWidget):
     #: a person's row was activated (Enter or double-click): their record id
     person_activated = Signal(str)
 
-    def __init__(self, runner: WorkspaceRunner | None = None, parent: QWidget | None = None,
+    def __init__(self, tasks: TaskManager | None = None, parent: QWidget | None = None,
                  *, now: datetime | None = None, rmm_weekday: int = RMM_WEEKDAY) -> None:
         super().__init__(parent)
         self.setObjectName("page")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.rmm_weekday = rmm_weekday
         self._fixed_now = now
-        self._runner: WorkspaceRunner | None = None
-        self._generation = 0
-        self._stale = False
         self._loading = False
         self.load_error = ""
         self.model = CaseloadModel(self, now=now)
@@ -634,43 +228,35 @@ class CaseloadPage(QWidget):
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_MS)
         self.refresh_timer.timeout.connect(self._refresh_if_shown)
-        if runner is not None:
-            self.set_runner(runner)
+        self.set_runner(tasks)
 
     # -- the workspace -------------------------------------------------------------------
 
     @property
-    def runner(self) -> WorkspaceRunner | None:
-        return self._runner
+    def runner(self) -> TaskManager | None:
+        return self._tasks
 
-    def set_runner(self, runner: WorkspaceRunner | None) -> None:
-        """Read through ``runner`` from now on (None: a locked workspace, nothing to read)."""
-        if self._runner is not None:
-            with contextlib.suppress(RuntimeError, TypeError):  # already gone or closed
-                self._runner.changed.disconnect(self._on_changed)
-        self._runner = runner
-        if runner is not None:
-            runner.changed.connect(self._on_changed)
+    def set_runner(self, tasks: TaskManager | None) -> None:
+        """Read through ``tasks`` from now on (None: a locked workspace, nothing to read)."""
+        self.watch(tasks)
+        if tasks is not None:
             self.refresh_timer.start()
         else:
             self.refresh_timer.stop()
 
     def load(self, on_loaded: Callable[[], None] | None = None) -> None:
-        """Read the caseload through the runner; the table fills when it arrives."""
-        runner = self._runner
-        if runner is None:
+        """Read the caseload through the task manager; the table fills when it arrives."""
+        tasks = self._tasks
+        if tasks is None:
             return
-        self._generation += 1
-        generation = self._generation
-        self._stale = False
+        generation = self.begin_load()
         self._loading = True
         now = self._fixed_now or datetime.now(UTC)
-        weekday = self.rmm_weekday
         if self.model.rowCount() == 0:
             self._update_counts()
 
         def done(rows: list[CaseloadRow]) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
+            if self.is_current(generation):
                 self._loading = False
                 self.load_error = ""
                 self.set_rows(rows, now)
@@ -678,32 +264,19 @@ class CaseloadPage(QWidget):
                     on_loaded()
 
         def failed(exc: CseError) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
+            if self.is_current(generation):
                 self._loading = False
                 self.load_error = exc.message
                 self._update_counts()
 
         try:
-            runner.run(lambda ws: caseload_rows(ws, now, rmm_weekday=weekday), on_done=done,
-                       on_error=failed)
-        except RuntimeError:  # the runner closed (the workspace locked): nothing to read
+            tasks.run(caseload_ops.rows(now=now, rmm_weekday=self.rmm_weekday), on_done=done,
+                      on_error=failed, owner=self)
+        except RuntimeError:  # the task manager closed (the workspace locked): nothing to read
             self._loading = False
-
-    def _on_changed(self, kinds: object) -> None:
-        if not WATCHED_KINDS.intersection(kinds):  # type: ignore[arg-type]
-            return
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
 
     def _refresh_if_shown(self) -> None:
         if self.isVisible() and not self._loading:
-            self.load()
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if self._stale:
             self.load()
 
     # -- content -------------------------------------------------------------------------
@@ -727,9 +300,8 @@ class CaseloadPage(QWidget):
             self.select_person(current)
 
     def clear(self) -> None:
-        self._generation += 1  # a load still in flight is dropped when it lands
+        self.forget_loads()  # a load still in flight is dropped when it lands
         self._loading = False
-        self._stale = False
         self.load_error = ""
         self.search_edit.clear()
         self.model.clear()

@@ -1,34 +1,25 @@
 """The team manager's page: the next Risk Management Meeting, open actions, and approvals.
 
-Three tabs, read together through the runner (:func:`casework.caseload.team_overview`):
+Three tabs, read together by one operation (:func:`cse_desktop.qt.operations.caseload.overview`):
 
 * **Next RMM**: the date of the next weekly meeting and who is due at it, with the reasons;
   "Record meeting" asks the window to open the meeting record for the selected person.
 * **Open actions**: every open RMM action on the caseload, its owner, agency, due date and RAG
   status (in words; the colour only repeats them).
 * **Downgrades awaiting approval**: screenings whose agreed level is lower than the suggested
-  level.  A manager approves with their own name (``ws.owner.name``), recorded as an amendment;
-  in a practitioner's workspace the button is switched off and says why.
+  level.  A manager approves in their own name (the workspace owner's), recorded as an
+  amendment; in a practitioner's workspace the button is switched off and says why.
 
-The page re-reads itself when the runner reports a change to people, episodes, forms or actions.
+The page reads itself again after a change to people, episodes, forms or actions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
-import shiboken6
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QItemSelection,
-    QModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -46,33 +37,36 @@ from cse_desktop.casework.caseload import (
     OpenAction,
     PendingDowngrade,
     TeamOverview,
-    approve_downgrade,
     local_today,
-    team_overview,
 )
 from cse_desktop.domain.errors import CseError
+from cse_desktop.domain.ids import RecordKind
+from cse_desktop.domain.labels import RAG_TIPS, RAG_WORDS, RISK_LABELS, uk_date
 from cse_desktop.domain.models import Rag, RiskLevel, Role, Submission
 from cse_desktop.forms.engine import FormEngine
-from cse_desktop.qt.caseload import (
-    AMBER,
-    GREEN,
-    ID_ROLE,
-    MUTED,
-    RED,
-    RISK_LABELS,
-    SORT_ROLE,
-    Ink,
-    ModelIndex,
-    ink,
-    uk_date,
+from cse_desktop.qt.caseload_model import (
+    NAME_COLUMN,
+    REVIEW_COLUMN,
+    WORKER_COLUMN,
+    name_key,
 )
 from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.operations import caseload as caseload_ops
 from cse_desktop.qt.printing import (
     PrintDialog,
     agenda_job,
     close_print_dialog,
     open_print_dialog,
 )
+from cse_desktop.qt.tables import (
+    ID_ROLE,
+    ColumnSpec,
+    RefreshesWhenShown,
+    TableModel,
+    bold_when,
+    sorting_proxy,
+)
+from cse_desktop.qt.theme import RAG_INKS, RISK_INKS, Ink
 from cse_desktop.qt.widgets import (
     MessageLabel,
     button,
@@ -84,16 +78,10 @@ from cse_desktop.qt.widgets import (
 
 T = TypeVar("T")
 
-#: the record kinds whose change alters this page
-WATCHED_KINDS = frozenset({"person", "episode", "submission", "action"})
+#: TRANSITIONAL: qt/sync.py still imports the table model by this name
+ListModel = TableModel
 
-RAG_WORDS = {Rag.RED: "Red: overdue", Rag.AMBER: "Amber: due soon",
-             Rag.GREEN: "Green: on track", Rag.COMPLETE: "Complete"}
-RAG_TIPS = {Rag.RED: "The due date has passed", Rag.AMBER: "Due within 7 days",
-            Rag.GREEN: "Due in more than 7 days, or no due date", Rag.COMPLETE: "Done"}
-RAG_COLOURS = {Rag.RED: RED, Rag.AMBER: AMBER, Rag.GREEN: GREEN, Rag.COMPLETE: MUTED}
 _RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.COMPLETE: 3}
-_LEVEL_COLOURS = {RiskLevel.HIGH: RED, RiskLevel.MEDIUM: AMBER}
 _NO_DATE = date.max.toordinal()
 
 
@@ -102,174 +90,69 @@ def long_date(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def _bold() -> QFont:
-    font = QFont()
-    font.setBold(True)
-    return font
-
-
-def _name(person: Any) -> str:
-    if person.also_known_as:
-        return f"{person.display_name} (aka {', '.join(person.also_known_as)})"
-    return person.display_name
-
-
-def _name_key(person: Any) -> str:
-    return f"{person.family_name.casefold()}\t{person.given_name.casefold()}"
-
-
 # ---------------------------------------------------------------------------------------------
 # Models
 
 
-@dataclass(frozen=True)
-class ColumnSpec(Generic[T]):
-    """One column of a :class:`ListModel`: its heading and how it shows, sorts and colours."""
-
-    header: str
-    display: Callable[[T], str]
-    sort: Callable[[T], Any]
-    colour: Callable[[T], Ink | None] | None = None
-    bold: Callable[[T], bool] | None = None
-    tooltip: Callable[[T], str | None] | None = None
-    swatch: Callable[[T], Ink | None] | None = None
-
-
-class ListModel(QAbstractTableModel, Generic[T]):
-    """A read-only table over a list of items, one column per :class:`ColumnSpec`."""
-
-    def __init__(self, columns: Sequence[ColumnSpec[T]], id_of: Callable[[T], str],
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self._id_of = id_of
-        self._items: list[T] = []
-
-    def set_items(self, items: Sequence[T]) -> None:
-        self.beginResetModel()
-        self._items = list(items)
-        self.endResetModel()
-
-    def clear(self) -> None:
-        self.set_items([])
-
-    @property
-    def items(self) -> list[T]:
-        return list(self._items)
-
-    def item(self, row: int) -> T:
-        return self._items[row]
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.columns)):
-            return self.columns[section].header
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (not index.isValid() or not 0 <= index.row() < len(self._items)
-                or not 0 <= index.column() < len(self.columns)):
-            return None
-        item = self._items[index.row()]
-        spec = self.columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return spec.display(item)
-        if role == SORT_ROLE:
-            return spec.sort(item)
-        if role == ID_ROLE:
-            return self._id_of(item)
-        if role == Qt.ItemDataRole.ForegroundRole and spec.colour is not None:
-            return ink(spec.colour(item))
-        if role == Qt.ItemDataRole.FontRole and spec.bold is not None and spec.bold(item):
-            return _bold()
-        if role == Qt.ItemDataRole.ToolTipRole and spec.tooltip is not None:
-            return spec.tooltip(item)
-        if role == Qt.ItemDataRole.DecorationRole and spec.swatch is not None:
-            return ink(spec.swatch(item))
-        return None
-
-
-def _sorted_proxy(model: QAbstractTableModel, parent: QWidget) -> QSortFilterProxyModel:
-    proxy = QSortFilterProxyModel(parent)
-    proxy.setSourceModel(model)
-    proxy.setSortRole(SORT_ROLE)
-    proxy.setDynamicSortFilter(True)
-    return proxy
-
-
 def _level_column(header: str, level: Callable[[T], RiskLevel]) -> ColumnSpec[T]:
     return ColumnSpec(header, lambda x: RISK_LABELS[level(x)], lambda x: level(x).rank,
-                      colour=lambda x: _LEVEL_COLOURS.get(level(x)),
-                      bold=lambda x: level(x) is RiskLevel.HIGH)
+                      colour=lambda x: RISK_INKS.get(level(x)),
+                      font=bold_when(lambda x: level(x) is RiskLevel.HIGH))
 
 
-def rmm_model(parent: QWidget | None = None) -> ListModel[CaseloadRow]:
+def _or_muted(text: Callable[[T], str]) -> Callable[[T], Ink | None]:
+    """The muted ink when ``text`` is empty ("Not set" shows instead)."""
+    return lambda x: None if text(x) else Ink.MUTED
+
+
+def rmm_model(parent: QWidget | None = None) -> TableModel[CaseloadRow]:
     """Who is due at the next meeting, and why."""
     columns: list[ColumnSpec[CaseloadRow]] = [
-        ColumnSpec("Name", lambda r: _name(r.person), lambda r: _name_key(r.person)),
+        NAME_COLUMN,
         _level_column("Risk level", lambda r: r.risk_level),
         ColumnSpec("Why due", lambda r: "; ".join(r.rmm_reasons),
                    lambda r: "; ".join(r.rmm_reasons).casefold(),
                    tooltip=lambda r: "Due at the next meeting: " + "; ".join(r.rmm_reasons)),
-        ColumnSpec("Next review",
-                   lambda r: ("Not set" if r.next_review is None else
-                              f"{uk_date(r.next_review)} (overdue)" if r.review_overdue
-                              else uk_date(r.next_review)),
-                   lambda r: r.next_review.toordinal() if r.next_review else _NO_DATE,
-                   colour=lambda r: RED if r.review_overdue else None,
-                   bold=lambda r: r.review_overdue),
-        ColumnSpec("Allocated worker", lambda r: r.allocated_worker or "Not allocated",
-                   lambda r: r.allocated_worker.casefold() or "\uffff",
-                   colour=lambda r: None if r.allocated_worker else MUTED),
+        REVIEW_COLUMN,
+        WORKER_COLUMN,
     ]
-    return ListModel(columns, lambda r: r.person_id, parent)
+    return TableModel(columns, lambda r: r.person_id, parent)
 
 
-def actions_model(parent: QWidget | None = None) -> ListModel[OpenAction]:
+def actions_model(parent: QWidget | None = None) -> TableModel[OpenAction]:
     """Every open action on the caseload."""
     columns: list[ColumnSpec[OpenAction]] = [
         ColumnSpec("RAG status", lambda a: RAG_WORDS[a.rag],
                    lambda a: _RAG_ORDER[a.rag] * 10_000_000 + (a.due.toordinal() if a.due
                                                                else 9_999_999),
-                   colour=lambda a: RAG_COLOURS[a.rag], bold=lambda a: a.rag is Rag.RED,
-                   swatch=lambda a: RAG_COLOURS[a.rag], tooltip=lambda a: RAG_TIPS[a.rag]),
+                   colour=lambda a: RAG_INKS[a.rag], font=bold_when(lambda a: a.rag is Rag.RED),
+                   swatch=lambda a: RAG_INKS[a.rag], tooltip=lambda a: RAG_TIPS[a.rag]),
         ColumnSpec("Due", lambda a: uk_date(a.due) if a.due else "No date",
                    lambda a: a.due.toordinal() if a.due else _NO_DATE,
-                   colour=lambda a: None if a.due else MUTED),
+                   colour=lambda a: None if a.due else Ink.MUTED),
         ColumnSpec("Young person", lambda a: a.person.display_name,
-                   lambda a: _name_key(a.person)),
+                   lambda a: name_key(a.person)),
         ColumnSpec("Action", lambda a: " ".join(a.text.split()), lambda a: a.text.casefold(),
                    tooltip=lambda a: a.text),
-        ColumnSpec("Owner", lambda a: a.owner or "Not set", lambda a: a.owner.casefold()
-                   or "\uffff", colour=lambda a: None if a.owner else MUTED),
-        ColumnSpec("Agency", lambda a: a.agency or "Not set", lambda a: a.agency.casefold()
-                   or "\uffff", colour=lambda a: None if a.agency else MUTED),
+        ColumnSpec("Owner", lambda a: a.owner or "Not set",
+                   lambda a: a.owner.casefold() or "\uffff", colour=_or_muted(lambda a: a.owner)),
+        ColumnSpec("Agency", lambda a: a.agency or "Not set",
+                   lambda a: a.agency.casefold() or "\uffff",
+                   colour=_or_muted(lambda a: a.agency)),
     ]
-    return ListModel(columns, lambda a: str(a.person.id), parent)
+    return TableModel(columns, lambda a: str(a.person.id), parent)
 
 
-def downgrades_model(parent: QWidget | None = None) -> ListModel[PendingDowngrade]:
+def downgrades_model(parent: QWidget | None = None) -> TableModel[PendingDowngrade]:
     """Screenings whose lower agreed level waits for a manager."""
     columns: list[ColumnSpec[PendingDowngrade]] = [
         ColumnSpec("Young person", lambda d: d.person.display_name,
-                   lambda d: _name_key(d.person)),
+                   lambda d: name_key(d.person)),
         _level_column("Suggested", lambda d: d.suggested_level),
         _level_column("Agreed", lambda d: d.agreed_level),
         ColumnSpec("Rationale", lambda d: " ".join(d.rationale.split()) or "None given",
                    lambda d: d.rationale.casefold(), tooltip=lambda d: d.rationale or None,
-                   colour=lambda d: None if d.rationale else MUTED),
+                   colour=_or_muted(lambda d: d.rationale)),
         ColumnSpec("Worker", lambda d: d.worker or "Not allocated",
                    lambda d: d.worker.casefold() or "\uffff"),
         ColumnSpec("Screened", lambda d: uk_date(d.day) if d.day else "Not known",
@@ -277,7 +160,7 @@ def downgrades_model(parent: QWidget | None = None) -> ListModel[PendingDowngrad
                    tooltip=lambda d: f"Recorded by {d.recorded_by}" if d.recorded_by
                    else None),
     ]
-    return ListModel(columns, lambda d: d.submission_id, parent)
+    return TableModel(columns, lambda d: d.submission_id, parent)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,7 +170,7 @@ def downgrades_model(parent: QWidget | None = None) -> ListModel[PendingDowngrad
 class _Tab(QWidget):
     """A tab: intro labels, the table (or a message when it is empty), a row of buttons."""
 
-    def __init__(self, model: QAbstractTableModel, table_name: str, empty_text: str, *,
+    def __init__(self, model: TableModel[Any], table_name: str, empty_text: str, *,
                  stretch: int) -> None:
         super().__init__()
         self.stretch = stretch
@@ -296,7 +179,7 @@ class _Tab(QWidget):
         self.setObjectName("managerTab")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.model = model
-        self.proxy = _sorted_proxy(model, self)
+        self.proxy = sorting_proxy(model, self)
         self.table = setup_table(QTableView(), table_name)
         self.table.setModel(self.proxy)
         # One column (the longest text) takes the width the others leave; its text is cut
@@ -345,8 +228,11 @@ class _Tab(QWidget):
         return self.proxy.mapToSource(rows[0]).row()
 
 
-class ManagerPage(QWidget):
+class ManagerPage(RefreshesWhenShown, QWidget):
     """The team manager's page: Next RMM, Open actions, Downgrades awaiting approval."""
+
+    WATCHED = frozenset({RecordKind.PERSON, RecordKind.EPISODE, RecordKind.SUBMISSION,
+                         RecordKind.ACTION})
 
     #: a person's row was activated (Enter or double-click): their record id
     person_activated = Signal(str)
@@ -355,19 +241,18 @@ class ManagerPage(QWidget):
     #: a lower level was approved: the id of the approving amendment
     approved = Signal(str)
 
-    def __init__(self, runner: WorkspaceRunner, engine: FormEngine,
+    # the task manager is still the transitional WorkspaceRunner: printing takes one
+    def __init__(self, tasks: WorkspaceRunner, engine: FormEngine,
                  parent: QWidget | None = None, *, today: date | None = None,
                  rmm_weekday: int = RMM_WEEKDAY) -> None:
         super().__init__(parent)
         self.setObjectName("page")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.runner = runner
+        self.runner = tasks
         self.engine = engine
         self.today = today
         self.rmm_weekday = rmm_weekday
         self.overview: TeamOverview | None = None
-        self._generation = 0
-        self._stale = False
         self._approving = False
         #: asks the manager why they approve (None: cancelled); tests replace it
         self.ask_reason: Callable[[PendingDowngrade], str | None] = self._reason_dialog
@@ -467,7 +352,7 @@ class ManagerPage(QWidget):
         for t in (self.rmm_tab, self.actions_tab, self.downgrades_tab):
             t.table.activated.connect(lambda index, t=t: self._activate(t, index))
             t.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        runner.changed.connect(self._on_changed)
+        self.watch(tasks)
         self._update_labels()
         self._update_buttons()
 
@@ -483,27 +368,24 @@ class ManagerPage(QWidget):
         return self.overview is not None and self.overview.owner.role is Role.MANAGER
 
     def load(self, on_loaded: Callable[[], None] | None = None) -> None:
-        """Read the meeting list, the actions and the approvals through the runner."""
-        self._generation += 1
-        generation = self._generation
-        self._stale = False
-        now, weekday = self.now(), self.rmm_weekday
+        """Read the meeting list, the actions and the approvals through the task manager."""
+        generation = self.begin_load()
         self.status_label.setText("Reading…")
 
         def done(overview: TeamOverview) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
+            if self.is_current(generation):
                 self.set_overview(overview)
                 if on_loaded is not None:
                     on_loaded()
 
         def failed(exc: CseError) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
+            if self.is_current(generation):
                 self.status_label.setText(f"Could not read the caseload. {exc.message}")
 
         try:
-            self.runner.run(lambda ws: team_overview(ws, now, rmm_weekday=weekday),
-                            on_done=done, on_error=failed)
-        except RuntimeError:  # the runner closed (the workspace locked): nothing to read
+            self.runner.run(caseload_ops.overview(now=self.now(), rmm_weekday=self.rmm_weekday),
+                            on_done=done, on_error=failed, owner=self)
+        except RuntimeError:  # the task manager closed (the workspace locked): nothing to read
             self.status_label.setText("")
 
     def set_overview(self, overview: TeamOverview) -> None:
@@ -517,7 +399,7 @@ class ManagerPage(QWidget):
 
     def clear(self) -> None:
         """Forget everything shown (on lock)."""
-        self._generation += 1
+        self.forget_loads()
         self.overview = None
         for model in (self.rmm_model, self.actions_model, self.downgrades_model):
             model.clear()
@@ -528,19 +410,6 @@ class ManagerPage(QWidget):
         self.print_dialog = None
         self._update_labels()
         self._update_buttons()
-
-    def _on_changed(self, kinds: object) -> None:
-        if not WATCHED_KINDS.intersection(kinds):  # type: ignore[arg-type]
-            return
-        if self.isVisible():
-            self.load()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.load()
 
     # -- approving -------------------------------------------------------------------------
 
@@ -558,11 +427,8 @@ class ManagerPage(QWidget):
         self.approval_error.clear_message()
         self._approving = True
         self._update_buttons()
-        engine, now, sid = self.engine, self.now(), item.submission_id
 
         def done(amendment: Submission) -> None:
-            if not shiboken6.isValid(self):
-                return
             self._approving = False
             level = RiskLevel((amendment.outcome or {}).get("level", item.agreed_level))
             self.approval_message.show_message(
@@ -573,14 +439,14 @@ class ManagerPage(QWidget):
             self.approved.emit(str(amendment.id))
 
         def failed(exc: CseError) -> None:
-            if not shiboken6.isValid(self):
-                return
             self._approving = False
             self.approval_error.show_message(exc.message)
             self._update_buttons()
 
-        self.runner.run(lambda ws: approve_downgrade(ws, engine, sid, reason, now),
-                        on_done=done, on_error=failed, changes={"submission", "person"})
+        self.runner.run(caseload_ops.approve(engine=self.engine,
+                                             submission_id=item.submission_id, reason=reason,
+                                             now=self.now()),
+                        on_done=done, on_error=failed, owner=self)
 
     def _reason_dialog(self, item: PendingDowngrade) -> str | None:
         text, ok = QInputDialog.getMultiLineText(
@@ -598,9 +464,8 @@ class ManagerPage(QWidget):
         """Emit ``person_activated`` for the young person on the row at ``index``."""
         if not index.isValid():
             return
-        item = tab.model.item(tab.proxy.mapToSource(index).row())  # type: ignore[attr-defined]
-        person = item.person
-        self.person_activated.emit(str(person.id))
+        item = tab.model.item(tab.proxy.mapToSource(index).row())
+        self.person_activated.emit(str(item.person.id))
 
     def _open_selected(self, tab: _Tab) -> None:
         rows = tab.table.selectionModel().selectedRows()

@@ -5,8 +5,9 @@ Files: ``resource("icons", "app.svg")``.  One function, so an installer that put
 
 Icons: ``icon("lock")`` for any name in :data:`ICON_NAMES` (an unknown name raises
 :class:`UnknownIcon`).  Every icon is drawn on a 24-pixel grid with the same 2-pixel round
-stroke in one ink colour (:data:`ICON_INK`); ``icon(name, color=...)`` redraws it in another
-(white on a primary button), and in high contrast icons are drawn in white.
+stroke in one ink colour (:data:`~cse_desktop.qt.theme.ICON_INK`); ``icon(name, color=...)``
+redraws it in another (white on a primary button), and in high contrast icons are drawn in white.
+The colours themselves live in :mod:`cse_desktop.qt.theme`.
 
 Themes: ``apply_theme(app, high_contrast, font_scale)`` loads ``style.qss`` or
 ``style-high-contrast.qss`` (black, white and yellow; thick focus outlines; WCAG AAA text
@@ -21,8 +22,16 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+
+from cse_desktop.qt.theme import (
+    HIGH_CONTRAST_INK,
+    HIGH_CONTRAST_PROP,
+    ICON_INK,
+    high_contrast_palette,
+    is_high_contrast,
+)
 
 STYLE_SHEET = "style.qss"
 HIGH_CONTRAST_STYLE_SHEET = "style-high-contrast.qss"
@@ -38,14 +47,10 @@ ICON_NAMES = (
 )
 #: Other names an icon answers to.
 ICON_ALIASES = {"999": "alert"}
-#: The one colour every icon file is drawn in.
-ICON_INK = "#14324c"
-HIGH_CONTRAST_INK = "#ffffff"
 _ICON_SIZES = (16, 20, 24, 32, 40, 48, 64, 96)
 
 # Dynamic properties on the QApplication that remember the theme (no module state, so each
 # QApplication - and each test session - has its own).
-_HIGH_CONTRAST_PROP = "cseHighContrast"
 _FONT_SCALE_PROP = "cseFontScale"
 _SYSTEM_POINTS_PROP = "cseSystemPointSize"
 _BASE_PALETTE_PROP = "cseBasePalette"
@@ -171,33 +176,6 @@ def stylesheet(high_contrast: bool = False, font_scale: float = 1.0,
     return scale_font_sizes(resolve_urls(text), font_factor(font_scale, system_points))
 
 
-def high_contrast_palette() -> QPalette:
-    """Black, white and yellow for what the style sheet does not reach (views, menus, text)."""
-    black, white, yellow = QColor("#000000"), QColor("#ffffff"), QColor("#ffff00")
-    palette = QPalette()
-    roles = QPalette.ColorRole
-    for role, colour in ((roles.Window, black), (roles.WindowText, white), (roles.Base, black),
-                         (roles.AlternateBase, QColor("#1a1a1a")), (roles.Text, white),
-                         (roles.Button, black), (roles.ButtonText, white),
-                         (roles.BrightText, yellow), (roles.Highlight, yellow),
-                         (roles.HighlightedText, black), (roles.Link, yellow),
-                         (roles.LinkVisited, yellow), (roles.ToolTipBase, black),
-                         (roles.ToolTipText, white), (roles.PlaceholderText, QColor("#d0d0d0")),
-                         (roles.Light, white), (roles.Midlight, QColor("#c0c0c0")),
-                         (roles.Mid, QColor("#808080")), (roles.Dark, white),
-                         (roles.Shadow, white)):
-        palette.setColor(role, colour)
-    disabled = QPalette.ColorGroup.Disabled
-    for role in (roles.WindowText, roles.Text, roles.ButtonText):
-        palette.setColor(disabled, role, QColor("#b0b0b0"))
-    return palette
-
-
-def is_high_contrast(app: QGuiApplication | None = None) -> bool:
-    app = app or QGuiApplication.instance()  # type: ignore[assignment]
-    return bool(app is not None and app.property(_HIGH_CONTRAST_PROP))
-
-
 def current_font_scale(app: QGuiApplication | None = None) -> float:
     app = app or QGuiApplication.instance()  # type: ignore[assignment]
     value = app.property(_FONT_SCALE_PROP) if app is not None else None
@@ -215,7 +193,7 @@ def apply_theme(app: QGuiApplication, high_contrast: bool,
     if app.property(_BASE_PALETTE_PROP) is None:
         app.setProperty(_BASE_PALETTE_PROP, QGuiApplication.palette())
     scale = current_font_scale(app) if font_scale is None else float(font_scale)
-    app.setProperty(_HIGH_CONTRAST_PROP, bool(high_contrast))
+    app.setProperty(HIGH_CONTRAST_PROP, bool(high_contrast))
     app.setProperty(_FONT_SCALE_PROP, scale)
     if high_contrast:
         QGuiApplication.setPalette(high_contrast_palette())

@@ -21,8 +21,8 @@ from cse_desktop.qt.caseload import (
     CaseloadPage,
     Column,
     Show,
-    time_left_words,
 )
+from cse_desktop.qt.caseload_model import time_left_words
 
 from .conftest import CASELOAD_NOW, WINDOW_SIZE
 
@@ -82,18 +82,18 @@ def test_the_caseload_loads_through_the_runner_with_counts_on_each_filter(
     assert cell(page, ex.repeat_missing, Column.LAST_MISSING) == "8 Mar 2026"
     assert cell(page, ex.downgrade, Column.RISK) == "Low (awaiting approval)"
     risk = next(page.model.index(r, Column.RISK) for r in range(page.model.rowCount())
-                if page.model.row(r).person_id == ex.downgrade)
+                if page.model.item(r).person_id == ex.downgrade)
     assert risk.data(Qt.ItemDataRole.ToolTipRole).startswith(
         "Lower level awaiting manager approval")
     assert risk.data(Qt.ItemDataRole.AccessibleTextRole) == (
         "Low. Lower level awaiting manager approval.")
     # the dash is read out in words; the tooltip gives the deadline
     index = next(page.model.index(r, Column.RHI_DUE) for r in range(page.model.rowCount())
-                 if page.model.row(r).person_id == ex.review_overdue)
+                 if page.model.item(r).person_id == ex.review_overdue)
     assert index.data(Qt.ItemDataRole.AccessibleTextRole) == (
         "No return home interview outstanding")
     due = next(page.model.index(r, Column.RHI_DUE) for r in range(page.model.rowCount())
-               if page.model.row(r).person_id == ex.rhi_due)
+               if page.model.item(r).person_id == ex.rhi_due)
     assert due.data(Qt.ItemDataRole.ToolTipRole) == (
         "Return home interview due by 15:00 on 12 Mar 2026")
     page.table.sortByColumn(Column.RHI_DUE, Qt.SortOrder.AscendingOrder)
@@ -142,7 +142,7 @@ def test_each_filter_shows_its_people_and_the_search_works_within_it(
 
 
 def test_an_empty_filter_says_so_in_words(qtbot, page) -> None:
-    page.set_rows([r for r in page.model._rows if r.rhi_due is None])
+    page.set_rows([r for r in page.model.items if r.rhi_due is None])
     assert page.filter_buttons[Show.RHI].text() == "&RHI due or overdue (0)"
     assert page.filter_buttons[Show.RHI].accessibleName() == "Show RHI due or overdue: 0 people"
     qtbot.mouseClick(page.filter_buttons[Show.RHI], LEFT)
@@ -183,7 +183,7 @@ def test_columns_sort_by_their_meaning(page, caseload_workspace) -> None:
     page.table.sortByColumn(Column.REVIEW, Qt.SortOrder.AscendingOrder)
     assert page.proxy.index(0, Column.REVIEW).data().endswith("(overdue)")
     page.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
-    names = [page.model.row(page.proxy.mapToSource(page.proxy.index(r, 0)).row()).person
+    names = [page.model.item(page.proxy.mapToSource(page.proxy.index(r, 0)).row()).person
              for r in range(page.row_count())]
     keys = [(p.family_name.casefold(), p.given_name.casefold()) for p in names]
     assert keys == sorted(keys)
@@ -293,7 +293,7 @@ def test_a_page_without_a_runner_still_takes_people(qtbot) -> None:
                             risk_level=RiskLevel.MEDIUM, next_review=date(2026, 3, 1))])
     assert page.row_count() == 1
     assert page.model.counts()[Show.RMM] == 1  # medium risk, review overdue
-    assert page.model.row(0).rmm_reasons == ("Medium risk", "Review due")
+    assert page.model.item(0).rmm_reasons == ("Medium risk", "Review due")
     assert page.proxy.index(0, Column.RHI_DUE).data() == "—"
 
 

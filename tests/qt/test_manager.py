@@ -16,9 +16,10 @@ from cse_desktop.casework.caseload import (
     open_actions,
     rmm_due,
 )
+from cse_desktop.domain.labels import RAG_WORDS
 from cse_desktop.domain.models import Owner, Rag, RiskLevel, Role
-from cse_desktop.qt.caseload import ID_ROLE, SORT_ROLE
-from cse_desktop.qt.manager import RAG_WORDS, ManagerPage, long_date
+from cse_desktop.qt.manager import ManagerPage, long_date
+from cse_desktop.qt.tables import ID_ROLE, SORT_ROLE
 
 from .conftest import CASELOAD_NOW, WINDOW_SIZE
 

@@ -33,6 +33,7 @@ from cse_desktop.qt.resources import (
     stylesheet,
     toggle_high_contrast,
 )
+from cse_desktop.qt.theme import INKS, Ink
 
 # -- applying the themes -----------------------------------------------------------------------
 
@@ -125,6 +126,47 @@ def test_high_contrast_text_meets_wcag_aaa() -> None:
     colours = set(re.findall(r"#[0-9a-fA-F]{6}", text.lower()))
     for foreground in colours - {"#000000", "#1a1a1a", "#333333", "#808080"}:
         assert _contrast(foreground, "#000000") >= 7.0, foreground  # all of it, on black
+
+
+def test_every_ink_meets_its_themes_contrast() -> None:
+    """Table and list text colours: AA (4.5:1) on white in the standard theme, AAA (7:1) on
+    black in high contrast."""
+    for which in Ink:
+        assert _contrast(INKS[False][which], "#ffffff") >= 4.5, which
+        assert _contrast(INKS[True][which], "#000000") >= 7.0, which
+
+
+def _foregrounds(model, column: int) -> list[QColor | None]:  # type: ignore[no-untyped-def]
+    return [model.index(r, column).data(Qt.ItemDataRole.ForegroundRole)
+            for r in range(model.rowCount())]
+
+
+def test_high_contrast_reaches_the_tables(qtbot, restore_theme) -> None:
+    """The caseload's risk cells and the person page's cells take their colours from the theme
+    in use, and change with it (no fixed colours)."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from cse_desktop.domain.ids import new_id
+    from cse_desktop.domain.models import Episode, Person, RiskLevel
+    from cse_desktop.qt.caseload_model import CaseloadModel, Column
+    from cse_desktop.qt.person.episodes import EpisodesModel
+
+    now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    caseload = CaseloadModel(now=now)
+    caseload.set_people([
+        Person(given_name="Asha", family_name="Fictional", dob=date(2011, 5, 1),
+               risk_level=level) for level in (RiskLevel.HIGH, RiskLevel.MEDIUM)])
+    episodes = EpisodesModel(None, lambda: now)
+    episodes.set_rows([Episode(person_id=new_id(), started_at=now - timedelta(hours=3))])
+    returned = EpisodesModel.RETURNED  # still missing: red
+
+    for high_contrast in (False, True):
+        apply_theme(restore_theme, high_contrast)
+        inks = INKS[high_contrast]
+        assert _foregrounds(caseload, Column.RISK) == [QColor(inks[Ink.RED]),
+                                                       QColor(inks[Ink.AMBER])]
+        assert _foregrounds(episodes, returned) == [QColor(inks[Ink.RED])]
+    assert QColor(INKS[True][Ink.RED]) != QColor(INKS[False][Ink.RED])
 
 
 # -- visible focus -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import itertools
 from typing import Any
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QBrush, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
 from cse_desktop.forms.spec import FormSpec, Section
 from cse_desktop.qt.formfill.fields import FieldRow, RepeatEditor, Today, plain_label
 from cse_desktop.qt.formfill.outcome import FlagsBar, OutcomePanel, call_999_banner
+from cse_desktop.qt.theme import Ink, ink
 from cse_desktop.qt.widgets import button
 
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
-_ERROR_COLOUR = QColor("#8f1020")
 NAV_WIDTH = 224
 OUTCOME_WIDTH = 300
 
@@ -489,7 +489,7 @@ class FormEditor(QWidget):
                 item.setText(text)
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ", "))
                 self._fit_item(item)
-            item.setForeground(QBrush(_ERROR_COLOUR) if problems.get(sid) else QBrush())
+            item.setForeground(QBrush(ink(Ink.ERROR)) if problems.get(sid) else QBrush())
         if not self._shown_sections.get(self.current, True):
             visible = self.visible_sections()
             after = [s.id for s in self.spec.sections]

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -37,6 +37,7 @@ from cse_desktop.qt.person.common import (
     chain_tab_order,
     source_row,
 )
+from cse_desktop.qt.theme import Ink
 from cse_desktop.qt.widgets import button, field_label, text_label
 
 #: the type filters: (check box text, the kinds it shows)
@@ -73,7 +74,7 @@ class ChronologyModel(RowsModel[ChronologyEvent]):
     def record_id(self, item: ChronologyEvent) -> str:
         return item.record_id
 
-    def colour(self, item: ChronologyEvent, column: int) -> QColor | None:
+    def colour(self, item: ChronologyEvent, column: int) -> Ink | None:
         if column in (self.TYPE, self.TITLE):
             if item.kind == ch.EPISODE_MISSING:
                 return RED

@@ -2,7 +2,7 @@
 
 * :class:`PersonRecord` and :func:`read_person`: everything the page shows, read in one go on
   the workspace's worker thread (never on the UI thread).
-* :class:`RowsModel`: a read-only table model over a list of records, one row each.
+* :class:`RowsModel`: the table model of a list of records, one row each, its columns methods.
 * :class:`RecordTable`: the table view every tab uses (rows selected whole, Enter opens).
 * :class:`RecordDialog`: a small modal form (fields, an inline error, Save and Cancel) whose
   Save hands the work to the page, and which stays open with the message if the store refuses.
@@ -15,10 +15,9 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QDateTime,
     QModelIndex,
@@ -30,7 +29,7 @@ from PySide6.QtCore import (
     QTimeZone,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -56,22 +55,19 @@ from cse_desktop.domain.models import (
     Person,
     Submission,
 )
+from cse_desktop.qt.tables import ID_ROLE, ColumnSpec, TableModel
+from cse_desktop.qt.tables import SORT_ROLE as SORT_ROLE
+from cse_desktop.qt.tables import bold as bold
+from cse_desktop.qt.tables import sorting_proxy as sorting_proxy
+from cse_desktop.qt.theme import Ink
 from cse_desktop.qt.widgets import MessageLabel, button, field_label, text_label
 from cse_desktop.store import Workspace
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
 
-#: a value that sorts the way the column should
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-#: the record id of the row
-ID_ROLE = Qt.ItemDataRole.UserRole + 3
-
-# Colour only reinforces the words; it never carries meaning alone (WCAG AA on white).
-RED = QColor("#a3122a")
-AMBER = QColor("#8a4b00")
-GREEN = QColor("#1d6b34")
-MUTED = QColor("#5b6773")
+# Colour only reinforces the words; it never carries meaning alone (the theme's inks).
+RED, AMBER, MUTED = Ink.RED, Ink.AMBER, Ink.MUTED
 
 #: the record kinds the page shows: a change to any of them refreshes it
 RECORD_KINDS = frozenset({"person", "episode", "submission", "action", "association"})
@@ -85,12 +81,6 @@ def chain_tab_order(widgets: Sequence[QWidget]) -> None:
     """Tab moves through ``widgets`` in this order."""
     for first, second in itertools.pairwise(widgets):
         QWidget.setTabOrder(first, second)
-
-
-def bold() -> QFont:
-    font = QFont()
-    font.setBold(True)
-    return font
 
 
 # -- reading a person's record -----------------------------------------------------------------
@@ -133,35 +123,29 @@ def read_person(ws: Workspace, person_id: str, *, audit_view: bool,
 # -- table models and views --------------------------------------------------------------------
 
 
-class RowsModel(QAbstractTableModel, Generic[T]):
-    """A read-only table: one row per item of ``rows``; subclasses say what each cell shows."""
+class RowsModel(TableModel[T]):
+    """A :class:`~cse_desktop.qt.tables.TableModel` whose columns are methods: one row per item,
+    :attr:`HEADERS` the headings; subclasses say what each cell shows (a cell's tooltip is its
+    text unless :meth:`tooltip` says otherwise)."""
 
     HEADERS: ClassVar[Sequence[str]] = ()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[T] = []
+        super().__init__([self._column(c, header) for c, header in enumerate(self.HEADERS)],
+                         self.record_id, parent)
+
+    def _column(self, column: int, header: str) -> ColumnSpec[T]:
+        def tooltip(item: T) -> str | None:
+            tip = self.tooltip(item, column)
+            return tip if tip is not None else (self.display(item, column) or None)
+
+        return ColumnSpec(header, lambda item: self.display(item, column),
+                          lambda item: self.sort_key(item, column),
+                          colour=lambda item: self.colour(item, column),
+                          font=lambda item: self.font(item, column), tooltip=tooltip)
 
     def set_rows(self, rows: Sequence[T]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def clear(self) -> None:
-        self.set_rows([])
-
-    def item(self, row: int) -> T:
-        return self._rows[row]
-
-    @property
-    def items(self) -> list[T]:
-        return list(self._rows)
-
-    def refresh(self) -> None:
-        """Derived texts (countdowns, RAG) changed with the clock: repaint every cell."""
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self._rows) - 1, len(self.HEADERS) - 1))
+        self.set_items(rows)
 
     # -- what subclasses provide -------------------------------------------------------------
 
@@ -174,7 +158,7 @@ class RowsModel(QAbstractTableModel, Generic[T]):
     def record_id(self, item: T) -> str:
         return str(getattr(item, "id", ""))
 
-    def colour(self, item: T, column: int) -> QColor | None:
+    def colour(self, item: T, column: int) -> Ink | None:
         return None
 
     def font(self, item: T, column: int) -> QFont | None:
@@ -182,54 +166,6 @@ class RowsModel(QAbstractTableModel, Generic[T]):
 
     def tooltip(self, item: T, column: int) -> str | None:
         return None
-
-    # -- QAbstractTableModel ---------------------------------------------------------------------
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS) \
-                and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)) \
-                or not (0 <= index.column() < len(self.HEADERS)):
-            return None
-        item, column = self._rows[index.row()], index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.display(item, column)
-        if role == SORT_ROLE:
-            return self.sort_key(item, column)
-        if role == ID_ROLE:
-            return self.record_id(item)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self.colour(item, column)
-        if role == Qt.ItemDataRole.FontRole:
-            return self.font(item, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            tip = self.tooltip(item, column)
-            return tip if tip is not None else (self.display(item, column) or None)
-        return None
-
-
-def sorting_proxy(model: QAbstractTableModel, parent: QWidget) -> QSortFilterProxyModel:
-    proxy = QSortFilterProxyModel(parent)
-    proxy.setSourceModel(model)
-    proxy.setSortRole(SORT_ROLE)
-    proxy.setDynamicSortFilter(True)
-    return proxy
 
 
 class RecordTable(QTableView):

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from cse_desktop.casework.chronology import (
@@ -50,6 +50,7 @@ from cse_desktop.qt.person.common import (
     source_row,
 )
 from cse_desktop.qt.person.profile import plain_store_message
+from cse_desktop.qt.theme import Ink
 from cse_desktop.qt.widgets import MessageLabel, button, line_edit, text_label
 
 RHI_FORM = "return-home-interview"
@@ -137,7 +138,7 @@ class EpisodesModel(RowsModel[Episode]):
             return state.due_at.timestamp() if state.owed and state.due_at else float("inf")
         return super().sort_key(item, column)
 
-    def colour(self, item: Episode, column: int) -> QColor | None:
+    def colour(self, item: Episode, column: int) -> Ink | None:
         if column in (self.RETURNED, self.DURATION) and item.returned_at is None:
             return RED
         if column == self.RHI_DUE:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,7 +47,6 @@ from cse_desktop.domain.models import (
 from cse_desktop.qt.operations import WorkspaceRunner
 from cse_desktop.qt.person.common import (
     AMBER,
-    GREEN,
     MUTED,
     RED,
     OptionalDateEdit,
@@ -61,11 +60,11 @@ from cse_desktop.qt.person.common import (
     uk_date,
 )
 from cse_desktop.qt.person.profile import plain_store_message
+from cse_desktop.qt.theme import RAG_INKS, Ink
 from cse_desktop.qt.widgets import MessageLabel, button, line_edit, text_label
 
 RAG_LABELS = {Rag.RED: "Overdue", Rag.AMBER: "Due soon", Rag.GREEN: "On track",
               Rag.COMPLETE: "Done"}
-RAG_COLOURS = {Rag.RED: RED, Rag.AMBER: AMBER, Rag.GREEN: GREEN, Rag.COMPLETE: MUTED}
 _RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.COMPLETE: 3}
 ACTION_STATUS_LABELS = {ActionStatus.OPEN: "Open", ActionStatus.DONE: "Done",
                         ActionStatus.CANCELLED: "Cancelled"}
@@ -186,7 +185,7 @@ class SubmissionsModel(RowsModel[Submission]):
             return item.finalised_at.timestamp() if item.finalised_at else float("inf")
         return super().sort_key(item, column)
 
-    def colour(self, item: Submission, column: int) -> QColor | None:
+    def colour(self, item: Submission, column: int) -> Ink | None:
         if column == self.STATUS and not item.is_final:
             return AMBER
         return None
@@ -290,9 +289,9 @@ class ActionsModel(RowsModel[Action]):
             return _RAG_ORDER[item.rag(self.today())] * 10_000_000 + due
         return super().sort_key(item, column)
 
-    def colour(self, item: Action, column: int) -> QColor | None:
+    def colour(self, item: Action, column: int) -> Ink | None:
         if column == self.RAG:
-            return RAG_COLOURS[item.rag(self.today())]
+            return RAG_INKS[item.rag(self.today())]
         if column == self.DUE and item.rag(self.today()) is Rag.RED:
             return RED
         if (column == self.OWNER and not item.owner) \

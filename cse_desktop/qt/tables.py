@@ -1,0 +1,253 @@
+"""One table model behind every table, its roles, its sorting proxy, and views that refresh.
+
+* :class:`ColumnSpec`: one column, said once: its heading and how a row shows, sorts, reads
+  aloud, colours (an :class:`~cse_desktop.qt.theme.Ink`, so high contrast reaches every
+  table), and what its tooltip says.
+* :class:`TableModel`: a read-only table over a list of items, one column per spec.
+* :data:`SORT_ROLE`, :data:`SEARCH_ROLE`, :data:`ID_ROLE`: the roles every table answers.
+* :func:`sorting_proxy`: sorts by each column's own order (:data:`SORT_ROLE`).
+* :class:`RefreshesWhenShown`: a page that reads itself again after a change to the record
+  kinds it shows: at once while it is visible, otherwise when it is next shown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtWidgets import QWidget
+
+from cse_desktop.domain.ids import Changes, RecordKind
+from cse_desktop.qt.operations import TaskManager
+from cse_desktop.qt.theme import Ink, ink
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+T = TypeVar("T")
+
+#: a value that sorts the way the column should (names by family name, risk by rank...)
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: the case-folded text a search matches
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
+#: the record id of the row
+ID_ROLE = Qt.ItemDataRole.UserRole + 3
+
+_Role = Qt.ItemDataRole
+
+
+def bold() -> QFont:
+    font = QFont()
+    font.setBold(True)
+    return font
+
+
+def italic() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
+
+
+def bold_when(test: Callable[[T], bool]) -> Callable[[T], QFont | None]:
+    """A column's ``font``: bold for the rows that pass ``test``."""
+    return lambda item: bold() if test(item) else None
+
+
+@dataclass(frozen=True)
+class ColumnSpec(Generic[T]):
+    """One column of a :class:`TableModel`: its heading and how a row shows in it."""
+
+    header: str
+    #: the cell's text
+    display: Callable[[T], str]
+    #: a value that sorts the way the column should
+    sort: Callable[[T], Any]
+    #: the text colour (None: the view's own)
+    colour: Callable[[T], Ink | None] | None = None
+    font: Callable[[T], QFont | None] | None = None
+    tooltip: Callable[[T], str | None] | None = None
+    #: what a screen reader says, when the text is not enough (words for a dash)
+    spoken: Callable[[T], str] | None = None
+    #: a small square of colour before the text
+    swatch: Callable[[T], Ink | None] | None = None
+    #: the heading's tooltip
+    header_tip: str | None = None
+    #: the alignment of the cells and the heading (None: the view's own)
+    align: Qt.AlignmentFlag | None = None
+
+
+class TableModel(QAbstractTableModel, Generic[T]):
+    """A read-only table over a list of items, one column per :class:`ColumnSpec`."""
+
+    def __init__(self, columns: Sequence[ColumnSpec[T]], id_of: Callable[[T], str],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self._id_of = id_of
+        self._items: list[T] = []
+
+    def set_items(self, items: Sequence[T]) -> None:
+        self.beginResetModel()
+        self._items = list(items)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        """Drop every row (on lock): nothing personal stays in memory through the model."""
+        self.set_items([])
+
+    @property
+    def items(self) -> list[T]:
+        return list(self._items)
+
+    def item(self, row: int) -> T:
+        return self._items[row]
+
+    def refresh(self) -> None:
+        """Texts derived from the clock (countdowns, RAG) or colours from the theme changed:
+        repaint every cell."""
+        if self._items:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._items) - 1, len(self.columns) - 1))
+
+    # -- QAbstractTableModel ---------------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = _Role.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        spec = self.columns[section]
+        if role == _Role.DisplayRole:
+            return spec.header
+        if role == _Role.ToolTipRole:
+            return spec.header_tip
+        if role == _Role.TextAlignmentRole and spec.align is not None:
+            return int(spec.align)
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: ModelIndex, role: int = _Role.DisplayRole) -> Any:
+        if (not index.isValid() or not 0 <= index.row() < len(self._items)
+                or not 0 <= index.column() < len(self.columns)):
+            return None
+        item = self._items[index.row()]
+        spec = self.columns[index.column()]
+        if role == _Role.DisplayRole:
+            return spec.display(item)
+        if role == _Role.AccessibleTextRole:
+            return (spec.spoken or spec.display)(item)
+        if role == SORT_ROLE:
+            return spec.sort(item)
+        if role == ID_ROLE:
+            return self._id_of(item)
+        if role == _Role.ForegroundRole and spec.colour is not None:
+            return _ink_or_none(spec.colour(item))
+        if role == _Role.FontRole and spec.font is not None:
+            return spec.font(item)
+        if role == _Role.ToolTipRole and spec.tooltip is not None:
+            return spec.tooltip(item)
+        if role == _Role.DecorationRole and spec.swatch is not None:
+            return _ink_or_none(spec.swatch(item))
+        if role == _Role.TextAlignmentRole and spec.align is not None:
+            return int(spec.align)
+        return None
+
+
+def _ink_or_none(which: Ink | None) -> Any:
+    return None if which is None else ink(which)
+
+
+def sorting_proxy(model: QAbstractTableModel, parent: QObject | None = None,
+                  proxy: QSortFilterProxyModel | None = None) -> QSortFilterProxyModel:
+    """``proxy`` (by default a plain one) over ``model``, sorting by :data:`SORT_ROLE` and
+    keeping its order as the rows change."""
+    proxy = proxy if proxy is not None else QSortFilterProxyModel(parent)
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+    proxy.setDynamicSortFilter(True)
+    return proxy
+
+
+if TYPE_CHECKING:
+    _Widget = QWidget
+else:
+    _Widget = object  # the page's own QWidget comes after the mixin
+
+
+class RefreshesWhenShown(_Widget):
+    """For a page (mixed in before ``QWidget``) that reads itself through a task manager.
+
+    After an operation changes any of :attr:`WATCHED` record kinds, a visible page calls
+    :meth:`load` at once; a hidden one marks itself stale and loads when it is next shown.
+    :meth:`begin_load` numbers each read, so a result overtaken by a later read (or by
+    :meth:`forget_loads`, on lock) is dropped.  Results for a destroyed page never arrive: it
+    passes itself as the operation's ``owner``.
+    """
+
+    #: the record kinds whose change alters what the page shows
+    WATCHED: ClassVar[frozenset[RecordKind]] = frozenset()
+    _tasks: TaskManager | None = None
+    _generation = 0
+    _stale = False
+
+    def load(self) -> None:
+        raise NotImplementedError
+
+    def watch(self, tasks: TaskManager | None) -> None:
+        """Listen to ``tasks`` from now on (None: a locked workspace, nothing to listen to)."""
+        if self._tasks is not None:
+            with contextlib.suppress(RuntimeError, TypeError):  # already gone or closed
+                self._tasks.changed.disconnect(self._on_changed)
+        self._tasks = tasks
+        if tasks is not None:
+            tasks.changed.connect(self._on_changed)
+
+    @property
+    def stale(self) -> bool:
+        return self._stale
+
+    def begin_load(self) -> int:
+        """Start a read: returns its number, for :meth:`is_current` when it lands."""
+        self._generation += 1
+        self._stale = False
+        return self._generation
+
+    def is_current(self, generation: int) -> bool:
+        """True when no later read (or :meth:`forget_loads`) has overtaken read ``generation``."""
+        return generation == self._generation
+
+    def forget_loads(self) -> None:
+        """Drop every read still in flight, and the stale mark."""
+        self._generation += 1
+        self._stale = False
+
+    def _on_changed(self, kinds: Iterable[RecordKind] | Changes) -> None:
+        if not self.WATCHED.intersection(kinds):
+            return
+        if self.isVisible():
+            self.load()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.load()

@@ -1,0 +1,144 @@
+"""The one table model: column specs, roles, theme inks, the sorting proxy, and pages that
+refresh after a change only while they are shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QWidget
+
+from cse_desktop.domain.ids import RecordKind
+from cse_desktop.qt.resources import apply_theme
+from cse_desktop.qt.tables import (
+    ID_ROLE,
+    SORT_ROLE,
+    ColumnSpec,
+    RefreshesWhenShown,
+    TableModel,
+    bold_when,
+    sorting_proxy,
+)
+from cse_desktop.qt.theme import INKS, Ink
+
+ROLE = Qt.ItemDataRole
+
+
+@dataclass(frozen=True)
+class Child:
+    id: str
+    name: str
+    age: int
+
+
+CHILDREN = [Child("a", "Zara Fictional", 15), Child("b", "Ali Invented", 12),
+            Child("c", "", 17)]
+
+
+def _model() -> TableModel[Child]:
+    return TableModel([
+        ColumnSpec("Name", lambda c: c.name or "Not known", lambda c: c.name.casefold() or "~",
+                   colour=lambda c: None if c.name else Ink.MUTED,
+                   spoken=lambda c: c.name or "Name not known",
+                   tooltip=lambda c: c.name or None, header_tip="Their name"),
+        ColumnSpec("Age", lambda c: str(c.age), lambda c: c.age,
+                   font=bold_when(lambda c: c.age >= 17), align=Qt.AlignmentFlag.AlignCenter),
+    ], lambda c: c.id)
+
+
+def test_each_role_comes_from_the_column_spec(qtmodeltester, restore_theme) -> None:
+    apply_theme(restore_theme, high_contrast=False)
+    model = _model()
+    model.set_items(CHILDREN)
+    qtmodeltester.check(model)
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(2)] == ["Name", "Age"]
+    assert model.headerData(0, Qt.Orientation.Horizontal, ROLE.ToolTipRole) == "Their name"
+    assert model.headerData(1, Qt.Orientation.Horizontal, ROLE.TextAlignmentRole) == int(
+        Qt.AlignmentFlag.AlignCenter)
+    unknown = model.index(2, 0)
+    assert unknown.data() == "Not known"
+    assert unknown.data(ROLE.AccessibleTextRole) == "Name not known"
+    assert unknown.data(ROLE.ToolTipRole) is None
+    assert unknown.data(ID_ROLE) == "c"
+    assert unknown.data(ROLE.ForegroundRole) == QColor(INKS[False][Ink.MUTED])
+    assert model.index(0, 0).data(ROLE.ForegroundRole) is None  # the view's own colour
+    assert model.index(0, 0).data(ROLE.AccessibleTextRole) == "Zara Fictional"  # the text
+    assert model.index(2, 1).data(ROLE.FontRole).bold()
+    assert model.index(0, 1).data(ROLE.FontRole) is None
+    assert model.index(0, 1).data(SORT_ROLE) == 15
+    model.clear()
+    assert model.rowCount() == 0
+    qtmodeltester.check(model)
+
+
+def test_the_ink_follows_the_theme_when_painted(restore_theme) -> None:
+    model = _model()
+    model.set_items(CHILDREN)
+    cell = model.index(2, 0)
+    apply_theme(restore_theme, high_contrast=False)
+    assert cell.data(ROLE.ForegroundRole) == QColor(INKS[False][Ink.MUTED])
+    apply_theme(restore_theme, high_contrast=True)
+    assert cell.data(ROLE.ForegroundRole) == QColor(INKS[True][Ink.MUTED])
+
+
+def test_the_proxy_sorts_by_each_columns_own_order(qtmodeltester) -> None:
+    model = _model()
+    model.set_items(CHILDREN)
+    proxy = sorting_proxy(model)
+    proxy.sort(0, Qt.SortOrder.AscendingOrder)
+    assert [proxy.index(r, 0).data(ID_ROLE) for r in range(3)] == ["b", "a", "c"]
+    proxy.sort(1, Qt.SortOrder.DescendingOrder)  # by number, not by text
+    assert [proxy.index(r, 1).data() for r in range(3)] == ["17", "15", "12"]
+    model.set_items([*CHILDREN, Child("d", "Bea Madeup", 16)])  # the order holds as rows change
+    assert [proxy.index(r, 1).data() for r in range(4)] == ["17", "16", "15", "12"]
+    qtmodeltester.check(proxy)
+
+
+class _Tasks(QObject):
+    changed = Signal(object)
+
+
+class _Page(RefreshesWhenShown, QWidget):
+    WATCHED = frozenset({RecordKind.PERSON})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads = 0
+
+    def load(self) -> None:
+        self.begin_load()
+        self.loads += 1
+
+
+def test_a_page_refreshes_at_once_when_shown_and_later_when_hidden(qtbot) -> None:
+    tasks, page = _Tasks(), _Page()
+    qtbot.addWidget(page)
+    page.watch(tasks)  # type: ignore[arg-type]
+    page.show()
+    qtbot.waitExposed(page)
+    tasks.changed.emit(frozenset({RecordKind.PERSON}))
+    assert page.loads == 1
+    tasks.changed.emit(frozenset({RecordKind.ACTION}))  # not shown on this page
+    assert page.loads == 1
+    page.hide()
+    tasks.changed.emit(frozenset({RecordKind.PERSON, RecordKind.ACTION}))
+    assert page.loads == 1
+    assert page.stale
+    page.show()
+    assert page.loads == 2
+    assert not page.stale
+    page.watch(None)  # locked: nothing more is heard
+    tasks.changed.emit(frozenset({RecordKind.PERSON}))
+    assert page.loads == 2
+
+
+def test_a_read_overtaken_by_another_or_forgotten_is_not_current(qtbot) -> None:
+    page = _Page()
+    qtbot.addWidget(page)
+    first = page.begin_load()
+    second = page.begin_load()
+    assert not page.is_current(first)
+    assert page.is_current(second)
+    page.forget_loads()
+    assert not page.is_current(second)
