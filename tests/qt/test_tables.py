@@ -114,7 +114,7 @@ class _Page(RefreshesWhenShown, QWidget):
 def test_a_page_refreshes_at_once_when_shown_and_later_when_hidden(qtbot) -> None:
     tasks, page = _Tasks(), _Page()
     qtbot.addWidget(page)
-    page.watch(tasks)  # type: ignore[arg-type]
+    page.watch(tasks)  # a stand-in with the task manager's changed signal
     page.show()
     qtbot.waitExposed(page)
     tasks.changed.emit(frozenset({RecordKind.PERSON}))

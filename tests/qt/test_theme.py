@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QAbstractItemModel, QRect, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -136,7 +136,7 @@ def test_every_ink_meets_its_themes_contrast() -> None:
         assert _contrast(INKS[True][which], "#000000") >= 7.0, which
 
 
-def _foregrounds(model, column: int) -> list[QColor | None]:  # type: ignore[no-untyped-def]
+def _foregrounds(model: QAbstractItemModel, column: int) -> list[QColor | None]:
     return [model.index(r, column).data(Qt.ItemDataRole.ForegroundRole)
             for r in range(model.rowCount())]
 
@@ -167,6 +167,35 @@ def test_high_contrast_reaches_the_tables(qtbot, restore_theme) -> None:
                                                        QColor(inks[Ink.AMBER])]
         assert _foregrounds(episodes, returned) == [QColor(inks[Ink.RED])]
     assert QColor(INKS[True][Ink.RED]) != QColor(INKS[False][Ink.RED])
+
+
+@pytest.mark.parametrize("high_contrast", [False, True], ids=["standard", "high-contrast"])
+def test_screenshots_of_the_tables_in_each_theme(qtbot, caseload_workspace, caseload_engine,
+                                                 restore_theme, screenshot,
+                                                 high_contrast) -> None:
+    from cse_desktop.qt.caseload import CaseloadPage
+    from cse_desktop.qt.manager import ManagerPage
+
+    from .conftest import CASELOAD_NOW, WINDOW_SIZE
+
+    apply_theme(restore_theme, high_contrast)
+    theme = "high-contrast" if high_contrast else "standard"
+    caseload = CaseloadPage(caseload_workspace.runner, now=CASELOAD_NOW)
+    manager = ManagerPage(caseload_workspace.runner, caseload_engine, today=CASELOAD_NOW.date())
+    for page in (caseload, manager):
+        qtbot.addWidget(page)
+        page.resize(*WINDOW_SIZE)
+        page.show()
+        qtbot.waitExposed(page)
+        loaded: list[bool] = []
+        page.load(on_loaded=lambda loaded=loaded: loaded.append(True))
+        qtbot.waitUntil(lambda loaded=loaded: bool(loaded), timeout=5000)
+    screenshot(caseload, f"41-caseload-{theme}")
+    manager.tabs.setCurrentWidget(manager.actions_tab)
+    screenshot(manager, f"42-manager-actions-{theme}")
+    red = QColor(INKS[high_contrast][Ink.RED])
+    rag = manager.actions_tab.proxy.index(0, 0)  # red (overdue) actions sort first
+    assert rag.data(Qt.ItemDataRole.ForegroundRole) == red
 
 
 # -- visible focus -----------------------------------------------------------------------------
