@@ -29,16 +29,10 @@ from cse_desktop.casework.caseload import RMM_WEEKDAY, CaseloadRow
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.domain.models import Person
-from cse_desktop.qt.caseload_model import CaseloadFilter as CaseloadFilter
-from cse_desktop.qt.caseload_model import CaseloadModel as CaseloadModel
-from cse_desktop.qt.caseload_model import Column as Column
-from cse_desktop.qt.caseload_model import Show as Show
+from cse_desktop.qt.caseload_model import CaseloadFilter, CaseloadModel, Column, Show
 from cse_desktop.qt.operations import TaskManager
 from cse_desktop.qt.operations import caseload as caseload_ops
-from cse_desktop.qt.tables import ID_ROLE as ID_ROLE
-from cse_desktop.qt.tables import SORT_ROLE as SORT_ROLE
-from cse_desktop.qt.tables import RefreshesWhenShown
-from cse_desktop.qt.theme import Ink
+from cse_desktop.qt.tables import ID_ROLE, RefreshesWhenShown
 from cse_desktop.qt.widgets import (
     FlowLayout,
     button,
@@ -48,8 +42,6 @@ from cse_desktop.qt.widgets import (
     text_label,
 )
 
-#: TRANSITIONAL: qt/sync.py still imports this ink from here
-MUTED = Ink.MUTED
 #: how often the page re-reads the caseload while shown (the RHI clocks move on)
 REFRESH_MS = 5 * 60 * 1000
 

@@ -78,9 +78,6 @@ from cse_desktop.qt.widgets import (
 
 T = TypeVar("T")
 
-#: TRANSITIONAL: qt/sync.py still imports the table model by this name
-ListModel = TableModel
-
 _RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.COMPLETE: 3}
 _NO_DATE = date.max.toordinal()
 
