@@ -29,7 +29,7 @@ from __future__ import annotations
 import calendar
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -466,11 +466,11 @@ def rmm_due(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:
 
 def open_actions(ws: Workspace, today: date) -> list[OpenAction]:
     """Every open action on the caseload: red first, then amber, green; soonest due first."""
-    people = {p.id: p for p in ws.people.list()}
+    people: dict[str, Person] = {p.id: p for p in ws.people.list()}
     return _open_actions(ws, people, today)
 
 
-def _open_actions(ws: Workspace, people: dict[str, Person], today: date) -> list[OpenAction]:
+def _open_actions(ws: Workspace, people: Mapping[str, Person], today: date) -> list[OpenAction]:
     found = []
     for action in ws.actions.list():
         person = people.get(action.person_id)
@@ -494,7 +494,7 @@ def downgrades_awaiting_approval(ws: Workspace) -> list[PendingDowngrade]:
 
 
 def _downgrades(ws: Workspace, caseload: _Caseload) -> list[PendingDowngrade]:
-    people = {p.id: p for p in caseload.people}
+    people: dict[str, Person] = {p.id: p for p in caseload.people}
     found = []
     for person_id, waiting in caseload.pending.items():
         person = people[person_id]
@@ -570,7 +570,7 @@ def team_overview(ws: Workspace, now: datetime, *,
     now = _aware(now)
     today = local_today(now)
     rows = _rows(caseload, now, rmm_weekday)
-    people = {p.id: p for p in caseload.people}
+    people: dict[str, Person] = {p.id: p for p in caseload.people}
     return TeamOverview(owner=ws.owner, now=now, meeting=next_rmm_date(today, rmm_weekday),
                         rows=rows, due=rmm_due(rows),
                         actions=_open_actions(ws, people, today),

@@ -9,6 +9,7 @@ from typing import Any
 
 from cse_desktop.casework.chronology import clock_words, duration_text, uk_weekday_time
 from cse_desktop.domain.errors import ValidationFailed
+from cse_desktop.domain.ids import Changes, FormId, RecordKind
 from cse_desktop.domain.models import (
     RHI_WINDOW,
     Action,
@@ -24,12 +25,12 @@ from cse_desktop.forms.values import parse_datetime
 from cse_desktop.store.workspace import Workspace
 
 #: forms whose final outcome sets the child's current risk level
-LEVEL_SETTING_FORMS = {"exploitation-screening": "level", "rmm-review": "agreed_level"}
+LEVEL_SETTING_FORMS: dict[str, str] = {FormId.SCREENING: "level", FormId.RMM_REVIEW: "agreed_level"}
 
 
 #: the meeting record, whose agreed level stands while a lower screening level awaits approval
-RMM_FORM = "rmm-review"
-RHI_FORM_ID = "return-home-interview"
+RMM_FORM = FormId.RMM_REVIEW
+RHI_FORM_ID = FormId.RETURN_HOME_INTERVIEW
 
 
 def context_for(ws: Workspace, submission: Submission, *,
@@ -205,6 +206,25 @@ def finalise(ws: Workspace, engine: FormEngine, draft: Submission, *,
     return stored
 
 
+def finalise_changes(final: Submission) -> Changes:
+    """The record kinds :func:`finalise` changed for ``final``: the submission always; the
+    child (risk level, next review), the episode (interview status) and the actions only when
+    the form's outcome sets them (:func:`_apply_outcome`, :func:`_record_rhi`,
+    :func:`_record_actions`)."""
+    kinds = {RecordKind.SUBMISSION}
+    if final.form_id in LEVEL_SETTING_FORMS:
+        kinds.add(RecordKind.PERSON)
+    if final.form_id == RHI_FORM_ID and final.episode_id is not None:
+        kinds.add(RecordKind.EPISODE)
+    if isinstance(final.answers.get("actions"), list) and final.answers["actions"]:
+        kinds.add(RecordKind.ACTION)
+    return frozenset(kinds)
+
+
+#: what saving, starting or amending a draft changes
+DRAFT_CHANGES: Changes = frozenset({RecordKind.SUBMISSION})
+
+
 def amend(ws: Workspace, engine: FormEngine, final: Submission) -> Submission:
     """Start (and store) a draft that corrects a final submission (refused while a correction
     of the same return home interview is already open)."""
@@ -235,7 +255,7 @@ _RHI_STATUS = {"completed": RhiStatus.COMPLETED, "declined_child": RhiStatus.DEC
 
 def _record_rhi(ws: Workspace, final: Submission) -> None:
     """A final return home interview sets its episode's interview status."""
-    if final.form_id != "return-home-interview" or final.episode_id is None:
+    if final.form_id != RHI_FORM_ID or final.episode_id is None:
         return
     status = _RHI_STATUS.get(str(final.answers.get("outcome")))
     episode = ws.episodes.get(final.episode_id)

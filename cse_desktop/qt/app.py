@@ -7,8 +7,8 @@
 * either way: open the demo workspace (invented people, created on first use).
 
 Locking (Ctrl+L, the Lock button, or closing the window) closes the workspace, drops the key and
-empties the caseload.  The UI never writes SQL: it calls the ``Workspace`` facade and its
-repositories only.
+empties the caseload.  The window never touches the workspace itself: it builds operations
+(``cse_desktop.qt.operations``) and its one :class:`TaskManager` runs them, and unlocking too.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -35,16 +34,19 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop import __version__
-from cse_desktop.casework import demo
 from cse_desktop.domain.errors import CseError, LockedOut
-from cse_desktop.domain.models import Owner, Role
+from cse_desktop.domain.ids import FormId
+from cse_desktop.domain.models import Owner, Person, Role
 from cse_desktop.forms.engine import FormEngine
 from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.qt.autolock import AutoLock, minutes_to_ms
 from cse_desktop.qt.caseload import CaseloadPage
 from cse_desktop.qt.formfill import FormFillPage
 from cse_desktop.qt.manager import ManagerPage
-from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.menus import SettingsMenus
+from cse_desktop.qt.operations import WorkspaceRunner, people
+from cse_desktop.qt.operations import workspace as workspaces
+from cse_desktop.qt.operations.workspace import OpenedWorkspace
 from cse_desktop.qt.pages import (
     ROLE_LABELS,
     CreatePage,
@@ -60,18 +62,14 @@ from cse_desktop.qt.printing import (
     open_print_dialog,
     profile_job,
 )
-from cse_desktop.qt.resources import (
-    apply_theme,
-    icon,
-    resource,
-    set_font_scale,
-    toggle_high_contrast,
-)
-from cse_desktop.qt.settings import FONT_SCALE_CHOICES, load_settings, save_settings
+from cse_desktop.qt.resources import apply_theme, icon, resource
+from cse_desktop.qt.settings import Settings, load_settings
 from cse_desktop.qt.sync import ConflictsPage, SyncUi
-from cse_desktop.qt.widgets import USER_ERRORS, CardPage, plain_message
+from cse_desktop.qt.widgets import CardPage
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.store.locations import default_workspace, demo_workspace
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -88,27 +86,24 @@ class MainWindow(QMainWindow):
     unless a test passes ``KdfParams.insecure_for_tests()``.
     """
 
-    #: a workspace opened or created in the background (internal)
-    _opened = Signal(object)
-
     def __init__(self, workspace: Path | None = None, *, kdf: KdfParams | None = None) -> None:
         super().__init__()
         self.home_folder = Path(workspace) if workspace is not None else default_workspace()
         self.kdf = kdf or KdfParams.production()
-        self._ws: Workspace | None = None
+        #: the window's one task manager: unlocking runs on it, and every page's work once a
+        #: workspace is attached.  TRANSITIONAL (issue 13): a WorkspaceRunner while the
+        #: caseload, sync, manager and printing pages still hand it lambdas.
+        self.tasks = WorkspaceRunner(None, self)
+        self.tasks.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
+        self._owner: Owner | None = None
         self._is_demo = False
         self._engine: FormEngine | None = None
         #: the pages of an unlocked workspace (built at unlock, dropped at lock)
-        self.runner: WorkspaceRunner | None = None
         self.person_page: PersonPage | None = None
         self.form_page: FormFillPage | None = None
         self.manager_page: ManagerPage | None = None
         self.conflicts_page: ConflictsPage | None = None
         self.wiped_box: QMessageBox | None = None
-        self.settings = load_settings()
-        # opening and creating workspaces (Argon2id) happen off the UI thread
-        self._opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlock")
-        self._opened.connect(self._background_done)
         self._pending = 0
 
         self.banner = QLabel(f"{DEMO_BANNER}. Every person here is invented: "
@@ -160,11 +155,14 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.quit_action)
         self._build_navigation()
-        self._build_settings_menus()
+        self.menus = SettingsMenus(self.menuBar(), load_settings(), self)
+        self.menus.about_requested.connect(self.show_about)
+        self.help_menu = self.menus.help_menu
 
         # Auto-lock: idle time (from settings), the OS session locking, the laptop suspending.
         self.autolock = AutoLock(minutes_to_ms(self.settings.idle_minutes), self)
         self.autolock.lock_requested.connect(self._auto_lock)
+        self.menus.idle_minutes_changed.connect(self.autolock.set_idle_minutes)
 
         self.owner_label = QLabel()
         self.owner_label.setAccessibleName("Workspace owner")
@@ -207,7 +205,16 @@ class MainWindow(QMainWindow):
     @property
     def workspace(self) -> Workspace | None:
         """The open workspace, or None while locked."""
-        return self._ws
+        return self.tasks.ws
+
+    @property
+    def runner(self) -> WorkspaceRunner | None:
+        """TRANSITIONAL (issue 13): :attr:`tasks` while a workspace is open, else None."""
+        return self.tasks if self.tasks.ws is not None else None
+
+    @property
+    def settings(self) -> Settings:
+        return self.menus.settings
 
     @property
     def is_demo(self) -> bool:
@@ -215,7 +222,7 @@ class MainWindow(QMainWindow):
 
     def show_start(self) -> None:
         """The unlock page if the practitioner's workspace exists, else the create page."""
-        if Workspace.exists(self.home_folder):
+        if workspaces.exists(self.home_folder):
             self.unlock_page.reset()
             self.unlock_page.set_workspace_path(str(self.home_folder))
             self._show(self.unlock_page, "Unlock")
@@ -236,13 +243,14 @@ class MainWindow(QMainWindow):
         if focus_first is not None:
             focus_first()
 
-    def _set_workspace(self, ws: Workspace, *, demo: bool) -> None:
-        self._ws = ws
+    def _set_workspace(self, opened: OpenedWorkspace, *, demo: bool) -> None:
+        self.tasks.attach(opened.workspace)
+        self._owner = opened.owner
         self._is_demo = demo
         self.banner.setVisible(demo)
         self.lock_action.setEnabled(True)
         self.profile_action.setEnabled(True)
-        self._open_session(ws)
+        self._open_session(opened.owner)
         self.autolock.start()
 
     @property
@@ -252,19 +260,16 @@ class MainWindow(QMainWindow):
             self._engine = FormEngine(FormRegistry.load())
         return self._engine
 
-    def _open_session(self, ws: Workspace) -> None:
-        """The pages of an unlocked workspace. Every store call they make goes through one
-        worker thread (qt/operations.py)."""
-        runner = self.runner = WorkspaceRunner(ws, self)
-        runner.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
-        owner = ws.owner
+    def _open_session(self, owner: Owner) -> None:
+        """The pages of an unlocked workspace: their work all runs on :attr:`tasks`."""
+        tasks = self.tasks
         self.owner_label.setText(f"{owner.name}  ·  {ROLE_LABELS[owner.role]}  ·  {owner.team}")
-        self.caseload_page.set_runner(runner)
-        self.person_page = PersonPage(runner)
-        self.form_page = FormFillPage(runner, self.engine)
-        self.manager_page = (ManagerPage(runner, self.engine)
+        self.caseload_page.set_runner(tasks)
+        self.person_page = PersonPage(tasks)
+        self.form_page = FormFillPage(tasks, self.engine)
+        self.manager_page = (ManagerPage(tasks, self.engine)
                              if owner.role is Role.MANAGER else None)
-        self.conflicts_page = self.sync_ui.attach(runner, demo=self._is_demo)
+        self.conflicts_page = self.sync_ui.attach(tasks, demo=self._is_demo)
         self.conflicts_page.person_activated.connect(self.show_person)
         for page in (self.person_page, self.form_page, self.manager_page, self.conflicts_page):
             if page is not None:
@@ -276,7 +281,7 @@ class MainWindow(QMainWindow):
         if self.manager_page is not None:
             self.manager_page.person_activated.connect(self.show_person)
             self.manager_page.record_meeting.connect(
-                lambda person_id: self._start_form("rmm-review", person_id, None))
+                lambda person_id: self._start_form(FormId.RMM_REVIEW, person_id, None))
         self.team_action.setVisible(self.manager_page is not None)
 
     def _workspace_pages(self) -> list[QWidget]:
@@ -284,7 +289,7 @@ class MainWindow(QMainWindow):
                             self.manager_page, self.conflicts_page) if p is not None]
 
     def _show_caseload(self) -> None:
-        if self._ws is None:
+        if self.tasks.ws is None:
             self.show_start()
             return
         self.show_caseload()
@@ -310,17 +315,17 @@ class MainWindow(QMainWindow):
 
     def open_new_person_dialog(self) -> NewPersonDialog | None:
         """Add a young person; their page opens when the record is saved."""
-        runner = self.runner
-        if runner is None:
+        if self.runner is None:
             return None
-        dialog = NewPersonDialog(self, worker=self._ws.owner.name if self._ws else "")
+        dialog = NewPersonDialog(self, worker=self._owner.name if self._owner else "")
+
+        def saved(person: Person) -> None:
+            dialog.done_saving()
+            self.show_person(person.id)
 
         def save() -> None:
-            person = dialog.person()
-            runner.run(lambda ws: ws.people.add(person), changes={"person"},
-                       on_done=lambda stored: (dialog.done_saving(),
-                                               self.show_person(stored.id)),
-                       on_error=lambda exc: dialog.show_error(exc.message))
+            self.tasks.run(people.add(person=dialog.person()), on_done=saved,
+                           on_error=lambda exc: dialog.show_error(exc.message), owner=dialog)
 
         dialog.save_requested.connect(save)
         dialog.finished.connect(lambda _: dialog.deleteLater())
@@ -336,8 +341,9 @@ class MainWindow(QMainWindow):
         return self.print_dialog
 
     def _start_form(self, form_id: str, person_id: str, episode_id: object) -> None:
+        """``episode_id``: the episode's id, or None (a signal's ``object`` argument)."""
         if self.form_page is not None:
-            self.form_page.start(form_id, person_id, episode_id if episode_id else None)
+            self.form_page.start(form_id, person_id, str(episode_id) if episode_id else None)
             self._show(self.form_page, self.engine.form(form_id).spec.title)
 
     def _open_submission(self, submission_id: str) -> None:
@@ -399,58 +405,6 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.nav)
         self.nav.hide()
 
-    def _build_settings_menus(self) -> None:
-        view = self.menuBar().addMenu("&View")
-        self.contrast_action = QAction("&High contrast", self)
-        self.contrast_action.setCheckable(True)
-        self.contrast_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
-        self.contrast_action.setChecked(self.settings.high_contrast)
-        self.contrast_action.triggered.connect(self._toggle_contrast)
-        view.addAction(self.contrast_action)
-        sizes = view.addMenu("&Text size")
-        group = QActionGroup(self)
-        for scale in FONT_SCALE_CHOICES:
-            action = QAction(f"{round(scale * 100)} %", self)
-            action.setCheckable(True)
-            action.setChecked(abs(scale - self.settings.font_scale) < 0.01)
-            action.triggered.connect(lambda _=False, s=scale: self._set_text_size(s))
-            group.addAction(action)
-            sizes.addAction(action)
-        settings = self.menuBar().addMenu("&Settings")
-        lock_menu = settings.addMenu("&Lock automatically after")
-        idle_group = QActionGroup(self)
-        for minutes in (1, 2, 5, 10, 15):
-            action = QAction(f"{minutes} minute{'s' if minutes != 1 else ''} without use", self)
-            action.setCheckable(True)
-            action.setChecked(minutes == self.settings.idle_minutes)
-            action.triggered.connect(lambda _=False, m=minutes: self._set_idle_minutes(m))
-            idle_group.addAction(action)
-            lock_menu.addAction(action)
-        self.help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About CSE Desktop", self)
-        about.triggered.connect(self.show_about)
-        self.help_menu.addAction(about)
-
-    def _toggle_contrast(self) -> None:
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            on = toggle_high_contrast(app)
-            self.contrast_action.setChecked(on)
-            self.settings = replace(self.settings, high_contrast=on)
-            save_settings(self.settings)
-
-    def _set_text_size(self, scale: float) -> None:
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            set_font_scale(app, scale)
-            self.settings = replace(self.settings, font_scale=scale)
-            save_settings(self.settings)
-
-    def _set_idle_minutes(self, minutes: int) -> None:
-        self.autolock.set_idle_minutes(minutes)
-        self.settings = replace(self.settings, idle_minutes=minutes)
-        save_settings(self.settings)
-
     def about_text(self) -> str:
         sources = ", ".join(self.autolock.os_lock_sources) or "none on this system"
         return (f"CSE Desktop {__version__}\n\nOffline, encrypted case recording for child "
@@ -463,36 +417,31 @@ class MainWindow(QMainWindow):
 
     # -- create, unlock, demo --------------------------------------------------------------
     #
-    # Argon2id makes each unlock take about 0.6 s on purpose.  Opening and creating run on a
-    # background thread (there is no workspace runner until a workspace is open); the page is
-    # disabled behind a wait cursor meanwhile, and the result comes back by signal.
+    # Argon2id makes each unlock take about 0.6 s on purpose.  Opening and creating run on the
+    # task manager's network executor (no workspace is attached yet); the page is disabled
+    # behind a wait cursor meanwhile.
 
-    def _in_background(self, page: QWidget, work: Callable[[], object],
-                       on_done: Callable[[object], None],
-                       on_error: Callable[[BaseException], None]) -> None:
+    def _in_background(self, page: QWidget, job: Callable[[], T],
+                       on_done: Callable[[T], None],
+                       on_error: Callable[[CseError], None]) -> None:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         page.setEnabled(False)
         self._pending += 1
 
-        def finished(future: Future) -> None:
-            self._opened.emit((future, page, on_done, on_error))
+        def restore() -> None:
+            self._pending -= 1
+            page.setEnabled(True)
+            QApplication.restoreOverrideCursor()
 
-        self._opener.submit(work).add_done_callback(finished)
+        def done(result: T) -> None:
+            restore()
+            on_done(result)
 
-    def _background_done(self, payload: tuple) -> None:
-        future, page, on_done, on_error = payload
-        self._pending -= 1
-        page.setEnabled(True)
-        QApplication.restoreOverrideCursor()
-        error = future.exception()
-        if error is None:
-            on_done(future.result())
-        elif isinstance(error, USER_ERRORS):
+        def failed(error: CseError) -> None:
+            restore()
             on_error(error)
-        else:  # a bug: its type goes to the log, a plain message to the user
-            log.error("unexpected error opening the workspace (%s)", type(error).__name__)
-            on_error(CseError("Something went wrong and nothing was changed. Try again; if it "
-                              "happens again, tell your IT service desk."))
+
+        self.tasks.run_network(job, on_done=done, on_error=failed)
 
     @property
     def busy(self) -> bool:
@@ -502,50 +451,44 @@ class MainWindow(QMainWindow):
     def _create(self, owner: Owner, passphrase: str) -> None:
         page = self.create_page
 
-        def done(result: object) -> None:
-            ws, recovery_code = result  # type: ignore[misc]
+        def done(opened: OpenedWorkspace) -> None:
             page.reset()
-            self._set_workspace(ws, demo=self._is_demo_folder(self.home_folder))
-            self.recovery_page.show_code(recovery_code)
+            self._set_workspace(opened, demo=self._is_demo_folder(self.home_folder))
+            self.recovery_page.show_code(opened.recovery_code)
             self._show(self.recovery_page, "Your recovery code")
 
-        self._in_background(page, lambda: Workspace.create(self.home_folder, passphrase, owner,
-                                                           kdf=self.kdf),
-                            done, lambda exc: page.show_error(plain_message(exc)))
+        self._in_background(page, workspaces.create(folder=self.home_folder,
+                                                   passphrase=passphrase, owner=owner,
+                                                   kdf=self.kdf),
+                            done, lambda exc: page.show_error(exc.message))
 
     def _unlock(self, *, passphrase: str | None = None, recovery_code: str | None = None) -> None:
         page = self.unlock_page
 
-        def done(ws: object) -> None:
+        def done(opened: OpenedWorkspace) -> None:
             page.clear_secrets()
-            self._set_workspace(ws, demo=self._is_demo_folder(self.home_folder))  # type: ignore[arg-type]
+            self._set_workspace(opened, demo=self._is_demo_folder(self.home_folder))
             if recovery_code is not None:
                 self._show(self.new_passphrase_page, "Choose a new passphrase")
             else:
                 self._show_caseload()
 
-        def failed(exc: BaseException) -> None:
+        def failed(exc: CseError) -> None:
             if isinstance(exc, LockedOut):
                 page.show_locked_out(exc.retry_after)
             else:
-                page.show_error(plain_message(exc))  # type: ignore[arg-type]
+                page.show_error(exc.message)
 
-        self._in_background(page, lambda: Workspace.open(self.home_folder, passphrase,
-                                                         recovery_code=recovery_code),
+        self._in_background(page, workspaces.unlock(folder=self.home_folder,
+                                                   passphrase=passphrase,
+                                                   recovery_code=recovery_code),
                             done, failed)
 
     def _save_new_passphrase(self, passphrase: str) -> None:
-        page, runner = self.new_passphrase_page, self.runner
-        if runner is None:
+        page = self.new_passphrase_page
+        if self.runner is None:
             self.show_start()
             return
-
-        def done(_: object) -> None:
-            page.clear_secrets()
-            self._show_caseload()
-            self.statusBar().showMessage("Your new passphrase is saved. Use it next time you "
-                                         "unlock.", 10_000)
-
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         page.setEnabled(False)
 
@@ -553,27 +496,34 @@ class MainWindow(QMainWindow):
             page.setEnabled(True)
             QApplication.restoreOverrideCursor()
 
-        runner.run(lambda ws: ws.set_passphrase_after_recovery(passphrase),
-                   on_done=lambda r: (restore(), done(r)),
-                   on_error=lambda exc: (restore(), page.show_error(plain_message(exc))))
+        def done(_: None) -> None:
+            restore()
+            page.clear_secrets()
+            self._show_caseload()
+            self.statusBar().showMessage("Your new passphrase is saved. Use it next time you "
+                                         "unlock.", 10_000)
+
+        def failed(exc: CseError) -> None:
+            restore()
+            page.show_error(exc.message)
+
+        self.tasks.run(workspaces.set_new_passphrase(passphrase=passphrase), on_done=done,
+                       on_error=failed)
 
     def open_demo(self) -> None:
         """Open the demo workspace, creating and filling it on first use."""
         page = self.stack.currentWidget()
         self.lock_workspace()
 
-        def done(ws: object) -> None:
-            self._set_workspace(ws, demo=True)  # type: ignore[arg-type]
+        def done(opened: OpenedWorkspace) -> None:
+            self._set_workspace(opened, demo=True)
             self._show_caseload()
 
-        def failed(exc: BaseException) -> None:
+        def failed(exc: CseError) -> None:
             if isinstance(page, CreatePage | UnlockPage):
-                page.show_error(plain_message(exc))  # type: ignore[arg-type]
+                page.show_error(exc.message)
 
-        self._in_background(page, self._open_or_create_demo, done, failed)
-
-    def _open_or_create_demo(self) -> Workspace:
-        return demo.open_or_create(kdf=self.kdf)
+        self._in_background(page or self.stack, workspaces.open_demo(kdf=self.kdf), done, failed)
 
     @staticmethod
     def _is_demo_folder(folder: Path) -> bool:
@@ -588,8 +538,7 @@ class MainWindow(QMainWindow):
         store work finishes, and the workspace locks (its key is wiped) on the worker thread.
         """
         self.autolock.stop()
-        ws, self._ws = self._ws, None
-        runner, self.runner = self.runner, None
+        self._owner = None
         self.sync_ui.detach()  # a running sync is cancelled; its result is dropped
         close_print_dialog(self.print_dialog)
         self.print_dialog = None
@@ -614,14 +563,10 @@ class MainWindow(QMainWindow):
         self.lock_action.setEnabled(False)
         self._is_demo = False
         self.banner.hide()
-        if runner is not None:
-            runner.close(final=lambda w: w.lock())
-            runner.deleteLater()
-        elif ws is not None:
-            ws.lock()
+        self.tasks.detach(final=workspaces.lock)
 
     def _auto_lock(self, reason: str) -> None:
-        if self._ws is None:
+        if self.tasks.ws is None:
             return
         self.lock_and_return()
         why = {"idle": "after a period without use", "session-locked":

@@ -320,7 +320,7 @@ class AutoLock(QObject):
         self._connect_logind(QtDBus)
         self._connect_screen_savers(QtDBus)
 
-    def _connect_logind(self, QtDBus) -> None:  # type: ignore[no-untyped-def]
+    def _connect_logind(self, QtDBus) -> None:
         system = QtDBus.QDBusConnection.systemBus()
         if not system.isConnected():
             return
@@ -333,7 +333,7 @@ class AutoLock(QObject):
             self._sources.append("logind: session lock")
 
     @staticmethod
-    def _logind_session(QtDBus, system) -> str:  # type: ignore[no-untyped-def]
+    def _logind_session(QtDBus, system) -> str:
         """This process's logind session path: from XDG_SESSION_ID, else ask logind."""
         session_id = os.environ.get("XDG_SESSION_ID", "")
         if not session_id:
@@ -350,7 +350,7 @@ class AutoLock(QObject):
             session_id = str(value or "")
         return logind_session_path(session_id) if session_id else ""
 
-    def _connect_screen_savers(self, QtDBus) -> None:  # type: ignore[no-untyped-def]
+    def _connect_screen_savers(self, QtDBus) -> None:
         session = QtDBus.QDBusConnection.sessionBus()
         if not session.isConnected():
             return

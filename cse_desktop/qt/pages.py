@@ -92,17 +92,17 @@ def _passphrase_column(page: CardPage, label: str, edit: QLineEdit,
 def _no_scroll_tab_stop(page: CardPage) -> None:
     """The card's scroll area follows focus (MainWindow reveals the focused field), so it needs
     no Tab stop of its own: as one it would take focus with nothing visible to show it."""
-    page.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    page.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
 
 def _refit(page: CardPage) -> None:
     """Let the card shrink again after something in it got shorter (a message hidden, the
     meter's advice down to one line): QScrollArea does not shrink its contents by itself."""
-    page.card.layout().activate()
-    inner = page.scroll.widget()
-    if inner is not None and inner.layout() is not None:
-        inner.layout().activate()
-    page.scroll.setWidgetResizable(True)
+    for widget in (page.card, page.scroll_area.widget()):
+        layout = widget.layout() if widget is not None else None
+        if layout is not None:
+            layout.activate()
+    page.scroll_area.setWidgetResizable(True)
 
 
 def _show_strength(page: CardPage, meter: StrengthMeter, passphrase: str,

@@ -20,10 +20,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.models import Owner, Role, Submission
+
+if TYPE_CHECKING:  # Qt loads only when the self-test runs
+    from cse_desktop.qt.operations import TaskManager
 
 #: how long one step (opening a form, finalising it) may take before the self-test gives up
 STEP_TIMEOUT = 30.0
@@ -64,9 +67,10 @@ def _run(folder: Path) -> list[str]:
     from cse_desktop.forms.engine import FormEngine
     from cse_desktop.forms.loader import FormLoadError, FormRegistry
     from cse_desktop.forms.samples import load_samples
-    from cse_desktop.qt.operations import WorkspaceRunner
+    from cse_desktop.qt.operations import TaskManager
+    from cse_desktop.qt.operations import workspace as workspaces
     from cse_desktop.qt.resources import resource
-    from cse_desktop.store import KdfParams, Workspace
+    from cse_desktop.store import KdfParams
 
     def quiet(kind: QtMsgType, _context: object, message: str) -> None:
         # keep the report to one line: only Qt's critical messages get through
@@ -94,11 +98,12 @@ def _run(folder: Path) -> list[str]:
 
         # The self-test checks the bundle, not the cost of the key derivation: the cheap test
         # setting keeps it quick, and the workspace is thrown away at the end.
-        ws, _code = Workspace.create(folder / "workspace", secrets.token_urlsafe(24),
-                                     Owner(name="Self-test", role=Role.PRACTITIONER,
-                                           team="Self-test"),
-                                     kdf=KdfParams.insecure_for_tests())
-        runner = WorkspaceRunner(ws)
+        opened = workspaces.create(folder=folder / "workspace",
+                                   passphrase=secrets.token_urlsafe(24),
+                                   owner=Owner(name="Self-test", role=Role.PRACTITIONER,
+                                               team="Self-test"),
+                                   kdf=KdfParams.insecure_for_tests())()
+        tasks = TaskManager(opened.workspace)
         try:
             names = []
             for form_id in registry.ids():
@@ -106,10 +111,10 @@ def _run(folder: Path) -> list[str]:
                 sample = samples.get((form_id, version))
                 if sample is None:
                     raise SelfTestFailed(f"{form_id} version {version} has no sample")
-                _fill_and_finalise(app, runner, engine, sample)
+                _fill_and_finalise(app, tasks, engine, sample)
                 names.append(form_id)
         finally:
-            runner.close(final=lambda w: w.lock())
+            tasks.close(final=workspaces.lock)
         return names
     finally:
         qInstallMessageHandler(previous)
@@ -124,16 +129,14 @@ def _style_sheet(path: Path) -> str:
     return stylesheet()
 
 
-def _fill_and_finalise(app: Any, runner: Any, engine: Any, sample: Any) -> Submission:
+def _fill_and_finalise(app: Any, tasks: TaskManager, engine: Any, sample: Any) -> Submission:
     from cse_desktop.qt.formfill import FormFillPage
+    from cse_desktop.qt.operations import episodes, people, submissions
 
-    def add(ws: Any) -> None:
-        ws.people.add(sample.person)
-        if sample.episode is not None:
-            ws.episodes.add(sample.episode)
-
-    runner.call(add)
-    page = FormFillPage(runner, engine, clock=lambda: sample.now)
+    tasks.call(people.add(person=sample.person))
+    if sample.episode is not None:
+        tasks.call(episodes.add(episode=sample.episode))
+    page = FormFillPage(tasks, engine, clock=lambda: sample.now)
     page.resize(1040, 720)
     page.show()
     opened: list[Submission] = []
@@ -155,7 +158,7 @@ def _fill_and_finalise(app: Any, runner: Any, engine: Any, sample: Any) -> Submi
         _wait(app, lambda: bool(finalised or refused), f"{sample.form_id}: finalising hung")
         if refused:
             raise SelfTestFailed(f"{sample.form_id} was not finalised: {refused[0]}")
-        stored = runner.call(lambda ws: ws.submissions.get(finalised[0].id))
+        stored = tasks.call(submissions.get(submission_id=finalised[0].id))
         _check(sample, stored)
         return stored
     finally:

@@ -124,7 +124,7 @@ class CardPage(QWidget):
         self.setObjectName("page")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         # The card scrolls when the window is short (a 768-pixel laptop screen at 125%).
-        self.scroll = scroll = QScrollArea()
+        self.scroll_area = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
@@ -162,14 +162,17 @@ class CardPage(QWidget):
     def reveal(self, widget: QWidget) -> None:
         """Scroll so ``widget`` (for example the one that just got focus) is in view."""
         if self.isAncestorOf(widget):
-            self.scroll.ensureWidgetVisible(widget, 16, 16)
+            self.scroll_area.ensureWidgetVisible(widget, 16, 16)
 
     def add_field(self, label: str, widget: QWidget, hint: str = "") -> QLabel:
         """A labelled field: bold label above the input, optional grey hint below."""
         column = self.field_column(label, widget, hint)
         self.body.addSpacing(2)
         self.body.addLayout(column)
-        return column.itemAt(0).widget()  # type: ignore[return-value]
+        first = column.itemAt(0)
+        shown = first.widget() if first is not None else None
+        assert isinstance(shown, QLabel)  # field_column puts the label first
+        return shown
 
     def add_fields_side_by_side(self, *fields: tuple[str, QWidget, int]) -> None:
         """Short fields on one row: (label, widget, stretch) each."""

@@ -142,7 +142,7 @@ def test_every_form_renders_and_every_input_has_an_accessible_name(
             episode = Episode(person_id=person.id,
                               started_at=datetime(2026, 3, 5, 20, tzinfo=UTC),
                               returned_at=datetime(2026, 3, 6, 9, 30, tzinfo=UTC))
-            episode_id = page.runner.call(lambda ws, e=episode: ws.episodes.add(e)).id
+            episode_id = page.tasks.call(lambda ws, e=episode: ws.episodes.add(e)).id
         start(qtbot, page, form_id, person.id, episode_id)
         if form_id == "exploitation-screening":
             screenshot(page, "formfill-screening-top")
@@ -383,7 +383,7 @@ def test_return_home_interview_to_final_against_an_episode(
     assert set(page.editor.flags.flag_ids()) == {"rescreen", "not-for-parent"}
     page.editor.show_section("offer")
     QApplication.processEvents()
-    page.editor.scroll.ensureWidgetVisible(rows["completed_within_72h"], 20, 20)
+    page.editor.scroll_area.ensureWidgetVisible(rows["completed_within_72h"], 20, 20)
     screenshot(page, "formfill-rhi-72-hours")
     final = finalise(qtbot, page)
     assert final.is_final and final.episode_id == s.episode.id

@@ -136,7 +136,7 @@ def test_the_episodes_details_are_shown_read_only_from_the_episode(
     with pytest.raises(Exception, match="not a question"):
         page.fill("police_ref", "DEMO-OTHER")
     show_top(page)
-    page.editor.scroll.ensureWidgetVisible(rows["reported_by"], 20, 20)
+    page.editor.scroll_area.ensureWidgetVisible(rows["reported_by"], 20, 20)
     screenshot(page, "rhi-v2-episode-details-read-only")
 
 

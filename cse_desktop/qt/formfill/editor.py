@@ -121,7 +121,8 @@ class FormEditor(QWidget):
         self.clock_label = plain_label("", "formClock")
         self.clock_label.setAccessibleName("Return home interview clock")
         self.clock_label.hide()
-        titles = head.itemAt(0).layout()
+        first = head.itemAt(0)
+        titles = first.layout() if first is not None else None
         assert titles is not None
         titles.addWidget(self.clock_label)
         self.status = QLabel("")
@@ -215,10 +216,10 @@ class FormEditor(QWidget):
         self.flags = FlagsBar()
         centre.addWidget(self.flags)
 
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("formScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("formScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         content = QWidget()
         content.setObjectName("formContent")
         self.content_layout = QVBoxLayout(content)
@@ -244,8 +245,9 @@ class FormEditor(QWidget):
             item.setData(SECTION_ROLE, section.id)
             self.section_list.addItem(item)
         self.content_layout.addStretch(1)
-        self.scroll.setWidget(content)
-        centre.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(content)
+        self._content = content
+        centre.addWidget(self.scroll_area, 1)
 
         steps = QHBoxLayout()
         self.previous_button = button("◀  Previous", "Previous section",
@@ -344,7 +346,7 @@ class FormEditor(QWidget):
         index = visible.index(section_id) if section_id in visible else 0
         self.previous_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(visible) - 1)
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
         if focus:
             self.focus_first_input()
 
@@ -394,20 +396,25 @@ class FormEditor(QWidget):
         if self.current != section:
             self.show_section(section)
         target = row.editor.focus_target() if row.editor is not None else row
-        self.scroll.widget().layout().activate()
+        if (content_layout := self._content.layout()) is not None:
+            content_layout.activate()
         target.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.scroll.ensureWidgetVisible(row, 20, 40)
+        self.scroll_area.ensureWidgetVisible(row, 20, 40)
         # and again once the newly shown section has its final geometry
         QTimer.singleShot(0, lambda: self._ensure_visible(row))
         return True
 
+    def set_editable(self, editable: bool) -> None:
+        """Let the worker change the answers, or not (while the form is being finalised)."""
+        self._content.setEnabled(editable)
+
     def _ensure_visible(self, widget: QWidget) -> None:
         if widget.isVisible():
-            self.scroll.ensureWidgetVisible(widget, 20, 40)
+            self.scroll_area.ensureWidgetVisible(widget, 20, 40)
 
     def _reveal_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is not None and self.scroll.widget().isAncestorOf(new):
-            self.scroll.ensureWidgetVisible(new, 20, 40)
+        if new is not None and self._content.isAncestorOf(new):
+            self.scroll_area.ensureWidgetVisible(new, 20, 40)
 
     def _error_chosen(self, item: QListWidgetItem) -> None:
         path = item.data(PATH_ROLE)
@@ -449,9 +456,9 @@ class FormEditor(QWidget):
               answers: dict[str, Any]) -> None:
         """Bring the view up to date with the engine's view of the draft."""
         for field_id, row in self.rows.items():
-            visible = shown.get(field_id, True)
-            if row.isHidden() == visible:
-                row.setVisible(visible)
+            row_visible = shown.get(field_id, True)
+            if row.isHidden() == row_visible:
+                row.setVisible(row_visible)
             if isinstance(row.editor, RepeatEditor):
                 for sub in row.editor.all_field_rows():
                     sub_visible = rows_shown.get(sub.path, True)

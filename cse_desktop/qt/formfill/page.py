@@ -2,58 +2,51 @@
 
 The page owns one submission at a time.  Every change goes through ``FormEngine.set_answer``
 on the in-memory draft at once (so typing never waits), and a debounced save stores it through
-the :class:`~cse_desktop.qt.operations.WorkspaceRunner`::
+the :class:`~cse_desktop.qt.operations.TaskManager`::
 
     change ──► engine.set_answer ──► view refreshed (visibility, errors, outcome, progress)
            └─► save timer: autosave_ms after the last change, and never later than
-               1.5 × autosave_ms after the first unsaved one ──► runner.run(save_draft)
+               1.5 × autosave_ms after the first unsaved one ──► tasks.run(save_draft)
 
 so a draft on disk is never more than about 2 s behind the screen.  ``flush()`` saves what is
-pending synchronously (``runner.call``): the main window calls it before locking.
+pending synchronously (``tasks.call``): the main window calls it before locking.
 
-The store checks versions (``StaleRecord``).  Saves run one after another on the runner's single
-worker thread, and the version the next save must carry is kept there too (``_stored_version``
-is read and written only inside operations), so a save queued behind another, or a ``flush``
-while a save is in flight, always carries the right version.
+The store checks versions (``StaleRecord``).  A draft is saved with the version it carries, and
+the page keeps that version current from each stored result, on the main thread: one save is in
+flight at a time, and a ``flush`` or a finalise that must not wait for the result to come back
+waits for the write in flight itself (its future) and takes its version from there.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
-from cse_desktop.casework.submissions import (
-    amend,
-    context_for,
-    finalise,
-    interview_clock,
-    save_draft,
-    start_or_resume,
-)
+from cse_desktop.casework.submissions import interview_clock
 from cse_desktop.domain.errors import CseError, ValidationFailed
+from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import LOCAL_ZONE, Submission
 from cse_desktop.forms.engine import FormContext, FormEngine, FormInvalid, section_progress
 from cse_desktop.qt.formfill.editor import FormEditor
 from cse_desktop.qt.formfill.fields import plain_label
 from cse_desktop.qt.formfill.readonly import FinalView
-from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.operations import Operation, TaskManager, submissions
+from cse_desktop.qt.operations.submissions import Opened
 from cse_desktop.qt.widgets import MessageLabel, button
-from cse_desktop.store import Workspace
-from cse_desktop.sync.approvals import verification_words
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 #: forms whose header shows the 72-hour interview clock
-RHI_FORMS = frozenset({"return-home-interview"})
+RHI_FORMS = frozenset({FormId.RETURN_HOME_INTERVIEW})
 #: the save is due at most this many autosave intervals after the first unsaved change
 MAX_DELAY_FACTOR = 1.5
 #: how often the return home interview's clock in the header moves on
@@ -72,11 +65,11 @@ class FormFillPage(QWidget):
     #: finalising was refused or failed: a plain-English reason
     finalise_failed = Signal(str)
 
-    def __init__(self, runner: WorkspaceRunner, engine: FormEngine,
+    def __init__(self, tasks: TaskManager, engine: FormEngine,
                  parent: QWidget | None = None, *, autosave_ms: int = 1000,
                  clock: Clock | None = None) -> None:
         super().__init__(parent)
-        self.runner, self.engine = runner, engine
+        self.tasks, self.engine = tasks, engine
         self.autosave_ms = autosave_ms
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.setObjectName("formFillPage")
@@ -86,8 +79,8 @@ class FormFillPage(QWidget):
         self._ctx: FormContext | None = None
         self._person_name = ""
         self._session = 0
-        #: the version the next write must carry: read and written on the worker thread only
-        self._stored_version = 0
+        #: the save or finalise in flight (its stored submission), waited for by a flush
+        self._write: Future[Submission] | None = None
         self._generation = 0
         self._saved_generation = 0
         self._first_pending: float | None = None
@@ -159,51 +152,31 @@ class FormFillPage(QWidget):
         except ValidationFailed as exc:
             self._show_message("The form could not be started", exc.message)
             return
-        session, now = self._session, self.clock()
-
-        def op(ws: Workspace) -> tuple[Submission, FormContext]:
-            self._stored_version = 0
-            stored = start_or_resume(ws, self.engine, form_id, person_id,
-                                     episode_id=episode_id)
-            self._stored_version = stored.version
-            return stored, context_for(ws, stored, now=now)
-
-        self.runner.run(op, on_done=lambda result: self._loaded(session, *result),
-                        on_error=lambda exc: self._load_failed(session, exc),
-                        changes={"submission"})
+        self._load(submissions.start(engine=self.engine, form_id=form_id, person_id=person_id,
+                                     episode_id=episode_id, now=self.clock()))
 
     def open(self, submission_id: str) -> None:
         """Resume a draft, or show a final submission read-only (always on its own version)."""
         self.flush()  # whatever was on screen before is saved first
         self._begin("Opening the form…")
-        session, now = self._session, self.clock()
-
-        def op(ws: Workspace) -> tuple[Submission, FormContext, str]:
-            submission = ws.submissions.get(submission_id)
-            self._stored_version = submission.version
-            verified = verification_words(ws, submission) if submission.approval else ""
-            return submission, context_for(ws, submission, now=now), verified
-
-        self.runner.run(op, on_done=lambda result: self._loaded(session, *result),
-                        on_error=lambda exc: self._load_failed(session, exc))
+        self._load(submissions.read(submission_id=submission_id, now=self.clock()))
 
     def flush(self) -> bool:
         """Save any pending change now, synchronously; False (and shown) if it failed."""
         self.save_timer.stop()
+        self._settle()
         draft = self._submission
-        if self._finalising:  # the finalise in flight stores every answer: wait for it
-            with contextlib.suppress(Exception):
-                self.runner.call(lambda ws: None)
+        if self._finalising:  # the finalise waited for above stored every answer
             return True
         if draft is None or draft.is_final or not self.has_unsaved_changes:
             return True
         generation = self._generation
         try:
-            stored = self.runner.call(lambda ws: self._store(ws, draft))
+            stored = self.tasks.call(submissions.save_draft(draft=draft))
         except CseError as exc:
             self._save_failed(self._session, exc)
             return False
-        except RuntimeError:  # the runner is closed: the workspace locked under us
+        except RuntimeError:  # no workspace: it locked under us
             self._save_failed(self._session, CseError("the workspace is locked"))
             return False
         except Exception as exc:  # never let a failed save break locking; no data in the log
@@ -245,6 +218,11 @@ class FormFillPage(QWidget):
 
     # -- loading ---------------------------------------------------------------------------
 
+    def _load(self, operation: Operation[Opened]) -> None:
+        session = self._session
+        self.tasks.run(operation, on_done=lambda opened: self._loaded(session, opened),
+                       on_error=lambda exc: self._load_failed(session, exc), owner=self)
+
     def _begin(self, text: str) -> None:
         self._session += 1
         self.save_timer.stop()
@@ -257,6 +235,7 @@ class FormFillPage(QWidget):
         self._first_pending = None
         self._save_in_flight = self._save_again = self._finalising = False
         self._save_error = ""
+        self._write = None
         self._drop_views()
         self.message_title.setText(text)
         self.message.clear_message()
@@ -283,11 +262,10 @@ class FormFillPage(QWidget):
         if session == self._session:
             self._show_message("The form could not be opened", exc.message)
 
-    def _loaded(self, session: int, submission: Submission, ctx: FormContext,
-                verification: str = "") -> None:
-        """``verification``: whether a hub verified the submission's approval, in words."""
+    def _loaded(self, session: int, opened: Opened) -> None:
         if session != self._session:
             return
+        submission, ctx, verification = opened.submission, opened.context, opened.verification
         self._submission, self._ctx = submission, ctx
         self._generation = self._saved_generation = 0
         self._person_name = ctx.person.display_name if ctx.person else ""
@@ -421,11 +399,23 @@ class FormFillPage(QWidget):
         self.save_timer.start(delay)
         self._show_status()
 
-    def _store(self, ws: Workspace, draft: Submission) -> Submission:
-        """Runs on the worker thread: save with the version the store has now."""
-        stored = save_draft(ws, draft.model_copy(update={"version": self._stored_version}))
-        self._stored_version = stored.version
-        return stored
+    def _settle(self) -> None:
+        """Wait for the save or finalise in flight and take on the version it stored, so the
+        next write carries it (its own result still arrives later, and changes nothing)."""
+        write, self._write = self._write, None
+        if write is None:
+            return
+        try:
+            stored = write.result()
+        except Exception:  # reported when its result arrives
+            return
+        self._take_version(stored)
+
+    def _take_version(self, stored: Submission) -> None:
+        current = self._submission
+        if current is not None and current.id == stored.id and not current.is_final \
+                and stored.version > current.version:
+            self._submission = current.model_copy(update={"version": stored.version})
 
     def _save_now(self) -> None:
         draft = self._submission
@@ -441,11 +431,11 @@ class FormFillPage(QWidget):
         self._save_in_flight = True
         self._show_status()
         try:
-            self.runner.run(lambda ws: self._store(ws, draft),
-                            on_done=lambda stored: self._saved(session, stored, generation),
-                            on_error=lambda exc: self._save_failed(session, exc),
-                            changes={"submission"})
-        except RuntimeError:  # the runner is closed: the workspace locked under us
+            self._write = self.tasks.run(
+                submissions.save_draft(draft=draft),
+                on_done=lambda stored: self._saved(session, stored, generation),
+                on_error=lambda exc: self._save_failed(session, exc), owner=self)
+        except RuntimeError:  # no workspace: it locked under us
             self._save_failed(session, CseError("the workspace is locked"))
 
     def _saved(self, session: int, stored: Submission, generation: int) -> None:
@@ -454,9 +444,7 @@ class FormFillPage(QWidget):
         self._save_in_flight = False
         self._save_error = ""
         self._saved_generation = max(self._saved_generation, generation)
-        current = self._submission
-        if current is not None and not current.is_final and stored.version > current.version:
-            self._submission = current.model_copy(update={"version": stored.version})
+        self._take_version(stored)
         if self._save_again:
             self._save_again = False
             self._save_now()
@@ -483,27 +471,23 @@ class FormFillPage(QWidget):
     # -- finalising and amending ---------------------------------------------------------------
 
     def _finalise_clicked(self) -> None:
+        if self._submission is None or self.editor is None or self._finalising:
+            return
+        self._settle()  # the save in flight first: the finalise carries the version it stored
         draft, editor = self._submission, self.editor
-        if draft is None or draft.is_final or editor is None or self._finalising:
+        if draft.is_final:
             return
         self._attempted = True
         self.save_timer.stop()
         self._finalising = True
         editor.finalise_button.setEnabled(False)
-        editor.scroll.widget().setEnabled(False)  # nothing changes while it is being finalised
+        editor.set_editable(False)  # nothing changes while it is being finalised
         editor.set_status("Finalising…", "saving")
-        generation, session, now = self._generation, self._session, self.clock()
-
-        def op(ws: Workspace) -> Submission:
-            final = finalise(ws, self.engine,
-                             draft.model_copy(update={"version": self._stored_version}),
-                             now=now)
-            self._stored_version = final.version
-            return final
-
-        self.runner.run(op, on_done=lambda final: self._finalised(session, final, generation),
-                        on_error=lambda exc: self._finalise_failed(session, exc),
-                        changes={"submission", "person", "episode", "action"})
+        generation, session = self._generation, self._session
+        self._write = self.tasks.run(
+            submissions.finalise(engine=self.engine, draft=draft, now=self.clock()),
+            on_done=lambda final: self._finalised(session, final, generation),
+            on_error=lambda exc: self._finalise_failed(session, exc), owner=self)
 
     def _finalised(self, session: int, final: Submission, generation: int) -> None:
         if session != self._session:
@@ -521,7 +505,7 @@ class FormFillPage(QWidget):
         self._finalising = False
         editor = self.editor
         editor.finalise_button.setEnabled(True)
-        editor.scroll.widget().setEnabled(True)
+        editor.set_editable(True)
         if isinstance(exc, FormInvalid):
             self._refresh()
             if not self._last_errors:  # the store's context found problems this view did not
@@ -543,16 +527,7 @@ class FormFillPage(QWidget):
         if final is None or not final.is_final:
             return
         self._begin("Starting the correction…")
-        session, now = self._session, self.clock()
-
-        def op(ws: Workspace) -> tuple[Submission, FormContext]:
-            draft = amend(ws, self.engine, final)
-            self._stored_version = draft.version
-            return draft, context_for(ws, draft, now=now)
-
-        self.runner.run(op, on_done=lambda result: self._loaded(session, *result),
-                        on_error=lambda exc: self._load_failed(session, exc),
-                        changes={"submission"})
+        self._load(submissions.amend(engine=self.engine, final=final, now=self.clock()))
 
     def _close_clicked(self) -> None:
         person = self.person_id

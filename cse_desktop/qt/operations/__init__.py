@@ -35,7 +35,7 @@ class WorkspaceRunner(TaskManager):
 
     def call(self, operation: Any) -> Any:
         if not isinstance(operation, Operation):
-            return self._workspace.submit(operation, self.ws).result()
+            return self._workspace.submit(operation, self.require_workspace()).result()
         return super().call(operation)
 
 

@@ -1,7 +1,5 @@
 """Building blocks shared by the person record's tabs.
 
-* :class:`PersonRecord` and :func:`read_person`: everything the page shows, read in one go on
-  the workspace's worker thread (never on the UI thread).
 * :class:`RowsModel`: the table model of a list of records, one row each, its columns methods.
 * :class:`RecordTable`: the table view every tab uses (rows selected whole, Enter opens).
 * :class:`RecordDialog`: a small modal form (fields, an inline error, Save and Cancel) whose
@@ -13,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -33,6 +30,7 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDateEdit,
     QDateTimeEdit,
     QDialog,
@@ -45,23 +43,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cse_desktop.casework.caseload import awaiting_approval
-from cse_desktop.casework.chronology import ChronologyEvent, chronology_of, uk_day
-from cse_desktop.domain.models import (
-    LOCAL_ZONE,
-    Action,
-    Association,
-    Episode,
-    Person,
-    Submission,
-)
+from cse_desktop.casework.chronology import uk_day
+from cse_desktop.domain.ids import ALL_KINDS, Changes
+from cse_desktop.domain.models import LOCAL_ZONE
 from cse_desktop.qt.tables import ID_ROLE, ColumnSpec, TableModel
 from cse_desktop.qt.tables import SORT_ROLE as SORT_ROLE
 from cse_desktop.qt.tables import bold as bold
 from cse_desktop.qt.tables import sorting_proxy as sorting_proxy
 from cse_desktop.qt.theme import Ink
 from cse_desktop.qt.widgets import MessageLabel, button, field_label, text_label
-from cse_desktop.store import Workspace
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
@@ -70,7 +60,7 @@ T = TypeVar("T")
 RED, AMBER, MUTED = Ink.RED, Ink.AMBER, Ink.MUTED
 
 #: the record kinds the page shows: a change to any of them refreshes it
-RECORD_KINDS = frozenset({"person", "episode", "submission", "action", "association"})
+RECORD_KINDS: Changes = ALL_KINDS
 
 
 def uk_date(day: date | None, empty: str = "Not set") -> str:
@@ -81,43 +71,6 @@ def chain_tab_order(widgets: Sequence[QWidget]) -> None:
     """Tab moves through ``widgets`` in this order."""
     for first, second in itertools.pairwise(widgets):
         QWidget.setTabOrder(first, second)
-
-
-# -- reading a person's record -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PersonRecord:
-    """A snapshot of one child's record, read in one step."""
-
-    person: Person
-    episodes: list[Episode]
-    submissions: list[Submission]
-    actions: list[Action]
-    associations: list[Association]
-    chronology: list[ChronologyEvent]
-    read_at: datetime
-    #: a screening's lower level waits for a manager's approval
-    approval_pending: bool = False
-
-
-def read_person(ws: Workspace, person_id: str, *, audit_view: bool,
-                now: datetime | None = None) -> PersonRecord:
-    """Everything the person page shows. Runs on the worker thread (``runner.run``).
-
-    ``audit_view`` opens the record through ``ws.people.view`` so the audit log gains a view
-    event; a refresh of a record already open reads it plainly.
-    """
-    now = now or datetime.now(UTC)
-    with ws.transaction():  # one consistent snapshot
-        person = ws.people.view(person_id) if audit_view else ws.people.get(person_id)
-        episodes = ws.episodes.list(person_id=person.id)
-        submissions = ws.submissions.list(person_id=person.id)
-        actions = ws.actions.list(person_id=person.id)
-        associations = ws.associations.list(person_id=person.id)
-    events = chronology_of(person, episodes, submissions, actions, associations, now=now)
-    return PersonRecord(person, episodes, submissions, actions, associations, events, now,
-                        approval_pending=awaiting_approval(submissions))
 
 
 # -- table models and views --------------------------------------------------------------------
@@ -361,6 +314,20 @@ def section_title(text: str) -> QLabel:
     label = text_label(text, "personSection")
     label.setAccessibleName(text)
     return label
+
+
+def editable_combo(items: Sequence[str], name: str, *, max_length: int) -> QComboBox:
+    """A drop-down list the worker may also type into (blank first), named for screen
+    readers, its text kept to ``max_length`` characters."""
+    combo = QComboBox()
+    combo.setEditable(True)
+    combo.addItems(["", *items])
+    combo.setAccessibleName(name)
+    edit = combo.lineEdit()
+    assert edit is not None  # an editable combo box always has one
+    edit.setAccessibleName(name)
+    edit.setMaxLength(max_length)
+    return combo
 
 
 class RecordDialog(QDialog):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
@@ -34,7 +34,7 @@ from cse_desktop.domain.models import (
     RhiStatus,
     Submission,
 )
-from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.operations import Operation, TaskManager, episodes
 from cse_desktop.qt.person.common import (
     AMBER,
     RED,
@@ -44,6 +44,7 @@ from cse_desktop.qt.person.common import (
     bold,
     chain_tab_order,
     datetime_edit,
+    editable_combo,
     local_value,
     set_local,
     sorting_proxy,
@@ -66,6 +67,9 @@ HOW_RETURNED = ["Returned by themselves", "Police", "Parent or carer", "Foster c
                 "Residential staff", "Other agency"]
 #: a little slack for a laptop clock that runs slightly behind the police's
 _FUTURE_SLACK = timedelta(minutes=5)
+
+#: a record dialog of any kind
+D = TypeVar("D", bound=RecordDialog)
 
 
 def _combo(labels: dict[Any, str], accessible_name: str) -> QComboBox:
@@ -220,12 +224,7 @@ class ReturnDialog(RecordDialog):
         self.returned_edit = datetime_edit("Returned at (UK time)")
         set_local(self.returned_edit, now())
         self.where_edit = line_edit("Where found", max_length=500)
-        self.how_combo = QComboBox()
-        self.how_combo.setEditable(True)
-        self.how_combo.addItems(["", *HOW_RETURNED])
-        self.how_combo.setAccessibleName("How they returned")
-        self.how_combo.lineEdit().setAccessibleName("How they returned")
-        self.how_combo.lineEdit().setMaxLength(200)
+        self.how_combo = editable_combo(HOW_RETURNED, "How they returned", max_length=200)
         self.add_field("&Returned at (UK time)", self.returned_edit)
         self.add_field("&Where found", self.where_edit)
         self.add_field("&How they returned", self.how_combo)
@@ -286,10 +285,10 @@ class EpisodesTab(QWidget):
     start_interview = Signal(str)  # episode id
     open_submission = Signal(str)  # the episode's interview record
 
-    def __init__(self, runner: WorkspaceRunner, now: Callable[[], datetime]) -> None:
+    def __init__(self, tasks: TaskManager, now: Callable[[], datetime]) -> None:
         super().__init__()
         self.setObjectName("personTab")
-        self.runner = runner
+        self.tasks = tasks
         self.now = now
         self.person_id: str | None = None
         self.dialog: RecordDialog | None = None
@@ -443,7 +442,7 @@ class EpisodesTab(QWidget):
                 dialog.show_error(str(exc))
                 return
             self._select_after_load = episode.id
-            self._run(dialog, lambda ws: ws.episodes.add(episode))
+            self._run(dialog, episodes.add(episode=episode))
 
         dialog.save_requested.connect(save)
         return self._show(dialog)
@@ -466,7 +465,7 @@ class EpisodesTab(QWidget):
         def save() -> None:
             updated = dialog.returned()
             self._select_after_load = updated.id
-            self._run(dialog, lambda ws: ws.episodes.update(updated))
+            self._run(dialog, episodes.update(episode=updated))
 
         dialog.save_requested.connect(save)
         return self._show(dialog)
@@ -480,12 +479,12 @@ class EpisodesTab(QWidget):
         def save() -> None:
             updated = dialog.updated()
             self._select_after_load = updated.id
-            self._run(dialog, lambda ws: ws.episodes.update(updated))
+            self._run(dialog, episodes.update(episode=updated))
 
         dialog.save_requested.connect(save)
         return self._show(dialog)
 
-    def _show(self, dialog: RecordDialog) -> RecordDialog:
+    def _show(self, dialog: D) -> D:
         self.dialog = dialog
         dialog.finished.connect(lambda _: self._dialog_closed(dialog))
         dialog.open()  # window-modal, and the event loop keeps running (no nested exec)
@@ -496,13 +495,13 @@ class EpisodesTab(QWidget):
             self.dialog = None
         dialog.deleteLater()
 
-    def _run(self, dialog: RecordDialog, operation: Callable[[Any], Episode]) -> None:
+    def _run(self, dialog: RecordDialog, operation: Operation[Episode]) -> None:
         def failed(error: CseError) -> None:
             self._select_after_load = None
             dialog.show_error(plain_store_message(error.message))
 
-        self.runner.run(operation, on_done=lambda _: dialog.done_saving(), on_error=failed,
-                        changes={"episode"})
+        self.tasks.run(operation, on_done=lambda _: dialog.done_saving(), on_error=failed,
+                       owner=dialog)
 
     # -- interview -----------------------------------------------------------------------------
 

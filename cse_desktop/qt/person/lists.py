@@ -44,7 +44,7 @@ from cse_desktop.domain.models import (
     Rag,
     Submission,
 )
-from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.operations import Operation, TaskManager, actions, associations
 from cse_desktop.qt.person.common import (
     AMBER,
     MUTED,
@@ -55,6 +55,7 @@ from cse_desktop.qt.person.common import (
     RowsModel,
     bold,
     chain_tab_order,
+    editable_combo,
     sorting_proxy,
     source_row,
     uk_date,
@@ -86,13 +87,11 @@ def rag_label(action: Action, today: date) -> str:
     return RAG_LABELS[action.rag(today)]
 
 
-def _run_dialog(runner: WorkspaceRunner, dialog: RecordDialog, operation: Callable[[Any], Any],
-                kind: str) -> None:
+def _run_dialog(tasks: TaskManager, dialog: RecordDialog, operation: Operation[Any]) -> None:
     def failed(error: CseError) -> None:
         dialog.show_error(plain_store_message(error.message))
 
-    runner.run(operation, on_done=lambda _: dialog.done_saving(), on_error=failed,
-               changes={kind})
+    tasks.run(operation, on_done=lambda _: dialog.done_saving(), on_error=failed, owner=dialog)
 
 
 def _open(owner: QWidget, dialog: RecordDialog) -> RecordDialog:
@@ -311,12 +310,7 @@ class ActionDialog(RecordDialog):
                          "when.", "Add action", parent)
         self.text_box = _text_box("Action", 2000)
         self.owner_edit = line_edit("Owner", max_length=200, placeholder="Who will do it")
-        self.agency_combo = QComboBox()
-        self.agency_combo.setEditable(True)
-        self.agency_combo.addItems(["", *AGENCIES])
-        self.agency_combo.setAccessibleName("Agency")
-        self.agency_combo.lineEdit().setAccessibleName("Agency")
-        self.agency_combo.lineEdit().setMaxLength(200)
+        self.agency_combo = editable_combo(AGENCIES, "Agency", max_length=200)
         self.due_edit = OptionalDateEdit("Due date", "No due date")
         self.due_edit.set_value(today + timedelta(days=14), today)
         self.restricted_box = QCheckBox("&Restricted: keep it with the team")
@@ -347,10 +341,10 @@ class ActionDialog(RecordDialog):
 
 
 class ActionsTab(QWidget):
-    def __init__(self, runner: WorkspaceRunner, today: Callable[[], date]) -> None:
+    def __init__(self, tasks: TaskManager, today: Callable[[], date]) -> None:
         super().__init__()
         self.setObjectName("personTab")
-        self.runner = runner
+        self.tasks = tasks
         self.today = today
         self.person_id: str | None = None
         self.dialog: RecordDialog | None = None
@@ -419,7 +413,7 @@ class ActionsTab(QWidget):
 
         def save() -> None:
             action = dialog.action(person_id)
-            _run_dialog(self.runner, dialog, lambda ws: ws.actions.add(action), "action")
+            _run_dialog(self.tasks, dialog, actions.add(action=action))
 
         dialog.save_requested.connect(save)
         return _open(self, dialog)  # type: ignore[return-value]
@@ -431,22 +425,20 @@ class ActionsTab(QWidget):
         if action is None:
             return
         changed = action.model_copy(update={"restricted": not action.restricted})
-        self.message.clear_message()
-        self.runner.run(lambda ws: ws.actions.update(changed),
-                        on_error=lambda e: self.message.show_message(
-                            plain_store_message(e.message)),
-                        changes={"action"})
+        self._update(changed)
 
     def mark_done(self) -> None:
         action = self.selected_action()
         if action is None or action.status is not ActionStatus.OPEN:
             return
         done = action.model_copy(update={"status": ActionStatus.DONE})
+        self._update(done)
+
+    def _update(self, action: Action) -> None:
         self.message.clear_message()
-        self.runner.run(lambda ws: ws.actions.update(done),
-                        on_error=lambda e: self.message.show_message(
-                            plain_store_message(e.message)),
-                        changes={"action"})
+        self.tasks.run(actions.update(action=action),
+                       on_error=lambda e: self.message.show_message(
+                           plain_store_message(e.message)), owner=self)
 
 
 # -- people and places of concern --------------------------------------------------------------
@@ -519,10 +511,10 @@ class AssociationDialog(RecordDialog):
 
 
 class AssociationsTab(QWidget):
-    def __init__(self, runner: WorkspaceRunner) -> None:
+    def __init__(self, tasks: TaskManager) -> None:
         super().__init__()
         self.setObjectName("personTab")
-        self.runner = runner
+        self.tasks = tasks
         self.person_id: str | None = None
         self.episodes: list[Episode] = []
         self.dialog: RecordDialog | None = None
@@ -573,8 +565,7 @@ class AssociationsTab(QWidget):
 
         def save() -> None:
             association = dialog.association(person_id)
-            _run_dialog(self.runner, dialog, lambda ws: ws.associations.add(association),
-                        "association")
+            _run_dialog(self.tasks, dialog, associations.add(association=association))
 
         dialog.save_requested.connect(save)
         return _open(self, dialog)  # type: ignore[return-value]

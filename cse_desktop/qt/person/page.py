@@ -1,11 +1,11 @@
 """The person record: one child's profile, chronology, missing episodes, forms, actions and
 people and places of concern, in tabs under a header that keeps the essentials in view.
 
-Every read and write goes through the :class:`~cse_desktop.qt.operations.WorkspaceRunner`.
-:meth:`PersonPage.load` opens a record through ``ws.people.view`` (so the view is audited);
-whenever the runner reports a change to any record kind shown here, the page reads the record
-again (plainly: a refresh is not a new view).  A return home interview that is owed shows in a
-banner above the tabs, with the button that starts it.
+Every read and write is an operation (``cse_desktop.qt.operations``) run by the task manager.
+:meth:`PersonPage.load` opens a record with ``people.record(audit_view=True)`` (so the view is
+audited); whenever the task manager reports a change to any record kind shown here, the page
+reads the record again (plainly: a refresh is not a new view).  A return home interview that is
+owed shows in a banner above the tabs, with the button that starts it.
 
 Keyboard: Alt+1 to Alt+6 choose a tab, Alt+Left goes back to the caseload, Enter on a row opens
 it, and every field has a mnemonic (Alt+underlined letter).
@@ -30,15 +30,15 @@ from PySide6.QtWidgets import (
 from cse_desktop.casework import chronology as ch
 from cse_desktop.casework.chronology import ChronologyEvent, duration_text, rhi_state, uk_datetime
 from cse_desktop.domain.errors import CseError, NotFound
+from cse_desktop.domain.ids import Changes
 from cse_desktop.domain.models import LOCAL_ZONE, Episode, Person
 from cse_desktop.forms.scoring import AWAITING_APPROVAL
-from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.operations import TaskManager, people
+from cse_desktop.qt.operations.people import PersonRecord
 from cse_desktop.qt.person.chronology import ChronologyTab
 from cse_desktop.qt.person.common import (
     RECORD_KINDS,
-    PersonRecord,
     chain_tab_order,
-    read_person,
     uk_date,
 )
 from cse_desktop.qt.person.episodes import EpisodesTab
@@ -65,13 +65,13 @@ class PersonPage(QWidget):
 
     PROFILE, CHRONOLOGY, EPISODES, FORMS, ACTIONS, CONCERNS = range(6)
 
-    def __init__(self, runner: WorkspaceRunner, parent: QWidget | None = None, *,
+    def __init__(self, tasks: TaskManager, parent: QWidget | None = None, *,
                  today: date | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("page")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.runner = runner
+        self.tasks = tasks
         self._fixed_today = today
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self._person_id: str | None = None
@@ -134,12 +134,12 @@ class PersonPage(QWidget):
         self.message = MessageLabel("error")
 
         # -- tabs ------------------------------------------------------------------------------
-        self.profile_tab = ProfileTab(runner, self.today)
+        self.profile_tab = ProfileTab(tasks, self.today)
         self.chronology_tab = ChronologyTab()
-        self.episodes_tab = EpisodesTab(runner, self.clock)
+        self.episodes_tab = EpisodesTab(tasks, self.clock)
         self.submissions_tab = SubmissionsTab()
-        self.actions_tab = ActionsTab(runner, self.today)
-        self.associations_tab = AssociationsTab(runner)
+        self.actions_tab = ActionsTab(tasks, self.today)
+        self.associations_tab = AssociationsTab(tasks)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("personTabs")
         self.tabs.setAccessibleName("Parts of the record")
@@ -185,7 +185,7 @@ class PersonPage(QWidget):
         self.episodes_tab.open_submission.connect(self.open_submission)
         self.submissions_tab.open_submission.connect(self.open_submission)
         self.submissions_tab.start_form.connect(self._start_form)
-        runner.changed.connect(self._changed)
+        tasks.changed.connect(self._changed)
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
         self.ticker.timeout.connect(self._tick)
@@ -241,7 +241,7 @@ class PersonPage(QWidget):
             return None
         job = summary_job(str(record.person.id), record.person.display_name,
                           today=self.today())
-        self.print_dialog = open_print_dialog(self.runner, job, self)
+        self.print_dialog = open_print_dialog(self.tasks, job, self)
         return self.print_dialog
 
     def show_tab(self, index: int) -> None:
@@ -270,9 +270,9 @@ class PersonPage(QWidget):
     def _read(self, *, audit_view: bool) -> None:
         person_id, now = self._person_id, self.clock()
         assert person_id is not None
-        self.runner.run(lambda ws: read_person(ws, person_id, audit_view=audit_view, now=now),
-                        on_done=lambda record: self._loaded(person_id, record),
-                        on_error=lambda error: self._load_failed(person_id, error))
+        self.tasks.run(people.record(person_id=person_id, audit_view=audit_view, now=now),
+                       on_done=lambda record: self._loaded(person_id, record),
+                       on_error=lambda error: self._load_failed(person_id, error), owner=self)
 
     def _loaded(self, person_id: str, record: PersonRecord) -> None:
         self._reload_pending = False
@@ -306,8 +306,8 @@ class PersonPage(QWidget):
         else:
             self.message.show_message(error.message)
 
-    def _changed(self, kinds: object) -> None:
-        if self._person_id is not None and set(kinds) & RECORD_KINDS:  # type: ignore[arg-type]
+    def _changed(self, kinds: Changes) -> None:
+        if self._person_id is not None and kinds & RECORD_KINDS:
             self.reload()
 
     def _clear_views(self) -> None:

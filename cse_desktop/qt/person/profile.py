@@ -1,6 +1,6 @@
 """The Profile tab: the child's details, viewed and edited in place.
 
-Changes are saved through the workspace runner (``ws.people.update``).  The risk level is not
+Changes are saved through the task manager (``operations.people.update``).  The risk level is not
 edited here: the latest final screening or Risk Management Meeting record sets it.  If the
 record changed elsewhere since it was read, the store refuses the save (StaleRecord); the tab
 then reloads the record and says so.
@@ -35,12 +35,13 @@ from cse_desktop.domain.labels import (
     SEN_LABELS,
 )
 from cse_desktop.domain.models import EducationStatus, LegalStatus, Person, SenStatus
-from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.operations import TaskManager, people
+from cse_desktop.qt.operations.people import PersonRecord
 from cse_desktop.qt.person.common import (
     OptionalDateEdit,
-    PersonRecord,
     chain_tab_order,
     date_edit,
+    editable_combo,
     from_qdate,
     section_title,
     to_qdate,
@@ -100,10 +101,10 @@ class ProfileTab(QWidget):
     reload_requested = Signal()
     saved = Signal(object)
 
-    def __init__(self, runner: WorkspaceRunner, today: Callable[[], date]) -> None:
+    def __init__(self, tasks: TaskManager, today: Callable[[], date]) -> None:
         super().__init__()
         self.setObjectName("personTab")
-        self.runner = runner
+        self.tasks = tasks
         self._today = today
         self._person: Person | None = None
         self._latest: Person | None = None
@@ -117,12 +118,7 @@ class ProfileTab(QWidget):
         self.aka_edit = line_edit("Also known as (separate names with commas)", max_length=500,
                                   placeholder="Nicknames, street names, other spellings")
         self.dob_edit = date_edit("Date of birth")
-        self.gender_combo = QComboBox()
-        self.gender_combo.setEditable(True)
-        self.gender_combo.addItems(["", *GENDERS])
-        self.gender_combo.setAccessibleName("Gender")
-        self.gender_combo.lineEdit().setMaxLength(50)
-        self.gender_combo.lineEdit().setAccessibleName("Gender")
+        self.gender_combo = editable_combo(GENDERS, "Gender", max_length=50)
         self.ethnicity_edit = line_edit("Ethnicity", max_length=100)
         self.address_edit = line_edit("Address", max_length=500)
         self.postcode_edit = line_edit("Postcode", max_length=10)
@@ -222,13 +218,13 @@ class ProfileTab(QWidget):
         outer.setContentsMargins(0, 0, 8, 0)
         outer.addWidget(card)
         outer.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(inner)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.scroll)
+        layout.addWidget(self.scroll_area)
 
         order = [self.given_edit, self.family_edit, self.dob_edit, self.aka_edit,
                  self.gender_combo, self.ethnicity_edit, self.address_edit, self.postcode_edit,
@@ -396,8 +392,8 @@ class ProfileTab(QWidget):
         updated = person.model_copy(update=changes)
         self._saving = True
         self._update_buttons()
-        self.runner.run(lambda ws: ws.people.update(updated), on_done=self._saved,
-                        on_error=self._save_failed, changes={"person"})
+        self.tasks.run(people.update(person=updated), on_done=self._saved,
+                       on_error=self._save_failed, owner=self)
 
     def _saved(self, person: Person) -> None:
         self._saving = False

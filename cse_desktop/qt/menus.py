@@ -1,0 +1,79 @@
+"""The main window's View, Settings and Help menus: high contrast, text size, how soon the
+workspace locks itself, and About.  Each choice is applied at once and saved."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QApplication, QMenu, QMenuBar
+
+from cse_desktop.qt.resources import set_font_scale, toggle_high_contrast
+from cse_desktop.qt.settings import FONT_SCALE_CHOICES, Settings, save_settings
+
+#: the choices of the "Lock automatically after" menu, in minutes
+IDLE_CHOICES = (1, 2, 5, 10, 15)
+
+
+class SettingsMenus(QObject):
+    """Builds the menus on ``bar`` and keeps :attr:`settings` as the worker chose them."""
+
+    #: the worker chose how many idle minutes lock the workspace
+    idle_minutes_changed = Signal(int)
+    #: Help → About
+    about_requested = Signal()
+
+    def __init__(self, bar: QMenuBar, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        view = bar.addMenu("&View")
+        self.contrast_action = QAction("&High contrast", self)
+        self.contrast_action.setCheckable(True)
+        self.contrast_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.contrast_action.setChecked(settings.high_contrast)
+        self.contrast_action.triggered.connect(self._toggle_contrast)
+        view.addAction(self.contrast_action)
+        sizes = view.addMenu("&Text size")
+        group = QActionGroup(self)
+        for scale in FONT_SCALE_CHOICES:
+            action = QAction(f"{round(scale * 100)} %", self)
+            action.setCheckable(True)
+            action.setChecked(abs(scale - settings.font_scale) < 0.01)
+            action.triggered.connect(lambda _=False, s=scale: self._set_text_size(s))
+            group.addAction(action)
+            sizes.addAction(action)
+        lock_menu = bar.addMenu("&Settings").addMenu("&Lock automatically after")
+        idle_group = QActionGroup(self)
+        for minutes in IDLE_CHOICES:
+            action = QAction(f"{minutes} minute{'s' if minutes != 1 else ''} without use", self)
+            action.setCheckable(True)
+            action.setChecked(minutes == settings.idle_minutes)
+            action.triggered.connect(lambda _=False, m=minutes: self._set_idle_minutes(m))
+            idle_group.addAction(action)
+            lock_menu.addAction(action)
+        self.help_menu: QMenu = bar.addMenu("&Help")
+        about = QAction("&About CSE Desktop", self)
+        about.triggered.connect(self.about_requested)
+        self.help_menu.addAction(about)
+
+    def _toggle_contrast(self) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            on = toggle_high_contrast(app)
+            self.contrast_action.setChecked(on)
+            self._save(replace(self.settings, high_contrast=on))
+
+    def _set_text_size(self, scale: float) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            set_font_scale(app, scale)
+            self._save(replace(self.settings, font_scale=scale))
+
+    def _set_idle_minutes(self, minutes: int) -> None:
+        self._save(replace(self.settings, idle_minutes=minutes))
+        self.idle_minutes_changed.emit(minutes)
+
+    def _save(self, settings: Settings) -> None:
+        self.settings = settings
+        save_settings(settings)
