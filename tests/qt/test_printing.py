@@ -1,4 +1,4 @@
-"""Printing from the app (qt/printing.py): the dialog, preview, print and save as PDF.
+"""Printing from the app (qt/printing/): the dialog, preview, print and save as PDF.
 
 Real components throughout: an encrypted workspace and its runner, reportlab documents, Qt's
 printer writing a real PDF file, pikepdf reading the files back.  Screens are saved under
@@ -26,17 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.domain.models import AuditAction
-from cse_desktop.qt import printing
 from cse_desktop.qt.printing import (
     PrintDialog,
     PrintJob,
     QuarterOptions,
     SummaryOptions,
     audit_print,
-    recent_quarters,
+    paint,
 )
 from cse_desktop.qt.settings import (
     DEFAULT_MARKING,
+    clean_marking,
     load_home_authority,
     load_marking,
     load_quarter_kind,
@@ -323,10 +323,10 @@ class SlowPaint:
     real printer does) so that the test can watch and cancel a print in progress."""
 
     def __init__(self, monkeypatch, per_page: float = 0.06) -> None:  # type: ignore[no-untyped-def]
-        self.real = printing.paint_pdf
+        self.real = paint.paint_pdf
         self.per_page = per_page
         self.threads: list[threading.Thread] = []
-        monkeypatch.setattr(printing, "paint_pdf", self)
+        monkeypatch.setattr(paint, "paint_pdf", self)
 
     def __call__(self, pdf, printer, painter, *, progress=None, **kwargs) -> int:  # type: ignore[no-untyped-def]
         self.threads.append(threading.current_thread())
@@ -442,7 +442,7 @@ def test_closing_the_dialog_mid_print_cancels_it(qtbot, make_dialog, tmp_path,
     assert worker is not None
     qtbot.waitUntil(lambda: dialog.notice.text().startswith("Printing page 2"), timeout=10_000)
     dialog.reject()  # as locking the workspace does
-    assert worker.isFinished() and worker.outcome == "cancelled"
+    assert worker.finished and worker.outcome == "cancelled"
     assert dialog.worker is None and not dialog.busy
     qtbot.wait(50)  # the worker's last signals arrive to no effect
     if not worker.aborted:
@@ -470,12 +470,12 @@ def test_print_resolution_and_colour(qtbot, tmp_path) -> None:
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "x.pdf"))
-    assert printer.resolution() > printing.PRINT_DPI == 200
-    assert printing.print_settings(printer) == (200, False)  # at most 200 dpi
+    assert printer.resolution() > paint.PRINT_DPI == 200
+    assert paint.print_settings(printer) == (200, False)  # at most 200 dpi
     printer.setResolution(150)
-    assert printing.print_settings(printer) == (150, False)  # never more than the printer's
+    assert paint.print_settings(printer) == (150, False)  # never more than the printer's
     printer.setColorMode(QPrinter.ColorMode.GrayScale)
-    assert printing.print_settings(printer) == (150, True)
+    assert paint.print_settings(printer) == (150, True)
 
 
 def test_cancelling_the_print_dialog_prints_and_audits_nothing(
@@ -508,7 +508,7 @@ def test_a_print_that_cannot_be_audited_is_not_printed(
     def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise CseError("The audit log is full (fictional).")
 
-    monkeypatch.setattr(printing, "audit_print", refuse)
+    monkeypatch.setattr(caseload_workspace.ws.audit, "append", refuse)
     dialog = make_dialog(test_job(Built(pages=2)))
     dialog.reason_edit.setText(REASON)
     out = tmp_path / "never.pdf"
@@ -624,9 +624,6 @@ def test_summary_options(qtbot) -> None:
 
 def test_quarter_options_name_the_audience(qtbot, make_dialog, caseload_workspace,
                                            tmp_path, screenshot) -> None:
-    assert recent_quarters(date(2026, 2, 1), 3, financial=False) == ["2026Q1", "2025Q4",
-                                                                     "2025Q3"]
-    assert recent_quarters(date(2026, 4, 1), 2) == ["FY2026-27Q1", "FY2025-26Q4"]
     settings = tmp_path / "settings.ini"
     builder = Built(pages=1)
     job = PrintJob(title="Quarterly missing profile", what="Quarterly missing profile",
@@ -645,6 +642,8 @@ def test_quarter_options_name_the_audience(qtbot, make_dialog, caseload_workspac
     assert options.kind_combo.currentData() == "financial"
     assert options.quarter == "FY2025-26Q3"
     assert options.quarter_combo.itemText(0) == "January to March 2026 (FY2025-26Q4, so far)"
+    assert [options.quarter_combo.itemData(i) for i in range(3)] == [
+        "FY2025-26Q4", "FY2025-26Q3", "FY2025-26Q2"]
     # the home authority is asked for: nothing is printed without it
     assert options.home_authority == ""
     assert "home authority" in options.problem()
@@ -652,6 +651,8 @@ def test_quarter_options_name_the_audience(qtbot, make_dialog, caseload_workspac
     assert options.problem() == ""
     # calendar quarters on request
     options.kind_combo.setCurrentIndex(options.kind_combo.findData("calendar"))
+    assert [options.quarter_combo.itemData(i) for i in range(3)] == ["2026Q1", "2025Q4",
+                                                                     "2025Q3"]
     assert options.quarter == "2025Q4"
     options.shareable_box.setChecked(True)
     dialog.reason_edit.setText(REASON)
@@ -678,8 +679,8 @@ def test_the_marking_default_matches_the_reports(qtbot) -> None:
     from cse_desktop.reports.page import DEFAULT_MARKING as REPORTS_DEFAULT
 
     assert DEFAULT_MARKING == REPORTS_DEFAULT
-    assert printing.clean_marking("") == DEFAULT_MARKING
-    assert printing.clean_marking("x" * 100) == "x" * 60
+    assert clean_marking("") == DEFAULT_MARKING
+    assert clean_marking("x" * 100) == "x" * 60
 
 
 # -- the real documents, from where the app offers them ----------------------------------------
@@ -798,7 +799,7 @@ def test_manager_prints_the_agenda_pack_for_the_meeting_shown(
 
     from .conftest import CASELOAD_NOW, WINDOW_SIZE
 
-    monkeypatch.setattr(printing, "PRINT_DPI", 72)  # 90 pages at 300 dpi take a while
+    monkeypatch.setattr(paint, "PRINT_DPI", 72)  # 90 pages at 300 dpi take a while
     page = ManagerPage(caseload_workspace.runner, caseload_engine, today=CASELOAD_NOW.date())
     qtbot.addWidget(page)
     page.resize(*WINDOW_SIZE)
