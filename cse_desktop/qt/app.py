@@ -17,18 +17,16 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -39,11 +37,12 @@ from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import Owner, Person, Role
 from cse_desktop.forms.engine import FormEngine
 from cse_desktop.forms.loader import FormRegistry
+from cse_desktop.qt.application import APP_NAME, configure_application, show_unexpected_error
 from cse_desktop.qt.autolock import AutoLock, minutes_to_ms
 from cse_desktop.qt.caseload import CaseloadPage
 from cse_desktop.qt.formfill import FormFillPage
 from cse_desktop.qt.manager import ManagerPage
-from cse_desktop.qt.menus import SettingsMenus
+from cse_desktop.qt.menus import NavigationBar, SettingsMenus
 from cse_desktop.qt.operations import WorkspaceRunner, people
 from cse_desktop.qt.operations import workspace as workspaces
 from cse_desktop.qt.operations.workspace import OpenedWorkspace
@@ -62,7 +61,6 @@ from cse_desktop.qt.printing import (
     open_print_dialog,
     profile_job,
 )
-from cse_desktop.qt.resources import apply_theme, icon, resource
 from cse_desktop.qt.settings import Settings, load_settings
 from cse_desktop.qt.sync import ConflictsPage, SyncUi
 from cse_desktop.qt.widgets import CardPage
@@ -73,8 +71,6 @@ T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "CSE Desktop"
-DESKTOP_FILE_NAME = "cse-desktop"
 DEMO_BANNER = "DEMO — fictional data"
 
 
@@ -154,7 +150,15 @@ class MainWindow(QMainWindow):
         menu.addAction(self.lock_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
-        self._build_navigation()
+        self.nav = NavigationBar(self)
+        self.caseload_action, self.team_action = self.nav.caseload_action, self.nav.team_action
+        self.add_person_action, self.nav_separator = self.nav.add_person_action, self.nav.separator
+        self.caseload_action.triggered.connect(self.show_caseload)
+        self.team_action.triggered.connect(self.show_team)
+        self.add_person_action.triggered.connect(self.open_new_person_dialog)
+        self.nav.lock_action.triggered.connect(self.lock_and_return)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.nav)
+        self.nav.hide()
         self.menus = SettingsMenus(self.menuBar(), load_settings(), self)
         self.menus.about_requested.connect(self.show_about)
         self.help_menu = self.menus.help_menu
@@ -369,41 +373,7 @@ class MainWindow(QMainWindow):
         if new is not None and isinstance(page, CardPage):
             page.reveal(new)
 
-    # -- navigation and settings -------------------------------------------------------------
-
-    def _build_navigation(self) -> None:
-        self.nav = QToolBar("Navigation")
-        self.nav.setObjectName("navigation")
-        self.nav.setMovable(False)
-        self.nav.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.nav.setAccessibleName("Navigation")
-        self.caseload_action = QAction(icon("caseload"), "&Caseload", self)
-        self.caseload_action.setShortcut(QKeySequence("Ctrl+1"))
-        self.caseload_action.setStatusTip("Your caseload")
-        self.caseload_action.triggered.connect(self.show_caseload)
-        self.team_action = QAction(icon("person"), "&Team manager", self)
-        self.team_action.setShortcut(QKeySequence("Ctrl+2"))
-        self.team_action.setStatusTip("The next RMM, open actions and approvals")
-        self.team_action.triggered.connect(self.show_team)
-        self.team_action.setVisible(False)
-        self.add_person_action = QAction(icon("add"), "&Add a young person", self)
-        self.add_person_action.setShortcut(QKeySequence("Ctrl+N"))
-        self.add_person_action.setStatusTip("Start a record for a young person")
-        self.add_person_action.triggered.connect(self.open_new_person_dialog)
-        nav_lock = QAction(icon("lock"), "Lock", self)
-        nav_lock.triggered.connect(self.lock_and_return)
-        for action in (self.caseload_action, self.team_action, self.add_person_action):
-            self.nav.addAction(action)
-        self.nav_separator = self.nav.addSeparator()
-        self.nav.addAction(nav_lock)
-        for action, name in ((self.caseload_action, "Caseload"),
-                             (self.team_action, "Team manager"),
-                             (self.add_person_action, "Add a young person"), (nav_lock, "Lock")):
-            button = self.nav.widgetForAction(action)
-            if button is not None:
-                button.setAccessibleName(name)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.nav)
-        self.nav.hide()
+    # -- about ---------------------------------------------------------------------------
 
     def about_text(self) -> str:
         sources = ", ".join(self.autolock.os_lock_sources) or "none on this system"
@@ -602,33 +572,6 @@ class MainWindow(QMainWindow):
 # -- the application ---------------------------------------------------------------------------
 
 
-def configure_application(app: QApplication) -> None:
-    """Name, icon and style sheet: shared by ``run()`` and the tests."""
-    app.setApplicationName(APP_NAME)
-    app.setDesktopFileName(DESKTOP_FILE_NAME)
-    icon_path = resource("icons", "app.svg")
-    if icon_path.exists():
-        app.setWindowIcon(QIcon(str(icon_path)))
-    else:
-        log.warning("application icon missing: %s", icon_path)
-    settings = load_settings()
-    try:
-        apply_theme(app, settings.high_contrast, settings.font_scale)
-    except OSError:
-        log.warning("style sheet missing; using the platform style")
-
-
-def _show_unexpected_error(kind: type[BaseException], value: BaseException,
-                           tb: TracebackType | None) -> None:
-    """A bug reached the event loop: log it and tell the user in plain words, not a traceback."""
-    # The type only: an exception's message or traceback could hold personal data.
-    log.error("unexpected error (%s)", kind.__name__)
-    QMessageBox.critical(
-        None, APP_NAME,
-        "Something went wrong inside CSE Desktop. What you saved before this is safe. If it "
-        "happens again, close CSE Desktop, open it again, and tell your IT service desk.")
-
-
 def run(argv: Sequence[str] | None = None, *, workspace: Path | None = None) -> int:
     """Start the desktop application; returns the exit code of the event loop."""
     existing = QApplication.instance()
@@ -638,7 +581,7 @@ def run(argv: Sequence[str] | None = None, *, workspace: Path | None = None) -> 
     window = MainWindow(workspace)
     app.aboutToQuit.connect(window.lock_workspace)
     previous_hook = sys.excepthook
-    sys.excepthook = _show_unexpected_error
+    sys.excepthook = show_unexpected_error
     try:
         window.show()
         return app.exec()

@@ -1,19 +1,56 @@
-"""The main window's View, Settings and Help menus: high contrast, text size, how soon the
-workspace locks itself, and About.  Each choice is applied at once and saved."""
+"""The main window's navigation bar, and its View, Settings and Help menus: high contrast, text
+size, how soon the workspace locks itself, and About.  Each setting is applied at once and
+saved."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication, QMenu, QMenuBar
+from PySide6.QtWidgets import QApplication, QMenu, QMenuBar, QToolBar, QWidget
 
-from cse_desktop.qt.resources import set_font_scale, toggle_high_contrast
+from cse_desktop.qt.resources import icon, set_font_scale, toggle_high_contrast
 from cse_desktop.qt.settings import FONT_SCALE_CHOICES, Settings, save_settings
 
 #: the choices of the "Lock automatically after" menu, in minutes
 IDLE_CHOICES = (1, 2, 5, 10, 15)
+
+
+class NavigationBar(QToolBar):
+    """Caseload, Team manager (managers only), Add a young person, and Lock; the hub's buttons
+    go before :attr:`separator`."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("Navigation", parent)
+        self.setObjectName("navigation")
+        self.setMovable(False)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setAccessibleName("Navigation")
+        self.caseload_action = self._action("caseload", "&Caseload", "Ctrl+1", "Your caseload")
+        self.team_action = self._action("person", "&Team manager", "Ctrl+2",
+                                        "The next RMM, open actions and approvals")
+        self.team_action.setVisible(False)
+        self.add_person_action = self._action("add", "&Add a young person", "Ctrl+N",
+                                              "Start a record for a young person")
+        self.lock_action = QAction(icon("lock"), "Lock", self)
+        for action in (self.caseload_action, self.team_action, self.add_person_action):
+            self.addAction(action)
+        self.separator = self.addSeparator()
+        self.addAction(self.lock_action)
+        for action, name in ((self.caseload_action, "Caseload"),
+                             (self.team_action, "Team manager"),
+                             (self.add_person_action, "Add a young person"),
+                             (self.lock_action, "Lock")):
+            button = self.widgetForAction(action)
+            if button is not None:
+                button.setAccessibleName(name)
+
+    def _action(self, icon_name: str, text: str, shortcut: str, tip: str) -> QAction:
+        action = QAction(icon(icon_name), text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        return action
 
 
 class SettingsMenus(QObject):
