@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cse_desktop.casework.case_summary import read_case
 from cse_desktop.casework.chronology import EPISODE_RETURNED, build_chronology
 from cse_desktop.casework.interviews import current_interview, rhi_state
 from cse_desktop.casework.missing_profile import compute_profile
@@ -174,7 +175,7 @@ def _two_interviews(ws: Workspace, engine: FormEngine, child: Person, episode: E
     return first, second
 
 
-def test_chronology_and_profile_count_the_same_interview(
+def test_chronology_summary_and_profile_count_the_same_interview(
         ws: Workspace, engine: FormEngine, child: Person, episode: Episode,
         sample: Sample) -> None:
     _, second = _two_interviews(ws, engine, child, episode, sample)
@@ -187,6 +188,9 @@ def test_chronology_and_profile_count_the_same_interview(
     returned = next(e for e in build_chronology(ws, child.id, now=now)
                     if e.kind == EPISODE_RETURNED)
     assert "Return home interview: we could not make contact." in returned.detail
+    # the case summary's episode row reads the same record
+    facts = read_case(ws, child.id, now=now).episodes[0]
+    assert facts.interview == second and facts.rhi == state
     # the quarterly profile counts the episode once, by the second record's outcome
     assert episode.returned_at is not None
     profile = compute_profile(ws, Quarter.containing(episode.started_at.date()), now=now)

@@ -89,9 +89,9 @@ def test_the_internal_copy_has_every_section_and_every_planted_string(
     internal = prepare_summary(ws, p.person_id, meta=meta, profile="internal")
     rhi = internal.record.latest("return-home-interview")
     assert rhi is not None and "not-for-parent" in {f["id"] for f in rhi.outcome["flags"]}
-    assert internal._withheld_flags(rhi) == set()
+    assert internal.answers.withheld_flags(rhi) == set()
     family = prepare_summary(ws, p.person_id, meta=meta, profile="family")
-    assert {"not-for-parent", "harm-disclosed"} <= family._withheld_flags(rhi)
+    assert {"not-for-parent", "harm-disclosed"} <= family.answers.withheld_flags(rhi)
 
 
 #: per audience: what must be absent from the whole file, and what must still be printed
