@@ -38,6 +38,13 @@ class ValidationFailed(CseError):
     code = "invalid"
 
 
+class WeakPassphrase(ValidationFailed):
+    """A new passphrase that is too easy to guess (or too short or too long); nothing was
+    written.  The message says why in plain words and what would make it stronger."""
+
+    code = "weak_passphrase"
+
+
 class NotFound(CseError):
     code = "not_found"
 

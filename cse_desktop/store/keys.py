@@ -1,6 +1,8 @@
 """The key file: the workspace's database key, wrapped under the passphrase and a recovery code.
 
-This is the only module that sees a passphrase, a recovery code or the raw database key.
+This is the only module that sees a recovery code or the raw database key; a passphrase it
+wraps has already passed the rule for new passphrases (``store/strength.py``), which
+:class:`~cse_desktop.store.workspace.Workspace` applies wherever one is set.
 
 * The database key is 32 random bytes, handed to SQLCipher as a raw key (no PBKDF2 inside
   SQLCipher).
@@ -32,7 +34,7 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from cse_desktop.domain.errors import KeyFileDamaged, ValidationFailed, WrongPassphrase
+from cse_desktop.domain.errors import KeyFileDamaged, WrongPassphrase
 
 KEY_FILE_NAME = "workspace.key"
 FORMAT = "cse-desktop-keyfile"
@@ -115,21 +117,10 @@ def generate_recovery_code() -> str:
 def normalise_recovery_code(code: str) -> str:
     """Accept a recovery code typed with spaces, lower case, or O/I/L for 0/1/1."""
     cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
     groups = [cleaned[i:i + _RECOVERY_GROUP_LEN]
               for i in range(0, len(cleaned), _RECOVERY_GROUP_LEN)]
     return "-".join(groups)
-
-
-def check_new_passphrase(passphrase: str) -> None:
-    """The minimum the store enforces (the desktop adds a strength meter on top)."""
-    if len(passphrase) < MIN_PASSPHRASE_LENGTH:
-        raise ValidationFailed(
-            f"The passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters long.")
-    if len(passphrase) > MAX_SECRET_LENGTH:
-        raise ValidationFailed("The passphrase is too long (1,024 characters at most).")
-    if len(set(passphrase)) < 4:
-        raise ValidationFailed("The passphrase is too simple: use several different characters.")
 
 
 class KeyFile:
@@ -143,8 +134,9 @@ class KeyFile:
 
     @classmethod
     def create(cls, passphrase: str, params: KdfParams) -> tuple[KeyFile, bytes, str]:
-        """A new key file: returns it, the raw database key and the recovery code."""
-        check_new_passphrase(passphrase)
+        """A new key file: returns it, the raw database key and the recovery code.
+
+        The passphrase is not checked here: the caller applies ``store.strength.check``."""
         db_key = secrets.token_bytes(DB_KEY_BYTES)
         recovery = generate_recovery_code()
         kf = cls(str(uuid.uuid4()), {})

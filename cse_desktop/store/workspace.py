@@ -38,7 +38,7 @@ from cse_desktop.domain.errors import (
     WrongPassphrase,
 )
 from cse_desktop.domain.models import AuditAction, Owner
-from cse_desktop.store import connection, migrate
+from cse_desktop.store import connection, migrate, strength
 from cse_desktop.store.audit import AuditLog
 from cse_desktop.store.keys import (
     KEY_FILE_NAME,
@@ -46,7 +46,6 @@ from cse_desktop.store.keys import (
     RECOVERY_SLOT,
     KdfParams,
     KeyFile,
-    check_new_passphrase,
     fsync_dir,
 )
 from cse_desktop.store.outbox import Outbox
@@ -82,6 +81,12 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not (self.integrity or self.audit or self.outbox)
+
+
+def _user_words(owner: Owner) -> tuple[str, str]:
+    """What an attacker who knows whose workspace it is would try first in a passphrase.  (Not
+    the folder's name: it is generic, "workspace" or "demo-workspace".)"""
+    return (owner.name, owner.team)
 
 
 def _fresh_folder(folder: Path) -> None:
@@ -158,11 +163,12 @@ class Workspace:
         """Make a new workspace; returns it (unlocked) and the recovery code to show once.
 
         ``kdf`` defaults to the production cost; tests pass ``KdfParams.insecure_for_tests()``.
-        ``schema_version`` below the latest is for migration tests only.
+        ``schema_version`` below the latest is for migration tests only.  A passphrase that
+        fails ``store.strength`` raises WeakPassphrase, and nothing is written.
         """
         folder = Path(folder)
         _fresh_folder(folder)
-        check_new_passphrase(passphrase)
+        strength.check(passphrase, _user_words(owner))
         key_file, db_key, recovery = KeyFile.create(passphrase, kdf or KdfParams.production())
         staging = _staging_folder(folder)
         try:
@@ -369,8 +375,8 @@ class Workspace:
     @property
     def owner(self) -> Owner:
         if self._owner is None:
-            row = self.db.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
-            self._owner = Owner.model_validate_json(row[0])
+            value = self.db.execute("SELECT value FROM meta WHERE key = 'owner'").scalar()
+            self._owner = Owner.model_validate_json(value)
         return self._owner
 
     def set_owner(self, owner: Owner) -> None:
@@ -391,13 +397,17 @@ class Workspace:
 
     @property
     def schema_version(self) -> int:
-        return migrate.schema_version(self.db)
+        with self._lock:
+            return migrate.schema_version(self.db.raw)
 
     # -- secrets -------------------------------------------------------------------------
 
     def change_passphrase(self, old: str, new: str) -> None:
-        """Re-wrap the database key under a new passphrase (the database is not rewritten)."""
-        check_new_passphrase(new)
+        """Re-wrap the database key under a new passphrase (the database is not rewritten).
+
+        A new passphrase that fails ``store.strength`` raises WeakPassphrase before anything
+        else happens (the old one is not even tried)."""
+        strength.check(new, _user_words(self.owner))
         key_file = KeyFile.load(self.key_path(self.folder))
         throttle = UnlockThrottle(self.folder, self._clock)
         throttle.check()
@@ -409,7 +419,7 @@ class Workspace:
 
     def set_passphrase_after_recovery(self, new: str) -> None:
         """Choose a new passphrase once unlocked (normally with the recovery code)."""
-        check_new_passphrase(new)
+        strength.check(new, _user_words(self.owner))
         self._set_passphrase(KeyFile.load(self.key_path(self.folder)), new)
 
     def _set_passphrase(self, key_file: KeyFile, new: str) -> None:
@@ -431,7 +441,7 @@ class Workspace:
             report.audit = self.audit.problems()
             report.outbox = self.outbox.problems()
             report.audit_rows = self.audit.count()
-            report.records = int(self.db.execute("SELECT count(*) FROM records").fetchone()[0])
+            report.records = int(self.db.execute("SELECT count(*) FROM records").scalar())
             return report
 
     # -- backup and restore --------------------------------------------------------------
