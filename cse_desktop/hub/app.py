@@ -20,7 +20,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cse_desktop.hub.repository import Device, Hub, HubError, Unauthenticated
+from cse_desktop.hub.devices import Device
+from cse_desktop.hub.errors import HubError, Unauthenticated
+from cse_desktop.hub.repository import Hub
 from cse_desktop.sync.protocol import (
     MAX_PAGE,
     PROTOCOL_VERSION,

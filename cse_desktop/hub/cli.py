@@ -13,9 +13,9 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from cse_desktop.domain.errors import UsageError, run_command
 from cse_desktop.hub import db
@@ -145,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, required=True)
 
-    def command(name, func, help_text, where=sub):  # type: ignore[no-untyped-def]
+    def command(name: str, func: Callable[[argparse.Namespace], int], help_text: str,
+                where: Any = sub) -> argparse.ArgumentParser:
         p = where.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--db", metavar="URL", help="sqlite:///PATH (default: the hub's data "
                        "folder) or postgresql+psycopg://USER@HOST/DB")

@@ -9,6 +9,8 @@ lock taken first thing in every writing transaction.
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -18,6 +20,7 @@ from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
 
 from cse_desktop.domain.errors import CseError
+from cse_desktop.hub.tables import changes
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: the advisory lock key every PostgreSQL writer takes ("CSE" in ASCII)
@@ -52,7 +55,7 @@ def make_engine(url: str | None = None) -> sa.Engine:
                                   pool_size=20, max_overflow=20, hide_parameters=True)
 
         @sa.event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -61,7 +64,7 @@ def make_engine(url: str | None = None) -> sa.Engine:
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+        def _sqlite_begin(conn: sa.Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("writer") else "BEGIN")
 
         return engine
@@ -71,9 +74,15 @@ def make_engine(url: str | None = None) -> sa.Engine:
     raise HubDatabaseError(f"The hub runs on SQLite or PostgreSQL, not {parsed.drivername}.")
 
 
-def writer(engine: sa.Engine):  # type: ignore[no-untyped-def]
+def writer(engine: sa.Engine) -> _Writer:
     """A writing transaction, serialised with every other writer (see the module docstring)."""
     return _Writer(engine)
+
+
+def head_seq(conn: sa.Connection) -> int:
+    """The last ``seq`` given (0 on a new hub)."""
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(changes.c.seq), 0)))
+               .scalar() or 0)
 
 
 class _Writer:
@@ -88,7 +97,8 @@ class _Writer:
             self._conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
         return self._conn
 
-    def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         try:
             if exc_type is None:
                 self._tx.commit()

@@ -1,11 +1,34 @@
 """The hub's tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them.
 
-JSON is stored as text so the same tables work on SQLite and PostgreSQL.
+JSON is stored as text so the same tables work on SQLite and PostgreSQL; times as ISO 8601
+text in UTC; secrets (device tokens, enrolment codes) only as their SHA-256. :func:`now`,
+:func:`dumps` and :func:`digest` make values in those forms.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
 import sqlalchemy as sa
+
+
+def now() -> str:
+    """The time now, as the tables store it."""
+    return datetime.now(UTC).isoformat()
+
+
+def dumps(value: Any) -> str:
+    """``value`` as JSON text, as the tables store it (canonical: sorted keys, compact)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def digest(text: str) -> str:
+    """The SHA-256 of ``text`` in hex: how secrets and change payloads are stored."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
 
 metadata = sa.MetaData()
 

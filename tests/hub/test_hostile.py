@@ -870,7 +870,7 @@ def test_lone_surrogates_in_fields_are_not_a_server_error(world: World) -> None:
             except AssertionError as exc:
                 failures.append(f"{what}: {exc}")
         assert not failures, ("a lone surrogate in a change's fields crashes push "
-                              "at repository.py Hub.push: _hash(_dumps(...)) -> "
+                              "at changes.py Hub.push: digest(dumps(...)) -> "
                               "UnicodeEncodeError\n" + "\n".join(failures))
 
 
@@ -885,7 +885,7 @@ def test_deeply_nested_fields_are_not_a_server_error(world: World, depth: int) -
         resp = world.http.post("/v1/sync/push", content=raw, headers=bearer(world.north))
         assert resp.status_code < 500, (
             f"fields nested {depth} deep crash push (pydantic 'Maximum serialization "
-            f"depth exceeded' at repository.py Hub.push change.model_dump): {describe(resp)}")
+            f"depth exceeded' at changes.py Hub.push change.model_dump): {describe(resp)}")
         if resp.status_code >= 400:
             problem(resp)
         for url in ("/v1/sync/pull", f"/v1/records/submission/{change['record_id']}"):

@@ -1,0 +1,371 @@
+"""The sync path: push (a laptop's changes in), pull (the team's changes out), one record.
+
+Push applies a batch in one serialised transaction (see :mod:`cse_desktop.hub.db`): every
+accepted change gets the next ``seq``. For each change this module decides what needs the
+database (is the record there and in the device's scope, may this user approve, is the
+child's level held, which fields did others change since the change's base) and leaves the
+field-by-field decision to :func:`cse_desktop.hub.merge.merge`. The rows are gathered in a
+:class:`~cse_desktop.hub.records.Batch` and written together at the end.
+
+Pull pages through the change log in ``seq`` order; a device that sees only its user's
+caseload also gets the whole record of each child newly allocated to the user, and is told
+to forget the children no longer theirs.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from cse_desktop.domain.ids import RecordKind, is_record_id
+from cse_desktop.domain.models import Record, RiskLevel
+from cse_desktop.hub import records
+from cse_desktop.hub import tables as t
+from cse_desktop.hub.audit import anchor
+from cse_desktop.hub.db import head_seq, writer
+from cse_desktop.hub.devices import RETIRED, Device, retire, wire_role
+from cse_desktop.hub.errors import CursorAhead, NotFound, Unauthenticated
+from cse_desktop.hub.merge import Outcome, Stored, merge
+from cse_desktop.hub.records import Batch, RecordState
+from cse_desktop.sync.protocol import (
+    APPROVAL_NOT_ALLOWED,
+    PROTOCOL_VERSION,
+    Change,
+    ChangeResult,
+    HubChange,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from cse_desktop.sync.protocol import RecordKind as WireKind
+
+_BOOKKEEPING = set(Record.BOOKKEEPING)
+#: a pull page stops growing once its records' content passes this size
+PAGE_BYTES = 4 * 1024 * 1024
+
+
+def _rejected(change: Change, code: str, message: str) -> ChangeResult:
+    return ChangeResult(change_id=change.change_id, status="rejected", code=code,
+                        message=message)
+
+
+class ChangeOps:
+    """Push, pull and reading one record."""
+
+    engine: sa.Engine
+
+    # -- push ----------------------------------------------------------------------------
+
+    def push(self, device: Device, request: PushRequest) -> PushResponse:
+        # Work that needs no database runs before the write lock is taken, so the part of a
+        # push that other devices wait for stays short: digests, and creates' outcomes (a
+        # create's depends on nothing the hub holds).
+        digests = [t.digest(t.dumps(c.model_dump(mode="json"))) for c in request.changes]
+        created = {c.change_id: merge(None, c, frozenset(), {}) for c in request.changes
+                   if c.op == "create" and not _BOOKKEEPING & c.fields.keys()}
+        with writer(self.engine) as conn:
+            batch = Batch(next_seq=head_seq(conn) + 1)
+            ids = [c.change_id for c in request.changes]
+            known = {row.change_id: row for row in conn.execute(
+                sa.select(t.receipts).where(t.receipts.c.change_id.in_(ids)))}
+            # the records the batch touches, and the people new records belong to
+            batch.preload(conn, [c.record_id for c in request.changes]
+                          + [str(o.fields["person_id"]) for o in created.values()
+                             if o.fields.get("person_id")])
+            results = []
+            for change, digest in zip(request.changes, digests, strict=True):
+                first = known.get(change.change_id)
+                if first is not None:
+                    if first.device_id == device.id and first.payload_hash == digest:
+                        results.append(ChangeResult.model_validate_json(first.result))
+                    else:
+                        results.append(_rejected(
+                            change, "change_id_reused",
+                            "This change id was already used for a different change."))
+                    continue
+                result = self._apply(conn, device, change, batch, created.get(change.change_id))
+                batch.receipts.append({"change_id": change.change_id, "device_id": device.id,
+                                       "payload_hash": digest,
+                                       "result": result.model_dump_json()})
+                results.append(result)
+            batch.write(conn)
+            if request.audit_head is not None:
+                anchor(conn, device.id, request.audit_head.seq, request.audit_head.hash)
+            conn.execute(t.devices.update().where(t.devices.c.id == device.id)
+                         .values(last_seen_at=t.now()))
+        return PushResponse(results=results)
+
+    def _apply(self, conn: sa.Connection, device: Device, change: Change, batch: Batch,
+               created: Outcome | None) -> ChangeResult:
+        """Apply one change to the batch; ``created``: a create's outcome, decided already."""
+        kind, rid = change.record_kind, change.record_id
+        if _BOOKKEEPING & change.fields.keys():
+            return _rejected(change, "invalid",
+                             "A change may not set the record's bookkeeping fields.")
+        state = batch.state(conn, rid)
+        visible = (records.visible(device, state, conn, batch) and state is not None
+                   and state.kind == kind)
+        if change.op == "create":
+            if state is not None:
+                return (_rejected(change, "exists", "A record with this id already exists.")
+                        if visible else
+                        _rejected(change, "not_found", f"There is no {kind} with that id."))
+            outcome = created if created is not None else merge(None, change, frozenset(), {})
+            if outcome.refused:
+                return _rejected(change, outcome.code, outcome.message)
+            new = self._created(conn, device, change, batch, outcome.fields)
+            if isinstance(new, ChangeResult):
+                return new
+            state = new
+        else:
+            if not visible or state is None:
+                return _rejected(change, "not_found", f"There is no {kind} with that id.")
+            if kind == RecordKind.PERSON and "risk_level" in change.fields:
+                held = self._held_level(conn, batch, rid)
+                if held is not None and _rank(change.fields["risk_level"]) < _rank(held):
+                    return _rejected(change, APPROVAL_NOT_ALLOWED, (
+                        "This young person's risk level cannot go down: the lower level rests "
+                        "on an approval the hub refused. The higher level stands until a team "
+                        "manager approves the lower one."))
+            base_seq = change.base_seq or 0
+            if base_seq > state.seq:
+                # a base the record never reached (a restored hub, or a lying client): merge
+                # against the very beginning, so every other device's change is respected
+                base_seq = 0
+            touched = self._touched_by_others(conn, device, rid, base_seq, batch)
+            # the base is read only when the change sets a field someone else changed
+            base = (self._snapshot_at(conn, rid, base_seq)
+                    if touched & change.fields.keys() else {})
+            outcome = merge(Stored(state.fields, state.deleted), change, touched, base)
+            if outcome.refused:
+                return _rejected(change, outcome.code, outcome.message)
+            if kind != RecordKind.PERSON and outcome.fields.get("person_id") != state.person_id:
+                # filed under the wrong child and corrected: the new child must be one this
+                # device may see, in the same team
+                target = batch.state(conn, str(outcome.fields.get("person_id")))
+                if (target is None or target.kind != RecordKind.PERSON
+                        or target.team_id != state.team_id
+                        or not records.visible(device, target, conn, batch)):
+                    return _rejected(change, "not_found", "There is no person with that id.")
+                state.person_id = str(outcome.fields["person_id"])
+                state.owner_user_id = target.owner_user_id
+            state.fields, state.deleted = outcome.fields, outcome.deleted
+            state.version += 1
+            if kind == RecordKind.PERSON:
+                before = state.allocated_worker
+                state.allocated_worker = str(state.fields.get("allocated_worker", ""))
+                batch.reallocated(batch.next_seq, state, before)
+        now = t.now()
+        seq = batch.add_change(change.change_id, device.id, rid, state, outcome.changed, now)
+        for c in outcome.conflicts:
+            batch.conflicts.append({
+                "id": str(uuid.uuid4()), "record_kind": kind, "record_id": rid,
+                "team_id": state.team_id, "person_id": state.person_id, "field": c.field,
+                "base_value": t.dumps(c.base_value), "hub_value": t.dumps(c.hub_value),
+                "device_value": t.dumps(c.device_value), "device_id": device.id, "seq": seq,
+                "created_at": now})
+        batch.audit.append({"at": now, "actor": device.id, "action": change.op,
+                            "record_id": rid, "detail": f"{kind} seq {seq} {outcome.status}"})
+        return ChangeResult(change_id=change.change_id, status=outcome.status, seq=seq,
+                            conflicts=list(outcome.conflicts))
+
+    def _created(self, conn: sa.Connection, device: Device, change: Change, batch: Batch,
+                 content: dict[str, Any]) -> RecordState | ChangeResult:
+        """The new record's state, or why it is refused: its person must be one this device
+        may see, and an approval must be one its user may make."""
+        kind, rid = change.record_kind, change.record_id
+        if kind == RecordKind.PERSON:
+            team_id, person_id, owner = device.team_id, rid, device.user_id
+        else:
+            person_id = content["person_id"]
+            person = batch.state(conn, person_id)
+            if (person is None or person.kind != RecordKind.PERSON
+                    or not records.visible(device, person, conn)):
+                return _rejected(change, "not_found", "There is no person with that id.")
+            team_id, owner = person.team_id, person.owner_user_id
+        if content.get("approval") is not None:
+            refusal = self._may_approve(conn, device, batch, content["approval"],
+                                        content.get("amends"))
+            if refusal:
+                batch.audit.append({"at": t.now(), "actor": device.id,
+                                    "action": "approval_refused", "record_id": rid,
+                                    "detail": refusal[:200]})
+                person = batch.state(conn, person_id)
+                if person is not None:  # the laptop lowered the level: hold it here
+                    batch.held[person_id] = (
+                        str(person.fields.get("risk_level", "not_assessed")), rid)
+                return _rejected(change, APPROVAL_NOT_ALLOWED, refusal)
+        if kind == RecordKind.SUBMISSION and (
+                (content.get("outcome") or {}).get("level")
+                or (content.get("answers") or {}).get("agreed_level")):
+            batch.held[person_id] = None  # a new level-setting record: the hold ends
+        return RecordState(kind=kind, team_id=team_id, person_id=person_id,
+                           owner_user_id=owner,
+                           allocated_worker=str(content.get("allocated_worker", "")),
+                           version=1, deleted=False, fields=content, seq=0,
+                           created_by=device.user_name, stored=False)
+
+    @staticmethod
+    def _held_level(conn: sa.Connection, batch: Batch, person_id: str) -> str | None:
+        """The level the hub holds for a child after a refused approval, if any."""
+        if person_id in batch.held:
+            held = batch.held[person_id]
+            return held[0] if held else None
+        h = t.held_levels.c
+        return conn.execute(sa.select(h.level).where(h.person_id == person_id)).scalar()
+
+    @staticmethod
+    def _may_approve(conn: sa.Connection, device: Device, batch: Batch,
+                     approval: dict[str, Any], amends: Any) -> str:
+        """Why this device may not push this approval ("" when it may).
+
+        Only a user the hub records as a manager *now* may approve, and only in their own
+        name: the role is read again inside the push's transaction, so a manager demoted a
+        moment ago can no longer approve, whatever their laptop still believes.
+        """
+        if batch.user is None:
+            row = conn.execute(sa.select(t.users.c.name, t.users.c.role)
+                               .where(t.users.c.id == device.user_id)).one()
+            batch.user = (str(row.name), str(row.role))
+        name, role = batch.user
+        if role != "manager":
+            return (f"Only a team manager can approve a lower risk level; the hub records "
+                    f"{name} as a practitioner.")
+        if not _same_name(str(approval.get("by", "")), name):
+            return (f"An approval must be made in the approving manager's own name: this "
+                    f"laptop belongs to {name}, but the approval is recorded as made by "
+                    f"{approval.get('by', '')}.")[:480]
+        if approval.get("role") != "manager":
+            return ("The approval is not recorded as a manager's; approve it again from a "
+                    "manager's workspace.")
+        if not amends or approval.get("approves") != amends:
+            return ("An approval must be recorded as the amendment of the screening it "
+                    "approves; approve it again from the team manager page.")
+        return ""
+
+    @staticmethod
+    def _touched_by_others(conn: sa.Connection, device: Device, record_id: str,
+                           base_seq: int, batch: Batch) -> set[str]:
+        """Fields other devices changed on the record after ``base_seq``."""
+        state = batch.states.get(record_id)
+        if state is not None and state.seq <= base_seq:
+            return set()
+        touched: set[str] = set()
+        c = t.changes.c
+        for (changed,) in conn.execute(sa.select(c.changed).where(
+                c.record_id == record_id, c.seq > base_seq, c.device_id != device.id)):
+            touched.update(json.loads(changed))
+        return touched
+
+    @staticmethod
+    def _snapshot_at(conn: sa.Connection, record_id: str, seq: int) -> dict[str, Any]:
+        c = t.changes.c
+        row = conn.execute(sa.select(c.snapshot).where(c.record_id == record_id, c.seq <= seq)
+                           .order_by(c.seq.desc()).limit(1)).first()
+        return json.loads(row[0]) if row else {}
+
+    # -- pull ----------------------------------------------------------------------------
+
+    def pull(self, device: Device, since: int, limit: int) -> PullResponse:
+        return PullResponse.model_validate_json(self.pull_json(device, since, limit))
+
+    def pull_json(self, device: Device, since: int, limit: int) -> bytes:
+        """A page of changes after ``since``, as the JSON of a :class:`PullResponse`."""
+        if device.status == "retiring":
+            with writer(self.engine) as conn:
+                retire(conn, device.id)
+            raise Unauthenticated(RETIRED, code="device_retired")
+        c = t.changes.c
+        with self.engine.connect() as conn:
+            head = head_seq(conn)
+            if since > head:
+                raise CursorAhead(
+                    "This laptop has seen changes the hub no longer has: the hub's database "
+                    "was probably restored from a backup. Sync is paused so nothing is "
+                    "overwritten; ask your hub administrator.")
+            query = (sa.select(c.seq, c.record_kind, c.record_id, c.version, c.deleted,
+                               c.snapshot, t.records.c.created_by)
+                     .join(t.records, t.records.c.record_id == c.record_id)
+                     .where(c.seq > since, c.seq <= head, c.team_id == device.team_id)
+                     .order_by(c.seq).limit(limit))
+            if device.own_caseload_only:
+                query = query.where(c.person_id.in_(records.visible_people(device)))
+            rows = conn.execute(query).all()
+        done = len(rows) < limit
+        size = 0
+        for n, row in enumerate(rows):  # a page also stops at about PAGE_BYTES of content
+            size += len(row.snapshot)
+            if size > PAGE_BYTES and n:
+                rows, done = rows[:n], False
+                break
+        nxt = head if done else rows[-1].seq
+        extra: list[HubChange] = []
+        evict: list[str] = []
+        if device.own_caseload_only:
+            extra, evict = self._scope_changes(device, since, nxt)
+        # The snapshots are stored as JSON already: the page is assembled as text, not parsed
+        # and encoded again (this is most of a pull's cost on a busy hub).
+        items = [b'{"seq":%d,"record_kind":%s,"record_id":"%s","version":%d,"deleted":%s,'
+                 b'"fields":%s,"created_by":%s}' % (
+                     r.seq, t.dumps(r.record_kind).encode(), r.record_id.encode(), r.version,
+                     b"true" if r.deleted else b"false", r.snapshot.encode(),
+                     t.dumps(r.created_by).encode()) for r in rows]
+        items += [h.model_dump_json().encode() for h in extra]
+        return (b'{"protocol":%d,"changes":[%s],"next":%d,"done":%s,"evict":%s,"role":"%s"}' % (
+            PROTOCOL_VERSION, b",".join(items), nxt, b"true" if done else b"false",
+            t.dumps(evict).encode(), wire_role(device.role).encode()))
+
+    def _scope_changes(self, device: Device, since: int,
+                       upto: int) -> tuple[list[HubChange], list[str]]:
+        """For a device that sees only its user's caseload: the whole current record of each
+        child allocated to the user in (since, upto], and the children no longer theirs."""
+        e, r = t.scope_events.c, t.records.c
+        with self.engine.connect() as conn:
+            events = conn.execute(sa.select(e.person_id, e.gained).where(
+                e.team_id == device.team_id, e.user_name == device.user_name, e.seq > since,
+                e.seq <= upto).order_by(e.seq)).all()
+            if not events:
+                return [], []
+            visible = set(conn.execute(records.visible_people(device).where(
+                r.record_id.in_({ev.person_id for ev in events}))).scalars())
+            gained = sorted({ev.person_id for ev in events if ev.gained} & visible)
+            lost = sorted({ev.person_id for ev in events if not ev.gained} - visible)
+            rows = conn.execute(
+                sa.select(r.seq, r.kind, r.record_id, r.version, r.deleted, r.fields,
+                          r.created_by).where(r.person_id.in_(gained))
+                .order_by((r.kind != RecordKind.PERSON), r.seq)).all() if gained else []
+        return [HubChange(seq=row.seq, record_kind=row.kind, record_id=row.record_id,
+                          version=row.version, deleted=bool(row.deleted),
+                          fields=json.loads(row.fields), created_by=row.created_by)
+                for row in rows], lost
+
+    # -- one record ----------------------------------------------------------------------
+
+    def record(self, device: Device, kind: WireKind, record_id: str) -> HubChange:
+        """One record as the hub holds it now (``not_found`` outside the device's scope)."""
+        if not is_record_id(record_id):
+            raise NotFound(f"There is no {kind} with that id.")
+        with self.engine.connect() as conn:
+            state = records.load(conn, record_id)
+            if (state is None or state.kind != kind
+                    or not records.visible(device, state, conn)):
+                raise NotFound(f"There is no {kind} with that id.")
+        return HubChange(seq=state.seq, record_kind=kind, record_id=record_id,
+                         version=state.version, deleted=state.deleted, fields=state.fields,
+                         created_by=state.created_by)
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether two names are the same person's, as typed (case and spacing aside)."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _rank(level: Any) -> int:
+    """A risk level's rank (an unknown value ranks lowest)."""
+    try:
+        return RiskLevel(level).rank
+    except ValueError:
+        return -1

@@ -1,0 +1,159 @@
+"""Devices: enrolment with a one-time code, sign-in by token, revoking and retiring.
+
+A device is a laptop enrolled for one user; it signs in with the random token it was given
+at enrolment (the hub keeps only the token's hash). A revoked device is told to wipe its
+workspace at its next contact; a retiring one may push once more, then is told to wipe.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from cse_desktop.hub import tables as t
+from cse_desktop.hub.admin import normalise_code
+from cse_desktop.hub.audit import audit
+from cse_desktop.hub.db import head_seq, writer
+from cse_desktop.hub.errors import AdminError, EnrolmentRefused, Unauthenticated
+from cse_desktop.sync.protocol import DeviceInfo, EnrolResponse, HubRole
+
+#: how long after it is told to wipe a retired laptop may still push its last changes
+FINAL_PUSH_WINDOW = timedelta(hours=1)
+RETIRED = "This device was retired by the hub administrator; its workspace must be wiped."
+
+
+@dataclass(frozen=True)
+class Device:
+    """A signed-in device, with its user and team as the hub held them at sign-in."""
+
+    id: str
+    name: str
+    status: str
+    user_id: int
+    user_name: str
+    team_id: int
+    team_name: str
+    own_caseload_only: bool
+    #: the user's role when the device signed in (a push reads it again before it accepts
+    #: an approval: see :mod:`cse_desktop.hub.changes`)
+    role: str = "practitioner"
+
+
+def wire_role(role: str) -> HubRole:
+    """A role as the laptops are told it: anything but 'manager' is a practitioner."""
+    return "manager" if role == "manager" else "practitioner"
+
+
+def retire(conn: sa.Connection, device_id: str) -> None:
+    """A retiring device has made its final push: from now on it is told to wipe."""
+    conn.execute(t.devices.update().where(t.devices.c.id == device_id)
+                 .values(status="retired", status_changed_at=t.now()))
+    audit(conn, device_id, "device_retired", record_id=device_id)
+
+
+class DeviceOps:
+    """Enrolment, sign-in and the devices' status."""
+
+    engine: sa.Engine
+
+    def devices(self) -> list[dict[str, Any]]:
+        query = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
+                           t.devices.c.enrolled_at, t.devices.c.last_seen_at,
+                           t.users.c.name.label("user"), t.teams.c.name.label("team"))
+                 .join(t.users, t.users.c.id == t.devices.c.user_id)
+                 .join(t.teams, t.teams.c.id == t.users.c.team_id)
+                 .order_by(t.devices.c.enrolled_at))
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def set_device_status(self, device_id: str, status: str) -> None:
+        """``revoked`` (wipe at next contact) or ``retiring`` (accept a final push, then wipe)."""
+        assert status in ("revoked", "retiring")
+        with writer(self.engine) as conn:
+            current = conn.execute(sa.select(t.devices.c.status)
+                                   .where(t.devices.c.id == device_id)).scalar()
+            if current is None:
+                raise AdminError(f"There is no device {device_id!r}; 'cse-hub devices' lists "
+                                 "them.")
+            if current in ("revoked", "retired"):
+                raise AdminError(f"Device {device_id} is already {current}.")
+            conn.execute(t.devices.update().where(t.devices.c.id == device_id).values(
+                status=status, status_changed_at=t.now()))
+            audit(conn, "admin", "device_" + status, record_id=device_id)
+
+    def enrol(self, code: str, device_name: str) -> EnrolResponse:
+        now = t.now()
+        with writer(self.engine) as conn:
+            row = conn.execute(
+                sa.select(t.enrolment_codes.c.id, t.enrolment_codes.c.user_id,
+                          t.enrolment_codes.c.expires_at, t.enrolment_codes.c.used_at)
+                .where(t.enrolment_codes.c.code_hash == t.digest(normalise_code(code)))
+            ).first()
+            if row is None or row.used_at is not None or row.expires_at <= now:
+                raise EnrolmentRefused(
+                    "This enrolment code is not valid: it may be mistyped, already used or "
+                    "expired. Ask your hub administrator for a new one.")
+            device_id, token = str(uuid.uuid4()), secrets.token_urlsafe(32)
+            conn.execute(t.devices.insert().values(
+                id=device_id, user_id=row.user_id, name=device_name,
+                token_hash=t.digest(token), status="active", enrolled_at=now,
+                last_seen_at=now))
+            conn.execute(t.enrolment_codes.update().where(t.enrolment_codes.c.id == row.id)
+                         .values(used_at=now, device_id=device_id))
+            audit(conn, device_id, "enrol", record_id=device_id)
+            user, team, role = conn.execute(
+                sa.select(t.users.c.name, t.teams.c.name, t.users.c.role)
+                .join(t.teams, t.teams.c.id == t.users.c.team_id)
+                .where(t.users.c.id == row.user_id)).one()
+        return EnrolResponse(device_id=device_id, token=token, user=user, team=team,
+                             role=wire_role(role))
+
+    def authenticate(self, token: str, *, final_push: bool = False) -> Device:
+        """The device holding ``token``; revoked and retired devices are told to wipe.
+
+        ``final_push``: for :data:`FINAL_PUSH_WINDOW` after it was told to wipe, a retired
+        device may still push (what it changed after its last push must not be lost).
+        """
+        query = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
+                           t.devices.c.status_changed_at,
+                           t.users.c.id.label("user_id"), t.users.c.name.label("user_name"),
+                           t.teams.c.id.label("team_id"), t.teams.c.name.label("team_name"),
+                           t.teams.c.own_caseload_only, t.users.c.role)
+                 .join(t.users, t.users.c.id == t.devices.c.user_id)
+                 .join(t.teams, t.teams.c.id == t.users.c.team_id)
+                 .where(t.devices.c.token_hash == t.digest(token)))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise Unauthenticated("This device is not enrolled with the hub (unknown "
+                                  "credential).")
+        fields = dict(row._mapping)
+        changed_at = fields.pop("status_changed_at")
+        device = Device(**fields)
+        if device.status == "retired" and final_push and changed_at is not None:
+            final_push = datetime.now(UTC) - datetime.fromisoformat(changed_at) \
+                < FINAL_PUSH_WINDOW
+        if device.status == "revoked":
+            raise Unauthenticated("This device was revoked by the hub administrator; its "
+                                  "workspace must be wiped.", code="device_revoked")
+        if device.status == "retired" and not final_push:
+            raise Unauthenticated(RETIRED, code="device_retired")
+        return device
+
+    def record_auth_failure(self, reason: str) -> None:
+        with writer(self.engine) as conn:
+            audit(conn, "unknown", "auth_failed", detail=reason)
+
+    def info(self, device: Device) -> DeviceInfo:
+        with self.engine.connect() as conn:
+            head = head_seq(conn)
+        # a signed-in device is active or retiring (authenticate refused the others)
+        return DeviceInfo(device_id=device.id, device_name=device.name, user=device.user_name,
+                          team=device.team_name, role=wire_role(device.role),
+                          status=device.status,  # type: ignore[arg-type]
+                          head_seq=head)
