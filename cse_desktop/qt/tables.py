@@ -4,7 +4,7 @@
   aloud, colours (an :class:`~cse_desktop.qt.theme.Ink`, so high contrast reaches every
   table), and what its tooltip says.
 * :class:`TableModel`: a read-only table over a list of items, one column per spec.
-* :data:`SORT_ROLE`, :data:`SEARCH_ROLE`, :data:`ID_ROLE`: the roles every table answers.
+* :data:`SORT_ROLE`, :data:`ID_ROLE`: the roles every table answers.
 * :func:`sorting_proxy`: sorts by each column's own order (:data:`SORT_ROLE`).
 * :class:`RefreshesWhenShown`: a page that reads itself again after a change to the record
   kinds it shows: at once while it is visible, otherwise when it is next shown.
@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -37,8 +37,6 @@ T = TypeVar("T")
 
 #: a value that sorts the way the column should (names by family name, risk by rank...)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-#: the case-folded text a search matches
-SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
 #: the record id of the row
 ID_ROLE = Qt.ItemDataRole.UserRole + 3
 
@@ -239,7 +237,7 @@ class RefreshesWhenShown(_Widget):
         self._generation += 1
         self._stale = False
 
-    def _on_changed(self, kinds: Iterable[RecordKind] | Changes) -> None:
+    def _on_changed(self, kinds: Changes) -> None:
         if not self.WATCHED.intersection(kinds):
             return
         if self.isVisible():
