@@ -20,10 +20,8 @@ Two versions:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from datetime import date, datetime
 
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
@@ -43,10 +41,9 @@ from cse_desktop.casework.missing_profile import (
     fmt_pct,
     pct,
 )
+from cse_desktop.reports.charts import bar_chart
 from cse_desktop.reports.page import (
     HEAD_FILL,
-    INK,
-    MUTED,
     RULE,
     PrintMeta,
     gap,
@@ -539,71 +536,3 @@ def _side_by_side(left: Flowable | list[Flowable], right: Flowable | list[Flowab
                            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                            ("LEFTPADDING", (1, 0), (1, 0), GUTTER)]))
     return t
-
-
-def _nice_step(top: int) -> int:
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
-        if top / step <= 5:
-            return step
-    return max(1, top // 5)
-
-
-#: a chart series: its name, one value per category, its colour
-Series = tuple[str, Sequence[Count | float | None], colors.Color]
-
-
-def bar_chart(categories: Sequence[str], series: Sequence[Series], *, width: float,
-              height: float, title: str = "", suffix: str = "",
-              ceiling: int | None = None) -> Drawing:
-    """Grouped vertical bars. A hidden value (a marker string) draws no bar, only its marker
-    above the axis, so a chart in the shareable version never shows a small number; None
-    draws nothing. ``suffix`` follows each value ("%"); ``ceiling`` fixes the scale's top."""
-    d = Drawing(width, height)
-    left, right, top = 22.0, 4.0, 14.0 if title else 6.0
-    bottom = 22.0
-    legend = 12.0 if len(series) > 1 else 0.0
-    plot_w, plot_h = width - left - right, height - top - bottom - legend
-    base_y = bottom + legend
-    values = [v for _, vals, _ in series for v in vals if isinstance(v, int)]
-    highest = max(values, default=0)
-    step = _nice_step(max(highest, ceiling or 1))
-    ceiling = max(step, -(-max(highest, ceiling or 1) // step) * step)
-    if title:
-        d.add(String(0, height - 9, title, fontName="Helvetica-Bold", fontSize=8.5,
-                     fillColor=INK))
-    for k in range(0, ceiling + 1, step):
-        y = base_y + plot_h * k / ceiling
-        d.add(Line(left, y, left + plot_w, y, strokeColor=RULE, strokeWidth=0.4))
-        d.add(String(left - 3, y - 2.5, f"{k:,}{suffix}", fontName="Helvetica", fontSize=6.5,
-                     fillColor=MUTED, textAnchor="end"))
-    groups = max(1, len(categories))
-    slot = plot_w / groups
-    bar_w = min(14.0, slot * 0.8 / max(1, len(series)))
-    for i, name in enumerate(categories):
-        x0 = left + slot * i + (slot - bar_w * len(series)) / 2
-        for j, (_, vals, colour) in enumerate(series):
-            value = vals[i] if i < len(vals) else None
-            x = x0 + j * bar_w
-            if isinstance(value, int):
-                h = plot_h * value / ceiling
-                if h > 0:
-                    d.add(Rect(x, base_y, bar_w - 1, h, fillColor=colour, strokeColor=None))
-                d.add(String(x + (bar_w - 1) / 2, base_y + h + 1.5, f"{value:,}{suffix}",
-                             fontName="Helvetica", fontSize=6, fillColor=INK,
-                             textAnchor="middle"))
-            elif isinstance(value, str):
-                d.add(String(x + (bar_w - 1) / 2, base_y + 1.5, value, fontName="Helvetica",
-                             fontSize=6, fillColor=INK, textAnchor="middle"))
-        lines = name.split("\n")
-        cx = left + slot * i + slot / 2
-        for n, line in enumerate(lines):
-            d.add(String(cx, base_y - 8 - 7 * n, line, fontName="Helvetica", fontSize=6.5,
-                         fillColor=INK, textAnchor="middle"))
-    d.add(Line(left, base_y, left + plot_w, base_y, strokeColor=INK, strokeWidth=0.6))
-    if len(series) > 1:
-        x = left
-        for name, _, colour in series:
-            d.add(Rect(x, 2, 7, 7, fillColor=colour, strokeColor=None))
-            d.add(String(x + 10, 3, name, fontName="Helvetica", fontSize=7, fillColor=INK))
-            x += 18 + 3.6 * len(name)
-    return d

@@ -25,7 +25,7 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -294,7 +294,9 @@ def _points(scoring: Scoring, f: IndicatorField, timing: Timing) -> int:
         return 0
     if f.tier is Tier.VULNERABILITY:
         return scoring.vulnerability_points
-    return scoring.points[f.tier.value][timing]  # type: ignore[index]
+    tier: Literal["moderate", "significant"] = ("moderate" if f.tier is Tier.MODERATE
+                                                 else "significant")
+    return scoring.points[tier][timing]
 
 
 def _vulnerabilities(scoring: Scoring, vocab: Vocabulary, st: dict) -> list[Flowable]:
