@@ -4,7 +4,9 @@ A :class:`PrintJob` names a document (its title, what the audit entry calls it, 
 offered), says what it is about, whether the audience profiles (redaction) apply, and how it is
 built.  One run of a job prints a :class:`Document`: the job as the chosen audience and options
 make it.  Anyone who can unlock the workspace may print any job; every print and export needs a
-reason and writes an audit entry (:mod:`cse_desktop.reports.output` words it).
+reason and writes an audit entry (:mod:`cse_desktop.reports.output` words it).  The
+builders, reportlab and pikepdf load only when a job is built or saved, so the command line
+starts quickly.
 
 The documents: :func:`summary_job` (one young person's RMM case summary), :func:`agenda_job`
 (a Risk Management Meeting's agenda pack) and :func:`profile_job` (the quarterly missing
@@ -22,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from cse_desktop.casework.quarters import Quarter
 from cse_desktop.domain.errors import UsageError
 from cse_desktop.domain.ids import RecordKind
-from cse_desktop.reports import output
 
 if TYPE_CHECKING:
     from cse_desktop.reports.page import PrintMeta
@@ -112,6 +113,8 @@ class PrintJob:
 
     def audit_print(self, ws: Workspace, document: Document, pdf: bytes, reason: str) -> str:
         """Record that ``pdf`` was sent to a printer; returns its SHA-256."""
+        from cse_desktop.reports import output
+
         return output.audit_print(ws, pdf, what=document.what, record_kind=self.record_kind,
                                   record_id=self.record_id, profile=document.profile,
                                   reason=reason)
@@ -120,6 +123,8 @@ class PrintJob:
              reason: str, password: str | None = None, export: bool = False) -> str:
         """Save ``pdf`` to ``out`` (protected with ``password``, if given) and audit it as a
         print, or an ``export``; returns the SHA-256 of the file written."""
+        from cse_desktop.reports import output
+
         return output.save_report(ws, pdf, out, what=document.what,
                                   record_kind=self.record_kind, record_id=self.record_id,
                                   profile=document.profile, reason=reason, password=password,
