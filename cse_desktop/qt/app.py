@@ -17,7 +17,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -64,8 +64,11 @@ from cse_desktop.qt.printing import (
 from cse_desktop.qt.settings import Settings, load_settings
 from cse_desktop.qt.sync import ConflictsPage, SyncUi
 from cse_desktop.qt.widgets import CardPage
-from cse_desktop.store import KdfParams, Workspace
+from cse_desktop.store import KdfParams
 from cse_desktop.store.locations import default_workspace, demo_workspace
+
+if TYPE_CHECKING:  # the window never calls the workspace: it only hands it out (tests)
+    from cse_desktop.store import Workspace
 
 T = TypeVar("T")
 
