@@ -43,7 +43,7 @@ from cse_desktop.qt.caseload import CaseloadPage
 from cse_desktop.qt.formfill import FormFillPage
 from cse_desktop.qt.manager import ManagerPage
 from cse_desktop.qt.menus import NavigationBar, SettingsMenus
-from cse_desktop.qt.operations import WorkspaceRunner, people
+from cse_desktop.qt.operations import TaskManager, people
 from cse_desktop.qt.operations import workspace as workspaces
 from cse_desktop.qt.operations.workspace import OpenedWorkspace
 from cse_desktop.qt.pages import (
@@ -90,9 +90,8 @@ class MainWindow(QMainWindow):
         self.home_folder = Path(workspace) if workspace is not None else default_workspace()
         self.kdf = kdf or KdfParams.production()
         #: the window's one task manager: unlocking runs on it, and every page's work once a
-        #: workspace is attached.  TRANSITIONAL (issue 13): a WorkspaceRunner while the
-        #: caseload, sync, manager and printing pages still hand it lambdas.
-        self.tasks = WorkspaceRunner(None, self)
+        #: workspace is attached (``tasks.ws`` is None while locked)
+        self.tasks = TaskManager(None, self)
         self.tasks.failed.connect(lambda message: self.statusBar().showMessage(message, 10_000))
         self._owner: Owner | None = None
         self._is_demo = False
@@ -215,11 +214,6 @@ class MainWindow(QMainWindow):
         return self.tasks.ws
 
     @property
-    def runner(self) -> WorkspaceRunner | None:
-        """TRANSITIONAL (issue 13): :attr:`tasks` while a workspace is open, else None."""
-        return self.tasks if self.tasks.ws is not None else None
-
-    @property
     def settings(self) -> Settings:
         return self.menus.settings
 
@@ -271,7 +265,7 @@ class MainWindow(QMainWindow):
         """The pages of an unlocked workspace: their work all runs on :attr:`tasks`."""
         tasks = self.tasks
         self.owner_label.setText(f"{owner.name}  ·  {ROLE_LABELS[owner.role]}  ·  {owner.team}")
-        self.caseload_page.set_runner(tasks)
+        self.caseload_page.set_tasks(tasks)
         self.person_page = PersonPage(tasks)
         self.form_page = FormFillPage(tasks, self.engine)
         self.manager_page = (ManagerPage(tasks, self.engine)
@@ -322,7 +316,7 @@ class MainWindow(QMainWindow):
 
     def open_new_person_dialog(self) -> NewPersonDialog | None:
         """Add a young person; their page opens when the record is saved."""
-        if self.runner is None:
+        if self.tasks.ws is None:
             return None
         dialog = NewPersonDialog(self, worker=self._owner.name if self._owner else "")
 
@@ -342,9 +336,9 @@ class MainWindow(QMainWindow):
 
     def print_missing_profile(self) -> PrintDialog | None:
         """The print dialog for the quarterly missing profile (quarter chosen in it)."""
-        if self.runner is None:
+        if self.tasks.ws is None:
             return None
-        self.print_dialog = open_print_dialog(self.runner, profile_job(), self)
+        self.print_dialog = open_print_dialog(self.tasks, profile_job(), self)
         return self.print_dialog
 
     def _start_form(self, form_id: str, person_id: str, episode_id: object) -> None:
@@ -459,7 +453,7 @@ class MainWindow(QMainWindow):
 
     def _save_new_passphrase(self, passphrase: str) -> None:
         page = self.new_passphrase_page
-        if self.runner is None:
+        if self.tasks.ws is None:
             self.show_start()
             return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -526,7 +520,7 @@ class MainWindow(QMainWindow):
                 page.deleteLater()
         self.person_page = self.form_page = self.manager_page = self.conflicts_page = None
         self.team_action.setVisible(False)
-        self.caseload_page.set_runner(None)
+        self.caseload_page.set_tasks(None)
         self.caseload_page.clear()
         self.recovery_page.clear_secrets()
         self.new_passphrase_page.clear_secrets()

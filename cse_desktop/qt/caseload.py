@@ -220,15 +220,15 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(REFRESH_MS)
         self.refresh_timer.timeout.connect(self._refresh_if_shown)
-        self.set_runner(tasks)
+        self.set_tasks(tasks)
 
     # -- the workspace -------------------------------------------------------------------
 
     @property
-    def runner(self) -> TaskManager | None:
+    def tasks(self) -> TaskManager | None:
         return self._tasks
 
-    def set_runner(self, tasks: TaskManager | None) -> None:
+    def set_tasks(self, tasks: TaskManager | None) -> None:
         """Read through ``tasks`` from now on (None: a locked workspace, nothing to read)."""
         self.watch(tasks)
         if tasks is not None:

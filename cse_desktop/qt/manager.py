@@ -50,7 +50,7 @@ from cse_desktop.qt.caseload_model import (
     WORKER_COLUMN,
     name_key,
 )
-from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.operations import TaskManager
 from cse_desktop.qt.operations import caseload as caseload_ops
 from cse_desktop.qt.printing import (
     PrintDialog,
@@ -238,14 +238,13 @@ class ManagerPage(RefreshesWhenShown, QWidget):
     #: a lower level was approved: the id of the approving amendment
     approved = Signal(str)
 
-    # the task manager is still the transitional WorkspaceRunner: printing takes one
-    def __init__(self, tasks: WorkspaceRunner, engine: FormEngine,
+    def __init__(self, tasks: TaskManager, engine: FormEngine,
                  parent: QWidget | None = None, *, today: date | None = None,
                  rmm_weekday: int = RMM_WEEKDAY) -> None:
         super().__init__(parent)
         self.setObjectName("page")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.runner = tasks
+        self.tasks = tasks
         self.engine = engine
         self.today = today
         self.rmm_weekday = rmm_weekday
@@ -380,8 +379,8 @@ class ManagerPage(RefreshesWhenShown, QWidget):
                 self.status_label.setText(f"Could not read the caseload. {exc.message}")
 
         try:
-            self.runner.run(caseload_ops.overview(now=self.now(), rmm_weekday=self.rmm_weekday),
-                            on_done=done, on_error=failed, owner=self)
+            self.tasks.run(caseload_ops.overview(now=self.now(), rmm_weekday=self.rmm_weekday),
+                           on_done=done, on_error=failed, owner=self)
         except RuntimeError:  # the task manager closed (the workspace locked): nothing to read
             self.status_label.setText("")
 
@@ -440,10 +439,10 @@ class ManagerPage(RefreshesWhenShown, QWidget):
             self.approval_error.show_message(exc.message)
             self._update_buttons()
 
-        self.runner.run(caseload_ops.approve(engine=self.engine,
-                                             submission_id=item.submission_id, reason=reason,
-                                             now=self.now()),
-                        on_done=done, on_error=failed, owner=self)
+        self.tasks.run(caseload_ops.approve(engine=self.engine,
+                                            submission_id=item.submission_id, reason=reason,
+                                            now=self.now()),
+                       on_done=done, on_error=failed, owner=self)
 
     def _reason_dialog(self, item: PendingDowngrade) -> str | None:
         text, ok = QInputDialog.getMultiLineText(
@@ -473,7 +472,7 @@ class ManagerPage(RefreshesWhenShown, QWidget):
         """The print dialog for the agenda pack of the meeting shown."""
         if self.overview is None:
             return None
-        self.print_dialog = open_print_dialog(self.runner, agenda_job(self.overview.meeting),
+        self.print_dialog = open_print_dialog(self.tasks, agenda_job(self.overview.meeting),
                                               self)
         return self.print_dialog
 

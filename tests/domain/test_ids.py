@@ -20,7 +20,7 @@ def test_every_form_id_is_a_form_folder_with_a_published_version() -> None:
 
 def test_record_kinds_are_the_kinds_the_protocol_carries() -> None:
     assert {k.value for k in RecordKind} == set(typing.get_args(protocol.RecordKind))
-    assert ALL_KINDS == frozenset(RecordKind)
+    assert frozenset(RecordKind) == ALL_KINDS
 
 
 def test_ids_compare_and_print_as_their_stored_text() -> None:

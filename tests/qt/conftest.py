@@ -15,12 +15,17 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import Owner, Role
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.store.locations import default_workspace
+
+if TYPE_CHECKING:
+    from cse_desktop.qt.operations import TaskManager
 
 PASSPHRASE = "fictional test passphrase 1"
 NEW_PASSPHRASE = "another fictional passphrase 2"
@@ -109,25 +114,25 @@ def form_engine():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def form_runner(qtbot, existing_workspace):  # type: ignore[no-untyped-def]
-    """A workspace runner on an unlocked workspace (locked again when the test ends)."""
-    from cse_desktop.qt.operations import WorkspaceRunner
+def form_tasks(qtbot, existing_workspace):  # type: ignore[no-untyped-def]
+    """A task manager on an unlocked workspace (locked again when the test ends)."""
+    from cse_desktop.qt.operations import TaskManager
 
     ws = Workspace.open(existing_workspace.folder, PASSPHRASE)
-    runner = WorkspaceRunner(ws)
-    yield runner
-    runner.close(final=lambda w: w.lock())
+    tasks = TaskManager(ws)
+    yield tasks
+    tasks.close(final=lambda w: w.lock())
 
 
 @pytest.fixture
-def make_form_page(qtbot, form_runner, form_engine):  # type: ignore[no-untyped-def]
+def make_form_page(qtbot, form_tasks, form_engine):  # type: ignore[no-untyped-def]
     """Build and show FormFillPages; each saves what it holds before the workspace locks."""
     from cse_desktop.qt.formfill import FormFillPage
 
     pages: list[FormFillPage] = []
 
     def make(**kwargs) -> FormFillPage:  # type: ignore[no-untyped-def]
-        page = FormFillPage(form_runner, form_engine, **kwargs)
+        page = FormFillPage(form_tasks, form_engine, **kwargs)
         qtbot.addWidget(page)
         page.resize(*WINDOW_SIZE)
         page.show()
@@ -203,11 +208,11 @@ def add_caseload_examples(ws: Workspace, engine, now) -> CaseloadExamples:  # ty
         episode(repeat, days * 24, days * 24 - 6, RhiStatus.DECLINED)
     downgrade = child("Fern", "Fictitious", allocated_worker="P. Sample-Worker")
     answers = dict(next(s for s in load_samples()
-                        if s.form_id == "exploitation-screening").answers)
+                        if s.form_id == FormId.SCREENING).answers)
     answers.update({"agreed_level": "none",
                     "override_rationale": "Fictional: the worries were about a sibling, not "
                                           "Fern; school and home report no concerns."})
-    draft = engine.set_answers(engine.start("exploitation-screening", downgrade), answers)
+    draft = engine.set_answers(engine.start(FormId.SCREENING, downgrade), answers)
     finalise(ws, engine, draft, now=now)
     return CaseloadExamples(missing, due, overdue, review, repeat, downgrade)
 
@@ -240,23 +245,23 @@ def _caseload_template(tmp_path_factory, caseload_engine):  # type: ignore[no-un
 class CaseloadWorkspace:
     ws: Workspace
     examples: CaseloadExamples
-    runner: object  # a WorkspaceRunner
+    tasks: TaskManager
 
 
 @pytest.fixture
 def caseload_workspace(tmp_path, qtbot, _caseload_template) -> Iterator[CaseloadWorkspace]:  # type: ignore[no-untyped-def]
-    """A manager's workspace: the demo caseload plus the examples, with its runner."""
+    """A manager's workspace: the demo caseload plus the examples, with its task manager."""
     import shutil
 
-    from cse_desktop.qt.operations import WorkspaceRunner
+    from cse_desktop.qt.operations import TaskManager
 
     template, examples = _caseload_template
     folder = tmp_path / "caseload-ws"
     shutil.copytree(template, folder)
     ws = Workspace.open(folder, PASSPHRASE)
-    runner = WorkspaceRunner(ws)
-    yield CaseloadWorkspace(ws, examples, runner)
-    runner.close(final=lambda w: w.lock())
+    tasks = TaskManager(ws)
+    yield CaseloadWorkspace(ws, examples, tasks)
+    tasks.close(final=lambda w: w.lock())
 
 
 # -- themes: put the standard look back after a test changes it --------------------------------

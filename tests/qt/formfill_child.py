@@ -33,7 +33,7 @@ def main(argv: list[str]) -> int:
     from cse_desktop.forms.engine import FormEngine
     from cse_desktop.forms.loader import FormRegistry
     from cse_desktop.qt.formfill import FormFillPage
-    from cse_desktop.qt.operations import WorkspaceRunner
+    from cse_desktop.qt.operations import TaskManager
     from cse_desktop.store import Workspace
 
     folder, submission_id, field_id = argv[1:4]
@@ -42,8 +42,8 @@ def main(argv: list[str]) -> int:
                            else print(msg, file=sys.stderr))
     app = QApplication(argv[:1])
     ws = Workspace.open(folder, passphrase)
-    runner = WorkspaceRunner(ws)
-    page = FormFillPage(runner, FormEngine(FormRegistry.load()), autosave_ms=1000)
+    tasks = TaskManager(ws)
+    page = FormFillPage(tasks, FormEngine(FormRegistry.load()), autosave_ms=1000)
     page.resize(1040, 720)
     page.show()
     count = 0

@@ -1,4 +1,5 @@
-"""The caseload page: read through the runner, filters with counts, search, sorting, activation.
+"""The caseload page: read through the task manager, filters with counts, search, sorting,
+activation.
 
 Real widgets (pytest-qt) on a real encrypted workspace: the demo caseload (25 invented people)
 plus six invented children, one per case (tests/qt/conftest.py ``add_caseload_examples``).
@@ -13,6 +14,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from cse_desktop.casework.caseload import caseload_rows
 from cse_desktop.casework.chronology import clock_words
+from cse_desktop.domain.ids import RecordKind
 from cse_desktop.domain.models import Episode, RhiStatus
 from cse_desktop.qt.caseload import (
     ID_ROLE,
@@ -23,6 +25,8 @@ from cse_desktop.qt.caseload import (
     Show,
 )
 from cse_desktop.qt.caseload_model import time_left_words
+from cse_desktop.qt.operations import Operation
+from cse_desktop.qt.operations import episodes as episode_ops
 
 from .conftest import CASELOAD_NOW, WINDOW_SIZE
 
@@ -31,7 +35,7 @@ LEFT = Qt.MouseButton.LeftButton
 
 @pytest.fixture
 def page(qtbot, caseload_workspace) -> CaseloadPage:
-    page = CaseloadPage(caseload_workspace.runner, now=CASELOAD_NOW)
+    page = CaseloadPage(caseload_workspace.tasks, now=CASELOAD_NOW)
     qtbot.addWidget(page)
     page.resize(*WINDOW_SIZE)
     page.show()
@@ -43,7 +47,7 @@ def page(qtbot, caseload_workspace) -> CaseloadPage:
 
 
 def rows_of(caseload_workspace):  # type: ignore[no-untyped-def]
-    return caseload_workspace.runner.call(lambda ws: caseload_rows(ws, CASELOAD_NOW))
+    return caseload_workspace.tasks.call(Operation(lambda ws: caseload_rows(ws, CASELOAD_NOW)))
 
 
 def cell(page: CaseloadPage, person_id: str, column: Column) -> str:
@@ -53,7 +57,7 @@ def cell(page: CaseloadPage, person_id: str, column: Column) -> str:
     raise AssertionError(f"{person_id} is not shown")
 
 
-def test_the_caseload_loads_through_the_runner_with_counts_on_each_filter(
+def test_the_caseload_loads_through_the_task_manager_with_counts_on_each_filter(
         page, caseload_workspace, screenshot) -> None:
     rows = rows_of(caseload_workspace)
     assert page.row_count() == len(rows) == 31
@@ -206,14 +210,14 @@ def test_enter_or_double_click_opens_the_person(qtbot, page, caseload_workspace)
     assert signal.args == [ex.rhi_due]
 
 
-def test_the_page_reloads_when_the_runner_reports_a_change(qtbot, page,
-                                                           caseload_workspace) -> None:
+def test_the_page_reloads_when_the_task_manager_reports_a_change(
+        qtbot, page, caseload_workspace) -> None:
     ex = caseload_workspace.examples
     page.select_person(ex.rhi_due)
     before = page.filter_buttons[Show.RHI].text()
     episode = Episode(person_id=ex.rhi_due, started_at=CASELOAD_NOW - timedelta(hours=2),
                       rhi_status=RhiStatus.NOT_YET_DUE)
-    caseload_workspace.runner.run(lambda ws: ws.episodes.add(episode), changes={"episode"})
+    caseload_workspace.tasks.run(episode_ops.add(episode=episode))
     qtbot.waitUntil(lambda: cell(page, ex.rhi_due, Column.LAST_MISSING) == "Missing now",
                     timeout=5000)
     assert page.current_person_id() == ex.rhi_due  # the selection survives the reload
@@ -221,8 +225,8 @@ def test_the_page_reloads_when_the_runner_reports_a_change(qtbot, page,
     # a change the caseload does not show (an action) does not reload it
     loads: list[int] = []
     page.counts_changed.connect(lambda *_: loads.append(1))
-    caseload_workspace.runner.run(lambda ws: None, changes={"action"})
-    qtbot.waitUntil(lambda: caseload_workspace.runner.idle, timeout=5000)
+    caseload_workspace.tasks.run(Operation(lambda ws: None, frozenset({RecordKind.ACTION})))
+    qtbot.waitUntil(lambda: caseload_workspace.tasks.idle, timeout=5000)
     assert loads == []
 
 
@@ -230,23 +234,23 @@ def test_a_load_in_flight_is_dropped_when_the_page_is_cleared(qtbot, page,
                                                              caseload_workspace) -> None:
     page.load()
     page.clear()  # the workspace locked meanwhile
-    qtbot.waitUntil(lambda: caseload_workspace.runner.idle, timeout=5000)
+    qtbot.waitUntil(lambda: caseload_workspace.tasks.idle, timeout=5000)
     assert page.model.rowCount() == 0
     assert page.filter_buttons[Show.ALL].text() == "✓ &All (0)"
     assert page.empty_label.text() == "There is no one on this caseload yet."
 
 
 def test_a_failed_read_is_explained(qtbot, page, caseload_workspace) -> None:
-    caseload_workspace.runner.call(lambda ws: ws.lock())
+    caseload_workspace.tasks.call(Operation(lambda ws: ws.lock()))
     page.clear()
     page.load()
     qtbot.waitUntil(lambda: bool(page.load_error), timeout=5000)
     assert page.empty_label.isVisible()
     assert page.empty_label.text().startswith("The caseload could not be read.")
     assert "Unlock it" in page.empty_label.text()
-    caseload_workspace.runner.close()
-    page.load()  # a closed runner (the window locked it) is not an error either
-    page.set_runner(None)
+    caseload_workspace.tasks.close()
+    page.load()  # a closed task manager (the window locked it) is not an error either
+    page.set_tasks(None)
     assert not page.refresh_timer.isActive()
 
 
@@ -281,7 +285,7 @@ def test_time_left_in_words(left, words) -> None:
         assert time_left_words(left) == clock_words(left)
 
 
-def test_a_page_without_a_runner_still_takes_people(qtbot) -> None:
+def test_a_page_without_a_task_manager_still_takes_people(qtbot) -> None:
     from datetime import date
 
     from cse_desktop.domain.models import Person, RiskLevel

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.casework.submissions import save_draft
+from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import Episode, Person, RiskLevel
 from cse_desktop.forms.samples import Sample, load_samples
 from cse_desktop.qt.formfill import FormFillPage
@@ -39,6 +40,7 @@ from cse_desktop.qt.formfill.fields import (
     RepeatEditor,
     TextEditor,
 )
+from cse_desktop.qt.operations import Operation
 from cse_desktop.store import Workspace
 
 from .conftest import KDF, OWNER, PASSPHRASE
@@ -73,18 +75,18 @@ def sample(form_id: str) -> Sample:
 
 
 @pytest.fixture
-def person(form_runner) -> Person:
-    return form_runner.call(lambda ws: ws.people.add(
-        Person(given_name="Robin", family_name="Fictional", dob=date(2011, 5, 4))))
+def person(form_tasks) -> Person:
+    return form_tasks.call(Operation(lambda ws: ws.people.add(
+        Person(given_name="Robin", family_name="Fictional", dob=date(2011, 5, 4)))))
 
 
-def add_sample_people(runner, s: Sample) -> None:
+def add_sample_people(tasks, s: Sample) -> None:
     def add(ws) -> None:
         ws.people.add(s.person)
         if s.episode is not None:
             ws.episodes.add(s.episode)
 
-    runner.call(add)
+    tasks.call(Operation(add))
 
 
 def start(qtbot, page: FormFillPage, form_id: str, person_id: str,
@@ -105,8 +107,8 @@ def click(qtbot, widget: QWidget) -> None:
     qtbot.mouseClick(widget, LEFT)
 
 
-def stored(runner, submission_id: str):
-    return runner.call(lambda ws: ws.submissions.get(submission_id))
+def stored(tasks, submission_id: str):
+    return tasks.call(Operation(lambda ws: ws.submissions.get(submission_id)))
 
 
 def fill_sample(page: FormFillPage, s: Sample, *, skip: tuple[str, ...] = ()) -> None:
@@ -142,9 +144,9 @@ def test_every_form_renders_and_every_input_has_an_accessible_name(
             episode = Episode(person_id=person.id,
                               started_at=datetime(2026, 3, 5, 20, tzinfo=UTC),
                               returned_at=datetime(2026, 3, 6, 9, 30, tzinfo=UTC))
-            episode_id = page.tasks.call(lambda ws, e=episode: ws.episodes.add(e)).id
+            episode_id = page.tasks.call(Operation(lambda ws, e=episode: ws.episodes.add(e))).id
         start(qtbot, page, form_id, person.id, episode_id)
-        if form_id == "exploitation-screening":
+        if form_id == FormId.SCREENING:
             screenshot(page, "formfill-screening-top")
         # every repeat group gets a row, so its nested inputs exist too
         for row in page.editor.rows.values():
@@ -167,7 +169,7 @@ def test_every_form_renders_and_every_input_has_an_accessible_name(
 def test_each_field_type_gets_its_widget_and_stores_engine_values(
         qtbot, make_form_page, person) -> None:
     page = make_form_page(clock=lambda: NOW)
-    start(qtbot, page, "parent-session", person.id)
+    start(qtbot, page, FormId.PARENT_SESSION, person.id)
     assert isinstance(editor(page, "summary"), TextEditor)
     assert isinstance(editor(page, "session_type"), ComboEditor)  # 7 choices: a drop-down
     assert isinstance(editor(page, "interpreter"), RadioEditor)
@@ -209,7 +211,7 @@ def test_each_field_type_gets_its_widget_and_stores_engine_values(
 def test_indicators_ask_when_only_for_moderate_and_significant(qtbot, make_form_page,
                                                                person) -> None:
     page = make_form_page(clock=lambda: NOW)
-    start(qtbot, page, "exploitation-screening", person.id)
+    start(qtbot, page, FormId.SCREENING, person.id)
     late = editor(page, "ind_b_staying_out_late")
     assert isinstance(late, IndicatorEditor)
     page.editor.go_to("ind_b_staying_out_late")
@@ -237,9 +239,9 @@ def test_indicators_ask_when_only_for_moderate_and_significant(qtbot, make_form_
 
 
 def test_show_if_hides_and_shows_fields_sections_and_row_fields_live(
-        qtbot, make_form_page, form_runner, person) -> None:
+        qtbot, make_form_page, form_tasks, person) -> None:
     page = make_form_page(clock=lambda: NOW)
-    start(qtbot, page, "exploitation-screening", person.id)
+    start(qtbot, page, FormId.SCREENING, person.id)
     other = page.editor.rows["trigger_other"]
     trigger = editor(page, "trigger")
     assert not other.isVisible()
@@ -257,10 +259,10 @@ def test_show_if_hides_and_shows_fields_sections_and_row_fields_live(
     assert reference.isVisible()
     assert reference.editor.edit.accessibleName() == "People of concern, row 1: Police reference"
     # a whole section
-    rhi = sample("return-home-interview")
-    add_sample_people(form_runner, rhi)
+    rhi = sample(FormId.RETURN_HOME_INTERVIEW)
+    add_sample_people(form_tasks, rhi)
     page2 = make_form_page(clock=lambda: rhi.now)
-    start(qtbot, page2, "return-home-interview", rhi.person.id, rhi.episode.id)
+    start(qtbot, page2, FormId.RETURN_HOME_INTERVIEW, rhi.person.id, rhi.episode.id)
     before = next(page2.editor.section_list.item(i) for i in range(
         page2.editor.section_list.count()) if page2.editor.section_list.item(i).data(
         Qt.ItemDataRole.UserRole + 1) == "before")
@@ -277,8 +279,8 @@ def test_show_if_hides_and_shows_fields_sections_and_row_fields_live(
 
 
 def test_screening_override_upward_then_a_downgrade_awaits_approval(
-        qtbot, make_form_page, form_runner, person, screenshot) -> None:
-    s = sample("exploitation-screening")
+        qtbot, make_form_page, form_tasks, person, screenshot) -> None:
+    s = sample(FormId.SCREENING)
     page = make_form_page(clock=lambda: s.now)
     start(qtbot, page, s.form_id, person.id)
     fill_sample(page, s, skip=("agreed_level",))
@@ -301,7 +303,8 @@ def test_screening_override_upward_then_a_downgrade_awaits_approval(
     screenshot(panel, "formfill-screening-outcome-override")
     final = finalise(qtbot, page)
     assert final.is_final and final.outcome["override"] and final.outcome["level"] == "medium"
-    assert form_runner.call(lambda ws: ws.people.get(person.id)).risk_level is RiskLevel.MEDIUM
+    stored_person = form_tasks.call(Operation(lambda ws: ws.people.get(person.id)))
+    assert stored_person.risk_level is RiskLevel.MEDIUM
 
     # amend it to a lower level than suggested: the suggested level stands until approved
     with qtbot.waitSignal(page.opened, timeout=10_000):
@@ -318,12 +321,12 @@ def test_screening_override_upward_then_a_downgrade_awaits_approval(
 
 
 def test_a_managers_approval_shows_who_when_why_and_whether_a_hub_verified_it(
-        qtbot, make_form_page, form_runner, form_engine, person, screenshot) -> None:
+        qtbot, make_form_page, form_tasks, form_engine, person, screenshot) -> None:
     from cse_desktop.casework.caseload import approve_downgrade
     from cse_desktop.casework.submissions import finalise as finalise_stored
     from cse_desktop.domain.models import Owner, Role
 
-    s = sample("exploitation-screening")
+    s = sample(FormId.SCREENING)
     answers = {**s.answers, "agreed_level": "none", "override_rationale": "Fictional."}
 
     def record(ws):  # a downgrade, approved by a manager in a workspace never enrolled
@@ -332,7 +335,7 @@ def test_a_managers_approval_shows_who_when_why_and_whether_a_hub_verified_it(
         ws.set_owner(Owner(name="Morgan Fictional-Manager", role=Role.MANAGER, team="T"))
         return approve_downgrade(ws, form_engine, final.id, "Fictional: checked.", s.now)
 
-    approval = form_runner.call(record)
+    approval = form_tasks.call(Operation(record))
     page = make_form_page(clock=lambda: s.now)
     with qtbot.waitSignal(page.opened, timeout=10_000):
         page.open(approval.id)
@@ -347,7 +350,7 @@ def test_a_managers_approval_shows_who_when_why_and_whether_a_hub_verified_it(
 
 def test_immediate_danger_shows_call_999(qtbot, make_form_page, person, screenshot) -> None:
     page = make_form_page(clock=lambda: NOW)
-    start(qtbot, page, "exploitation-screening", person.id)
+    start(qtbot, page, FormId.SCREENING, person.id)
     assert not page.editor.danger.isVisible()
     page.editor.go_to("immediate_danger")
     click(qtbot, editor(page, "immediate_danger").buttons["yes"])
@@ -363,11 +366,11 @@ def test_immediate_danger_shows_call_999(qtbot, make_form_page, person, screensh
 
 
 def test_return_home_interview_to_final_against_an_episode(
-        qtbot, make_form_page, form_runner, screenshot) -> None:
+        qtbot, make_form_page, form_tasks, screenshot) -> None:
     # the newest version (the one "Start" uses): the episode's details come from the episode
-    s = max((x for x in load_samples() if x.form_id == "return-home-interview"),
+    s = max((x for x in load_samples() if x.form_id == FormId.RETURN_HOME_INTERVIEW),
             key=lambda x: x.version)
-    add_sample_people(form_runner, s)
+    add_sample_people(form_tasks, s)
     page = make_form_page(clock=lambda: s.now)
     start(qtbot, page, s.form_id, s.person.id, s.episode.id)
     assert "missing episode of 5 Mar 2026" in page.editor.subtitle.text()
@@ -396,9 +399,9 @@ def test_return_home_interview_to_final_against_an_episode(
 
 
 def test_finalise_lists_the_problems_and_each_goes_to_its_field(
-        qtbot, make_form_page, form_runner, person, screenshot) -> None:
+        qtbot, make_form_page, form_tasks, person, screenshot) -> None:
     page = make_form_page(clock=lambda: NOW)
-    start(qtbot, page, "exploitation-screening", person.id)
+    start(qtbot, page, FormId.SCREENING, person.id)
     with qtbot.waitSignal(page.finalise_failed, timeout=10_000):
         click(qtbot, page.editor.finalise_button)
     editor_view = page.editor
@@ -431,12 +434,12 @@ def test_finalise_lists_the_problems_and_each_goes_to_its_field(
     assert editor_view.error_list.count() == before - 1
     assert not editor_view.rows["reason"].error.isVisible()
     assert page.submission.is_final is False
-    assert not stored(form_runner, page.submission.id).is_final
+    assert not stored(form_tasks, page.submission.id).is_final
 
 
-def test_amending_a_final_opens_a_new_draft(qtbot, make_form_page, form_runner, person,
+def test_amending_a_final_opens_a_new_draft(qtbot, make_form_page, form_tasks, person,
                                             screenshot) -> None:
-    s = sample("parent-session")
+    s = sample(FormId.PARENT_SESSION)
     page = make_form_page(clock=lambda: s.now)
     start(qtbot, page, s.form_id, person.id)
     fill_sample(page, s)
@@ -458,19 +461,19 @@ def test_amending_a_final_opens_a_new_draft(qtbot, make_form_page, form_runner, 
     assert draft.answers == final.answers
     assert again.editor is not None
     assert "Correction of a final record" in again.editor.subtitle.text()
-    assert stored(form_runner, draft.id).version == 1
-    assert stored(form_runner, final.id).is_final
+    assert stored(form_tasks, draft.id).version == 1
+    assert stored(form_tasks, final.id).is_final
 
 
 # -- saving ----------------------------------------------------------------------------------
 
 
-def test_a_draft_resumes_after_closing_the_page(qtbot, make_form_page, form_runner,
+def test_a_draft_resumes_after_closing_the_page(qtbot, make_form_page, form_tasks,
                                                 person) -> None:
     page = make_form_page(autosave_ms=60_000)  # only the close saves it
-    start(qtbot, page, "parent-session", person.id)
+    start(qtbot, page, FormId.PARENT_SESSION, person.id)
     sid = page.submission.id
-    assert stored(form_runner, sid).version == 1  # stored as soon as it starts
+    assert stored(form_tasks, sid).version == 1  # stored as soon as it starts
     worker = editor(page, "worker").edit
     page.editor.go_to("worker")
     qtbot.keyClicks(worker, "A. Example-Worker")
@@ -479,7 +482,7 @@ def test_a_draft_resumes_after_closing_the_page(qtbot, make_form_page, form_runn
         click(qtbot, page.editor.close_button)
     assert blocker.args == [str(person.id)]
     assert not page.has_unsaved_changes
-    assert stored(form_runner, sid).answers["worker"] == "A. Example-Worker"
+    assert stored(form_tasks, sid).answers["worker"] == "A. Example-Worker"
 
     resumed = make_form_page()
     with qtbot.waitSignal(resumed.opened, timeout=10_000):
@@ -488,14 +491,14 @@ def test_a_draft_resumes_after_closing_the_page(qtbot, make_form_page, form_runn
     resumed.editor.go_to("location")
     qtbot.keyClicks(editor(resumed, "location").edit, "Family home")
     assert resumed.flush()
-    assert stored(form_runner, sid).answers == {"worker": "A. Example-Worker",
+    assert stored(form_tasks, sid).answers == {"worker": "A. Example-Worker",
                                                  "location": "Family home"}
 
 
 def test_autosave_lands_within_two_seconds_of_the_last_keystroke(
-        qtbot, make_form_page, form_runner, person) -> None:
+        qtbot, make_form_page, form_tasks, person) -> None:
     page = make_form_page()
-    start(qtbot, page, "exploitation-screening", person.id)
+    start(qtbot, page, FormId.SCREENING, person.id)
     sid = page.submission.id
     reason = editor(page, "reason").edit
     page.editor.go_to("reason")
@@ -503,7 +506,7 @@ def test_autosave_lands_within_two_seconds_of_the_last_keystroke(
     qtbot.keyClicks(reason, text)
     last_key = time.monotonic()
     assert page.status_text() == "Saving…"
-    qtbot.waitUntil(lambda: stored(form_runner, sid).answers.get("reason") == text,
+    qtbot.waitUntil(lambda: stored(form_tasks, sid).answers.get("reason") == text,
                     timeout=3000)
     assert time.monotonic() - last_key < 2.0
     qtbot.waitUntil(lambda: not page.has_unsaved_changes, timeout=2000)
@@ -515,7 +518,7 @@ def test_a_killed_filler_loses_at_most_two_seconds_of_typing(tmp_path, form_engi
     ws, _ = Workspace.create(folder, PASSPHRASE, OWNER, kdf=KDF)
     child = ws.people.add(Person(given_name="Kill", family_name="Fictional",
                                  dob=date(2012, 2, 2)))
-    draft = save_draft(ws, form_engine.start("parent-session", child.id))
+    draft = save_draft(ws, form_engine.start(FormId.PARENT_SESSION, child.id))
     ws.lock()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.Popen([sys.executable, str(CHILD), str(folder), draft.id, "summary"],
@@ -565,7 +568,7 @@ def test_a_killed_filler_loses_at_most_two_seconds_of_typing(tmp_path, form_engi
 def test_keyboard_moves_between_sections_and_tabs_top_to_bottom(qtbot, make_form_page,
                                                                  person) -> None:
     page = make_form_page(clock=lambda: NOW)
-    start(qtbot, page, "parent-session", person.id)
+    start(qtbot, page, FormId.PARENT_SESSION, person.id)
     view = page.editor
     worker = editor(page, "worker").edit
     view.go_to("worker")

@@ -12,8 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QPlainTextEdit, QScrollArea
 from reports.conftest import pages_text, squashed
 
+from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import Person
 from cse_desktop.qt.formfill.fields import RESTRICTED_TEXT, RepeatEditor
+from cse_desktop.qt.operations import Operation
 from cse_desktop.reports.page import PrintMeta
 from cse_desktop.reports.summary import build_summary
 
@@ -33,9 +35,9 @@ SECRET = "Fictional: the older cousin collects Robin from the bus station on Fri
 
 
 @pytest.fixture
-def person(form_runner) -> Person:
-    return form_runner.call(lambda ws: ws.people.add(
-        Person(given_name="Robin", family_name="Fictional", dob=date(2011, 5, 4))))
+def person(form_tasks) -> Person:
+    return form_tasks.call(Operation(lambda ws: ws.people.add(
+        Person(given_name="Robin", family_name="Fictional", dob=date(2011, 5, 4)))))
 
 
 def restricted_box(page, field_id: str) -> QCheckBox:
@@ -44,15 +46,15 @@ def restricted_box(page, field_id: str) -> QCheckBox:
     return row.restricted_box
 
 
-def summary_text(runner, person_id: str, profile: str, now) -> str:
+def summary_text(tasks, person_id: str, profile: str, now) -> str:
     meta = PrintMeta(title="RMM case summary", printed_by="Sam Tester", printed_at=now)
-    pdf = runner.call(lambda ws: build_summary(ws, person_id, meta=meta, profile=profile))
+    pdf = tasks.call(Operation(lambda ws: build_summary(ws, person_id, meta=meta, profile=profile)))
     return squashed("".join(pages_text(pdf)))
 
 
 def test_every_decision_and_note_has_a_quiet_named_restricted_box(
         qtbot, make_form_page, form_engine, person) -> None:
-    for form_id in ("exploitation-screening", "rmm-review", "parent-session"):
+    for form_id in (FormId.SCREENING, FormId.RMM_REVIEW, FormId.PARENT_SESSION):
         now = sample(form_id).now
         page = make_form_page(clock=lambda now=now: now)
         start(qtbot, page, form_id, person.id)
@@ -79,8 +81,8 @@ def test_every_decision_and_note_has_a_quiet_named_restricted_box(
 
 
 def test_a_restricted_danger_statement_is_saved_kept_and_left_out_of_the_family_copy(
-        qtbot, make_form_page, form_runner, person, screenshot) -> None:
-    s = sample("exploitation-screening")
+        qtbot, make_form_page, form_tasks, person, screenshot) -> None:
+    s = sample(FormId.SCREENING)
     page = make_form_page(clock=lambda: s.now, autosave_ms=200)
     start(qtbot, page, s.form_id, person.id)
     fill_sample(page, s)
@@ -107,7 +109,7 @@ def test_a_restricted_danger_statement_is_saved_kept_and_left_out_of_the_family_
     screenshot(page, "formfill-restricted-page")
 
     # autosaved with the draft, like any answer
-    qtbot.waitUntil(lambda: stored(form_runner, draft_id).restricted_fields
+    qtbot.waitUntil(lambda: stored(form_tasks, draft_id).restricted_fields
                     == ["danger_statement"], timeout=5_000)
     qtbot.waitUntil(lambda: not page.has_unsaved_changes, timeout=5_000)
     assert page.status_text() == "✓ Saved"
@@ -123,7 +125,7 @@ def test_a_restricted_danger_statement_is_saved_kept_and_left_out_of_the_family_
     # finalised: the final record keeps the mark and says so beside the answer
     final = finalise(qtbot, again)
     assert final.restricted_fields == ["danger_statement"]
-    assert stored(form_runner, final.id).restricted_fields == ["danger_statement"]
+    assert stored(form_tasks, final.id).restricted_fields == ["danger_statement"]
     view = again.final_view
     tags = [t for t in view.findChildren(QLabel, "restrictedTag") if t.isVisibleTo(view)]
     assert [t.text() for t in tags] == ["(restricted)"]
@@ -136,8 +138,8 @@ def test_a_restricted_danger_statement_is_saved_kept_and_left_out_of_the_family_
     screenshot(view, "formfill-restricted-final")
 
     # the family copy leaves it out; the internal copy keeps it
-    assert squashed(SECRET) in summary_text(form_runner, person.id, "internal", s.now)
-    family = summary_text(form_runner, person.id, "family", s.now)
+    assert squashed(SECRET) in summary_text(form_tasks, person.id, "internal", s.now)
+    family = summary_text(form_tasks, person.id, "family", s.now)
     assert squashed(SECRET) not in family
     assert squashed("Fictional: the older cousin") not in family
 
@@ -151,19 +153,19 @@ def test_a_restricted_danger_statement_is_saved_kept_and_left_out_of_the_family_
     again.editor.go_to("danger_statement")
     click(qtbot, box)
     assert not box.isChecked() and again.submission.restricted_fields == []
-    qtbot.waitUntil(lambda: stored(form_runner, correction.id).restricted_fields == [],
+    qtbot.waitUntil(lambda: stored(form_tasks, correction.id).restricted_fields == [],
                     timeout=5_000)
 
 
 def test_an_rmm_records_decisions_can_be_restricted_through_the_page(
-        qtbot, make_form_page, form_runner, person) -> None:
-    s = sample("rmm-review")
+        qtbot, make_form_page, form_tasks, person) -> None:
+    s = sample(FormId.RMM_REVIEW)
     page = make_form_page(clock=lambda: s.now, autosave_ms=200)
     start(qtbot, page, s.form_id, person.id)
     page.set_restricted("decisions")
     assert restricted_box(page, "decisions").isChecked()
     assert page.flush()
-    assert stored(form_runner, page.submission.id).restricted_fields == ["decisions"]
+    assert stored(form_tasks, page.submission.id).restricted_fields == ["decisions"]
     page.set_restricted("decisions", False)
     assert page.flush()
-    assert stored(form_runner, page.submission.id).restricted_fields == []
+    assert stored(form_tasks, page.submission.id).restricted_fields == []

@@ -1,7 +1,7 @@
 """The team manager's page: the next RMM, open actions, and approving a lower level.
 
 Real widgets on a real encrypted manager's workspace (the demo caseload plus invented examples,
-tests/qt/conftest.py), read and written through the WorkspaceRunner.
+tests/qt/conftest.py), read and written through its TaskManager.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from cse_desktop.casework.caseload import (
     open_actions,
     rmm_due,
 )
+from cse_desktop.domain.ids import RecordKind
 from cse_desktop.domain.labels import RAG_WORDS
 from cse_desktop.domain.models import Owner, Rag, RiskLevel, Role
 from cse_desktop.qt.manager import ManagerPage, long_date
+from cse_desktop.qt.operations import Operation
 from cse_desktop.qt.tables import ID_ROLE, SORT_ROLE
 
 from .conftest import CASELOAD_NOW, WINDOW_SIZE
@@ -30,7 +32,7 @@ TODAY = CASELOAD_NOW.date()
 @pytest.fixture
 def make_page(qtbot, caseload_workspace, caseload_engine):  # type: ignore[no-untyped-def]
     def make() -> ManagerPage:
-        page = ManagerPage(caseload_workspace.runner, caseload_engine, today=TODAY)
+        page = ManagerPage(caseload_workspace.tasks, caseload_engine, today=TODAY)
         qtbot.addWidget(page)
         page.resize(*WINDOW_SIZE)
         page.show()
@@ -61,7 +63,7 @@ def test_next_rmm_lists_who_is_due_and_why(qtbot, make_page, caseload_workspace,
                                            screenshot) -> None:
     page = make_page()
     ex = caseload_workspace.examples
-    rows = caseload_workspace.runner.call(lambda ws: caseload_rows(ws, CASELOAD_NOW))
+    rows = caseload_workspace.tasks.call(Operation(lambda ws: caseload_rows(ws, CASELOAD_NOW)))
     due = rmm_due(rows)
     tab = page.rmm_tab
     assert tab.proxy.rowCount() == len(due) > 0
@@ -100,7 +102,7 @@ def test_open_actions_show_rag_in_words_and_sort(qtbot, make_page, caseload_work
                                                  screenshot) -> None:
     page = make_page()
     page.tabs.setCurrentWidget(page.actions_tab)
-    expected = caseload_workspace.runner.call(lambda ws: open_actions(ws, TODAY))
+    expected = caseload_workspace.tasks.call(Operation(lambda ws: open_actions(ws, TODAY)))
     tab = page.actions_tab
     assert tab.proxy.rowCount() == len(expected) > 0
     assert page.tabs.tabText(1) == f"Open &actions ({len(expected)})"
@@ -138,7 +140,7 @@ def test_a_manager_approves_a_lower_level(qtbot, make_page, caseload_workspace,
                                           screenshot) -> None:
     page = make_page()
     ex = caseload_workspace.examples
-    runner = caseload_workspace.runner
+    tasks = caseload_workspace.tasks
     page.tabs.setCurrentWidget(page.downgrades_tab)
     tab = page.downgrades_tab
     assert tab.proxy.rowCount() == 1
@@ -159,19 +161,20 @@ def test_a_manager_approves_a_lower_level(qtbot, make_page, caseload_workspace,
     page.ask_reason = lambda item: asked.append(item.submission_id) or None  # cancelled
     qtbot.mouseClick(page.approve_button, LEFT)
     assert len(asked) == 1
-    assert runner.call(lambda ws: ws.people.get(ex.downgrade).risk_level) is RiskLevel.LOW
+    assert tasks.call(Operation(lambda ws: ws.people.get(ex.downgrade).risk_level)) is RiskLevel.LOW
 
     page.ask_reason = lambda item: "   "  # no reason given: refused, nothing written
     qtbot.mouseClick(page.approve_button, LEFT)
     qtbot.waitUntil(page.approval_error.isVisible, timeout=5000)
     assert "Say why you approve" in page.approval_error.text()
-    assert runner.call(lambda ws: ws.people.get(ex.downgrade).risk_level) is RiskLevel.LOW
+    assert tasks.call(Operation(lambda ws: ws.people.get(ex.downgrade).risk_level)) is RiskLevel.LOW
 
     page.ask_reason = lambda item: "Fictional: the sibling is the one at risk."
     with qtbot.waitSignal(page.approved, timeout=5000) as signal:
         qtbot.mouseClick(page.approve_button, LEFT)
-    assert runner.call(lambda ws: ws.people.get(ex.downgrade).risk_level) is RiskLevel.NONE
-    amendment = runner.call(lambda ws: ws.submissions.get(signal.args[0]))
+    level = tasks.call(Operation(lambda ws: ws.people.get(ex.downgrade).risk_level))
+    assert level is RiskLevel.NONE
+    amendment = tasks.call(Operation(lambda ws: ws.submissions.get(signal.args[0])))
     assert amendment.amends == asked[0]
     assert amendment.approval is not None
     assert (amendment.approval.by, amendment.approval.role.value,
@@ -179,7 +182,7 @@ def test_a_manager_approves_a_lower_level(qtbot, make_page, caseload_workspace,
                                               "Fictional: the sibling is the one at risk.")
     assert amendment.finalised_by == "Morgan Fictional-Manager"
     assert "risk level is now None" in page.approval_message.text()
-    # the runner reported the change: the list reads itself again and is empty now
+    # the task manager reported the change: the list reads itself again and is empty now
     qtbot.waitUntil(lambda: tab.proxy.rowCount() == 0, timeout=5000)
     assert page.tabs.tabText(2) == "&Downgrades awaiting approval (0)"
     assert tab.empty_label.isVisible()
@@ -196,8 +199,8 @@ def test_an_approval_that_is_no_longer_needed_is_explained(qtbot, make_page,
     select(page.downgrades_tab, ex.downgrade)
     sid = page.downgrades_model.item(0).submission_id
     # someone approved it meanwhile (another route to the same workspace)
-    caseload_workspace.runner.call(lambda ws: approve_downgrade(
-        ws, caseload_engine, sid, "Fictional: approved elsewhere.", CASELOAD_NOW))
+    caseload_workspace.tasks.call(Operation(lambda ws: approve_downgrade(
+        ws, caseload_engine, sid, "Fictional: approved elsewhere.", CASELOAD_NOW)))
     page.ask_reason = lambda item: "Fictional."
     qtbot.mouseClick(page.approve_button, LEFT)
     qtbot.waitUntil(page.approval_error.isVisible, timeout=5000)
@@ -207,9 +210,9 @@ def test_an_approval_that_is_no_longer_needed_is_explained(qtbot, make_page,
 
 def test_a_practitioner_cannot_approve(qtbot, make_page, caseload_workspace,
                                        screenshot) -> None:
-    runner = caseload_workspace.runner
-    runner.call(lambda ws: ws.set_owner(Owner(name="Sam Fictional", role=Role.PRACTITIONER,
-                                              team="Test Exploitation Team")))
+    tasks = caseload_workspace.tasks
+    tasks.call(Operation(lambda ws: ws.set_owner(Owner(
+        name="Sam Fictional", role=Role.PRACTITIONER, team="Test Exploitation Team"))))
     page = make_page()
     page.tabs.setCurrentWidget(page.downgrades_tab)
     select(page.downgrades_tab, caseload_workspace.examples.downgrade)
@@ -221,9 +224,9 @@ def test_a_practitioner_cannot_approve(qtbot, make_page, caseload_workspace,
     screenshot(page, "23b-manager-downgrades-practitioner")
     page.ask_reason = lambda item: "Fictional."
     page.approve_selected()  # even called directly, nothing happens
-    qtbot.waitUntil(lambda: runner.idle, timeout=5000)
-    assert runner.call(lambda ws: ws.people.get(
-        caseload_workspace.examples.downgrade).risk_level) is RiskLevel.LOW
+    qtbot.waitUntil(lambda: tasks.idle, timeout=5000)
+    assert tasks.call(Operation(lambda ws: ws.people.get(
+        caseload_workspace.examples.downgrade).risk_level)) is RiskLevel.LOW
 
 
 def test_the_page_follows_changes_and_forgets_on_clear(qtbot, make_page,
@@ -231,13 +234,13 @@ def test_the_page_follows_changes_and_forgets_on_clear(qtbot, make_page,
     page = make_page()
     ex = caseload_workspace.examples
     before = page.rmm_tab.proxy.rowCount()
-    runner = caseload_workspace.runner
+    tasks = caseload_workspace.tasks
 
     def raise_risk(ws):  # type: ignore[no-untyped-def]
         person = ws.people.get(ex.rhi_due)
         return ws.people.update(person.model_copy(update={"risk_level": RiskLevel.MEDIUM}))
 
-    runner.run(raise_risk, changes={"person"})
+    tasks.run(Operation(raise_risk, frozenset({RecordKind.PERSON})))
     qtbot.waitUntil(lambda: page.rmm_tab.proxy.rowCount() == before + 1, timeout=5000)
     page.clear()
     assert page.rmm_model.rowCount() == page.actions_model.rowCount() == 0
@@ -275,8 +278,8 @@ def test_every_button_has_an_accessible_name_and_tabs_have_alt_keys(qtbot, make_
         assert page.tabs.currentWidget() is tab
 
 
-def test_a_closed_runner_is_not_an_error(qtbot, make_page, caseload_workspace) -> None:
+def test_a_closed_task_manager_is_not_an_error(qtbot, make_page, caseload_workspace) -> None:
     page = make_page()
-    caseload_workspace.runner.close(final=lambda ws: ws.lock())
+    caseload_workspace.tasks.close(final=lambda ws: ws.lock())
     page.load()  # the workspace locked meanwhile: nothing to read, nothing raised
     assert page.status_label.text() == ""

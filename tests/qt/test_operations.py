@@ -120,3 +120,57 @@ def _alive(widget: QWidget) -> bool:
     import shiboken6
 
     return shiboken6.isValid(widget)
+
+
+# -- attach and detach: a locked workspace answers nothing --------------------------------------
+
+
+def test_workspace_work_is_refused_while_no_workspace_is_attached(qtbot, tasks) -> None:
+    detached = TaskManager()
+    try:
+        with pytest.raises(RuntimeError):
+            detached.run(Operation(lambda ws: 1))
+        with pytest.raises(RuntimeError):
+            detached.call(Operation(lambda ws: 1))
+        assert detached.idle  # nothing was queued
+        # the network executor needs no workspace: unlocking runs there
+        seen: list[str] = []
+        detached.run_network(lambda: "unlocked", on_done=seen.append)
+        qtbot.waitUntil(lambda: seen == ["unlocked"], timeout=5000)
+    finally:
+        detached.close()
+    # and again once a workspace is detached (locked): the same refusal
+    ws = tasks.ws
+    tasks.detach()
+    try:
+        with pytest.raises(RuntimeError):
+            tasks.run(Operation(lambda ws: 1))
+    finally:
+        tasks.attach(ws)  # the fixture locks it
+
+
+def test_results_of_work_started_before_a_detach_are_dropped(qtbot, tasks) -> None:
+    answered: list[object] = []
+    changes: list[frozenset] = []
+    messages: list[str] = []
+    tasks.changed.connect(changes.append)
+    tasks.failed.connect(messages.append)
+    ws = tasks.ws
+    # finished on the worker, but not yet delivered: the main thread has not run its events
+    tasks.run(Operation(lambda ws: ws.people.count(), frozenset({RecordKind.PERSON})),
+              on_done=answered.append)
+    tasks.run(Operation(lambda ws: 1 / 0), on_error=answered.append)
+    tasks.run(Operation(lambda ws: 1 / 0))  # would go to ``failed``
+    tasks.run_network(lambda: "from the hub", on_done=answered.append)
+    order: list[str] = []
+    tasks.detach(final=lambda w: order.append("final"))
+    assert order == ["final"] and tasks.ws is None  # queued work ran first, then ``final``
+    qtbot.waitUntil(lambda: tasks.idle, timeout=5000)  # every result has landed...
+    qtbot.wait(50)
+    assert answered == [] and changes == [] and messages == []  # ...and none was delivered
+    # a workspace attached afterwards answers as before
+    tasks.attach(ws)
+    tasks.run(Operation(lambda ws: "after", frozenset({RecordKind.EPISODE})),
+              on_done=answered.append)
+    qtbot.waitUntil(lambda: answered == ["after"], timeout=5000)
+    assert changes == [frozenset({RecordKind.EPISODE})]

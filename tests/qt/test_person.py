@@ -1,7 +1,7 @@
 """The person record, driven through its real widgets against a real encrypted workspace.
 
-Every store call goes through the WorkspaceRunner (the page's own, on its worker thread); the
-tests read the store back through ``runner.call``.  All people and places are fictional.
+Every store call goes through the page's TaskManager (on its worker thread); the tests read
+the store back through ``tasks.call`` of an ``Operation``.  All people and places are fictional.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from cse_desktop.casework import demo
 from cse_desktop.casework.submissions import amend, finalise, save_draft
+from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import (
     Action,
     ActionStatus,
@@ -37,7 +38,8 @@ from cse_desktop.domain.models import (
 from cse_desktop.forms.engine import FormEngine
 from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.samples import load_samples
-from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.operations import Operation, TaskManager
+from cse_desktop.qt.operations import actions as action_ops
 from cse_desktop.qt.person import PersonPage
 from cse_desktop.qt.person.chronology import ChronologyModel
 from cse_desktop.qt.person.common import local_value, set_local
@@ -58,25 +60,25 @@ def engine() -> FormEngine:
 
 
 @pytest.fixture
-def runner(tmp_path: Path) -> Iterator[WorkspaceRunner]:
+def tasks(tmp_path: Path) -> Iterator[TaskManager]:
     ws, _ = Workspace.create(tmp_path / "ws", PASSPHRASE, OWNER, kdf=KDF)
-    r = WorkspaceRunner(ws)
+    r = TaskManager(ws)
     yield r
     r.close(final=lambda w: w.lock())
 
 
 @pytest.fixture
-def child(runner: WorkspaceRunner) -> Person:
-    return runner.call(lambda ws: ws.people.add(Person(
+def child(tasks: TaskManager) -> Person:
+    return tasks.call(Operation(lambda ws: ws.people.add(Person(
         given_name="Ashlyn", family_name="Fictional-Tester", dob=date(2011, 5, 4),
         also_known_as=["Ash"], gender="Female", school="Imaginary Vale School (fictional)",
         postcode="ZZ99 1AB", allocated_worker="A. Example-Worker", team="Test Exploitation Team",
-        next_review=date.today() + timedelta(days=20))))
+        next_review=date.today() + timedelta(days=20)))))
 
 
 @pytest.fixture
-def page(qtbot, runner: WorkspaceRunner) -> PersonPage:
-    widget = PersonPage(runner)
+def page(qtbot, tasks: TaskManager) -> PersonPage:
+    widget = PersonPage(tasks)
     qtbot.addWidget(widget)
     widget.resize(*PAGE_SIZE)
     widget.show()
@@ -113,20 +115,20 @@ def banner_text(page: PersonPage) -> str:
     return page.rhi_text.text().replace("\u00a0", " ")  # units are kept on their numbers
 
 
-def views(runner: WorkspaceRunner, person_id: str) -> int:
-    return runner.call(lambda ws: sum(1 for e in ws.audit.events(record_id=person_id)
-                                      if e.action is AuditAction.VIEW))
+def views(tasks: TaskManager, person_id: str) -> int:
+    return tasks.call(Operation(lambda ws: sum(1 for e in ws.audit.events(record_id=person_id)
+                                               if e.action is AuditAction.VIEW)))
 
 
-def final_screening(runner: WorkspaceRunner, engine: FormEngine, person_id: str, **answers):
-    sample = next(s for s in load_samples() if s.form_id == "exploitation-screening")
+def final_screening(tasks: TaskManager, engine: FormEngine, person_id: str, **answers):
+    sample = next(s for s in load_samples() if s.form_id == FormId.SCREENING)
 
     def make(ws):
-        draft = engine.set_answers(engine.start("exploitation-screening", person_id),
+        draft = engine.set_answers(engine.start(FormId.SCREENING, person_id),
                                    {**sample.answers, **answers})
         return finalise(ws, engine, draft, now=sample.now)
 
-    return runner.call(make)
+    return tasks.call(Operation(make))
 
 
 def unnamed_controls(root: QWidget) -> list[str]:
@@ -146,11 +148,11 @@ def unnamed_controls(root: QWidget) -> list[str]:
 # -- opening and the profile -------------------------------------------------------------------
 
 
-def test_opening_a_record_is_audited_and_shows_the_profile(qtbot, page, runner, child,
+def test_opening_a_record_is_audited_and_shows_the_profile(qtbot, page, tasks, child,
                                                            screenshot) -> None:
-    before = views(runner, child.id)
+    before = views(tasks, child.id)
     open_person(qtbot, page, child.id)
-    assert views(runner, child.id) == before + 1
+    assert views(tasks, child.id) == before + 1
     assert page.name_label.text() == "Ashlyn Fictional-Tester"
     assert page.risk_badge.text() == "Risk: Not assessed"
     assert "also known as Ash" in page.facts_label.text()
@@ -161,14 +163,13 @@ def test_opening_a_record_is_audited_and_shows_the_profile(qtbot, page, runner, 
     assert not profile.save_button.isEnabled()  # nothing to save yet
     # a refresh after a change elsewhere is not a new view
     with qtbot.waitSignal(page.loaded, timeout=5000):
-        runner.run(lambda ws: ws.actions.add(Action(person_id=child.id, text="Fictional")),
-                   changes={"action"})
-    assert views(runner, child.id) == before + 1
+        tasks.run(action_ops.add(action=Action(person_id=child.id, text="Fictional")))
+    assert views(tasks, child.id) == before + 1
     assert unnamed_controls(page) == []
     screenshot(page, "person-profile")
 
 
-def test_editing_the_profile_saves_it(qtbot, page, runner, child) -> None:
+def test_editing_the_profile_saves_it(qtbot, page, tasks, child) -> None:
     open_person(qtbot, page, child.id)
     profile = page.profile_tab
     type_into(qtbot, profile.family_edit, "Fictional-Renamed")
@@ -181,7 +182,7 @@ def test_editing_the_profile_saves_it(qtbot, page, runner, child) -> None:
     assert profile.dirty and profile.save_button.isEnabled()
     with qtbot.waitSignal(page.loaded, timeout=5000):
         click(qtbot, profile.save_button)
-    stored = runner.call(lambda ws: ws.people.get(child.id))
+    stored = tasks.call(Operation(lambda ws: ws.people.get(child.id)))
     assert stored.family_name == "Fictional-Renamed"
     assert stored.also_known_as == ["Ash", "Lynnie"]
     assert stored.placing_la == "Demo County Council (fictional)"
@@ -192,7 +193,7 @@ def test_editing_the_profile_saves_it(qtbot, page, runner, child) -> None:
     assert profile.notice.text() == "The profile was saved." and not profile.dirty
 
 
-def test_profile_problems_are_shown_plainly(qtbot, page, runner, child) -> None:
+def test_profile_problems_are_shown_plainly(qtbot, page, tasks, child) -> None:
     open_person(qtbot, page, child.id)
     profile = page.profile_tab
     type_into(qtbot, profile.given_edit, "")
@@ -204,35 +205,35 @@ def test_profile_problems_are_shown_plainly(qtbot, page, runner, child) -> None:
     profile.dob_edit.setDate(QDate(future.year, future.month, future.day))
     errors = []
     profile.error.show_message("")
-    runner.failed.connect(errors.append)
+    tasks.failed.connect(errors.append)
     click(qtbot, profile.save_button)
     qtbot.waitUntil(lambda: bool(profile.error.text()), timeout=5000)
     assert profile.error.text() == ("The person was not saved: Date of birth: the date of birth "
                                     "is in the future.")
     assert errors == []  # handled inline, not by the application's error handler
-    assert runner.call(lambda ws: ws.people.get(child.id)).dob == child.dob
+    assert tasks.call(Operation(lambda ws: ws.people.get(child.id))).dob == child.dob
 
 
-def test_a_record_changed_elsewhere_is_reloaded_with_a_message(qtbot, page, runner,
+def test_a_record_changed_elsewhere_is_reloaded_with_a_message(qtbot, page, tasks,
                                                                child) -> None:
     open_person(qtbot, page, child.id)
     profile = page.profile_tab
     type_into(qtbot, profile.school_edit, "My edit (fictional)")
     # meanwhile, someone else's change lands (no change signal: the page does not know)
-    runner.call(lambda ws: ws.people.update(ws.people.get(child.id).model_copy(
-        update={"team": "Other Team (fictional)"})))
+    tasks.call(Operation(lambda ws: ws.people.update(ws.people.get(child.id).model_copy(
+        update={"team": "Other Team (fictional)"}))))
     with qtbot.waitSignal(page.loaded, timeout=5000):
         click(qtbot, profile.save_button)
     assert profile.error.text() == STALE_MESSAGE
     assert profile.team_edit.text() == "Other Team (fictional)"
     assert profile.school_edit.text() == "Imaginary Vale School (fictional)"
-    assert runner.call(lambda ws: ws.people.get(child.id)).school == child.school
+    assert tasks.call(Operation(lambda ws: ws.people.get(child.id))).school == child.school
 
 
 # -- missing episodes and the return home interview --------------------------------------------
 
 
-def test_record_missing_then_return_starts_the_interview_clock(qtbot, page, runner, child,
+def test_record_missing_then_return_starts_the_interview_clock(qtbot, page, tasks, child,
                                                                screenshot) -> None:
     open_person(qtbot, page, child.id)
     page.show_tab(page.EPISODES)
@@ -249,7 +250,7 @@ def test_record_missing_then_return_starts_the_interview_clock(qtbot, page, runn
     with qtbot.waitSignal(page.loaded, timeout=5000):
         click(qtbot, dialog.save_button)
     assert tab.dialog is None  # closed once saved
-    (episode,) = runner.call(lambda ws: ws.episodes.list(person_id=child.id))
+    (episode,) = tasks.call(Operation(lambda ws: ws.episodes.list(person_id=child.id)))
     assert episode.started_at == start and episode.police_reference == "DEMO-2026-0099"
     assert episode.rhi_status is RhiStatus.NOT_YET_DUE
     assert cell_texts(tab.table, EpisodesModel.RETURNED) == ["Not returned yet"]
@@ -263,7 +264,7 @@ def test_record_missing_then_return_starts_the_interview_clock(qtbot, page, runn
     dialog.how_combo.setCurrentText("Police")
     with qtbot.waitSignal(page.loaded, timeout=5000):
         click(qtbot, dialog.save_button)
-    episode = runner.call(lambda ws: ws.episodes.get(episode.id))
+    episode = tasks.call(Operation(lambda ws: ws.episodes.get(episode.id)))
     assert episode.returned_at is not None and episode.rhi_status is RhiStatus.DUE
     assert episode.where_found == "Bus station (fictional)" and episode.how_returned == "Police"
     assert cell_texts(tab.table, EpisodesModel.RHI_DUE)[0] in ("due in 71 h", "due in 72 h")
@@ -276,11 +277,11 @@ def test_record_missing_then_return_starts_the_interview_clock(qtbot, page, runn
 
     with qtbot.waitSignal(page.start_form, timeout=1000) as started:
         click(qtbot, page.rhi_button)
-    assert started.args == ["return-home-interview", child.id, episode.id]
+    assert started.args == [FormId.RETURN_HOME_INTERVIEW, child.id, episode.id]
     tab.table.selectRow(0)
     with qtbot.waitSignal(page.start_form, timeout=1000) as started:
         click(qtbot, tab.interview_button)
-    assert started.args == ["return-home-interview", child.id, episode.id]
+    assert started.args == [FormId.RETURN_HOME_INTERVIEW, child.id, episode.id]
 
 
 def test_date_times_are_typed_in_uk_time_whatever_the_laptop_zone(qtbot) -> None:
@@ -296,9 +297,9 @@ def test_date_times_are_typed_in_uk_time_whatever_the_laptop_zone(qtbot) -> None
     assert edit.text() == "01/12/2026 23:30" and local_value(edit) == winter
 
 
-def test_a_return_before_the_start_is_refused(qtbot, page, runner, child) -> None:
+def test_a_return_before_the_start_is_refused(qtbot, page, tasks, child) -> None:
     start = (datetime.now(UTC) - timedelta(hours=2)).replace(second=0, microsecond=0)
-    runner.call(lambda ws: ws.episodes.add(Episode(person_id=child.id, started_at=start)))
+    tasks.call(Operation(lambda ws: ws.episodes.add(Episode(person_id=child.id, started_at=start))))
     open_person(qtbot, page, child.id)
     page.show_tab(page.EPISODES)
     tab = page.episodes_tab
@@ -313,15 +314,15 @@ def test_a_return_before_the_start_is_refused(qtbot, page, runner, child) -> Non
     click(qtbot, dialog.save_button)
     assert dialog.error.text() == "The return time is in the future. Check the date and time."
     click(qtbot, dialog.cancel_button)
-    (episode,) = runner.call(lambda ws: ws.episodes.list(person_id=child.id))
+    (episode,) = tasks.call(Operation(lambda ws: ws.episodes.list(person_id=child.id)))
     assert episode.returned_at is None
 
 
-def test_an_overdue_interview_and_its_status(qtbot, page, runner, child) -> None:
+def test_an_overdue_interview_and_its_status(qtbot, page, tasks, child) -> None:
     back = datetime.now(UTC) - timedelta(hours=77, minutes=10)
-    episode = runner.call(lambda ws: ws.episodes.add(Episode(
+    episode = tasks.call(Operation(lambda ws: ws.episodes.add(Episode(
         person_id=child.id, started_at=back - timedelta(hours=5), returned_at=back,
-        rhi_status=RhiStatus.DUE)))
+        rhi_status=RhiStatus.DUE))))
     open_person(qtbot, page, child.id)
     assert banner_text(page).startswith("Return home interview overdue by 5 h")
     assert page.rhi_banner.property("overdue") is True
@@ -333,7 +334,8 @@ def test_an_overdue_interview_and_its_status(qtbot, page, runner, child) -> None
     dialog.status_combo.setCurrentIndex(dialog.status_combo.findData(RhiStatus.DECLINED))
     with qtbot.waitSignal(page.loaded, timeout=5000):
         click(qtbot, dialog.save_button)
-    assert runner.call(lambda ws: ws.episodes.get(episode.id)).rhi_status is RhiStatus.DECLINED
+    stored = tasks.call(Operation(lambda ws: ws.episodes.get(episode.id)))
+    assert stored.rhi_status is RhiStatus.DECLINED
     assert cell_texts(tab.table, EpisodesModel.RHI_STATUS) == ["Declined"]
     assert cell_texts(tab.table, EpisodesModel.RHI_DUE) == ["—"]
     assert not page.rhi_banner.isVisible()
@@ -342,10 +344,10 @@ def test_an_overdue_interview_and_its_status(qtbot, page, runner, child) -> None
 # -- actions, people and places ----------------------------------------------------------------
 
 
-def test_actions_are_added_marked_done_and_rag_rated(qtbot, page, runner, child,
+def test_actions_are_added_marked_done_and_rag_rated(qtbot, page, tasks, child,
                                                      screenshot) -> None:
     today = date.today()
-    runner.call(lambda ws: ws.actions.add_many([
+    tasks.call(Operation(lambda ws: ws.actions.add_many([
         Action(person_id=child.id, text="Share attendance weekly (fictional)",
                owner="D. Example-Teacher", agency="Education", due=today - timedelta(days=2)),
         Action(person_id=child.id, text="Referral to the specialist service (fictional)",
@@ -353,7 +355,7 @@ def test_actions_are_added_marked_done_and_rag_rated(qtbot, page, runner, child,
                due=today + timedelta(days=30)),
         Action(person_id=child.id, text="Safety plan review (fictional)", owner="A. Example",
                agency="Children's social care", due=today - timedelta(days=9),
-               status=ActionStatus.DONE)]))
+               status=ActionStatus.DONE)])))
     open_person(qtbot, page, child.id)
     page.show_tab(page.ACTIONS)
     tab = page.actions_tab
@@ -384,17 +386,17 @@ def test_actions_are_added_marked_done_and_rag_rated(qtbot, page, runner, child,
     tab.table.selectRow(0)
     with qtbot.waitSignal(page.loaded, timeout=5000):
         click(qtbot, tab.done_button)
-    done = [a for a in runner.call(lambda ws: ws.actions.list(person_id=child.id))
+    done = [a for a in tasks.call(Operation(lambda ws: ws.actions.list(person_id=child.id)))
             if a.text.startswith("Share attendance")]
     assert done[0].status is ActionStatus.DONE
     assert "Overdue" not in cell_texts(tab.table, ActionsModel.RAG)
 
 
-def test_an_action_is_marked_restricted_and_the_mark_removed(qtbot, page, runner,
+def test_an_action_is_marked_restricted_and_the_mark_removed(qtbot, page, tasks,
                                                              child) -> None:
     """A restricted action stays with the team: left out of every copy but the internal one."""
-    runner.call(lambda ws: ws.actions.add(Action(
-        person_id=child.id, text="Visit the aunt's address (fictional)", owner="A. Example")))
+    tasks.call(Operation(lambda ws: ws.actions.add(Action(
+        person_id=child.id, text="Visit the aunt's address (fictional)", owner="A. Example"))))
     open_person(qtbot, page, child.id)
     page.show_tab(page.ACTIONS)
     tab = page.actions_tab
@@ -403,14 +405,14 @@ def test_an_action_is_marked_restricted_and_the_mark_removed(qtbot, page, runner
     assert tab.restrict_button.text() == "Mark r&estricted"
     with qtbot.waitSignal(page.loaded, timeout=5000):
         click(qtbot, tab.restrict_button)
-    (stored,) = runner.call(lambda ws: ws.actions.list(person_id=child.id))
+    (stored,) = tasks.call(Operation(lambda ws: ws.actions.list(person_id=child.id)))
     assert stored.restricted
     assert cell_texts(tab.table, ActionsModel.STATUS) == ["Open (restricted)"]
     tab.table.selectRow(0)
     assert tab.restrict_button.text() == "Remove r&estricted mark"
     with qtbot.waitSignal(page.loaded, timeout=5000):
         click(qtbot, tab.restrict_button)
-    (stored,) = runner.call(lambda ws: ws.actions.list(person_id=child.id))
+    (stored,) = tasks.call(Operation(lambda ws: ws.actions.list(person_id=child.id)))
     assert not stored.restricted
     # a new action can be restricted from the start
     click(qtbot, tab.add_button)
@@ -420,12 +422,12 @@ def test_an_action_is_marked_restricted_and_the_mark_removed(qtbot, page, runner
     dialog.restricted_box.setChecked(True)
     with qtbot.waitSignal(page.loaded, timeout=5000):
         click(qtbot, dialog.save_button)
-    added = [a for a in runner.call(lambda ws: ws.actions.list(person_id=child.id))
+    added = [a for a in tasks.call(Operation(lambda ws: ws.actions.list(person_id=child.id)))
              if a.text.startswith("Share with the police")]
     assert added[0].restricted
 
 
-def test_people_and_places_are_added_and_marked_restricted(qtbot, page, runner, child) -> None:
+def test_people_and_places_are_added_and_marked_restricted(qtbot, page, tasks, child) -> None:
     open_person(qtbot, page, child.id)
     page.show_tab(page.CONCERNS)
     tab = page.associations_tab
@@ -441,7 +443,7 @@ def test_people_and_places_are_added_and_marked_restricted(qtbot, page, runner, 
     qtbot.keyClicks(dialog.details_box, "Seen there twice (fictional).")
     with qtbot.waitSignal(page.loaded, timeout=5000):
         click(qtbot, dialog.save_button)
-    (stored,) = runner.call(lambda ws: ws.associations.list(person_id=child.id))
+    (stored,) = tasks.call(Operation(lambda ws: ws.associations.list(person_id=child.id)))
     assert stored.description == "Flat above the arcade (fictional)"
     assert stored.details == "Seen there twice (fictional)."
     assert cell_texts(tab.table, 1) == ["Flat above the arcade (fictional)"]
@@ -452,16 +454,16 @@ def test_people_and_places_are_added_and_marked_restricted(qtbot, page, runner, 
 # -- chronology and forms ----------------------------------------------------------------------
 
 
-def test_the_chronology_shows_episodes_and_screenings_and_filters(qtbot, page, runner, engine,
+def test_the_chronology_shows_episodes_and_screenings_and_filters(qtbot, page, tasks, engine,
                                                                   child, screenshot) -> None:
     now = datetime.now(UTC)
-    runner.call(lambda ws: ws.episodes.add(Episode(
+    tasks.call(Operation(lambda ws: ws.episodes.add(Episode(
         person_id=child.id, started_at=now - timedelta(days=3, hours=4),
         returned_at=now - timedelta(days=2, hours=20), where_found="Retail park (fictional)",
-        police_reference="DEMO-0007", rhi_status=RhiStatus.DUE)))
-    screening = final_screening(runner, engine, child.id)
-    runner.call(lambda ws: ws.actions.add(Action(person_id=child.id, text="Fictional action",
-                                                 due=date.today() + timedelta(days=5))))
+        police_reference="DEMO-0007", rhi_status=RhiStatus.DUE))))
+    screening = final_screening(tasks, engine, child.id)
+    tasks.call(Operation(lambda ws: ws.actions.add(Action(
+        person_id=child.id, text="Fictional action", due=date.today() + timedelta(days=5)))))
     open_person(qtbot, page, child.id)
     page.show_tab(page.CHRONOLOGY)
     tab = page.chronology_tab
@@ -506,11 +508,11 @@ def test_the_chronology_shows_episodes_and_screenings_and_filters(qtbot, page, r
     assert page.episodes_tab.selected_episode() is not None
 
 
-def test_the_forms_tab_lists_drafts_finals_and_amendments(qtbot, page, runner, engine,
+def test_the_forms_tab_lists_drafts_finals_and_amendments(qtbot, page, tasks, engine,
                                                           child) -> None:
-    final = final_screening(runner, engine, child.id)
-    correction = runner.call(lambda ws: amend(ws, engine, ws.submissions.get(final.id)))
-    runner.call(lambda ws: save_draft(ws, engine.start("parent-session", child.id)))
+    final = final_screening(tasks, engine, child.id)
+    correction = tasks.call(Operation(lambda ws: amend(ws, engine, ws.submissions.get(final.id))))
+    tasks.call(Operation(lambda ws: save_draft(ws, engine.start(FormId.PARENT_SESSION, child.id))))
     open_person(qtbot, page, child.id)
     page.show_tab(page.FORMS)
     tab = page.submissions_tab
@@ -529,18 +531,18 @@ def test_the_forms_tab_lists_drafts_finals_and_amendments(qtbot, page, runner, e
         qtbot.keyClick(tab.table, Qt.Key.Key_Enter)
     assert opened.args == [correction.id]
     with qtbot.waitSignal(page.start_form, timeout=1000) as started:
-        click(qtbot, tab.new_buttons["exploitation-screening"])
-    assert started.args == ["exploitation-screening", child.id, None]
+        click(qtbot, tab.new_buttons[FormId.SCREENING])
+    assert started.args == [FormId.SCREENING, child.id, None]
     with qtbot.waitSignal(page.start_form, timeout=1000) as started:
-        click(qtbot, tab.new_buttons["parent-session"])
-    assert started.args == ["parent-session", child.id, None]
+        click(qtbot, tab.new_buttons[FormId.PARENT_SESSION])
+    assert started.args == [FormId.PARENT_SESSION, child.id, None]
 
 
-def test_the_header_says_when_a_lower_level_awaits_approval(qtbot, page, runner, engine,
+def test_the_header_says_when_a_lower_level_awaits_approval(qtbot, page, tasks, engine,
                                                             child, screenshot) -> None:
     open_person(qtbot, page, child.id)
     assert not page.approval_note.isVisible()
-    final_screening(runner, engine, child.id, agreed_level="none",
+    final_screening(tasks, engine, child.id, agreed_level="none",
                     override_rationale="Fictional: reasons.")
     open_person(qtbot, page, child.id)
     assert page.approval_note.isVisible()
@@ -572,16 +574,16 @@ def test_every_model_passes_the_model_tester(qtbot, qtmodeltester, request, tmp_
     filter and a clear (a fresh tester per model: one tester follows one model)."""
     ws, _ = Workspace.create(tmp_path / "demo", PASSPHRASE, demo.DEMO_OWNER, kdf=KDF)
     demo.populate(ws, people=10, seed=2, engine=engine)
-    runner = WorkspaceRunner(ws)
+    tasks = TaskManager(ws)
     testers = []
     try:
-        people = runner.call(lambda w: w.people.list())
-        counts = {p.id: runner.call(lambda w, p=p: len(w.episodes.list(person_id=p.id))
-                                    + len(w.actions.list(person_id=p.id))
-                                    + len(w.associations.list(person_id=p.id)))
+        people = tasks.call(Operation(lambda w: w.people.list()))
+        counts = {p.id: tasks.call(Operation(lambda w, p=p: len(w.episodes.list(person_id=p.id))
+                                             + len(w.actions.list(person_id=p.id))
+                                             + len(w.associations.list(person_id=p.id))))
                   for p in people}
         busiest = max(people, key=lambda p: counts[p.id])
-        page = PersonPage(runner)
+        page = PersonPage(tasks)
         qtbot.addWidget(page)
         models = [page.chronology_tab.model, page.chronology_tab.proxy,
                   page.episodes_tab.model, page.episodes_tab.proxy,
@@ -608,4 +610,4 @@ def test_every_model_passes_the_model_tester(qtbot, qtmodeltester, request, tmp_
     finally:
         for tester in testers[1:]:
             tester._cleanup()
-        runner.close(final=lambda w: w.lock())
+        tasks.close(final=lambda w: w.lock())

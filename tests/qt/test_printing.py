@@ -1,6 +1,6 @@
 """Printing from the app (qt/printing/): the dialog, preview, print and save as PDF.
 
-Real components throughout: an encrypted workspace and its runner, reportlab documents, Qt's
+Real components throughout: an encrypted workspace and its task manager, reportlab documents, Qt's
 printer writing a real PDF file, pikepdf reading the files back.  Screens are saved under
 test-artifacts/screenshots/ (print-*.png) for people to look at.
 """
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.domain.models import AuditAction
+from cse_desktop.qt.operations import Operation
 from cse_desktop.qt.printing import (
     PrintDialog,
     PrintJob,
@@ -94,7 +95,7 @@ test_job.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 @pytest.fixture
 def make_dialog(qtbot, caseload_workspace):  # type: ignore[no-untyped-def]
     def make(job: PrintJob) -> PrintDialog:
-        dialog = PrintDialog(caseload_workspace.runner, job)
+        dialog = PrintDialog(caseload_workspace.tasks, job)
         qtbot.addWidget(dialog)
         dialog.show()
         qtbot.waitExposed(dialog)
@@ -103,13 +104,13 @@ def make_dialog(qtbot, caseload_workspace):  # type: ignore[no-untyped-def]
     return make
 
 
-def audit_rows(runner, action: AuditAction | None = None):  # type: ignore[no-untyped-def]
-    events = runner.call(lambda ws: ws.audit.events())
+def audit_rows(tasks, action: AuditAction | None = None):  # type: ignore[no-untyped-def]
+    events = tasks.call(Operation(lambda ws: ws.audit.events()))
     return [e for e in events if action is None or e.action is action]
 
 
 def wait_idle(qtbot, dialog: PrintDialog) -> None:
-    qtbot.waitUntil(lambda: not dialog.busy and dialog.runner.idle, timeout=20_000)
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.tasks.idle, timeout=20_000)
 
 
 def pdf_printer(out: Path):  # type: ignore[no-untyped-def]
@@ -129,7 +130,7 @@ def test_no_reason_no_print_no_file_no_audit(qtbot, make_dialog, caseload_worksp
                                             tmp_path, screenshot) -> None:
     builder = Built()
     dialog = make_dialog(test_job(builder))
-    before = len(audit_rows(caseload_workspace.runner))
+    before = len(audit_rows(caseload_workspace.tasks))
     asked: list[str] = []
     dialog.ask_save_path = lambda name: asked.append(name) or str(tmp_path / "x.pdf")  # type: ignore[func-returns-value]
     dialog.ask_printer = pdf_printer(tmp_path / "printed.pdf")
@@ -143,7 +144,7 @@ def test_no_reason_no_print_no_file_no_audit(qtbot, make_dialog, caseload_worksp
     wait_idle(qtbot, dialog)
     assert asked == [] and builder.calls == [] and dialog.preview is None
     assert list(tmp_path.glob("*.pdf")) == []
-    assert len(audit_rows(caseload_workspace.runner)) == before
+    assert len(audit_rows(caseload_workspace.tasks)) == before
     # typing clears the red border
     qtbot.keyClicks(dialog.reason_edit, "a")
     assert dialog.reason_edit.property("invalid") is False
@@ -153,9 +154,9 @@ def test_audit_print_refuses_an_empty_reason(caseload_workspace) -> None:
     from cse_desktop.domain.errors import UsageError
 
     with pytest.raises(UsageError):
-        caseload_workspace.runner.call(lambda ws: audit_print(
+        caseload_workspace.tasks.call(Operation(lambda ws: audit_print(
             ws, b"%PDF", what="x", record_kind="", record_id="", profile="internal",
-            reason=" \n "))
+            reason=" \n ")))
 
 
 # -- save as PDF -----------------------------------------------------------------------------
@@ -171,7 +172,7 @@ def test_save_as_pdf_with_a_password(qtbot, make_dialog, caseload_workspace, tmp
     dialog.confirm_edit.setText(PASSWORD)
     out = tmp_path / "saved"  # .pdf is added
     dialog.ask_save_path = lambda name: str(out)
-    before = len(audit_rows(caseload_workspace.runner))
+    before = len(audit_rows(caseload_workspace.tasks))
     dialog.save_button.click()
     wait_idle(qtbot, dialog)
     assert not dialog.error.isVisible(), dialog.error.text()
@@ -188,7 +189,7 @@ def test_save_as_pdf_with_a_password(qtbot, make_dialog, caseload_workspace, tmp
     assert call["meta"].printed_by == "Morgan Fictional-Manager"
     assert call["meta"].profile_label == "Police copy"
     assert call["meta"].marking == DEFAULT_MARKING
-    rows = audit_rows(caseload_workspace.runner)
+    rows = audit_rows(caseload_workspace.tasks)
     assert len(rows) == before + 1
     row = rows[-1]
     digest = hashlib.sha256(saved.read_bytes()).hexdigest()
@@ -218,7 +219,7 @@ def test_save_without_a_password_opens_and_remembers_the_marking(
     assert load_marking() == "OFFICIAL fictional"
     second = make_dialog(test_job(Built()))
     assert second.marking_edit.text() == "OFFICIAL fictional"
-    row = audit_rows(caseload_workspace.runner, AuditAction.EXPORT)[-1]
+    row = audit_rows(caseload_workspace.tasks, AuditAction.EXPORT)[-1]
     assert "profile internal; reason:" in row.reason
 
 
@@ -235,11 +236,11 @@ def test_a_bad_password_saves_nothing(qtbot, make_dialog, caseload_workspace, tm
     dialog.confirm_edit.setText(again)
     asked: list[str] = []
     dialog.ask_save_path = lambda name: asked.append(name) or str(tmp_path / "x.pdf")  # type: ignore[func-returns-value]
-    before = len(audit_rows(caseload_workspace.runner))
+    before = len(audit_rows(caseload_workspace.tasks))
     dialog.save_button.click()
     assert message in dialog.error.text()
     assert asked == [] and list(tmp_path.glob("*.pdf")) == []
-    assert len(audit_rows(caseload_workspace.runner)) == before
+    assert len(audit_rows(caseload_workspace.tasks)) == before
 
 
 def test_cancelling_the_file_chooser_saves_nothing(qtbot, make_dialog, caseload_workspace,
@@ -248,22 +249,22 @@ def test_cancelling_the_file_chooser_saves_nothing(qtbot, make_dialog, caseload_
     dialog = make_dialog(test_job(builder))
     dialog.reason_edit.setText(REASON)
     dialog.ask_save_path = lambda name: ""
-    before = len(audit_rows(caseload_workspace.runner))
+    before = len(audit_rows(caseload_workspace.tasks))
     dialog.save_button.click()
     wait_idle(qtbot, dialog)
     assert builder.calls == []
-    assert len(audit_rows(caseload_workspace.runner)) == before
+    assert len(audit_rows(caseload_workspace.tasks)) == before
 
 
 def test_a_save_that_fails_says_why(qtbot, make_dialog, caseload_workspace, tmp_path) -> None:
     dialog = make_dialog(test_job(Built(pages=1)))
     dialog.reason_edit.setText(REASON)
     dialog.ask_save_path = lambda name: str(tmp_path / "no such folder" / "x.pdf")
-    before = len(audit_rows(caseload_workspace.runner))
+    before = len(audit_rows(caseload_workspace.tasks))
     dialog.save_button.click()
     wait_idle(qtbot, dialog)
     assert "There is no folder" in dialog.error.text()
-    assert len(audit_rows(caseload_workspace.runner)) == before
+    assert len(audit_rows(caseload_workspace.tasks)) == before
 
 
 # -- print -----------------------------------------------------------------------------------
@@ -277,7 +278,7 @@ def test_print_to_a_pdf_printer_writes_the_pages_and_an_audit_row(
     dialog.reason_edit.setText(REASON)
     out = tmp_path / "printed.pdf"
     dialog.ask_printer = pdf_printer(out)
-    before = len(audit_rows(caseload_workspace.runner))
+    before = len(audit_rows(caseload_workspace.tasks))
     dialog.print_button.click()
     wait_idle(qtbot, dialog)
     assert not dialog.error.isVisible(), dialog.error.text()
@@ -286,7 +287,7 @@ def test_print_to_a_pdf_printer_writes_the_pages_and_an_audit_row(
         assert len(pdf.pages) == 3
         box = [float(v) for v in pdf.pages[0].mediabox]
         assert abs(box[2] - 595.3) < 2 and abs(box[3] - 841.9) < 2  # A4, as the document
-    rows = audit_rows(caseload_workspace.runner)
+    rows = audit_rows(caseload_workspace.tasks)
     assert len(rows) == before + 1
     row = rows[-1]
     digest = hashlib.sha256(builder.outputs[-1]).hexdigest()
@@ -368,14 +369,14 @@ def test_print_runs_on_a_worker_thread_while_the_dialog_stays_responsive(
     dialog.reason_edit.setText(REASON)
     out = tmp_path / "printed.pdf"
     dialog.ask_printer = pdf_printer(out)
-    before = len(audit_rows(caseload_workspace.runner, AuditAction.PRINT))
+    before = len(audit_rows(caseload_workspace.tasks, AuditAction.PRINT))
     dialog.print_button.click()
     # once built and audited, the pages are sent by the worker: the UI thread goes on
     qtbot.waitUntil(lambda: dialog.worker is not None, timeout=20_000)
     assert dialog.busy
     assert dialog.cancel_print_button.isVisible() and dialog.cancel_print_button.isEnabled()
     assert not dialog.print_button.isEnabled()
-    assert len(audit_rows(caseload_workspace.runner, AuditAction.PRINT)) == before + 1
+    assert len(audit_rows(caseload_workspace.tasks, AuditAction.PRINT)) == before + 1
     watch = Watch(dialog)
     qtbot.waitUntil(lambda: bool(watch.during_print()), timeout=10_000)
     screenshot(dialog, "print-dialog-printing")
@@ -423,7 +424,7 @@ def test_cancelling_a_print_stops_after_the_page_being_sent(
         assert 3 <= sent < 10
         assert f"{sent} of 10 pages had been sent and will still print" in notice
     # the attempt is audited (audit first, always); the dialog is ready again
-    row = audit_rows(caseload_workspace.runner, AuditAction.PRINT)[-1]
+    row = audit_rows(caseload_workspace.tasks, AuditAction.PRINT)[-1]
     assert row.reason.startswith("Fictional test document; profile internal; reason: ")
     assert dialog.last_digest == ""
     assert not dialog.cancel_print_button.isVisible() and dialog.print_button.isEnabled()
@@ -457,12 +458,12 @@ def test_a_printer_that_will_not_start_says_so_after_the_audit(
     folder = tmp_path / "a folder, not a file"
     folder.mkdir()
     dialog.ask_printer = pdf_printer(folder)  # the "printer" cannot open its output
-    before = len(audit_rows(caseload_workspace.runner, AuditAction.PRINT))
+    before = len(audit_rows(caseload_workspace.tasks, AuditAction.PRINT))
     dialog.print_button.click()
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=20_000)
     wait_idle(qtbot, dialog)
     assert "The printer could not be started" in dialog.error.text()
-    assert len(audit_rows(caseload_workspace.runner, AuditAction.PRINT)) == before + 1
+    assert len(audit_rows(caseload_workspace.tasks, AuditAction.PRINT)) == before + 1
     assert dialog.worker is None and not dialog.cancel_print_button.isVisible()
 
 
@@ -483,10 +484,10 @@ def test_cancelling_the_print_dialog_prints_and_audits_nothing(
     dialog = make_dialog(test_job(Built(pages=1)))
     dialog.reason_edit.setText(REASON)
     dialog.ask_printer = lambda printer: False
-    before = len(audit_rows(caseload_workspace.runner))
+    before = len(audit_rows(caseload_workspace.tasks))
     dialog.print_button.click()
     wait_idle(qtbot, dialog)
-    assert len(audit_rows(caseload_workspace.runner)) == before
+    assert len(audit_rows(caseload_workspace.tasks)) == before
 
 
 def test_printing_into_a_missing_folder_prints_and_audits_nothing(
@@ -494,11 +495,11 @@ def test_printing_into_a_missing_folder_prints_and_audits_nothing(
     dialog = make_dialog(test_job(Built(pages=1)))
     dialog.reason_edit.setText(REASON)
     dialog.ask_printer = pdf_printer(tmp_path / "no such folder" / "x.pdf")
-    before = len(audit_rows(caseload_workspace.runner))
+    before = len(audit_rows(caseload_workspace.tasks))
     dialog.print_button.click()
     wait_idle(qtbot, dialog)
     assert "There is no folder" in dialog.error.text()
-    assert len(audit_rows(caseload_workspace.runner)) == before
+    assert len(audit_rows(caseload_workspace.tasks)) == before
 
 
 def test_a_print_that_cannot_be_audited_is_not_printed(
@@ -527,7 +528,7 @@ def test_preview_alone_is_not_audited_printing_from_it_is(
     builder = Built(pages=3)
     dialog = make_dialog(test_job(builder))
     dialog.reason_edit.setText(REASON)
-    before = len(audit_rows(caseload_workspace.runner))
+    before = len(audit_rows(caseload_workspace.tasks))
     dialog.preview_button.click()
     qtbot.waitUntil(lambda: dialog.preview is not None and dialog.preview.isVisible(),
                     timeout=20_000)
@@ -537,7 +538,7 @@ def test_preview_alone_is_not_audited_printing_from_it_is(
     widget.setZoomMode(QPrintPreviewWidget.ZoomMode.FitToWidth)
     qtbot.wait(50)
     screenshot(preview, "print-preview")
-    assert len(audit_rows(caseload_workspace.runner)) == before  # looking is not printing
+    assert len(audit_rows(caseload_workspace.tasks)) == before  # looking is not printing
     # every input of the preview has a name (Qt's own page number and zoom boxes included)
     assert not [w for w in preview.findChildren(QWidget)
                 if isinstance(w, QLineEdit | QComboBox) and not w.accessibleName()
@@ -550,7 +551,7 @@ def test_preview_alone_is_not_audited_printing_from_it_is(
     widget.print_()
     with pikepdf.open(out) as pdf:
         assert len(pdf.pages) == 3
-    rows = audit_rows(caseload_workspace.runner)
+    rows = audit_rows(caseload_workspace.tasks)
     assert len(rows) == before + 1
     assert rows[-1].action is AuditAction.PRINT
     assert rows[-1].reason.endswith(hashlib.sha256(builder.outputs[-1]).hexdigest())
@@ -664,7 +665,7 @@ def test_quarter_options_name_the_audience(qtbot, make_dialog, caseload_workspac
     assert (call["quarter"], call["shareable"]) == ("2025Q4", True)
     assert call["home_la"] == "Demo Borough Council"
     assert call["meta"].title == "Missing profile 2025Q4"
-    row = audit_rows(caseload_workspace.runner, AuditAction.EXPORT)[-1]
+    row = audit_rows(caseload_workspace.tasks, AuditAction.EXPORT)[-1]
     assert row.reason.startswith("Quarterly missing profile 2025Q4 (shareable); "
                                  "profile shareable; reason: ")
     # remembered for the next time
@@ -709,9 +710,9 @@ def test_person_page_prints_the_rmm_case_summary(qtbot, caseload_workspace, tmp_
 
     from .conftest import CASELOAD_NOW, WINDOW_SIZE
 
-    runner = caseload_workspace.runner
+    tasks = caseload_workspace.tasks
     person_id = caseload_workspace.examples.repeat_missing
-    page = PersonPage(runner, today=CASELOAD_NOW.date(), clock=lambda: CASELOAD_NOW)
+    page = PersonPage(tasks, today=CASELOAD_NOW.date(), clock=lambda: CASELOAD_NOW)
     qtbot.addWidget(page)
     page.resize(*WINDOW_SIZE)
     page.show()
@@ -734,7 +735,7 @@ def test_person_page_prints_the_rmm_case_summary(qtbot, caseload_workspace, tmp_
 
     # the preview shows the real document's pages (and is not audited)
     dialog.reason_edit.setText(REASON)
-    before = len(audit_rows(runner))
+    before = len(audit_rows(tasks))
     dialog.preview_button.click()
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20_000)
     widget = dialog.preview.findChild(QPrintPreviewWidget)
@@ -743,7 +744,7 @@ def test_person_page_prints_the_rmm_case_summary(qtbot, caseload_workspace, tmp_
     qtbot.wait(50)
     screenshot(dialog.preview, "print-preview-summary")
     dialog.preview.close()
-    assert len(audit_rows(runner)) == before
+    assert len(audit_rows(tasks)) == before
 
     # print, for the police: the pages go to the "printer" and the print is audited
     dialog.profile_combo.setCurrentIndex(dialog.profile_combo.findData("police"))
@@ -755,7 +756,7 @@ def test_person_page_prints_the_rmm_case_summary(qtbot, caseload_workspace, tmp_
     assert not dialog.error.isVisible(), dialog.error.text()
     with pikepdf.open(printed) as pdf:
         assert len(pdf.pages) >= 1
-    rows = runner.call(lambda ws: ws.audit.events(record_id=person_id))
+    rows = tasks.call(Operation(lambda ws: ws.audit.events(record_id=person_id)))
     row = rows[-1]
     assert row.action is AuditAction.PRINT and row.record_kind == "person"
     assert row.reason.startswith(f"RMM case summary; profile police; reason: {REASON}; "
@@ -777,7 +778,7 @@ def test_person_page_prints_the_rmm_case_summary(qtbot, caseload_workspace, tmp_
     assert all("OFFICIAL-SENSITIVE" in text for text in pages)
     assert "Placeholder" in pages[0]
     assert "Police copy" in pages[0]
-    row = runner.call(lambda ws: ws.audit.events(record_id=person_id))[-1]
+    row = tasks.call(Operation(lambda ws: ws.audit.events(record_id=person_id)))[-1]
     assert row.action is AuditAction.EXPORT
     assert hashlib.sha256(saved.read_bytes()).hexdigest() in row.reason
 
@@ -800,7 +801,7 @@ def test_manager_prints_the_agenda_pack_for_the_meeting_shown(
     from .conftest import CASELOAD_NOW, WINDOW_SIZE
 
     monkeypatch.setattr(paint, "PRINT_DPI", 72)  # 90 pages at 300 dpi take a while
-    page = ManagerPage(caseload_workspace.runner, caseload_engine, today=CASELOAD_NOW.date())
+    page = ManagerPage(caseload_workspace.tasks, caseload_engine, today=CASELOAD_NOW.date())
     qtbot.addWidget(page)
     page.resize(*WINDOW_SIZE)
     page.show()
@@ -824,7 +825,7 @@ def test_manager_prints_the_agenda_pack_for_the_meeting_shown(
     due = len(page.overview.due)
     with pikepdf.open(out) as pdf:
         assert len(pdf.pages) > due  # a cover, then at least a page for each young person
-    row = audit_rows(caseload_workspace.runner, AuditAction.PRINT)[-1]
+    row = audit_rows(caseload_workspace.tasks, AuditAction.PRINT)[-1]
     assert row.reason.startswith("RMM agenda pack for 2026-03-10; profile internal; reason: ")
     page.clear()
     assert page.print_dialog is None
@@ -860,7 +861,7 @@ def test_the_workspace_menu_prints_the_quarterly_missing_profile(
     assert "Home authority: Demo Borough Council." in pages[0]
     screenshot(dialog, "print-dialog-missing-profile")
     ws = window.workspace
-    row = [e for e in window.runner.call(lambda w: w.audit.events())
+    row = [e for e in window.tasks.call(Operation(lambda w: w.audit.events()))
            if e.action is AuditAction.EXPORT][-1]
     assert row.reason.startswith(f"Quarterly missing profile {options.quarter} (shareable); "
                                  "profile shareable; reason: Fictional quarterly report")

@@ -13,18 +13,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from cse_desktop.casework.submissions import finalise, start_or_resume
+from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import Episode, EpisodeCategory, Person, PoliceRiskGrade
 from cse_desktop.forms.engine import FormEngine
 from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.samples import Sample, load_samples
 from cse_desktop.qt.formfill import FormFillPage
-from cse_desktop.qt.operations import WorkspaceRunner
+from cse_desktop.qt.operations import Operation, TaskManager
 from cse_desktop.qt.person import PersonPage
 from cse_desktop.store import Workspace
 
 from .conftest import KDF, OWNER, PASSPHRASE
 
-RHI = "return-home-interview"
+RHI = FormId.RETURN_HOME_INTERVIEW
 LEFT = Qt.MouseButton.LeftButton
 #: a Saturday morning: the interview is due by Tue 8 Dec 10:45
 RETURNED = datetime(2026, 12, 5, 10, 45, tzinfo=UTC)
@@ -35,7 +36,7 @@ def sample() -> Sample:
     return max((s for s in load_samples() if s.form_id == RHI), key=lambda s: s.version)
 
 
-def add_child_and_episode(runner: WorkspaceRunner) -> tuple[Person, Episode]:
+def add_child_and_episode(tasks: TaskManager) -> tuple[Person, Episode]:
     def add(ws: Workspace) -> tuple[Person, Episode]:
         person = ws.people.add(Person(given_name="Robin", family_name="Fictional-Return",
                                       dob=date(2011, 5, 4)))
@@ -46,7 +47,7 @@ def add_child_and_episode(runner: WorkspaceRunner) -> tuple[Person, Episode]:
             where_found="Car park behind the fictional arcade", how_returned="Police"))
         return person, episode
 
-    return runner.call(add)
+    return tasks.call(Operation(add))
 
 
 def start(qtbot, page: FormFillPage, person_id: str, episode_id: str) -> None:
@@ -64,8 +65,8 @@ def show_top(page: FormFillPage) -> None:
 
 
 def test_an_hour_after_the_return_the_header_counts_down_and_nothing_warns(
-        qtbot, make_form_page, form_runner, screenshot) -> None:
-    person, episode = add_child_and_episode(form_runner)
+        qtbot, make_form_page, form_tasks, screenshot) -> None:
+    person, episode = add_child_and_episode(form_tasks)
     now = [RETURNED + timedelta(hours=1)]
     page = make_form_page(clock=lambda: now[0])
     start(qtbot, page, person.id, episode.id)
@@ -97,8 +98,8 @@ def test_an_hour_after_the_return_the_header_counts_down_and_nothing_warns(
 
 
 def test_once_the_interview_time_is_recorded_the_header_says_when(
-        qtbot, make_form_page, form_runner) -> None:
-    person, episode = add_child_and_episode(form_runner)
+        qtbot, make_form_page, form_tasks) -> None:
+    person, episode = add_child_and_episode(form_tasks)
     page = make_form_page(clock=lambda: RETURNED + timedelta(hours=30))
     start(qtbot, page, person.id, episode.id)
     page.fill("outcome", "completed")
@@ -113,8 +114,8 @@ def test_once_the_interview_time_is_recorded_the_header_says_when(
 
 
 def test_the_episodes_details_are_shown_read_only_from_the_episode(
-        qtbot, make_form_page, form_runner, screenshot) -> None:
-    person, episode = add_child_and_episode(form_runner)
+        qtbot, make_form_page, form_tasks, screenshot) -> None:
+    person, episode = add_child_and_episode(form_tasks)
     page = make_form_page(clock=lambda: RETURNED + timedelta(hours=1))
     start(qtbot, page, person.id, episode.id)
     rows = page.editor.rows
@@ -143,8 +144,8 @@ def test_the_episodes_details_are_shown_read_only_from_the_episode(
 # -- one interview per episode ---------------------------------------------------------------
 
 
-def test_starting_again_opens_the_same_draft(qtbot, make_form_page, form_runner) -> None:
-    person, episode = add_child_and_episode(form_runner)
+def test_starting_again_opens_the_same_draft(qtbot, make_form_page, form_tasks) -> None:
+    person, episode = add_child_and_episode(form_tasks)
     page = make_form_page(clock=lambda: RETURNED + timedelta(hours=1))
     start(qtbot, page, person.id, episode.id)
     first = page.submission
@@ -154,14 +155,14 @@ def test_starting_again_opens_the_same_draft(qtbot, make_form_page, form_runner)
     assert page.submission.id == first.id
     assert page.submission.answers.get("reported_by") == "parent"
     assert page.editor.rows["reported_by"].editor is not None
-    drafts = form_runner.call(lambda ws: [s for s in ws.submissions.list(person_id=person.id)
-                                          if s.form_id == RHI])
+    drafts = form_tasks.call(Operation(lambda ws: [
+        s for s in ws.submissions.list(person_id=person.id) if s.form_id == RHI]))
     assert len(drafts) == 1
 
 
 def test_after_the_final_record_start_shows_it_read_only_with_amend(
-        qtbot, make_form_page, form_runner, form_engine, sample) -> None:
-    person, episode = add_child_and_episode(form_runner)
+        qtbot, make_form_page, form_tasks, form_engine, sample) -> None:
+    person, episode = add_child_and_episode(form_tasks)
 
     def record(ws: Workspace):  # type: ignore[no-untyped-def]
         draft = start_or_resume(ws, form_engine, RHI, person.id, episode_id=episode.id)
@@ -174,7 +175,7 @@ def test_after_the_final_record_start_shows_it_read_only_with_amend(
                "interview_at": (RETURNED + timedelta(hours=30)).isoformat(),
                "safe_well_date": "2026-12-05"}
     sample = Sample(**{**sample.__dict__, "answers": answers})
-    final = form_runner.call(record)
+    final = form_tasks.call(Operation(record))
     page = make_form_page(clock=lambda: RETURNED + timedelta(hours=120))
     start(qtbot, page, person.id, episode.id)
     assert page.submission.id == final.id and page.submission.is_final
@@ -185,14 +186,14 @@ def test_after_the_final_record_start_shows_it_read_only_with_amend(
 
 
 @pytest.fixture
-def runner(tmp_path: Path) -> Iterator[WorkspaceRunner]:
+def tasks(tmp_path: Path) -> Iterator[TaskManager]:
     ws, _ = Workspace.create(tmp_path / "ws", PASSPHRASE, OWNER, kdf=KDF)
-    r = WorkspaceRunner(ws)
+    r = TaskManager(ws)
     yield r
     r.close(final=lambda w: w.lock())
 
 
-def test_the_buttons_say_continue_when_a_draft_exists(qtbot, runner, screenshot) -> None:
+def test_the_buttons_say_continue_when_a_draft_exists(qtbot, tasks, screenshot) -> None:
     engine = FormEngine(FormRegistry.load())
     now = datetime.now(UTC).replace(microsecond=0)
 
@@ -204,8 +205,8 @@ def test_the_buttons_say_continue_when_a_draft_exists(qtbot, runner, screenshot)
                                           returned_at=now - timedelta(hours=1)))
         return person, episode
 
-    person, episode = runner.call(add)
-    page = PersonPage(runner)
+    person, episode = tasks.call(Operation(add))
+    page = PersonPage(tasks)
     qtbot.addWidget(page)
     page.resize(1040, 720)
     page.show()
@@ -218,7 +219,8 @@ def test_the_buttons_say_continue_when_a_draft_exists(qtbot, runner, screenshot)
     assert tab.interview_button.text().replace("&", "") == "Start return home interview"
     assert page.rhi_button.text() == "Start return home interview"
 
-    runner.call(lambda ws: start_or_resume(ws, engine, RHI, person.id, episode_id=episode.id))
+    tasks.call(Operation(lambda ws: start_or_resume(ws, engine, RHI, person.id,
+                                                    episode_id=episode.id)))
     with qtbot.waitSignal(page.loaded, timeout=5000):
         page.load(person.id)
     tab.table.selectRow(0)

@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+from cse_desktop.domain.ids import FormId
+
 REPORT = re.compile(r"^self-test ok: (\d+) forms? finalised \(([a-z0-9, -]+)\) in \d+\.\d s$")
 
 
@@ -23,8 +25,8 @@ def test_the_self_test_finalises_every_form_and_reports_in_one_line(tmp_path) ->
     match = REPORT.match(lines[0])
     assert match, lines[0]
     names = match.group(2).split(", ")
-    assert names == ["exploitation-screening", "parent-session", "return-home-interview",
-                     "rmm-review"]
+    assert names == [FormId.SCREENING, FormId.PARENT_SESSION, FormId.RETURN_HOME_INTERVIEW,
+                     FormId.RMM_REVIEW]
     assert int(match.group(1)) == len(names)
     # nothing is left behind: the temporary workspace is deleted
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("cse-desktop-self-test")]

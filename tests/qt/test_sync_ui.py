@@ -29,6 +29,8 @@ from support.laptops import PASSPHRASE, enrolled, new_workspace, person
 from cse_desktop.casework.sync_status import SyncIssue
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.qt.app import MainWindow
+from cse_desktop.qt.operations import Operation
+from cse_desktop.qt.operations import people as people_ops
 from cse_desktop.qt.sync import (
     UNREACHABLE_MESSAGE,
     ConflictsPage,
@@ -74,7 +76,7 @@ def unlock(qtbot, window: MainWindow) -> None:
     click(qtbot, page.unlock_button)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.caseload_page,
                     timeout=20_000)
-    # the sync state is read through the runner: wait for the status bar to show it
+    # the sync state is read through the task manager: wait for the status bar to show it
     qtbot.waitUntil(lambda: window.sync_ui.status_widget.status is not None)
 
 
@@ -94,7 +96,7 @@ def sync_now(qtbot, window: MainWindow) -> None:
                     timeout=SYNC_TIMEOUT)
     # the status is read again after the sync
     if ui.controller is not None:
-        qtbot.waitUntil(lambda: window.runner is None or window.runner.idle)
+        qtbot.waitUntil(lambda: window.tasks.ws is None or window.tasks.idle)
 
 
 def status_text(window: MainWindow) -> tuple[str, str, str]:
@@ -163,7 +165,7 @@ def test_connect_through_the_dialog(qtbot, make_window, hub_server, screenshot) 
     assert not ui.connect_action.isEnabled()
     assert not widget.connect_button.isVisible()
     assert status_text(window) == ("Never synced", "No changes waiting", "No open conflicts")
-    assert window.runner.call(lambda ws: ws.sync.link().user) == "Alex North"
+    assert window.tasks.call(Operation(lambda ws: ws.sync.link().user)) == "Alex North"
 
 
 def test_the_demo_cannot_be_connected(qtbot, make_window) -> None:
@@ -206,7 +208,7 @@ def test_sync_now_pushes_and_the_status_bar_follows(qtbot, make_window, hub_serv
     assert other.people.get(added.id).family_name == "Example"
 
     # a change made in the window counts as waiting at once
-    window.runner.run(lambda w: w.people.add(person("Riley", "Sample")), changes={"person"})
+    window.tasks.run(people_ops.add(person=person("Riley", "Sample")))
     qtbot.waitUntil(lambda: status_text(window)[1] == "1 change waiting")
 
     # the other laptop's change arrives with the next sync and the caseload shows it
@@ -248,7 +250,7 @@ def test_cancel_stops_the_sync_and_keeps_the_changes(qtbot, make_window, hub_ser
         click(qtbot, widget.cancel_button)
         assert widget.progress_label.text() == "Cancelling…"
     qtbot.waitUntil(lambda: not ui.controller.running, timeout=SYNC_TIMEOUT)
-    qtbot.waitUntil(lambda: window.runner.idle)
+    qtbot.waitUntil(lambda: window.tasks.idle)
     assert window.statusBar().currentMessage().startswith("Sync was cancelled")
     assert status_text(window)[:2] == ("Never synced", "1 change waiting")
     assert not ui.status_widget.progress_bar.isVisible()
@@ -328,7 +330,7 @@ def test_a_conflict_is_shown_and_a_choice_resolves_it(qtbot, make_window, hub_se
     qtbot.waitUntil(lambda: status_text(window)[2] == "No open conflicts", timeout=SYNC_TIMEOUT)
     qtbot.waitUntil(lambda: not window.sync_ui.controller.running, timeout=SYNC_TIMEOUT)
     assert "Laptopside" in page.message.text()
-    assert window.runner.call(lambda ws: ws.people.get(p.id).family_name) == "Laptopside"
+    assert window.tasks.call(Operation(lambda ws: ws.people.get(p.id).family_name)) == "Laptopside"
     # the hub holds the chosen value: the other laptop receives it, and no conflict is open
     assert engine.sync(other).open_conflicts == 0
     assert other.people.get(p.id).family_name == "Laptopside"
@@ -355,7 +357,8 @@ def test_a_typed_value_resolves_a_conflict(qtbot, make_window, hub_server, tmp_p
     click(qtbot, page.custom_button)
     qtbot.waitUntil(lambda: status_text(window)[2] == "No open conflicts", timeout=SYNC_TIMEOUT)
     qtbot.waitUntil(lambda: not window.sync_ui.controller.running, timeout=SYNC_TIMEOUT)
-    assert window.runner.call(lambda ws: ws.people.get(p.id).school) == "Both Schools Academy"
+    school = window.tasks.call(Operation(lambda ws: ws.people.get(p.id).school))
+    assert school == "Both Schools Academy"
     engine.sync(other)
     assert other.people.get(p.id).school == "Both Schools Academy"
 
@@ -435,7 +438,9 @@ def test_a_revoked_laptop_is_wiped_and_returns_to_the_start(qtbot, make_window,
     box = window.wiped_box
     assert isinstance(box, QMessageBox) and box.isVisible()
     assert "revoked this laptop" in box.text() and "wiped" in box.text()
-    assert window.workspace is None and window.runner is None
+    assert window.workspace is None
+    with pytest.raises(RuntimeError):  # nothing more runs on the wiped workspace
+        window.tasks.call(Operation(lambda ws: None))
     assert window.conflicts_page is None and window.person_page is None
     assert not Workspace.key_path(folder).exists() and not Workspace.db_path(folder).exists()
     assert window.stack.currentWidget() is window.create_page  # nothing left to unlock

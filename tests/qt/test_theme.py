@@ -180,8 +180,8 @@ def test_screenshots_of_the_tables_in_each_theme(qtbot, caseload_workspace, case
 
     apply_theme(restore_theme, high_contrast)
     theme = "high-contrast" if high_contrast else "standard"
-    caseload = CaseloadPage(caseload_workspace.runner, now=CASELOAD_NOW)
-    manager = ManagerPage(caseload_workspace.runner, caseload_engine, today=CASELOAD_NOW.date())
+    caseload = CaseloadPage(caseload_workspace.tasks, now=CASELOAD_NOW)
+    manager = ManagerPage(caseload_workspace.tasks, caseload_engine, today=CASELOAD_NOW.date())
     for page in (caseload, manager):
         qtbot.addWidget(page)
         page.resize(*WINDOW_SIZE)

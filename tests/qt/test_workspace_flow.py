@@ -3,11 +3,14 @@ screening, and be auto-locked mid-form without losing a word."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit
 
+from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import RiskLevel
 from cse_desktop.forms.samples import load_samples
+from cse_desktop.qt.operations import Operation
 from cse_desktop.store import Workspace
 
 from .conftest import PASSPHRASE
@@ -42,19 +45,19 @@ def test_add_a_child_then_finalise_a_screening_through_the_window(
     screenshot(window, "30-window-person")
 
     window.person_page.show_tab(3)
-    qtbot.mouseClick(window.person_page.submissions_tab.new_buttons["exploitation-screening"],
+    qtbot.mouseClick(window.person_page.submissions_tab.new_buttons[FormId.SCREENING],
                      Qt.MouseButton.LeftButton)
     page = window.form_page
     qtbot.waitUntil(lambda: window.stack.currentWidget() is page
                     and page.submission is not None, timeout=5000)
-    sample = next(s for s in load_samples() if s.form_id == "exploitation-screening")
+    sample = next(s for s in load_samples() if s.form_id == FormId.SCREENING)
     for path, value in sample.answers.items():
         page.fill(path, value)
     screenshot(window, "31-window-form")
     page.finalise()
     qtbot.waitUntil(lambda: page.submission is not None and page.submission.is_final,
                     timeout=5000)
-    level = window.runner.call(lambda ws: ws.people.get(person_id).risk_level)
+    level = window.tasks.call(Operation(lambda ws: ws.people.get(person_id).risk_level))
     assert level is RiskLevel.LOW
 
     window.show_caseload()
@@ -68,7 +71,7 @@ def test_auto_lock_mid_form_saves_what_was_typed(qtbot, make_window,
     unlock(qtbot, window)
     person_id = add_child(qtbot, window)
     window.person_page.show_tab(3)
-    qtbot.mouseClick(window.person_page.submissions_tab.new_buttons["parent-session"],
+    qtbot.mouseClick(window.person_page.submissions_tab.new_buttons[FormId.PARENT_SESSION],
                      Qt.MouseButton.LeftButton)
     page = window.form_page
     qtbot.waitUntil(lambda: page.submission is not None, timeout=5000)
@@ -77,7 +80,9 @@ def test_auto_lock_mid_form_saves_what_was_typed(qtbot, make_window,
     qtbot.keyClicks(editor, "Mother worried about late nights (fictional).")
     window.autolock.notify_session_locked()  # the OS locked the session
     assert window.stack.currentWidget() is window.unlock_page
-    assert window.workspace is None and window.runner is None
+    assert window.workspace is None
+    with pytest.raises(RuntimeError):  # nothing more runs on the locked workspace
+        window.tasks.call(Operation(lambda ws: None))
     assert "locked itself" in window.unlock_page.error.text()
 
     with Workspace.open(existing_workspace.folder, PASSPHRASE) as ws:

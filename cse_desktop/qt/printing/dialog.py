@@ -84,10 +84,10 @@ class _Request:
 class PrintDialog(QDialog):
     """Audience, marking, the document's options, a reason; preview, print or save as PDF."""
 
-    def __init__(self, runner: TaskManager, job: PrintJob,
+    def __init__(self, tasks: TaskManager, job: PrintJob,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.runner = runner
+        self.tasks = tasks
         self.job = job
         self.setObjectName("personDialog")
         self.setWindowTitle(f"Print: {job.title}")
@@ -302,7 +302,7 @@ class PrintDialog(QDialog):
             self.error.show_message(exc.message)
 
         try:
-            self.runner.run(operation, on_done=done, on_error=failed, owner=self)
+            self.tasks.run(operation, on_done=done, on_error=failed, owner=self)
         except RuntimeError:  # the workspace locked meanwhile
             self._set_busy(False)
             self.reject()
@@ -397,7 +397,7 @@ class PrintDialog(QDialog):
         """Record the print before it is painted; its digest, or '' (the problem shown) when
         it cannot be recorded: a print that cannot be audited is not printed."""
         try:
-            return self.runner.call(operations.record_print(
+            return self.tasks.call(operations.record_print(
                 job=self.job, document=request.document, pdf=pdf, reason=request.reason))
         except RuntimeError:  # the workspace locked meanwhile
             return ""
@@ -417,8 +417,8 @@ class PrintDialog(QDialog):
         # the progress comes from the worker's thread: queued, so handled on this one
         worker.progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
         try:
-            self.runner.run_network(worker.run, on_done=self._print_ended,
-                                    on_error=self._print_failed, owner=self)
+            self.tasks.run_network(worker.run, on_done=self._print_ended,
+                                   on_error=self._print_failed, owner=self)
         except RuntimeError:  # the window is closing
             self._end_print(worker)
             return False
@@ -568,10 +568,10 @@ class PrintDialog(QDialog):
         super().done(result)
 
 
-def open_print_dialog(runner: TaskManager, job: PrintJob,
+def open_print_dialog(tasks: TaskManager, job: PrintJob,
                       parent: QWidget | None) -> PrintDialog:
     """Show the print dialog for ``job`` (window-modal; deleted when closed)."""
-    dialog = PrintDialog(runner, job, parent)
+    dialog = PrintDialog(tasks, job, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     dialog.open()
     return dialog
