@@ -22,17 +22,19 @@ run: $(STAMP)
 	bash tools/ensure-system-deps.sh gui
 	$(BIN)/cse-desktop
 
-## make lint: ruff and the import-linter layer contracts (DESIGN.md section 3)
+## make lint: ruff, the import-linter layer contracts (ARCHITECTURE.md) and the type checker
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
-## make test: install everything, lint, the whole test suite (the hub tests start a throwaway
-## PostgreSQL server, so the system check runs every time, not only with the stamp), then the
-## frozen build's self-test
+## make test: install everything, lint, the fast tests, the tests marked slow (the hub tests
+## start a throwaway PostgreSQL server, so the system check runs every time, not only with the
+## stamp), then the frozen build's self-test
 test: lint
 	bash tools/ensure-system-deps.sh test
 	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m slow
 	$(MAKE) installer-test
 
 ## make installer: the one-folder desktop build for this machine (Linux: a tarball in dist/)
@@ -51,7 +53,7 @@ bench: $(STAMP)
 
 ## make soak: the long reliability runs (2,000 kill -9 cycles of a writer)
 soak: $(STAMP)
-	CSE_CRASH_CYCLES=2000 $(BIN)/pytest -q tests/store/test_crash.py
+	CSE_CRASH_CYCLES=2000 $(BIN)/pytest -q -m slow --timeout=0 tests/store/test_crash.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache test-artifacts

@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from support.hubserver import free_port
 
+pytestmark = pytest.mark.slow
+
 PASS = "correct horse battery staple"
 
 

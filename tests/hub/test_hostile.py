@@ -37,6 +37,8 @@ from support.hubserver import HubServer
 
 from cse_desktop.hub import tables as t
 
+pytestmark = pytest.mark.slow
+
 PROBLEM = "application/problem+json"
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_BODY = 8 * 1024 * 1024

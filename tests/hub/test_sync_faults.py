@@ -40,6 +40,8 @@ from cse_desktop.hub import tables as t
 from cse_desktop.store.workspace import Workspace
 from cse_desktop.sync import engine
 
+pytestmark = pytest.mark.slow
+
 SCHEDULES = int(os.environ.get("CSE_SYNC_SCHEDULES", "200"))
 EDITABLE = ("postcode", "gender", "school", "address")
 

@@ -25,11 +25,15 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from cse_desktop.domain.errors import NotFound
 from cse_desktop.store import Workspace
 from cse_desktop.store.workspace import DB_FILE_NAME
 
 from .conftest import PASSPHRASE, Template, copy_template
+
+pytestmark = pytest.mark.slow
 
 WRITER = Path(__file__).with_name("crash_writer.py")
 CYCLES = int(os.environ.get("CSE_CRASH_CYCLES", "50"))
