@@ -19,20 +19,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cse_desktop.casework.chronology import duration_text, submission_time, uk_datetime
+from cse_desktop.casework.chronology import duration_text, submission_time
 from cse_desktop.casework.form_words import FormWords
 from cse_desktop.casework.interviews import (
-    RHI_STATUS_LABELS,
     RhiState,
     current_interviews,
     interview_contact,
     rhi_state,
     within_72h,
 )
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
 from cse_desktop.domain.ids import FormId
-from cse_desktop.domain.labels import uk_date
+from cse_desktop.domain.labels import RHI_STATUS_LABELS, RISK_WORDS
 from cse_desktop.domain.models import (
-    LOCAL_ZONE,
     Action,
     ActionStatus,
     Association,
@@ -57,9 +56,6 @@ NRM = "nrm"
 #: parent-session attendees who are the child's parents or carers
 CARER_RELATIONSHIPS = frozenset({"mother", "father", "step_parent", "foster_carer",
                                  "kinship_carer", "grandparent"})
-#: a risk level in the summary's words (what "none" means to a chair)
-LEVEL_WORDS = {RiskLevel.NOT_ASSESSED: "Not assessed", RiskLevel.NONE: "No current concern",
-               RiskLevel.LOW: "Low", RiskLevel.MEDIUM: "Medium", RiskLevel.HIGH: "High"}
 #: where a level decision came from
 SCREENING = "screening"
 MEETING = "meeting"
@@ -162,8 +158,8 @@ def trajectory_words(decisions: Sequence[LevelDecision]) -> str:
     before, after = decisions[-2], decisions[-1]
     word = "Increased" if after.level.rank > before.level.rank else "Reduced" \
         if after.level.rank < before.level.rank else "Stayed the same"
-    return (f"{word}: {LEVEL_WORDS[before.level]} on {uk_date(before.day)}, "
-            f"{LEVEL_WORDS[after.level]} on {uk_date(after.day)}")
+    return (f"{word}: {RISK_WORDS[before.level]} on {uk_date(before.day)}, "
+            f"{RISK_WORDS[after.level]} on {uk_date(after.day)}")
 
 
 # -- missing episodes ----------------------------------------------------------------------------
@@ -285,7 +281,7 @@ class CaseSummary:
         n = sum(1 for i in self.current_cce_indicators(screening) if shown(screening, i))
         if not n:
             return None
-        return (f"{LEVEL_WORDS[self.person.risk_level]}, current criminal exploitation "
+        return (f"{RISK_WORDS[self.person.risk_level]}, current criminal exploitation "
                 "indicators, no NRM referral recorded",
                 f"The screening of {uk_date(event_day(screening))} records {n} current "
                 f"criminal exploitation indicator{'s' if n != 1 else ''}; neither the young "

@@ -35,10 +35,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cse_desktop.casework.submissions import LEVEL_SETTING_FORMS, context_for, finalise
+from cse_desktop.domain.dates import LOCAL_ZONE
 from cse_desktop.domain.errors import ValidationFailed
 from cse_desktop.domain.labels import RISK_LABELS
 from cse_desktop.domain.models import (
-    LOCAL_ZONE,
     RHI_WINDOW,
     ActionStatus,
     AuditAction,

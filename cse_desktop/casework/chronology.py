@@ -23,24 +23,20 @@ from cse_desktop.casework.form_words import FORM_TITLES as FORM_TITLES
 from cse_desktop.casework.form_words import FormWords, level_words
 from cse_desktop.casework.form_words import default_registry as default_registry
 from cse_desktop.casework.form_words import form_title as form_title
-from cse_desktop.casework.interviews import RHI_STATUS_LABELS as RHI_STATUS_LABELS
 from cse_desktop.casework.interviews import RhiState as RhiState
 from cse_desktop.casework.interviews import clock_words as clock_words
 from cse_desktop.casework.interviews import hours_text as hours_text
 from cse_desktop.casework.interviews import rhi_state
-from cse_desktop.casework.interviews import uk_weekday_time as uk_weekday_time
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
 from cse_desktop.domain.ids import FormId, RecordKind
-from cse_desktop.domain.labels import uk_date
+from cse_desktop.domain.labels import ASSOCIATION_LABELS, CATEGORY_LABELS, POLICE_GRADE_LABELS
 from cse_desktop.domain.models import (
-    LOCAL_ZONE,
     Action,
     ActionStatus,
     Association,
-    AssociationKind,
     Episode,
     EpisodeCategory,
     Person,
-    PoliceRiskGrade,
     Submission,
 )
 from cse_desktop.forms.loader import FormRegistry
@@ -74,15 +70,6 @@ KIND_LABELS: dict[str, str] = {
     PROFILE: "Profile",
 }
 
-CATEGORY_LABELS = {EpisodeCategory.MISSING: "Missing", EpisodeCategory.ABSENT: "Absent",
-                   EpisodeCategory.AWAY_FROM_PLACEMENT: "Away from placement"}
-POLICE_GRADE_LABELS = {PoliceRiskGrade.NO_APPARENT_RISK: "No apparent risk",
-                       PoliceRiskGrade.LOW: "Low", PoliceRiskGrade.MEDIUM: "Medium",
-                       PoliceRiskGrade.HIGH: "High", PoliceRiskGrade.NOT_KNOWN: "Not known"}
-ASSOCIATION_LABELS = {AssociationKind.PERSON: "Person", AssociationKind.PLACE: "Place",
-                      AssociationKind.VEHICLE: "Vehicle",
-                      AssociationKind.HANDLE: "Online or phone handle",
-                      AssociationKind.OTHER: "Other"}
 
 #: the answer that says when a form's event happened (else: when it was finalised)
 _EVENT_TIME_FIELDS: dict[str, tuple[str, ...]] = {
@@ -124,16 +111,6 @@ class ChronologyEvent:
 
 
 # -- text helpers (UK local time) ------------------------------------------------------------
-
-#: 5 Mar 2026 (the older name of :func:`~cse_desktop.domain.labels.uk_date`, kept for callers)
-uk_day = uk_date
-
-
-def uk_datetime(at: datetime) -> str:
-    """5 Mar 2026 14:30, in UK local time."""
-    local = at.astimezone(LOCAL_ZONE)
-    return f"{uk_date(local.date())} {local:%H:%M}"
-
 
 def duration_text(span: timedelta) -> str:
     """'45 min', '13 h 30 min', '2 days 5 h'."""
@@ -282,7 +259,7 @@ def _episode_events(episode: Episode, now: datetime, submissions: Sequence[Submi
     started = ChronologyEvent(
         at=episode.started_at, kind=EPISODE_MISSING,
         title=("Reported missing" if episode.category is EpisodeCategory.MISSING
-               else f"Reported missing ({category.lower()})"),
+               else f"Reported {category.lower()}"),
         detail=_join(f"Police risk grade: {grade}.",
                      f"Police reference {episode.police_reference}."
                      if episode.police_reference else "",

@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cse_desktop.casework.form_words import FormWords
+from cse_desktop.domain.dates import LOCAL_ZONE
 from cse_desktop.domain.ids import FormId
-from cse_desktop.domain.models import LOCAL_ZONE, RHI_WINDOW, Episode, RhiStatus, Submission
+from cse_desktop.domain.labels import RHI_STATUS_LABELS
+from cse_desktop.domain.models import RHI_WINDOW, Episode, RhiStatus, Submission
 from cse_desktop.forms.loader import FormRegistry
 
-RHI_STATUS_LABELS = {RhiStatus.NOT_YET_DUE: "Not yet due",
-                     RhiStatus.DUE: "Due", RhiStatus.OFFERED: "Offered",
-                     RhiStatus.COMPLETED: "Completed", RhiStatus.DECLINED: "Declined",
-                     RhiStatus.NOT_OFFERED: "Not offered"}
 #: the answers that say when the interview took place, or was offered, with their words
 CONTACT_FIELDS = (("interview_at", "Interviewed"), ("offered_at", "Offered"))
 
@@ -103,12 +101,6 @@ def clock_words(left: timedelta) -> str:
         return "due now"
     return f"due in {hours_text(left)}" if left > timedelta(0) else \
         f"overdue by {hours_text(left)}"
-
-
-def uk_weekday_time(at: datetime) -> str:
-    """Tue 8 Dec 10:45, in UK local time: when an interview is due, days away at most."""
-    local = at.astimezone(LOCAL_ZONE)
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
 
 
 @dataclass(frozen=True)

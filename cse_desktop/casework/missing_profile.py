@@ -101,12 +101,12 @@ from datetime import UTC, datetime
 from cse_desktop.casework.form_words import default_registry
 from cse_desktop.casework.interviews import current_interviews, within_72h
 from cse_desktop.casework.profile_figures import (
-    CATEGORY_LABELS,
+    CATEGORY_ROWS,
     DECLINED_OUTCOMES,
     DEFAULT_THRESHOLD,
-    EDUCATION_LABELS,
-    GRADE_LABELS,
-    LEGAL_LABELS,
+    EDUCATION_ROWS,
+    GRADE_ROWS,
+    LEGAL_ROWS,
     NOT_INDEPENDENT,
     NOT_OFFERED_OUTCOMES,
     NOT_RECORDED,
@@ -116,7 +116,7 @@ from cse_desktop.casework.profile_figures import (
     REASON_NO_FORM,
     REASON_NONE,
     REASON_TEXT_ONLY,
-    RISK_LABELS,
+    RISK_ROWS,
     SECONDARY,
     Breakdown,
     Comparison,
@@ -159,10 +159,11 @@ from cse_desktop.casework.quarters import (
     time_band,
 )
 from cse_desktop.casework.submissions import LEVEL_SETTING_FORMS
+from cse_desktop.domain.dates import LOCAL_ZONE
 from cse_desktop.domain.errors import UsageError
 from cse_desktop.domain.ids import FormId
+from cse_desktop.domain.labels import SEN_LABELS
 from cse_desktop.domain.models import (
-    LOCAL_ZONE,
     Episode,
     LegalStatus,
     Person,
@@ -186,8 +187,8 @@ _COUNCIL_WORDS = re.compile(
     r"| dc| la)$")
 
 __all__ = [
-    "AGE_BANDS", "CATEGORY_LABELS", "DAYS", "DEFAULT_THRESHOLD", "EDUCATION_LABELS",
-    "GRADE_LABELS", "LEGAL_LABELS", "OUTCOME_LABELS", "RISK_LABELS", "SECONDARY", "TIME_BANDS",
+    "AGE_BANDS", "CATEGORY_ROWS", "DAYS", "DEFAULT_THRESHOLD", "EDUCATION_ROWS",
+    "GRADE_ROWS", "LEGAL_ROWS", "OUTCOME_LABELS", "RISK_ROWS", "SECONDARY", "TIME_BANDS",
     "Breakdown", "Comparison", "Count", "Demographics", "Hotspots", "Links", "MissingProfile",
     "Quarter", "RhiPerformance", "Row", "Themes", "Timing", "Volumes", "age_band",
     "area_label", "compute_profile", "current_interviews", "fmt_count", "fmt_pct", "is_small",
@@ -325,7 +326,7 @@ def same_authority(a: str, b: str) -> bool:
 
 
 def legal_group(person: Person, home_la: str | None) -> str:
-    """The key of ``LEGAL_LABELS`` for a child (looked after split by the placing authority
+    """The key of ``LEGAL_ROWS`` for a child (looked after split by the placing authority
     when the home authority is known)."""
     status = person.legal_status
     if status in LOOKED_AFTER:
@@ -386,11 +387,11 @@ def profile_of(q: Quarter, records: _Records, *, guard: Callable[[str], str],
         not_returned=sum(1 for e in episodes if e.returned_at is None),
         overnight=sum(1 for e in episodes if e.overnight),
         by_category=breakdown("By category", Counter(e.category.value for e in episodes),
-                              {k.value: v for k, v in CATEGORY_LABELS.items()}, n_episodes,
+                              CATEGORY_ROWS, n_episodes,
                               "episodes", partition=True),
         by_risk_grade=breakdown("By police risk grade",
                                 Counter(e.police_risk_grade.value for e in episodes),
-                                {k.value: v for k, v in GRADE_LABELS.items()}, n_episodes,
+                                GRADE_ROWS, n_episodes,
                                 "episodes", partition=True, pinned=["high"]),
     )
     returned = [e for e in episodes if e.returned_at is not None]
@@ -492,7 +493,7 @@ def _demographics(by_child: dict[str, list[Episode]], people: dict[str, Person],
     for pid, eps in by_child.items():
         ages[age_band(people[pid].age_on(local_day(eps[0].started_at)))] += 1
     legal = Counter(legal_group(p, home_la) for p in children)
-    legal_labels = {k: v for k, v in LEGAL_LABELS.items()
+    legal_labels = {k: v for k, v in LEGAL_ROWS.items()
                     if (k == "lac") == (home_la is None) or not k.startswith("lac")}
     characteristics = Counter({
         "uasc": sum(p.uasc for p in children),
@@ -515,10 +516,10 @@ def _demographics(by_child: dict[str, list[Episode]], people: dict[str, Person],
                                partition=True, pinned=["lac_own", "lac_placed_in", "lac"]),
         characteristics=breakdown("Other characteristics", characteristics, {
             "uasc": "Unaccompanied asylum-seeking child",
-            "sen_support": "Special educational needs: SEN support",
-            "ehcp": "Education, health and care plan (EHCP)"}, n_children, "children"),
+            "sen_support": f"Special educational needs: {SEN_LABELS[SenStatus.SEN_SUPPORT]}",
+            "ehcp": SEN_LABELS[SenStatus.EHCP]}, n_children, "children"),
         education=breakdown("Education", Counter(p.education_status.value for p in children),
-                            EDUCATION_LABELS, n_children, "children", partition=True),
+                            EDUCATION_ROWS, n_children, "children", partition=True),
     )
 
 

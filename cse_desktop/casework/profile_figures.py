@@ -15,7 +15,20 @@ from datetime import datetime
 from typing import Any
 
 from cse_desktop.casework.quarters import Quarter
-from cse_desktop.domain.models import EpisodeCategory, PoliceRiskGrade, RiskLevel
+from cse_desktop.domain.labels import (
+    CATEGORY_LABELS,
+    EDUCATION_LABELS,
+    LEGAL_LABELS,
+    POLICE_GRADE_LABELS,
+    RISK_WORDS,
+)
+from cse_desktop.domain.models import (
+    EducationStatus,
+    EpisodeCategory,
+    LegalStatus,
+    PoliceRiskGrade,
+    RiskLevel,
+)
 
 DEFAULT_THRESHOLD = 5
 
@@ -23,12 +36,12 @@ DEFAULT_THRESHOLD = 5
 Count = int | str
 SECONDARY = "c"
 
-CATEGORY_LABELS = {EpisodeCategory.MISSING: "Missing",
-                   EpisodeCategory.ABSENT: "Absent (older police category)",
-                   EpisodeCategory.AWAY_FROM_PLACEMENT: "Away from placement without permission"}
-GRADE_LABELS = {PoliceRiskGrade.HIGH: "High", PoliceRiskGrade.MEDIUM: "Medium",
-                PoliceRiskGrade.LOW: "Low", PoliceRiskGrade.NO_APPARENT_RISK: "No apparent risk",
-                PoliceRiskGrade.NOT_KNOWN: "Not known"}
+# The rows of the profile's breakdowns, in the order they print: each is keyed by a stored
+# code's value, and a code's words are its one wording in :mod:`cse_desktop.domain.labels`.
+CATEGORY_ROWS = {c.value: CATEGORY_LABELS[c] for c in EpisodeCategory}
+GRADE_ROWS = {g.value: POLICE_GRADE_LABELS[g]
+              for g in (PoliceRiskGrade.HIGH, PoliceRiskGrade.MEDIUM, PoliceRiskGrade.LOW,
+                        PoliceRiskGrade.NO_APPARENT_RISK, PoliceRiskGrade.NOT_KNOWN)}
 #: the RHI outcome of a returned episode: one row each (a partition of the RHI base)
 OUTCOME_LABELS = {
     "completed": "Interview completed",
@@ -52,28 +65,22 @@ NOT_OFFERED_OUTCOMES = frozenset({"not_offered", "not_offered_unrecorded"})
 NOT_INDEPENDENT = frozenset({"social_worker", "carer_staff"})
 #: looked after: split by the placing authority when the home authority is known
 LAC_SPLIT = ("lac_own", "lac_placed_in")
-LEGAL_LABELS = {
+#: the legal-status groups (looked after, whatever the section, is split or grouped here)
+LEGAL_ROWS = {
     "lac_own": "Looked after by this authority",
     "lac_placed_in": "Looked after, placed here by another authority",
     "lac": "Looked after (own or placed in: home authority not given)",
-    "cp": "Child protection plan",
-    "cin": "Child in need",
-    "care_leaver": "Care leaver",
-    "early_help": "Early help",
-    "not_known": "Not known",
+    **{s.value: LEGAL_LABELS[s] for s in (LegalStatus.CP, LegalStatus.CIN,
+                                          LegalStatus.CARE_LEAVER, LegalStatus.EARLY_HELP,
+                                          LegalStatus.NOT_KNOWN)},
 }
-EDUCATION_LABELS = {
-    "full_time": "Full-time education", "part_time": "Part-time timetable",
-    "alternative_provision": "Alternative provision",
-    "elective_home_education": "Elective home education",
-    "missing_education": "Missing education", "neet": "Not in education, employment or training",
-    "not_known": "Not known",
-}
+EDUCATION_ROWS = {e.value: EDUCATION_LABELS[e] for e in EducationStatus}
 NOT_RECORDED = "Not recorded"
 #: the exploitation risk level standing at the end of the quarter (one row per child)
-RISK_LABELS = {RiskLevel.HIGH.value: "High", RiskLevel.MEDIUM.value: "Medium",
-               RiskLevel.LOW.value: "Low", RiskLevel.NONE.value: "No current concern",
-               RiskLevel.NOT_ASSESSED.value: "Not assessed by the end of the quarter"}
+RISK_ROWS = {**{lv.value: RISK_WORDS[lv] for lv in (RiskLevel.HIGH, RiskLevel.MEDIUM,
+                                                     RiskLevel.LOW, RiskLevel.NONE)},
+             RiskLevel.NOT_ASSESSED.value:
+                 f"{RISK_WORDS[RiskLevel.NOT_ASSESSED]} by the end of the quarter"}
 #: reasons for an interview not offered, or declined, where no coded reason was given
 REASON_TEXT_ONLY = "_text"
 REASON_NONE = "_none"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cse_desktop.casework.profile_figures import RISK_LABELS, Links, breakdown
+from cse_desktop.casework.profile_figures import RISK_ROWS, Links, breakdown
 from cse_desktop.casework.quarters import Quarter, local_day
 from cse_desktop.casework.submissions import LEVEL_SETTING_FORMS
 from cse_desktop.domain.models import Person, RiskLevel, Submission
@@ -109,7 +109,7 @@ def links_of(q: Quarter, children: Sequence[ChildRecords], *, cutoff: datetime,
     return Links(
         children=n,
         by_risk_level=breakdown("Exploitation risk level at the end of the quarter", levels,
-                                RISK_LABELS, n, "children", partition=True, pinned=["high"]),
+                                RISK_ROWS, n, "children", partition=True, pinned=["high"]),
         screened=screened, discussed_at_rmm=discussed, nrm_referred=nrm, nrm_on_record=nrm_flag,
         disruption_children=len({pid for pid, _, _ in activities}),
         disruption=breakdown("Disruption activities, by tactic", Counter(activities.values()),

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from cse_desktop.domain.dates import LOCAL_ZONE
 from cse_desktop.domain.errors import UsageError
-from cse_desktop.domain.models import LOCAL_ZONE
 
 FINANCIAL = "financial"
 CALENDAR = "calendar"

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cse_desktop.casework.chronology import clock_words, duration_text, uk_weekday_time
+from cse_desktop.casework.chronology import clock_words, duration_text
+from cse_desktop.domain.dates import uk_weekday_time
 from cse_desktop.domain.errors import ValidationFailed
 from cse_desktop.domain.ids import Changes, FormId, RecordKind
 from cse_desktop.domain.models import (

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from cse_desktop.domain.errors import NotFound
 from cse_desktop.domain.ids import RecordKind
+from cse_desktop.domain.labels import RECORD_LABELS
 from cse_desktop.domain.models import RECORD_TYPES
 from cse_desktop.store.syncstate import Issue
 from cse_desktop.store.workspace import Workspace
@@ -48,15 +49,6 @@ def read_status(ws: Workspace) -> SyncStatus:
                       drafts_kept=ws.sync.held_back(), conflicts=ws.sync.conflict_count(),
                       refused=len(ws.sync.issues("rejected")), last_sync_at=at)
 
-
-#: each kind of record in a practitioner's words
-RECORD_LABELS: dict[RecordKind, str] = {
-    RecordKind.PERSON: "Young person's details",
-    RecordKind.EPISODE: "Missing episode",
-    RecordKind.SUBMISSION: "Form",
-    RecordKind.ACTION: "RMM action",
-    RecordKind.ASSOCIATION: "Person, place or vehicle of concern",
-}
 
 #: plainer words for some of the hub's refusal codes (the hub's own words otherwise)
 REFUSAL_WORDS = {

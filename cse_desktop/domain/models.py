@@ -10,14 +10,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cse_desktop.domain.dates import LOCAL_ZONE
 from cse_desktop.domain.ids import RecordId, new_id
 
-#: Times are stored in UTC and shown in the laptop's zone; this is the default zone.
-LOCAL_ZONE = ZoneInfo("Europe/London")
 #: A return home interview is due within 72 hours of the child's return.
 RHI_WINDOW = timedelta(hours=72)
 

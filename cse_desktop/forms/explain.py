@@ -11,11 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from cse_desktop.domain.labels import uk_date
-from cse_desktop.domain.models import LOCAL_ZONE
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_date
+from cse_desktop.domain.labels import ROLE_WORDS
 from cse_desktop.forms.scoring import PATHWAY_LABELS
-
-ROLE_WORDS = {"manager": "team manager", "practitioner": "practitioner"}
 
 
 def fired_rule_words(rule: dict[str, Any]) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from cse_desktop.forms.scoring import level_words, timing_matches
 from cse_desktop.forms.spec import (
     PRESENT_LABELS,
+    TIER_WORDS,
     TIMING_LABELS,
     ChoiceField,
     Condition,
@@ -33,14 +34,6 @@ from cse_desktop.forms.spec import (
 
 #: the tiers that score by timing, in the order the sheet lists them
 TIER_ORDER = (Tier.CRITICAL, Tier.SIGNIFICANT, Tier.MODERATE)
-#: a tier's words: one, many
-TIER_WORDS = {Tier.CRITICAL: ("critical incident", "Critical incidents"),
-              Tier.SIGNIFICANT: ("significant indicator", "Significant indicators"),
-              Tier.MODERATE: ("moderate indicator", "Moderate indicators"),
-              Tier.VULNERABILITY: ("vulnerability", "Vulnerabilities")}
-#: the short heading of each timing in the points tables (the full words come from the form)
-SHORT_TIMING = {Timing.CURRENT: "Current", Timing.RECENT: "6 to 12 months",
-                Timing.BOTH: "Both", Timing.HISTORIC: "Over 12 months"}
 #: a legal status as the routes name it
 STATUS_WORDS = {"looked_after": "looked after", "child_protection_plan": "child protection plan",
                 "child_in_need": "child in need", "none": "none",

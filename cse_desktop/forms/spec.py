@@ -60,8 +60,26 @@ class Timing(StrEnum):
 TIMING_LABELS = {Timing.CURRENT: "Current (last 6 months)", Timing.RECENT: "6 to 12 months ago",
                  Timing.BOTH: "Current and 6 to 12 months ago",
                  Timing.HISTORIC: "Over 12 months ago"}
-#: the words for each answer to "present?"
+#: the short heading of each timing in a table's column (the rule sheet's points tables)
+SHORT_TIMING = {Timing.CURRENT: "Current", Timing.RECENT: "6 to 12 months",
+                Timing.BOTH: "Both", Timing.HISTORIC: "Over 12 months"}
+#: the words for each answer to "present?" (and to a yes/no question)
 PRESENT_LABELS = {"yes": "Yes", "no": "No", "possible": "Possible"}
+#: the words for each kind of evidence an indicator's answer may give (``values.EVIDENCE_VALUES``)
+EVIDENCE_LABELS = {"evidenced": "Evidenced", "reported": "Reported",
+                   "professional_concern": "Professional concern"}
+#: a tier's name, on its own: the filler's tag beside an indicator, the summary's table cell
+TIER_LABELS = {Tier.VULNERABILITY: "Vulnerability", Tier.MODERATE: "Moderate",
+               Tier.SIGNIFICANT: "Significant", Tier.CRITICAL: "Critical"}
+#: a tier in a sentence (the rule sheet): (one, many)
+TIER_WORDS = {Tier.CRITICAL: ("critical incident", "Critical incidents"),
+              Tier.SIGNIFICANT: ("significant indicator", "Significant indicators"),
+              Tier.MODERATE: ("moderate indicator", "Moderate indicators"),
+              Tier.VULNERABILITY: ("vulnerability", "Vulnerabilities")}
+#: the parts of a score's breakdown (the tiers, and the points for special educational needs)
+#: as the outcome panel lists them after a module's total
+BREAKDOWN_WORDS = {Tier.VULNERABILITY: "vulnerabilities", Tier.MODERATE: "moderate",
+                   Tier.SIGNIFICANT: "significant", "sen": "special educational needs"}
 
 
 class Level(StrEnum):

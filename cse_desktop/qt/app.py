@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from cse_desktop import __version__
 from cse_desktop.domain.errors import CseError, LockedOut
 from cse_desktop.domain.ids import FormId
+from cse_desktop.domain.labels import ROLE_LABELS
 from cse_desktop.domain.models import Owner, Person, Role
 from cse_desktop.forms.engine import FormEngine
 from cse_desktop.forms.loader import FormRegistry
@@ -47,7 +48,6 @@ from cse_desktop.qt.operations import TaskManager, people
 from cse_desktop.qt.operations import workspace as workspaces
 from cse_desktop.qt.operations.workspace import OpenedWorkspace
 from cse_desktop.qt.pages import (
-    ROLE_LABELS,
     CreatePage,
     NewPassphrasePage,
     RecoveryCodePage,

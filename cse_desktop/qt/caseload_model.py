@@ -17,8 +17,9 @@ from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 
 from cse_desktop.casework.caseload import CaseloadRow, local_today, person_row
 from cse_desktop.casework.chronology import clock_words
-from cse_desktop.domain.labels import RISK_LABELS, uk_date
-from cse_desktop.domain.models import LOCAL_ZONE, Person, RiskLevel
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_date
+from cse_desktop.domain.labels import RISK_LABELS
+from cse_desktop.domain.models import Person, RiskLevel
 from cse_desktop.forms.scoring import AWAITING_APPROVAL
 from cse_desktop.qt.tables import SORT_ROLE, ColumnSpec, ModelIndex, TableModel, bold_when
 from cse_desktop.qt.theme import RISK_INKS, Ink

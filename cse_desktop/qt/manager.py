@@ -39,9 +39,10 @@ from cse_desktop.casework.caseload import (
     TeamOverview,
     local_today,
 )
+from cse_desktop.domain.dates import long_date, uk_date
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.ids import RecordKind
-from cse_desktop.domain.labels import RAG_TIPS, RAG_WORDS, RISK_LABELS, uk_date
+from cse_desktop.domain.labels import RAG_TIPS, RAG_WORDS, RISK_LABELS
 from cse_desktop.domain.models import Rag, RiskLevel, Role, Submission
 from cse_desktop.forms.engine import FormEngine
 from cse_desktop.qt.caseload_model import (
@@ -80,11 +81,6 @@ T = TypeVar("T")
 
 _RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.COMPLETE: 3}
 _NO_DATE = date.max.toordinal()
-
-
-def long_date(day: date) -> str:
-    """Tuesday 10 March 2026."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 # ---------------------------------------------------------------------------------------------

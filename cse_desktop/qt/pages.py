@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.domain.errors import ValidationFailed
-from cse_desktop.domain.models import Owner, Role
+from cse_desktop.domain.labels import ROLE_LABELS
+from cse_desktop.domain.models import Owner
 from cse_desktop.qt.strength import (
     MINIMUM_LEVEL,
     StrengthMeter,
@@ -42,8 +43,6 @@ from cse_desktop.qt.widgets import (
     text_label,
 )
 from cse_desktop.store.keys import MIN_PASSPHRASE_LENGTH, normalise_recovery_code
-
-ROLE_LABELS = {Role.PRACTITIONER: "Practitioner", Role.MANAGER: "Manager"}
 
 PASSPHRASE_HINT = (f"At least {MIN_PASSPHRASE_LENGTH} characters, and rated "
                    f"{MINIMUM_LEVEL.label} or better. A short sentence you will remember works "

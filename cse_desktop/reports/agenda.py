@@ -20,13 +20,13 @@ from reportlab.platypus import PageBreak, Paragraph
 from reportlab.platypus.flowables import Flowable
 
 from cse_desktop.casework.caseload import CaseloadRow, caseload_rows, local_today, rmm_due
-from cse_desktop.casework.chronology import default_registry, uk_day
-from cse_desktop.domain.models import LOCAL_ZONE
+from cse_desktop.casework.chronology import default_registry
+from cse_desktop.domain.dates import LOCAL_ZONE, long_date, uk_date
+from cse_desktop.domain.labels import RISK_WORDS
 from cse_desktop.reports import page
 from cse_desktop.reports.page import PrintMeta
 from cse_desktop.reports.redaction import get_profile
 from cse_desktop.reports.summary import (
-    LEVEL_WORDS,
     AgendaItem,
     PreparedSummary,
     meta_for,
@@ -78,9 +78,9 @@ def _cover(meeting_date: date, due: list[CaseloadRow], profile_label: str,
     """The agenda. ``pages`` holds where each child's summary starts, from the first layout
     pass (empty on the first pass: the column's width is fixed, so the layout is the same)."""
     out: list[Flowable] = [
-        Bookmark(AGENDA_BOOKMARK, f"Agenda: {uk_day(meeting_date)}"),
+        Bookmark(AGENDA_BOOKMARK, f"Agenda: {uk_date(meeting_date)}"),
         Paragraph("Risk Management Meeting: agenda", st["title"]),
-        Paragraph(page.text(f"{meeting_date:%A} {uk_day(meeting_date)} · Prepared for: "
+        Paragraph(page.text(f"{long_date(meeting_date)} · Prepared for: "
                             f"{profile_label}"), st["subtitle"]),
         page.gap(3),
     ]
@@ -97,9 +97,9 @@ def _cover(meeting_date: date, due: list[CaseloadRow], profile_label: str,
                               "Allocated worker", "Next review", "Page"]]
     for n, row in enumerate(due, start=1):
         p = row.person
-        rows.append([str(n), f"{p.display_name}\nAge {row.age}", LEVEL_WORDS[row.risk_level],
+        rows.append([str(n), f"{p.display_name}\nAge {row.age}", RISK_WORDS[row.risk_level],
                      "\n".join(row.rmm_reasons), row.allocated_worker,
-                     uk_day(row.next_review) if row.next_review else "Not set",
+                     uk_date(row.next_review) if row.next_review else "Not set",
                      str(pages.get(_child_key(n), ""))])
     out.append(page.table(rows, [w * mm for w in (9, 42, 20, 47, 30, 20, 10)], st=st))
     out += [page.gap(3), page.empty(

@@ -20,14 +20,14 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 
 from cse_desktop.casework.missing_profile import Count
+from cse_desktop.domain.dates import uk_date
+from cse_desktop.domain.labels import RISK_LABELS
 from cse_desktop.domain.models import RiskLevel
 from cse_desktop.reports.page import INK, MUTED, RULE
 
 #: the levels on the chart, bottom to top
 CHART_LEVELS: tuple[RiskLevel, ...] = (RiskLevel.NONE, RiskLevel.LOW, RiskLevel.MEDIUM,
                                        RiskLevel.HIGH)
-LEVEL_WORDS = {RiskLevel.NONE: "No concern", RiskLevel.LOW: "Low", RiskLevel.MEDIUM: "Medium",
-               RiskLevel.HIGH: "High"}
 _BAND = {RiskLevel.NONE: colors.HexColor("#f4f6f8"), RiskLevel.LOW: colors.HexColor("#eef6ee"),
          RiskLevel.MEDIUM: colors.HexColor("#fbf3e0"), RiskLevel.HIGH: colors.HexColor("#fbe9e7")}
 _MARK = {RiskLevel.NONE: colors.HexColor("#8a98a6"), RiskLevel.LOW: colors.HexColor("#2e7d32"),
@@ -102,7 +102,7 @@ def risk_history_chart(points: list[RiskPoint], *, until: date, width: float = 1
     for i, level in enumerate(CHART_LEVELS):
         drawing.add(Rect(left, bottom + band * i, right - left, band, fillColor=_BAND[level],
                          strokeColor=None))
-        drawing.add(String(left - 6, y(level) - 3, LEVEL_WORDS[level], fontName="Helvetica",
+        drawing.add(String(left - 6, y(level) - 3, RISK_LABELS[level], fontName="Helvetica",
                            fontSize=7.5, fillColor=INK, textAnchor="end"))
     drawing.add(Rect(left, bottom, right - left, top - bottom, fillColor=None, strokeColor=RULE,
                      strokeWidth=0.6))
@@ -150,7 +150,7 @@ def risk_history_chart(points: list[RiskPoint], *, until: date, width: float = 1
                        fontSize=7, fillColor=INK))
     drawing.add(Line(left + 200, ly + 2.5, left + 212, ly + 2.5, strokeColor=MUTED,
                      strokeWidth=0.6, strokeDashArray=[2, 2]))
-    drawing.add(String(left + 216, ly, f"Printed {until.day} {until:%b %Y}",
+    drawing.add(String(left + 216, ly, f"Printed {uk_date(until)}",
                        fontName="Helvetica", fontSize=7, fillColor=INK))
     drawing.hAlign = "LEFT"
     return drawing

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cse_desktop.casework.quarters import Quarter
+from cse_desktop.domain.dates import long_date, uk_date
 from cse_desktop.domain.errors import UsageError
 from cse_desktop.domain.ids import RecordKind
 
@@ -164,8 +165,8 @@ def agenda_job(meeting: date) -> PrintJob:
 
         return build_agenda(ws, meeting, meta=meta, profile=profile)
 
-    when = f"{meeting:%A} {meeting.day} {meeting:%B %Y}"
-    return PrintJob(title=f"RMM agenda pack {meeting:%d %b %Y}",
+    when = long_date(meeting)
+    return PrintJob(title=f"RMM agenda pack {uk_date(meeting)}",
                     what=f"RMM agenda pack for {meeting.isoformat()}", build=build,
                     subject=f"The Risk Management Meeting on {when}: a cover agenda and a "
                             "summary of each young person due",

@@ -32,7 +32,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import Flowable
 
 from cse_desktop import __version__
-from cse_desktop.domain.models import LOCAL_ZONE
+from cse_desktop.domain.dates import uk_datetime
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 DEFAULT_CAVEAT = "Not for onward sharing without the chair's agreement"
@@ -137,7 +137,7 @@ class _Doc(BaseDocTemplate):
         canvas.setFont("Helvetica", 7.5)
         canvas.setFillColor(MUTED)
         canvas.drawCentredString(width / 2, height - 15 * mm, meta.caveat)
-        when = meta.printed_at.astimezone(LOCAL_ZONE).strftime("%d %b %Y %H:%M")
+        when = uk_datetime(meta.printed_at)
         profile = f" · {meta.profile_label}" if meta.profile_label else ""
         canvas.drawString(16 * mm, 14 * mm, f"Printed by {meta.printed_by} on {when}{profile}")
         total = self.total_pages or 0

@@ -20,7 +20,7 @@ Two versions:
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import datetime
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -41,6 +41,7 @@ from cse_desktop.casework.missing_profile import (
     fmt_pct,
     pct,
 )
+from cse_desktop.domain.dates import full_date
 from cse_desktop.reports.charts import bar_chart
 from cse_desktop.reports.page import (
     HEAD_FILL,
@@ -430,7 +431,7 @@ def _timing(p: MissingProfile, st: dict) -> list[Flowable]:
 def _definitions(p: MissingProfile, st: dict) -> list[Flowable]:
     notes = [
         f"An episode is in the quarter when it started between 00:00 on "
-        f"{_day(p.quarter.first_day)} and 23:59 on {_day(p.quarter.last_day)}, UK time.",
+        f"{full_date(p.quarter.first_day)} and 23:59 on {full_date(p.quarter.last_day)}, UK time.",
         f"Repeat children went missing {p.repeat_threshold} or more times in the quarter.",
         "Within 72 hours: the offer (or interview) was recorded no more than exactly 72 hours "
         "after the child's return. An offer or interview without a recorded time is counted "
@@ -470,10 +471,6 @@ def _definitions(p: MissingProfile, st: dict) -> list[Flowable]:
 
 
 # -- building blocks ----------------------------------------------------------------------------
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _cell(value: Count | float | None) -> str:

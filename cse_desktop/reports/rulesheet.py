@@ -33,7 +33,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Table, Ta
 from reportlab.platypus.flowables import Flowable
 
 from cse_desktop import __version__
-from cse_desktop.casework.chronology import uk_datetime
+from cse_desktop.domain.dates import uk_datetime
 from cse_desktop.domain.errors import UsageError
 from cse_desktop.domain.labels import LEGAL_LABELS
 from cse_desktop.domain.models import LegalStatus
@@ -41,10 +41,8 @@ from cse_desktop.forms.engine import ROUTING_STATUS
 from cse_desktop.forms.loader import load_form_text
 from cse_desktop.forms.rulewords import (
     NAME_MEANINGS,
-    SHORT_TIMING,
     STATUS_WORDS,
     TIER_ORDER,
-    TIER_WORDS,
     Vocabulary,
     join_words,
     lower_first,
@@ -64,6 +62,8 @@ from cse_desktop.forms.scoring import (
 )
 from cse_desktop.forms.spec import (
     ROUTING_STATUSES,
+    SHORT_TIMING,
+    TIER_WORDS,
     TIMING_LABELS,
     Condition,
     Floor,

@@ -39,11 +39,11 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Paragraph, Table
 from reportlab.platypus.flowables import Flowable
 
-from cse_desktop.casework.case_summary import LEVEL_WORDS as LEVEL_WORDS
 from cse_desktop.casework.case_summary import CaseRecord, CaseSummary, case_summary
 from cse_desktop.casework.form_words import default_registry
+from cse_desktop.domain.dates import uk_date
 from cse_desktop.domain.errors import UsageError
-from cse_desktop.domain.labels import uk_date
+from cse_desktop.domain.labels import RISK_WORDS
 from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.reports import page
 from cse_desktop.reports.page import PrintMeta
@@ -125,7 +125,7 @@ class PreparedSummary(SummaryWriter):
         lines = [
             Paragraph(page.text(f"{DOCUMENT_TITLE}: {p.display_name}{aka}"), self.st["title"]),
             Paragraph(page.text(f"Born {uk_date(p.dob)} (age {age}) · Current risk level: "
-                                f"{LEVEL_WORDS[p.risk_level]} · Prepared for: "
+                                f"{RISK_WORDS[p.risk_level]} · Prepared for: "
                                 f"{self.profile.label}"), self.st["subtitle"]),
         ]
         if self.item is not None and "meeting" not in self.sections:

@@ -19,10 +19,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Paragraph, Table
 from reportlab.platypus.flowables import Flowable
 
-from cse_desktop.casework.case_summary import LEVEL_WORDS, CaseSummary
-from cse_desktop.casework.chronology import uk_datetime
-from cse_desktop.domain.labels import uk_date
-from cse_desktop.domain.models import LOCAL_ZONE, RiskLevel, Submission
+from cse_desktop.casework.case_summary import CaseSummary
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
+from cse_desktop.domain.labels import RISK_WORDS
+from cse_desktop.domain.models import RiskLevel, Submission
 from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.sensitivity import Category
 from cse_desktop.forms.spec import PRESENT_LABELS, ChoiceField, FormSpec
@@ -306,6 +306,6 @@ def with_reason(words: str, reason: str) -> str:
 def level_words(value: Any) -> str:
     """A stored level in the summary's words ('' for anything else)."""
     try:
-        return LEVEL_WORDS[RiskLevel(value)]
+        return RISK_WORDS[RiskLevel(value)]
     except ValueError:
         return ""

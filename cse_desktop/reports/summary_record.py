@@ -17,16 +17,11 @@ from reportlab.platypus import Paragraph
 from reportlab.platypus.flowables import Flowable
 
 from cse_desktop.casework.case_summary import ActionKey, event_day
-from cse_desktop.casework.chronology import (
-    ASSOCIATION_LABELS,
-    chronology_of,
-    filter_chronology,
-    submission_time,
-    uk_datetime,
-)
+from cse_desktop.casework.chronology import chronology_of, filter_chronology, submission_time
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
 from cse_desktop.domain.ids import FormId
-from cse_desktop.domain.labels import uk_date
-from cse_desktop.domain.models import LOCAL_ZONE, Action, ActionStatus, Rag, Submission
+from cse_desktop.domain.labels import ACTION_STATUS_LABELS, ASSOCIATION_LABELS, RAG_WORDS
+from cse_desktop.domain.models import Action, Submission
 from cse_desktop.reports import page
 from cse_desktop.reports.summary_layout import (
     SummaryWriter,
@@ -34,11 +29,6 @@ from cse_desktop.reports.summary_layout import (
     without_flags,
     without_restricted,
 )
-
-RAG_LABELS = {Rag.RED: "Red", Rag.AMBER: "Amber", Rag.GREEN: "Green", Rag.COMPLETE: "Complete"}
-ACTION_STATUS_LABELS = {ActionStatus.OPEN: "Open", ActionStatus.DONE: "Done",
-                        ActionStatus.CANCELLED: "Cancelled"}
-
 
 # -- 7. chronology ------------------------------------------------------------------------
 
@@ -372,7 +362,7 @@ def _actions(w: SummaryWriter) -> list[Flowable]:
         rows, extra = [], []
         for i, x in enumerate(open_, start=1):
             rag = x.rag(w.today)
-            label = RAG_LABELS[rag]
+            label = RAG_WORDS[rag]
             rows.append([x.text, x.owner, x.agency, uk_date(x.due) if x.due else "No date",
                          Paragraph(f"<font color='white'><b>{label}</b></font>",
                                    w.st["cell"])])

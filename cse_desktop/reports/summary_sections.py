@@ -16,23 +16,31 @@ from reportlab.platypus.flowables import Flowable
 
 from cse_desktop.casework.case_summary import (
     COUNT_PERIODS,
-    LEVEL_WORDS,
     EpisodeFacts,
     event_day,
     trajectory_words,
 )
-from cse_desktop.casework.chronology import (
-    CATEGORY_LABELS,
-    POLICE_GRADE_LABELS,
-    duration_text,
-    uk_datetime,
-)
+from cse_desktop.casework.chronology import duration_text
+from cse_desktop.domain.dates import uk_date, uk_datetime
 from cse_desktop.domain.ids import FormId
-from cse_desktop.domain.labels import EDUCATION_LABELS, LEGAL_LABELS, SEN_LABELS, uk_date
+from cse_desktop.domain.labels import (
+    CATEGORY_LABELS,
+    EDUCATION_LABELS,
+    LEGAL_LABELS,
+    POLICE_GRADE_LABELS,
+    RISK_WORDS,
+    SEN_LABELS,
+)
 from cse_desktop.domain.models import ActionStatus, EpisodeCategory, LegalStatus, Submission
 from cse_desktop.forms.explain import approval_words, fired_rule_words, outcome_routes
 from cse_desktop.forms.scoring import WITHHELD_RULE
-from cse_desktop.forms.spec import PRESENT_LABELS, TIMING_LABELS, IndicatorField, Timing
+from cse_desktop.forms.spec import (
+    PRESENT_LABELS,
+    TIER_LABELS,
+    TIMING_LABELS,
+    IndicatorField,
+    Timing,
+)
 from cse_desktop.reports import page
 from cse_desktop.reports.charts import RiskPoint, risk_history_chart
 from cse_desktop.reports.summary_layout import (
@@ -42,10 +50,6 @@ from cse_desktop.reports.summary_layout import (
     level_words,
     with_reason,
 )
-
-TIER_LABELS = {"critical": "Critical", "significant": "Significant", "moderate": "Moderate",
-               "vulnerability": "Vulnerability"}
-
 
 # -- 1. meeting ---------------------------------------------------------------------------
 
@@ -130,7 +134,7 @@ def _child(w: SummaryWriter) -> list[Flowable]:
         ("School or college", p.school),
         ("Allocated worker", p.allocated_worker),
         ("Team", p.team),
-        ("Current risk level", LEVEL_WORDS[p.risk_level]),
+        ("Current risk level", RISK_WORDS[p.risk_level]),
         ("Next review", uk_date(p.next_review) if p.next_review else ""),
     ]
     if not prof.withhold_address:
@@ -361,7 +365,7 @@ def _indicators(w: SummaryWriter, screening: Submission) -> list[Flowable]:
         if w.answers.withheld(screening, f.id):  # by category: never a row at all
             continue
         label = w.answers.wording(screening, f.id) or f.label
-        row = [label, TIER_LABELS.get(str(f.tier), code_words(f.tier)),
+        row = [label, TIER_LABELS[f.tier],
                PRESENT_LABELS.get(value["present"], code_words(value["present"])),
                _timing_words(value.get("timing")) if f.asks_timing else "",
                code_words(value["evidence"]) if value.get("evidence") else ""]

@@ -16,10 +16,11 @@ from cse_desktop.casework.caseload import (
     open_actions,
     rmm_due,
 )
+from cse_desktop.domain.dates import long_date
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.domain.labels import RAG_WORDS
 from cse_desktop.domain.models import Owner, Rag, RiskLevel, Role
-from cse_desktop.qt.manager import ManagerPage, long_date
+from cse_desktop.qt.manager import ManagerPage
 from cse_desktop.qt.operations import Operation
 from cse_desktop.qt.tables import ID_ROLE, SORT_ROLE
 

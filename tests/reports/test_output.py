@@ -37,7 +37,7 @@ def test_every_page_carries_the_marking_caveat_and_page_x_of_y() -> None:
         assert words.count("OFFICIAL-SENSITIVE") == 2  # top and bottom
         assert "Not for onward sharing without the chair's agreement" in words
         assert f"Page {n} of {total}" in words
-        assert "Printed by Sam Tester on 22 Nov 2026 10:30" in words
+        assert "Printed by Sam Tester on 22 Nov 2026, 10:30" in words
 
 
 def test_a_protected_pdf_opens_only_with_its_password(tmp_path: Path) -> None:

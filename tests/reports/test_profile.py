@@ -179,7 +179,7 @@ def test_every_page_carries_the_marking_and_says_which_version(restricted: bytes
             assert words.count("OFFICIAL-SENSITIVE") == 2, n
             assert "Not for onward sharing without the chair's agreement" in words
             assert f"Page {n} of {len(texts)}" in words
-            assert f"Printed by Sam Tester on 21 Oct 2026 10:00 · {version}" in words
+            assert f"Printed by Sam Tester on 21 Oct 2026, 10:00 · {version}" in words
     assert "RESTRICTED VERSION." in pages(restricted)[0]
     assert "SHAREABLE VERSION." in pages(shareable)[0]
     assert "RESTRICTED VERSION" not in whole(shareable)

@@ -78,7 +78,7 @@ def test_the_sheet_holds_the_whole_rule(sheets: dict, version: int) -> None:
         (ROOT / "forms" / SCREENING / f"v{version}.yaml").read_bytes()).hexdigest()
     assert src.sha256 in text
     assert text.count(src.sha256) >= 2  # the head and the sign-off statement
-    assert "Printed 2 Mar 2026 09:30 by Sam Tester" in text
+    assert "Printed 2 Mar 2026, 09:30 by Sam Tester" in text
     assert scoring.CAVEAT in text
 
     # every page: the marking top and bottom, page x of y, the version and the file's hash

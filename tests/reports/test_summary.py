@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from support.laptops import new_workspace
 
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_datetime
 from cse_desktop.domain.errors import NotFound, UsageError
-from cse_desktop.domain.models import LOCAL_ZONE, Action, ActionStatus, Episode, Person
+from cse_desktop.domain.models import Action, ActionStatus, Episode, Person
 from cse_desktop.forms.engine import FormEngine
 from cse_desktop.reports.page import PrintMeta
 from cse_desktop.reports.redaction import PROFILES
@@ -53,7 +54,7 @@ def copies(caseload: tuple[Workspace, Planted], now: datetime) -> dict[str, byte
 
 def test_every_page_has_the_marking_caveat_page_x_of_y_and_printed_by(
         copies: dict[str, bytes], now: datetime) -> None:
-    when = now.astimezone(LOCAL_ZONE).strftime("%d %b %Y %H:%M")
+    when = uk_datetime(now)
     for name, pdf in copies.items():
         pages = pages_text(pdf)
         assert len(pages) >= 2, name

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from cse_desktop.domain.dates import LOCAL_ZONE
 from cse_desktop.domain.errors import (
     BackupInvalid,
     ImmutableRecord,
@@ -28,7 +29,6 @@ from cse_desktop.domain.errors import (
     WrongPassphrase,
 )
 from cse_desktop.domain.models import (
-    LOCAL_ZONE,
     Action,
     ActionStatus,
     AuditAction,

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cse_desktop.domain.models import LOCAL_ZONE
+from cse_desktop.domain.dates import LOCAL_ZONE
 from cse_desktop.forms.spec import FormSpec
 from cse_desktop.forms.values import parse_date, parse_datetime
 from cse_desktop.qt.formfill.inputs import (

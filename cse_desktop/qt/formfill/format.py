@@ -9,23 +9,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from cse_desktop.domain.labels import uk_date
-from cse_desktop.domain.models import LOCAL_ZONE
-from cse_desktop.forms.spec import TIMING_LABELS, FormSpec
+from cse_desktop.domain.dates import uk_date, uk_datetime
+from cse_desktop.domain.labels import RISK_WORDS
+from cse_desktop.domain.models import RiskLevel
+from cse_desktop.forms.spec import EVIDENCE_LABELS, PRESENT_LABELS, TIMING_LABELS, FormSpec
 from cse_desktop.forms.values import parse_date, parse_datetime
-
-YES_NO = {"yes": "Yes", "no": "No", "possible": "Possible"}
-EVIDENCE_LABELS = {"evidenced": "Evidenced", "reported": "Reported",
-                   "professional_concern": "Professional concern"}
-LEVEL_LABELS = {"none": "No current concern", "low": "Low", "medium": "Medium", "high": "High"}
-TIER_LABELS = {"vulnerability": "Vulnerability", "moderate": "Moderate",
-               "significant": "Significant", "critical": "Critical"}
-
-
-def uk_datetime(moment: datetime) -> str:
-    """5 Mar 2026, 21:30 in UK local time (the stored value carries its own offset)."""
-    local = moment.astimezone(LOCAL_ZONE)
-    return f"{uk_date(local.date())}, {local:%H:%M}"
 
 
 def number_text(value: float | int) -> str:
@@ -77,7 +65,7 @@ def answer_text(spec: FormSpec, field: Any, value: Any) -> str:
         return "Not answered"
     t = field.type
     if t in ("yes_no", "yes_no_possible"):
-        return YES_NO.get(value, str(value))
+        return PRESENT_LABELS.get(value, str(value))
     if t == "single_choice":
         return choice_label(spec, field, value)
     if t == "multiple_choice":
@@ -93,7 +81,7 @@ def answer_text(spec: FormSpec, field: Any, value: Any) -> str:
     if t == "rating":
         return f"{value} (from {field.min} to {field.max})"
     if t == "indicator":
-        parts = [YES_NO.get(value.get("present"), "Not answered")]
+        parts = [PRESENT_LABELS.get(value.get("present"), "Not answered")]
         if value.get("timing"):
             parts.append(TIMING_LABELS.get(value["timing"], value["timing"]))
         if value.get("evidence"):
@@ -108,4 +96,7 @@ def answer_text(spec: FormSpec, field: Any, value: Any) -> str:
 def level_label(level: str | None) -> str:
     if level is None:
         return "Not agreed yet"
-    return LEVEL_LABELS.get(level, level)
+    try:
+        return RISK_WORDS[RiskLevel(level)]
+    except ValueError:
+        return level

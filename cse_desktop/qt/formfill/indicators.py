@@ -18,14 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cse_desktop.forms.spec import FormSpec, Timing
-from cse_desktop.forms.values import EVIDENCE_VALUES
-from cse_desktop.qt.formfill.format import (
+from cse_desktop.forms.spec import (
     EVIDENCE_LABELS,
+    PRESENT_LABELS,
     TIER_LABELS,
     TIMING_LABELS,
-    YES_NO,
+    FormSpec,
+    Timing,
 )
+from cse_desktop.forms.values import EVIDENCE_VALUES
 from cse_desktop.qt.formfill.inputs import (
     Editor,
     guard_wheel,
@@ -47,7 +48,7 @@ class IndicatorEditor(Editor):
         top.setSpacing(12)
         self.label = plain_label(field.label, "indicatorLabel")
         top.addWidget(self.label, 1)
-        tier = plain_label(TIER_LABELS[field.tier.value], "tierTag")
+        tier = plain_label(TIER_LABELS[field.tier], "tierTag")
         tier.setProperty("tier", field.tier.value)
         tier.setWordWrap(False)
         top.addWidget(tier, 0, Qt.AlignmentFlag.AlignTop)
@@ -62,7 +63,7 @@ class IndicatorEditor(Editor):
         present_row.setContentsMargins(0, 0, 0, 0)
         present_row.setSpacing(18)
         for value in choices:
-            radio = QRadioButton(YES_NO[value])
+            radio = QRadioButton(PRESENT_LABELS[value])
             self.present_group.addButton(radio)
             self.present[value] = radio
             present_row.addWidget(radio)
@@ -166,7 +167,7 @@ class IndicatorEditor(Editor):
     def _apply_names(self) -> None:
         self.present_box.setAccessibleName(f"{self.name}: present")
         for value, radio in self.present.items():
-            radio.setAccessibleName(f"{self.name}: present: {YES_NO[value]}")
+            radio.setAccessibleName(f"{self.name}: present: {PRESENT_LABELS[value]}")
         for value, radio in self.timing.items():
             radio.setAccessibleName(f"{self.name}: when: {TIMING_LABELS[Timing(value)]}")
         self.evidence.setAccessibleName(f"{self.name}: evidence")

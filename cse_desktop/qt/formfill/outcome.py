@@ -16,16 +16,15 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from cse_desktop.domain.dates import uk_date
 from cse_desktop.forms.explain import approval_words, fired_rule_words, outcome_routes
-from cse_desktop.forms.spec import FormSpec
+from cse_desktop.forms.spec import BREAKDOWN_WORDS, FormSpec
 from cse_desktop.qt.formfill.fields import plain_label
-from cse_desktop.qt.formfill.format import level_label, uk_date
+from cse_desktop.qt.formfill.format import level_label
 from cse_desktop.qt.widgets import button
 
 CALL_999 = ("Call 999 now: the young person is in immediate danger. Then tell your manager and "
             "children's social care. Finish this form afterwards: it saves as you go.")
-BREAKDOWN_LABELS = {"vulnerability": "vulnerabilities", "moderate": "moderate",
-                    "significant": "significant", "sen": "special educational needs"}
 
 
 def banner(text: str, style: str, name: str = "") -> QLabel:
@@ -199,7 +198,7 @@ class OutcomePanel(QFrame):
             if not data:
                 _set(label, "")
                 continue
-            parts = [f"{BREAKDOWN_LABELS.get(k, k)} {v}" for k, v in data["breakdown"].items()]
+            parts = [f"{BREAKDOWN_WORDS.get(k, k)} {v}" for k, v in data["breakdown"].items()]
             _set(label, f"{data['label']}: {data['total']} point"
                         f"{'s' if data['total'] != 1 else ''} → {level_label(data['level'])}\n"
                         + ", ".join(parts))

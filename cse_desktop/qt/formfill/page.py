@@ -31,9 +31,10 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from cse_desktop.casework.submissions import interview_clock
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_date
 from cse_desktop.domain.errors import CseError, ValidationFailed
 from cse_desktop.domain.ids import FormId
-from cse_desktop.domain.models import LOCAL_ZONE, Submission
+from cse_desktop.domain.models import Submission
 from cse_desktop.forms.engine import FormContext, FormEngine, FormInvalid, section_progress
 from cse_desktop.qt.formfill.editor import FormEditor
 from cse_desktop.qt.formfill.fields import plain_label
@@ -282,8 +283,8 @@ class FormFillPage(QWidget):
     def _subtitle(self, submission: Submission) -> str:
         parts = [self._person_name] if self._person_name else []
         if ctx_episode := (self._ctx.episode if self._ctx else None):
-            started = ctx_episode.started_at.astimezone(LOCAL_ZONE)
-            parts.append(f"missing episode of {started.day} {started:%b %Y}")
+            started = ctx_episode.started_at.astimezone(LOCAL_ZONE).date()
+            parts.append(f"missing episode of {uk_date(started)}")
         if submission.amends and not submission.is_final:
             parts.append("Correction of a final record")
         elif not submission.is_final:

@@ -14,11 +14,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cse_desktop.domain.dates import uk_datetime
 from cse_desktop.domain.models import Submission
-from cse_desktop.forms.spec import FormSpec
+from cse_desktop.forms.spec import PRESENT_LABELS, FormSpec
 from cse_desktop.qt.formfill.editor import OUTCOME_WIDTH, form_header
 from cse_desktop.qt.formfill.fields import plain_label
-from cse_desktop.qt.formfill.format import YES_NO, answer_text, computed_text, uk_datetime
+from cse_desktop.qt.formfill.format import answer_text, computed_text
 from cse_desktop.qt.formfill.outcome import FlagsBar, OutcomePanel, banner
 from cse_desktop.qt.widgets import button
 
@@ -172,7 +173,7 @@ class FinalView(QWidget):
             rows.append(_answer(field.label, answer_text(self.spec, field, value),
                                 restricted=restricted))
         if answered_no:
-            rows.append(_answer(f"Answered '{YES_NO['no']}'", "; ".join(answered_no),
+            rows.append(_answer(f"Answered '{PRESENT_LABELS['no']}'", "; ".join(answered_no),
                                 f"{section.title}: answered no"))
         if not rows:
             return None

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.casework import chronology as ch
-from cse_desktop.casework.chronology import ChronologyEvent, event_matches, uk_datetime, uk_day
+from cse_desktop.casework.chronology import ChronologyEvent, event_matches
+from cse_desktop.domain.dates import uk_date, uk_datetime
 from cse_desktop.qt.person.common import (
     MUTED,
     RED,
@@ -59,7 +60,7 @@ class ChronologyModel(RowsModel[ChronologyEvent]):
 
     def display(self, item: ChronologyEvent, column: int) -> str:
         if column == self.WHEN:
-            return uk_day(item.local_date) if item.all_day else uk_datetime(item.at)
+            return uk_date(item.local_date) if item.all_day else uk_datetime(item.at)
         if column == self.TYPE:
             return item.kind_label
         if column == self.TITLE:

@@ -43,9 +43,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cse_desktop.casework.chronology import uk_day
+from cse_desktop.domain.dates import LOCAL_ZONE
 from cse_desktop.domain.ids import ALL_KINDS, Changes
-from cse_desktop.domain.models import LOCAL_ZONE
 from cse_desktop.qt.tables import ID_ROLE, ColumnSpec, TableModel
 from cse_desktop.qt.tables import SORT_ROLE as SORT_ROLE
 from cse_desktop.qt.tables import bold as bold
@@ -61,10 +60,6 @@ RED, AMBER, MUTED = Ink.RED, Ink.AMBER, Ink.MUTED
 
 #: the record kinds the page shows: a change to any of them refreshes it
 RECORD_KINDS: Changes = ALL_KINDS
-
-
-def uk_date(day: date | None, empty: str = "Not set") -> str:
-    return uk_day(day) if day is not None else empty
 
 
 def chain_tab_order(widgets: Sequence[QWidget]) -> None:

@@ -15,18 +15,12 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from cse_desktop.casework.chronology import (
-    CATEGORY_LABELS,
-    POLICE_GRADE_LABELS,
-    RHI_STATUS_LABELS,
-    RhiState,
-    duration_text,
-    rhi_state,
-    uk_datetime,
-)
+from cse_desktop.casework.chronology import RhiState, duration_text, rhi_state
 from cse_desktop.casework.submissions import episode_record_of
+from cse_desktop.domain.dates import uk_datetime
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.ids import RecordId
+from cse_desktop.domain.labels import CATEGORY_LABELS, POLICE_GRADE_LABELS, RHI_STATUS_LABELS
 from cse_desktop.domain.models import (
     Episode,
     EpisodeCategory,

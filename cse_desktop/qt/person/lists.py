@@ -24,18 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cse_desktop.casework.chronology import (
-    ASSOCIATION_LABELS,
-    form_title,
-    submission_summary,
-    submission_time,
-    uk_datetime,
-    uk_day,
-)
+from cse_desktop.casework.chronology import form_title, submission_summary, submission_time
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.ids import RecordId
+from cse_desktop.domain.labels import ACTION_STATUS_LABELS, ASSOCIATION_LABELS, RAG_SHORT
 from cse_desktop.domain.models import (
-    LOCAL_ZONE,
     Action,
     ActionStatus,
     Association,
@@ -58,17 +52,12 @@ from cse_desktop.qt.person.common import (
     editable_combo,
     sorting_proxy,
     source_row,
-    uk_date,
 )
 from cse_desktop.qt.person.profile import plain_store_message
 from cse_desktop.qt.theme import RAG_INKS, Ink
 from cse_desktop.qt.widgets import MessageLabel, button, line_edit, text_label
 
-RAG_LABELS = {Rag.RED: "Overdue", Rag.AMBER: "Due soon", Rag.GREEN: "On track",
-              Rag.COMPLETE: "Done"}
 _RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, Rag.COMPLETE: 3}
-ACTION_STATUS_LABELS = {ActionStatus.OPEN: "Open", ActionStatus.DONE: "Done",
-                        ActionStatus.CANCELLED: "Cancelled"}
 RESTRICTED_HINT = ("A restricted action stays with the team: it is left out of every printed "
                    "copy except the internal RMM copy.")
 AGENCIES = ["Children's social care", "Police", "Education", "Health", "Youth service",
@@ -84,7 +73,7 @@ NEW_FORMS = [
 def rag_label(action: Action, today: date) -> str:
     if action.status is ActionStatus.CANCELLED:
         return "Closed"
-    return RAG_LABELS[action.rag(today)]
+    return RAG_SHORT[action.rag(today)]
 
 
 def _run_dialog(tasks: TaskManager, dialog: RecordDialog, operation: Operation[Any]) -> None:
@@ -162,7 +151,7 @@ class SubmissionsModel(RowsModel[Submission]):
             return f"v{item.form_version}"
         if column == self.DATE:
             at, all_day = submission_time(item)
-            return uk_day(at.astimezone(LOCAL_ZONE).date()) if all_day else uk_datetime(at)
+            return uk_date(at.astimezone(LOCAL_ZONE).date()) if all_day else uk_datetime(at)
         if column == self.FINALISED:
             return uk_datetime(item.finalised_at) if item.finalised_at else "Not final"
         if column == self.OUTCOME:
@@ -274,7 +263,7 @@ class ActionsModel(RowsModel[Action]):
         if column == self.AGENCY:
             return item.agency or "Not set"
         if column == self.DUE:
-            return uk_date(item.due, "No due date")
+            return uk_date(item.due) if item.due else "No due date"
         if column == self.STATUS:
             return ACTION_STATUS_LABELS[item.status] + (" (restricted)" if item.restricted
                                                         else "")

@@ -28,22 +28,20 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.casework import chronology as ch
-from cse_desktop.casework.chronology import ChronologyEvent, duration_text, rhi_state, uk_datetime
+from cse_desktop.casework.chronology import ChronologyEvent, duration_text, rhi_state
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
 from cse_desktop.domain.errors import CseError, NotFound
 from cse_desktop.domain.ids import Changes
-from cse_desktop.domain.models import LOCAL_ZONE, Episode, Person
+from cse_desktop.domain.labels import RISK_LABELS
+from cse_desktop.domain.models import Episode, Person
 from cse_desktop.forms.scoring import AWAITING_APPROVAL
 from cse_desktop.qt.operations import TaskManager, people
 from cse_desktop.qt.operations.people import PersonRecord
 from cse_desktop.qt.person.chronology import ChronologyTab
-from cse_desktop.qt.person.common import (
-    RECORD_KINDS,
-    chain_tab_order,
-    uk_date,
-)
+from cse_desktop.qt.person.common import RECORD_KINDS, chain_tab_order
 from cse_desktop.qt.person.episodes import EpisodesTab
 from cse_desktop.qt.person.lists import ActionsTab, AssociationsTab, SubmissionsTab
-from cse_desktop.qt.person.profile import RISK_LABELS, ProfileTab
+from cse_desktop.qt.person.profile import ProfileTab
 from cse_desktop.qt.widgets import MessageLabel, button, text_label
 
 if TYPE_CHECKING:  # printing uses the person page's date inputs: imported when used
@@ -342,7 +340,7 @@ class PersonPage(QWidget):
         if person.also_known_as:
             facts.append("also known as " + ", ".join(person.also_known_as))
         facts.append(f"worker: {person.allocated_worker or 'not allocated'}")
-        review = uk_date(person.next_review)
+        review = uk_date(person.next_review) if person.next_review else "Not set"
         if person.next_review is not None and person.next_review < today:
             review += " (overdue)"
         facts.append(f"next review: {review}")

@@ -15,22 +15,19 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from cse_desktop.casework.chronology import (
+from cse_desktop.casework.sync_status import SyncIssue
+from cse_desktop.domain.dates import uk_date, uk_datetime
+from cse_desktop.domain.labels import (
+    ACTION_STATUS_LABELS,
     ASSOCIATION_LABELS,
     CATEGORY_LABELS,
-    POLICE_GRADE_LABELS,
-    RHI_STATUS_LABELS,
-    uk_datetime,
-)
-from cse_desktop.casework.sync_status import SyncIssue
-from cse_desktop.domain.labels import (
     EDUCATION_LABELS,
     LEGAL_LABELS,
+    POLICE_GRADE_LABELS,
+    RHI_STATUS_LABELS,
     RISK_LABELS,
     SEN_LABELS,
-    uk_date,
 )
-from cse_desktop.qt.person.lists import ACTION_STATUS_LABELS
 from cse_desktop.qt.person.profile import FIELD_LABELS
 from cse_desktop.qt.tables import ColumnSpec, TableModel
 from cse_desktop.qt.theme import Ink

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
-from cse_desktop.casework.chronology import uk_datetime
 from cse_desktop.casework.sync_status import SyncStatus
+from cse_desktop.domain.dates import uk_datetime
 from cse_desktop.qt.sync.words import plural, relative_time
 from cse_desktop.qt.widgets import button
 
