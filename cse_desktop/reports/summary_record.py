@@ -369,7 +369,7 @@ def _actions(w: SummaryWriter) -> list[Flowable]:
             extra += [("BACKGROUND", (4, i), (4, i), page.RAG_COLOURS[rag.value]),
                       ("TEXTCOLOR", (4, i), (4, i), colors.white)]
         out += [w.table([["Action", "Owner", "Agency", "Due", "RAG"], *rows],
-                        [x * mm for x in (68, 38, 34, 20, 18)], extra=extra),
+                        [x * mm for x in (60, 38, 34, 20, 26)], extra=extra),
                 w.para(f"RAG as at {uk_date(w.today)}: red is overdue, amber is due "
                        f"within {Action.AMBER_DAYS} days, green is due later or has no "
                        "date.", "small")]
