@@ -18,6 +18,11 @@ def uk_date(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def uk_day_of(moment: datetime) -> str:
+    """5 Mar 2026: the UK calendar day of a stored instant."""
+    return uk_date(moment.astimezone(LOCAL_ZONE).date())
+
+
 def uk_datetime(moment: datetime) -> str:
     """5 Mar 2026, 14:30 in UK local time (the stored instant carries its own offset)."""
     local = moment.astimezone(LOCAL_ZONE)

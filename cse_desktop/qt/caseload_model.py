@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 
 from cse_desktop.casework.caseload import CaseloadRow, local_today, person_row
 from cse_desktop.casework.chronology import clock_words
-from cse_desktop.domain.dates import LOCAL_ZONE, uk_date
+from cse_desktop.domain.dates import uk_date, uk_datetime, uk_day_of
 from cse_desktop.domain.labels import RISK_LABELS
 from cse_desktop.domain.models import Person, RiskLevel
 from cse_desktop.forms.scoring import AWAITING_APPROVAL
@@ -36,17 +36,6 @@ class Column(IntEnum):
     RHI_DUE = 4
     REVIEW = 5
     WORKER = 6
-
-
-def uk_day(instant: datetime) -> str:
-    """The UK date of a UTC instant."""
-    return uk_date(instant.astimezone(LOCAL_ZONE).date())
-
-
-def uk_time(instant: datetime) -> str:
-    """14:05 on 5 Mar 2025, in UK time."""
-    local = instant.astimezone(LOCAL_ZONE)
-    return f"{local:%H:%M} on {uk_date(local.date())}"
 
 
 def time_left_words(left: timedelta | None) -> str:
@@ -103,7 +92,7 @@ _SHOWN_BY: dict[Show, Callable[[CaseloadRow], bool]] = {
 def _last_missing(row: CaseloadRow) -> str:
     if row.missing_now:
         return "Missing now"
-    return uk_day(row.last_missing) if row.last_missing else NONE_SHOWN
+    return uk_day_of(row.last_missing) if row.last_missing else NONE_SHOWN
 
 
 def _last_missing_key(row: CaseloadRow) -> float:
@@ -116,7 +105,7 @@ def _last_missing_tip(row: CaseloadRow) -> str | None:
     if row.last_missing is None:
         return None
     prefix = "Missing since" if row.missing_now else "Last went missing at"
-    return f"{prefix} {uk_time(row.last_missing)}"
+    return f"{prefix} {uk_datetime(row.last_missing)}"
 
 
 def _last_missing_ink(row: CaseloadRow) -> Ink | None:
@@ -207,7 +196,7 @@ class CaseloadModel(TableModel[CaseloadRow]):
                        # soonest (most overdue) first
                        lambda r: r.rhi_due.timestamp() if r.rhi_due else 1e12,
                        colour=_rhi_ink, font=bold_when(lambda r: r.rhi_overdue),
-                       tooltip=lambda r: (f"Return home interview due by {uk_time(r.rhi_due)}"
+                       tooltip=lambda r: (f"Return home interview due by {uk_datetime(r.rhi_due)}"
                                           if r.rhi_due is not None else None),
                        spoken=lambda r: ("No return home interview outstanding"
                                          if r.rhi_due is None else self._time_left(r)),

@@ -99,7 +99,7 @@ def test_the_caseload_loads_through_the_task_manager_with_counts_on_each_filter(
     due = next(page.model.index(r, Column.RHI_DUE) for r in range(page.model.rowCount())
                if page.model.item(r).person_id == ex.rhi_due)
     assert due.data(Qt.ItemDataRole.ToolTipRole) == (
-        "Return home interview due by 15:00 on 12 Mar 2026")
+        "Return home interview due by 12 Mar 2026, 15:00")
     page.table.sortByColumn(Column.RHI_DUE, Qt.SortOrder.AscendingOrder)
     screenshot(page, "20-caseload-filters")
 
