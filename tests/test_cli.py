@@ -305,3 +305,27 @@ def test_version() -> None:
     result = cli("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("cse-desktop ")
+
+
+def test_output_cut_by_its_reader_ends_quietly() -> None:
+    """`cse-desktop forms describe … | head`: the reader takes one line and closes the pipe.
+
+    The pipe is shrunk to one page so the 30 KB of output cannot all fit in it before the reader
+    closes: the writer really meets the closed pipe (EPIPE), every run."""
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        pytest.skip("pipe sizes can only be set on Linux")
+    import os
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+    proc = subprocess.Popen([sys.executable, "-m", "cse_desktop", "forms", "describe",
+                             "--form", "exploitation-screening", "--json"],
+                            stdout=write_end, stderr=subprocess.PIPE, text=True)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        first = reader.readline()
+    _, stderr = proc.communicate(timeout=120)
+    assert first.strip() == b"["  # it had started writing a long JSON list
+    assert stderr == ""  # no "unexpected error (BrokenPipeError)", no "Exception ignored"
+    assert proc.returncode == 141  # 128 + SIGPIPE: what a shell reports for a cut pipe

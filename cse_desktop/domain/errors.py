@@ -7,6 +7,7 @@ contain personal data or key material.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -164,11 +165,37 @@ class SyncCancelled(CseError):
     code = "sync_cancelled"
 
 
+#: the exit status when the reader of our output went away (``… | head``): 128 + SIGPIPE, as
+#: a shell reports any program ended by a closed pipe, so ``set -o pipefail`` scripts can tell
+OUTPUT_CUT_STATUS = 141
+
+
+def _output_cut() -> int:
+    """Standard output's reader closed it: say nothing (there is no one to tell) and make sure
+    the interpreter's last flush of the rest goes nowhere instead of failing again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # no real stdout (pythonw, a test's buffer)
+        pass
+    return OUTPUT_CUT_STATUS
+
+
 def run_command(prog: str, body: Callable[[], int], *, debug: bool = False) -> int:
     """Run a command-line program's body: an error is one plain line on stderr and its exit
-    status, never a traceback (unless ``debug``). Shared by ``cse-desktop`` and ``cse-hub``."""
+    status, never a traceback (unless ``debug``). Shared by ``cse-desktop`` and ``cse-hub``.
+
+    Output cut short by its reader (``cse-desktop forms describe … | head``) ends quietly with
+    status 141. A ``BrokenPipeError`` that reaches here is standard output's: the hub client
+    turns its own socket errors into ``CseError``s."""
     try:
-        return body()
+        status = body()
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a reader that left shows here when the output fitted the buffer
+        return status
+    except BrokenPipeError:
+        return _output_cut()
     except CseError as exc:
         if debug:
             traceback.print_exc()
