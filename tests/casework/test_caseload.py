@@ -24,6 +24,7 @@ from cse_desktop.casework.caseload import (
     _episode_facts,
     _submission_facts,
     approve_downgrade,
+    by_urgency,
     caseload_rows,
     downgrades_awaiting_approval,
     next_rmm_date,
@@ -31,6 +32,7 @@ from cse_desktop.casework.caseload import (
     person_row,
     rmm_due,
     team_overview,
+    urgency_key,
 )
 from cse_desktop.casework.submissions import finalise
 from cse_desktop.domain.errors import ValidationFailed
@@ -426,6 +428,47 @@ def test_a_row_from_the_person_alone(ws: Workspace) -> None:
     assert row.last_missing is None and row.rhi_due is None and not row.approval_pending
     with pytest.raises(ValueError, match="aware"):
         person_row(person, NOW.replace(tzinfo=None))
+
+
+# -- the urgency order ----------------------------------------------------------------------------
+
+
+def test_the_caseload_sorts_by_urgency(ws: Workspace) -> None:
+    """Missing now; RHI overdue (longest first); RHI due (soonest first); High; review overdue;
+    then the rest, by name within each group."""
+    def person(given: str, **fields) -> Person:  # type: ignore[no-untyped-def]
+        return child(ws, given, "Fictional", **fields)
+
+    rest_a = person("Aled")  # nothing urgent: sorts by name, last
+    rest_b = person("Bea", risk_level=RiskLevel.MEDIUM)
+    review = person("Cai", next_review=TODAY - timedelta(days=3))
+    high_z = person("Zed", risk_level=RiskLevel.HIGH)
+    high_d = person("Dee", risk_level=RiskLevel.HIGH, next_review=TODAY - timedelta(days=9))
+    due_late = person("Eli")
+    missing(ws, due_late, NOW - timedelta(hours=30), NOW - timedelta(hours=10))  # due in 62 h
+    due_soon = person("Fay", risk_level=RiskLevel.HIGH)
+    missing(ws, due_soon, NOW - timedelta(hours=60), NOW - timedelta(hours=50))  # due in 22 h
+    over_little = person("Gus")
+    missing(ws, over_little, NOW - timedelta(hours=90), NOW - timedelta(hours=73))  # 1 h over
+    over_long = person("Hal")
+    missing(ws, over_long, NOW - timedelta(hours=200), NOW - timedelta(hours=100))  # 28 h over
+    away = person("Ivy")
+    missing(ws, away, NOW - timedelta(hours=5), None, RhiStatus.NOT_YET_DUE)
+    away_too = person("Ada", risk_level=RiskLevel.LOW)
+    missing(ws, away_too, NOW - timedelta(hours=100), NOW - timedelta(hours=90))  # overdue
+    missing(ws, away_too, NOW - timedelta(hours=2), None, RhiStatus.NOT_YET_DUE)  # and away
+
+    order = [away_too, away, over_long, over_little, due_soon, due_late, high_d, high_z, review,
+             rest_a, rest_b]
+    rows = caseload_rows(ws, NOW)
+    assert [r.person.given_name for r in by_urgency(rows)] == [p.given_name for p in order]
+    assert [r.person.given_name for r in rows][:3] == ["Ada", "Aled", "Bea"]  # still by name
+    keys = [urgency_key(r) for r in by_urgency(rows)]
+    assert [k[0] for k in keys] == [0, 0, 1, 1, 2, 2, 3, 3, 4, 5, 5]
+    # a day later Fay's interview is overdue too, by less than Gus's and Hal's
+    later = [r.person.given_name for r in by_urgency(caseload_rows(ws, NOW + timedelta(hours=23)))]
+    assert later[:6] == ["Ada", "Ivy", "Hal", "Gus", "Fay", "Eli"]
+    assert urgency_key(row_of(ws, due_soon, NOW + timedelta(hours=23)))[0] == 1
 
 
 # -- the demo caseload, read narrowly -------------------------------------------------------------
