@@ -35,6 +35,7 @@ from cse_desktop.forms.spec import (
     RepeatField,
     Route,
     Scoring,
+    Section,
     Tier,
     Timing,
 )
@@ -319,6 +320,7 @@ def check_semantics(spec: FormSpec) -> list[tuple[Path_, str]]:
         check_expr(section.show_if, ("sections", s_i, "show_if"), scope, ex.BOOL)
         for f_i, field in enumerate(section.fields):
             check_field(field, ("sections", s_i, "fields", f_i), scope)
+            problems += _check_child_text(section, field, ("sections", s_i, "fields", f_i))
     for i, flag in enumerate(spec.flags):
         check_expr(flag.when, ("flags", i, "when"), scope, ex.BOOL)
     if spec.scoring is not None:
@@ -327,6 +329,16 @@ def check_semantics(spec: FormSpec) -> list[tuple[Path_, str]]:
         problems.append((("sections",), "indicators name scoring modules but the form has no "
                                         "scoring section"))
     return problems
+
+
+def _check_child_text(section: Section, field: Any, path: Path_) -> list[tuple[Path_, str]]:
+    """Child-friendly wording shows only in a section that has its own, on top-level fields."""
+    if field.child_text is not None and section.child_text is None:
+        return [((*path, "child_text"), f"the section '{section.id}' has no child_text, so this "
+                                        "wording would never be shown: give the section one")]
+    return [((*path, "fields", j, "child_text"), "child_text is for top-level questions, not "
+                                                 "the fields of a repeat group")
+            for j, sub in enumerate(getattr(field, "fields", [])) if sub.child_text is not None]
 
 
 def _unique_choices(choices: list, path: Path_, problems: list) -> None:

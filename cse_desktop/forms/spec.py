@@ -107,6 +107,15 @@ class Constraint(_Spec):
     message: str = Field(min_length=1, max_length=500)
 
 
+class ChildText(_Spec):
+    """A question's or a section's words for the child to read (the "with family" view): plain,
+    spoken to the child ("you"), never victim-blaming.  ``label`` stands for the field's label
+    or the section's title, ``help`` for its help."""
+
+    label: str = Field(min_length=1, max_length=500)
+    help: str = Field(default="", max_length=2000)
+
+
 class _FieldBase(_Spec):
     id: str = Field(pattern=FIELD_ID)
     label: str = Field(min_length=1, max_length=500)
@@ -117,6 +126,8 @@ class _FieldBase(_Spec):
     constraints: list[Constraint] = Field(default_factory=list, max_length=20)
     #: withheld from redacted prints and exports (issue: printing)
     sensitive: bool = False
+    #: the child-friendly wording, shown with a family (only in a section that has its own)
+    child_text: ChildText | None = None
 
 
 class TextField(_FieldBase):
@@ -263,6 +274,8 @@ class Section(_Spec):
     help: str = Field(default="", max_length=4000)
     show_if: str | None = Field(default=None, max_length=2000)
     fields: list[FieldSpec] = Field(min_length=1, max_length=300)
+    #: the section records the child's own words: its wording for the child to read
+    child_text: ChildText | None = None
 
 
 class Band(_Spec):
