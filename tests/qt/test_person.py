@@ -45,6 +45,7 @@ from cse_desktop.qt.person.chronology import ChronologyModel
 from cse_desktop.qt.person.common import local_value, set_local
 from cse_desktop.qt.person.episodes import EpisodesModel
 from cse_desktop.qt.person.lists import ActionsModel, SubmissionsModel
+from cse_desktop.qt.person.new_person import NewPersonDialog
 from cse_desktop.qt.person.profile import STALE_MESSAGE
 from cse_desktop.store import Workspace
 
@@ -172,6 +173,7 @@ def test_opening_a_record_is_audited_and_shows_the_profile(qtbot, page, tasks, c
 def test_editing_the_profile_saves_it(qtbot, page, tasks, child) -> None:
     open_person(qtbot, page, child.id)
     profile = page.profile_tab
+    click(qtbot, profile.edit_button)
     type_into(qtbot, profile.family_edit, "Fictional-Renamed")
     type_into(qtbot, profile.aka_edit, "Ash, Lynnie")
     type_into(qtbot, profile.placing_edit, "Demo County Council (fictional)")
@@ -191,11 +193,102 @@ def test_editing_the_profile_saves_it(qtbot, page, tasks, child) -> None:
     assert stored.version == child.version + 1
     assert page.name_label.text() == "Ashlyn Fictional-Renamed"
     assert profile.notice.text() == "The profile was saved." and not profile.dirty
+    assert not profile.editing and profile.given_edit.isReadOnly()  # saved: back to reading
+
+
+def test_the_profile_opens_read_only_and_edit_enables_it(qtbot, page, tasks, child,
+                                                         screenshot) -> None:
+    open_person(qtbot, page, child.id)
+    profile = page.profile_tab
+    assert not profile.editing
+    assert profile.given_edit.isReadOnly() and profile.dob_edit.isReadOnly()
+    assert not profile.education_combo.isEnabled() and not profile.nrm_box.isEnabled()
+    assert profile.edit_button.isVisible() and not profile.save_button.isVisible()
+    page.activateWindow()
+    page.show_tab(page.PROFILE)
+    assert page.focusWidget() is profile.edit_button  # not the date of birth, selected
+    qtbot.keyClicks(profile.given_edit, "X")  # typing into a read-only field changes nothing
+    assert profile.given_edit.text() == "Ashlyn" and not profile.dirty
+
+    qtbot.keyClick(profile.edit_button, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: profile.editing, timeout=1000)  # a mnemonic's click is animated
+    assert profile.editing and not profile.given_edit.isReadOnly()
+    assert profile.education_combo.isEnabled() and profile.nrm_box.isEnabled()
+    assert page.focusWidget() is profile.given_edit
+    assert profile.save_button.isVisible() and profile.cancel_button.isVisible()
+    assert not profile.edit_button.isVisible()
+    type_into(qtbot, profile.given_edit, "Ashlyn-Edited")
+    assert profile.dirty and profile.save_button.isEnabled()
+    qtbot.keyClick(profile.given_edit, Qt.Key.Key_Escape)  # Esc never drops edits
+    assert profile.editing and profile.given_edit.text() == "Ashlyn-Edited"
+    click(qtbot, profile.cancel_button)  # Cancel is the deliberate discard
+    assert not profile.editing and profile.given_edit.text() == "Ashlyn"
+    assert tasks.call(Operation(lambda ws: ws.people.get(child.id))).version == child.version
+
+    qtbot.keyClick(profile.edit_button, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert profile.editing
+    qtbot.keyClick(page.focusWidget(), Qt.Key.Key_Escape)  # nothing changed: Esc stops editing
+    assert not profile.editing
+    screenshot(page, "person-profile-read-only")
+
+
+def test_opening_another_record_over_unsaved_changes_asks(qtbot, page, tasks, child) -> None:
+    other = tasks.call(Operation(lambda ws: ws.people.add(Person(
+        given_name="Bryn", family_name="Fictional-Other", dob=date(2012, 2, 3)))))
+    open_person(qtbot, page, child.id)
+    profile = page.profile_tab
+    click(qtbot, profile.edit_button)
+    type_into(qtbot, profile.school_edit, "Unsaved school (fictional)")
+    asked: list[str] = []
+    page.ask_discard = lambda name: asked.append(name) or False  # "go back to the changes"
+    assert page.load(other.id) is False
+    assert asked == ["Ashlyn Fictional-Tester"] and page.person_id == child.id
+    assert profile.editing and profile.school_edit.text() == "Unsaved school (fictional)"
+    # back to the caseload and into the same record again: the edits are still there
+    page.reload()
+    qtbot.waitUntil(lambda: not page._reload_pending, timeout=5000)
+    assert profile.school_edit.text() == "Unsaved school (fictional)" and profile.dirty
+    page.ask_discard = lambda name: True
+    open_person(qtbot, page, other.id)
+    assert page.person.id == other.id and not profile.editing and not profile.dirty
+    assert profile.given_edit.text() == "Bryn"
+
+
+def test_the_new_person_dialog_has_no_date_of_birth_until_one_is_typed(qtbot,
+                                                                       screenshot) -> None:
+    dialog = NewPersonDialog(None, today=date(2026, 12, 5), worker="A. Example-Worker")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.dob_edit.text() == ""  # no made-up date to save by mistake
+    qtbot.keyClicks(dialog.given_edit, "Wren")
+    qtbot.keyClicks(dialog.family_edit, "Fictional")
+    requests: list[bool] = []
+    dialog.save_requested.connect(lambda: requests.append(True))
+    wrong = {"": "Enter the date of birth (for example 04/05/2012 for 4 May 2012).",
+             "31/02/2012": "There is no 31 February 2012. Check the date of birth.",
+             "2012-05-04": "Type the date of birth as day/month/year (for example 04/05/2012 "
+                           "for 4 May 2012).",
+             "04/05/12": "Type the year of birth in full, for example 2012.",
+             "04/13/2012": "There is no month 13: the month comes second (for example "
+                           "04/05/2012 for 4 May 2012).",
+             "04/05/2027": "The date of birth, 4 May 2027, is in the future. Check the year."}
+    for typed, message in wrong.items():
+        type_into(qtbot, dialog.dob_edit, typed)
+        click(qtbot, dialog.save_button)
+        assert dialog.error.text() == message, typed
+        assert dialog.dob_edit.property("invalid") is True
+        if typed == "":
+            screenshot(dialog, "new-person-no-date")
+    assert requests == []
+    type_into(qtbot, dialog.dob_edit, "4/5/2012")
+    click(qtbot, dialog.save_button)
+    assert requests == [True] and dialog.person().dob == date(2012, 5, 4)
 
 
 def test_profile_problems_are_shown_plainly(qtbot, page, tasks, child) -> None:
     open_person(qtbot, page, child.id)
     profile = page.profile_tab
+    click(qtbot, profile.edit_button)
     type_into(qtbot, profile.given_edit, "")
     click(qtbot, profile.save_button)
     assert profile.error.isVisible() and profile.error.text() == "Enter the given name."
@@ -218,6 +311,7 @@ def test_a_record_changed_elsewhere_is_reloaded_with_a_message(qtbot, page, task
                                                                child) -> None:
     open_person(qtbot, page, child.id)
     profile = page.profile_tab
+    click(qtbot, profile.edit_button)
     type_into(qtbot, profile.school_edit, "My edit (fictional)")
     # meanwhile, someone else's change lands (no change signal: the page does not know)
     tasks.call(Operation(lambda ws: ws.people.update(ws.people.get(child.id).model_copy(
@@ -516,6 +610,12 @@ def test_the_forms_tab_lists_drafts_finals_and_amendments(qtbot, page, tasks, en
     open_person(qtbot, page, child.id)
     page.show_tab(page.FORMS)
     tab = page.submissions_tab
+    model = tab.table.model()
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == ["Form", "Status", "Date", "Finalised", "Amends", "Outcome"]
+    assert not any("version" in str(h).lower() for h in headers)  # no form-version jargon
+    assert not any(cell.startswith("v") and cell[1:].isdigit()
+                   for c in range(model.columnCount()) for cell in cell_texts(tab.table, c))
     statuses = dict(zip(cell_texts(tab.table, SubmissionsModel.STATUS),
                         cell_texts(tab.table, SubmissionsModel.FORM), strict=True))
     assert statuses == {"Final": "Exploitation screening",

@@ -27,6 +27,7 @@ def add_child(qtbot, window) -> str:
     dialog = window.open_new_person_dialog()
     qtbot.keyClicks(dialog.given_edit, "Wren")
     qtbot.keyClicks(dialog.family_edit, "Fictional")
+    qtbot.keyClicks(dialog.dob_edit, "04/05/2012")
     qtbot.keyClicks(dialog.aka_edit, "Birdie")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.person_page is not None

@@ -289,6 +289,7 @@ class FormFillPage(QWidget):
             parts.append("Correction of a final record")
         elif not submission.is_final:
             parts.append("Draft")
+        parts.append(f"form version {submission.form_version}")  # not in the person's list
         return " · ".join(parts)
 
     def _show_editor(self, draft: Submission) -> None:

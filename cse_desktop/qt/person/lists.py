@@ -130,8 +130,10 @@ def _button_row(*buttons: QWidget) -> QHBoxLayout:
 
 
 class SubmissionsModel(RowsModel[Submission]):
-    HEADERS = ("Form", "Status", "Date", "Finalised", "Version", "Amends", "Outcome")
-    FORM, STATUS, DATE, FINALISED, VERSION, AMENDS, OUTCOME = range(7)
+    # No form version here: workers do not need it to find a form; the form page's own
+    # heading names it.
+    HEADERS = ("Form", "Status", "Date", "Finalised", "Amends", "Outcome")
+    FORM, STATUS, DATE, FINALISED, AMENDS, OUTCOME = range(6)
 
     def set_submissions(self, submissions: Sequence[Submission]) -> None:
         self._by_id = {s.id: s for s in submissions}
@@ -147,8 +149,6 @@ class SubmissionsModel(RowsModel[Submission]):
             if item.amends:
                 return "Final amendment"
             return "Final (amended later)" if item.id in self._amended else "Final"
-        if column == self.VERSION:
-            return f"v{item.form_version}"
         if column == self.DATE:
             at, all_day = submission_time(item)
             return uk_date(at.astimezone(LOCAL_ZONE).date()) if all_day else uk_datetime(at)

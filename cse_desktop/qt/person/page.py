@@ -22,6 +22,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QMessageBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -205,14 +206,35 @@ class PersonPage(QWidget):
     def person(self) -> Person | None:
         return self._record.person if self._record else None
 
-    def load(self, person_id: str) -> None:
-        """Open a child's record (the view is audited) on the Profile tab."""
+    def load(self, person_id: str) -> bool:
+        """Open a child's record (the view is audited) on the Profile tab.
+
+        Over unsaved profile changes to another child, asks first (:attr:`ask_discard`); if the
+        worker keeps them, the open record stays (with its changes) and this returns False.
+        """
+        if person_id != self._person_id and self.profile_tab.dirty and self.person is not None \
+                and not self.ask_discard(self.person.display_name):
+            self.tabs.setCurrentIndex(self.PROFILE)
+            return False
         if person_id != self._person_id:
             self._clear_views()
             self.tabs.setCurrentIndex(self.PROFILE)
         self._person_id = person_id
         self.message.clear_message()
         self._read(audit_view=True)
+        return True
+
+    def ask_discard(self, name: str) -> bool:
+        """Whether to drop unsaved profile changes to ``name`` (asked in a message box)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                          f"You have not saved your changes to {name}'s profile.", parent=self)
+        box.setInformativeText("Discard them and open the other record, or go back to them?")
+        discard = box.addButton("Discard changes", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Go back to the changes", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is discard
 
     def reload(self) -> None:
         """Read the open record again (not audited as a new view)."""
@@ -251,6 +273,10 @@ class PersonPage(QWidget):
         """Focus the first control of the current tab (for the window, after load)."""
         tab = self.tabs.currentWidget()
         if tab is None:
+            return
+        proxy = tab.focusProxy()  # a tab may name its first stop (the Profile tab does)
+        if proxy is not None and proxy.isVisibleTo(tab) and proxy.isEnabled():
+            proxy.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return
         widget = tab.nextInFocusChain()
         for _ in range(500):  # the chain is a ring; stop if it never comes back

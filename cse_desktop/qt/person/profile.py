@@ -1,9 +1,12 @@
-"""The Profile tab: the child's details, viewed and edited in place.
+"""The Profile tab: the child's details, shown read-only until the worker chooses Edit.
 
-Changes are saved through the task manager (``operations.people.update``).  The risk level is not
-edited here: the latest final screening or Risk Management Meeting record sets it.  If the
-record changed elsewhere since it was read, the store refuses the save (StaleRecord); the tab
-then reloads the record and says so.
+Edit (Alt+I or Ctrl+E) makes the fields editable; Save (Ctrl+S) and Cancel (Esc) return to
+reading.  Unsaved edits are never dropped silently: a refresh of the same record keeps them (and
+says when the record changed meanwhile), and the page asks before opening another record over
+them.  Changes are saved through the task manager (``operations.people.update``).  The risk
+level is not edited here: the latest final screening or Risk Management Meeting record sets
+it.  If the record changed elsewhere since it was read, the store refuses the save
+(StaleRecord); the tab then reloads the record and says so.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QFrame,
@@ -111,6 +115,19 @@ class ProfileTab(QWidget):
         self._dirty = False
         self._filling = False
         self._saving = False
+        self._editing = False
+
+        # -- the mode and its buttons --------------------------------------------------------
+        self.error = MessageLabel("error")
+        self.notice = MessageLabel("notice")
+        self.mode_label = text_label("", "hint")
+        self.mode_label.setAccessibleName("Profile mode")
+        self.edit_button = button("Ed&it profile", "Edit the profile", role="primary",
+                                  tooltip="Change these details (Alt+I or Ctrl+E)")
+        self.save_button = button("&Save changes", "Save changes to the profile",
+                                  role="primary", tooltip="Save changes (Ctrl+S)")
+        self.cancel_button = button("Cancel", "Cancel editing the profile",
+                                    tooltip="Stop editing and put back the saved details (Esc)")
 
         # -- inputs ----------------------------------------------------------------------------
         self.given_edit = line_edit("Given name", max_length=100)
@@ -197,20 +214,14 @@ class ProfileTab(QWidget):
         fields.addWidget(self.risk_value, self._grid_row + 1, 0, 1, 3)
         fields.addWidget(risk_note, self._grid_row + 2, 0, 1, 3)
 
-        self.error = MessageLabel("error")
-        self.notice = MessageLabel("notice")
-        self.save_button = button("&Save changes", "Save changes to the profile",
-                                  role="primary", tooltip="Save changes (Ctrl+S)")
-        self.undo_button = button("&Undo changes", "Undo changes to the profile",
-                                  tooltip="Put back the details as they were saved")
-        actions = QHBoxLayout()
+        actions = QHBoxLayout()  # at the top of the card: seen without scrolling
+        actions.addWidget(self.mode_label, 1)
+        actions.addWidget(self.edit_button)
         actions.addWidget(self.save_button)
-        actions.addWidget(self.undo_button)
-        actions.addStretch(1)
-        body.addSpacing(6)
-        body.addWidget(self.error)
-        body.addWidget(self.notice)
-        body.addLayout(actions)
+        actions.addWidget(self.cancel_button)
+        body.insertLayout(0, actions)
+        body.insertWidget(1, self.error)
+        body.insertWidget(2, self.notice)
 
         inner = QWidget()
         inner.setObjectName("personTabInner")
@@ -221,18 +232,20 @@ class ProfileTab(QWidget):
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        # the first stop is Edit profile, not the frame (fields scroll into view on focus)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scroll_area.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.scroll_area)
 
-        order = [self.given_edit, self.family_edit, self.dob_edit, self.aka_edit,
+        order = [self.edit_button, self.save_button, self.cancel_button,
+                 self.given_edit, self.family_edit, self.dob_edit, self.aka_edit,
                  self.gender_combo, self.ethnicity_edit, self.address_edit, self.postcode_edit,
                  self.school_edit, self.education_combo, self.sen_combo, self.disability_edit,
                  self.legal_combo, self.placing_edit, self.uasc_box, self.nrm_box,
                  self.worker_edit, self.team_edit, self.review_edit.edit,
-                 self.review_edit.none_box, self.risk_value, self.save_button,
-                 self.undo_button]
+                 self.review_edit.none_box, self.risk_value]
         chain_tab_order(order)
 
         # -- behaviour -------------------------------------------------------------------------
@@ -248,11 +261,15 @@ class ProfileTab(QWidget):
         self.nrm_box.toggled.connect(self._edited)
         self.review_edit.changed.connect(self._edited)
         self.save_button.clicked.connect(self.save)
-        self.undo_button.clicked.connect(self.undo)
-        save = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
-        save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        save.activated.connect(self.save)
-        self._update_buttons()
+        self.cancel_button.clicked.connect(self.cancel)
+        self.edit_button.clicked.connect(self.start_editing)
+        for keys, slot in ((QKeySequence(QKeySequence.StandardKey.Save), self.save),
+                           (QKeySequence("Ctrl+E"), self.start_editing),
+                           (QKeySequence(Qt.Key.Key_Escape), self._escape)):
+            shortcut = QShortcut(keys, self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self._show_mode()
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -264,16 +281,78 @@ class ProfileTab(QWidget):
     def person(self) -> Person | None:
         return self._person
 
+    @property
+    def editing(self) -> bool:
+        return self._editing
+
+    def start_editing(self) -> None:
+        """Make the fields editable and put the focus on the first one."""
+        if self._person is None or self._editing:
+            return
+        self._editing = True
+        self.notice.clear_message()
+        self._show_mode()
+        self.given_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def cancel(self) -> None:
+        """Stop editing: the saved details come back (Cancel is the worker's own choice)."""
+        if self._saving:
+            return
+        self.undo()
+        self._editing = False
+        self._show_mode()
+        self.edit_button.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _escape(self) -> None:
+        if self._editing and not self._dirty:
+            self.cancel()  # with edits, Esc does nothing: Cancel is one deliberate click away
+
+    def _inputs(self) -> list[QWidget]:
+        return [self.given_edit, self.family_edit, self.aka_edit, self.dob_edit,
+                self.gender_combo, self.ethnicity_edit, self.address_edit, self.postcode_edit,
+                self.school_edit, self.education_combo, self.sen_combo, self.disability_edit,
+                self.legal_combo, self.placing_edit, self.uasc_box, self.nrm_box,
+                self.worker_edit, self.team_edit, self.review_edit]
+
+    def _show_mode(self) -> None:
+        """Read-only: line edits and dates read-only (their text still selectable), choices
+        disabled; editing: everything enabled."""
+        editing = self._editing
+        for widget in self._inputs():
+            if isinstance(widget, QLineEdit | QAbstractSpinBox):
+                widget.setReadOnly(not editing)
+            elif isinstance(widget, OptionalDateEdit):
+                widget.edit.setReadOnly(not editing)
+                widget.none_box.setEnabled(editing)
+            else:
+                widget.setEnabled(editing)
+        if self.property("viewing") != (not editing):  # the style sheet's read look
+            self.setProperty("viewing", not editing)
+            for widget in self.findChildren(QWidget):
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
+        # the tab's first stop (PersonPage.focus_first): Edit profile, or the first field
+        self.setFocusProxy(self.given_edit if editing else self.edit_button)
+        self.edit_button.setVisible(not editing)
+        self.edit_button.setEnabled(self._person is not None)
+        self.save_button.setVisible(editing)
+        self.cancel_button.setVisible(editing)
+        self.mode_label.setText("Editing: save your changes or cancel." if editing
+                                else "Choose Edit profile to change these details.")
+        self._update_buttons()
+
     def set_record(self, record: PersonRecord) -> None:
         """Show the record; unsaved edits are kept (a save then meets the version check)."""
         if self._dirty and self._person is not None and self._person.id == record.person.id:
             if record.person.version != self._person.version:
                 self.notice.show_message("This record has changed since you started editing. "
-                                         "Save will ask you to make your changes again; Undo "
-                                         "changes shows the latest details.")
+                                         "Save will ask you to make your changes again; Cancel "
+                                         "shows the latest details.")
                 self._latest = record.person
             self._show_risk(record.person)
             return
+        if self._person is None or self._person.id != record.person.id:
+            self._editing = False  # another child's record opens read-only
         self._latest = record.person
         self._fill(record.person)
 
@@ -285,9 +364,10 @@ class ProfileTab(QWidget):
             edit.clear()
         self._filling = False
         self._dirty = False
+        self._editing = False
         self.error.clear_message()
         self.notice.clear_message()
-        self._update_buttons()
+        self._show_mode()
 
     def _fill(self, person: Person) -> None:
         self._person = person
@@ -319,7 +399,7 @@ class ProfileTab(QWidget):
         self._dirty = False
         for edit in (self.given_edit, self.family_edit):
             set_invalid(edit, False)
-        self._update_buttons()
+        self._show_mode()
 
     def _show_risk(self, person: Person) -> None:
         self.risk_value.setText(RISK_LABELS[person.risk_level])
@@ -328,7 +408,7 @@ class ProfileTab(QWidget):
         self.risk_value.style().polish(self.risk_value)
 
     def _edited(self, *_: object) -> None:
-        if self._filling or self._person is None:
+        if self._filling or self._person is None or not self._editing:
             return
         self._dirty = True
         self.notice.clear_message()
@@ -337,7 +417,7 @@ class ProfileTab(QWidget):
     def _update_buttons(self) -> None:
         can = self._dirty and not self._saving and self._person is not None
         self.save_button.setEnabled(can)
-        self.undo_button.setEnabled(self._dirty and not self._saving)
+        self.cancel_button.setEnabled(not self._saving)
 
     # -- saving --------------------------------------------------------------------------------
 
@@ -398,7 +478,9 @@ class ProfileTab(QWidget):
     def _saved(self, person: Person) -> None:
         self._saving = False
         self._dirty = False
+        self._editing = False
         self._fill(person)
+        self.edit_button.setFocus(Qt.FocusReason.OtherFocusReason)
         self.notice.show_message("The profile was saved.")
         self.saved.emit(person)
 
