@@ -224,9 +224,10 @@ def chronology_of(person: Person, episodes: Sequence[Episode],
         if submission.deleted or (not submission.is_final and not include_drafts):
             continue
         events.append(_submission_event(submission, by_id, forms))
+    origins = _action_origins(submissions, forms)
     for action in actions:
         if not action.deleted:
-            events += _action_events(action, now)
+            events += _action_events(action, now, origins)
     events += [_association_event(a) for a in associations if not a.deleted]
     return sort_newest_first(events)
 
@@ -377,26 +378,95 @@ def _summary(s: Submission, forms: FormWords) -> tuple[str, str]:
     return level_words(o.get("level") or o.get("agreed_level")), flags
 
 
-def _action_events(action: Action, now: datetime) -> list[ChronologyEvent]:
+@dataclass(frozen=True)
+class _Origin:
+    """When a form says an action was agreed (the form's event: the meeting, the session), and
+    when one said it ended (its completion date, else that form's event)."""
+
+    agreed: tuple[datetime, bool, str]
+    ended: tuple[datetime, bool, str] | None = None
+
+
+_ActionKey = tuple[str, str, date | None]
+
+
+def _action_key(row: Any) -> _ActionKey | None:
+    """An ``actions`` row as the action record it became (text, owner, due), as
+    ``casework.submissions`` matches them; None for a row that is not one."""
+    if not isinstance(row, dict) or not row.get("action_text"):
+        return None
+    try:
+        due = date.fromisoformat(row["action_due"]) if row.get("action_due") else None
+    except (TypeError, ValueError):
+        return None
+    return str(row["action_text"]), str(row.get("action_owner", "")), due
+
+
+def _action_origins(submissions: Sequence[Submission],
+                    forms: FormWords) -> dict[_ActionKey, _Origin]:
+    """The final forms' ``actions`` rows, by the action each became: the earliest form that
+    agreed it, and the earliest that recorded it done or cancelled."""
+    finals = sorted((s for s in submissions if s.is_final and not s.deleted),
+                    key=lambda s: submission_time(s)[0])
+    origins: dict[_ActionKey, _Origin] = {}
+    for s in finals:
+        rows = s.answers.get("actions")
+        if not isinstance(rows, list):
+            continue
+        at, all_day = submission_time(s)
+        title = forms.title(s)
+        where = (title if title.istitle() else title[:1].lower() + title[1:]) \
+            + f" of {uk_date(at.astimezone(LOCAL_ZONE).date()) if all_day else uk_datetime(at)}"
+        for row in rows:
+            key = _action_key(row)
+            if key is None:
+                continue
+            origin = origins.get(key) or _Origin(agreed=(at, all_day, where))
+            if origin.ended is None and row.get("action_status") in ("done", "cancelled"):
+                completed = _parse_when(row.get("action_completed"))
+                ended = (*completed, where) if completed else (at, all_day, where)
+                origin = _Origin(agreed=origin.agreed, ended=ended)
+            origins[key] = origin
+    return origins
+
+
+def _action_events(action: Action, now: datetime,
+                   origins: dict[_ActionKey, _Origin] | None = None) -> list[ChronologyEvent]:
+    """Agreed (and done, cancelled or due) events of one action.  An action a form agreed is
+    dated by that form's event (the meeting or session), not by when the record was typed up;
+    one a form recorded as done, by its completion date.  Other actions: the record's own
+    times (a form's date later than the record is a review of it, not its origin)."""
     aid = str(action.id)
     who = _join(action.owner, f"({action.agency})" if action.agency else "")
     due = f"due {uk_date(action.due)}" if action.due else "no due date"
+    origin = (origins or {}).get((action.text, action.owner, action.due))
+    agreed_at, agreed_all_day, source = action.created_at, False, ""
+    if origin is not None and origin.agreed[0] <= action.created_at:
+        agreed_at, agreed_all_day, where = origin.agreed
+        source = f"Agreed at the {where}."
     events = [ChronologyEvent(
-        at=action.created_at, kind=ACTION, title=f"Action agreed: {_short(action.text, 90)}",
-        detail=_upper_first(_sentence(_join(f"Owner {who}," if who else "", due))),
-        record_id=aid, record_kind=RecordKind.ACTION)]
+        at=agreed_at, kind=ACTION, title=f"Action agreed: {_short(action.text, 90)}",
+        detail=_join(_upper_first(_sentence(_join(f"Owner {who}," if who else "", due))),
+                     source),
+        record_id=aid, record_kind=RecordKind.ACTION, all_day=agreed_all_day)]
+    # The record keeps no completion time: a form's completion date is the evidence where one
+    # gave it, else the record's last change.
+    ended_at, ended_all_day, ended_note = action.updated_at, False, ""
+    if origin is not None and origin.ended is not None \
+            and origin.ended[0] <= action.updated_at:
+        ended_at, ended_all_day, where = origin.ended
+        ended_note = f"Recorded at the {where}."
     today = now.astimezone(LOCAL_ZONE).date()
     if action.status is ActionStatus.DONE:
-        # The model keeps no completion time: the last change is the best evidence of it.
         events.append(ChronologyEvent(
-            at=action.updated_at, kind=ACTION, title=f"Action done: {_short(action.text, 90)}",
-            detail=_sentence(f"Marked done{' by ' + who if who else ''}"),
-            record_id=aid, record_kind=RecordKind.ACTION))
+            at=ended_at, kind=ACTION, title=f"Action done: {_short(action.text, 90)}",
+            detail=_join(_sentence(f"Marked done{' by ' + who if who else ''}"), ended_note),
+            record_id=aid, record_kind=RecordKind.ACTION, all_day=ended_all_day))
     elif action.status is ActionStatus.CANCELLED:
         events.append(ChronologyEvent(
-            at=action.updated_at, kind=ACTION,
-            title=f"Action cancelled: {_short(action.text, 90)}", detail="",
-            record_id=aid, record_kind=RecordKind.ACTION))
+            at=ended_at, kind=ACTION,
+            title=f"Action cancelled: {_short(action.text, 90)}", detail=ended_note,
+            record_id=aid, record_kind=RecordKind.ACTION, all_day=ended_all_day))
     elif action.due is not None and action.due <= today:
         late = (today - action.due).days
         events.append(ChronologyEvent(

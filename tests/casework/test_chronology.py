@@ -255,6 +255,46 @@ def test_actions_give_agreed_due_and_done_events(ws, child) -> None:
     assert done_events == ["Action done", "Action agreed"]
 
 
+def test_actions_a_meeting_agreed_are_dated_by_the_meeting_not_the_typing(ws, engine, samples,
+                                                                        child) -> None:
+    """The meeting of 3 Mar 2026 is finalised on 10 Mar and its actions stored later still:
+    the chronology dates them by the meeting (and a completion date the form gives)."""
+    final = _final(ws, engine, samples, "rmm-review", child)
+    actions = {a.text: a for a in ws.actions.list(person_id=child.id)}
+    assert len(actions) == 3 and all(a.created_at > final.finalised_at - timedelta(days=1)
+                                     for a in actions.values())  # typed up after the meeting
+    events = [e for e in build_chronology(ws, child.id) if e.kind == "action"]
+    agreed = next(e for e in events
+                  if e.title == "Action agreed: Serve a Child Abduction Warning Notice")
+    assert agreed.all_day and agreed.local_date == date(2026, 3, 3)
+    assert agreed.detail == ("Owner DC Example (Police), due 10 Mar 2026. Agreed at the Risk "
+                             "Management Meeting of 3 Mar 2026.")
+    done = next(e for e in events
+                if e.title == "Action done: Share the school attendance record")
+    assert done.all_day and done.local_date == date(2026, 2, 23)  # its completion date
+    assert done.detail.endswith("Recorded at the Risk Management Meeting of 3 Mar 2026.")
+    # all three agreed on the meeting's day: not one instant of typing
+    days = {e.local_date for e in events if e.title.startswith("Action agreed")}
+    assert days == {date(2026, 3, 3)}
+
+
+def test_a_later_form_reviewing_an_action_does_not_redate_it(ws, engine, samples, child) -> None:
+    """An action recorded before the meeting that reviews it keeps its own time; an action no
+    form mentions keeps the record's."""
+    final = _final(ws, engine, samples, "rmm-review", child)
+    text = samples["rmm-review"].answers["actions"][0]["action_text"]
+    stored = next(a for a in ws.actions.list(person_id=child.id) if a.text == text)
+    before = datetime(2026, 2, 20, 9, 30, tzinfo=UTC)  # a fortnight before the meeting
+    earlier = stored.model_copy(update={"created_at": before, "updated_at": before})
+    by_hand = Action(person_id=child.id, text="Fictional: a later action", owner="A. Example")
+    events = ch.chronology_of(child, [], [final], [earlier, by_hand])
+    (agreed,) = [e for e in events
+                 if e.record_id == earlier.id and e.title.startswith("Action agreed")]
+    assert agreed.at == before and not agreed.all_day and "Agreed at the" not in agreed.detail
+    (own,) = [e for e in events if e.record_id == by_hand.id]
+    assert own.at == by_hand.created_at and "Agreed at" not in own.detail
+
+
 def test_people_and_places_of_concern_are_restricted(ws, child) -> None:
     ws.associations.add(Association(person_id=child.id, association_kind=AssociationKind.PLACE,
                                     description="Flat above the arcade (fictional)",
