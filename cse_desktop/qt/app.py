@@ -41,6 +41,7 @@ from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.qt.application import APP_NAME, configure_application, show_unexpected_error
 from cse_desktop.qt.autolock import AutoLock, minutes_to_ms
 from cse_desktop.qt.caseload import CaseloadPage
+from cse_desktop.qt.family import FamilyView
 from cse_desktop.qt.formfill import FormFillPage
 from cse_desktop.qt.manager import ManagerPage
 from cse_desktop.qt.menus import NavigationBar, SettingsMenus
@@ -149,6 +150,10 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Workspace")
         menu.addAction(self.profile_action)
         menu.addSeparator()
+        #: the "with family" view: only the form in hand (qt/family.py)
+        self.family = FamilyView(self)
+        menu.addAction(self.family.action)
+        menu.addSeparator()
         menu.addAction(self.lock_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
@@ -232,6 +237,8 @@ class MainWindow(QMainWindow):
             self._show(self.create_page, "Create your workspace")
 
     def _show(self, page: QWidget, title: str) -> None:
+        if self.family.active:  # only the form in hand until the view is left
+            return
         self.stack.setCurrentWidget(page)
         in_workspace = page in self._workspace_pages()
         self.statusBar().setVisible(in_workspace)
@@ -279,6 +286,7 @@ class MainWindow(QMainWindow):
         self.person_page.start_form.connect(self._start_form)
         self.person_page.open_submission.connect(self._open_submission)
         self.form_page.closed.connect(self._form_closed)
+        self.form_page.opened.connect(self.family.offer)
         if self.manager_page is not None:
             self.manager_page.person_activated.connect(self.show_person)
             self.manager_page.record_meeting.connect(
@@ -504,6 +512,7 @@ class MainWindow(QMainWindow):
         A form being filled in is saved first; then every page drops what it showed, queued
         store work finishes, and the workspace locks (its key is wiped) on the worker thread.
         """
+        self.family.end()  # locking ends the "with family" view: unlocking needs the passphrase
         self.autolock.stop()
         self._owner = None
         self.sync_ui.detach()  # a running sync is cancelled; its result is dropped

@@ -602,6 +602,23 @@ def test_the_chronology_shows_episodes_and_screenings_and_filters(qtbot, page, t
     assert page.episodes_tab.selected_episode() is not None
 
 
+def test_the_chronology_dates_a_meetings_actions_by_the_meeting(qtbot, page, tasks, engine,
+                                                                child) -> None:
+    sample = next(s for s in load_samples() if s.form_id == FormId.RMM_REVIEW
+                  and s.version == 2)
+    tasks.call(Operation(lambda ws: finalise(ws, engine, engine.set_answers(
+        engine.start(FormId.RMM_REVIEW, child.id), sample.answers), now=sample.now)))
+    open_person(qtbot, page, child.id)
+    page.show_tab(page.CHRONOLOGY)
+    table = page.chronology_tab.table
+    whens = dict(zip(cell_texts(table, ChronologyModel.TITLE),
+                     cell_texts(table, ChronologyModel.WHEN), strict=True))
+    # the meeting of 3 Mar 2026, not the moment its record was stored (today)
+    assert whens["Action agreed: Serve a Child Abduction Warning Notice"] == "3 Mar 2026"
+    assert whens["Action agreed: Make the National Referral Mechanism referral"] == "3 Mar 2026"
+    assert whens["Action done: Share the school attendance record"] == "23 Feb 2026"
+
+
 def test_the_forms_tab_lists_drafts_finals_and_amendments(qtbot, page, tasks, engine,
                                                           child) -> None:
     final = final_screening(tasks, engine, child.id)

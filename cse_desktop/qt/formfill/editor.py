@@ -481,7 +481,7 @@ class FormEditor(QWidget):
             sid = item.data(SECTION_ROLE)
             item.setHidden(not self._shown_sections.get(sid, True))
             answered, total = counts.get(sid, (0, 0))
-            title = self.sections[sid].section.title
+            title = self.sections[sid].title.text()  # the child's wording with a family
             if total == 0:
                 detail = f"Optional · {answered} answered" if answered else "Optional"
             elif answered >= total:
@@ -589,6 +589,20 @@ class FormEditor(QWidget):
             self.clock_label.style().unpolish(self.clock_label)
             self.clock_label.style().polish(self.clock_label)
         self.clock_label.setVisible(bool(text))
+
+    def set_child_wording(self, on: bool) -> None:
+        """The sections that record the child's words in the form's wording for the child
+        (``child_text``), or back in the worker's (the "with family" view)."""
+        from cse_desktop.qt.family import child_wording  # the view's module imports this one
+
+        for view in self.sections.values():
+            child_wording(view, on)
+        for i in range(self.section_list.count()):  # the list names them as they read now
+            item = self.section_list.item(i)
+            rest = item.text().partition("\n")[1:]
+            text = self.sections[item.data(SECTION_ROLE)].title.text() + "".join(rest)
+            item.setText(text)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ", "))
 
     def set_status(self, text: str, state: str) -> None:
         if self.status.text() != text:

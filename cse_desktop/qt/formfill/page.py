@@ -94,6 +94,8 @@ class FormFillPage(QWidget):
         self._last_errors: dict[str, list[str]] = {}
         self.editor: FormEditor | None = None
         self.final_view: FinalView | None = None
+        #: the "with family" view: no Close, and the child-friendly wording if chosen
+        self._family: tuple[bool, bool] = (False, False)
 
         self.save_timer = QTimer(self)
         self.save_timer.setSingleShot(True)
@@ -206,6 +208,22 @@ class FormFillPage(QWidget):
         if row.restricted_box.isChecked() != restricted:
             row.restricted_box.click()
 
+    def set_family_mode(self, on: bool, *, child_words: bool = False) -> None:
+        """The "with family" view (qt/family.py): the form cannot be closed from here, and the
+        sections that record the child's words show the form's wording for the child."""
+        self._family = (on, on and child_words)
+        self._apply_family()
+
+    def _apply_family(self) -> None:
+        on, child_words = self._family
+        if on:
+            self.message_close.hide()
+        for view in (self.editor, self.final_view):
+            if view is not None:
+                view.close_button.setVisible(not on)
+        if self.editor is not None:
+            self.editor.set_child_wording(child_words)
+
     def finalise(self) -> None:
         """Check the draft and, if complete, make it final (as the Finalise button does)."""
         self._finalise_clicked()
@@ -309,6 +327,7 @@ class FormFillPage(QWidget):
         self._show_status()
         if self._ctx is not None and self._ctx.episode is not None:
             self.clock_timer.start()
+        self._apply_family()
         editor.focus_first_input()
 
     def _show_final(self, final: Submission, verification: str = "") -> None:
@@ -319,6 +338,7 @@ class FormFillPage(QWidget):
         self.final_view = view
         self.stack.addWidget(view)
         self.stack.setCurrentWidget(view)
+        self._apply_family()
         view.amend_button.setFocus()
 
     def _today(self) -> date:
