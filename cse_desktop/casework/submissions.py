@@ -302,5 +302,7 @@ def _record_actions(ws: Workspace, engine: FormEngine, final: Submission) -> Non
                                                    row.get("action_agency", "")),
                           status=ActionStatus(status) if status in ActionStatus._value2member_map_
                           else ActionStatus.OPEN))
-    ws.actions.add_many(new)
+    # agreed when the form was completed (the meeting), not when it was typed up
+    agreed = final.finalised_at
+    ws.actions.add_many(new, at=agreed if agreed and agreed <= datetime.now(UTC) else None)
 

@@ -38,6 +38,18 @@ _SELECT = ("SELECT id, version, server_seq, deleted, created_at, updated_at, cre
            "FROM records")
 
 
+def _when(at: datetime | None) -> datetime:
+    """When a write happened: now, or an earlier instant the caller knows (never later)."""
+    now = datetime.now(UTC)
+    if at is None:
+        return now
+    if at.tzinfo is None:
+        raise ValueError("at must be an aware datetime")
+    if at > now:
+        raise ValidationFailed("A record cannot be stored as made in the future.")
+    return at.astimezone(UTC)
+
+
 def plain_errors(exc: ValidationError) -> str:
     """A pydantic error as one plain-English line: 'field: message; field: message'."""
     parts = []
@@ -118,15 +130,18 @@ class Repository(Generic[R]):
     def _search_text(self, record: R) -> str:
         return ""
 
-    def add(self, record: R) -> R:
+    def add(self, record: R, *, at: datetime | None = None) -> R:
         """Store a new record (version 1), with its audit event and outbox row."""
-        return self.add_many([record])[0]
+        return self.add_many([record], at=at)[0]
 
-    def add_many(self, records: Sequence[R]) -> builtins.list[R]:
+    def add_many(self, records: Sequence[R], *,
+                 at: datetime | None = None) -> builtins.list[R]:
         """Store new records in one step: all of them, or (on any error) none.
 
         The same as calling :meth:`add` for each, but the rows go to the engine in batches,
-        which is what imports, sync and the demo need.
+        which is what imports, sync and the demo need.  ``at``: when the records were made,
+        if earlier than now (the meeting that agreed an action, the demo's invented history);
+        never later than now.
         """
         for record in records:
             if not isinstance(record, self.model):
@@ -136,7 +151,7 @@ class Repository(Generic[R]):
         with self._ws.transaction():
             checked = [self._validated(r, check=False) for r in records]
             self._check_many([r for r, _ in checked])
-            now = datetime.now(UTC)
+            now = _when(at)
             when, actor = now.isoformat(), self._ws.actor
             stamp = {"version": 1, "created_at": now, "updated_at": now, "created_by": actor,
                      "server_seq": None, "deleted": False}
@@ -159,8 +174,10 @@ class Repository(Generic[R]):
                  for r, (_, data) in zip(stored, checked, strict=True)], at=now)
         return stored
 
-    def update(self, record: R, *, audit_action: AuditAction = AuditAction.EDIT) -> R:
-        """Save changes to a record read earlier. Raises StaleRecord if it changed meanwhile."""
+    def update(self, record: R, *, audit_action: AuditAction = AuditAction.EDIT,
+               at: datetime | None = None) -> R:
+        """Save changes to a record read earlier. Raises StaleRecord if it changed meanwhile.
+        ``at``: when the change was made, as for :meth:`add_many`."""
         with self._ws.transaction():
             record, data = self._validated(record)
             current = self.get(record.id)
@@ -172,7 +189,7 @@ class Repository(Generic[R]):
             changed = {k: v for k, v in new.items() if old.get(k) != v}
             if not changed:
                 return current
-            now = datetime.now(UTC)
+            now = _when(at)
             stored = record.model_copy(update={"version": current.version + 1, "updated_at": now,
                                                "created_at": current.created_at,
                                                "created_by": current.created_by,
@@ -182,7 +199,7 @@ class Repository(Generic[R]):
                 "person_id = ? WHERE id = ?",
                 (stored.version, now.isoformat(), data, self._search_text(stored),
                  new.get("person_id"), stored.id))
-            self._ws.audit.append(audit_action, self.kind, stored.id)
+            self._ws.audit.append(audit_action, self.kind, stored.id, at=now)
             self._ws.outbox.add(record_kind=self.kind, record_id=stored.id, op="update",
                                 version=stored.version, base_version=current.version,
                                 base_seq=current.server_seq, fields=changed)

@@ -155,7 +155,7 @@ def test_the_demo_shows_each_thing_a_newcomer_should_see(tmp_path: Path,
         now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
         demo.populate(ws, people=3, seed=5, today=today, engine=engine, showcase=True)
         shown = {p.given_name: p for p in ws.people.list() if p.family_name == "Showcase"}
-        assert set(shown) == {"Due", "Overdue", "Late", "Declined", "Themes"}
+        assert set(shown) >= {"Due", "Overdue", "Late", "Declined", "Themes"}
         assert len(shown) == demo.SHOWCASE_PEOPLE
 
         def episode(name: str) -> Episode:
