@@ -377,7 +377,7 @@ def test_a_refused_change_can_be_read_and_dismissed(qtbot, make_window, hub_serv
     mine.people.update(mine.people.get(p.id).model_copy(update={"postcode": "AB1 2CD"}))
     window = laptop_window(qtbot, make_window, mine)
     sync_now(qtbot, window)
-    qtbot.waitUntil(lambda: status_text(window)[2] == "1 refused change")
+    qtbot.waitUntil(lambda: status_text(window)[2] == "1 change not accepted")
     assert "1 refused by the hub" in window.statusBar().currentMessage()
     click(qtbot, window.sync_ui.status_widget.conflicts_button)
     page = window.conflicts_page
@@ -472,8 +472,8 @@ def test_the_connect_dialog_names_every_input(qtbot, make_window) -> None:
     dialog = window.sync_ui.open_connect_dialog()
     assert dialog is not None
     assert [w.accessibleName() for w in dialog.inputs()] == [
-        "Hub address", "Enrolment code", "Pinned CA certificate file (optional)",
-        "Choose the CA certificate file", "This laptop's name on the hub"]
+        "Hub address", "Enrolment code", "Security certificate file (optional)",
+        "Choose the security certificate file", "This laptop's name on the hub"]
     kinds = (QLineEdit, QAbstractButton)
     assert [w for w in dialog.findChildren(QWidget)
             if isinstance(w, kinds) and not w.accessibleName()] == []

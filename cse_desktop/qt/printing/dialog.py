@@ -112,7 +112,7 @@ class PrintDialog(QDialog):
         heading.setAccessibleName(job.title)
         layout.addWidget(heading)
         intro = ("Printing and saving are recorded in the audit log, with the audience, your "
-                 "reason and a fingerprint (SHA-256) of the document.")
+                 "reason and a check code that identifies this exact document.")
         if job.subject:
             intro = f"{job.subject}. {intro}"
         layout.addWidget(text_label(intro, "pageIntro"))
@@ -169,8 +169,8 @@ class PrintDialog(QDialog):
         layout.addWidget(text_label("Required. It is recorded in the audit log.", "hint"))
 
         layout.addSpacing(4)
-        self.protect_box = QCheckBox("P&rotect the saved PDF with a password")
-        self.protect_box.setAccessibleName("Protect the saved PDF with a password")
+        self.protect_box = QCheckBox("Password-p&rotect the PDF")
+        self.protect_box.setAccessibleName("Password-protect the PDF")
         self.password_edit = line_edit("PDF password", password=True, max_length=200)
         self.confirm_edit = line_edit("Type the PDF password again", password=True,
                                       max_length=200)
@@ -185,8 +185,9 @@ class PrintDialog(QDialog):
         pw.addWidget(self.password_edit, 1, 0)
         pw.addWidget(self.confirm_edit, 1, 1)
         self.password_hint = text_label(
-            f"For Save as PDF. At least {MIN_PASSWORD} characters; the file is encrypted "
-            "(AES-256). Give the password to the reader separately, never with the file.",
+            f"For Save as PDF. At least {MIN_PASSWORD} characters; without it the file "
+            "cannot be opened. Give the password to the reader separately, never with the "
+            "file.",
             "hint")
         layout.addLayout(pw)
         layout.addWidget(self.password_hint)

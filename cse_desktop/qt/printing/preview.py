@@ -50,6 +50,15 @@ class PrintPreview(QPrintPreviewDialog):
         for combo in self.findChildren(QComboBox):
             if not combo.accessibleName():
                 combo.setAccessibleName("Zoom")
+            # the app's padded text boxes do not fit inside Qt's editable zoom box: the
+            # number was cut off at the bottom; give it the room it needs
+            edit = combo.lineEdit()
+            if edit is not None:
+                edit.setStyleSheet("padding: 0px; margin: 0px; border: none;")
+                edit.setAccessibleName("Zoom")
+            combo.setMinimumContentsLength(7)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumHeight(combo.sizeHint().height())
         for edit in self.findChildren(QLineEdit):
             if not edit.accessibleName() and not isinstance(edit.parent(), QComboBox):
                 edit.setAccessibleName("Page number")

@@ -110,6 +110,8 @@ class ConflictsPage(RefreshesWhenShown, QWidget):
         self.tasks = tasks
         self.controller = controller
         self._resolving = False
+        #: the demo's conflicts are for looking at: there is no hub to send a choice to
+        self._demo = False
 
         self.sync_button = button("Sync &now", "Sync now",
                                   tooltip="Send and receive changes now (F5)")
@@ -149,17 +151,17 @@ class ConflictsPage(RefreshesWhenShown, QWidget):
         # -- refused changes
         self.refused_model = refused_model(self)
         self.refused_tab = tab = _IssueTab(
-            self.refused_model, "Refused changes",
+            self.refused_model, "Changes not accepted",
             "The hub did not accept these changes, so they are not on the hub. Read why, make "
             "the change again if it is still needed, then dismiss the notice.",
-            "The hub has refused no changes.", stretch=(2,))
-        self.dismiss_button = button("&Dismiss", "Dismiss the selected refused change")
+            "The hub has accepted every change.", stretch=(2,))
+        self.dismiss_button = button("&Dismiss", "Dismiss the selected notice")
         tab.buttons.addWidget(self.dismiss_button)
         tab.buttons.addStretch(1)
         tab.layout_.addLayout(tab.buttons)
 
         self.tabs.addTab(self.conflicts_tab, "&Conflicts")
-        self.tabs.addTab(self.refused_tab, "&Refused changes")
+        self.tabs.addTab(self.refused_tab, "Changes &not accepted")
         lay_out_tabbed_page(self, header, self.tabs)
 
         self.sync_button.clicked.connect(controller.start_sync)
@@ -230,7 +232,7 @@ class ConflictsPage(RefreshesWhenShown, QWidget):
     def _update_tabs(self) -> None:
         n, m = self.conflicts_model.rowCount(), self.refused_model.rowCount()
         self.tabs.setTabText(0, f"&Conflicts ({n})")
-        self.tabs.setTabText(1, f"&Refused changes ({m})")
+        self.tabs.setTabText(1, f"Changes &not accepted ({m})")
         self.conflicts_tab.show_rows()
         self.refused_tab.show_rows()
 
@@ -255,7 +257,7 @@ class ConflictsPage(RefreshesWhenShown, QWidget):
         else:
             self.refused_tab.detail.setText(
                 f"{refused.item.person_name} — {refused.item.record}\n"
-                f"Why the hub refused it: {refused.item.reason}\n"
+                f"Why the hub did not accept it: {refused.item.reason}\n"
                 + ("The change: " + refused.device_text
                    if refused.item.issue.device_value is not None
                    else "The change is not kept: the record left this laptop."))
@@ -263,9 +265,15 @@ class ConflictsPage(RefreshesWhenShown, QWidget):
             self.refused_tab.detail.show()
         self._update_buttons()
 
+    def set_demo(self, demo: bool) -> None:
+        """In the demo, choices and Sync now are shown but unavailable, saying why."""
+        self._demo = demo
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         row = self.conflicts_tab.selected()
-        free = row is not None and not self._resolving and not self.controller.running
+        free = (row is not None and not self._resolving and not self.controller.running
+                and not self._demo)
         self.keep_hub_button.setEnabled(free)
         self.use_laptop_button.setEnabled(free)
         text_field = row is not None and row.item.text_field
@@ -275,8 +283,20 @@ class ConflictsPage(RefreshesWhenShown, QWidget):
         self.custom_button.setEnabled(free and bool(self.custom_edit.text().strip()))
         self.open_button.setEnabled(row is not None and row.item.person_id is not None)
         self.dismiss_button.setEnabled(self.refused_tab.selected() is not None)
-        self.sync_button.setEnabled(self.controller.status.connected
-                                    and not self.controller.running)
+        connected = self.controller.status.connected
+        self.sync_button.setEnabled(connected and not self.controller.running
+                                    and not self._demo)
+        if self._demo:
+            why = ("This is the demo: its sync was made up, so there is no hub to send a "
+                   "choice to.")
+        elif not connected:
+            why = "Connect to your team's hub first (Hub menu, Connect to hub…)."
+        else:
+            why = ""
+        self.sync_button.setToolTip(f"Sync now is unavailable. {why}" if why
+                                    else "Send and receive changes now (F5)")
+        for b in (self.keep_hub_button, self.use_laptop_button, self.custom_button):
+            b.setToolTip(why if self._demo else "")
 
     def choose(self, which: str) -> bool:
         """Resolve the selected conflict with the hub's value, this laptop's, or the typed one."""

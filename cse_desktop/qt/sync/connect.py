@@ -27,7 +27,8 @@ def default_device_name() -> str:
 
 
 class ConnectDialog(QDialog):
-    """Enrol this laptop with a hub: address, one-time code, optional pinned CA, a name."""
+    """Enrol this laptop with a hub: address, one-time code, an optional security certificate
+    file (a pinned CA), a name."""
 
     def __init__(self, controller: SyncController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,9 +54,9 @@ class ConnectDialog(QDialog):
                                   placeholder="https://hub.example.org")
         self.code_edit = line_edit("Enrolment code", max_length=64,
                                    placeholder="ABCD-EFGH-JKLM-NPQR")
-        self.ca_edit = line_edit("Pinned CA certificate file (optional)", max_length=1000,
+        self.ca_edit = line_edit("Security certificate file (optional)", max_length=1000,
                                  placeholder="Only if your IT team gave you one")
-        self.ca_button = button("C&hoose…", "Choose the CA certificate file")
+        self.ca_button = button("C&hoose…", "Choose the security certificate file")
         self.name_edit = line_edit("This laptop's name on the hub", max_length=100)
         self.name_edit.setText(default_device_name())
         grid = QGridLayout()
@@ -65,8 +66,8 @@ class ConnectDialog(QDialog):
             ("Hub &address", self.url_edit, None, ""),
             ("Enrolment &code", self.code_edit, None,
              "16 letters and numbers; it works once and expires."),
-            ("Pinned CA certificate (o&ptional)", self.ca_edit, self.ca_button,
-             "Leave empty unless your hub uses a private certificate authority."),
+            ("Security certificate file (o&ptional)", self.ca_edit, self.ca_button,
+             "Leave empty unless your IT team gave you a certificate file for the hub."),
             ("This laptop's &name on the hub", self.name_edit, None,
              "Helps your administrator tell your laptops apart."),
         ]
@@ -110,7 +111,7 @@ class ConnectDialog(QDialog):
 
     def _choose_ca(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the hub's CA certificate", str(Path.home()),
+            self, "Choose the hub's security certificate file", str(Path.home()),
             "Certificates (*.pem *.crt *.cer);;All files (*)")
         if path:
             self.ca_edit.setText(path)
@@ -126,7 +127,8 @@ class ConnectDialog(QDialog):
                     "ABCD-EFGH-JKLM-NPQR.", self.code_edit)
         ca = self.ca_edit.text().strip()
         if ca and not Path(ca).is_file():
-            return f"There is no file at {ca}. Choose the CA certificate again.", self.ca_edit
+            return (f"There is no file at {ca}. Choose the security certificate file again.",
+                    self.ca_edit)
         return "", None
 
     def submit(self) -> None:

@@ -140,7 +140,7 @@ def conflicts_model(parent: QObject | None = None) -> TableModel[IssueRow]:
 def refused_model(parent: QObject | None = None) -> TableModel[IssueRow]:
     columns = [
         _person_column(), _record_column(),
-        ColumnSpec("Why the hub refused it", lambda r: r.item.reason,
+        ColumnSpec("Why the hub did not accept it", lambda r: r.item.reason,
                    lambda r: r.item.reason.casefold(), tooltip=lambda r: r.item.reason),
         ColumnSpec("Found", _found, _found_key),
     ]

@@ -43,8 +43,8 @@ class SyncStatusWidget(QWidget):
         self.pending_label = QLabel()
         self.pending_label.setAccessibleName("Changes waiting to be sent")
         self.conflicts_button = button("", "Open conflicts", role="link",
-                                       tooltip="Show the sync conflicts and refused changes "
-                                               "(Ctrl+3)")
+                                       tooltip="Show the sync conflicts and the changes the "
+                                               "hub did not accept (Ctrl+3)")
         self.progress_label = QLabel()
         self.progress_label.setAccessibleName("Sync progress")
         self.progress_bar = QProgressBar()
@@ -108,7 +108,7 @@ class SyncStatusWidget(QWidget):
         if status.conflicts:
             parts.append(plural(status.conflicts, "open conflict"))
         if status.refused:
-            parts.append(plural(status.refused, "refused change"))
+            parts.append(plural(status.refused, "change not accepted", "changes not accepted"))
         text = ", ".join(parts) if parts else "No open conflicts"
         self.conflicts_button.setText(text)
         self.conflicts_button.setAccessibleName(f"{text}: show the conflicts view")

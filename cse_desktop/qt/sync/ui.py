@@ -21,6 +21,11 @@ from cse_desktop.sync.engine import SyncSummary
 
 DEMO_TIP = ("The demo workspace holds invented people: it cannot be connected to a hub. "
             "Lock it and open your own workspace.")
+#: why Sync now is unavailable (its tooltip and status tip say so)
+NOT_CONNECTED_TIP = "Connect to your team's hub first (Hub menu, Connect to hub…)."
+DEMO_SYNC_TIP = ("The demo's sync was made up to show what a sync leaves behind; there is no "
+                 "real hub to sync with.")
+SYNCING_TIP = "A sync is running."
 
 
 class SyncUi(QObject):
@@ -59,7 +64,7 @@ class SyncUi(QObject):
         self.cancel_action = QAction("C&ancel sync", window)
         self.cancel_action.setStatusTip("Stop the running sync; what was done is kept")
         self.cancel_action.triggered.connect(self.cancel_sync)
-        self.conflicts_action = QAction("Con&flicts and refused changes", window)
+        self.conflicts_action = QAction("Con&flicts and changes not accepted", window)
         self.conflicts_action.setShortcut(QKeySequence("Ctrl+3"))
         self.conflicts_action.triggered.connect(self.conflicts_requested)
 
@@ -104,6 +109,7 @@ class SyncUi(QObject):
         controller.sync_failed.connect(self._show_message)
         controller.wiped.connect(self._wiped)
         self.conflicts_page = ConflictsPage(tasks, controller)
+        self.conflicts_page.set_demo(demo)
         controller.refresh()
         self._update_actions()
         return self.conflicts_page
@@ -142,7 +148,8 @@ class SyncUi(QObject):
                                        and not self._demo)
         if self._demo:
             self.connect_action.setStatusTip(DEMO_TIP)
-        self.sync_action.setEnabled(connected and not running)
+        self.sync_action.setEnabled(connected and not running and not self._demo)
+        self._explain_sync(c is not None and connected, running)
         self.cancel_action.setEnabled(c is not None and c.syncing)
         self.conflicts_action.setEnabled(c is not None)
         if self._demo:
@@ -151,11 +158,28 @@ class SyncUi(QObject):
         else:
             self.status_widget.connect_button.setEnabled(not running)
 
+    def _explain_sync(self, connected: bool, running: bool) -> None:
+        """Sync now says why it is unavailable (tooltip and status tip), or what it does."""
+        if self._demo:
+            why = DEMO_SYNC_TIP
+        elif not connected:
+            why = NOT_CONNECTED_TIP
+        elif running:
+            why = SYNCING_TIP
+        else:
+            status = self.status
+            where = status.url if status is not None and status.url else "the hub"
+            self.sync_action.setToolTip("Sync now (F5)")
+            self.sync_action.setStatusTip(f"Send this laptop's changes to {where} and "
+                                          "receive the team's (F5)")
+            return
+        self.sync_action.setToolTip(f"Sync now is unavailable. {why}")
+        self.sync_action.setStatusTip(why)
+
     def _status_changed(self, status: SyncStatus) -> None:
         self.status_widget.set_status(status)
-        if status.connected:
-            self.sync_action.setStatusTip(f"Send this laptop's changes to {status.url} and "
-                                          "receive the team's (F5)")
+        if self.conflicts_page is not None:
+            self.conflicts_page.set_demo(self._demo)
         self._update_actions()
 
     def _running_changed(self, running: bool) -> None:
