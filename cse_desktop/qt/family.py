@@ -348,14 +348,20 @@ class FamilyView(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # installed on the application only while the view is up
-        page = self.window.form_page
         if event.type() == QEvent.Type.Show and isinstance(watched, QMessageBox) \
                 and watched.isWindow() and watched not in self.held_boxes \
-                and not (page is not None and page.isAncestorOf(watched)):  # the form's own
+                and not self._asked_by_the_form(watched):
             self.held_boxes.append(watched)
             watched.destroyed.connect(lambda _=None, box=watched: self._forget(box))
             watched.hide()
         return False
+
+    def _asked_by_the_form(self, box: QWidget) -> bool:
+        """A question the form in hand asks (e.g. "Finalise …?"): shown, not held."""
+        page, parent = self.window.form_page, box.parentWidget()
+        while parent is not None and parent is not page:
+            parent = parent.parentWidget()
+        return page is not None and parent is page
 
     def _forget(self, box: QMessageBox) -> None:
         if box in self.held_boxes:
