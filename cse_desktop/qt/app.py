@@ -64,7 +64,7 @@ from cse_desktop.qt.printing import (
 )
 from cse_desktop.qt.settings import Settings, load_settings
 from cse_desktop.qt.sync import ConflictsPage, SyncUi
-from cse_desktop.qt.widgets import CardPage
+from cse_desktop.qt.widgets import CardPage, ElidedLabel
 from cse_desktop.store import KdfParams
 from cse_desktop.store.locations import default_workspace, demo_workspace
 
@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         self.autolock.lock_requested.connect(self._auto_lock)
         self.menus.idle_minutes_changed.connect(self.autolock.set_idle_minutes)
 
-        self.owner_label = QLabel()
+        self.owner_label = ElidedLabel()  # cut at its end at a large text size
         self.owner_label.setAccessibleName("Workspace owner")
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Number of people shown")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMenuBar, QToolBar, QWidget
 
 from cse_desktop.qt.resources import icon, set_font_scale, toggle_high_contrast
 from cse_desktop.qt.settings import FONT_SCALE_CHOICES, Settings, save_settings
+from cse_desktop.qt.widgets import ToolbarFitter
 
 #: the choices of the "Lock automatically after" menu, in minutes
 IDLE_CHOICES = (1, 2, 5, 10, 15)
@@ -45,6 +46,8 @@ class NavigationBar(QToolBar):
             button = self.widgetForAction(action)
             if button is not None:
                 button.setAccessibleName(name)
+        # Lock never goes into the overflow menu: other buttons show only their icons first.
+        self.fitter = ToolbarFitter(self, keep=self.lock_action)
 
     def _action(self, icon_name: str, text: str, shortcut: str, tip: str) -> QAction:
         action = QAction(icon(icon_name), text, self)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QWidget
 
 from cse_desktop.domain.ids import Changes, RecordKind
 from cse_desktop.qt.operations import TaskManager
-from cse_desktop.qt.theme import Ink, ink
+from cse_desktop.qt.theme import URGENT_INKS, Ink, ink, is_high_contrast
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
@@ -158,8 +158,12 @@ class TableModel(QAbstractTableModel, Generic[T]):
             return self._id_of(item)
         if role == _Role.ForegroundRole and spec.colour is not None:
             return _ink_or_none(spec.colour(item))
-        if role == _Role.FontRole and spec.font is not None:
-            return spec.font(item)
+        if role == _Role.FontRole:
+            font = spec.font(item) if spec.font is not None else None
+            if font is None and spec.colour is not None and is_high_contrast() \
+                    and spec.colour(item) in URGENT_INKS:
+                return bold()  # high contrast: an urgent cell is bold, not only coloured
+            return font
         if role == _Role.ToolTipRole and spec.tooltip is not None:
             return spec.tooltip(item)
         if role == _Role.DecorationRole and spec.swatch is not None:

@@ -49,6 +49,10 @@ RISK_INKS = {RiskLevel.HIGH: Ink.RED, RiskLevel.MEDIUM: Ink.AMBER,
 #: the ink of an action's RAG status
 RAG_INKS = {Rag.RED: Ink.RED, Rag.AMBER: Ink.AMBER, Rag.GREEN: Ink.GREEN, Rag.COMPLETE: Ink.MUTED}
 
+#: the inks of urgent cells (overdue, missing, high or medium risk, red or amber RAG): in high
+#: contrast these cells are also bold, so urgency never rests on colour alone
+URGENT_INKS = frozenset({Ink.RED, Ink.AMBER})
+
 #: the one colour every icon file is drawn in, and the colour icons are redrawn in for high
 #: contrast
 ICON_INK = "#14324c"

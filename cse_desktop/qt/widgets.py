@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QTableView,
     QTabWidget,
+    QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +27,10 @@ from PySide6.QtWidgets import (
 from cse_desktop.domain.errors import CseError
 
 CARD_WIDTH = 500
+
+#: the events after which a widget measures its text again (a new style sheet or text size)
+_REFIT_EVENTS = (QEvent.Type.StyleChange, QEvent.Type.FontChange, QEvent.Type.LayoutRequest,
+                 QEvent.Type.Show, QEvent.Type.Polish)
 
 
 #: The errors a page catches and shows inline; anything else is a bug and is not hidden.
@@ -143,6 +150,8 @@ class CardPage(QWidget):
         self.card = QFrame()
         self.card.setObjectName("card")
         self.card.setFixedWidth(CARD_WIDTH)
+        # At a larger text size the card grows so its buttons keep their whole words.
+        self.card.installEventFilter(self)
         row.addWidget(self.card)
         row.addStretch(1)
         outer.addLayout(row)
@@ -158,6 +167,21 @@ class CardPage(QWidget):
             self.intro = text_label(intro, "pageIntro")
             self.body.addWidget(self.intro)
         self.body.addSpacing(6)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is getattr(self, "card", None) and event.type() in _REFIT_EVENTS:
+            self._fit_card()
+        return super().eventFilter(watched, event)
+
+    def _fit_card(self) -> None:
+        """The card's width: the design's, or more when the text size needs it (a button's
+        words never wrap or get cut)."""
+        body = getattr(self, "body", None)  # events arrive while the page is being built
+        if body is None:
+            return
+        width = max(CARD_WIDTH, body.totalMinimumSize().width())
+        if self.card.minimumWidth() != width or self.card.maximumWidth() != width:
+            self.card.setFixedWidth(width)
 
     def reveal(self, widget: QWidget) -> None:
         """Scroll so ``widget`` (for example the one that just got focus) is in view."""
@@ -289,6 +313,7 @@ def setup_table(table: QTableView, accessible_name: str) -> QTableView:
     heading.setMinimumSectionSize(60)
     heading.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     heading.setStretchLastSection(True)
+    HeaderFitter(heading)  # headings stay whole at any text size
     return table
 
 
@@ -334,3 +359,176 @@ def page_header(title: str) -> tuple[QWidget, QHBoxLayout]:
     row.addWidget(label)
     row.addStretch(1)
     return header, row
+
+
+# -- large text: labels that elide at the end, toolbars that keep every button --------------------
+
+
+class ElidedLabel(QLabel):
+    """One line of text that, when there is no room, is cut at its end with "…" and shows the
+    whole text in its tooltip (a status bar's owner line at 200 % text).  It never asks for
+    more width than a few letters, so it never pushes its neighbours off the window."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setWordWrap(False)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def clear(self) -> None:
+        self.setText("")
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("Mmmm…"), super().minimumSizeHint()
+                     .height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._elide()
+
+    def _elide(self) -> None:
+        width = self.contentsRect().width()
+        shown = QFontMetrics(self.font()).elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                                     max(width, 0))
+        if not self._full or shown == self._full:
+            shown = self._full
+            self.setToolTip("")
+        else:
+            self.setToolTip(self._full)
+        if super().text() != shown:
+            super().setText(shown)
+
+
+class ToolbarFitter(QObject):
+    """Keeps every button of ``toolbar`` on screen (none pushed into the overflow menu »):
+    when the words do not fit (a narrow window, 200 % text), buttons lose their words from
+    the left-most of ``shed_order`` on, showing only their icon (the words stay in the tooltip
+    and the accessible name); ``keep`` (Lock) always keeps its word."""
+
+    def __init__(self, toolbar: QToolBar, keep: QAction) -> None:
+        super().__init__(toolbar)
+        self.toolbar = toolbar
+        self.keep = keep
+        self._pending = False
+        toolbar.installEventFilter(self)
+        self.refit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.toolbar and event.type() in (
+                QEvent.Type.Resize, QEvent.Type.StyleChange, QEvent.Type.FontChange,
+                QEvent.Type.ActionAdded, QEvent.Type.ActionChanged, QEvent.Type.ActionRemoved,
+                QEvent.Type.Show):
+            self.refit()
+        return False
+
+    def refit(self) -> None:
+        """Measure again once the events in hand are handled (a theme change comes as many)."""
+        if not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self, self._fit)
+
+    def _buttons(self) -> list[QToolButton]:
+        buttons = []
+        for action in self.toolbar.actions():
+            if action.isSeparator() or not action.isVisible():
+                continue
+            button = self.toolbar.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                buttons.append(button)
+        return buttons
+
+    def _needed(self, buttons: list[QToolButton]) -> int:
+        layout = self.toolbar.layout()
+        spacing = layout.spacing() if layout is not None else 0
+        separators = sum(1 for a in self.toolbar.actions() if a.isSeparator() and a.isVisible())
+        margins = self.toolbar.contentsMargins()
+        return (sum(b.sizeHint().width() for b in buttons) + spacing * (len(buttons) + 1)
+                + separators * 12 + margins.left() + margins.right() + 16)
+
+    def _fit(self) -> None:
+        self._pending = False
+        buttons = self._buttons()
+        style = self.toolbar.toolButtonStyle()
+        for button in buttons:
+            button.setToolButtonStyle(style)
+        keep = self.toolbar.widgetForAction(self.keep)
+        available = self.toolbar.width()
+        for button in buttons:  # the left-most first: their icons are the best known
+            if self._needed(buttons) <= available:
+                break
+            if button is not keep:
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.toolbar.updateGeometry()
+        layout = self.toolbar.layout()
+        if layout is not None:
+            layout.invalidate()
+
+
+def fit_headers_to_text(header: QHeaderView) -> None:
+    """Every heading of ``header`` stays whole at any text size: no section narrower than its
+    (bold) heading with its padding and sort arrow; the data elides instead."""
+    model = header.model()
+    if model is None:
+        return
+    font = header.font()
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    last = header.count() - 1
+    for logical in range(header.count()):
+        if header.isSectionHidden(logical):
+            continue
+        text = str(model.headerData(logical, header.orientation(),
+                                    Qt.ItemDataRole.DisplayRole) or "")
+        needed = metrics.horizontalAdvance(text) + 34  # padding and the sort arrow
+        if header.sectionSize(logical) >= needed:
+            continue
+        # A stretched section squeezed below its heading stops stretching (the table scrolls).
+        if header.sectionResizeMode(logical) == QHeaderView.ResizeMode.Stretch:
+            header.setSectionResizeMode(logical, QHeaderView.ResizeMode.Interactive)
+        elif header.stretchLastSection() and logical == last:
+            header.setStretchLastSection(False)
+        header.resizeSection(logical, needed)
+
+
+class HeaderFitter(QObject):
+    """Calls :func:`fit_headers_to_text` whenever the header's text size or model changes."""
+
+    def __init__(self, header: QHeaderView) -> None:
+        super().__init__(header)
+        self.header = header
+        self._pending = False
+        header.installEventFilter(self)
+        header.sectionCountChanged.connect(self.refit)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.header and event.type() in (
+                QEvent.Type.StyleChange, QEvent.Type.FontChange, QEvent.Type.Show):
+            self.refit()
+        return False
+
+    def refit(self, *_args: object) -> None:
+        if not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self, self._fit)
+
+    def _fit(self) -> None:
+        self._pending = False
+        fit_headers_to_text(self.header)

@@ -385,3 +385,187 @@ def test_the_desktop_file_is_valid() -> None:
         result = subprocess.run([validator, str(path)], capture_output=True, text=True,
                                 timeout=30)
         assert result.returncode == 0 and not result.stdout.strip(), result.stdout
+
+
+# -- high contrast: urgency cues keep a box, weight and words (issue 14) -------------------------
+
+
+def _grab_styled(qtbot, widget: QWidget) -> QPixmap:  # type: ignore[no-untyped-def]
+    qtbot.addWidget(widget)
+    widget.resize(widget.sizeHint().expandedTo(widget.minimumSizeHint()))
+    widget.show()
+    qtbot.waitExposed(widget)
+    QApplication.processEvents()
+    return widget.grab()
+
+
+def _colours(pixmap: QPixmap) -> set[str]:
+    image = pixmap.toImage()
+    return {image.pixelColor(x, y).name() for x in range(0, image.width(), 2)
+            for y in range(0, image.height(), 2)}
+
+
+@pytest.mark.parametrize(("name", "prop", "value", "box"), [
+    ("riskBadge", "level", "high", "#ff8080"),
+    ("riskBadge", "level", "medium", "#ffff00"),
+    ("riskBadge", "level", "low", "#7dff7d"),
+    ("levelPill", "level", "high", "#ff8080"),
+    ("levelPill", "level", "medium", "#ffff00"),
+    ("levelPill", "level", "none", "#7dff7d"),
+    ("formBanner", "bannerStyle", "danger", "#ff8080"),
+    ("formBanner", "bannerStyle", "warning", "#ffff00"),
+])
+def test_high_contrast_badges_keep_a_box_bold_words_and_their_colour(
+        qtbot, restore_theme, name: str, prop: str, value: str, box: str) -> None:
+    """Before issue 14 "Risk: High" and the outcome pills fell back to plain white text on
+    black in high contrast: now each has its coloured box and bold words."""
+    apply_theme(restore_theme, high_contrast=True, font_scale=1.0)
+    label = QLabel("Risk: High")
+    label.setObjectName(name)
+    label.setProperty(prop, value)
+    colours = _colours(_grab_styled(qtbot, label))
+    assert box in colours, f"{name}[{value}]: no {box} box in {sorted(colours)[:8]}"
+    assert label.font().weight() >= 600, f"{name}[{value}] is not bold"
+    apply_theme(restore_theme, high_contrast=False)
+    assert box not in _colours(label.grab())  # the high-contrast colours are its own
+
+
+@pytest.mark.parametrize(("overdue", "box"), [(False, "#ffff00"), (True, "#ff8080")])
+def test_high_contrast_rhi_banner_keeps_its_box_and_bold_text(qtbot, restore_theme,
+                                                              overdue: bool, box: str) -> None:
+    from PySide6.QtWidgets import QFrame, QHBoxLayout
+
+    apply_theme(restore_theme, high_contrast=True, font_scale=1.0)
+    banner = QFrame()
+    banner.setObjectName("rhiBanner")
+    banner.setProperty("overdue", overdue)
+    text = QLabel("Return home interview overdue by 5 h", banner)
+    text.setObjectName("rhiBannerText")
+    QHBoxLayout(banner).addWidget(text)
+    image = _grab_styled(qtbot, banner).toImage()
+    left_edge = {image.pixelColor(3, y).name() for y in range(4, image.height() - 4)}
+    assert left_edge == {box}, left_edge  # a thick bar down the left, in the cue's colour
+    assert text.font().weight() >= 700
+
+
+def test_urgent_table_cells_are_bold_in_high_contrast_only(restore_theme) -> None:
+    from cse_desktop.qt.tables import ColumnSpec, TableModel
+    from cse_desktop.qt.theme import URGENT_INKS
+
+    inks = {"overdue": Ink.RED, "soon": Ink.AMBER, "fine": Ink.GREEN, "done": Ink.MUTED}
+    model: TableModel[str] = TableModel(
+        [ColumnSpec("RAG", lambda s: s, lambda s: s, colour=lambda s: inks[s])], lambda s: s)
+    model.set_items(list(inks))
+
+    def bold_rows() -> set[str]:
+        fonts = {model.index(r, 0).data(Qt.ItemDataRole.DisplayRole):
+                 model.index(r, 0).data(Qt.ItemDataRole.FontRole)
+                 for r in range(model.rowCount())}
+        return {text for text, font in fonts.items() if font is not None and font.bold()}
+
+    apply_theme(restore_theme, high_contrast=False)
+    assert bold_rows() == set()
+    apply_theme(restore_theme, high_contrast=True)
+    assert bold_rows() == {"overdue", "soon"}
+    assert {Ink.RED, Ink.AMBER} == URGENT_INKS
+
+
+# -- large text: nothing cut at the start, Lock never in the overflow (issue 14) ---------------
+
+
+def test_an_elided_label_cuts_at_its_end_and_keeps_the_whole_text_in_its_tooltip(qtbot) -> None:
+    from cse_desktop.qt.widgets import ElidedLabel
+
+    text = "Morgan Fictional-Manager  ·  Manager  ·  Test Exploitation Team"
+    label = ElidedLabel(text)
+    qtbot.addWidget(label)
+    label.resize(120, 30)
+    label.show()
+    qtbot.waitExposed(label)
+    assert label.text().endswith("…") and text.startswith(label.text()[:-1])
+    assert label.toolTip() == label.full_text() == text
+    assert label.minimumSizeHint().width() < 120 < label.sizeHint().width()
+    label.resize(2000, 30)
+    QApplication.processEvents()
+    assert label.text() == text and label.toolTip() == ""
+    label.clear()
+    assert label.text() == "" and label.full_text() == ""
+
+
+def test_the_navigation_bar_keeps_lock_on_screen_at_200_percent(qtbot, restore_theme) -> None:
+    from PySide6.QtWidgets import QMainWindow, QToolButton
+
+    from cse_desktop.qt.menus import NavigationBar
+
+    apply_theme(restore_theme, high_contrast=False, font_scale=2.0)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    bar = NavigationBar(window)
+    bar.team_action.setVisible(True)
+    window.addToolBar(bar)
+    window.resize(700, 400)
+    window.show()
+    qtbot.waitExposed(window)
+    lock = bar.widgetForAction(bar.lock_action)
+    assert isinstance(lock, QToolButton)
+    qtbot.waitUntil(lambda: lock.isVisible())
+    assert lock.toolButtonStyle() != Qt.ToolButtonStyle.ToolButtonIconOnly  # keeps its word
+    assert lock.geometry().right() <= bar.width()
+    shed = [a.text() for a in (bar.caseload_action, bar.team_action)
+            if bar.widgetForAction(a).toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly]
+    assert shed, "nothing gave up its words, yet all of it cannot fit in 700 px at 200 %"
+    window.resize(1600, 400)  # room again: every button has its words back
+    qtbot.waitUntil(lambda: all(
+        bar.widgetForAction(a).toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        for a in (bar.caseload_action, bar.team_action, bar.add_person_action)))
+
+
+def test_the_unlock_card_grows_so_its_buttons_keep_their_words(qtbot, restore_theme) -> None:
+    from cse_desktop.qt.pages import UnlockPage
+    from cse_desktop.qt.widgets import CARD_WIDTH
+
+    page = UnlockPage()
+    qtbot.addWidget(page)
+    page.resize(1040, 720)
+    page.show()
+    qtbot.waitExposed(page)
+    assert page.card.width() == CARD_WIDTH
+    apply_theme(restore_theme, high_contrast=False, font_scale=2.0)
+    qtbot.waitUntil(lambda: page.card.width() > CARD_WIDTH)
+    QApplication.processEvents()
+    for button in (page.unlock_button, page.mode_button, page.demo_button):
+        assert button.width() >= button.sizeHint().width(), button.text()
+    apply_theme(restore_theme, high_contrast=False, font_scale=1.0)
+    qtbot.waitUntil(lambda: page.card.width() == CARD_WIDTH)
+
+
+def test_headings_stay_whole_at_200_percent(qtbot, restore_theme) -> None:
+    from PySide6.QtGui import QFont, QFontMetrics
+    from PySide6.QtWidgets import QTableView
+
+    from cse_desktop.qt.tables import ColumnSpec, TableModel
+    from cse_desktop.qt.widgets import setup_table
+
+    model: TableModel[str] = TableModel(
+        [ColumnSpec(h, lambda s: s, lambda s: s) for h in ("Name", "Last missing",
+                                                            "Next review", "Why due")],
+        lambda s: s)
+    model.set_items(["a"])
+    table = setup_table(QTableView(), "Probe")
+    table.setModel(model)
+    qtbot.addWidget(table)
+    table.resize(420, 200)
+    table.show()
+    qtbot.waitExposed(table)
+    apply_theme(restore_theme, high_contrast=False, font_scale=2.0)
+    header = table.horizontalHeader()
+
+    def whole() -> bool:
+        font = QFont(header.font())
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+        return all(header.sectionSize(i) >= metrics.horizontalAdvance(
+            str(model.headerData(i, Qt.Orientation.Horizontal))) + 16
+            for i in range(header.count()))
+
+    qtbot.waitUntil(whole)

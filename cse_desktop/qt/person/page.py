@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QMessageBox,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -88,6 +89,7 @@ class PersonPage(QWidget):
         self.name_label.setAccessibleName("Name")
         self.risk_badge = text_label("", "riskBadge")
         self.risk_badge.setWordWrap(False)
+        self.risk_badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.risk_badge.setAccessibleName("Risk level")
         self.facts_label = text_label("", "personFacts")
         self.facts_label.setAccessibleName("Key details")
@@ -105,12 +107,17 @@ class PersonPage(QWidget):
         top.addWidget(self.back_button)
         top.addWidget(self.name_label, 1)
         top.addWidget(self.print_button)
-        top.addWidget(self.risk_badge)
         head = QVBoxLayout(header)
         head.setContentsMargins(20, 10, 20, 10)
         head.setSpacing(4)
         head.addLayout(top)
-        head.addWidget(self.facts_label)
+        # The risk badge opens the line of key details, so at a large text size it keeps its
+        # whole words instead of being squeezed beside the name and the print button.
+        facts = QHBoxLayout()
+        facts.setSpacing(12)
+        facts.addWidget(self.risk_badge, 0, Qt.AlignmentFlag.AlignTop)
+        facts.addWidget(self.facts_label, 1)
+        head.addLayout(facts)
         head.addWidget(self.approval_note)
 
         # -- the return home interview banner --------------------------------------------------
