@@ -131,10 +131,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.lock_action = QAction("&Lock", self)
-        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.lock_action.setStatusTip("Lock the workspace: close it and forget the key")
-        self.lock_action.setEnabled(False)
+        # The one Lock (Ctrl+L): the toolbar's button, also in the Workspace menu.
+        self.nav = NavigationBar(self)
+        self.lock_action = self.nav.lock_action
         self.lock_action.triggered.connect(self.lock_and_return)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
@@ -157,17 +156,16 @@ class MainWindow(QMainWindow):
         menu.addAction(self.lock_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
-        self.nav = NavigationBar(self)
         self.caseload_action, self.team_action = self.nav.caseload_action, self.nav.team_action
         self.add_person_action, self.nav_separator = self.nav.add_person_action, self.nav.separator
         self.caseload_action.triggered.connect(self.show_caseload)
         self.team_action.triggered.connect(self.show_team)
         self.add_person_action.triggered.connect(self.open_new_person_dialog)
-        self.nav.lock_action.triggered.connect(self.lock_and_return)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.nav)
         self.nav.hide()
         self.menus = SettingsMenus(self.menuBar(), load_settings(), self)
         self.menus.about_requested.connect(self.show_about)
+        self.menus.practitioner_action.toggled.connect(self.view_as_practitioner)
         self.help_menu = self.menus.help_menu
 
         # Auto-lock: idle time (from settings), the OS session locking, the laptop suspending.
@@ -200,7 +198,8 @@ class MainWindow(QMainWindow):
         self.unlock_page.demo_requested.connect(self.open_demo)
         self.new_passphrase_page.save_requested.connect(self._save_new_passphrase)
         self.new_passphrase_page.skipped.connect(self._show_caseload)
-        self.caseload_page.lock_requested.connect(self.lock_and_return)
+        self.caseload_page.add_person_requested.connect(self.open_new_person_dialog)
+        self.caseload_page.demo_requested.connect(self.open_demo)
         self.caseload_page.person_activated.connect(self.show_person)
         self.caseload_page.counts_changed.connect(self._show_counts)
         app = QApplication.instance()
@@ -209,6 +208,7 @@ class MainWindow(QMainWindow):
 
         self.resize(1040, 720)
         self.setMinimumSize(760, 520)
+        self._workspace_menus(False)
         self.show_start()
 
     # -- state ---------------------------------------------------------------------------
@@ -230,7 +230,7 @@ class MainWindow(QMainWindow):
         """The unlock page if the practitioner's workspace exists, else the create page."""
         if workspaces.exists(self.home_folder):
             self.unlock_page.reset()
-            self.unlock_page.set_workspace_path(str(self.home_folder))
+            self.unlock_page.set_workspace_path(str(self.home_folder))  # a tooltip
             self._show(self.unlock_page, "Unlock")
         else:
             self.create_page.reset()
@@ -239,6 +239,8 @@ class MainWindow(QMainWindow):
     def _show(self, page: QWidget, title: str) -> None:
         if self.family.active:  # only the form in hand until the view is left
             return
+        if page is not self.caseload_page:  # a search is for now: leaving the page ends it
+            self.caseload_page.clear_search()
         self.stack.setCurrentWidget(page)
         in_workspace = page in self._workspace_pages()
         self.statusBar().setVisible(in_workspace)
@@ -258,6 +260,8 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(demo)
         self.lock_action.setEnabled(True)
         self.profile_action.setEnabled(True)
+        self._workspace_menus(True)
+        self.caseload_page.set_demo(demo)
         self._open_session(opened.owner)
         self.autolock.start()
 
@@ -291,7 +295,24 @@ class MainWindow(QMainWindow):
             self.manager_page.person_activated.connect(self.show_person)
             self.manager_page.record_meeting.connect(
                 lambda person_id: self._start_form(FormId.RMM_REVIEW, person_id, None))
-        self.team_action.setVisible(self.manager_page is not None)
+        self.menus.practitioner_action.setVisible(self.manager_page is not None)
+        self.view_as_practitioner(False)
+
+    def _workspace_menus(self, unlocked: bool) -> None:
+        self.menus.set_workspace_open(unlocked, self.sync_ui.menu.menuAction(),
+                                      self.profile_action, self.lock_action)
+
+    def view_as_practitioner(self, on: bool) -> None:
+        """A manager sees the app as a practitioner would (no Team manager page), and back."""
+        manager = self.manager_page is not None
+        on = on and manager
+        self.menus.practitioner_action.setChecked(on)
+        self.team_action.setVisible(manager and not on)
+        if on and self.stack.currentWidget() is self.manager_page:
+            self.show_caseload()
+        if self._owner is not None:
+            role = ROLE_LABELS[self._owner.role] + (" (viewing as a practitioner)" if on else "")
+            self.owner_label.setText(f"{self._owner.name}  ·  {role}  ·  {self._owner.team}")
 
     def _workspace_pages(self) -> list[QWidget]:
         return [p for p in (self.caseload_page, self.person_page, self.form_page,
@@ -308,7 +329,7 @@ class MainWindow(QMainWindow):
         self._show(self.caseload_page, "Caseload")
 
     def show_team(self) -> None:
-        if self.manager_page is not None:
+        if self.manager_page is not None and self.team_action.isVisible():
             self.manager_page.load()
             self._show(self.manager_page, "Team manager")
 
@@ -366,12 +387,8 @@ class MainWindow(QMainWindow):
         else:
             self.show_caseload()
 
-    def _show_counts(self, shown: int, total: int) -> None:
-        noun = "person" if total == 1 else "people"
-        if shown == total:
-            self.count_label.setText(f"{total} {noun}")
-        else:
-            self.count_label.setText(f"Showing {shown} of {total} {noun}")
+    def _show_counts(self, _shown: int, _total: int) -> None:
+        self.count_label.setText(self.caseload_page.summary_words())  # with any search
 
     def _reveal_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
         page = self.stack.currentWidget()
@@ -529,6 +546,7 @@ class MainWindow(QMainWindow):
                 page.deleteLater()
         self.person_page = self.form_page = self.manager_page = self.conflicts_page = None
         self.team_action.setVisible(False)
+        self._workspace_menus(False)
         self.caseload_page.set_tasks(None)
         self.caseload_page.clear()
         self.recovery_page.clear_secrets()
@@ -548,8 +566,8 @@ class MainWindow(QMainWindow):
         why = {"idle": "after a period without use", "session-locked":
                "because the computer was locked", "suspend": "because the computer went to "
                "sleep"}.get(reason, "")
-        self.unlock_page.show_error(f"CSE Desktop locked itself {why}. Anything you were "
-                                    "typing was saved.".replace("  ", " "))
+        self.unlock_page.show_notice(f"CSE Desktop locked itself {why}. Anything you were "
+                                     "typing was saved.".replace("  ", " "))
 
     def _workspace_wiped(self, message: str) -> None:
         """The hub revoked or retired this laptop and the workspace was crypto-shredded: close

@@ -1,5 +1,12 @@
 """The caseload page: a table of the people in the workspace, with filters and a name search.
 
+The rows come most urgent first (:func:`cse_desktop.casework.caseload.urgency_key`); a click on
+a heading sorts by that column and "Sort by urgency" goes back, and the line above the table
+says which order is shown and any search.  From the search box, Down moves into the results
+and Enter opens the first match; Tab goes search, filters, table.  Headings never truncate:
+the columns fit their headings (on two lines when the window is narrow or the text large) and
+the data is elided instead, its tooltip showing it whole.
+
 The rows, their columns and the filters live in :mod:`cse_desktop.qt.caseload_model`; this is
 the page that shows them.  It reads the workspace only through operations
 (:mod:`cse_desktop.qt.operations.caseload`) run by the task manager: ``load()``, and again
@@ -13,23 +20,28 @@ import itertools
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
-    QLineEdit,
+    QHBoxLayout,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from cse_desktop.casework.caseload import RMM_WEEKDAY, CaseloadRow
+from cse_desktop.casework.caseload import RMM_WEEKDAY, URGENCY_ORDER, CaseloadRow
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.domain.models import Person
 from cse_desktop.qt.caseload_model import CaseloadFilter, CaseloadModel, Column, Show
+from cse_desktop.qt.caseload_table import CaseloadTable, SearchEdit
 from cse_desktop.qt.operations import TaskManager
 from cse_desktop.qt.operations import caseload as caseload_ops
 from cse_desktop.qt.tables import ID_ROLE, RefreshesWhenShown
@@ -42,6 +54,16 @@ from cse_desktop.qt.widgets import (
     text_label,
 )
 
+#: what the summary line says of the default order
+URGENCY_WORDS = "most urgent first (" + ", ".join(URGENCY_ORDER) + ")"
+#: how a column's order reads: (ascending, descending)
+SORT_WORDS = {
+    Column.NAME: ("A to Z", "Z to A"), Column.AGE: ("youngest first", "oldest first"),
+    Column.RISK: ("lowest first", "highest first"),
+    Column.LAST_MISSING: ("longest ago first", "most recent first"),
+    Column.RHI_DUE: ("soonest first", "latest first"),
+    Column.REVIEW: ("earliest first", "latest first"), Column.WORKER: ("A to Z", "Z to A"),
+}
 #: how often the page re-reads the caseload while shown (the RHI clocks move on)
 REFRESH_MS = 5 * 60 * 1000
 
@@ -65,55 +87,9 @@ _EMPTY_TEXT = {
     Show.RMM: "No one is due at the next Risk Management Meeting.",
 }
 
-class SearchEdit(QLineEdit):
-    """The search box: Esc clears it."""
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape and self.text():
-            self.clear()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-
-class CaseloadTable(QTableView):
-    """The table: the Name column takes the spare width, never less than ``name_min_width``
-    (a longer name is cut short with "…"; its tooltip shows it whole)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.name_min_width = 170
-
-    def fit_columns(self) -> None:
-        """Each column as wide as its cells or its heading; the Name column takes the rest."""
-        header = self.horizontalHeader()
-        bold = QFont(header.font())
-        bold.setBold(True)  # the style sheet makes the headings bold
-        metrics = QFontMetrics(bold)
-        model = self.model()
-        for column in Column:
-            if column == Column.NAME:
-                continue
-            heading = model.headerData(column, Qt.Orientation.Horizontal) if model else ""
-            needed = metrics.horizontalAdvance(str(heading or "")) + 30  # padding, sort arrow
-            cells = self.sizeHintForColumn(column) + 12  # the style sheet's cell padding
-            self.setColumnWidth(column, max(cells, needed))
-        # about 24 characters of a name, whatever the text size
-        self.name_min_width = max(170, QFontMetrics(self.font()).averageCharWidth() * 24)
-        self.fit_name()
-
-    def fit_name(self) -> None:
-        others = sum(self.columnWidth(c) for c in Column if c != Column.NAME)
-        spare = self.viewport().width() - others
-        self.setColumnWidth(Column.NAME, max(self.name_min_width, spare))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.fit_name()
-
-
 class CaseloadPage(RefreshesWhenShown, QWidget):
-    """The caseload table with its filters, search box and a Lock button.
+    """The caseload table with its filters and search box (the window's toolbar and Workspace
+    menu hold the one Lock, Ctrl+L).
 
     With a task manager, :meth:`load` reads the caseload off the UI thread, and the page reloads
     itself after a change to people, episodes or submissions (when next shown, if hidden).
@@ -121,11 +97,13 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
 
     WATCHED = frozenset({RecordKind.PERSON, RecordKind.EPISODE, RecordKind.SUBMISSION})
 
-    lock_requested = Signal()
-    #: (rows shown, rows in total) whenever either changes
+    #: (rows shown, rows in total) whenever either changes (:meth:`summary_words` says more)
     counts_changed = Signal(int, int)
     #: a person's row was activated (Enter or double-click): their record id
     person_activated = Signal(str)
+    #: the empty caseload's buttons
+    add_person_requested = Signal()
+    demo_requested = Signal()
 
     def __init__(self, tasks: TaskManager | None = None, parent: QWidget | None = None,
                  *, now: datetime | None = None, rmm_weekday: int = RMM_WEEKDAY) -> None:
@@ -135,6 +113,7 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
         self.rmm_weekday = rmm_weekday
         self._fixed_now = now
         self._loading = False
+        self._demo = False
         self.load_error = ""
         self.model = CaseloadModel(self, now=now)
         self.proxy = CaseloadFilter(self)
@@ -151,10 +130,6 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
                                     "Esc clears the search.")
         row.addWidget(field_label("&Search", self.search_edit))
         row.addWidget(self.search_edit)
-        row.addSpacing(12)
-        self.lock_button = button("&Lock", "Lock the workspace",
-                                  tooltip="Lock the workspace (Ctrl+L)")
-        row.addWidget(self.lock_button)
 
         # The filters: one at a time, each with its count.  Each is its own Tab stop (not a
         # radio group, where Tab would skip to the checked one) and has an Alt+letter.
@@ -177,20 +152,50 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
         self.filter_buttons[Show.ALL].setChecked(True)
         self._update_filter_labels()
 
+        # The order and the search, in words; "Sort by urgency" after sorting by a column.
+        self.summary_label = text_label("", "caseloadSummary")
+        self.summary_label.setAccessibleName("What the caseload shows")
+        self.urgency_button = button("Sort by &urgency", "Sort by urgency", role="link",
+                                     tooltip="Most urgent first: " + ", ".join(URGENCY_ORDER))
+        self.urgency_button.hide()
+        summary = QHBoxLayout()
+        summary.setContentsMargins(20, 8, 20, 0)
+        summary.addWidget(self.summary_label, 1)
+        summary.addWidget(self.urgency_button)
+
         self.table = CaseloadTable()
         self.table.setObjectName("caseloadTable")
         setup_table(self.table, "Caseload")
         self.table.setModel(self.proxy)
-        self.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
         self.table.horizontalHeader().setStretchLastSection(False)  # the Name column stretches
         self.table.activated.connect(self._activate)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sorted)
+        self.sort_by_urgency()
 
+        # The message when nothing is shown; on an empty caseload, a way to start.
         self.empty_label = text_label("", "emptyState")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.empty_label.setAccessibleName("Caseload message")
+        self.add_button = button("&Add a young person", "Add a young person", role="primary",
+                                 tooltip="Start a record for a young person (Ctrl+N)")
+        self.demo_button = button("Open the d&emo", "Open the demo workspace", role="demo",
+                                  tooltip="A separate practice workspace full of invented young "
+                                          "people: nothing you do there touches this one.")
+        self.empty_state = QWidget()
+        self.empty_state.setObjectName("caseloadEmpty")
+        starts = QHBoxLayout()
+        starts.addStretch(1)
+        starts.addWidget(self.add_button)
+        starts.addWidget(self.demo_button)
+        starts.addStretch(1)
+        empty = QVBoxLayout(self.empty_state)
+        empty.setContentsMargins(0, 0, 0, 0)
+        empty.addWidget(self.empty_label)
+        empty.addLayout(starts)
+        empty.addStretch(1)
         self.views = QStackedWidget()
         self.views.addWidget(self.table)
-        self.views.addWidget(self.empty_label)
+        self.views.addWidget(self.empty_state)
 
         body = QVBoxLayout()
         body.setContentsMargins(20, 10, 20, 14)
@@ -200,20 +205,27 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
         layout.setSpacing(0)
         layout.addWidget(header)
         layout.addWidget(self.filter_bar)
+        layout.addLayout(summary)
         layout.addLayout(body, 1)
 
         for show, chip in self.filter_buttons.items():
             chip.clicked.connect(lambda _checked=False, s=show: self.set_filter(s))
         self.search_edit.textChanged.connect(self._search)
-        self.lock_button.clicked.connect(self.lock_requested)
+        self.search_edit.returnPressed.connect(self.open_first_match)
+        self.search_edit.down_pressed.connect(self.enter_results)
+        self.table.up_from_top.connect(self.focus_search)
+        self.urgency_button.clicked.connect(self.sort_by_urgency)
+        self.add_button.clicked.connect(self.add_person_requested)
+        self.demo_button.clicked.connect(self.demo_requested)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         find.activated.connect(self.focus_search)
         for clear_button in self.search_edit.findChildren(QToolButton):
             clear_button.setAccessibleName("Clear the search")
             clear_button.setToolTip("Clear the search (Esc)")
-        order: list[QWidget] = [self.search_edit, self.lock_button,
-                                *self.filter_buttons.values(), self.table]
+        order: list[QWidget] = [self.search_edit, *self.filter_buttons.values(),
+                                self.urgency_button, self.table, self.add_button,
+                                self.demo_button]
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
 
@@ -325,6 +337,51 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
         if self.proxy.rowCount() and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
 
+    def enter_results(self) -> None:
+        """From the search box into the results: the first row shown, selected."""
+        if self.proxy.rowCount():
+            self.table.setFocus()
+            self.table.selectRow(0)
+
+    def open_first_match(self) -> None:
+        """Enter in the search box: open the first person shown."""
+        if self.proxy.rowCount():
+            self.table.selectRow(0)
+            self._activate(self.proxy.index(0, Column.NAME))
+
+    def clear_search(self) -> None:
+        """Leaving the page: forget the search (the chosen filter stays, and shows)."""
+        self.search_edit.clear()
+
+    def set_demo(self, demo: bool) -> None:
+        """In the demo workspace, the empty caseload does not offer the demo."""
+        self._demo = demo
+        self._update_counts()
+
+    def sort_by_urgency(self) -> None:
+        """The default order: most urgent first (the order the rows are kept in)."""
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.proxy.sort(-1)
+        self._sorted()
+
+    @property
+    def sorted_by_urgency(self) -> bool:
+        return self.proxy.sortColumn() < 0
+
+    def summary_words(self) -> str:
+        """How many are shown, of how many, with the filter and search that hide the rest:
+        '30 people', 'Showing 1 of 30 people — High, search: “kes”'."""
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        noun = "person" if total == 1 else "people"
+        words = self.search_edit.text().strip()
+        why = [] if self.proxy.show is Show.ALL else [
+            SHOW_TEXT[self.proxy.show][0].replace("&", "")]
+        if words:
+            why.append(f"search: “{words}”")
+        if not why:
+            return f"{total} {noun}"
+        return f"Showing {shown} of {total} {noun} — " + ", ".join(why)
+
     def focus_search(self) -> None:
         self.search_edit.setFocus()
         self.search_edit.selectAll()
@@ -337,6 +394,11 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
         return [self.proxy.index(r, Column.NAME).data(ID_ROLE)
                 for r in range(self.proxy.rowCount())]
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            QTimer.singleShot(0, self._update_filter_labels)  # the chosen chip's bold width
+
     # -- internals -----------------------------------------------------------------------
 
     def _activate(self, index: QModelIndex) -> None:
@@ -347,6 +409,22 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
     def _search(self, text: str) -> None:
         self.proxy.set_search_text(text)
         self._update_counts()
+
+    def _sorted(self, *_args: object) -> None:
+        column = self.proxy.sortColumn()
+        self.urgency_button.setVisible(column >= 0)
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        column = self.proxy.sortColumn()
+        if column < 0:
+            order = URGENCY_WORDS
+        else:
+            up, down = SORT_WORDS[Column(column)]
+            heading = self.model.columns[column].header
+            descending = self.proxy.sortOrder() == Qt.SortOrder.DescendingOrder
+            order = f"sorted by {heading}, {down if descending else up}"
+        self.summary_label.setText(f"{self.summary_words()}, {order}.")
 
     def _update_filter_labels(self) -> None:
         """Each filter's words and count; the chosen one is ticked as well as filled (the tick
@@ -381,9 +459,11 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
             elif self._loading:
                 text = "Reading the caseload…"
             else:
-                text = _EMPTY_TEXT[Show.ALL]
+                text = _EMPTY_TEXT[Show.ALL] if self._demo else (
+                    "There is no one on this caseload yet. Add a young person to start their "
+                    "record, or open the demo to look around with invented people.")
             self.empty_label.setText(text)
-            self.views.setCurrentWidget(self.empty_label)
+            self.views.setCurrentWidget(self.empty_state)
         elif shown == 0:
             if words and show is Show.ALL:
                 text = (f"No one on this caseload matches “{words}”.\n"
@@ -394,7 +474,11 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
             else:
                 text = _EMPTY_TEXT[show]
             self.empty_label.setText(text)
-            self.views.setCurrentWidget(self.empty_label)
+            self.views.setCurrentWidget(self.empty_state)
         else:
             self.views.setCurrentWidget(self.table)
+        empty = total == 0 and not self._loading and not self.load_error
+        self.add_button.setVisible(empty)
+        self.demo_button.setVisible(empty and not self._demo)
+        self._update_summary()
         self.counts_changed.emit(shown, total)

@@ -2,20 +2,24 @@
 
 * the words, sort keys and inks of a row, and the columns the caseload and the team manager's
   page share (:data:`NAME_COLUMN`, :data:`REVIEW_COLUMN`, :data:`WORKER_COLUMN`);
-* :class:`CaseloadModel`: the caseload's :class:`~cse_desktop.qt.tables.TableModel`, which also
-  keeps each row's search text and the rows each filter (:class:`Show`) shows;
-* :class:`CaseloadFilter`: sorts, keeps the rows of the chosen filter, matches the search words.
+* :class:`CaseloadModel`: the caseload's :class:`~cse_desktop.qt.tables.TableModel`, which keeps
+  its rows most urgent first (:func:`~cse_desktop.casework.caseload.urgency_key`), each row's
+  search text and the rows each filter (:class:`Show`) shows, and which headings the view has
+  put on two lines;
+* :class:`CaseloadFilter`: sorts (by a column, or none: the urgency order), keeps the rows of
+  the chosen filter, matches the search words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum, StrEnum
+from typing import Any
 
 from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 
-from cse_desktop.casework.caseload import CaseloadRow, local_today, person_row
+from cse_desktop.casework.caseload import CaseloadRow, by_urgency, local_today, person_row
 from cse_desktop.casework.chronology import clock_words
 from cse_desktop.domain.dates import uk_date, uk_datetime, uk_day_of
 from cse_desktop.domain.labels import RISK_LABELS
@@ -176,6 +180,7 @@ class CaseloadModel(TableModel[CaseloadRow]):
         self._fixed_now = now
         self._now = now
         self._today = today
+        self._wrapped: frozenset[int] = frozenset()
 
     def _column_specs(self) -> list[ColumnSpec[CaseloadRow]]:
         return [
@@ -206,6 +211,25 @@ class CaseloadModel(TableModel[CaseloadRow]):
             WORKER_COLUMN,
         ]
 
+    def heading(self, column: int, wrapped: bool = False) -> str:
+        """A column's heading, on one line or (``wrapped``) two: "Last\nmissing"."""
+        text = self.columns[column].header
+        return text.replace(" ", "\n", 1) if wrapped else text
+
+    def set_wrapped(self, columns: Iterable[int]) -> None:
+        """Show these columns' headings on two lines (the view decides, by the width)."""
+        wrapped = frozenset(columns)
+        if wrapped != self._wrapped:
+            self._wrapped = wrapped
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.columns) - 1)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
+                and section in self._wrapped):
+            return self.heading(section, True)
+        return super().headerData(section, orientation, role)
+
     def _time_left(self, row: CaseloadRow) -> str:
         return time_left_words(row.rhi_time_left(self.now))
 
@@ -219,7 +243,9 @@ class CaseloadModel(TableModel[CaseloadRow]):
         return self._today or local_today(self.now)
 
     def set_rows(self, rows: Sequence[CaseloadRow], now: datetime | None = None) -> None:
+        """Show ``rows``, kept most urgent first (the order with no column sorted)."""
         self._now = now or self._fixed_now
+        rows = by_urgency(rows)
         self._search_texts = [r.person.search_text() for r in rows]
         self._groups = {show: {i for i, r in enumerate(rows) if _SHOWN_BY[show](r)}
                         for show in Show}

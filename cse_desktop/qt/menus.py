@@ -1,6 +1,7 @@
 """The main window's navigation bar, and its View, Settings and Help menus: high contrast, text
-size, how soon the workspace locks itself, and About.  Each setting is applied at once and
-saved."""
+size, a manager's "view as a practitioner", how soon the workspace locks itself, and About.
+Each setting is applied at once and saved.  The menus that need a workspace (Settings, and the
+window's Hub) show only while one is open (:meth:`SettingsMenus.set_workspace_open`)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ IDLE_CHOICES = (1, 2, 5, 10, 15)
 
 
 class NavigationBar(QToolBar):
-    """Caseload, Team manager (managers only), Add a young person, and Lock; the hub's buttons
-    go before :attr:`separator`."""
+    """Caseload, Team manager (managers only), Add a young person, and Lock (the window's one
+    Lock, Ctrl+L, also in its Workspace menu); the hub's buttons go before :attr:`separator`."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__("Navigation", parent)
@@ -34,7 +35,10 @@ class NavigationBar(QToolBar):
         self.team_action.setVisible(False)
         self.add_person_action = self._action("add", "&Add a young person", "Ctrl+N",
                                               "Start a record for a young person")
-        self.lock_action = QAction(icon("lock"), "Lock", self)
+        self.lock_action = self._action("lock", "&Lock", "Ctrl+L",
+                                        "Lock the workspace: close it and forget the key")
+        self.lock_action.setToolTip("Lock the workspace (Ctrl+L)")
+        self.lock_action.setEnabled(False)
         for action in (self.caseload_action, self.team_action, self.add_person_action):
             self.addAction(action)
         self.separator = self.addSeparator()
@@ -74,6 +78,14 @@ class SettingsMenus(QObject):
         self.contrast_action.setChecked(settings.high_contrast)
         self.contrast_action.triggered.connect(self._toggle_contrast)
         view.addAction(self.contrast_action)
+        #: a manager sees the app as a practitioner would, and back (shown to managers only)
+        self.practitioner_action = QAction("View as a &practitioner", self)
+        self.practitioner_action.setCheckable(True)
+        self.practitioner_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.practitioner_action.setStatusTip("Hide the team manager's pages and actions, to "
+                                              "see what a practitioner sees")
+        self.practitioner_action.setVisible(False)
+        view.addAction(self.practitioner_action)
         sizes = view.addMenu("&Text size")
         group = QActionGroup(self)
         for scale in FONT_SCALE_CHOICES:
@@ -83,7 +95,8 @@ class SettingsMenus(QObject):
             action.triggered.connect(lambda _=False, s=scale: self._set_text_size(s))
             group.addAction(action)
             sizes.addAction(action)
-        lock_menu = bar.addMenu("&Settings").addMenu("&Lock automatically after")
+        self.settings_menu: QMenu = bar.addMenu("&Settings")
+        lock_menu = self.settings_menu.addMenu("&Lock automatically after")
         idle_group = QActionGroup(self)
         for minutes in IDLE_CHOICES:
             action = QAction(f"{minutes} minute{'s' if minutes != 1 else ''} without use", self)
@@ -96,6 +109,15 @@ class SettingsMenus(QObject):
         about = QAction("&About CSE Desktop", self)
         about.triggered.connect(self.about_requested)
         self.help_menu.addAction(about)
+
+    def set_workspace_open(self, on: bool, *actions: QAction) -> None:
+        """Show the Settings menu and ``actions`` (the Hub menu, the workspace's actions) only
+        while a workspace is open; closing it also ends the practitioner's view."""
+        for action in (self.settings_menu.menuAction(), *actions):
+            action.setVisible(on)
+        if not on:
+            self.practitioner_action.setChecked(False)
+            self.practitioner_action.setVisible(False)
 
     def _toggle_contrast(self) -> None:
         app = QApplication.instance()

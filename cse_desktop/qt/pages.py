@@ -40,7 +40,6 @@ from cse_desktop.qt.widgets import (
     button,
     line_edit,
     set_invalid,
-    text_label,
 )
 from cse_desktop.store.keys import MIN_PASSPHRASE_LENGTH, normalise_recovery_code
 
@@ -332,6 +331,11 @@ class UnlockPage(CardPage):
         super().__init__("Unlock your workspace",
                          "Your workspace is locked. Enter your passphrase to open it.")
         _no_scroll_tab_stop(self)
+        # why the workspace locked itself: information, not an error (styled as #infoLabel)
+        self.notice = MessageLabel("notice")
+        self.notice.setObjectName("infoLabel")
+        self.notice.setAccessibleName("Information")
+        self.body.addWidget(self.notice)
         self.recovery_mode = False
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
@@ -353,11 +357,7 @@ class UnlockPage(CardPage):
         self.add_separator()
         self.demo_button = _demo_button()
         self.body.addLayout(_row(self.demo_button))
-        self.path_label = text_label("", "workspacePath")
-        self.path_label.setAccessibleName("Workspace folder")
-        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.body.addSpacing(4)
-        self.body.addWidget(self.path_label)
+        self.workspace_path = ""
 
         self.unlock_button.clicked.connect(self.submit)
         self.secret_edit.returnPressed.connect(self.submit)
@@ -371,7 +371,18 @@ class UnlockPage(CardPage):
 
 
     def set_workspace_path(self, text: str) -> None:
-        self.path_label.setText(f"Workspace folder: {text}")
+        """The folder, for whoever needs it (support): a tooltip on the card's introduction
+        and the Unlock button, not a line on the card."""
+        self.workspace_path = text
+        details = f"Workspace folder: {text}"
+        self.intro.setToolTip(details)
+        self.unlock_button.setToolTip(f"Unlock the workspace. {details}")
+        self.setAccessibleDescription(details)
+
+    def show_notice(self, message: str) -> None:
+        """Information above the form (the workspace locked itself): not an error."""
+        self.notice.show_message(message)
+        self.secret_edit.setFocus()
 
     def set_recovery_mode(self, on: bool) -> None:
         self.recovery_mode = on
@@ -444,6 +455,7 @@ class UnlockPage(CardPage):
     def reset(self) -> None:
         self.set_recovery_mode(False)
         self.show_check.setChecked(False)
+        self.notice.clear_message()
 
     def clear_secrets(self) -> None:
         self.secret_edit.clear()

@@ -497,7 +497,8 @@ def fit_headers_to_text(header: QHeaderView) -> None:
             continue
         text = str(model.headerData(logical, header.orientation(),
                                     Qt.ItemDataRole.DisplayRole) or "")
-        needed = metrics.horizontalAdvance(text) + 34  # padding and the sort arrow
+        widest = max(metrics.horizontalAdvance(line) for line in text.split("\n"))
+        needed = widest + 34  # padding and the sort arrow (a heading may have two lines)
         if header.sectionSize(logical) >= needed:
             continue
         # A stretched section squeezed below its heading stops stretching (the table scrolls).

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QLabel,
     QLineEdit,
     QWidget,
 )
@@ -333,8 +334,8 @@ def test_demo_workspace_opens_with_banner_and_its_people(qtbot, make_window, scr
     assert window.windowTitle().startswith("[DEMO]")
     qtbot.waitUntil(lambda: window.caseload_page.row_count() == DEMO_TOTAL)
     assert window.count_label.text() == f"{DEMO_TOTAL} people"
-    assert "Demo Practitioner" in window.owner_label.text()
     ws = window.workspace
+    assert ws is not None and ws.owner.name in window.owner_label.text()
     assert ws is not None and ws.folder == demo_workspace()
     assert all(DEMO_FLAG in p.flags for p in ws.people.list())
     assert not Workspace.exists(default_workspace())  # the practitioner's own is untouched
@@ -365,7 +366,8 @@ def test_search_filters_by_name_and_also_known_as(qtbot, make_window, screenshot
     expected = {p.id for p in people if target.given_name.casefold() in p.search_text()}
     shown = {page.proxy.index(r, 0).data(ID_ROLE) for r in range(page.row_count())}
     assert shown == expected and 0 < len(shown) < DEMO_TOTAL
-    assert window.count_label.text() == f"Showing {len(shown)} of {DEMO_TOTAL} people"
+    assert window.count_label.text() == (f"Showing {len(shown)} of {DEMO_TOTAL} people — "
+                                         f"search: “{target.given_name.upper()}”")
     screenshot(window, "09-caseload-search")
 
     # The same rule as the store's own search: every word must match.
@@ -397,7 +399,8 @@ def test_columns_sort_by_their_meaning(qtbot, make_window) -> None:
     open_demo(qtbot, window)
     page = window.caseload_page
     page.table.sortByColumn(Column.RISK, Qt.SortOrder.DescendingOrder)
-    labels = [page.proxy.index(r, Column.RISK).data() for r in range(page.row_count())]
+    labels = [page.proxy.index(r, Column.RISK).data().removesuffix(" (awaiting approval)")
+              for r in range(page.row_count())]
     ranks = ["Not assessed", "None", "Low", "Medium", "High"]
     assert [ranks.index(x) for x in labels] == sorted((ranks.index(x) for x in labels),
                                                       reverse=True)
@@ -416,7 +419,7 @@ def test_lock_returns_to_the_unlock_page_and_closes_the_workspace(
     click(qtbot, window.unlock_page.unlock_button)
     ws = window.workspace
     assert ws is not None and ws.is_open
-    click(qtbot, window.caseload_page.lock_button)
+    click(qtbot, window.nav.widgetForAction(window.lock_action))  # the toolbar's Lock
     assert not ws.is_open
     assert window.workspace is None
     assert window.stack.currentWidget() is window.unlock_page
@@ -536,3 +539,133 @@ def test_the_filter_follows_a_new_caseload(qtbot) -> None:
     assert page.proxy.rowCount() == 2
     page.proxy.set_search_text("")
     assert page.proxy.rowCount() == 3
+
+
+# -- issue 14: one Lock, the search cleared on leaving, the unlock page, first run -----------------
+
+
+def menu_titles(window: MainWindow) -> list[str]:
+    return [a.text().replace("&", "") for a in window.menuBar().actions() if a.isVisible()]
+
+
+def test_one_lock_on_the_toolbar_and_in_the_menu(qtbot, make_window) -> None:
+    window = make_window()
+    open_demo(qtbot, window)
+    locks = [b for b in window.findChildren(QAbstractButton)
+             if b.isVisible() and b.text().replace("&", "") == "Lock"]
+    assert locks == [window.nav.widgetForAction(window.lock_action)]  # the toolbar's only
+    assert window.lock_action is window.nav.lock_action
+    assert window.lock_action.shortcut().toString() == "Ctrl+L"
+    workspace_menu = window.menuBar().actions()[0].menu()
+    assert window.lock_action in workspace_menu.actions()
+
+
+def test_a_search_is_shown_and_ends_on_leaving_the_caseload(qtbot, make_window) -> None:
+    window = make_window()
+    open_demo(qtbot, window)
+    page = window.caseload_page
+    target = window.workspace.people.list()[0]
+    qtbot.keyClicks(page.search_edit, target.family_name)
+    assert "search: “" + target.family_name + "”" in window.count_label.text()
+    assert window.count_label.text().startswith("Showing ")
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)  # opens the first match
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.person_page)
+    window.show_caseload()  # back
+    assert page.search_edit.text() == ""
+    qtbot.waitUntil(lambda: window.count_label.text() == f"{DEMO_TOTAL} people")
+    assert page.row_count() == DEMO_TOTAL
+
+
+def test_menus_that_need_a_workspace_appear_after_unlock(qtbot, make_window,
+                                                         existing_workspace) -> None:
+    window = make_window()
+    assert menu_titles(window) == ["Workspace", "View", "Help"]  # View: contrast, text size
+    workspace_menu = window.menuBar().actions()[0].menu()
+    shown = [a for a in workspace_menu.actions() if a.isVisible()]
+    assert window.quit_action in shown
+    assert window.lock_action not in shown and window.profile_action not in shown
+    type_into(qtbot, window.unlock_page.secret_edit, PASSPHRASE)
+    click(qtbot, window.unlock_page.unlock_button)
+    assert menu_titles(window) == ["Workspace", "View", "Settings", "Hub", "Help"]
+    window.lock_and_return()
+    assert menu_titles(window) == ["Workspace", "View", "Help"]
+
+
+def test_the_auto_lock_notice_is_information_and_the_folder_is_not_on_the_card(
+        qtbot, make_window, existing_workspace, screenshot) -> None:
+    window = make_window()
+    page = window.unlock_page
+    folder = str(existing_workspace.folder)
+    assert not [label for label in page.findChildren(QLabel)
+                if label.isVisible() and folder in label.text()]
+    assert folder in page.intro.toolTip()  # the details, for support
+    type_into(qtbot, page.secret_edit, PASSPHRASE)
+    click(qtbot, page.unlock_button)
+    window._auto_lock("idle")
+    assert window.stack.currentWidget() is page
+    assert page.notice.isVisible() and page.notice.objectName() == "infoLabel"
+    assert page.notice.text().startswith("CSE Desktop locked itself after a period without use")
+    assert not page.error.isVisible()  # not an error: no red box,
+    assert not page.secret_edit.property("invalid")  # and no red border on the field
+    assert "infoLabel" in QApplication.instance().styleSheet()
+    assert window.focusWidget() is page.secret_edit
+    screenshot(window, "unlock-after-auto-lock")
+    type_into(qtbot, page.secret_edit, WRONG_PASSPHRASE)
+    click(qtbot, page.unlock_button)  # a wrong passphrase is an error, as before
+    assert page.error.isVisible() and page.secret_edit.property("invalid")
+
+
+def test_the_empty_caseload_offers_a_first_person_and_the_demo(qtbot, make_window,
+                                                               existing_workspace,
+                                                               screenshot) -> None:
+    window = make_window()
+    type_into(qtbot, window.unlock_page.secret_edit, PASSPHRASE)
+    click(qtbot, window.unlock_page.unlock_button)
+    page = window.caseload_page
+    qtbot.waitUntil(lambda: page.add_button.isVisible())
+    assert page.demo_button.isVisible()
+    assert "There is no one on this caseload yet." in page.empty_label.text()
+    screenshot(window, "first-run-empty-caseload")
+    click(qtbot, page.add_button)
+    qtbot.waitUntil(lambda: window.new_person_dialog.isVisible())
+    window.new_person_dialog.reject()
+    click(qtbot, page.demo_button)
+    qtbot.waitUntil(lambda: window.is_demo and page.row_count() == DEMO_TOTAL)
+    assert not page.add_button.isVisible() and not page.demo_button.isVisible()
+
+
+def test_a_manager_can_view_the_app_as_a_practitioner_and_back(qtbot, make_window) -> None:
+    window = make_window()
+    fill_create_form(qtbot, window)  # a team manager
+    click(qtbot, window.create_page.create_button)
+    code = window.recovery_page.code_label.text()
+    type_into(qtbot, window.recovery_page.last_group_edit, code.rsplit("-", 1)[-1])
+    click(qtbot, window.recovery_page.continue_button)
+    switch = window.menus.practitioner_action
+    assert switch.isVisible() and switch.shortcut().toString() == "Ctrl+Shift+P"
+    assert window.team_action.isVisible()
+    window.show_team()
+    assert window.stack.currentWidget() is window.manager_page
+    qtbot.keyClick(window, Qt.Key.Key_P,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert switch.isChecked()
+    assert not window.team_action.isVisible()  # no Team manager page or Ctrl+2
+    assert window.stack.currentWidget() is window.caseload_page
+    assert "viewing as a practitioner" in window.owner_label.text()
+    window.show_team()
+    assert window.stack.currentWidget() is window.caseload_page
+    qtbot.keyClick(window, Qt.Key.Key_P,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not switch.isChecked() and window.team_action.isVisible()
+    assert "viewing as" not in window.owner_label.text()
+    window.lock_and_return()
+    assert not switch.isVisible() and not switch.isChecked()
+
+
+def test_a_practitioner_has_no_such_switch(qtbot, make_window, existing_workspace) -> None:
+    window = make_window()
+    type_into(qtbot, window.unlock_page.secret_edit, PASSPHRASE)
+    click(qtbot, window.unlock_page.unlock_button)
+    assert not window.menus.practitioner_action.isVisible()
+    window.view_as_practitioner(True)  # nothing to hide
+    assert not window.menus.practitioner_action.isChecked()

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from cse_desktop.casework.caseload import caseload_rows
+from cse_desktop.casework.caseload import by_urgency, caseload_rows
 from cse_desktop.casework.chronology import clock_words
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.domain.models import Episode, RhiStatus
@@ -27,6 +27,7 @@ from cse_desktop.qt.caseload import (
 from cse_desktop.qt.caseload_model import time_left_words
 from cse_desktop.qt.operations import Operation
 from cse_desktop.qt.operations import episodes as episode_ops
+from cse_desktop.qt.resources import set_font_scale
 
 from .conftest import CASELOAD_NOW, WINDOW_SIZE
 
@@ -156,8 +157,8 @@ def test_an_empty_filter_says_so_in_words(qtbot, page) -> None:
 
 def test_filters_are_reached_by_tab_and_by_alt_letter(qtbot, page) -> None:
     page.activateWindow()
-    page.lock_button.setFocus()
-    qtbot.keyClick(page.lock_button, Qt.Key.Key_Tab)
+    page.search_edit.setFocus()
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Tab)  # search, then the filters
     assert page.focusWidget() is page.filter_buttons[Show.ALL]
     qtbot.keyClick(page.focusWidget(), Qt.Key.Key_Tab)
     assert page.focusWidget() is page.filter_buttons[Show.HIGH]
@@ -237,7 +238,7 @@ def test_a_load_in_flight_is_dropped_when_the_page_is_cleared(qtbot, page,
     qtbot.waitUntil(lambda: caseload_workspace.tasks.idle, timeout=5000)
     assert page.model.rowCount() == 0
     assert page.filter_buttons[Show.ALL].text() == "✓ &All (0)"
-    assert page.empty_label.text() == "There is no one on this caseload yet."
+    assert page.empty_label.text().startswith("There is no one on this caseload yet.")
 
 
 def test_a_failed_read_is_explained(qtbot, page, caseload_workspace) -> None:
@@ -311,3 +312,80 @@ def test_the_filters_wrap_on_a_narrow_window(qtbot, page, screenshot) -> None:
         assert chip.width() >= chip.minimumWidth()
     assert page.table.mapTo(page, QPoint(0, 0)).y() > bar.geometry().bottom()  # no overlap
     screenshot(page, "20c-caseload-narrow")
+
+
+# -- issue 14: urgency order, keyboard from the search, headings that fit --------------------------
+
+
+def test_the_caseload_opens_most_urgent_first_and_says_so(qtbot, page,
+                                                          caseload_workspace) -> None:
+    ex = caseload_workspace.examples
+    assert page.sorted_by_urgency
+    assert page.shown_ids() == [r.person_id for r in by_urgency(rows_of(caseload_workspace))]
+    assert page.shown_ids()[:3] == [ex.missing_now, ex.rhi_overdue, ex.rhi_due]
+    assert page.table.horizontalHeader().sortIndicatorSection() == -1  # no column's arrow
+    assert page.summary_label.text() == (
+        "31 people, most urgent first (missing now, RHI overdue, RHI due soonest, High risk, "
+        "review overdue, then by name).")
+    assert page.urgency_button.isHidden()
+
+    qtbot.mouseClick(page.table.horizontalHeader().viewport(), LEFT,
+                     pos=page.table.visualRect(page.proxy.index(0, Column.NAME)).center()
+                     - QPoint(0, page.table.visualRect(page.proxy.index(0, 0)).center().y()))
+    assert not page.sorted_by_urgency
+    assert page.summary_label.text() == "31 people, sorted by Name, A to Z."
+    assert page.urgency_button.isVisible()
+    qtbot.mouseClick(page.urgency_button, LEFT)
+    assert page.sorted_by_urgency and page.shown_ids()[0] == ex.missing_now
+    assert page.urgency_button.isHidden()
+
+
+def test_from_the_search_down_moves_into_the_results_and_enter_opens_the_first(
+        qtbot, page, caseload_workspace) -> None:
+    ex = caseload_workspace.examples
+    page.activateWindow()
+    page.focus_search()
+    qtbot.keyClicks(page.search_edit, "samplewood")
+    assert page.summary_label.text().startswith("Showing 1 of 31 people — search: “samplewood”")
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Down)
+    assert page.focusWidget() is page.table
+    assert page.current_person_id() == ex.rhi_due
+    qtbot.keyClick(page.table, Qt.Key.Key_Up)  # Up on the first row: back to the search
+    assert page.focusWidget() is page.search_edit
+    with qtbot.waitSignal(page.person_activated, timeout=1000) as opened:
+        qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    assert opened.args == [ex.rhi_due]
+    page.clear_search()  # (the window does this on leaving the page)
+    assert page.search_edit.text() == "" and page.row_count() == 31
+
+    # Tab: search, then the seven filters, then the table (no Lock between them)
+    page.focus_search()
+    stops = []
+    for _ in range(8):
+        qtbot.keyClick(page.focusWidget(), Qt.Key.Key_Tab)
+        stops.append(page.focusWidget())
+    assert stops == [*page.filter_buttons.values(), page.table]
+    assert not hasattr(page, "lock_button")
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.3, 2.0])
+def test_headings_fit_their_sections_at_any_text_size(qtbot, page, restore_theme, scale,
+                                                      screenshot) -> None:
+    set_font_scale(restore_theme, scale)
+    table = page.table
+    qtbot.wait(50)  # the refit runs once the new text size has reached the table
+    header = table.horizontalHeader()
+    metrics = table.heading_metrics()
+    for column in Column:
+        text = page.proxy.headerData(column, Qt.Orientation.Horizontal)
+        widest = max(metrics.horizontalAdvance(line) for line in text.split("\n"))
+        # the text, its 8 px padding each side and the sort arrow fit the section
+        assert widest + 16 <= header.sectionSize(column), (scale, text, widest)
+        assert len(text.split("\n")) <= 2
+    if scale == 1.0:
+        assert all("\n" not in page.proxy.headerData(c, Qt.Orientation.Horizontal)
+                   for c in Column)
+    # every column inside the window: nothing hidden off to the right
+    total = sum(header.sectionSize(c) for c in Column)
+    assert total <= table.viewport().width() + 1, (scale, total, table.viewport().width())
+    screenshot(page, f"caseload-headings-{round(scale * 100)}")
