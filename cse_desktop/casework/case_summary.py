@@ -178,8 +178,9 @@ class EpisodeFacts:
 
     @property
     def on_time(self) -> str:
-        """Whether the interview was within 72 hours of the return, in words ('' when it is
-        not yet due)."""
+        """Whether the interview was within 72 hours of the return, in words: 'Still open'
+        while it may still be held in time, 'No' once it is overdue ('' when it is not yet
+        due)."""
         e, state = self.episode, self.rhi
         if self.contact is not None:
             when = self.contact[0]
@@ -187,8 +188,8 @@ class EpisodeFacts:
                 return ""
             return "Yes" if within_72h(e.returned_at, when) else \
                 f"No ({duration_text(when - e.returned_at)} after return)"
-        if state.owed and state.due_at is not None:
-            return f"Due by {uk_datetime(state.due_at)}"
+        if state.owed:  # when it is due is in the interview's own cell (RhiState.due_by)
+            return "No" if state.overdue else "Still open"
         if e.returned_at is not None and state.status != RHI_STATUS_LABELS[
                 RhiStatus.NOT_YET_DUE]:
             return "Not recorded"
@@ -251,9 +252,9 @@ class CaseSummary:
                                            "not yet returned."))
             elif state.overdue and state.due_at is not None:
                 out.append(("Return home interview overdue",
-                            f"{state.clock[:1].upper()}{state.clock[1:]}: the young person "
-                            f"returned {uk_datetime(e.returned_at)}; the interview was due by "
-                            f"{uk_datetime(state.due_at)}."))
+                            f"The young person returned {uk_datetime(e.returned_at)}; the "
+                            f"interview was due by {uk_datetime(state.due_at)} and is not "
+                            "recorded as held."))
         review = self.person.next_review
         if review is not None and review < self.today:
             out.append(("Review overdue", f"The next review was due on {uk_date(review)}."))

@@ -205,9 +205,11 @@ def build_chronology(ws: Workspace, person_id: str, *, now: datetime | None = No
 def chronology_of(person: Person, episodes: Sequence[Episode],
                   submissions: Sequence[Submission], actions: Sequence[Action] = (),
                   associations: Sequence[Association] = (), *, now: datetime | None = None,
-                  registry: FormRegistry | None = None,
-                  include_drafts: bool = True) -> list[ChronologyEvent]:
-    """:func:`build_chronology` over records already read (for a caller that holds them)."""
+                  registry: FormRegistry | None = None, include_drafts: bool = True,
+                  absolute: bool = False) -> list[ChronologyEvent]:
+    """:func:`build_chronology` over records already read (for a caller that holds them).
+    ``absolute``: clocks in dates and times, not countdowns (paper is read after it is
+    printed)."""
     now = now or datetime.now(UTC)
     forms = FormWords(registry)
     by_id: dict[str, Submission] = {s.id: s for s in submissions}
@@ -219,7 +221,7 @@ def chronology_of(person: Person, episodes: Sequence[Episode],
         record_id=str(person.id), record_kind=RecordKind.PERSON)]
     for episode in episodes:
         if not episode.deleted:
-            events += _episode_events(episode, now, submissions, forms)
+            events += _episode_events(episode, now, submissions, forms, absolute)
     for submission in submissions:
         if submission.deleted or (not submission.is_final and not include_drafts):
             continue
@@ -227,7 +229,7 @@ def chronology_of(person: Person, episodes: Sequence[Episode],
     origins = _action_origins(submissions, forms)
     for action in actions:
         if not action.deleted:
-            events += _action_events(action, now, origins)
+            events += _action_events(action, now, absolute, origins)
     events += [_association_event(a) for a in associations if not a.deleted]
     return sort_newest_first(events)
 
@@ -253,7 +255,7 @@ def sort_newest_first(events: Iterable[ChronologyEvent]) -> list[ChronologyEvent
 
 
 def _episode_events(episode: Episode, now: datetime, submissions: Sequence[Submission],
-                    forms: FormWords) -> list[ChronologyEvent]:
+                    forms: FormWords, absolute: bool = False) -> list[ChronologyEvent]:
     eid = str(episode.id)
     category = CATEGORY_LABELS[episode.category]
     grade = POLICE_GRADE_LABELS[episode.police_risk_grade]
@@ -269,7 +271,9 @@ def _episode_events(episode: Episode, now: datetime, submissions: Sequence[Submi
     if episode.returned_at is None or episode.duration is None:
         return [started]
     state = rhi_state(episode, now, submissions, forms.registry)
-    if state.owed:
+    if state.owed and absolute:
+        rhi = f"Return home interview: {state.due_by[:1].lower()}{state.due_by[1:]}."
+    elif state.owed:
         rhi = (f"Return home interview {state.clock} "
                f"(by {uk_datetime(state.due_at)})." if state.due_at else "")
     else:
@@ -430,7 +434,7 @@ def _action_origins(submissions: Sequence[Submission],
     return origins
 
 
-def _action_events(action: Action, now: datetime,
+def _action_events(action: Action, now: datetime, absolute: bool = False,
                    origins: dict[_ActionKey, _Origin] | None = None) -> list[ChronologyEvent]:
     """Agreed (and done, cancelled or due) events of one action.  An action a form agreed is
     dated by that form's event (the meeting or session), not by when the record was typed up;
@@ -472,7 +476,8 @@ def _action_events(action: Action, now: datetime,
         events.append(ChronologyEvent(
             at=datetime.combine(action.due, time(0, 0), LOCAL_ZONE).astimezone(UTC),
             kind=ACTION, title=f"Action due: {_short(action.text, 90)}",
-            detail=("Due today and not done yet." if late == 0
+            detail=(f"Not done as at {uk_date(today)}." if absolute
+                    else "Due today and not done yet." if late == 0
                     else f"Not done: overdue by {late} day{'s' if late != 1 else ''}."),
             record_id=aid, record_kind=RecordKind.ACTION, all_day=True))
     return events

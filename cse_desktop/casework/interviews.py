@@ -3,7 +3,8 @@
 One rule, :func:`current_interview`, decides which interview record stands for an episode; the
 chronology, the printed case summary and the quarterly missing profile all use it, so they
 cannot disagree about the same episode.  :func:`rhi_state` says where the interview stands,
-in the words every screen and print shares (:func:`clock_words`).
+in the words every screen shares (:func:`clock_words`); paper, read long after it is printed,
+says the same in absolute time (:attr:`RhiState.due_by`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cse_desktop.casework.form_words import FormWords
-from cse_desktop.domain.dates import LOCAL_ZONE
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_datetime
 from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.labels import RHI_STATUS_LABELS
 from cse_desktop.domain.models import RHI_WINDOW, Episode, RhiStatus, Submission
@@ -118,6 +119,21 @@ class RhiState:
     overdue: bool
     due_at: datetime | None
     submission_id: str | None = None
+
+    @property
+    def due_by(self) -> str:
+        """Where the interview stands in absolute time, for paper (a countdown is wrong the
+        moment it is printed): 'Due by 8 Dec 2026, 10:45', 'Offered, due by 8 Dec 2026,
+        10:45', 'Overdue: it was due by 8 Dec 2026, 10:45'; else the status alone."""
+        if not self.owed or self.due_at is None:
+            return self.status
+        when = uk_datetime(self.due_at)
+        if self.overdue:
+            return f"{self.status}; overdue: it was due by {when}" \
+                if self.status != RHI_STATUS_LABELS[RhiStatus.DUE] \
+                else f"Overdue: it was due by {when}"
+        return f"{self.status}, due by {when}" \
+            if self.status != RHI_STATUS_LABELS[RhiStatus.DUE] else f"Due by {when}"
 
 
 def rhi_state(episode: Episode, now: datetime,

@@ -22,6 +22,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Frame,
     PageTemplate,
     Paragraph,
@@ -166,3 +167,74 @@ def heading(title: str, st: dict[str, ParagraphStyle] | None = None) -> list[Flo
 
 def gap(height_mm: float = 3) -> Spacer:
     return Spacer(1, height_mm * mm)
+
+
+# -- headings that keep their first lines, and no more ------------------------------------------
+
+#: the most a heading asks to keep with it: past this, what follows splits where it must
+_MOST_KEPT = 90 * mm
+#: the lines of a paragraph, and the rows of a table (below its header), kept with a heading
+_KEPT_LINES = 3
+_KEPT_ROWS = 1
+
+
+class HeadingBreak(CondPageBreak):
+    """A page break before a heading, taken only when the heading and the start of what
+    follows it would not fit on the page: a table's header row and first rows, a paragraph's
+    first lines, a chart (which cannot split) whole.
+
+    A fixed reserve (``CondPageBreak(40 * mm)``) either leaves a heading alone at the foot of a
+    page or sends it on with a third of a page left empty; this measures what it keeps.
+    :func:`link_headings` tells each break what follows it; unlinked, it keeps ``reserve``.
+    """
+
+    def __init__(self, reserve: float) -> None:
+        super().__init__(reserve)
+        self.following: list[Flowable] = []
+        self._measured: tuple[float, float] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if self.following:
+            if self._measured is None or self._measured[0] != availWidth:
+                self._measured = (availWidth, min(kept_height(self.following, availWidth),
+                                                  _MOST_KEPT))
+            self.height = self._measured[1]
+        return super().wrap(availWidth, availHeight)
+
+
+def heading_break(reserve_mm: float = 30) -> HeadingBreak:
+    return HeadingBreak(reserve_mm * mm)
+
+
+def link_headings(story: list[Flowable]) -> list[Flowable]:
+    """Tell every :class:`HeadingBreak` in ``story`` what follows it (in place; returned)."""
+    for i, f in enumerate(story):
+        if isinstance(f, HeadingBreak):
+            f.following = story[i + 1:i + 8]
+    return story
+
+
+def kept_height(flowables: list[Flowable], width: float) -> float:
+    """The height of the headings and spacers at the start of ``flowables`` and the start of
+    the first thing after them that must not be left behind (see :class:`HeadingBreak`)."""
+    total = 0.0
+    for f in flowables:
+        if isinstance(f, CondPageBreak):
+            continue
+        heading = isinstance(f, Paragraph) and f.style.name in ("h1", "h2")
+        if isinstance(f, Spacer) or heading:
+            total += f.wrap(width, _MOST_KEPT)[1] + f.getSpaceBefore() + f.getSpaceAfter()
+            continue
+        return total + _first_part(f, width)
+    return total
+
+
+def _first_part(f: Flowable, width: float) -> float:
+    h = f.wrap(width, _MOST_KEPT * 10)[1] + f.getSpaceBefore()
+    if isinstance(f, Table):
+        rows = list(getattr(f, "_rowHeights", None) or [])
+        if rows:
+            return sum(rows[:getattr(f, "repeatRows", 0) + _KEPT_ROWS])
+    if isinstance(f, Paragraph):
+        return min(h, f.getSpaceBefore() + _KEPT_LINES * f.style.leading)
+    return h

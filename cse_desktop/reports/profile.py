@@ -218,7 +218,7 @@ def _comparison(p: MissingProfile, st: dict) -> list[Flowable]:
     head = ["Measure", str(p.quarter), str(p.previous.quarter), "Change"]
     widths = [WIDTH - 66 * mm, 22 * mm, 22 * mm, 22 * mm]
     if year is not None:
-        head += [str(year.quarter), "Change on a year ago"]
+        head += [str(year.quarter), f"Change on {year.quarter}"]
         widths = [WIDTH - 112 * mm, 22 * mm, 22 * mm, 22 * mm, 22 * mm, 24 * mm]
     rows: list[list] = [head]
     for c in p.comparison():

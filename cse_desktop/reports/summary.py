@@ -35,8 +35,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from reportlab.lib import colors
-from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Paragraph, Table
+from reportlab.platypus import Paragraph, Table
 from reportlab.platypus.flowables import Flowable
 
 from cse_desktop.casework.case_summary import CaseRecord, CaseSummary, case_summary
@@ -111,12 +110,12 @@ class PreparedSummary(SummaryWriter):
     def story(self) -> list[Flowable]:
         out: list[Flowable] = self._header()
         for section in self.sections:
-            out += [CondPageBreak(40 * mm), Paragraph(page.text(SECTIONS[section]),
-                                                      self.st["h1"])]
+            out += [page.heading_break(40), Paragraph(page.text(SECTIONS[section]),
+                                                     self.st["h1"])]
             out += SECTION_BUILDERS[section](self)
         if not self.sections:
             out.append(self.nothing("No sections were chosen for this summary."))
-        return out
+        return page.link_headings(out)
 
     def _header(self) -> list[Flowable]:
         p = self.person

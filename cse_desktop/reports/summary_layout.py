@@ -16,7 +16,7 @@ from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Paragraph, Table
+from reportlab.platypus import Paragraph, Table
 from reportlab.platypus.flowables import Flowable
 
 from cse_desktop.casework.case_summary import CaseSummary
@@ -267,7 +267,7 @@ class SummaryWriter:
 
     def h2(self, title: str) -> list[Flowable]:
         """A sub-heading, moved to the next page rather than left alone at the foot of one."""
-        return [CondPageBreak(30 * mm), Paragraph(page.text(title), self.st["h2"])]
+        return [page.heading_break(30), Paragraph(page.text(title), self.st["h2"])]
 
     def nothing(self, message: str) -> Paragraph:
         return page.empty(message, self.st)

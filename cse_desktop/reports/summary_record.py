@@ -46,7 +46,8 @@ def _chronology(w: SummaryWriter) -> list[Flowable]:
         finals = [without_restricted(f) for f in finals]
     events = chronology_of(rec.person, episodes, finals, rec.actions,
                            [] if prof.withhold_associations else rec.associations,
-                           now=w.now, registry=w.registry, include_drafts=False)
+                           now=w.now, registry=w.registry, include_drafts=False,
+                           absolute=True)
     events = [e for e in events if not (e.restricted and prof.withhold_associations)]
     events = filter_chronology(events, start=w.date_from, end=w.date_to)
     # cut off at the time printed: a record dated later (entered ahead, or a copy printed

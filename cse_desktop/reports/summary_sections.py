@@ -35,9 +35,9 @@ from cse_desktop.domain.models import ActionStatus, EpisodeCategory, LegalStatus
 from cse_desktop.forms.explain import approval_words, fired_rule_words, outcome_routes
 from cse_desktop.forms.scoring import WITHHELD_RULE
 from cse_desktop.forms.spec import (
+    EVIDENCE_LABELS,
     PRESENT_LABELS,
     TIER_LABELS,
-    TIMING_LABELS,
     IndicatorField,
     Timing,
 )
@@ -290,7 +290,9 @@ def _risk(w: SummaryWriter) -> list[Flowable]:
         out += _rules_fired(w, screening)
         routes = outcome_routes(o)
         if routes:
-            out += w.h2("What happens next")
+            # the routes' words ('today') are the screening's: say whose day they mean
+            out += w.h2(f"What happens next, as the screening of "
+                        f"{uk_date(event_day(screening))} set out")
             out += [w.labelled(f"{r['label']}:", r["text"] + (
                 f" Why: {_shown(w, screening, r, 'reason', 'reason_withheld')}."
                 if r.get("reason") else "")) for r in routes]
@@ -351,10 +353,14 @@ def _trajectory(w: SummaryWriter) -> str:
 
 
 def _indicators(w: SummaryWriter, screening: Submission) -> list[Flowable]:
+    """The indicators the screening records as present or possible, with their evidence and
+    detail.  The Evidence and Detail columns are printed only when some row has one (a
+    column empty on every row says nothing); Detail never for an audience that may not read
+    an indicator's free text (``withholds_indicator_detail``: the family copy among them)."""
     spec = w.answers.spec(screening)
     if spec is None:
         return [w.nothing("The screening's form version is not available.")]
-    detail = not w.profile.withholds_indicator_detail
+    may_read_detail = not w.profile.withholds_indicator_detail
     rows = []
     for f in spec.all_fields():
         if not isinstance(f, IndicatorField):
@@ -364,22 +370,45 @@ def _indicators(w: SummaryWriter, screening: Submission) -> list[Flowable]:
             continue
         if w.answers.withheld(screening, f.id):  # by category: never a row at all
             continue
-        label = w.answers.wording(screening, f.id) or f.label
-        row = [label, TIER_LABELS[f.tier],
-               PRESENT_LABELS.get(value["present"], code_words(value["present"])),
-               _timing_words(value.get("timing")) if f.asks_timing else "",
-               code_words(value["evidence"]) if value.get("evidence") else ""]
-        if detail:
-            row.append(str(value.get("detail", "") or ""))
-        rows.append(row)
+        evidence = value.get("evidence")
+        rows.append([w.answers.wording(screening, f.id) or f.label, TIER_LABELS[f.tier],
+                     PRESENT_LABELS.get(value["present"], code_words(value["present"])),
+                     _timing_words(value.get("timing")) if f.asks_timing else "",
+                     EVIDENCE_LABELS.get(str(evidence), code_words(evidence))
+                     if evidence else "",
+                     str(value.get("detail") or "").strip() if may_read_detail else ""])
     if not rows:
         return [w.nothing("No indicators were recorded as present"
                           + (" that can be shown to this audience."
                                 if w.profile.withheld_categories else "."))]
-    head = ["Indicator", "Tier", "Present", "When", "Evidence"] + (["Detail"] if detail
-                                                                    else [])
-    widths = [62, 22, 18, 30, 22, 24] if detail else [76, 24, 20, 34, 24]
-    return [w.table([head, *rows], [x * mm for x in widths])]
+    # Indicator, Tier, Present, When, Evidence, Detail (mm): the indicator takes what the
+    # columns left out leave
+    columns = [("Indicator", 0), ("Tier", 20), ("Present", 16), ("When", 28),
+               ("Evidence", 22), ("Detail", 46)]
+    keep = [i for i, _ in enumerate(columns) if i < 4 or any(r[i] for r in rows)]
+    widths = [columns[i][1] * mm for i in keep]
+    widths[0] = WIDTH - sum(widths[1:])
+    table = w.table([[columns[i][0] for i in keep], *[[r[i] for i in keep] for r in rows]],
+                    widths)
+    return [table, w.para(f"When: counted back from the screening of "
+                          f"{uk_date(event_day(screening))}.", "small")]
+
+
+def _timing_words(timing: Any) -> str:
+    """When an indicator applied, in words that stay true on paper ('' if not answered):
+    counted back from the screening, not from the day the page is read."""
+    try:
+        return PAPER_TIMING[Timing(timing)]
+    except ValueError:
+        return ""
+
+
+#: an indicator's timing on paper: the form's words ('6 to 12 months ago') are true on the
+#: day of the screening only
+PAPER_TIMING = {Timing.CURRENT: "Current (within 6 months)",
+                Timing.RECENT: "6 to 12 months before",
+                Timing.BOTH: "Current and 6 to 12 months before",
+                Timing.HISTORIC: "Over 12 months before"}
 
 
 # -- 6. missing ---------------------------------------------------------------------------
@@ -418,7 +447,7 @@ def _episode_row(w: SummaryWriter, facts: EpisodeFacts, hide_where: bool) -> lis
     duration = ""
     if e.duration is not None:
         duration = duration_text(e.duration) + (", overnight" if e.overnight else "")
-    rhi = state.status + (f", {state.clock}" if state.clock else "")
+    rhi = state.due_by  # absolute: paper is read long after it is printed
     if facts.contact is not None:
         when, label = facts.contact
         rhi += f"\n{label} {uk_datetime(when)}"
@@ -448,14 +477,6 @@ def _harm(w: SummaryWriter, sub: Submission | None) -> str:
     if not harm or harm == ["none"]:
         return ""
     return w.answers.show(sub, "harm")
-
-
-def _timing_words(timing: Any) -> str:
-    """When an indicator applied, in words ('' if not answered)."""
-    try:
-        return TIMING_LABELS[Timing(timing)]
-    except ValueError:
-        return ""
 
 
 #: the builders of these sections, by section id
