@@ -133,8 +133,9 @@ def _header_problems(header: QHeaderView) -> list[str]:
                                     Qt.ItemDataRole.DisplayRole) or "")
         if not text:
             continue
-        # padding 8 px each side in both sheets, the sort arrow beside the sorted column
-        needed = metrics.horizontalAdvance(text) + 16
+        # the widest line (a heading may wrap onto two), padding 8 px each side in both
+        # sheets, and the sort arrow beside the sorted column
+        needed = max(metrics.horizontalAdvance(line) for line in text.split("\n")) + 16
         if header.isSortIndicatorShown() and header.sortIndicatorSection() == logical:
             needed += 12
         width = header.sectionSize(logical)
