@@ -397,7 +397,7 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            QTimer.singleShot(0, self._update_filter_labels)  # the chosen chip's bold width
+            QTimer.singleShot(0, self, self._update_filter_labels)  # the chosen chip's bold width
 
     # -- internals -----------------------------------------------------------------------
 
@@ -425,6 +425,7 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
             descending = self.proxy.sortOrder() == Qt.SortOrder.DescendingOrder
             order = f"sorted by {heading}, {down if descending else up}"
         self.summary_label.setText(f"{self.summary_words()}, {order}.")
+        self.summary_label.setVisible(self.model.rowCount() > 0)  # the empty page says enough
 
     def _update_filter_labels(self) -> None:
         """Each filter's words and count; the chosen one is ticked as well as filled (the tick
@@ -436,13 +437,11 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
             chosen = chip.isChecked()
             tick = "✓ " if chosen else ""
             chip.setText(f"{tick}{text} ({count})")
-            if chosen:  # wide enough for its bold text (the style sheet's size hint is not)
-                bold = QFont(chip.font())
-                bold.setBold(True)
-                label = f"{tick}{text.replace('&', '')} ({count})"
-                chip.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(label) + 28)
-            else:
-                chip.setMinimumWidth(0)
+            # wide enough for its text, bold when chosen (the style sheet's size hint is not)
+            font = QFont(chip.font())
+            font.setBold(chosen)
+            label = f"{tick}{text.replace('&', '')} ({count})"
+            chip.setMinimumWidth(QFontMetrics(font).horizontalAdvance(label) + 28)
             key = text[text.index("&") + 1].upper()
             noun = "person" if count == 1 else "people"
             plain = text.replace("&", "")

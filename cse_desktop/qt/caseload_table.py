@@ -16,6 +16,9 @@ from cse_desktop.qt.caseload_model import CaseloadFilter, CaseloadModel, Column
 
 #: padding of a heading (the style sheet's, and room for the sort arrow) and of a cell
 HEADING_PAD, CELL_PAD = 34, 12  # as widgets.fit_headers_to_text
+#: which columns' data is cut short first when the table is too narrow
+ELIDE_FIRST = (Column.WORKER, Column.REVIEW, Column.AGE, Column.RISK, Column.LAST_MISSING,
+               Column.RHI_DUE)
 
 class SearchEdit(QLineEdit):
     """The search box: Esc clears it; Down moves into the results."""
@@ -78,7 +81,7 @@ class CaseloadTable(QTableView):
         # names want about 24 characters, and give way (elided) down to about 14
         char = QFontMetrics(self.font()).averageCharWidth()
         self.name_min_width = max(170, char * 14)
-        others = [c for c in Column if c != Column.NAME]
+        others: list[Column] = [c for c in Column if c != Column.NAME]
         cells = {c: self.sizeHintForColumn(c) + CELL_PAD for c in others}
         available = self.viewport().width() - max(self.name_min_width, char * 24)
         wrapped: set[int] = set()
@@ -96,11 +99,14 @@ class CaseloadTable(QTableView):
                     heads[column] = two_lines
         wants = {c: max(heads[c], cells[c]) for c in others}
         over = sum(wants.values()) - room
-        give = {c: wants[c] - heads[c] for c in others}  # what each can give by eliding
-        can_give: int = sum(give.values())
-        if over > 0 and can_give > 0:
-            share = min(1.0, over / can_give)
-            wants = {c: wants[c] - int(give[c] * share + 0.999) for c in others}
+        # the data gives way, least urgent first: the clocks and "Missing now" keep their words
+        # longest (every cell cut short shows its whole text as a tooltip)
+        for elided in ELIDE_FIRST:
+            if over <= 0:
+                break
+            give = min(over, wants[elided] - heads[elided])
+            wants[elided] -= give
+            over -= give
         source.set_wrapped(wrapped)
         for column in others:
             self.setColumnWidth(column, wants[column])
@@ -119,7 +125,7 @@ class CaseloadTable(QTableView):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            QTimer.singleShot(0, self.fit_columns)  # the text size changed: fit again
+            QTimer.singleShot(0, self, self.fit_columns)  # the text size changed: fit again
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if (event.key() == Qt.Key.Key_Up and self.currentIndex().row() <= 0
