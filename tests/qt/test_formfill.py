@@ -118,9 +118,17 @@ def fill_sample(page: FormFillPage, s: Sample, *, skip: tuple[str, ...] = ()) ->
 
 
 def finalise(qtbot, page: FormFillPage):
+    """Finalise as the worker does: the Finalise button, then "Finalise" in its question."""
     with qtbot.waitSignal(page.finalised, timeout=10_000) as blocker:
         click(qtbot, page.editor.finalise_button)
+        confirm_finalise(qtbot, page)
     return blocker.args[0]
+
+
+def confirm_finalise(qtbot, page: FormFillPage) -> None:
+    qtbot.waitUntil(lambda: page.confirm_box is not None and page.confirm_box.isVisible())
+    assert page.confirm_box is not None
+    qtbot.mouseClick(page.confirm_box.finalise_button, LEFT)
 
 
 def unnamed(root: QWidget) -> list[str]:

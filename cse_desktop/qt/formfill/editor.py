@@ -274,6 +274,7 @@ class FormEditor(QWidget):
             outcome_scroll.setWidget(self.outcome)
             outcome_scroll.setFixedWidth(OUTCOME_WIDTH)
             self.outcome_scroll = outcome_scroll
+            self.outcome.text_resized.connect(lambda: self._fit_outcome(self.width()))
             body.addWidget(outcome_scroll)
             self.outcome_button.toggled.connect(self._show_outcome_panel)
 
@@ -307,13 +308,18 @@ class FormEditor(QWidget):
         narrow = width < 1000
         self.nav_box.setFixedWidth(NAV_WIDTH - 44 if narrow else NAV_WIDTH)
         if self.outcome_scroll is not None:
-            self.outcome_scroll.setFixedWidth(OUTCOME_WIDTH - 40 if narrow else OUTCOME_WIDTH)
+            self._fit_outcome(width)
             if width < FOLD_WIDTH <= old or (old < 0 and width < FOLD_WIDTH):
                 self.outcome_button.setChecked(False)
             elif old < FOLD_WIDTH <= width:
                 self.outcome_button.setChecked(True)
         super().resizeEvent(event)
         QTimer.singleShot(0, self._fit_items)  # once the list has its new width
+
+    def _fit_outcome(self, width: int) -> None:
+        """The outcome panel as wide as its text needs, within its share of the page."""
+        if self.outcome is not None and self.outcome_scroll is not None and width > 0:
+            self.outcome_scroll.setFixedWidth(self.outcome.fitting_width(width))
 
     def fit_width(self, width: int) -> None:
         """Start folded on a small window, before the first layout makes the page grow."""

@@ -36,6 +36,7 @@ from cse_desktop.domain.errors import CseError, ValidationFailed
 from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import Submission
 from cse_desktop.forms.engine import FormContext, FormEngine, FormInvalid, section_progress
+from cse_desktop.qt.formfill.confirm import FinaliseQuestion
 from cse_desktop.qt.formfill.editor import FormEditor
 from cse_desktop.qt.formfill.fields import plain_label
 from cse_desktop.qt.formfill.readonly import FinalView
@@ -89,6 +90,8 @@ class FormFillPage(QWidget):
         self._save_again = False
         self._save_error = ""
         self._finalising = False
+        #: "Finalise …?", while it is asked (the Finalise button asks before finalising)
+        self.confirm_box: FinaliseQuestion | None = None
         self._touched: set[str] = set()
         self._attempted = False
         self._last_errors: dict[str, list[str]] = {}
@@ -225,7 +228,8 @@ class FormFillPage(QWidget):
             self.editor.set_child_wording(child_words)
 
     def finalise(self) -> None:
-        """Check the draft and, if complete, make it final (as the Finalise button does)."""
+        """Check the draft and, if complete, make it final (as the Finalise button does once
+        the worker has confirmed: this asks nothing)."""
         self._finalise_clicked()
 
     def clear(self) -> None:
@@ -244,6 +248,8 @@ class FormFillPage(QWidget):
 
     def _begin(self, text: str) -> None:
         self._session += 1
+        if self.confirm_box is not None:  # e.g. locking while "Finalise …?" is asked
+            self.confirm_box.reject()
         self.save_timer.stop()
         self.clock_timer.stop()
         self._submission = None
@@ -318,7 +324,7 @@ class FormFillPage(QWidget):
         editor.set_restricted(draft.restricted_fields)
         editor.edited.connect(self._edited)
         editor.restricted_edited.connect(self._restricted_edited)
-        editor.finalise_requested.connect(self._finalise_clicked)
+        editor.finalise_requested.connect(self._finalise_requested)
         editor.close_requested.connect(self._close_clicked)
         self.editor = editor
         self.stack.addWidget(editor)
@@ -491,6 +497,36 @@ class FormFillPage(QWidget):
             self.editor.set_status("✓ Saved", "saved")
 
     # -- finalising and amending ---------------------------------------------------------------
+
+    def _finalise_requested(self) -> None:
+        """The Finalise button: a draft with problems goes straight to the list of them; a
+        complete one is finalised only once the worker confirms (``confirm.FinaliseQuestion``:
+        what becomes permanent, with Keep editing as the default and Escape)."""
+        draft, editor = self._submission, self.editor
+        if draft is None or editor is None or self._finalising or self.confirm_box is not None \
+                or draft.is_final or self._ctx is None:
+            return
+        self._refresh()
+        if self._last_errors:
+            self._finalise_clicked()  # refused: it lists every problem
+            return
+        box = self.confirm_box = FinaliseQuestion.for_draft(
+            self.engine, draft, dataclasses.replace(self._ctx, now=self.clock()),
+            self._person_name, self)
+        session = self._session
+        box.finished.connect(lambda _result: self._confirmed(session, box))
+        box.open()
+
+    def _confirmed(self, session: int, box: FinaliseQuestion) -> None:
+        if self.confirm_box is box:
+            self.confirm_box = None
+        box.deleteLater()
+        if session != self._session or self.editor is None:
+            return
+        if box.accepted_finalise:
+            self._finalise_clicked()
+        else:
+            self.editor.finalise_button.setFocus()
 
     def _finalise_clicked(self) -> None:
         if self._submission is None or self.editor is None or self._finalising:
