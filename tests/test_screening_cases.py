@@ -174,6 +174,7 @@ def test_through_the_printed_summary(recorded, case: Case) -> None:  # type: ign
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_through_the_outcome_panel(qtbot, engine: FormEngine, recorded,  # type: ignore[no-untyped-def]
                                    case: Case) -> None:
+    from cse_desktop.qt.formfill.format import level_label
     from cse_desktop.qt.formfill.outcome import OutcomePanel
 
     _, finals = recorded
@@ -188,7 +189,14 @@ def test_through_the_outcome_panel(qtbot, engine: FormEngine, recorded,  # type:
     for route in final.outcome["routes"]:
         for words in (route["label"], route["text"], route["reason"]):
             assert _html(words) in shown
-    assert panel.rules.text().splitlines()[0].endswith(final.outcome["rules_fired"][0]["text"])
+    # the rules are led by the one that set the level, named as such
+    assert panel.rules.text().splitlines()[0] == \
+        f"•  Set the level: {final.outcome['level_set_by']['text']}"
+    # each module's headline is its level; its points and counts are named as such
+    for module, data in final.outcome["modules"].items():
+        headline, points = panel.modules[module].text().splitlines()[:2]
+        assert headline == f"{data['label']}: {level_label(data['level'])}"
+        assert points.startswith(f"{data['total']} point")
 
 
 def _html(text: str) -> str:
