@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cse_desktop import __version__
 from cse_desktop.domain.errors import CseError, LockedOut
 from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.labels import ROLE_LABELS
@@ -164,7 +163,6 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.nav)
         self.nav.hide()
         self.menus = SettingsMenus(self.menuBar(), load_settings(), self)
-        self.menus.about_requested.connect(self.show_about)
         self.menus.practitioner_action.toggled.connect(self.view_as_practitioner)
         self.help_menu = self.menus.help_menu
 
@@ -172,6 +170,8 @@ class MainWindow(QMainWindow):
         self.autolock = AutoLock(minutes_to_ms(self.settings.idle_minutes), self)
         self.autolock.lock_requested.connect(self._auto_lock)
         self.menus.idle_minutes_changed.connect(self.autolock.set_idle_minutes)
+        self.menus.about_requested.connect(  # Help > About (qt/menus.py)
+            lambda: self.menus.show_about(self, self.autolock.os_lock_sources))
 
         self.owner_label = ElidedLabel()  # cut at its end at a large text size
         self.owner_label.setAccessibleName("Workspace owner")
@@ -394,18 +394,6 @@ class MainWindow(QMainWindow):
         page = self.stack.currentWidget()
         if new is not None and isinstance(page, CardPage):
             page.reveal(new)
-
-    # -- about ---------------------------------------------------------------------------
-
-    def about_text(self) -> str:
-        sources = ", ".join(self.autolock.os_lock_sources) or "none on this system"
-        return (f"CSE Desktop {__version__}\n\nOffline, encrypted case recording for child "
-                "exploitation safeguarding.\n\n"
-                f"Locks after {self.settings.idle_minutes} minutes without use. Also locks "
-                f"when the system reports: {sources}.")
-
-    def show_about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}", self.about_text())
 
     # -- create, unlock, demo --------------------------------------------------------------
     #

@@ -9,8 +9,10 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication, QMenu, QMenuBar, QToolBar, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QMenuBar, QMessageBox, QToolBar, QWidget
 
+from cse_desktop import __version__
+from cse_desktop.qt.application import APP_NAME
 from cse_desktop.qt.resources import icon, set_font_scale, toggle_high_contrast
 from cse_desktop.qt.settings import FONT_SCALE_CHOICES, Settings, save_settings
 from cse_desktop.qt.widgets import ToolbarFitter
@@ -109,6 +111,16 @@ class SettingsMenus(QObject):
         about = QAction("&About CSE Desktop", self)
         about.triggered.connect(self.about_requested)
         self.help_menu.addAction(about)
+
+    def about_text(self, os_lock_sources: tuple[str, ...]) -> str:
+        sources = ", ".join(os_lock_sources) or "none on this system"
+        return (f"CSE Desktop {__version__}\n\nOffline, encrypted case recording for child "
+                "exploitation safeguarding.\n\n"
+                f"Locks after {self.settings.idle_minutes} minutes without use. Also locks "
+                f"when the system reports: {sources}.")
+
+    def show_about(self, parent: QWidget, os_lock_sources: tuple[str, ...]) -> None:
+        QMessageBox.about(parent, f"About {APP_NAME}", self.about_text(os_lock_sources))
 
     def set_workspace_open(self, on: bool, *actions: QAction) -> None:
         """Show the Settings menu and ``actions`` (the Hub menu, the workspace's actions) only
