@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QToolTip
 
 from cse_desktop.casework.caseload import by_urgency, caseload_rows
 from cse_desktop.casework.chronology import clock_words
@@ -389,3 +391,20 @@ def test_headings_fit_their_sections_at_any_text_size(qtbot, page, restore_theme
     total = sum(header.sectionSize(c) for c in Column)
     assert total <= table.viewport().width() + 1, (scale, total, table.viewport().width())
     screenshot(page, f"caseload-headings-{round(scale * 100)}")
+
+
+def test_a_cell_cut_short_shows_its_whole_text_as_a_tooltip(qtbot, page, restore_theme) -> None:
+    set_font_scale(restore_theme, 2.0)
+    qtbot.wait(50)
+    table = page.table
+    index = page.proxy.index(0, Column.WORKER)  # no tooltip of its own; cut at 200 %
+    text = index.data()
+    assert table.fontMetrics().horizontalAdvance(text) > table.columnWidth(Column.WORKER) - 12
+    rect = table.visualRect(index)
+    event = QHelpEvent(QEvent.Type.ToolTip, rect.center(), table.viewport().mapToGlobal(
+        rect.center()))
+    QToolTip.hideText()
+    table.viewportEvent(event)
+    qtbot.waitUntil(QToolTip.isVisible, timeout=2000)
+    assert QToolTip.text() == text
+    QToolTip.hideText()
