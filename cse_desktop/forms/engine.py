@@ -28,7 +28,8 @@ from cse_desktop.domain.models import (
     SubmissionStatus,
 )
 from cse_desktop.forms import expr as ex
-from cse_desktop.forms.loader import FormRegistry, scoring_rules
+from cse_desktop.forms.checks import scoring_rules
+from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.scope import FLOOR_NAMES, form_scope, name_of
 from cse_desktop.forms.scoring import ScoringInputs, score
 from cse_desktop.forms.spec import (
