@@ -3,7 +3,7 @@
 * :func:`caseload_rows`: one :class:`CaseloadRow` per person: age, risk level, last missing
   episode, missing now, the earliest outstanding return home interview (RHI) deadline, the next
   review, and whether (and why) the child is due at the next Risk Management Meeting (RMM).
-* :func:`urgency_key`, :func:`by_urgency`: the caseload's default order, most urgent first.
+* the caseload's default order, most urgent first, is :mod:`cse_desktop.casework.urgency`.
 * :func:`next_rmm_date`, :func:`rmm_due`: the weekly meeting and who is due at it (domain
   research section 4 and section 7 step 6: medium or high risk, a review due, an RHI that
   flagged exploitation since the child's last meeting, or missing 3 or more times in 30 days).
@@ -451,36 +451,6 @@ def _rhi_flagged_since_last_rmm(finals: Sequence[_SubmissionFacts]) -> bool:
     return any(s.form_id == RHI_FORM and RESCREEN_FLAG in s.flags
                and (last is None or (s.day is not None and s.day >= last))
                for s in current)
-
-
-#: the caseload's default order, most urgent first (:func:`urgency_key`), in words
-URGENCY_ORDER = ("missing now", "RHI overdue", "RHI due soonest", "High risk", "review overdue",
-                 "then by name")
-
-
-def urgency_key(row: CaseloadRow) -> tuple[int, float, str, str, str]:
-    """The caseload's default sort: missing now; an RHI overdue (longest overdue first); an RHI
-    due (soonest first); High risk; a review overdue; then everyone else.  By name within each
-    group (the RHI groups by their deadline first)."""
-    if row.missing_now:
-        group = 0
-    elif row.rhi_due is not None:
-        group = 1 if row.rhi_overdue else 2
-    elif row.risk_level is RiskLevel.HIGH:
-        group = 3
-    elif row.review_overdue:
-        group = 4
-    else:
-        group = 5
-    deadline = row.rhi_due.timestamp() if group in (1, 2) and row.rhi_due else 0.0
-    person = row.person
-    return (group, deadline, person.family_name.casefold(), person.given_name.casefold(),
-            row.person_id)
-
-
-def by_urgency(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:
-    """``rows`` most urgent first (:func:`urgency_key`)."""
-    return sorted(rows, key=urgency_key)
 
 
 def rmm_due(rows: Iterable[CaseloadRow]) -> list[CaseloadRow]:

@@ -1,6 +1,6 @@
 """The caseload page: a table of the people in the workspace, with filters and a name search.
 
-The rows come most urgent first (:func:`cse_desktop.casework.caseload.urgency_key`); a click on
+The rows come most urgent first (:func:`cse_desktop.casework.urgency.urgency_key`); a click on
 a heading sorts by that column and "Sort by urgency" goes back, and the line above the table
 says which order is shown and any search.  From the search box, Down moves into the results
 and Enter opens the first match; Tab goes search, filters, table.  Headings never truncate:
@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cse_desktop.casework.caseload import RMM_WEEKDAY, URGENCY_ORDER, CaseloadRow
+from cse_desktop.casework.caseload import RMM_WEEKDAY, CaseloadRow
+from cse_desktop.casework.urgency import URGENCY_ORDER
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.domain.models import Person

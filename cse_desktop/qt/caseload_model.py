@@ -3,7 +3,7 @@
 * the words, sort keys and inks of a row, and the columns the caseload and the team manager's
   page share (:data:`NAME_COLUMN`, :data:`REVIEW_COLUMN`, :data:`WORKER_COLUMN`);
 * :class:`CaseloadModel`: the caseload's :class:`~cse_desktop.qt.tables.TableModel`, which keeps
-  its rows most urgent first (:func:`~cse_desktop.casework.caseload.urgency_key`), each row's
+  its rows most urgent first (:func:`~cse_desktop.casework.urgency.urgency_key`), each row's
   search text and the rows each filter (:class:`Show`) shows, and which headings the view has
   put on two lines;
 * :class:`CaseloadFilter`: sorts (by a column, or none: the urgency order), keeps the rows of
@@ -19,8 +19,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 
-from cse_desktop.casework.caseload import CaseloadRow, by_urgency, local_today, person_row
+from cse_desktop.casework.caseload import CaseloadRow, local_today, person_row
 from cse_desktop.casework.chronology import clock_words
+from cse_desktop.casework.urgency import by_urgency
 from cse_desktop.domain.dates import uk_date, uk_datetime, uk_day_of
 from cse_desktop.domain.labels import RISK_LABELS
 from cse_desktop.domain.models import Person, RiskLevel

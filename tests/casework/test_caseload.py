@@ -24,7 +24,6 @@ from cse_desktop.casework.caseload import (
     _episode_facts,
     _submission_facts,
     approve_downgrade,
-    by_urgency,
     caseload_rows,
     downgrades_awaiting_approval,
     next_rmm_date,
@@ -32,9 +31,9 @@ from cse_desktop.casework.caseload import (
     person_row,
     rmm_due,
     team_overview,
-    urgency_key,
 )
 from cse_desktop.casework.submissions import finalise
+from cse_desktop.casework.urgency import by_urgency, urgency_key
 from cse_desktop.domain.errors import ValidationFailed
 from cse_desktop.domain.models import (
     Action,

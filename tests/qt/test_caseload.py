@@ -14,8 +14,9 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QToolTip
 
-from cse_desktop.casework.caseload import by_urgency, caseload_rows
+from cse_desktop.casework.caseload import caseload_rows
 from cse_desktop.casework.chronology import clock_words
+from cse_desktop.casework.urgency import by_urgency
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.domain.models import Episode, RhiStatus
 from cse_desktop.qt.caseload import (
