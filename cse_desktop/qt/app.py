@@ -9,29 +9,28 @@
 Locking (Ctrl+L, the Lock button, or closing the window) closes the workspace, drops the key and
 empties the caseload.  The window never touches the workspace itself: it builds operations
 (``cse_desktop.qt.operations``) and its one :class:`TaskManager` runs them, and unlocking too.
+Creating, unlocking and the demo (the start pages' flows) are in :mod:`cse_desktop.qt.opening`.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from cse_desktop.domain.errors import CseError, LockedOut
 from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.labels import ROLE_LABELS
 from cse_desktop.domain.models import Owner, Person, Role
@@ -44,6 +43,7 @@ from cse_desktop.qt.family import FamilyView
 from cse_desktop.qt.formfill import FormFillPage
 from cse_desktop.qt.manager import ManagerPage
 from cse_desktop.qt.menus import NavigationBar, SettingsMenus
+from cse_desktop.qt.opening import WorkspaceOpening
 from cse_desktop.qt.operations import TaskManager, people
 from cse_desktop.qt.operations import workspace as workspaces
 from cse_desktop.qt.operations.workspace import OpenedWorkspace
@@ -65,19 +65,17 @@ from cse_desktop.qt.settings import Settings, load_settings
 from cse_desktop.qt.sync import ConflictsPage, SyncUi
 from cse_desktop.qt.widgets import CardPage, ElidedLabel
 from cse_desktop.store import KdfParams
-from cse_desktop.store.locations import default_workspace, demo_workspace
+from cse_desktop.store.locations import default_workspace
 
 if TYPE_CHECKING:  # the window never calls the workspace: it only hands it out (tests)
     from cse_desktop.store import Workspace
-
-T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
 DEMO_BANNER = "DEMO — fictional data"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WorkspaceOpening):
     """The start pages and the caseload, in one window.
 
     ``workspace`` is the folder of the practitioner's own workspace (default: the platform's
@@ -394,120 +392,6 @@ class MainWindow(QMainWindow):
         page = self.stack.currentWidget()
         if new is not None and isinstance(page, CardPage):
             page.reveal(new)
-
-    # -- create, unlock, demo --------------------------------------------------------------
-    #
-    # Argon2id makes each unlock take about 0.6 s on purpose.  Opening and creating run on the
-    # task manager's network executor (no workspace is attached yet); the page is disabled
-    # behind a wait cursor meanwhile.
-
-    def _in_background(self, page: QWidget, job: Callable[[], T],
-                       on_done: Callable[[T], None],
-                       on_error: Callable[[CseError], None]) -> None:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        page.setEnabled(False)
-        self._pending += 1
-
-        def restore() -> None:
-            self._pending -= 1
-            page.setEnabled(True)
-            QApplication.restoreOverrideCursor()
-
-        def done(result: T) -> None:
-            restore()
-            on_done(result)
-
-        def failed(error: CseError) -> None:
-            restore()
-            on_error(error)
-
-        self.tasks.run_network(job, on_done=done, on_error=failed)
-
-    @property
-    def busy(self) -> bool:
-        """True while a workspace is being opened or created in the background."""
-        return self._pending > 0
-
-    def _create(self, owner: Owner, passphrase: str) -> None:
-        page = self.create_page
-
-        def done(opened: OpenedWorkspace) -> None:
-            page.reset()
-            self._set_workspace(opened, demo=self._is_demo_folder(self.home_folder))
-            self.recovery_page.show_code(opened.recovery_code)
-            self._show(self.recovery_page, "Your recovery code")
-
-        self._in_background(page, workspaces.create(folder=self.home_folder,
-                                                   passphrase=passphrase, owner=owner,
-                                                   kdf=self.kdf),
-                            done, lambda exc: page.show_error(exc.message))
-
-    def _unlock(self, *, passphrase: str | None = None, recovery_code: str | None = None) -> None:
-        page = self.unlock_page
-
-        def done(opened: OpenedWorkspace) -> None:
-            page.clear_secrets()
-            self._set_workspace(opened, demo=self._is_demo_folder(self.home_folder))
-            if recovery_code is not None:
-                self._show(self.new_passphrase_page, "Choose a new passphrase")
-            else:
-                self._show_caseload()
-
-        def failed(exc: CseError) -> None:
-            if isinstance(exc, LockedOut):
-                page.show_locked_out(exc.retry_after)
-            else:
-                page.show_error(exc.message)
-
-        self._in_background(page, workspaces.unlock(folder=self.home_folder,
-                                                   passphrase=passphrase,
-                                                   recovery_code=recovery_code),
-                            done, failed)
-
-    def _save_new_passphrase(self, passphrase: str) -> None:
-        page = self.new_passphrase_page
-        if self.tasks.ws is None:
-            self.show_start()
-            return
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        page.setEnabled(False)
-
-        def restore() -> None:
-            page.setEnabled(True)
-            QApplication.restoreOverrideCursor()
-
-        def done(_: None) -> None:
-            restore()
-            page.clear_secrets()
-            self._show_caseload()
-            self.statusBar().showMessage("Your new passphrase is saved. Use it next time you "
-                                         "unlock.", 10_000)
-
-        def failed(exc: CseError) -> None:
-            restore()
-            page.show_error(exc.message)
-
-        self.tasks.run(workspaces.set_new_passphrase(passphrase=passphrase), on_done=done,
-                       on_error=failed)
-
-    def open_demo(self) -> None:
-        """Open the demo workspace, creating and filling it on first use."""
-        page = self.stack.currentWidget()
-        self.lock_workspace()
-
-        def done(opened: OpenedWorkspace) -> None:
-            self._set_workspace(opened, demo=True)
-            self._show_caseload()
-
-        def failed(exc: CseError) -> None:
-            if isinstance(page, CreatePage | UnlockPage):
-                page.show_error(exc.message)
-
-        self._in_background(page or self.stack, workspaces.open_demo(kdf=self.kdf), done, failed)
-
-    @staticmethod
-    def _is_demo_folder(folder: Path) -> bool:
-        return folder.resolve() == demo_workspace().resolve()
 
     # -- locking ---------------------------------------------------------------------------
 
