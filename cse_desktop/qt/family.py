@@ -10,7 +10,21 @@ person looking at the screen.  The view shows the form in hand and nothing else:
 * no notifications: status bar messages (sync results, failed work) and message boxes opened by
   background work are held, and shown when the view is left;
 * the sections that record the young person's own words show the form's child-friendly
-  wording (``child_text`` in the form file), unless the worker turns it off.
+  wording (``child_text`` in the form file), unless the worker turns it off;
+* what a family copy of the record withholds is not on the screen either
+  (:func:`hidden_with_family`): every question the family audience of
+  ``reports.redaction`` withholds (by the form version's sensitivity categories, its
+  ``sensitive: true`` marks, and every category for a field of unknown categories: fail
+  closed), every answer the worker marked "Restricted", and the banners and worked-out
+  answers that follow from them (e.g. "Harm disclosed"); a note above the form says how many
+  questions are hidden, without naming what they are about.  The answers stay as they were,
+  and are saved as before; leaving the view shows them again.
+
+  Decision: while "Child-friendly wording" is ticked, questions whose only category is the
+  young person's own words stay shown (even when marked sensitive) -- the worker is sitting
+  with the young person, and those questions exist for their words.  A question that is also
+  in any other category, or was marked "Restricted", stays hidden; untick the box (e.g. with a
+  parent alone) and the own-words questions are hidden too.
 
 Ctrl+Shift+F (or Workspace → Show only this form) enters it; opening a return home interview
 or a parent session offers it in a bar above the form.  Leaving needs the workspace passphrase,
@@ -21,7 +35,9 @@ usual, which ends the view.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -39,13 +55,16 @@ from PySide6.QtWidgets import (
 from cse_desktop.domain.errors import CseError, LockedOut
 from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import Submission
+from cse_desktop.forms.sensitivity import Category
+from cse_desktop.forms.spec import FormSpec, RepeatField
 from cse_desktop.qt.application import APP_NAME
 from cse_desktop.qt.operations import workspace as workspaces
 from cse_desktop.qt.widgets import MessageLabel, button, line_edit
+from cse_desktop.reports.redaction import get_profile
 
 if TYPE_CHECKING:
     from cse_desktop.qt.app import MainWindow
-    from cse_desktop.qt.formfill.editor import SectionView
+    from cse_desktop.qt.formfill.sections import SectionView
 
 SHORTCUT = "Ctrl+Shift+F"
 #: the forms whose opening offers the view
@@ -56,6 +75,39 @@ BAR_TEXT = "With a family: only this form is shown."
 WRONG = ("That passphrase is not right, so this view stays. The form is still here and "
          "nothing was lost.")
 EMPTY = "Type the workspace passphrase to leave this view."
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def hidden_with_family(spec: FormSpec, categories: Callable[[str], frozenset[Category]],
+                       restricted: list[str], *, child_words: bool) -> frozenset[str]:
+    """The ids of the questions (top-level fields) the "with family" view hides: the rule is
+    in the module docstring.  ``categories`` gives a field's sensitivity categories (every
+    category when unknown); ``restricted`` the answers marked "Restricted"."""
+    profile, marked = get_profile("family"), set(restricted)
+
+    def withheld(field: Any, group: RepeatField | None = None) -> bool:
+        found = categories(field.id) | (categories(group.id) if group is not None else set())
+        if field.id in marked or (group is not None and group.id in marked):
+            return True
+        if child_words and found == {Category.OWN_WORDS}:
+            return False  # the young person's own words, with them (see the module)
+        return profile.withholds_field(field, field.id, group=group,
+                                       group_id=group.id if group else None,
+                                       categories=found)
+
+    fields = [f for section in spec.sections for f in section.fields]
+    hidden = {f.id for f in fields if withheld(f) or (
+        isinstance(f, RepeatField) and any(withheld(sub, f) for sub in f.fields))}
+    # banners and worked-out answers that follow from a hidden answer would tell it
+    derived = [f for f in fields if f.type in ("info", "computed") and f.id not in hidden]
+    while True:
+        more = {f.id for f in derived if f.id not in hidden and hidden & set(_NAME.findall(
+            " ".join(str(getattr(f, key, None) or "") for key in ("show_if", "expr"))))}
+        if not more:
+            return frozenset(hidden)
+        hidden |= more
 
 
 def child_wording(view: SectionView, on: bool) -> None:
@@ -373,4 +425,4 @@ class FamilyView(QObject):
             page.set_family_mode(True, child_words=on)
 
 
-__all__ = ["OFFERED_FOR", "SHORTCUT", "FamilyView", "child_wording"]
+__all__ = ["OFFERED_FOR", "SHORTCUT", "FamilyView", "child_wording", "hidden_with_family"]

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
+    QTextEdit,
     QWidget,
 )
 
@@ -63,6 +65,8 @@ def visible_texts(window: QWidget) -> list[str]:
             continue
         if isinstance(widget, QLabel | QAbstractButton | QLineEdit):
             texts.append(widget.text())
+        if isinstance(widget, QPlainTextEdit | QTextEdit):  # long answers
+            texts.append(widget.toPlainText())
         if isinstance(widget, QAbstractItemView) and widget.model() is not None:
             model = widget.model()
             for row in range(model.rowCount()):
@@ -210,3 +214,108 @@ def test_the_auto_lock_locks_the_workspace_as_usual(qtbot, window) -> None:
     notice = getattr(page, "notice", page.error)  # the notice is information (issue 14, item 4)
     assert "locked itself" in notice.text()
     assert window.menuBar().isVisible() and OTHER not in " ".join(visible_texts(window))
+
+
+# -- what a family copy withholds is hidden in the view (issue 14, item 8) --------------------
+
+
+def shown_text(window) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(visible_texts(window))
+
+
+def test_the_rule_hides_what_a_family_copy_withholds_on_its_own() -> None:
+    from cse_desktop.forms.loader import FormRegistry
+    from cse_desktop.forms.sensitivity import ALL_CATEGORIES
+    from cse_desktop.qt.family import hidden_with_family
+
+    registry = FormRegistry.load()
+    spec = registry.latest(FormId.RETURN_HOME_INTERVIEW)
+
+    def categories(fid: str):  # type: ignore[no-untyped-def]
+        return registry.categories(spec.id, spec.version, fid)
+
+    with_child = hidden_with_family(spec, categories, ["share_agreed"], child_words=True)
+    assert {"where_found", "found_area", "locations", "people_with", "harm",
+            "exploitation_detail", "trusted_adult", "not_share_with_parent"} <= with_child
+    assert "share_agreed" in with_child  # marked restricted
+    assert "harm_banner" in with_child and "not_share_banner" in with_child  # they'd tell
+    assert "harm_detail" in with_child  # own words, but a disclosure too
+    assert {"child_own_words", "what_would_help", "feeling_notes"}.isdisjoint(with_child)
+    assert {"feeling", "safety_plan", "venue"}.isdisjoint(with_child)
+    alone = hidden_with_family(spec, categories, [], child_words=False)
+    assert {"child_own_words", "what_would_help", "feeling_notes"} <= alone
+    assert "share_agreed" not in alone
+    unknown = hidden_with_family(spec, lambda _fid: ALL_CATEGORIES, [], child_words=True)
+    assert "feeling" in unknown and "child_own_words" in unknown  # fail closed
+
+
+def test_the_view_hides_withheld_and_restricted_answers_and_leaving_shows_them(
+        qtbot, window) -> None:
+    page = window.form_page
+    editor = page.editor
+    page.fill("found_area", "Fictional Park, Testtown")
+    page.fill("share_agreed", "Fictional-agreed-note")
+    page.set_restricted("share_agreed")
+    page.fill("child_own_words", "Fictional own words")
+    editor.show_section("episode_details")
+    assert "Area, town or postcode" in shown_text(window)
+    assert "Where they were found" in shown_text(window)
+    assert not editor.hidden_note.isVisible()
+    enter(qtbot, window)
+    editor.show_section("episode_details")
+    shown = shown_text(window)
+    assert "Area, town or postcode" not in shown and "Fictional Park" not in shown
+    assert "Where they were found" not in shown
+    assert editor.hidden_note.isVisible()
+    note = editor.hidden_note.text()
+    assert note.endswith("questions are hidden while this view is on. Answer them after "
+                         "leaving it.")
+    count = int(note.split()[0])
+    assert count >= 8  # where found, area, people, places, harm, restricted, ...
+    editor.show_section("voice")
+    shown = shown_text(window)
+    assert "Fictional-agreed-note" not in shown  # ticked "Restricted"
+    assert "What you want to tell us" in shown  # own words, with the child wording on
+    # the child wording off: own words are hidden too, and counted
+    window.family.child_box.setChecked(False)
+    assert "What the young person said" not in shown_text(window)
+    assert int(editor.hidden_note.text().split()[0]) > count
+    assert "Fictional own words" not in shown_text(window)
+    window.family.child_box.setChecked(True)
+    leave_with(qtbot, window, PASSPHRASE)
+    assert not editor.hidden_note.isVisible()
+    editor.show_section("episode_details")
+    assert "Area, town or postcode" in shown_text(window)
+    editor.show_section("voice")
+    assert "Fictional-agreed-note" in shown_text(window)
+    answers = page.submission.answers
+    assert answers["found_area"] == "Fictional Park, Testtown"
+    assert answers["share_agreed"] == "Fictional-agreed-note"
+    assert answers["child_own_words"] == "Fictional own words"
+
+
+def test_a_section_with_nothing_left_to_show_leaves_the_list(qtbot, window) -> None:
+    editor = window.form_page.editor
+    listed = lambda: [i.data(Qt.ItemDataRole.UserRole + 1)  # noqa: E731
+                      for i in editor.section_list.all_items() if not i.isHidden()]
+    assert "voice" in listed()
+    editor.set_hidden_fields(f.id for f in editor.sections["voice"].section.fields)
+    assert "voice" not in listed() and "safety" in listed()
+    editor.set_hidden_fields(())
+    assert "voice" in listed()
+
+
+def test_typing_in_the_view_is_still_saved(qtbot, window, screenshot) -> None:
+    page = window.form_page
+    enter(qtbot, window)
+    page.editor.show_section("safety")
+    page.fill("safety_plan_agreed", "yes")
+    row = page.editor.rows["safety_plan"]
+    assert row.isVisible()
+    page.fill("safety_plan", "Fictional plan: ring the helpline")
+    qtbot.waitUntil(lambda: page.status_text() == "✓ Saved", timeout=10_000)
+    stored = window.tasks.ws.submissions.get(page.submission.id)
+    assert stored.answers["safety_plan"] == "Fictional plan: ring the helpline"
+    page.editor.show_section("episode_details")
+    screenshot(window, "with-family-hidden-after")
+

@@ -8,17 +8,16 @@ owns the draft, the engine calls and the saving.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
@@ -30,10 +29,9 @@ from PySide6.QtWidgets import (
 from cse_desktop.forms.spec import FormSpec, Section
 from cse_desktop.qt.formfill.fields import FieldRow, RepeatEditor, Today, plain_label
 from cse_desktop.qt.formfill.outcome import FlagsBar, OutcomePanel, call_999_banner
-from cse_desktop.qt.theme import Ink, ink
+from cse_desktop.qt.formfill.sections import SECTION_ROLE, SectionList, SectionView
 from cse_desktop.qt.widgets import button
 
-SECTION_ROLE = Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 NAV_WIDTH = 224
 OUTCOME_WIDTH = 300
@@ -72,29 +70,6 @@ def problem_text(label: str, message: str) -> str:
     an answer' (no colon after a question mark)."""
     message = message[:1].upper() + message[1:]
     return f"{label} {message}" if label.endswith(("?", ".")) else f"{label}: {message}"
-
-
-class SectionView(QFrame):
-    """One section: its title, help and field rows."""
-
-    def __init__(self, section: Section, spec: FormSpec, today: Today) -> None:
-        super().__init__()
-        self.section = section
-        self.setObjectName("formSection")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 18, 24, 22)
-        layout.setSpacing(10)
-        self.title = plain_label(section.title, "sectionTitle")
-        self.title.setAccessibleName(f"Section: {section.title}")
-        layout.addWidget(self.title)
-        if section.help:
-            layout.addWidget(plain_label(section.help, "sectionHelp"))
-        self.rows: dict[str, FieldRow] = {}
-        for field in section.fields:
-            row = FieldRow(field, spec, field.id, "", today, restrictable=True)
-            self.rows[field.id] = row
-            layout.addWidget(row)
-        layout.addStretch(1)
 
 
 class FormEditor(QWidget):
@@ -172,16 +147,7 @@ class FormEditor(QWidget):
         nav.addWidget(self.progress_text)
         nav.addSpacing(6)
         nav.addWidget(plain_label("Sections", "navHeading"))
-        self.section_list = QListWidget()
-        self.section_list.setObjectName("sectionList")
-        self.section_list.setAccessibleName("Sections")
-        self.section_list.setAccessibleDescription(
-            "Ctrl+Page Down and Ctrl+Page Up move to the next and previous section.")
-        self.section_list.setWordWrap(True)
-        self.section_list.setResizeMode(QListView.ResizeMode.Adjust)
-        self.section_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.section_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.section_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.section_list = SectionList()
         nav.addWidget(self.section_list, 1)
         nav_box = QWidget()
         nav_box.setLayout(nav)
@@ -193,6 +159,13 @@ class FormEditor(QWidget):
         # -- centre: error summary, flags, the current section -----------------------------
         centre = QVBoxLayout()
         centre.setSpacing(8)
+        #: how many questions set_hidden_fields hides (the "with family" view), if any
+        self.hidden_note = plain_label("", "hint")
+        self.hidden_note.setAccessibleName("Hidden questions")
+        self.hidden_note.hide()
+        centre.addWidget(self.hidden_note)
+        self.hidden_fields: frozenset[str] = frozenset()
+        self._applied: dict[str, Any] | None = None
         self.summary = QFrame()
         self.summary.setObjectName("errorSummary")
         summary_layout = QVBoxLayout(self.summary)
@@ -241,9 +214,7 @@ class FormEditor(QWidget):
                     row.editor.edited.connect(self.edited)
                     if isinstance(row.editor, RepeatEditor):
                         row.editor.structure_changed.connect(self.thread_tab_order)
-            item = QListWidgetItem(section.title)
-            item.setData(SECTION_ROLE, section.id)
-            self.section_list.addItem(item)
+            self.section_list.add_section(section)
         self.content_layout.addStretch(1)
         self.scroll_area.setWidget(content)
         self._content = content
@@ -327,8 +298,7 @@ class FormEditor(QWidget):
             self.outcome_button.setChecked(False)
 
     def _fit_items(self) -> None:
-        for i in range(self.section_list.count()):
-            self._fit_item(self.section_list.item(i))
+        self.section_list.fit_items()
 
     # -- navigation --------------------------------------------------------------------------
 
@@ -341,13 +311,7 @@ class FormEditor(QWidget):
                 view.hide()
         self.current = section_id
         self.sections[section_id].show()
-        for i in range(self.section_list.count()):
-            item = self.section_list.item(i)
-            current = self.section_list.currentItem()
-            if item.data(SECTION_ROLE) == section_id and current is not item:
-                self.section_list.blockSignals(True)
-                self.section_list.setCurrentItem(item)
-                self.section_list.blockSignals(False)
+        self.section_list.select(section_id)
         visible = self.visible_sections()
         index = visible.index(section_id) if section_id in visible else 0
         self.previous_button.setEnabled(index > 0)
@@ -461,8 +425,11 @@ class FormEditor(QWidget):
               errors: dict[str, list[str]], summary: dict[str, list[str]] | None,
               answers: dict[str, Any]) -> None:
         """Bring the view up to date with the engine's view of the draft."""
+        self._applied = {"shown": shown, "rows_shown": rows_shown, "outcome": outcome,
+                         "progress": progress, "errors": errors, "summary": summary,
+                         "answers": answers}
         for field_id, row in self.rows.items():
-            row_visible = shown.get(field_id, True)
+            row_visible = shown.get(field_id, True) and field_id not in self.hidden_fields
             if row.isHidden() == row_visible:
                 row.setVisible(row_visible)
             if isinstance(row.editor, RepeatEditor):
@@ -475,42 +442,23 @@ class FormEditor(QWidget):
                 row.set_computed(outcome.get("computed", {}).get(field_id))
             row.set_errors(errors.get(field_id, []))
 
-        self._shown_sections = {s.id: shown.get(s.id, True) for s in self.spec.sections}
+        self._shown_sections = {s.id: shown.get(s.id, True) and self._has_question(s.id)
+                                for s in self.spec.sections}
+        self._count_hidden(shown)
         counts = {section.id: (answered, total) for section, answered, total in progress}
         problems: dict[str, int] = {}
         for path in (summary or {}):
             section = self.section_of.get(path_top(path))
             if section:
                 problems[section] = problems.get(section, 0) + len(summary[path])  # type: ignore[index]
-        for i in range(self.section_list.count()):
-            item = self.section_list.item(i)
-            sid = item.data(SECTION_ROLE)
-            item.setHidden(not self._shown_sections.get(sid, True))
-            answered, total = counts.get(sid, (0, 0))
-            title = self.sections[sid].title.text()  # the child's wording with a family
-            if total == 0:
-                detail = f"Optional · {answered} answered" if answered else "Optional"
-            elif answered >= total:
-                detail = f"✓ All {total} answered"
-            else:
-                detail = f"{answered} of {total} answered"
-            if problems.get(sid):
-                n = problems[sid]
-                detail += f" · {n} problem{'s' if n != 1 else ''}"
-            text = f"{title}\n{detail}"
-            if item.text() != text:
-                item.setText(text)
-                item.setData(Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ", "))
-                self._fit_item(item)
-            item.setForeground(QBrush(ink(Ink.ERROR)) if problems.get(sid) else QBrush())
-        if not self._shown_sections.get(self.current, True):
+        self.section_list.update_items(self.sections, self._shown_sections, counts, problems)
+        if not self._shown_sections.get(self.current, True) and self.visible_sections():
             visible = self.visible_sections()
             after = [s.id for s in self.spec.sections]
             position = after.index(self.current)
             following = [s for s in visible if after.index(s) > position]
             self.show_section(following[0] if following else visible[-1])
-        else:
-            visible = self.visible_sections()
+        elif self.current in (visible := self.visible_sections()):
             index = visible.index(self.current)
             self.previous_button.setEnabled(index > 0)
             self.next_button.setEnabled(index < len(visible) - 1)
@@ -532,25 +480,14 @@ class FormEditor(QWidget):
 
         self.show_summary(summary)
 
-    def _fit_item(self, item: QListWidgetItem) -> None:
-        """Size an item for its wrapped text (the list's own word wrap clips long titles)."""
-        # the item's padding (8 + 8), the selection bar (3) and the delegate's margins (3 + 3),
-        # and room for the scroll bar should it appear
-        viewport = self.section_list.viewport().width()
-        if not self.section_list.verticalScrollBar().isVisible():
-            viewport -= self.section_list.verticalScrollBar().sizeHint().width()
-        width = max(viewport - 24, 100)
-        bounds = self.section_list.fontMetrics().boundingRect(
-            QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap), item.text())
-        item.setSizeHint(QSize(width, bounds.height() + 14))
-
     def show_summary(self, errors: dict[str, list[str]] | None) -> None:
         if not errors:
             self.summary.hide()
             self.error_list.clear()
             return
         lines = [(path, problem_text(self.describe(path), m))
-                 for path, messages in errors.items() for m in messages]
+                 for path, messages in errors.items() for m in messages
+                 if path_top(path) not in self.hidden_fields]
         current = [(self.error_list.item(i).data(PATH_ROLE), self.error_list.item(i).text())
                    for i in range(self.error_list.count())]
         if current != lines:
@@ -603,12 +540,32 @@ class FormEditor(QWidget):
 
         for view in self.sections.values():
             child_wording(view, on)
-        for i in range(self.section_list.count()):  # the list names them as they read now
-            item = self.section_list.item(i)
-            rest = item.text().partition("\n")[1:]
-            text = self.sections[item.data(SECTION_ROLE)].title.text() + "".join(rest)
-            item.setText(text)
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ", "))
+        self.section_list.retitle(self.sections)  # the list names them as they read now
+
+    def set_hidden_fields(self, field_ids: Iterable[str]) -> None:
+        """Hide these questions (e.g. while a family can see the screen); none shows them all
+        again.  Their answers stay as they are, and are saved as before; a section left with
+        no question to show leaves the list; a note above the form counts them."""
+        hidden = frozenset(field_ids)
+        if hidden != self.hidden_fields:
+            self.hidden_fields = hidden
+            if self._applied is not None:
+                self.apply(**self._applied)
+
+    def _has_question(self, section_id: str) -> bool:
+        """Whether a section still shows a question (always, with no question hidden)."""
+        return not self.hidden_fields or any(
+            not row.isHidden() and row.field.type != "info"
+            for row in self.sections[section_id].rows.values())
+
+    def _count_hidden(self, shown: dict[str, bool]) -> None:
+        n = sum(1 for fid in self.hidden_fields if fid in self.rows
+                and shown.get(fid, True) and shown.get(self.section_of[fid], True)
+                and self.rows[fid].field.type != "info")
+        self.hidden_note.setText(
+            f"{n} question{'s are' if n != 1 else ' is'} hidden while this view is on. "
+            f"Answer {'them' if n != 1 else 'it'} after leaving it.")
+        self.hidden_note.setVisible(n > 0)
 
     def set_status(self, text: str, state: str) -> None:
         if self.status.text() != text:

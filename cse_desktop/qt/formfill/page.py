@@ -28,31 +28,26 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from cse_desktop.casework.submissions import interview_clock
 from cse_desktop.domain.dates import LOCAL_ZONE, uk_date
 from cse_desktop.domain.errors import CseError, ValidationFailed
-from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.models import Submission
 from cse_desktop.forms.engine import FormContext, FormEngine, FormInvalid, section_progress
+from cse_desktop.qt.family import hidden_with_family
+from cse_desktop.qt.formfill.clock import clock_reading, tick_timer
 from cse_desktop.qt.formfill.confirm import FinaliseQuestion
 from cse_desktop.qt.formfill.editor import FormEditor
-from cse_desktop.qt.formfill.fields import plain_label
+from cse_desktop.qt.formfill.message import FormMessage
 from cse_desktop.qt.formfill.readonly import FinalView
 from cse_desktop.qt.operations import Operation, TaskManager, submissions
 from cse_desktop.qt.operations.submissions import Opened
-from cse_desktop.qt.widgets import MessageLabel, button
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-#: forms whose header shows the 72-hour interview clock
-RHI_FORMS = frozenset({FormId.RETURN_HOME_INTERVIEW})
 #: the save is due at most this many autosave intervals after the first unsaved change
 MAX_DELAY_FACTOR = 1.5
-#: how often the return home interview's clock in the header moves on
-CLOCK_TICK_MS = 60_000
 
 
 class FormFillPage(QWidget):
@@ -104,27 +99,13 @@ class FormFillPage(QWidget):
         self.save_timer.setSingleShot(True)
         self.save_timer.timeout.connect(self._save_now)
         #: moves the interview clock in the header on while a draft is open
-        self.clock_timer = QTimer(self)
-        self.clock_timer.setInterval(CLOCK_TICK_MS)
-        self.clock_timer.timeout.connect(self._show_clock)
+        self.clock_timer = tick_timer(self, self._show_clock)
 
         self.stack = QStackedWidget()
-        self.message_view = QWidget()
-        self.message_view.setObjectName("formMessage")
-        message_layout = QVBoxLayout(self.message_view)
-        message_layout.setContentsMargins(40, 40, 40, 40)
-        self.message_title = plain_label("Opening the form…", "formTitle")
-        self.message_title.setAccessibleName("Form")
-        self.message = MessageLabel()
-        self.message_close = button("&Close", "Close the form")
+        self.message_view = FormMessage()
+        self.message_title, self.message = self.message_view.title, self.message_view.message
+        self.message_close = self.message_view.close_button
         self.message_close.clicked.connect(self._close_clicked)
-        message_layout.addWidget(self.message_title)
-        message_layout.addWidget(self.message)
-        row = QHBoxLayout()
-        row.addWidget(self.message_close)
-        row.addStretch(1)
-        message_layout.addLayout(row)
-        message_layout.addStretch(1)
         self.stack.addWidget(self.message_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -212,8 +193,9 @@ class FormFillPage(QWidget):
             row.restricted_box.click()
 
     def set_family_mode(self, on: bool, *, child_words: bool = False) -> None:
-        """The "with family" view (qt/family.py): the form cannot be closed from here, and the
-        sections that record the child's words show the form's wording for the child."""
+        """The "with family" view (qt/family.py): the form cannot be closed from here, the
+        sections that record the child's words show the form's wording for the child, and what
+        a family copy withholds is hidden (``family.hidden_with_family``)."""
         self._family = (on, on and child_words)
         self._apply_family()
 
@@ -224,8 +206,14 @@ class FormFillPage(QWidget):
         for view in (self.editor, self.final_view):
             if view is not None:
                 view.close_button.setVisible(not on)
-        if self.editor is not None:
-            self.editor.set_child_wording(child_words)
+        draft, editor = self._submission, self.editor
+        if editor is not None and draft is not None:
+            editor.set_child_wording(child_words)
+            registry = self.engine.registry
+            editor.set_hidden_fields(hidden_with_family(
+                editor.spec, lambda fid: registry.categories(draft.form_id, draft.form_version,
+                                                             fid),
+                draft.restricted_fields, child_words=child_words) if on else ())
 
     def finalise(self) -> None:
         """Check the draft and, if complete, make it final (as the Finalise button does once
@@ -384,6 +372,7 @@ class FormFillPage(QWidget):
             return
         self._generation += 1
         self._schedule_save()
+        self._apply_family()  # marked restricted with a family looking on: hidden at once
 
     def _refresh(self) -> None:
         """Show what the engine makes of the draft: visibility, values, errors, outcome."""
@@ -412,9 +401,7 @@ class FormFillPage(QWidget):
         draft, editor = self._submission, self.editor
         if draft is None or editor is None or self._ctx is None:
             return
-        clock = interview_clock(self._ctx.episode, draft.answers, self.clock()) \
-            if draft.form_id in RHI_FORMS else None
-        editor.set_clock(clock.text if clock else "", clock.late if clock else False)
+        editor.set_clock(*clock_reading(draft, self._ctx, self.clock()))
 
     # -- saving ------------------------------------------------------------------------------
 
