@@ -14,6 +14,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -280,3 +281,50 @@ def restore_theme(styled_app):  # type: ignore[no-untyped-def]
     QGuiApplication.setPalette(palette)
     for name, value in saved.items():
         styled_app.setProperty(name, value)
+
+
+# -- the person record (test_person_*.py; their helpers are in person_helpers.py) ---------------
+
+
+@pytest.fixture(scope="module")
+def engine():  # type: ignore[no-untyped-def]
+    from cse_desktop.forms.engine import FormEngine
+    from cse_desktop.forms.loader import FormRegistry
+
+    return FormEngine(FormRegistry.load())
+
+
+@pytest.fixture
+def tasks(tmp_path: Path) -> Iterator[TaskManager]:
+    from cse_desktop.qt.operations import TaskManager
+
+    ws, _ = Workspace.create(tmp_path / "ws", PASSPHRASE, OWNER, kdf=KDF)
+    r = TaskManager(ws)
+    yield r
+    r.close(final=lambda w: w.lock())
+
+
+@pytest.fixture
+def child(tasks: TaskManager):  # type: ignore[no-untyped-def]
+    from cse_desktop.domain.models import Person
+    from cse_desktop.qt.operations import Operation
+
+    return tasks.call(Operation(lambda ws: ws.people.add(Person(
+        given_name="Ashlyn", family_name="Fictional-Tester", dob=date(2011, 5, 4),
+        also_known_as=["Ash"], gender="Female", school="Imaginary Vale School (fictional)",
+        postcode="ZZ99 1AB", allocated_worker="A. Example-Worker", team="Test Exploitation Team",
+        next_review=date.today() + timedelta(days=20)))))
+
+
+@pytest.fixture
+def page(qtbot, tasks: TaskManager):  # type: ignore[no-untyped-def]
+    from cse_desktop.qt.person import PersonPage
+
+    from .person_helpers import PAGE_SIZE
+
+    widget = PersonPage(tasks)
+    qtbot.addWidget(widget)
+    widget.resize(*PAGE_SIZE)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
