@@ -57,8 +57,8 @@ def form_header(title: str, subtitle: str) -> tuple[QWidget, QHBoxLayout, QLabel
     head.addLayout(titles, 1)
     return header, head, title_label, subtitle_label
 
-#: below this width the outcome panel folds away (the Outcome button shows it)
-FOLD_WIDTH = 900
+#: room (pixels) for the page's margins and spacing beside the questions' own minimum width
+FOLD_MARGIN = 64
 
 
 def path_top(path: str) -> str:
@@ -233,6 +233,7 @@ class FormEditor(QWidget):
 
         # -- right: the outcome of a scored form -----------------------------------------------
         self.outcome: OutcomePanel | None = None
+        self._roomy: bool | None = None  # whether the outcome panel fits beside the questions
         self.outcome_scroll: QScrollArea | None = None
         if spec.scoring is not None:
             self.outcome = OutcomePanel(spec)
@@ -274,31 +275,43 @@ class FormEditor(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Narrower side columns on a small window (the main window may be 760 pixels wide);
-        on the smallest, the outcome panel folds away behind the Outcome button."""
-        width, old = event.size().width(), event.oldSize().width()
-        narrow = width < 1000
-        self.nav_box.setFixedWidth(NAV_WIDTH - 44 if narrow else NAV_WIDTH)
-        if self.outcome_scroll is not None:
-            self._fit_outcome(width)
-            if width < FOLD_WIDTH <= old or (old < 0 and width < FOLD_WIDTH):
-                self.outcome_button.setChecked(False)
-            elif old < FOLD_WIDTH <= width:
-                self.outcome_button.setChecked(True)
+        when the questions would no longer fit beside it, the outcome panel folds away behind
+        the Outcome button (and comes back when there is room again)."""
+        width = event.size().width()
+        self.nav_box.setFixedWidth(NAV_WIDTH - 44 if width < 1000 else NAV_WIDTH)
         super().resizeEvent(event)
-        QTimer.singleShot(0, self._fit_items)  # once the list has its new width
+        self._fit_outcome(width)
+        QTimer.singleShot(0, self, self._fit_items)  # once the list has its new width
 
     def _fit_outcome(self, width: int) -> None:
-        """The outcome panel as wide as its text needs, within its share of the page."""
-        if self.outcome is not None and self.outcome_scroll is not None and width > 0:
-            self.outcome_scroll.setFixedWidth(self.outcome.fitting_width(width))
+        """The outcome panel as wide as its text needs, within its share of the page; folded
+        when the questions would be narrower than their own minimum beside it."""
+        if self.outcome is None or self.outcome_scroll is None or width <= 0:
+            return
+        self.outcome_scroll.setFixedWidth(self.outcome.fitting_width(width))
+        roomy = self._questions_fit(width)
+        if roomy != self._roomy:  # only on a change, so the worker's own choice stands
+            self._roomy = roomy
+            self.outcome_button.setChecked(roomy)
+
+    def _questions_fit(self, width: int) -> bool:
+        """Whether the questions keep their minimum width beside the outcome panel."""
+        assert self.outcome_scroll is not None
+        content = self.scroll_area.widget()
+        questions = (content.minimumSizeHint().width() if content is not None else 0) \
+            + self.scroll_area.verticalScrollBar().sizeHint().width() + FOLD_MARGIN
+        return width - self.nav_box.width() - self.outcome_scroll.width() >= questions
 
     def fit_width(self, width: int) -> None:
         """Start folded on a small window, before the first layout makes the page grow."""
-        if self.outcome_scroll is not None and 0 < width < FOLD_WIDTH:
-            self.outcome_button.setChecked(False)
+        self._fit_outcome(width)
 
     def _fit_items(self) -> None:
         self.section_list.fit_items()
+        if (self.outcome_scroll is not None and self.outcome_button.isChecked()
+                and self.scroll_area.horizontalScrollBar().maximum() > 0):
+            self._roomy = False  # laid out, the questions still scroll sideways: fold
+            self.outcome_button.setChecked(False)
 
     # -- navigation --------------------------------------------------------------------------
 
@@ -371,7 +384,7 @@ class FormEditor(QWidget):
         target.setFocus(Qt.FocusReason.OtherFocusReason)
         self.scroll_area.ensureWidgetVisible(row, 20, 40)
         # and again once the newly shown section has its final geometry
-        QTimer.singleShot(0, lambda: self._ensure_visible(row))
+        QTimer.singleShot(0, self, lambda: self._ensure_visible(row))
         return True
 
     def set_editable(self, editable: bool) -> None:

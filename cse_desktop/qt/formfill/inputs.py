@@ -40,7 +40,7 @@ MAX_RATING_BUTTONS = 11
 #: the field types a worker may mark "restricted" (the decisions and notes of a form), when
 #: they are top-level questions (a repeat group is marked as a whole)
 RESTRICTABLE_TYPES = frozenset({"long_text", "repeat"})
-RESTRICTED_TEXT = "Restricted: leave out of copies shared outside the team"
+RESTRICTED_TEXT = "Restricted: team only"
 RESTRICTED_HINT = ("A restricted answer stays with the team: it is left out of every copy that "
                    "leaves the team (printed or exported for a family, school, partner agency "
                    "or the police). Only the team's internal copy shows it.")

@@ -204,11 +204,12 @@ class ProfileTab(QWidget):
         ])
         grid("Legal status and care", [
             [("&Legal status", self.legal_combo), ("Placing local &authority", self.placing_edit)],
-            [("", self.uasc_box), ("", self.nrm_box)],
+            [("", self.uasc_box)],  # one per row: the long labels never widen the grid
+            [("", self.nrm_box)],
         ])
         grid("Allocation and review", [
-            [("Allocated &worker", self.worker_edit), ("Tea&m", self.team_edit),
-             ("Next re&view", self.review_edit)],
+            [("Allocated &worker", self.worker_edit), ("Tea&m", self.team_edit)],
+            [("Next re&view", self.review_edit)],
         ])
         fields.addWidget(section_title("Risk level"), self._grid_row, 0, 1, 3)
         fields.addWidget(self.risk_value, self._grid_row + 1, 0, 1, 3)
