@@ -253,8 +253,9 @@ class FamilyView(QObject):
     @property
     def form_in_hand(self) -> bool:
         page = self.window.form_page
+        # a form being filled in only: a final record is read back to nobody but the team
         return (page is not None and self.window.stack.currentWidget() is page
-                and (page.editor is not None or page.final_view is not None))
+                and page.editor is not None)
 
     def _page_changed(self, _index: int) -> None:
         in_form = self.window.form_page is not None and \

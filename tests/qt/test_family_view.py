@@ -319,3 +319,23 @@ def test_typing_in_the_view_is_still_saved(qtbot, window, screenshot) -> None:
     page.editor.show_section("episode_details")
     screenshot(window, "with-family-hidden-after")
 
+
+
+def test_a_screenings_outcome_stays_out_of_the_view(qtbot, window) -> None:
+    """The level and the rules that set it would tell the family what was answered."""
+    child_id = window.form_page._submission.person_id
+    window._start_form(FormId.SCREENING, child_id, None)
+    qtbot.waitUntil(lambda: window.form_page.editor is not None
+                    and window.form_page.editor.spec.id == FormId.SCREENING, timeout=10_000)
+    editor = window.form_page.editor
+    window.resize(1600, 900)
+    qtbot.waitUntil(lambda: editor.outcome_scroll.isVisible(), timeout=5_000)
+    enter(qtbot, window)
+    assert not editor.outcome_scroll.isVisible() and not editor.outcome_button.isVisible()
+    window.resize(1700, 950)  # a resize does not bring it back
+    QApplication.processEvents()
+    assert not editor.outcome_scroll.isVisible()
+    assert "Suggested level" not in " ".join(visible_texts(window))
+    leave_with(qtbot, window, PASSPHRASE)
+    qtbot.waitUntil(lambda: not window.family.active, timeout=5_000)
+    assert editor.outcome_button.isVisible() and editor.outcome_scroll.isVisible()

@@ -234,6 +234,7 @@ class FormEditor(QWidget):
         # -- right: the outcome of a scored form -----------------------------------------------
         self.outcome: OutcomePanel | None = None
         self._roomy: bool | None = None  # whether the outcome panel fits beside the questions
+        self._outcome_allowed = True
         self.outcome_scroll: QScrollArea | None = None
         if spec.scoring is not None:
             self.outcome = OutcomePanel(spec)
@@ -267,9 +268,16 @@ class FormEditor(QWidget):
         self.show_section(self.current)
         self.thread_tab_order()
 
+    def allow_outcome(self, allowed: bool) -> None:
+        """Show the outcome panel and its button, or keep both out of sight (the "with family"
+        view: the level and the rules that set it would tell the family what was answered)."""
+        self._outcome_allowed = allowed
+        self.outcome_button.setVisible(allowed and self.outcome_scroll is not None)
+        self._show_outcome_panel(self.outcome_button.isChecked())
+
     def _show_outcome_panel(self, shown: bool) -> None:
         if self.outcome_scroll is not None:
-            self.outcome_scroll.setVisible(shown)
+            self.outcome_scroll.setVisible(shown and self._outcome_allowed)
         self.outcome_button.setAccessibleName("Hide the outcome panel" if shown
                                               else "Show the outcome panel")
 

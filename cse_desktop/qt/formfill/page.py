@@ -207,6 +207,8 @@ class FormFillPage(QWidget):
             if view is not None:
                 view.close_button.setVisible(not on)
         draft, editor = self._submission, self.editor
+        if editor is not None:
+            editor.allow_outcome(not on)
         if editor is not None and draft is not None:
             editor.set_child_wording(child_words)
             registry = self.engine.registry
