@@ -60,6 +60,12 @@ class Timing(StrEnum):
 TIMING_LABELS = {Timing.CURRENT: "Current (last 6 months)", Timing.RECENT: "6 to 12 months ago",
                  Timing.BOTH: "Current and 6 to 12 months ago",
                  Timing.HISTORIC: "Over 12 months ago"}
+#: a timing on paper, counted back from the screening: the form's own words ('6 to 12 months
+#: ago') are true on the day of the screening only
+PAPER_TIMING = {Timing.CURRENT: "Current (within 6 months)",
+                Timing.RECENT: "6 to 12 months before",
+                Timing.BOTH: "Current and 6 to 12 months before",
+                Timing.HISTORIC: "Over 12 months before"}
 #: the short heading of each timing in a table's column (the rule sheet's points tables)
 SHORT_TIMING = {Timing.CURRENT: "Current", Timing.RECENT: "6 to 12 months",
                 Timing.BOTH: "Both", Timing.HISTORIC: "Over 12 months"}

@@ -36,6 +36,7 @@ from cse_desktop.forms.explain import approval_words, fired_rule_words, outcome_
 from cse_desktop.forms.scoring import WITHHELD_RULE
 from cse_desktop.forms.spec import (
     EVIDENCE_LABELS,
+    PAPER_TIMING,
     PRESENT_LABELS,
     TIER_LABELS,
     IndicatorField,
@@ -402,13 +403,6 @@ def _timing_words(timing: Any) -> str:
     except ValueError:
         return ""
 
-
-#: an indicator's timing on paper: the form's words ('6 to 12 months ago') are true on the
-#: day of the screening only
-PAPER_TIMING = {Timing.CURRENT: "Current (within 6 months)",
-                Timing.RECENT: "6 to 12 months before",
-                Timing.BOTH: "Current and 6 to 12 months before",
-                Timing.HISTORIC: "Over 12 months before"}
 
 
 # -- 6. missing ---------------------------------------------------------------------------
