@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,30 @@ def test_the_reports_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
     results = json.loads(out.read_text())
     assert results["summary"]["chronology_rows"] >= 6 and results["summary"]["bytes"] > 0
     assert results["agenda"]["children"] == 2 and results["agenda"]["bytes"] > 0
+
+
+def test_the_desktop_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
+    """The real window offscreen over 50 people and 1,000 forms: one unlock (production KDF),
+    the person records, the screening empty and full, the keystrokes. Only that it runs
+    through and measures every path is checked, never a timing."""
+    out = tmp_path / "desktop.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_desktop.py"), "--scale", "0.01",
+         "--repeats", "1", "--unlock-runs", "1", "--out", str(out),
+         "--workdir", str(tmp_path)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    report = json.loads(out.read_text())
+    results = report["results"]
+    assert report["data_set"] == {"person": 50, "episode": 200, "submission": 1000}
+    unlock = results["unlock"]
+    assert unlock["kdf_s"][0] > 0 and unlock["click_to_caseload_s"][0] > unlock["kdf_s"][0] / 4
+    assert results["person_busiest"]["forms"] >= results["person_typical"]["forms"]
+    for kind in ("empty", "full"):
+        form = results["form"][kind]
+        assert form["open_s"][0] > 0 and form["raw_s"][0] > 0
+        assert form["text_key_s"][0] > 0 and form["choice_key_s"][0] > 0
+    assert len(report["table"]) == 10
+    assert not list(tmp_path.glob("cse-bench-desktop-*"))  # the workspace was deleted
