@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from cse_desktop.casework.chronology import form_title, submission_summary, submission_time
 from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
 from cse_desktop.domain.errors import CseError
-from cse_desktop.domain.ids import RecordId
+from cse_desktop.domain.ids import FormId, RecordId
 from cse_desktop.domain.labels import ACTION_STATUS_LABELS, ASSOCIATION_LABELS, RAG_SHORT
 from cse_desktop.domain.models import (
     Action,
@@ -63,10 +63,11 @@ RESTRICTED_HINT = ("A restricted action stays with the team: it is left out of e
 AGENCIES = ["Children's social care", "Police", "Education", "Health", "Youth service",
             "Exploitation team", "Parent or carer", "Voluntary sector"]
 #: the forms a worker starts from the Forms tab: (form id, button text, accessible name)
+#: (their mnemonics must not repeat a menu title's: the menu bar's Alt+letter wins)
 NEW_FORMS = [
-    ("exploitation-screening", "New exploitation &screening", "New exploitation screening"),
-    ("parent-session", "New &parent session", "New parent session"),
-    ("rmm-review", "New &meeting record", "New Risk Management Meeting record"),
+    (FormId.SCREENING, "New e&xploitation screening", "New exploitation screening"),
+    (FormId.PARENT_SESSION, "New &parent session", "New parent session"),
+    (FormId.RMM_REVIEW, "New &meeting record", "New Risk Management Meeting record"),
 ]
 
 
