@@ -50,20 +50,15 @@ from cse_desktop.domain.models import (
     SubmissionStatus,
 )
 from cse_desktop.forms.engine import FormEngine
-from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.samples import load_samples
 from cse_desktop.store import KdfParams, Workspace
 
-PASS = "correct horse battery staple"
+from .conftest import PASS
+
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # a Tuesday: the RMM meets today
 TODAY = NOW.date()
 PRACTITIONER = Owner(name="Sam Fictional", role=Role.PRACTITIONER, team="Test Team")
 MANAGER = Owner(name="Morgan Fictional-Manager", role=Role.MANAGER, team="Test Team")
-
-
-@pytest.fixture(scope="module")
-def engine() -> FormEngine:
-    return FormEngine(FormRegistry.load())
 
 
 @pytest.fixture

@@ -10,34 +10,14 @@ import pytest
 from cse_desktop.casework import demo
 from cse_desktop.casework.submissions import amend, context_for, finalise, save_draft
 from cse_desktop.domain.errors import ImmutableRecord, ValidationFailed
-from cse_desktop.domain.models import Episode, Owner, Person, RiskLevel, Role
+from cse_desktop.domain.models import Episode, Person, RiskLevel
 from cse_desktop.forms.engine import FormEngine, FormInvalid
-from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.samples import Sample, load_samples
 from cse_desktop.store import KdfParams, Workspace
 
-PASS = "correct horse battery staple"
+from .conftest import PASS
+
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def engine() -> FormEngine:
-    return FormEngine(FormRegistry.load())
-
-
-@pytest.fixture
-def ws(tmp_path: Path):
-    workspace, _ = Workspace.create(tmp_path / "ws", PASS,
-                                    Owner(name="Test Worker", role=Role.PRACTITIONER,
-                                          team="Test Team"),
-                                    kdf=KdfParams.insecure_for_tests())
-    yield workspace
-    workspace.lock()
-
-
-@pytest.fixture
-def child(ws: Workspace) -> Person:
-    return ws.people.add(Person(given_name="Test", family_name="Child", dob=date(2011, 5, 4)))
 
 
 def screening_answers() -> dict:

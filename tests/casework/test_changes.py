@@ -8,41 +8,16 @@ versions moved.  All people and answers are fictional (the shipped samples).
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cse_desktop.casework.submissions import finalise, finalise_changes
 from cse_desktop.domain.ids import Changes, FormId, RecordKind
-from cse_desktop.domain.models import Owner, Person, RhiStatus, RiskLevel, Role
+from cse_desktop.domain.models import Person, RhiStatus, RiskLevel
 from cse_desktop.forms.engine import FormEngine
-from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.samples import Sample, load_samples
-from cse_desktop.store import KdfParams, Workspace
-
-PASS = "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def engine() -> FormEngine:
-    return FormEngine(FormRegistry.load())
-
-
-@pytest.fixture
-def ws(tmp_path: Path):  # type: ignore[no-untyped-def]
-    workspace, _ = Workspace.create(tmp_path / "ws", PASS,
-                                    Owner(name="Test Worker", role=Role.PRACTITIONER,
-                                          team="Test Team"),
-                                    kdf=KdfParams.insecure_for_tests())
-    yield workspace
-    workspace.lock()
-
-
-@pytest.fixture
-def child(ws: Workspace) -> Person:
-    return ws.people.add(Person(given_name="Test", family_name="Child", dob=date(2011, 5, 4)))
+from cse_desktop.store import Workspace
 
 
 def newest(form_id: FormId) -> Sample:

@@ -26,39 +26,21 @@ from cse_desktop.domain.models import (
     Association,
     AssociationKind,
     Episode,
-    Owner,
     Person,
     PoliceRiskGrade,
     RhiStatus,
-    Role,
 )
-from cse_desktop.forms.engine import FormEngine
-from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.samples import Sample, load_samples
 from cse_desktop.store import KdfParams, Workspace
 
-PASS = "correct horse battery staple"
+from .conftest import PASS
+
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def engine() -> FormEngine:
-    return FormEngine(FormRegistry.load())
 
 
 @pytest.fixture(scope="module")
 def samples() -> dict[str, Sample]:
     return {s.form_id: s for s in load_samples()}
-
-
-@pytest.fixture
-def ws(tmp_path: Path):
-    workspace, _ = Workspace.create(tmp_path / "ws", PASS,
-                                    Owner(name="Test Worker", role=Role.PRACTITIONER,
-                                          team="Test Team"),
-                                    kdf=KdfParams.insecure_for_tests())
-    yield workspace
-    workspace.lock()
 
 
 @pytest.fixture

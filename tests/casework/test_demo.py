@@ -16,15 +16,9 @@ from cse_desktop.casework.chronology import build_chronology
 from cse_desktop.casework.sync_status import read_issues, read_status
 from cse_desktop.domain.models import RiskLevel, Role
 from cse_desktop.forms.engine import FormEngine
-from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.store import KdfParams, Workspace
 
 NOW = datetime(2026, 11, 21, 14, 37, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def engine() -> FormEngine:
-    return FormEngine(FormRegistry.load())
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ share; and the interview clock the form's header shows (part 1)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,39 +24,17 @@ from cse_desktop.casework.submissions import (
     start_or_resume,
 )
 from cse_desktop.domain.ids import FormId, new_id
-from cse_desktop.domain.models import Episode, Owner, Person, Role, Submission
+from cse_desktop.domain.models import Episode, Person, Submission
 from cse_desktop.forms.engine import FormEngine
-from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.samples import Sample, load_samples
-from cse_desktop.store import KdfParams, Workspace
+from cse_desktop.store import Workspace
 
-PASS = "correct horse battery staple"
 RHI = FormId.RETURN_HOME_INTERVIEW
-
-
-@pytest.fixture(scope="module")
-def engine() -> FormEngine:
-    return FormEngine(FormRegistry.load())
 
 
 @pytest.fixture(scope="module")
 def sample() -> Sample:
     return max((s for s in load_samples() if s.form_id == RHI), key=lambda s: s.version)
-
-
-@pytest.fixture
-def ws(tmp_path: Path):
-    workspace, _ = Workspace.create(tmp_path / "ws", PASS,
-                                    Owner(name="Test Worker", role=Role.PRACTITIONER,
-                                          team="Test Team"),
-                                    kdf=KdfParams.insecure_for_tests())
-    yield workspace
-    workspace.lock()
-
-
-@pytest.fixture
-def child(ws: Workspace) -> Person:
-    return ws.people.add(Person(given_name="Test", family_name="Child", dob=date(2011, 5, 4)))
 
 
 @pytest.fixture
