@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cse_desktop.casework.chronology import clock_words, duration_text
+from cse_desktop.casework.chronology import duration_text
+from cse_desktop.casework.interviews import clock_words, current_interviews
 from cse_desktop.domain.dates import uk_weekday_time
 from cse_desktop.domain.errors import ValidationFailed
 from cse_desktop.domain.ids import Changes, FormId, RecordKind
@@ -97,10 +98,9 @@ def episode_record_of(submissions: Sequence[Submission], form_id: str,
     drafts = [s for s in mine if not s.is_final]
     if drafts:
         return max(drafts, key=lambda s: s.updated_at)
-    amended = {s.amends for s in mine if s.amends}
-    current = [s for s in mine if s.id not in amended]
-    return max(current, key=lambda s: s.finalised_at or datetime.min.replace(tzinfo=UTC),
-               default=None)
+    # the final record that counts, by the one rule the chronology, summary and profile use
+    # (the return home interview is the only form kept one per episode)
+    return current_interviews(mine).get(episode_id)
 
 
 def start_or_resume(ws: Workspace, engine: FormEngine, form_id: str, person_id: str, *,
