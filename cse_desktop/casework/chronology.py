@@ -7,7 +7,7 @@ it from the records (nothing is stored, so it cannot drift); :func:`filter_chron
 it by type and date.  No Qt here: the desktop, the command line and reports share it.  Form
 titles and choice words come from :mod:`~cse_desktop.casework.form_words`; the return home
 interview that counts for an episode, and its clock, from
-:mod:`~cse_desktop.casework.interviews` (both names are still importable from here).
+:mod:`~cse_desktop.casework.interviews`.
 
 Times are UTC instants; the short texts show them in UK local time (Europe/London).
 """
@@ -19,13 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from cse_desktop.casework.form_words import FORM_TITLES as FORM_TITLES
 from cse_desktop.casework.form_words import FormWords, level_words
-from cse_desktop.casework.form_words import default_registry as default_registry
-from cse_desktop.casework.form_words import form_title as form_title
-from cse_desktop.casework.interviews import RhiState as RhiState
-from cse_desktop.casework.interviews import clock_words as clock_words
-from cse_desktop.casework.interviews import hours_text as hours_text
 from cse_desktop.casework.interviews import rhi_state
 from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
 from cse_desktop.domain.ids import FormId, RecordKind

@@ -2,7 +2,9 @@
 
 :func:`read_status` is the status bar's state (connected, changes waiting, open conflicts, last
 sync); :func:`read_issues` the open conflicts and the changes the hub refused, each with the
-young person it concerns.  Both are cheap reads, made on the workspace's worker.
+young person it concerns.  Both run on the workspace's worker after every change, so they
+count rather than read rows; the pending count still scans the outbox (slow with a backlog of
+many thousands of unsent changes: bench/README.md, the desktop benchmark).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from cse_desktop.store.workspace import Workspace
 
 @dataclass(frozen=True)
 class SyncStatus:
-    """The workspace's sync state, read in one go (cheap COUNT queries)."""
+    """The workspace's sync state, read in one go (COUNT queries)."""
 
     connected: bool = False
     url: str = ""
@@ -47,7 +49,7 @@ def read_status(ws: Workspace) -> SyncStatus:
     return SyncStatus(connected=True, url=link.url, user=link.user, team=link.team,
                       device_name=link.device_name, pending=ws.sync.pending_count(),
                       drafts_kept=ws.sync.held_back(), conflicts=ws.sync.conflict_count(),
-                      refused=len(ws.sync.issues("rejected")), last_sync_at=at)
+                      refused=ws.sync.issue_count("rejected"), last_sync_at=at)
 
 
 #: plainer words for some of the hub's refusal codes (the hub's own words otherwise)

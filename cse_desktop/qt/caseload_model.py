@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 
 from cse_desktop.casework.caseload import CaseloadRow, local_today, person_row
-from cse_desktop.casework.chronology import clock_words
+from cse_desktop.casework.interviews import clock_words
 from cse_desktop.casework.urgency import by_urgency
 from cse_desktop.domain.dates import uk_date, uk_datetime, uk_day_of
 from cse_desktop.domain.labels import RISK_LABELS

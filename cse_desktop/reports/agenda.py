@@ -20,7 +20,7 @@ from reportlab.platypus import PageBreak, Paragraph
 from reportlab.platypus.flowables import Flowable
 
 from cse_desktop.casework.caseload import CaseloadRow, caseload_rows, local_today, rmm_due
-from cse_desktop.casework.chronology import default_registry
+from cse_desktop.casework.form_words import default_registry
 from cse_desktop.domain.dates import LOCAL_ZONE, long_date, uk_date
 from cse_desktop.domain.labels import RISK_WORDS
 from cse_desktop.reports import page

@@ -359,10 +359,14 @@ class SyncState:
                 for r in self._ws.db.execute(sql + " ORDER BY created_at, id", args)]
 
     def conflict_count(self) -> int:
-        return self._count("SELECT count(*) FROM sync_issue WHERE kind = 'conflict'")
+        return self.issue_count("conflict")
 
-    def _count(self, sql: str) -> int:
-        row = self._ws.db.execute(sql).fetchone()
+    def issue_count(self, kind: str) -> int:
+        """How many open issues of ``kind`` ('conflict', 'rejected'), without reading them."""
+        return self._count("SELECT count(*) FROM sync_issue WHERE kind = ?", (kind,))
+
+    def _count(self, sql: str, args: tuple[Any, ...] = ()) -> int:
+        row = self._ws.db.execute(sql, args).fetchone()
         return int(row[0]) if row else 0
 
     def dismiss(self, issue_id: str) -> None:

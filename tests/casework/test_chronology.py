@@ -14,10 +14,9 @@ from cse_desktop.casework.chronology import (
     build_chronology,
     duration_text,
     filter_chronology,
-    hours_text,
-    rhi_state,
     submission_summary,
 )
+from cse_desktop.casework.interviews import hours_text, rhi_state
 from cse_desktop.casework.submissions import amend, finalise, save_draft
 from cse_desktop.domain.errors import NotFound
 from cse_desktop.domain.models import (

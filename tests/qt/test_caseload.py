@@ -15,7 +15,7 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QToolTip
 
 from cse_desktop.casework.caseload import caseload_rows
-from cse_desktop.casework.chronology import clock_words
+from cse_desktop.casework.interviews import clock_words
 from cse_desktop.casework.urgency import by_urgency
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.domain.models import Episode, RhiStatus
@@ -282,7 +282,7 @@ def test_the_models_pass_the_model_tester(qtmodeltester, page) -> None:
     (None, "—"),
 ])
 def test_time_left_in_words(left, words) -> None:
-    """The caseload says the clock in the casework's words (one home: chronology.clock_words),
+    """The caseload says the clock in the casework's words (one home: interviews.clock_words),
     as the episode list, the person banner and the return home interview's header do."""
     assert time_left_words(left) == words
     if left is not None:

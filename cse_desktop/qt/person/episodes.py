@@ -15,7 +15,8 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from cse_desktop.casework.chronology import RhiState, duration_text, rhi_state
+from cse_desktop.casework.chronology import duration_text
+from cse_desktop.casework.interviews import RhiState, rhi_state
 from cse_desktop.casework.submissions import episode_record_of
 from cse_desktop.domain.dates import uk_datetime
 from cse_desktop.domain.errors import CseError

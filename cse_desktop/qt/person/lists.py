@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cse_desktop.casework.chronology import form_title, submission_summary, submission_time
+from cse_desktop.casework.chronology import submission_summary, submission_time
+from cse_desktop.casework.form_words import form_title
 from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.ids import FormId, RecordId

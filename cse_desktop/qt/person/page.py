@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cse_desktop.casework import chronology as ch
-from cse_desktop.casework.chronology import ChronologyEvent, duration_text, rhi_state
+from cse_desktop.casework.chronology import ChronologyEvent, duration_text
+from cse_desktop.casework.interviews import RhiState, rhi_state
 from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
 from cse_desktop.domain.errors import CseError, NotFound
 from cse_desktop.domain.ids import Changes
@@ -379,7 +379,7 @@ class PersonPage(QWidget):
         facts.append(f"next review: {review}")
         self.facts_label.setText(" · ".join(facts))
 
-    def owed_interviews(self) -> list[tuple[Episode, ch.RhiState]]:
+    def owed_interviews(self) -> list[tuple[Episode, RhiState]]:
         """Returned episodes whose interview is still owed, most urgent first."""
         record = self._record
         if record is None:
