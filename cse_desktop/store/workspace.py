@@ -408,14 +408,21 @@ class Workspace:
         A new passphrase that fails ``store.strength`` raises WeakPassphrase before anything
         else happens (the old one is not even tried)."""
         strength.check(new, _user_words(self.owner))
+        self._set_passphrase(self.verify_passphrase(old), new)
+
+    def verify_passphrase(self, passphrase: str) -> KeyFile:
+        """Check the workspace passphrase (changing it, leaving the "with family" view): its
+        key-file slot is unwrapped as unlocking does, under the same unlock throttle, so a
+        wrong one counts as a failed unlock (WrongPassphrase, or LockedOut once there are too
+        many).  The unwrapped key is dropped at once; the key file it opened is returned."""
         key_file = KeyFile.load(self.key_path(self.folder))
         throttle = UnlockThrottle(self.folder, self._clock)
         throttle.check()
         try:
-            key_file.unwrap(PASSPHRASE_SLOT, old)
+            key_file.unwrap(PASSPHRASE_SLOT, passphrase)
         except WrongPassphrase as exc:
             raise (throttle.record_failure(exc.message) or exc) from None
-        self._set_passphrase(key_file, new)
+        return key_file
 
     def set_passphrase_after_recovery(self, new: str) -> None:
         """Choose a new passphrase once unlocked (normally with the recovery code)."""

@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from cse_desktop.casework import demo
-from cse_desktop.domain.errors import CseError, WrongPassphrase
+from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.models import Owner
 from cse_desktop.qt.operations.tasks import Operation
 from cse_desktop.qt.widgets import plain_message
 from cse_desktop.store import KdfParams, Workspace
-from cse_desktop.store.keys import PASSPHRASE_SLOT, KeyFile
-from cse_desktop.store.throttle import UnlockThrottle
 
 T = TypeVar("T")
 
@@ -84,18 +82,9 @@ def set_new_passphrase(*, passphrase: str) -> Operation[None]:
 
 def verify_passphrase(*, passphrase: str) -> Operation[None]:
     """Check the workspace's passphrase without changing anything (leaving the "with family"
-    view): the key file's passphrase slot is unwrapped as unlocking does, under the same unlock
-    throttle, so a wrong passphrase counts as a failed unlock (WrongPassphrase, or LockedOut
-    once there are too many).  Nothing is kept: the unwrapped key is dropped at once."""
+    view): :meth:`Workspace.verify_passphrase`, under the unlock throttle."""
 
     def verify(ws: Workspace) -> None:
-        throttle = UnlockThrottle(ws.folder)
-        throttle.check()
-        key_file = KeyFile.load(Workspace.key_path(ws.folder))
-        try:
-            key = key_file.unwrap(PASSPHRASE_SLOT, passphrase)
-        except WrongPassphrase as exc:
-            raise (throttle.record_failure(exc.message) or exc) from None
-        del key
+        ws.verify_passphrase(passphrase)
 
     return Operation(verify)
