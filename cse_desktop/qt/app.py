@@ -179,7 +179,7 @@ class MainWindow(WorkspaceOpening):
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().setSizeGripEnabled(False)
 
-        # Sync with the hub: the Hub menu, Sync now, the status bar's sync state (qt/sync.py).
+        # Sync with the hub: the Hub menu, Sync now, the status bar's sync state (qt/sync/).
         self.sync_ui = SyncUi(self, toolbar=self.nav, toolbar_before=self.nav_separator,
                               menu_before=self.help_menu.menuAction())
         self.sync_ui.install_status(self.statusBar(), 1)
@@ -273,7 +273,6 @@ class MainWindow(WorkspaceOpening):
     def _open_session(self, owner: Owner) -> None:
         """The pages of an unlocked workspace: their work all runs on :attr:`tasks`."""
         tasks = self.tasks
-        self.owner_label.setText(f"{owner.name}  ·  {ROLE_LABELS[owner.role]}  ·  {owner.team}")
         self.caseload_page.set_tasks(tasks)
         self.person_page = PersonPage(tasks)
         self.form_page = FormFillPage(tasks, self.engine)

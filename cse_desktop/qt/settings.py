@@ -20,6 +20,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from cse_desktop.casework.quarters import FINANCIAL, KINDS
 from cse_desktop.store.locations import data_home
 
 log = logging.getLogger(__name__)
@@ -179,7 +180,6 @@ def save_marking(marking: str, path: Path | None = None) -> bool:
 _HOME_AUTHORITY_KEY = "print/home_authority"
 _QUARTER_KIND_KEY = "print/quarter_kind"
 MAX_AUTHORITY_LENGTH = 200
-QUARTER_KINDS = ("financial", "calendar")
 
 
 def clean_home_authority(value: object) -> str:
@@ -199,9 +199,9 @@ def load_quarter_kind(path: Path | None = None) -> str:
     """'financial' (the default: April to March) or 'calendar'."""
     path = path or settings_path()
     if not path.is_file():
-        return QUARTER_KINDS[0]
-    kind = str(_qsettings(path).value(_QUARTER_KIND_KEY, QUARTER_KINDS[0])).strip().lower()
-    return kind if kind in QUARTER_KINDS else QUARTER_KINDS[0]
+        return FINANCIAL
+    kind = str(_qsettings(path).value(_QUARTER_KIND_KEY, FINANCIAL)).strip().lower()
+    return kind if kind in KINDS else FINANCIAL
 
 
 def save_profile_options(home_authority: str, quarter_kind: str,
@@ -213,6 +213,6 @@ def save_profile_options(home_authority: str, quarter_kind: str,
         return False
     store.setValue(_HOME_AUTHORITY_KEY, clean_home_authority(home_authority))
     store.setValue(_QUARTER_KIND_KEY,
-                   quarter_kind if quarter_kind in QUARTER_KINDS else QUARTER_KINDS[0])
+                   quarter_kind if quarter_kind in KINDS else FINANCIAL)
     store.sync()
     return store.status() == QSettings.Status.NoError

@@ -38,6 +38,7 @@ from cse_desktop.qt.person.common import (
     chain_tab_order,
     source_row,
 )
+from cse_desktop.qt.tables import italic
 from cse_desktop.qt.theme import Ink
 from cse_desktop.qt.widgets import button, field_label, text_label
 
@@ -89,9 +90,7 @@ class ChronologyModel(RowsModel[ChronologyEvent]):
         if column == self.TITLE and item.kind in (ch.RMM_DECISION, ch.EPISODE_MISSING):
             return bold()
         if column == self.TITLE and item.kind == ch.DRAFT:
-            font = QFont()
-            font.setItalic(True)
-            return font
+            return italic()
         return None
 
     def tooltip(self, item: ChronologyEvent, column: int) -> str | None:

@@ -55,6 +55,7 @@ from cse_desktop.qt.person.common import (
     source_row,
 )
 from cse_desktop.qt.person.profile import plain_store_message
+from cse_desktop.qt.tables import italic
 from cse_desktop.qt.theme import RAG_INKS, Ink
 from cse_desktop.qt.widgets import MessageLabel, button, line_edit, text_label
 
@@ -182,9 +183,7 @@ class SubmissionsModel(RowsModel[Submission]):
 
     def font(self, item: Submission, column: int) -> QFont | None:
         if column == self.STATUS and not item.is_final:
-            font = QFont()
-            font.setItalic(True)
-            return font
+            return italic()
         return None
 
 

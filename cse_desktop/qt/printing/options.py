@@ -14,7 +14,13 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLineEdit, QVBo
 
 from cse_desktop.casework.quarters import CALENDAR, FINANCIAL, Quarter
 from cse_desktop.qt.person.common import OptionalDateEdit, chain_tab_order
-from cse_desktop.qt.settings import load_home_authority, load_quarter_kind, save_profile_options
+from cse_desktop.qt.settings import (
+    MAX_AUTHORITY_LENGTH,
+    clean_home_authority,
+    load_home_authority,
+    load_quarter_kind,
+    save_profile_options,
+)
 from cse_desktop.qt.widgets import field_label, text_label
 from cse_desktop.reports import jobs
 from cse_desktop.reports.jobs import Document, profile_document, summary_sections
@@ -135,7 +141,7 @@ class QuarterOptions(PrintOptions):
         self.home_edit = QLineEdit(load_home_authority(settings_file))
         self.home_edit.setAccessibleName("Home authority: this council's name")
         self.home_edit.setPlaceholderText("For example: Surrey County Council")
-        self.home_edit.setMaxLength(200)
+        self.home_edit.setMaxLength(MAX_AUTHORITY_LENGTH)
         self.home_edit.setToolTip("This council's name, as children's records write the "
                                   "placing authority: looked after children placed here by "
                                   "another authority are counted apart from its own.")
@@ -170,7 +176,7 @@ class QuarterOptions(PrintOptions):
 
     @property
     def home_authority(self) -> str:
-        return " ".join(self.home_edit.text().split())
+        return clean_home_authority(self.home_edit.text())
 
     def problem(self) -> str:
         if not self.home_authority:
