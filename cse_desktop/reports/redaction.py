@@ -85,7 +85,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cse_desktop.domain.errors import UsageError
-from cse_desktop.forms.sensitivity import ALL_CATEGORIES, CATEGORY_LABELS, Category
+from cse_desktop.forms.sensitivity import ALL_CATEGORIES, Category
 
 _PHONE = re.compile(r"(?<![\w])(?:\+44\s?\(?0?\)?\s?|\(?0)\d{2,4}\)?(?:[\s-]?\d){6,8}(?![\w])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -118,16 +118,9 @@ class RedactionProfile:
             self.withhold_sensitive_fields, self.withhold_associations,
             self.withhold_contact_details, self.withhold_address, self.withhold_restricted))
 
-    def withholds(self, category: Category) -> bool:
-        return category in self.withheld_categories
-
     @property
     def withhold_intelligence(self) -> bool:
         return C.INTELLIGENCE in self.withheld_categories
-
-    @property
-    def withhold_health(self) -> bool:
-        return C.HEALTH in self.withheld_categories
 
     @property
     def withhold_third_party(self) -> bool:
@@ -136,6 +129,12 @@ class RedactionProfile:
     @property
     def withhold_location(self) -> bool:
         return C.LOCATION in self.withheld_categories
+
+    @property
+    def hides_where_found(self) -> bool:
+        """Where a child was found is a place (and may name the people they were with)."""
+        return self.withhold_location or self.withhold_intelligence \
+            or self.withhold_sensitive_fields
 
     def shows(self, section: str) -> bool:
         return section not in self.withheld_sections
@@ -176,10 +175,6 @@ class RedactionProfile:
         if not self.withhold_contact_details or not text:
             return text
         return _PHONE.sub(CONTACT_WITHHELD, _EMAIL.sub(CONTACT_WITHHELD, text))
-
-    def category_words(self) -> list[str]:
-        """The categories withheld from this audience, in words (in the order defined)."""
-        return [CATEGORY_LABELS[c] for c in Category if c in self.withheld_categories]
 
 
 _INTELLIGENCE_SECTIONS = frozenset({"associations", "disruption"})

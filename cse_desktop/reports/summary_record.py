@@ -35,8 +35,7 @@ from cse_desktop.reports.summary_layout import (
 
 def _chronology(w: SummaryWriter) -> list[Flowable]:
     prof, rec = w.profile, w.record
-    hide_where = prof.withhold_location or prof.withhold_intelligence \
-        or prof.withhold_sensitive_fields
+    hide_where = prof.hides_where_found
     episodes = [e.model_copy(update={"where_found": ""}) if hide_where else e
                 for e in rec.episodes]
     # a flag raised by answers this audience may not see ("harm disclosed", "asked that

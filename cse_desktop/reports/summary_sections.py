@@ -421,8 +421,7 @@ def _missing(w: SummaryWriter) -> list[Flowable]:
     if not episodes:
         out.append(w.nothing("No missing episodes have been recorded."))
         return out
-    hide_where = w.profile.withhold_location or w.profile.withhold_intelligence \
-        or w.profile.withhold_sensitive_fields
+    hide_where = w.profile.hides_where_found
     head = ["Went missing", "Returned", "Duration", *([] if hide_where else ["Found"]),
             "Return home interview", "Within 72 h"]
     rows = [_episode_row(w, f, hide_where) for f in episodes]
