@@ -116,31 +116,23 @@ from cse_desktop.casework.profile_figures import (
     REASON_NO_FORM,
     REASON_NONE,
     REASON_TEXT_ONLY,
-    RISK_ROWS,
     SECONDARY,
     Breakdown,
-    Comparison,
     Count,
     Demographics,
-    Hotspots,
-    Links,
     MissingProfile,
     RhiPerformance,
-    Row,
     Themes,
     Timing,
     Volumes,
     breakdown,
     fmt_count,
     fmt_pct,
-    is_small,
     pct,
 )
 from cse_desktop.casework.profile_hotspots import (
     NameGuard,
-    area_label,
     hotspots_of,
-    postcode_sector,
 )
 from cse_desktop.casework.profile_links import (
     ChildRecords,
@@ -186,14 +178,10 @@ _COUNCIL_WORDS = re.compile(
     r"|(?: metropolitan| royal)?(?: borough| county| city| district)?(?: council| cc| mbc| bc"
     r"| dc| la)$")
 
+#: what the profile's readers (reports/profile.py, the command line, tests) import from here
 __all__ = [
-    "AGE_BANDS", "CATEGORY_ROWS", "DAYS", "DEFAULT_THRESHOLD", "EDUCATION_ROWS",
-    "GRADE_ROWS", "LEGAL_ROWS", "OUTCOME_LABELS", "RISK_ROWS", "SECONDARY", "TIME_BANDS",
-    "Breakdown", "Comparison", "Count", "Demographics", "Hotspots", "Links", "MissingProfile",
-    "Quarter", "RhiPerformance", "Row", "Themes", "Timing", "Volumes", "age_band",
-    "area_label", "compute_profile", "current_interviews", "fmt_count", "fmt_pct", "is_small",
-    "legal_group", "pct", "postcode_sector", "rhi_outcome", "same_authority", "time_band",
-    "within_72h",
+    "DEFAULT_THRESHOLD", "SECONDARY", "Breakdown", "Count", "MissingProfile", "Quarter",
+    "compute_profile", "fmt_count", "fmt_pct", "pct",
 ]
 
 
