@@ -21,7 +21,7 @@ from typing import Any
 
 from cse_desktop.casework.form_words import FormWords, level_words
 from cse_desktop.casework.interviews import rhi_state
-from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
+from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime, when_words
 from cse_desktop.domain.ids import FormId, RecordKind
 from cse_desktop.domain.labels import ASSOCIATION_LABELS, CATEGORY_LABELS, POLICE_GRADE_LABELS
 from cse_desktop.domain.models import (
@@ -172,7 +172,7 @@ def _local_day(value: Any) -> str:
     if parsed is None:
         return ""
     at, all_day = parsed
-    return uk_date(at.astimezone(LOCAL_ZONE).date()) if all_day else uk_datetime(at)
+    return when_words(at, all_day)
 
 
 # -- building the chronology -------------------------------------------------------------------
@@ -414,7 +414,7 @@ def _action_origins(submissions: Sequence[Submission],
         at, all_day = submission_time(s)
         title = forms.title(s)
         where = (title if title.istitle() else title[:1].lower() + title[1:]) \
-            + f" of {uk_date(at.astimezone(LOCAL_ZONE).date()) if all_day else uk_datetime(at)}"
+            + f" of {when_words(at, all_day)}"
         for row in rows:
             key = _action_key(row)
             if key is None:

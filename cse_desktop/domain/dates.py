@@ -23,6 +23,11 @@ def uk_day_of(moment: datetime) -> str:
     return uk_date(moment.astimezone(LOCAL_ZONE).date())
 
 
+def when_words(moment: datetime, all_day: bool) -> str:
+    """The day alone for a whole-day event (a date answer), else the day and time."""
+    return uk_day_of(moment) if all_day else uk_datetime(moment)
+
+
 def uk_datetime(moment: datetime) -> str:
     """5 Mar 2026, 14:30 in UK local time (the stored instant carries its own offset)."""
     local = moment.astimezone(LOCAL_ZONE)

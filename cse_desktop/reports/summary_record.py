@@ -18,7 +18,7 @@ from reportlab.platypus.flowables import Flowable
 
 from cse_desktop.casework.case_summary import ActionKey, event_day
 from cse_desktop.casework.chronology import chronology_of, filter_chronology, submission_time
-from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
+from cse_desktop.domain.dates import uk_date, uk_datetime, uk_day_of
 from cse_desktop.domain.ids import FormId
 from cse_desktop.domain.labels import ACTION_STATUS_LABELS, ASSOCIATION_LABELS, RAG_WORDS
 from cse_desktop.domain.models import Action, Submission
@@ -81,7 +81,7 @@ def _associations(w: SummaryWriter) -> list[Flowable]:
     out: list[Flowable] = []
     if not prof.withhold_associations and rec.associations:
         rows = [[ASSOCIATION_LABELS[x.association_kind], x.description, x.details, x.area,
-                 uk_date(x.created_at.astimezone(LOCAL_ZONE).date())]
+                 uk_day_of(x.created_at)]
                 for x in sorted(rec.associations, key=lambda x: x.created_at, reverse=True)]
         out += [*w.h2("Linked records (restricted)"),
                 w.table([["Kind", "Description", "Details", "Area", "Recorded"], *rows],
@@ -213,7 +213,7 @@ def _quotes(w: SummaryWriter, entries: list[tuple[datetime, str, str]], none: st
     if not entries:
         return [w.nothing(none)]
     entries.sort(key=lambda e: e[0], reverse=True)
-    return [Paragraph(f"<b>{page.text(uk_date(at.astimezone(LOCAL_ZONE).date()))}, "
+    return [Paragraph(f"<b>{page.text(uk_day_of(at))}, "
                       f"{page.text(label)}:</b> {page.text(w.s(text))}", w.st["body"])
             for at, label, text in entries[:limit]]
 
@@ -383,7 +383,7 @@ def _actions(w: SummaryWriter) -> list[Flowable]:
             when, outcome = ended.get((x.text, x.owner, x.due), ("", ""))
             rows.append([x.text, x.owner, x.agency, uk_date(x.due) if x.due else "No date",
                          ACTION_STATUS_LABELS[x.status],
-                         when or uk_date(x.updated_at.astimezone(LOCAL_ZONE).date())
+                         when or uk_day_of(x.updated_at)
                          + " (last change)", outcome])
         out += [w.table([["Action", "Owner", "Agency", "Due", "Completion status",
                           "Date closed", "Outcome"], *rows],

@@ -10,7 +10,9 @@ from cse_desktop.domain.dates import (
     long_date,
     uk_date,
     uk_datetime,
+    uk_day_of,
     uk_weekday_time,
+    when_words,
 )
 
 
@@ -26,3 +28,10 @@ def test_times_are_shown_in_uk_local_time() -> None:
     assert uk_datetime(datetime(2026, 3, 5, 14, 30, tzinfo=UTC)) == "5 Mar 2026, 14:30"
     assert uk_weekday_time(datetime(2026, 12, 8, 10, 45, tzinfo=UTC)) == "Tue 8 Dec 10:45"
     assert str(LOCAL_ZONE) == "Europe/London"
+
+
+def test_a_whole_day_event_shows_its_uk_day_and_a_timed_one_its_time() -> None:
+    late = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)  # 2 July, 00:30 in BST
+    assert uk_day_of(late) == "2 Jul 2026"
+    assert when_words(late, all_day=True) == "2 Jul 2026"
+    assert when_words(late, all_day=False) == "2 Jul 2026, 00:30"

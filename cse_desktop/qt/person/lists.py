@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from cse_desktop.casework.chronology import submission_summary, submission_time
 from cse_desktop.casework.form_words import form_title
-from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
+from cse_desktop.domain.dates import uk_date, uk_datetime, when_words
 from cse_desktop.domain.errors import CseError
 from cse_desktop.domain.ids import FormId, RecordId
 from cse_desktop.domain.labels import ACTION_STATUS_LABELS, ASSOCIATION_LABELS, RAG_SHORT
@@ -154,7 +154,7 @@ class SubmissionsModel(RowsModel[Submission]):
             return "Final (amended later)" if item.id in self._amended else "Final"
         if column == self.DATE:
             at, all_day = submission_time(item)
-            return uk_date(at.astimezone(LOCAL_ZONE).date()) if all_day else uk_datetime(at)
+            return when_words(at, all_day)
         if column == self.FINALISED:
             return uk_datetime(item.finalised_at) if item.finalised_at else "Not final"
         if column == self.OUTCOME:
