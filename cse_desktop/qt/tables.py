@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtGui import QFont, QFontMetrics, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from cse_desktop.domain.ids import Changes, RecordKind
@@ -92,10 +92,12 @@ class TableModel(QAbstractTableModel, Generic[T]):
         self.columns = list(columns)
         self._id_of = id_of
         self._items: list[T] = []
+        self._widths: dict[tuple[int, str, bool], int] = {}  # widest_row's answers
 
     def set_items(self, items: Sequence[T]) -> None:
         self.beginResetModel()
         self._items = list(items)
+        self._widths.clear()
         self.endResetModel()
 
     def clear(self) -> None:
@@ -112,9 +114,33 @@ class TableModel(QAbstractTableModel, Generic[T]):
     def refresh(self) -> None:
         """Texts derived from the clock (countdowns, RAG) or colours from the theme changed:
         repaint every cell."""
+        self._widths.clear()
         if self._items:
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(self._items) - 1, len(self.columns) - 1))
+
+    def widest_row(self, column: int, font: QFont) -> int | None:
+        """The row whose text in ``column`` is the widest in ``font`` (bold where the cell is
+        bold); None without rows.  Views size a column from this one cell instead of asking
+        the style about every row (``QTableView.sizeHintForColumn``); each distinct text is
+        measured once, and the answer is kept until the rows, their texts, the font or the
+        theme (high contrast makes urgent cells bold) change."""
+        key = (column, font.key(), is_high_contrast())
+        if key not in self._widths:
+            spec = self.columns[column]
+            first: dict[tuple[str, bool], int] = {}
+            for row, item in enumerate(self._items):
+                cell = _font(spec, item)
+                first.setdefault((str(spec.display(item)), cell is not None and cell.bold()),
+                                 row)
+            heavy = QFont(font)
+            heavy.setBold(True)
+            plain, strong = QFontMetrics(font), QFontMetrics(heavy)
+            self._widths[key] = max(
+                first.items(), default=(None, -1),
+                key=lambda kv: (strong if kv[0][1] else plain).horizontalAdvance(kv[0][0]))[1]
+        row = self._widths[key]
+        return None if row < 0 else row
 
     # -- QAbstractTableModel ---------------------------------------------------------------------
 
@@ -159,11 +185,7 @@ class TableModel(QAbstractTableModel, Generic[T]):
         if role == _Role.ForegroundRole and spec.colour is not None:
             return _ink_or_none(spec.colour(item))
         if role == _Role.FontRole:
-            font = spec.font(item) if spec.font is not None else None
-            if font is None and spec.colour is not None and is_high_contrast() \
-                    and spec.colour(item) in URGENT_INKS:
-                return bold()  # high contrast: an urgent cell is bold, not only coloured
-            return font
+            return _font(spec, item)
         if role == _Role.ToolTipRole and spec.tooltip is not None:
             return spec.tooltip(item)
         if role == _Role.DecorationRole and spec.swatch is not None:
@@ -171,6 +193,14 @@ class TableModel(QAbstractTableModel, Generic[T]):
         if role == _Role.TextAlignmentRole and spec.align is not None:
             return int(spec.align)
         return None
+
+
+def _font(spec: ColumnSpec[T], item: T) -> QFont | None:
+    font = spec.font(item) if spec.font is not None else None
+    if font is None and spec.colour is not None and is_high_contrast() \
+            and spec.colour(item) in URGENT_INKS:
+        return bold()  # high contrast: an urgent cell is bold, not only coloured
+    return font
 
 
 def _ink_or_none(which: Ink | None) -> Any:

@@ -57,6 +57,7 @@ from cse_desktop.store.repositories import (
     Repository,
     SubmissionRepository,
 )
+from cse_desktop.store.summaries import PersonSummaries
 from cse_desktop.store.syncstate import SyncState, shred
 from cse_desktop.store.throttle import UnlockThrottle
 
@@ -129,6 +130,7 @@ class Workspace:
         self.audit = AuditLog(self)
         self.outbox = Outbox(self)
         self.sync = SyncState(self)
+        self.summaries = PersonSummaries(self)
         self.people = PersonRepository(self)
         self.episodes = EpisodeRepository(self)
         self.submissions = SubmissionRepository(self)

@@ -21,8 +21,6 @@ from cse_desktop.casework.caseload import (
     REASON_REPEAT,
     REASON_REVIEW,
     REASON_RHI,
-    _episode_facts,
-    _submission_facts,
     approve_downgrade,
     caseload_rows,
     downgrades_awaiting_approval,
@@ -32,6 +30,7 @@ from cse_desktop.casework.caseload import (
     rmm_due,
     team_overview,
 )
+from cse_desktop.casework.caseload_facts import episode_facts, submission_facts
 from cse_desktop.casework.submissions import finalise
 from cse_desktop.casework.urgency import by_urgency, urgency_key
 from cse_desktop.domain.errors import ValidationFailed
@@ -475,7 +474,7 @@ def test_the_narrow_reads_agree_with_the_repositories(ws: Workspace,
     ws.episodes.delete(ws.episodes.list()[0].id)
 
     episodes = {e.id: e for e in ws.episodes.list()}
-    facts = _episode_facts(ws)
+    facts = episode_facts(ws)
     assert {f.id for f in facts} == set(episodes)
     for f in facts:
         e = episodes[f.id]
@@ -485,7 +484,7 @@ def test_the_narrow_reads_agree_with_the_repositories(ws: Workspace,
     finals = {s.id: s for s in ws.submissions.list() if s.is_final
               and s.form_id in ("exploitation-screening", "return-home-interview",
                                 "rmm-review")}
-    facts = _submission_facts(ws)
+    facts = submission_facts(ws)
     assert {f.id for f in facts} == set(finals) and facts
     for f in facts:
         s = finals[f.id]

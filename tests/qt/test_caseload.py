@@ -30,7 +30,7 @@ from cse_desktop.qt.caseload import (
 from cse_desktop.qt.caseload_model import time_left_words
 from cse_desktop.qt.operations import Operation
 from cse_desktop.qt.operations import episodes as episode_ops
-from cse_desktop.qt.resources import set_font_scale
+from cse_desktop.qt.resources import apply_theme, set_font_scale
 
 from .conftest import CASELOAD_NOW, WINDOW_SIZE
 
@@ -392,6 +392,20 @@ def test_headings_fit_their_sections_at_any_text_size(qtbot, page, restore_theme
     total = sum(header.sectionSize(c) for c in Column)
     assert total <= table.viewport().width() + 1, (scale, total, table.viewport().width())
     screenshot(page, f"caseload-headings-{round(scale * 100)}")
+
+
+@pytest.mark.parametrize(("scale", "contrast"), [(1.0, False), (2.0, False), (1.3, True)])
+def test_column_widths_come_from_the_widest_cell_exactly_as_qt_measures_them(
+        qtbot, page, restore_theme, scale, contrast) -> None:
+    """The table sizes each column from its widest text's cell (one measure), not by asking
+    the style about every row (seconds at 5,000 people): the same width Qt would give."""
+    apply_theme(restore_theme, contrast, scale)
+    qtbot.wait(50)
+    table = page.table
+    for column in Column:
+        if column != Column.NAME:
+            assert table._cell_width(page.model, column) == table.sizeHintForColumn(column), (
+                column, scale, contrast)
 
 
 def test_a_cell_cut_short_shows_its_whole_text_as_a_tooltip(qtbot, page, restore_theme) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cse_desktop.casework.caseload import awaiting_approval
+from cse_desktop.casework.caseload_facts import awaiting_approval
 from cse_desktop.casework.chronology import ChronologyEvent, chronology_of
 from cse_desktop.domain.ids import Changes, RecordKind
 from cse_desktop.domain.models import Action, Association, Episode, Person, Submission
