@@ -94,6 +94,11 @@ class MainWindow(WorkspaceOpening):
         self._owner: Owner | None = None
         self._is_demo = False
         self._engine: FormEngine | None = None
+        # the forms are read while the passphrase is typed, off the interface's thread, so
+        # unlocking does not wait for them (a problem with them is reported where they are
+        # first needed, as before)
+        self.tasks.run_network(FormRegistry.load, on_done=self._forms_loaded,
+                               on_error=lambda _problem: None)
         #: the pages of an unlocked workspace (built at unlock, dropped at lock)
         self.person_page: PersonPage | None = None
         self.form_page: FormFillPage | None = None
@@ -262,6 +267,10 @@ class MainWindow(WorkspaceOpening):
         self.caseload_page.set_demo(demo)
         self._open_session(opened.owner)
         self.autolock.start()
+
+    def _forms_loaded(self, registry: FormRegistry) -> None:
+        if self._engine is None:
+            self._engine = FormEngine(registry)
 
     @property
     def engine(self) -> FormEngine:
