@@ -1,4 +1,4 @@
--- Schema 5: a cache of what the caseload needs to know about each person's episodes and final
+-- Schema 5: one child's records found by their index, and a cache of what the caseload needs to know about each person's episodes and final
 -- forms (``casework.caseload_facts`` writes and reads it; its content is opaque JSON here).
 -- The store drops a person's row whenever one of their episodes or forms is written, deleted
 -- or removed, by these triggers, so no path that writes records (the repositories, sync, the
@@ -28,3 +28,9 @@ WHEN OLD.kind IN ('episode', 'submission')
 BEGIN
     DELETE FROM person_summary WHERE person_id = OLD.person_id;
 END;
+
+-- One child's records of one kind (a person record's tabs): with ``deleted`` in the index,
+-- SQLite no longer prefers ``records_by_kind`` (kind, deleted), which read every submission
+-- of the workspace to find one child's (0.7 s at 100,000 forms).
+DROP INDEX records_by_person;
+CREATE INDEX records_by_person ON records (person_id, kind, deleted);
