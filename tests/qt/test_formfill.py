@@ -223,9 +223,15 @@ def test_indicators_ask_when_only_for_moderate_and_significant(qtbot, make_form_
     late = editor(page, "ind_b_staying_out_late")
     assert isinstance(late, IndicatorEditor)
     page.editor.go_to("ind_b_staying_out_late")
-    assert not late.details.isVisible()
+    assert late.details is None  # when, evidence and detail are built once asked for
     click(qtbot, late.present["possible"])
+    assert late.details is not None
     assert late.details.isVisible() and late.timing["current"].isVisible()
+    # built late, they still come straight after the present buttons in the tab order
+    assert late.present["possible"].nextInFocusChain() is next(iter(late.timing.values()))
+    assert late.evidence is not None and late.detail is not None
+    assert late.evidence.nextInFocusChain() is late.detail
+    assert late.evidence.accessibleName() == "Staying out late without agreement: evidence"
     click(qtbot, late.present["yes"])
     click(qtbot, late.timing["6-12m"])
     late.evidence.setCurrentIndex(late.evidence.findData("reported"))

@@ -70,13 +70,31 @@ class IndicatorEditor(Editor):
         present_row.addStretch(1)
         outer.addWidget(self.present_box)
 
+        # when, evidence and detail are asked only once the indicator is present (or may be):
+        # they are built then, not for each of the screening's 75 indicators up front
+        self._outer = outer
+        self._description = ""
+        self.details: QFrame | None = None
+        self.timing_group = QButtonGroup(self)
+        self.timing: dict[str, QRadioButton] = {}
+        self.evidence: QComboBox | None = None
+        self.detail: QLineEdit | None = None
+
+        self.present_group.buttonClicked.connect(self._present_clicked)
+        self.timing_group.buttonClicked.connect(self._emit)
+        self._apply_names()
+
+    def _build_details(self) -> QFrame:
+        """The frame of when, evidence and detail, built the first time it is needed and put
+        in the tab order straight after the present buttons."""
+        if self.details is not None:
+            return self.details
+        field = self.field
         self.details = QFrame()
         self.details.setObjectName("indicatorDetails")
         details = QVBoxLayout(self.details)
         details.setContentsMargins(14, 4, 0, 4)
         details.setSpacing(6)
-        self.timing_group = QButtonGroup(self)
-        self.timing: dict[str, QRadioButton] = {}
         if field.asks_timing:
             details.addWidget(plain_label("When?", "subLabel"))
             when = QGridLayout()
@@ -92,35 +110,44 @@ class IndicatorEditor(Editor):
         more = QGridLayout()
         more.setHorizontalSpacing(10)
         more.setVerticalSpacing(6)
-        self.evidence = QComboBox()
-        guard_wheel(self.evidence)
-        self.evidence.addItem("Not said", None)
+        self.evidence = evidence = QComboBox()
+        guard_wheel(evidence)
+        evidence.addItem("Not said", None)
         for value in EVIDENCE_VALUES:
-            self.evidence.addItem(EVIDENCE_LABELS[value], value)
-        self.detail = QLineEdit()
-        self.detail.setMaxLength(2000)
-        self.detail.setPlaceholderText("What was seen or said, and by whom")
+            evidence.addItem(EVIDENCE_LABELS[value], value)
+        self.detail = detail = QLineEdit()
+        detail.setMaxLength(2000)
+        detail.setPlaceholderText("What was seen or said, and by whom")
         more.addWidget(plain_label("Evidence", "subLabel"), 0, 0)
-        more.addWidget(self.evidence, 0, 1, Qt.AlignmentFlag.AlignLeft)
+        more.addWidget(evidence, 0, 1, Qt.AlignmentFlag.AlignLeft)
         more.addWidget(plain_label("Detail", "subLabel"), 1, 0)
-        more.addWidget(self.detail, 1, 1)
+        more.addWidget(detail, 1, 1)
         more.setColumnStretch(1, 1)
         details.addLayout(more)
         self.details.hide()
-        outer.addWidget(self.details)
-
-        self.present_group.buttonClicked.connect(self._present_clicked)
-        self.timing_group.buttonClicked.connect(self._emit)
-        self.evidence.currentIndexChanged.connect(self._emit)
-        self.detail.textEdited.connect(self._emit)
+        self._outer.addWidget(self.details)
+        evidence.currentIndexChanged.connect(self._emit)
+        detail.textEdited.connect(self._emit)
         self._apply_names()
+        added = [*self.timing.values(), evidence, detail]
+        for widget in added:
+            widget.setAccessibleDescription(self._description)
+        previous: QWidget = list(self.present.values())[-1]
+        for widget in added:
+            QWidget.setTabOrder(previous, widget)
+            previous = widget
+        return self.details
 
     def _present_clicked(self, _button: QAbstractButton) -> None:
         self._show_details()
         self._emit()
 
     def _show_details(self) -> None:
-        self.details.setVisible(self._checked(self.present) in ("yes", "possible"))
+        wanted = self._checked(self.present) in ("yes", "possible")
+        if wanted:
+            self._build_details().show()
+        elif self.details is not None:
+            self.details.hide()
 
     @staticmethod
     def _checked(buttons: dict[str, QRadioButton]) -> str | None:
@@ -136,29 +163,36 @@ class IndicatorEditor(Editor):
         timing = self._checked(self.timing)
         if timing is not None and self.field.asks_timing:
             out["timing"] = timing
-        evidence = self.evidence.currentData()
-        if evidence:
-            out["evidence"] = evidence
-        if self.detail.text():
+        if self.evidence is not None and self.evidence.currentData():
+            out["evidence"] = self.evidence.currentData()
+        if self.detail is not None and self.detail.text():
             out["detail"] = self.detail.text()
         return out
 
     def _show(self, value: Any) -> None:
         value = value if isinstance(value, dict) else {}
+        if self.details is None and any(value.get(k) for k in ("timing", "evidence", "detail")):
+            self._build_details()
         for group, buttons, key in ((self.present_group, self.present, "present"),
                                     (self.timing_group, self.timing, "timing")):
             group.setExclusive(False)
             for option, radio in buttons.items():
                 radio.setChecked(value.get(key) == option)
             group.setExclusive(True)
-        self.evidence.setCurrentIndex(max(self.evidence.findData(value.get("evidence")), 0)
-                                      if value.get("evidence") else 0)
-        if self.detail.text() != (value.get("detail") or ""):
+        if self.evidence is not None:
+            self.evidence.setCurrentIndex(max(self.evidence.findData(value.get("evidence")), 0)
+                                          if value.get("evidence") else 0)
+        if self.detail is not None and self.detail.text() != (value.get("detail") or ""):
             self.detail.setText(value.get("detail") or "")
         self._show_details()
 
     def inputs(self) -> list[QWidget]:
-        return [*self.present.values(), *self.timing.values(), self.evidence, self.detail]
+        built = [self.evidence, self.detail] if self.evidence and self.detail else []
+        return [*self.present.values(), *self.timing.values(), *built]
+
+    def set_description(self, text: str) -> None:
+        self._description = text
+        super().set_description(text)
 
     def focus_target(self) -> QWidget:
         checked = self.present_group.checkedButton()
@@ -170,7 +204,8 @@ class IndicatorEditor(Editor):
             radio.setAccessibleName(f"{self.name}: present: {PRESENT_LABELS[value]}")
         for value, radio in self.timing.items():
             radio.setAccessibleName(f"{self.name}: when: {TIMING_LABELS[Timing(value)]}")
-        self.evidence.setAccessibleName(f"{self.name}: evidence")
-        self.detail.setAccessibleName(f"{self.name}: detail")
+        if self.evidence is not None and self.detail is not None:
+            self.evidence.setAccessibleName(f"{self.name}: evidence")
+            self.detail.setAccessibleName(f"{self.name}: detail")
 
 
