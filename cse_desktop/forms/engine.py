@@ -7,6 +7,8 @@ form version it was started on, so a draft begun on v1 still opens after v2 is a
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -203,6 +205,9 @@ class FormEngine:
     def __init__(self, registry: FormRegistry) -> None:
         self.registry = registry
         self._compiled: dict[tuple[str, int], CompiledForm] = {}
+        #: the last evaluation and what it was of: a form page asks for visibility, problems,
+        #: progress and the outcome of the same answers in one refresh (one walk, not five)
+        self._last: tuple[tuple[Any, ...], _Evaluation] | None = None
 
     def form(self, form_id: str, version: int | None = None) -> CompiledForm:
         try:
@@ -294,14 +299,21 @@ class FormEngine:
         after it, so a stale answer behind a hidden question never shows or requires anything.
         A scored form is walked twice: once to find the visible answers to score, and again
         with ``suggested_level`` and ``total`` known (the judgement questions depend on them).
+        The answer for the same form, answers, context and approval as the last call is the
+        last call's (the answers are compared as JSON, so an answer changed in place counts).
         """
+        key = (compiled, json.dumps(answers, sort_keys=True, default=str), ctx, approval)
+        last = self._last
+        if last is not None and all(a is b or a == b for a, b in zip(last[0], key, strict=True)):
+            return last[1]
         evaluation = self._walk(compiled, answers, ctx, None)
-        if compiled.spec.scoring is None:
-            return evaluation
-        visible = {k: v for k, v in answers.items() if evaluation.shown.get(k, False)}
-        result = score(compiled.spec, visible, ctx.scoring_inputs(approval), ctx.now,
-                       compiled.rule_exprs, compiled.indicators)
-        return self._walk(compiled, answers, ctx, result)
+        if compiled.spec.scoring is not None:
+            visible = {k: v for k, v in answers.items() if evaluation.shown.get(k, False)}
+            result = score(compiled.spec, visible, ctx.scoring_inputs(approval), ctx.now,
+                           compiled.rule_exprs, compiled.indicators)
+            evaluation = self._walk(compiled, answers, ctx, result)
+        self._last = (key, evaluation)
+        return evaluation
 
     def _walk(self, compiled: CompiledForm, answers: dict[str, Any], ctx: FormContext,
               result: dict[str, Any] | None) -> _Evaluation:
@@ -417,8 +429,10 @@ class FormEngine:
         evaluation = self._evaluate(compiled, submission.answers, ctx, submission.approval)
         flags = [{"id": fl.id, "message": fl.message} for fl in compiled.spec.flags
                  if ex.truth(compiled.flag_exprs[fl.id].evaluate(evaluation.env))]
-        return {**(evaluation.score or {}), "computed": evaluation.computed, "flags": flags,
-                "form": {"id": compiled.spec.id, "version": compiled.spec.version}}
+        # a copy: the evaluation is kept for the next question about the same answers
+        return copy.deepcopy({**(evaluation.score or {}), "computed": evaluation.computed,
+                              "flags": flags,
+                              "form": {"id": compiled.spec.id, "version": compiled.spec.version}})
 
     def finalise(self, submission: Submission, ctx: FormContext, *,
                  revalidate: bool = True) -> Submission:

@@ -215,3 +215,32 @@ def test_row_visibility_applies_show_if_inside_repeat_rows(engine: FormEngine) -
     assert shown["people_of_concern[0].poc_police_ref"] is True
     assert shown["people_of_concern[1].poc_police_ref"] is False
     assert shown["people_of_concern[1].poc_name"] is True
+
+
+def test_one_evaluation_serves_every_question_about_the_same_answers(
+        engine: FormEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A form page asks for problems, visibility, progress and the outcome of the same answers
+    in one refresh: the form is walked and scored once, and any change (even to the answers
+    in place, or the time) is a new evaluation."""
+    from cse_desktop.forms import engine as engine_module
+
+    scored: list[int] = []
+    real = engine_module.score
+    monkeypatch.setattr(engine_module, "score",
+                        lambda *a, **k: scored.append(1) or real(*a, **k))
+    draft = complete_draft(engine)
+    engine.validate(draft, CTX)
+    engine.visibility(draft, CTX)
+    section_progress(engine, draft, CTX)
+    first = engine.outcome(draft, CTX)
+    assert len(scored) == 1 and first["suggested_level"] == "low"
+    first["computed"]["tampered"] = True  # a caller's copy: the kept evaluation is not touched
+    assert "tampered" not in engine.outcome(draft, CTX)["computed"]
+    assert len(scored) == 1
+
+    draft.answers["ind_e_picked_up_by_adults"]["present"] = "no"  # changed in place
+    engine.outcome(draft, CTX)
+    assert len(scored) == 2
+    later = FormContext(now=NOW.replace(hour=13), age=15)
+    engine.outcome(draft, later)
+    assert len(scored) == 3

@@ -488,7 +488,8 @@ class FormEditor(QWidget):
         answered = sum(min(a, t) for _s, a, t in progress)
         total = sum(t for _s, _a, t in progress)
         percent = round(100 * answered / total) if total else 100
-        self.progress.setValue(percent)
+        if self.progress.value() != percent:  # (setValue repaints the bar at once)
+            self.progress.setValue(percent)
         self.progress.setAccessibleDescription(f"{percent}% answered")
         self.progress_text.setText(f"{answered} of {total} required questions answered "
                                    f"({percent}%)")
