@@ -43,7 +43,7 @@ import os
 import sys
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import SLOT, QCoreApplication, QEvent, QObject, QTimer, Signal, Slot
 
@@ -131,6 +131,25 @@ def logind_session_path(session_id: str) -> str:
 # last-registered first, so this one runs before PySide6's own clean-up, which destroys the
 # QApplication (and would deliver events to a half-finalised Python filter).
 _live: weakref.WeakSet[AutoLock] = weakref.WeakSet()
+
+
+@contextlib.contextmanager
+def unwatched() -> Iterator[None]:
+    """Build a large widget tree without the activity filter: a form of 100 questions makes
+    some 30,000 construction events, each of which would otherwise call into Python.  Only for
+    synchronous work, during which no input can arrive (no nested event loop, no dialog); the
+    filter is back before the next event is processed."""
+    paused = [lock for lock in list(_live)
+              if lock._filter_on is not None and not lock._swallowing]
+    for lock in paused:
+        lock._filter_on.removeEventFilter(lock)  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        for lock in paused:
+            with contextlib.suppress(RuntimeError):  # the C++ object is already gone
+                if lock._filter_on is not None:
+                    lock._filter_on.installEventFilter(lock)
 
 
 @atexit.register

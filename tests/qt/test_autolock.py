@@ -437,3 +437,37 @@ def test_settings_hold_no_secrets() -> None:
     assert fields == {"idle_minutes", "high_contrast", "font_scale"}
     source = textwrap.dedent((ROOT / "cse_desktop" / "qt" / "settings.py").read_text("utf-8"))
     assert "passphrase" not in source.replace("Never a passphrase", "")
+
+
+def test_a_large_build_runs_unwatched_and_the_filter_is_back_afterwards(qtbot, autolock,
+                                                                         edit) -> None:
+    """``unwatched()`` takes the activity filter off for a synchronous widget build (thousands
+    of construction events) and puts it back: input after the build still counts."""
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from cse_desktop.qt.autolock import unwatched
+
+    class Counting(AutoLock):
+        seen = 0
+
+        def eventFilter(self, watched, event) -> bool:  # type: ignore[no-untyped-def]
+            Counting.seen += 1
+            return super().eventFilter(watched, event)
+
+    lock = Counting(60_000, connect_os=False)
+    lock.start()
+    try:
+        with unwatched():
+            box = QWidget()
+            qtbot.addWidget(box)
+            layout = QVBoxLayout(box)
+            for n in range(200):
+                layout.addWidget(QLabel(f"Fictional question {n}"))
+            box.adjustSize()
+        assert Counting.seen == 0  # no construction event reached the filter
+        before = lock._last_activity
+        time.sleep(0.01)
+        qtbot.keyClick(edit, Qt.Key.Key_A)
+        assert Counting.seen > 0 and lock._last_activity > before  # back: input counts
+    finally:
+        lock.stop()

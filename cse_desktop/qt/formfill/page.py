@@ -34,6 +34,7 @@ from cse_desktop.domain.dates import LOCAL_ZONE, uk_date
 from cse_desktop.domain.errors import CseError, ValidationFailed
 from cse_desktop.domain.models import Submission
 from cse_desktop.forms.engine import FormContext, FormEngine, FormInvalid, section_progress
+from cse_desktop.qt.autolock import unwatched
 from cse_desktop.qt.family import hidden_with_family
 from cse_desktop.qt.formfill.clock import clock_reading, tick_timer
 from cse_desktop.qt.formfill.confirm import FinaliseQuestion
@@ -308,18 +309,19 @@ class FormFillPage(QWidget):
 
     def _show_editor(self, draft: Submission) -> None:
         spec = self.engine.form_of(draft).spec
-        editor = FormEditor(spec, subtitle=self._subtitle(draft), today=self._today)
-        editor.fit_width(self.width() if self.isVisible() else 0)
-        editor.set_answers(draft.answers)
-        editor.set_restricted(draft.restricted_fields)
-        editor.edited.connect(self._edited)
-        editor.restricted_edited.connect(self._restricted_edited)
-        editor.finalise_requested.connect(self._finalise_requested)
-        editor.close_requested.connect(self._close_clicked)
-        self.editor = editor
-        self.stack.addWidget(editor)
-        self.stack.setCurrentWidget(editor)
-        self._refresh()
+        with unwatched():  # thousands of construction events: not activity, no input possible
+            editor = FormEditor(spec, subtitle=self._subtitle(draft), today=self._today)
+            editor.fit_width(self.width() if self.isVisible() else 0)
+            editor.set_answers(draft.answers)
+            editor.set_restricted(draft.restricted_fields)
+            editor.edited.connect(self._edited)
+            editor.restricted_edited.connect(self._restricted_edited)
+            editor.finalise_requested.connect(self._finalise_requested)
+            editor.close_requested.connect(self._close_clicked)
+            self.editor = editor
+            self.stack.addWidget(editor)
+            self.stack.setCurrentWidget(editor)
+            self._refresh()
         self._show_status()
         if self._ctx is not None and self._ctx.episode is not None:
             self.clock_timer.start()
