@@ -8,7 +8,6 @@ immutable: the repository raises, and a trigger in the database refuses it as we
 from __future__ import annotations
 
 import builtins
-import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -34,8 +33,17 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound=Record)
 
 _BOOKKEEPING = set(Record.BOOKKEEPING)
-_SELECT = ("SELECT id, version, server_seq, deleted, created_at, updated_at, created_by, data "
-           "FROM records")
+#: each row as one JSON object (and its ``deleted`` flag): the bookkeeping columns spliced in
+#: front of the record's own fields (stored as a JSON object in ``data``), written by SQLite so
+#: that pydantic parses and validates the row in one pass
+_SELECT = ("""SELECT '{"id":' || json_quote(id) || ',"version":' || version"""
+           """ || ',"server_seq":' || ifnull(server_seq, 'null')"""
+           """ || ',"deleted":' || iif(deleted, 'true', 'false')"""
+           """ || ',"created_at":' || json_quote(created_at)"""
+           """ || ',"updated_at":' || json_quote(updated_at)"""
+           """ || ',"created_by":' || json_quote(created_by)"""
+           """ || iif(trim(substr(data, 2)) = '}', '}', ',' || substr(data, 2)), deleted"""
+           " FROM records")
 
 
 def _when(at: datetime | None) -> datetime:
@@ -71,22 +79,14 @@ class Repository(Generic[R]):
     # -- reading -------------------------------------------------------------------------
 
     def _from_row(self, row: tuple) -> R:
-        rid, version, server_seq, deleted, created_at, updated_at, created_by, data = row
-        # The record's own fields are stored as a JSON object; the bookkeeping columns are
-        # spliced in front of it so pydantic parses and validates the row in one pass.
-        head = json.dumps({"id": rid, "version": version, "server_seq": server_seq,
-                           "deleted": bool(deleted), "created_at": created_at,
-                           "updated_at": updated_at, "created_by": created_by})
-        body = data[1:].strip()
-        joined = head[:-1] + ("," + body if body != "}" else "}")
-        return self.model.model_validate_json(joined)
+        return self.model.model_validate_json(row[0])
 
     def get(self, record_id: str, *, include_deleted: bool = False) -> R:
         if not is_record_id(record_id):
             raise NotFound(f"There is no {self.kind} with id {record_id!r}.")
         row = self._ws.db.execute(f"{_SELECT} WHERE id = ? AND kind = ?",
                                   (record_id, self.kind)).fetchone()
-        if row is None or (row[3] and not include_deleted):
+        if row is None or (row[1] and not include_deleted):
             raise NotFound(f"There is no {self.kind} with id {record_id}.")
         return self._from_row(row)
 
