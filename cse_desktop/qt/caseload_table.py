@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QHelpEvent, QKeyEvent, QResizeEvent
-from PySide6.QtWidgets import QLineEdit, QStyleOptionViewItem, QTableView, QToolTip
+from PySide6.QtWidgets import QLineEdit, QTableView, QToolTip
 
 from cse_desktop.qt.caseload_model import CaseloadFilter, CaseloadModel, Column
+from cse_desktop.qt.tables import cell_width
 
 #: padding of a heading (the style sheet's, and room for the sort arrow) and of a cell
 HEADING_PAD, CELL_PAD = 34, 12  # as widgets.fit_headers_to_text
@@ -82,7 +83,7 @@ class CaseloadTable(QTableView):
         char = QFontMetrics(self.font()).averageCharWidth()
         self.name_min_width = max(170, char * 14)
         others: list[Column] = [c for c in Column if c != Column.NAME]
-        cells = {c: self._cell_width(source, c) + CELL_PAD for c in others}
+        cells = {c: cell_width(self, c) + CELL_PAD for c in others}
         available = self.viewport().width() - max(self.name_min_width, char * 24)
         wrapped: set[int] = set()
 
@@ -111,18 +112,6 @@ class CaseloadTable(QTableView):
         for column in others:
             self.setColumnWidth(column, wants[column])
         self.fit_name()
-
-    def _cell_width(self, source: CaseloadModel, column: int) -> int:
-        """What ``sizeHintForColumn`` answers, from the one cell with the widest text (the
-        delegate's own size for it), not from a style round trip for each of 5,000 rows."""
-        row = source.widest_row(column, self.font())
-        if row is None:
-            return 0
-        option = QStyleOptionViewItem()
-        self.initViewItemOption(option)
-        hint = self.itemDelegateForColumn(column) or self.itemDelegate()
-        grid = 1 if self.showGrid() else 0
-        return hint.sizeHint(option, source.index(row, column)).width() + grid
 
     def fit_name(self) -> None:
         others = sum(self.columnWidth(c) for c in Column if c != Column.NAME)

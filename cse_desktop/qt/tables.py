@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QFont, QFontMetrics, QShowEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QStyleOptionViewItem, QTableView, QWidget
 
 from cse_desktop.domain.ids import Changes, RecordKind
 from cse_desktop.qt.operations import TaskManager
@@ -201,6 +201,26 @@ def _font(spec: ColumnSpec[T], item: T) -> QFont | None:
             and spec.colour(item) in URGENT_INKS:
         return bold()  # high contrast: an urgent cell is bold, not only coloured
     return font
+
+
+def cell_width(view: QTableView, column: int) -> int:
+    """What ``view.sizeHintForColumn(column)`` answers, measured on the one cell with the
+    widest text (its delegate's own size) instead of through the style for every row: the
+    same width, in milliseconds at 5,000 rows.  Falls back to Qt's measure for a model that is
+    not a :class:`TableModel` (through any sorting or filtering proxies)."""
+    model = view.model()
+    while isinstance(model, QSortFilterProxyModel):
+        model = model.sourceModel()
+    if not isinstance(model, TableModel):
+        return view.sizeHintForColumn(column)
+    row = model.widest_row(column, view.font())
+    if row is None:
+        return 0
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    delegate = view.itemDelegateForColumn(column) or view.itemDelegate()
+    grid = 1 if view.showGrid() else 0
+    return delegate.sizeHint(option, model.index(row, column)).width() + grid
 
 
 def _ink_or_none(which: Ink | None) -> Any:

@@ -31,6 +31,7 @@ from cse_desktop.qt.caseload_model import time_left_words
 from cse_desktop.qt.operations import Operation
 from cse_desktop.qt.operations import episodes as episode_ops
 from cse_desktop.qt.resources import apply_theme, set_font_scale
+from cse_desktop.qt.tables import cell_width
 
 from .conftest import CASELOAD_NOW, WINDOW_SIZE
 
@@ -404,7 +405,7 @@ def test_column_widths_come_from_the_widest_cell_exactly_as_qt_measures_them(
     table = page.table
     for column in Column:
         if column != Column.NAME:
-            assert table._cell_width(page.model, column) == table.sizeHintForColumn(column), (
+            assert cell_width(table, column) == table.sizeHintForColumn(column), (
                 column, scale, contrast)
 
 

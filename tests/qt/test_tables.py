@@ -142,3 +142,30 @@ def test_a_read_overtaken_by_another_or_forgotten_is_not_current(qtbot) -> None:
     assert page.is_current(second)
     page.forget_loads()
     assert not page.is_current(second)
+
+
+def test_a_column_is_as_wide_as_qt_would_make_it_measured_on_one_cell(qtbot) -> None:
+    """``cell_width`` sizes a column from its widest text's cell (bold where the cell is
+    bold), through sorting proxies: exactly ``sizeHintForColumn``, without the style round
+    trip for every row."""
+    from PySide6.QtWidgets import QTableView
+
+    from cse_desktop.qt.tables import ColumnSpec, TableModel, bold_when, cell_width, sorting_proxy
+
+    rows = [("Fictional short", 1), ("A much longer fictional text", 2), ("Wide bold", 3),
+            ("Fictional short", 4)] * 50
+    model: TableModel[tuple[str, int]] = TableModel(
+        [ColumnSpec("Text", lambda r: r[0], lambda r: r[0]),
+         ColumnSpec("Number", lambda r: f"{r[1]:,} fictional", lambda r: r[1],
+                    font=bold_when(lambda r: r[1] == 3))],
+        lambda r: str(r[1]))
+    model.set_items(rows)
+    for wrapped in (model, sorting_proxy(model)):
+        view = QTableView()
+        qtbot.addWidget(view)
+        view.setModel(wrapped)
+        view.show()
+        for column in (0, 1):
+            assert cell_width(view, column) == view.sizeHintForColumn(column) > 0
+    model.set_items([])
+    assert cell_width(view, 0) == 0

@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from cse_desktop.domain.dates import LOCAL_ZONE
 from cse_desktop.domain.ids import ALL_KINDS, Changes
-from cse_desktop.qt.tables import ID_ROLE, ColumnSpec, TableModel
+from cse_desktop.qt.tables import ID_ROLE, ColumnSpec, TableModel, cell_width
 from cse_desktop.qt.tables import SORT_ROLE as SORT_ROLE
 from cse_desktop.qt.tables import bold as bold
 from cse_desktop.qt.tables import sorting_proxy as sorting_proxy
@@ -193,7 +193,7 @@ class RecordTable(QTableView):
         font = QFont(self.font())
         font.setBold(True)
         header_width = QFontMetrics(font).horizontalAdvance(heading) + 34
-        cells = self.sizeHintForColumn(column) + 10
+        cells = cell_width(self, column) + 10
         return max(70, min(max(header_width, cells), 300))
 
     def selected_source_row(self) -> int | None:
