@@ -621,6 +621,78 @@ class SyncBench:
             fmt_time(z["median_raw_s"]), times_raw(z["median_s"], z["median_raw_s"]),
             f"<= {fmt_time(BUDGET_NOOP_S)}", z["median_s"] <= BUDGET_NOOP_S))
 
+    # -- the first sync of a laptop's backlog, with and without its echo --------------------
+
+    def first_sync_echo(self, backend: str) -> None:
+        """A laptop pushes its backlog once; the pull that follows is then timed on copies of
+        that workspace: with its own accepted changes skipped (no echo, as it syncs now) and
+        with them applied again (the echo table emptied: as every laptop did before)."""
+        n = self.sizes["changes"]
+        label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[backend]
+        url = self.new_db_url(backend, "hub_echo")
+        hub_engine = hub_db.make_engine(url)
+        hub_db.upgrade(hub_engine)
+        hub = Hub(hub_engine)
+        hub.add_team(TEAM)
+        hub.add_user(USERS[0], team=TEAM)
+        server = self.start_hub(url, f"hub-echo-{backend}")
+        out: dict[str, Any] = {"hub_db": backend, "changes": n}
+        self.results[f"first_sync_echo_{backend}"] = out
+        try:
+            ws = self.workspace(f"laptop-echo-{backend}", USERS[0])
+            engine.connect(ws, server.url, hub.new_enrolment_code(USERS[0])[0],
+                           device_name="bench-laptop-echo")
+            self.seed(ws)
+            self.log(f"[{backend}] echo: laptop C pushes {n:,} changes, then pulls them back "
+                     "with and without skipping its own")
+
+            class PushDone(Exception):
+                pass
+
+            def stop_at_pull(phase: str, done: int, total: int) -> None:
+                if phase == "pull":
+                    raise PushDone
+
+            t0 = now_s()
+            try:
+                engine.sync(ws, progress=stop_at_pull)
+            except PushDone:
+                out["push_s"] = now_s() - t0
+            else:
+                raise SystemExit(f"[{backend}] echo: the sync ended without a pull")
+            folder = self.work / f"laptop-echo-{backend}"
+            ws.lock()
+            runs: dict[str, list[float]] = {"skipped": [], "applied": []}
+            for n_run, how in enumerate(("skipped", "applied") * 2):
+                copy = self.work / f"laptop-echo-{backend}-{n_run}"
+                shutil.copytree(folder, copy)
+                clone = Workspace.open(copy, PASSPHRASE)
+                self._workspaces.append(clone)
+                if how == "applied":
+                    with clone.transaction():
+                        clone.db.execute("DELETE FROM sync_echo")
+                timing = timed_sync(clone, self.meter)
+                s = timing["summary"]
+                own = n if how == "skipped" else 0
+                if s.pushed or s.received != n or s.own != own or s.applied:
+                    raise SystemExit(f"[{backend}] echo ({how}): {s.line()}, {s.own} own")
+                runs[how].append(timing["pull_s"])
+                clone.lock()
+            out.update({f"pull_{how}_s": min(r) for how, r in runs.items()})
+            out["runs_s"] = runs
+        finally:
+            self.stop_hub(server)
+            hub_engine.dispose()
+        self.rows.append(Row(
+            f"first sync of {n:,} changes, own changes skipped on pull (hub on {label})",
+            fmt_time(out["push_s"] + out["pull_skipped_s"]), "-", "-", "-", None))
+        self.rows.append(Row(
+            f"  its pull of its own {n:,} changes, skipped (no echo)",
+            fmt_time(out["pull_skipped_s"]), "-", "-", "-", None))
+        self.rows.append(Row(
+            "  same pull, its own changes applied again (the echo, as before)",
+            fmt_time(out["pull_applied_s"]), "-", "-", "-", None))
+
     # -- 4. many devices at once against PostgreSQL ---------------------------------------
 
     def concurrent(self) -> None:
@@ -939,6 +1011,7 @@ class SyncBench:
             backends = ["sqlite"] + (["postgresql"] if self.cluster is not None else [])
             for backend in backends:
                 self.push_pull_noop(backend)
+                self.first_sync_echo(backend)
             if self.cluster is not None:
                 self.concurrent()
             else:

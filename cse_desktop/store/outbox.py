@@ -37,6 +37,16 @@ def _entry(row: tuple) -> OutboxEntry:
                        json.loads(fields), created)
 
 
+#: The outbox tally counted afresh, as the triggers of migration 0006 keep it: rows of records
+#: other than forms; final forms with rows; drafts (not deleted) with rows.
+_RECOUNT_SQL = (
+    "SELECT (SELECT count(*) FROM outbox WHERE record_kind <> 'submission'), "
+    "coalesce(sum(status = 'final'), 0), coalesce(sum(status = 'draft' AND deleted = 0), 0) "
+    "FROM (SELECT json_extract(r.data, '$.status') AS status, r.deleted "
+    "      FROM (SELECT DISTINCT record_id FROM outbox WHERE record_kind = 'submission') o "
+    "      JOIN records r ON r.id = o.record_id AND r.kind = 'submission')")
+TALLIES = ("change", "final", "draft")
+
 _COLUMNS = ("seq, change_id, record_kind, record_id, op, version, base_version, base_seq, "
             "fields, created_at")
 
@@ -82,6 +92,22 @@ class Outbox:
     def count(self) -> int:
         return int(self._ws.db.execute("SELECT count(*) FROM outbox").scalar())
 
+    def tally(self) -> dict[str, int]:
+        """What the outbox holds, read from the tally its triggers keep (microseconds, however
+        long the backlog): ``change`` rows of records other than forms, ``final`` forms and
+        ``draft`` forms (not deleted) with rows."""
+        found = dict(self._ws.db.execute("SELECT what, n FROM outbox_tally").fetchall())
+        return {what: int(found.get(what, 0)) for what in TALLIES}
+
+    def recount(self) -> dict[str, int]:
+        """The same as :meth:`tally`, counted from the rows (slow with a long backlog)."""
+        row = self._ws.db.execute(_RECOUNT_SQL).fetchone() or (0, 0, 0)
+        return dict(zip(TALLIES, (int(n) for n in row), strict=True))
+
+    def _has_tally(self) -> bool:  # absent from workspaces older than schema 6
+        return self._ws.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                   "name = 'outbox_tally'").fetchone() is not None
+
     def _has_sync_issues(self) -> bool:  # absent from workspaces older than schema 3
         return self._ws.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
                                    "name = 'sync_issue'").fetchone() is not None
@@ -91,7 +117,8 @@ class Outbox:
 
         * every outbox row names a record that exists, at a version it has reached;
         * a live record the hub has never seen has its latest version waiting in the outbox
-          (unless the hub refused it, which is kept as a sync issue for a person to read).
+          (unless the hub refused it, which is kept as a sync issue for a person to read);
+        * the tally of waiting changes agrees with the rows.
 
         (A record with changes waiting may be further on than them: a pulled change moves the
         local version on without an outbox row.)
@@ -110,4 +137,6 @@ class Outbox:
             "WHERE r.server_seq IS NULL AND r.deleted = 0 AND (o.v IS NULL OR o.v <> r.version) "
             + ("AND r.id NOT IN (SELECT record_id FROM sync_issue WHERE kind = 'rejected') "
                if self._has_sync_issues() else "") + "LIMIT 20")]
+        if self._has_tally() and (kept := self.tally()) != (counted := self.recount()):
+            found.append(f"outbox tally {kept} differs from its rows {counted}")
         return found

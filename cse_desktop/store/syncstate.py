@@ -61,6 +61,11 @@ class Outgoing:
     change: dict[str, Any]
     covers: tuple[int, ...]
 
+    @property
+    def position(self) -> int:
+        """Where the change stands in the outbox (pass it as ``after`` for the next page)."""
+        return self.covers[-1]
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -88,6 +93,8 @@ class PullOutcome:
     skipped: int
     #: records removed because their child left this laptop's scope
     removed: int = 0
+    #: this laptop's own changes coming back as the hub accepted them (nothing to apply)
+    own: int = 0
 
 
 class SyncState:
@@ -131,10 +138,6 @@ class SyncState:
 
     # -- push ----------------------------------------------------------------------------
 
-    _PENDING_SQL = ("FROM outbox o LEFT JOIN records r ON r.id = o.record_id "
-                    "WHERE NOT (o.record_kind = 'submission' AND (r.id IS NULL OR "
-                    "json_extract(r.data, '$.status') <> 'final'))")
-
     def standing(self, record_id: str) -> tuple[int | None, bool] | None:
         """Where a record stands with the hub: (the hub sequence this workspace holds for it,
         whether changes to it wait in the outbox); None if the workspace has no such record."""
@@ -144,60 +147,75 @@ class SyncState:
         return None if row is None else (row[0], bool(row[1]))
 
     def pending_count(self) -> int:
-        """Changes waiting to go to the hub (drafts, which never go, are not counted)."""
-        sql = ("SELECT count(*) FROM (SELECT DISTINCT CASE WHEN o.record_kind = 'submission' "
-               f"THEN o.record_id ELSE o.change_id END {self._PENDING_SQL})")
-        return self._count(sql)
+        """Changes waiting to go to the hub (drafts, which never go, are not counted).
+
+        Read from the outbox's tally (kept by triggers with every write), not counted."""
+        tally = self._ws.outbox.tally()
+        return tally["change"] + tally["final"]
 
     def held_back(self) -> int:
         """Draft forms with changes kept on this laptop."""
-        return self._count(
-            "SELECT count(DISTINCT o.record_id) FROM outbox o JOIN records r ON r.id = "
-            "o.record_id WHERE o.record_kind = 'submission' AND r.deleted = 0 "
-            "AND json_extract(r.data, '$.status') = 'draft'")
+        return self._ws.outbox.tally()["draft"]
 
-    def outgoing(self, limit: int) -> list[Outgoing]:
-        """Up to ``limit`` changes to push, oldest first.
+    # one row per change to send: a form's rows stand where its last row stands
+    _PAGE_SQL = ("SELECT seq, change_id, record_kind, record_id, op, version, base_version, "
+                 "base_seq, fields FROM outbox o WHERE seq > ? AND (record_kind <> 'submission' "
+                 "OR seq = (SELECT max(x.seq) FROM outbox x WHERE x.record_id = o.record_id)) "
+                 "ORDER BY seq LIMIT ?")
+
+    def outgoing(self, limit: int, after: int = 0) -> list[Outgoing]:
+        """Up to ``limit`` changes to push, oldest first, from outbox rows after ``after``.
+
+        A push passes the :attr:`Outgoing.position` of the last change it sent as ``after``,
+        so each call reads only the rows it returns (and drafts held back, once): rows before
+        it are either answered and gone, or drafts. A form's rows go as one create at the
+        place of its last row.
 
         Outbox rows of discarded drafts (deleted before they were ever final) are removed here:
         the hub never knew them.
         """
-        with self._ws.transaction():
-            self._ws.db.execute(
-                "DELETE FROM outbox WHERE record_kind = 'submission' AND record_id IN "
-                "(SELECT id FROM records WHERE kind = 'submission' AND deleted = 1 "
-                " AND json_extract(data, '$.status') = 'draft')")
-            rows = self._ws.db.execute(
-                "SELECT o.seq, o.change_id, o.record_kind, o.record_id, o.op, o.version, "
-                "o.base_version, o.base_seq, o.fields, r.data " + self._PENDING_SQL +
-                " ORDER BY o.seq").fetchall()
+        db = self._ws.db
         out: list[Outgoing] = []
-        finals: dict[str, list[tuple]] = {}
-        for row in rows:
-            if row[2] == "submission":
-                finals.setdefault(row[3], []).append(row)
-        for row in rows:
-            seq, change_id, kind, record_id, op, version, base_version, base_seq, fields, data \
-                = row
-            if kind == "submission":
-                group = finals[record_id]
-                if seq != group[-1][0]:
-                    continue  # sent where its last row stands: after what it refers to
-                # one create with the whole final content, named by the last row's change id
-                out.append(Outgoing(
-                    change={"change_id": group[-1][1], "record_kind": kind,
-                            "record_id": record_id, "op": "create", "version": 1,
-                            "base_version": 0, "base_seq": None, "fields": json.loads(data)},
-                    covers=tuple(r[0] for r in group)))
-            else:
-                out.append(Outgoing(
-                    change={"change_id": change_id, "record_kind": kind, "record_id": record_id,
-                            "op": op, "version": version, "base_version": base_version,
-                            "base_seq": base_seq, "fields": json.loads(fields)},
-                    covers=(seq,)))
-            if len(out) >= limit:
-                break
+        with self._ws.transaction():
+            while len(out) < limit:
+                rows = db.execute(self._PAGE_SQL, (after, limit)).fetchall()
+                for row in rows:
+                    after = row[0]
+                    item = self._form(row) if row[2] == "submission" else Outgoing(
+                        change={"change_id": row[1], "record_kind": row[2],
+                                "record_id": row[3], "op": row[4], "version": row[5],
+                                "base_version": row[6], "base_seq": row[7],
+                                "fields": json.loads(row[8])},
+                        covers=(row[0],))
+                    if item is not None:
+                        out.append(item)
+                        if len(out) >= limit:
+                            break
+                if len(rows) < limit:
+                    break
         return out
+
+    def _form(self, row: tuple) -> Outgoing | None:
+        """A form's outbox rows, read at its last row: one create with the whole final content
+        (named by the last row's change id); None for a draft (held back, or discarded)."""
+        seq, change_id, kind, record_id = row[:4]
+        db = self._ws.db
+        found = db.execute("SELECT data, deleted, json_extract(data, '$.status') FROM records "
+                           "WHERE id = ?", (record_id,)).fetchone()
+        if found is None:
+            return None
+        data, deleted, status = found
+        if status != "final":
+            if deleted:
+                db.execute("DELETE FROM outbox WHERE record_id = ?", (record_id,))
+            return None
+        covers = tuple(s for (s,) in db.execute(
+            "SELECT seq FROM outbox WHERE record_id = ? AND seq <= ? ORDER BY seq",
+            (record_id, seq)))
+        return Outgoing(change={"change_id": change_id, "record_kind": kind,
+                                "record_id": record_id, "op": "create", "version": 1,
+                                "base_version": 0, "base_seq": None,
+                                "fields": json.loads(data)}, covers=covers)
 
     def acknowledge(self, sent: list[Outgoing], results: list[dict[str, Any]]) -> None:
         """Store the hub's answers: remove the answered outbox rows, note refused changes."""
@@ -207,23 +225,34 @@ class SyncState:
             raise HubRefused("The hub's answer does not match the changes sent; nothing was "
                              "changed here. Sync again.", code="answer_mismatch", status=200)
         now = datetime.now(UTC).isoformat()
+        answered = [(seq,) for item in sent for seq in item.covers]
+        refused, echoes, first_seen = [], [], []
+        for item, result in zip(sent, results, strict=True):
+            change = item.change
+            if result["status"] == "rejected":
+                refused.append((new_id(), change["record_kind"], change["record_id"],
+                                json.dumps(change["fields"]), result.get("code", ""),
+                                result.get("message", ""), now))
+            elif result["status"] == "accepted":
+                # applied as sent, on a base no other device had moved: the hub's record after
+                # it is this laptop's own, so its echo in a pull is skipped (see apply_page)
+                echoes.append((result["seq"], change["record_id"]))
+            elif change["op"] == "create":
+                first_seen.append((result["seq"], change["record_id"]))
         with self._ws.transaction():
             db = self._ws.db
-            for item, result in zip(sent, results, strict=True):
-                db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in item.covers])
-                change = item.change
-                if result["status"] == "rejected":
-                    db.execute(
-                        "INSERT INTO sync_issue (id, kind, record_kind, record_id, field, "
-                        "device_value, code, message, created_at) VALUES (?, 'rejected', ?, ?, "
-                        "'', ?, ?, ?, ?)",
-                        (new_id(), change["record_kind"], change["record_id"],
-                         json.dumps(change["fields"]), result.get("code", ""),
-                         result.get("message", ""), now))
-                elif change["op"] == "create":
-                    # nobody can have changed a record before the hub first saw it
-                    db.execute("UPDATE records SET server_seq = ? WHERE id = ? AND "
-                               "server_seq IS NULL", (result["seq"], change["record_id"]))
+            db.executemany("DELETE FROM outbox WHERE seq = ?", answered)
+            db.executemany(
+                "INSERT INTO sync_issue (id, kind, record_kind, record_id, field, device_value, "
+                "code, message, created_at) VALUES (?, 'rejected', ?, ?, '', ?, ?, ?, ?)", refused)
+            db.executemany("INSERT OR REPLACE INTO sync_echo (seq, record_id) VALUES (?, ?)",
+                           echoes)
+            # the hub sequence this laptop now holds (nobody can have changed a record before
+            # the hub first saw it)
+            db.executemany("UPDATE records SET server_seq = ?1 WHERE id = ?2 AND "
+                           "coalesce(server_seq, 0) < ?1", echoes)
+            db.executemany("UPDATE records SET server_seq = ? WHERE id = ? AND "
+                           "server_seq IS NULL", first_seen)
             self._ws.audit.append(AuditAction.SYNC, reason=f"pushed {len(sent)} changes")
 
     # -- pull ----------------------------------------------------------------------------
@@ -242,20 +271,34 @@ class SyncState:
         return names, deleting
 
     def apply_page(self, changes: list[dict[str, Any]], next_cursor: int,
-                   evict: list[str] | tuple[str, ...] = ()) -> PullOutcome:
+                   evict: list[str] | tuple[str, ...] = (), *,
+                   pulled: bool = True) -> PullOutcome:
         """Apply one pulled page and store the cursor after it, in one transaction.
 
         ``evict``: people no longer in this laptop's scope (allocated to another worker); they
         and every record of theirs are removed from this laptop, not just marked deleted.
+
+        A change this laptop made itself and the hub accepted as sent (its echo) is skipped:
+        the laptop holds it already. That holds only while nothing else about the record came
+        in meanwhile, so any other change applied to a record drops the echoes of its later
+        changes, which are then applied like any other. ``pulled=False``: a record fetched
+        out of order (the hub's copy after a refusal), never taken for an echo.
         """
-        applied = skipped = removed = 0
+        applied = skipped = own = removed = 0
         now = datetime.now(UTC).isoformat()
         with self._ws.transaction():
             db = self._ws.db
             if evict:
                 removed = self._evict(list(evict))
+            waiting = db.execute("SELECT 1 FROM sync_echo LIMIT 1").fetchone() is not None
+            echoes = self._echoes(changes) if pulled and waiting else {}
             for hc in changes:
                 kind, rid = hc["record_kind"], hc["record_id"]
+                if echoes.get(hc["seq"]) == rid:
+                    own += 1
+                    continue
+                if waiting:
+                    self._forget_echoes(rid, echoes)
                 model = RECORD_TYPES[kind]
                 try:
                     record = model.model_validate({"id": rid, **hc["fields"]})
@@ -305,11 +348,30 @@ class SyncState:
                      fresh.model_dump_json(exclude=_BOOKKEEPING), _search(fresh),
                      merged.get("person_id"), rid))
                 applied += 1
+            if pulled:  # the echoes of this page, and of changes not shown to this laptop
+                db.execute("DELETE FROM sync_echo WHERE seq <= ?", (next_cursor,))
             self._set_meta(_CURSOR_KEY, str(next_cursor))
             if applied:
                 self._ws.audit.append(AuditAction.SYNC, reason=f"received {applied} changes")
         return PullOutcome(received=len(changes), applied=applied, skipped=skipped,
-                           removed=removed)
+                           removed=removed, own=own)
+
+    def _echoes(self, changes: list[dict[str, Any]]) -> dict[int, str]:
+        """{hub seq: record id} of this laptop's accepted changes in the page's range."""
+        if not changes:
+            return {}
+        seqs = [hc["seq"] for hc in changes]
+        return dict(self._ws.db.execute(
+            "SELECT seq, record_id FROM sync_echo WHERE seq BETWEEN ? AND ?",
+            (min(seqs), max(seqs))).fetchall())
+
+    def _forget_echoes(self, record_id: str, page: dict[int, str]) -> None:
+        """Something other than this laptop's own change reached the record: the hub's record
+        after this laptop's later changes is no longer known to be the laptop's own."""
+        self._ws.db.execute("DELETE FROM sync_echo WHERE record_id = ?", (record_id,))
+        if page:
+            for seq in [s for s, rid in page.items() if rid == record_id]:
+                del page[seq]
 
     def _evict(self, people: list[str]) -> int:
         db = self._ws.db
@@ -323,6 +385,7 @@ class SyncState:
             chunk = ids[i:i + 500]
             where = ",".join("?" * len(chunk))
             db.execute(f"DELETE FROM outbox WHERE record_id IN ({where})", chunk)
+            db.execute(f"DELETE FROM sync_echo WHERE record_id IN ({where})", chunk)
             # a refused change stays listed (its person should know), but without the values
             db.execute(f"DELETE FROM sync_issue WHERE kind = 'conflict' AND record_id IN "
                        f"({where})", chunk)

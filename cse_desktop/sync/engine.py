@@ -49,6 +49,8 @@ class SyncSummary:
     skipped: int = 0
     #: records removed from this laptop: their child was allocated to another worker
     removed: int = 0
+    #: this laptop's own changes the pull brought back as they were sent (not applied again)
+    own: int = 0
     drafts_kept: int = 0
     open_conflicts: int = 0
     #: the owner's new role, when the hub changed it since the last sync ("" otherwise)
@@ -145,11 +147,13 @@ def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
         try:
             total = ws.sync.pending_count()
             report("push", 0, total)
+            after = 0
             while True:
                 check_cancel()
-                outgoing = ws.sync.outgoing(batch)
+                outgoing = ws.sync.outgoing(batch, after)
                 if not outgoing:
                     break
+                after = outgoing[-1].position
                 head_seq, head_hash = ws.audit._read_head()
                 request = PushRequest(changes=_changes(outgoing),
                                       audit_head=AuditAnchor(seq=head_seq, hash=head_hash))
@@ -175,6 +179,7 @@ def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
                 summary.applied += outcome.applied
                 summary.skipped += outcome.skipped
                 summary.removed += outcome.removed
+                summary.own += outcome.own
                 cursor = answer_page.next
                 report("pull", summary.received, 0)
                 if answer_page.done:
@@ -229,7 +234,7 @@ def _take_hub_copy(ws: Workspace, client: HubClient, sent: list[Outgoing],
             if exc.code == "not_found":
                 continue  # not the hub's (any more): the laptop keeps its copy
             raise
-        ws.sync.apply_page([copy.model_dump(mode="json")], ws.sync.cursor())
+        ws.sync.apply_page([copy.model_dump(mode="json")], ws.sync.cursor(), pulled=False)
 
 
 def _wipe_if_told(ws: Workspace, client: HubClient, exc: HubRefused) -> None:
@@ -246,9 +251,11 @@ def _final_push(ws: Workspace, client: HubClient) -> None:
     If the hub cannot be reached now, the error propagates and the workspace is kept: the
     wipe happens at a later sync, once nothing is left to send.
     """
-    while outgoing := ws.sync.outgoing(MAX_BATCH):
+    after = 0
+    while outgoing := ws.sync.outgoing(MAX_BATCH, after):
         answer = client.push(PushRequest(changes=_changes(outgoing)))
         ws.sync.acknowledge(outgoing, [r.model_dump(mode="json") for r in answer.results])
+        after = outgoing[-1].position
 
 
 def _wipe(ws: Workspace, code: str) -> None:

@@ -1,0 +1,2 @@
+-- Schema 5: reserved (a placeholder in this branch; the desktop's own migration 0005 takes
+-- this number when the branches are merged).
