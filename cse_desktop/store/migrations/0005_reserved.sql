@@ -1,2 +1,0 @@
--- Schema 5: reserved (a placeholder in this branch; the desktop's own migration 0005 takes
--- this number when the branches are merged).
