@@ -265,6 +265,9 @@ class MainWindow(WorkspaceOpening):
         self.profile_action.setEnabled(True)
         self._workspace_menus(True)
         self.caseload_page.set_demo(demo)
+        # the caseload is read first, on the workspace thread, while the other pages are built
+        self.caseload_page.set_tasks(self.tasks)
+        self.caseload_page.load()
         self._open_session(opened.owner)
         self.autolock.start()
 
@@ -282,7 +285,6 @@ class MainWindow(WorkspaceOpening):
     def _open_session(self, owner: Owner) -> None:
         """The pages of an unlocked workspace: their work all runs on :attr:`tasks`."""
         tasks = self.tasks
-        self.caseload_page.set_tasks(tasks)
         self.person_page = PersonPage(tasks)
         self.form_page = FormFillPage(tasks, self.engine)
         self.manager_page = (ManagerPage(tasks, self.engine)
@@ -331,7 +333,8 @@ class MainWindow(WorkspaceOpening):
         self.show_caseload()
 
     def show_caseload(self) -> None:
-        self.caseload_page.load()
+        if not self.caseload_page.loading:  # (a read already on its way will do)
+            self.caseload_page.load()
         self._show(self.caseload_page, "Caseload")
 
     def show_team(self) -> None:

@@ -249,6 +249,11 @@ class CaseloadPage(RefreshesWhenShown, QWidget):
         else:
             self.refresh_timer.stop()
 
+    @property
+    def loading(self) -> bool:
+        """A read of the caseload is on its way."""
+        return self._loading
+
     def load(self, on_loaded: Callable[[], None] | None = None) -> None:
         """Read the caseload through the task manager; the table fills when it arrives."""
         tasks = self._tasks

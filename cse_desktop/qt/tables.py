@@ -217,8 +217,9 @@ def _font(spec: ColumnSpec[T], item: T, contrast: bool | None = None) -> QFont |
 def cell_width(view: QTableView, column: int) -> int:
     """What ``view.sizeHintForColumn(column)`` answers, measured on the one cell with the
     widest text (its delegate's own size) instead of through the style for every row: the
-    same width up to 1,000 rows (beyond, both measure a sample), in milliseconds.  Falls back to Qt's measure for a model that is
-    not a :class:`TableModel` (through any sorting or filtering proxies)."""
+    same width up to 1,000 rows (beyond, both measure a sample), in milliseconds.  Falls back
+    to Qt's measure for a model that is not a :class:`TableModel` (through any sorting or
+    filtering proxies)."""
     model = view.model()
     while isinstance(model, QSortFilterProxyModel):
         model = model.sourceModel()
