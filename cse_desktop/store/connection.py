@@ -67,13 +67,11 @@ def _apply_key(conn: Connection, db_key: bytes | bytearray) -> None:
     ``x'<hex>'`` form is written into a locked ``bytearray`` handed to ``sqlite3_key`` (through
     sqlcipher3's ``set_key``, which passes the buffer itself) and wiped at once; no ``str`` of
     it is made (``PRAGMA key`` would need one, and the statement cache would keep it).
-    SQLCipher keeps its own copy in memory it locks and wipes when the connection closes."""
+    SQLCipher keeps its own copy, in memory it wipes when the connection closes."""
     if len(db_key) != 32:
         raise ValueError("database key must be 32 bytes")
     # Errors from SQLCipher go nowhere: they would reach stderr, and could name pages or files.
     conn.execute("PRAGMA cipher_log_level = NONE")
-    # SQLCipher zeroes (and locks) the memory it frees from now on: decrypted pages too.
-    conn.execute("PRAGMA cipher_memory_security = ON")
     form = memory.raw_key_form(db_key)
     try:
         conn.set_key(form)  # type: ignore[attr-defined]  # sqlcipher3's own method
@@ -196,17 +194,25 @@ def integrity_problems(conn: Connection) -> list[str]:
     return problems
 
 
-def export_copy(conn: Connection, target: Path, db_key: bytes | bytearray) -> None:
-    """A consistent, compact, encrypted copy of the database (same key) at ``target``.
+def export_copy(conn: Connection, target: Path,
+                db_key: bytes | bytearray | None = None) -> None:
+    """A consistent, compact, encrypted copy of the database at ``target``.
 
-    Uses ``sqlcipher_export`` into a database attached *with a key*; the only ATTACH in the code.
+    Uses ``sqlcipher_export`` into an attached database; the only ATTACH in the code.  Without
+    ``db_key`` the copy has the connection's own key: SQLCipher keys the attached file from the
+    main database, so no key passes through SQL at all.  With ``db_key`` (another key), its
+    raw-key form is bound as a blob; SQLite keeps that copy with the cached statement, in
+    memory it frees unwiped, until the connection closes.
     """
-    form = memory.raw_key_form(db_key)  # bound as a blob: SQLCipher reads it as a raw key
-    try:
-        conn.execute("ATTACH DATABASE ? AS backup KEY ?", (str(target), form))
-    finally:
-        memory.wipe(form)
-        memory.unlock(form)
+    if db_key is None:
+        conn.execute("ATTACH DATABASE ? AS backup", (str(target),))
+    else:
+        form = memory.raw_key_form(db_key)  # a blob: SQLCipher reads it as a raw key
+        try:
+            conn.execute("ATTACH DATABASE ? AS backup KEY ?", (str(target), form))
+        finally:
+            memory.wipe(form)
+            memory.unlock(form)
     try:
         for name, value in PINNED_CIPHER.items():
             conn.execute(f"PRAGMA backup.{name} = {value}")

@@ -493,7 +493,7 @@ class Workspace:
         try:
             copy = staging / DB_FILE_NAME
             with self._lock:
-                connection.export_copy(self.db.raw, copy, self._db_key)
+                connection.export_copy(self.db.raw, copy)  # the same key
             check = connection.open_database(copy, self._db_key)
             try:
                 if connection.integrity_problems(check):
