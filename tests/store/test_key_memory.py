@@ -11,10 +11,11 @@ buffer that the scan leaves out, so the scan never finds its own copies.
 What is guaranteed, and asserted: after ``lock()`` neither the raw key nor its hex form is
 anywhere in the process (our buffers are wiped; the key reached SQLCipher as a buffer, never as
 a ``str``; SQLCipher wipes its own copy when the connection closes).  While unlocked the key
-is found (the scan works).  What is reported, not asserted: the passphrase.  It arrives as a
-Python ``str`` (immutable, from user input) and passes through the input buffer of ``stdin``
-(the desktop: Qt's text field); the store cannot wipe those.  The findings are written to
-``test-artifacts/key-memory.json``.
+is found (the scan works).  The passphrase: when the caller reads it into a buffer it wipes
+and drops its ``str`` (``buffer``), no copy is left after ``lock()``: the store keeps none.
+Read through ``sys.stdin`` as the command line reads it (``stdin``), one copy stays in the
+stream's own buffers, which the store cannot reach (the desktop: Qt's text field and the
+``str`` it hands over).  The findings go to ``test-artifacts/key-memory-<how>.json``.
 """
 
 from __future__ import annotations
@@ -110,20 +111,39 @@ def _scan(blob: bytearray, spans: dict[str, tuple[int, int]],
     return found
 
 
-def _child(folder: str) -> None:
+def _read_secrets(how: str) -> tuple[dict, str]:
+    """The request and the passphrase from stdin: through ``sys.stdin`` as the command line
+    reads it (``stdin``), or into a buffer that is wiped once the str is made (``buffer``)."""
+    if how == "stdin":
+        return json.loads(sys.stdin.readline()), sys.stdin.readline().rstrip("\n")
+    raw = bytearray()
+    while raw.count(b"\n") < 2:
+        chunk = os.read(0, 4096)
+        if not chunk:
+            break
+        raw += chunk
+    first = raw.index(b"\n")
+    request = json.loads(bytes(raw[:first]))
+    phrase = raw[first + 1:raw.index(b"\n", first + 1)]
+    passphrase = phrase.decode("utf-8")
+    phrase[:] = bytes(len(phrase))
+    raw[:] = bytes(len(raw))
+    return request, passphrase
+
+
+def _child(folder: str, how: str) -> None:
     from datetime import date
 
     from cse_desktop.domain.models import Person
     from cse_desktop.store import Workspace, memory
 
-    request = json.loads(sys.stdin.readline())
+    request, passphrase = _read_secrets(how)
     blob, spans = _needles(request)
     buf = bytearray(CHUNK)
-    passphrase = sys.stdin.readline().rstrip("\n")  # as --passphrase-stdin reads it
     ws = Workspace.open(folder, passphrase)
-    del passphrase
+    del passphrase  # what the caller holds is the caller's to drop
     ws.people.add(Person(given_name="Fenn", family_name="Memorytest", dob=date(2011, 3, 4)))
-    ws.backup(Path(folder).parent / "memory-test.csebackup")
+    ws.backup(Path(folder).parent / f"memory-test-{how}.csebackup")
     unlocked = _scan(blob, spans, buf)
     ws.lock()
     del ws
@@ -143,7 +163,8 @@ def _mask(secret: bytes) -> tuple[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
-def test_after_lock_the_key_is_nowhere_in_the_process(ws_folder: Path) -> None:
+@pytest.mark.parametrize("how", ["stdin", "buffer"])
+def test_after_lock_the_key_is_nowhere_in_the_process(ws_folder: Path, how: str) -> None:
     from cse_desktop.store.keys import KEY_FILE_NAME, PASSPHRASE_SLOT, KeyFile
 
     from .conftest import PASSPHRASE
@@ -154,22 +175,29 @@ def test_after_lock_the_key_is_nowhere_in_the_process(ws_folder: Path) -> None:
     request = {"key": masked_key, "key_mask": key_mask, "passphrase": masked_phrase,
                "passphrase_mask": phrase_mask}
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "child",
-                           str(ws_folder)], input=json.dumps(request) + "\n" + PASSPHRASE + "\n",
+                           str(ws_folder), how],
+                          input=json.dumps(request) + "\n" + PASSPHRASE + "\n",
                           capture_output=True, text=True, timeout=300, cwd=REPO,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     artifacts = REPO / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    (artifacts / "key-memory.json").write_text(json.dumps(result, indent=1))
+    (artifacts / f"key-memory-{how}.json").write_text(json.dumps(result, indent=1))
 
     counts = {when: {name: len(result[when][name]) for name in NAMES}
               for when in ("unlocked", "locked")}
-    print(json.dumps(counts))
+    print(how, json.dumps(counts))
     assert counts["unlocked"]["raw key"] >= 1, counts  # the scan finds what is there
+    assert counts["unlocked"]["passphrase"] + counts["locked"]["passphrase"] >= (
+        1 if how == "stdin" else 0)
     assert counts["locked"]["raw key"] == 0, result["locked"]["raw key"]
     assert counts["locked"]["hex key"] == counts["locked"]["HEX KEY"] == 0, result["locked"]
+    if how == "buffer":
+        # the passphrase came in a buffer the caller wiped, and its str was dropped: the
+        # store kept no copy of its own (its UTF-8 copy for Argon2id is scrubbed)
+        assert counts["locked"]["passphrase"] == 0, result["locked"]["passphrase"]
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["child"]:
-    _child(sys.argv[2])
+    _child(sys.argv[2], sys.argv[3])
