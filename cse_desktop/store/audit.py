@@ -171,8 +171,7 @@ class AuditLog:
     def wipe(self) -> None:
         """Forget the audit key (the workspace is locking)."""
         if self._key is not None:
-            memory.wipe(self._key)
-            memory.unlock(self._key)
+            memory.release(self._key)
         self._key, self._keyed_from = None, 0
 
     # -- appending -----------------------------------------------------------------------

@@ -76,8 +76,7 @@ def _apply_key(conn: Connection, db_key: bytes | bytearray) -> None:
     try:
         conn.set_key(form)  # type: ignore[attr-defined]  # sqlcipher3's own method
     finally:
-        memory.wipe(form)
-        memory.unlock(form)
+        memory.release(form)
     for name, value in PINNED_CIPHER.items():
         conn.execute(f"PRAGMA {name} = {value}")
 
@@ -211,8 +210,7 @@ def export_copy(conn: Connection, target: Path,
         try:
             conn.execute("ATTACH DATABASE ? AS backup KEY ?", (str(target), form))
         finally:
-            memory.wipe(form)
-            memory.unlock(form)
+            memory.release(form)
     try:
         for name, value in PINNED_CIPHER.items():
             conn.execute(f"PRAGMA backup.{name} = {value}")

@@ -74,6 +74,12 @@ def unlock(buf: bytearray) -> None:
         pass
 
 
+def release(buf: bytearray) -> None:
+    """Wipe a buffer and undo its :func:`lock`: the end of a key's life."""
+    wipe(buf)
+    unlock(buf)
+
+
 def secure_buffer(size: int) -> bytearray:
     """A zeroed buffer for key material, locked in memory where the OS allows."""
     buf = bytearray(size)

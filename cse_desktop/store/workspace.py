@@ -196,7 +196,7 @@ class Workspace:
             ws = cls._open_with_key(folder, db_key, key_file,
                                     upgrade=schema_version == migrate.LATEST)
         finally:
-            memory.wipe(db_key)
+            memory.release(db_key)
         try:
             ws.audit.append(AuditAction.UNLOCK, reason="created")
             ws.audit.write_mark()
@@ -232,7 +232,7 @@ class Workspace:
         try:
             ws = cls._open_with_key(folder, db_key, key_file)
         finally:
-            memory.wipe(db_key)  # the workspace holds its own locked copy
+            memory.release(db_key)  # the workspace holds its own locked copy
         ws._clock = clock
         try:
             with ws.transaction():
@@ -319,8 +319,7 @@ class Workspace:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-            memory.wipe(self._db_key)
-            memory.unlock(self._db_key)
+            memory.release(self._db_key)
             self._db_key = bytearray()
             self.audit.wipe()
 
@@ -431,7 +430,7 @@ class Workspace:
         throttle = UnlockThrottle(self.folder, self._clock)
         throttle.check()
         try:
-            memory.wipe(key_file.unwrap(PASSPHRASE_SLOT, passphrase))
+            memory.release(key_file.unwrap(PASSPHRASE_SLOT, passphrase))
         except WrongPassphrase as exc:
             raise (throttle.record_failure(exc.message) or exc) from None
         return key_file
@@ -558,7 +557,7 @@ class Workspace:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         finally:
-            memory.wipe(db_key)
+            memory.release(db_key)
         return cls.open(folder, passphrase, recovery_code=recovery_code)
 
 

@@ -156,6 +156,39 @@ def _child(folder: str, how: str) -> None:
 # -- the parent -------------------------------------------------------------------------------
 
 
+def test_the_raw_key_form_is_sqlciphers_and_buffers_are_wiped() -> None:
+    from cse_desktop.store import memory
+
+    key = bytearray(os.urandom(32))
+    form = memory.raw_key_form(key)
+    assert isinstance(form, bytearray)
+    assert bytes(form) == f"x'{key.hex()}'".encode()
+    memory.release(form)
+    assert form == bytearray(len(form))
+    data = os.urandom(32)
+    memory.scrub(data)
+    assert data == bytes(32)
+    one = b"a"
+    memory.scrub(one)  # shared singletons are never touched
+    assert one == b"a"
+
+
+def test_a_refused_mlock_is_not_an_error() -> None:
+    resource = pytest.importorskip("resource")
+    from cse_desktop.store import memory
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
+    resource.setrlimit(resource.RLIMIT_MEMLOCK, (0, hard))
+    try:
+        # refused for an ordinary user; root (CAP_IPC_LOCK) may still lock: either way no error
+        assert memory.lock(bytearray(4096)) in (True, False)
+    finally:
+        resource.setrlimit(resource.RLIMIT_MEMLOCK, (soft, hard))
+    assert memory.lock(bytearray()) is False
+
+
+
+
 def _mask(secret: bytes) -> tuple[str, str]:
     mask = os.urandom(len(secret))
     return bytes(a ^ b for a, b in zip(secret, mask, strict=True)).hex(), mask.hex()
