@@ -369,7 +369,7 @@ class AuditLog:
 
     def write_mark(self) -> None:
         """Write the chain's count and head, with their HMAC, into the key file (best effort:
-        a key file that cannot be written is logged, never fatal)."""
+        a key file or database that fails here is logged, never fatal: a lock must succeed)."""
         try:
             key, _ = self._stored_key()
             key_file = self._key_file()
@@ -383,7 +383,7 @@ class AuditLog:
             if self._meta(_MARK_KEPT_META) is None:
                 with self._ws.transaction():
                     self._set_meta(_MARK_KEPT_META, "1")
-        except (OSError, self._ws.DatabaseError) as exc:
+        except Exception as exc:  # locking must always succeed
             log.warning("could not record the audit log's end in the key file (%s)",
                         type(exc).__name__)
 

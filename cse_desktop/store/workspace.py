@@ -113,7 +113,6 @@ class Workspace:
     """An unlocked workspace. Create one with :meth:`create` or :meth:`open`."""
 
     IntegrityError = connection.IntegrityError
-    DatabaseError = connection.DatabaseError
 
     def __init__(self, folder: Path, conn: connection.Connection, db_key: bytes | bytearray,
                  key_file: KeyFile) -> None:

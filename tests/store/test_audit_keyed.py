@@ -225,3 +225,15 @@ def test_an_old_unkeyed_chain_still_verifies_and_is_keyed_from_a_marked_row(
     with Workspace.open(folder, FIXTURE_PASSPHRASE) as ws:
         assert ws.check().ok
         assert [e.action for e in ws.audit.events()].count(AuditAction.AUDIT_KEYED) == 1
+
+
+def test_a_key_file_that_cannot_be_written_never_stops_a_lock(ws_folder: Path) -> None:
+    ws = Workspace.open(ws_folder, PASSPHRASE)
+    key = ws_folder / KEY_FILE_NAME
+    saved = key.read_bytes()
+    key.unlink()
+    (ws_folder / "workspace.key.tmp").mkdir()  # the atomic write's temporary name is taken
+    key.write_bytes(saved)
+    ws.lock()  # logged, not raised
+    assert not ws.is_open
+    assert key.read_bytes() == saved  # the mark could not be written: the file is as it was
