@@ -22,6 +22,7 @@ from cse_desktop.cli.common import (
 )
 from cse_desktop.domain.errors import ValidationFailed
 from cse_desktop.store import Workspace
+from cse_desktop.store.audit import AUDIT_CUT
 
 
 def _print_recovery(code: str) -> None:
@@ -49,6 +50,10 @@ def cmd_check(args: argparse.Namespace, secrets: Secrets) -> int:
         if not report.ok:
             for problem in report.integrity + report.audit + report.outbox:
                 print(f"problem: {problem}", file=sys.stderr)
+            if any(p.startswith(AUDIT_CUT) for p in report.audit):
+                print("Events were removed from this workspace's audit log after they were "
+                      "written. Tell your IT team; keep using a backup made before then.",
+                      file=sys.stderr)
             print("The workspace failed its check: restore it from a backup and tell your "
                   "IT team.", file=sys.stderr)
             return EXIT_INTEGRITY

@@ -398,6 +398,10 @@ class AuditAction(StrEnum):
     RESTORE = "restore"
     OWNER = "owner"
     APPROVE = "approve"
+    #: the first keyed row of a workspace whose older rows use the unkeyed hash
+    AUDIT_KEYED = "audit-keyed"
+    #: found at an unlock: the log no longer holds the end the key file recorded
+    AUDIT_CUT = "audit-cut"
 
 
 class AuditEvent(Strict):

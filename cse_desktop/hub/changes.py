@@ -22,9 +22,8 @@ import sqlalchemy as sa
 
 from cse_desktop.domain.ids import RecordKind, is_record_id
 from cse_desktop.domain.models import Record, RiskLevel
-from cse_desktop.hub import records
+from cse_desktop.hub import audit_heads, records
 from cse_desktop.hub import tables as t
-from cse_desktop.hub.audit import anchor
 from cse_desktop.hub.db import head_seq, writer
 from cse_desktop.hub.devices import RETIRED, Device, retire, wire_role
 from cse_desktop.hub.errors import CursorAhead, NotFound, Unauthenticated
@@ -93,7 +92,7 @@ class ChangeOps:
                 results.append(result)
             batch.write(conn)
             if request.audit_head is not None:
-                anchor(conn, device.id, request.audit_head.seq, request.audit_head.hash)
+                audit_heads.receive(conn, device.id, request.audit_head, request.audit_links)
             conn.execute(t.devices.update().where(t.devices.c.id == device.id)
                          .values(last_seen_at=t.now()))
         return PushResponse(results=results)

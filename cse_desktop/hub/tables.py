@@ -176,6 +176,9 @@ audit_anchors = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Column("at", sa.String(40), nullable=False),
     sa.Index("anchors_by_device", "device_id", "id"),
+    # the push brought links to the earlier heads (hub/audit_heads.py)
+    sa.Column("linked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("anchors_by_seq", "device_id", "audit_seq"),
 )
 
 #: a child allocated to another worker: that worker gains it, the previous one loses it

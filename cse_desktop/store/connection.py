@@ -17,6 +17,7 @@ import sqlcipher3
 from sqlcipher3 import dbapi2
 
 from cse_desktop.domain.errors import IntegrityFailure, NotOurDatabase, UnsafeEngine
+from cse_desktop.store import memory
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +62,21 @@ def _check_engine(conn: Connection) -> None:
                            "refuses to run rather than store anything unencrypted.")
 
 
-def _apply_key(conn: Connection, db_key: bytes) -> None:
+def _apply_key(conn: Connection, db_key: bytes | bytearray) -> None:
+    """Key the connection with the raw key.  The key reaches SQLCipher as a buffer: its
+    ``x'<hex>'`` form is written into a locked ``bytearray`` handed to ``sqlite3_key`` (through
+    sqlcipher3's ``set_key``, which passes the buffer itself) and wiped at once; no ``str`` of
+    it is made (``PRAGMA key`` would need one, and the statement cache would keep it).
+    SQLCipher keeps its own copy, in memory it wipes when the connection closes."""
     if len(db_key) != 32:
         raise ValueError("database key must be 32 bytes")
     # Errors from SQLCipher go nowhere: they would reach stderr, and could name pages or files.
     conn.execute("PRAGMA cipher_log_level = NONE")
-    conn.execute(f"PRAGMA key = \"x'{db_key.hex()}'\"")
+    form = memory.raw_key_form(db_key)
+    try:
+        conn.set_key(form)  # type: ignore[attr-defined]  # sqlcipher3's own method
+    finally:
+        memory.release(form)
     for name, value in PINNED_CIPHER.items():
         conn.execute(f"PRAGMA {name} = {value}")
 
@@ -104,7 +114,7 @@ def verify_settings(conn: Connection) -> None:
                            f"({', '.join(sorted(wrong))}); CSE Desktop refuses to use it.")
 
 
-def create_database(path: Path, db_key: bytes) -> Connection:
+def create_database(path: Path, db_key: bytes | bytearray) -> Connection:
     """A new, empty, keyed database file (the caller applies the migrations)."""
     if path.exists():
         raise FileExistsError(path)
@@ -120,7 +130,7 @@ def create_database(path: Path, db_key: bytes) -> Connection:
     return conn
 
 
-def open_database(path: Path, db_key: bytes) -> Connection:
+def open_database(path: Path, db_key: bytes | bytearray) -> Connection:
     """Open an existing workspace database, verifying that it is ours before writing anything."""
     try:
         size = path.stat().st_size
@@ -183,12 +193,24 @@ def integrity_problems(conn: Connection) -> list[str]:
     return problems
 
 
-def export_copy(conn: Connection, target: Path, db_key: bytes) -> None:
-    """A consistent, compact, encrypted copy of the database (same key) at ``target``.
+def export_copy(conn: Connection, target: Path,
+                db_key: bytes | bytearray | None = None) -> None:
+    """A consistent, compact, encrypted copy of the database at ``target``.
 
-    Uses ``sqlcipher_export`` into a database attached *with a key*; the only ATTACH in the code.
+    Uses ``sqlcipher_export`` into an attached database; the only ATTACH in the code.  Without
+    ``db_key`` the copy has the connection's own key: SQLCipher keys the attached file from the
+    main database, so no key passes through SQL at all.  With ``db_key`` (another key), its
+    raw-key form is bound as a blob; SQLite keeps that copy with the cached statement, in
+    memory it frees unwiped, until the connection closes.
     """
-    conn.execute("ATTACH DATABASE ? AS backup KEY \"x'" + db_key.hex() + "'\"", (str(target),))
+    if db_key is None:
+        conn.execute("ATTACH DATABASE ? AS backup", (str(target),))
+    else:
+        form = memory.raw_key_form(db_key)  # a blob: SQLCipher reads it as a raw key
+        try:
+            conn.execute("ATTACH DATABASE ? AS backup KEY ?", (str(target), form))
+        finally:
+            memory.release(form)
     try:
         for name, value in PINNED_CIPHER.items():
             conn.execute(f"PRAGMA backup.{name} = {value}")
@@ -200,7 +222,7 @@ def export_copy(conn: Connection, target: Path, db_key: bytes) -> None:
         conn.execute("DETACH DATABASE backup")
 
 
-def connect_raw(path: Path, db_key: bytes) -> Connection:
+def connect_raw(path: Path, db_key: bytes | bytearray) -> Connection:
     """A keyed connection with no checks at all: for tests and benchmarks only."""
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     _apply_key(conn, db_key)

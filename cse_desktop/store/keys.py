@@ -35,6 +35,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from cse_desktop.domain.errors import KeyFileDamaged, WrongPassphrase
+from cse_desktop.store import memory
 
 KEY_FILE_NAME = "workspace.key"
 FORMAT = "cse-desktop-keyfile"
@@ -102,8 +103,12 @@ def _unb64(text: Any) -> bytes:
 
 
 def _derive(secret: str, salt: bytes, params: KdfParams) -> bytes:
-    return hash_secret_raw(secret.encode("utf-8"), salt, params.time_cost, params.memory_kib,
-                           params.parallelism, 32, Type.ID)
+    encoded = secret.encode("utf-8")
+    try:
+        return hash_secret_raw(encoded, salt, params.time_cost, params.memory_kib,
+                               params.parallelism, 32, Type.ID)
+    finally:
+        memory.scrub(encoded)  # our UTF-8 copy of the secret (the str itself cannot be)
 
 
 def generate_recovery_code() -> str:
@@ -126,6 +131,12 @@ def normalise_recovery_code(code: str) -> str:
 class KeyFile:
     """The parsed key file of one workspace. Immutable in spirit: changes write a new file."""
 
+    #: the end of the audit chain at the last unlock or lock (see the block at the end)
+    audit_mark: dict[str, Any] | None = None
+
+    def set_audit_mark(self, count: int, head: str, mac: str) -> None:
+        self.audit_mark = {"count": count, "head": head, "mac": mac}
+
     def __init__(self, workspace_id: str, slots: dict[str, dict[str, Any]]) -> None:
         self.workspace_id = workspace_id
         self.slots = slots
@@ -133,11 +144,14 @@ class KeyFile:
     # -- creation and wrapping -----------------------------------------------------------
 
     @classmethod
-    def create(cls, passphrase: str, params: KdfParams) -> tuple[KeyFile, bytes, str]:
+    def create(cls, passphrase: str, params: KdfParams) -> tuple[KeyFile, bytearray, str]:
         """A new key file: returns it, the raw database key and the recovery code.
 
         The passphrase is not checked here: the caller applies ``store.strength.check``."""
-        db_key = secrets.token_bytes(DB_KEY_BYTES)
+        fresh = secrets.token_bytes(DB_KEY_BYTES)
+        db_key = memory.secure_buffer(DB_KEY_BYTES)
+        db_key[:] = fresh
+        memory.scrub(fresh)
         recovery = generate_recovery_code()
         kf = cls(str(uuid.uuid4()), {})
         kf.slots[PASSPHRASE_SLOT] = kf._wrap(PASSPHRASE_SLOT, passphrase, db_key, params)
@@ -147,16 +161,22 @@ class KeyFile:
     def _aad(self, slot: str) -> bytes:
         return f"{FORMAT}/{FORMAT_VERSION}/{self.workspace_id}/{slot}".encode()
 
-    def _wrap(self, slot: str, secret: str, db_key: bytes, params: KdfParams) -> dict[str, Any]:
+    def _wrap(self, slot: str, secret: str, db_key: bytes | bytearray,
+              params: KdfParams) -> dict[str, Any]:
         salt = secrets.token_bytes(16)
         nonce = secrets.token_bytes(12)
         kek = _derive(secret, salt, params)
-        wrapped = AESGCM(kek).encrypt(nonce, db_key, self._aad(slot))
+        try:
+            wrapped = AESGCM(kek).encrypt(nonce, db_key, self._aad(slot))
+        finally:
+            memory.scrub(kek)
         return {"kdf": {"name": "argon2id", **params.to_json(), "salt": _b64(salt)},
                 "cipher": "aes-256-gcm", "nonce": _b64(nonce), "wrapped_key": _b64(wrapped)}
 
-    def unwrap(self, slot: str, secret: str) -> bytes:
-        """The raw database key, or WrongPassphrase when the secret does not open the slot."""
+    def unwrap(self, slot: str, secret: str) -> bytearray:
+        """The raw database key, or WrongPassphrase when the secret does not open the slot.
+
+        The key comes back in a locked buffer (``store/memory.py``): wipe it when done."""
         if len(secret) > MAX_SECRET_LENGTH:
             raise WrongPassphrase(_wrong(slot))
         data = self.slots.get(slot)
@@ -171,15 +191,22 @@ class KeyFile:
         if slot == RECOVERY_SLOT:
             secret = normalise_recovery_code(secret)
         kek = _derive(secret, salt, params)
+        db_key = memory.secure_buffer(DB_KEY_BYTES)
         try:
-            return AESGCM(kek).decrypt(nonce, wrapped, self._aad(slot))
+            AESGCM(kek).decrypt_into(nonce, wrapped, self._aad(slot), db_key)
         except InvalidTag:
+            memory.unlock(db_key)
             raise WrongPassphrase(_wrong(slot)) from None
+        finally:
+            memory.scrub(kek)
+        return db_key
 
-    def rewrap(self, slot: str, secret: str, db_key: bytes, params: KdfParams) -> KeyFile:
+    def rewrap(self, slot: str, secret: str, db_key: bytes | bytearray,
+               params: KdfParams) -> KeyFile:
         """A copy of this key file with ``slot`` wrapping the same key under a new secret."""
         slots = dict(self.slots)
         new = KeyFile(self.workspace_id, slots)
+        new.audit_mark = self.audit_mark
         new.slots[slot] = new._wrap(slot, secret, db_key, params)
         return new
 
@@ -191,6 +218,8 @@ class KeyFile:
     def to_bytes(self) -> bytes:
         body = {"format": FORMAT, "version": FORMAT_VERSION,
                 "workspace_id": self.workspace_id, "slots": self.slots}
+        if self.audit_mark is not None:
+            body[AUDIT_MARK] = self.audit_mark
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
         checksum = hashlib.sha256(canonical.encode()).hexdigest()
         return json.dumps({"body": body, "sha256": checksum}, indent=1, sort_keys=True).encode()
@@ -215,7 +244,9 @@ class KeyFile:
                 or not isinstance(workspace_id, str)
                 or not all(isinstance(s, dict) for s in slots.values())):
             raise KeyFileDamaged(_DAMAGED)
-        return cls(workspace_id, slots)
+        kf = cls(workspace_id, slots)
+        kf.audit_mark = _audit_mark(body.get(AUDIT_MARK))
+        return kf
 
     @classmethod
     def load(cls, path: Path) -> KeyFile:
@@ -259,3 +290,23 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# -- the audit mark ------------------------------------------------------------------------
+# The count and head of the workspace's audit chain, written at every unlock and lock by
+# ``store/audit.py`` with an HMAC under the audit key, inside the body the checksum covers.
+# A key file without one (made before it existed) is valid.
+
+AUDIT_MARK = "audit_mark"
+
+
+def _audit_mark(data: Any) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    try:
+        count, head, mac = int(data["count"]), str(data["head"]), str(data["mac"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KeyFileDamaged(_DAMAGED) from exc
+    if count < 0 or len(head) != 64 or len(mac) != 64:
+        raise KeyFileDamaged(_DAMAGED)
+    return {"count": count, "head": head, "mac": mac}

@@ -38,7 +38,7 @@ from cse_desktop.domain.errors import (
     WrongPassphrase,
 )
 from cse_desktop.domain.models import AuditAction, Owner
-from cse_desktop.store import connection, migrate, strength
+from cse_desktop.store import connection, memory, migrate, strength
 from cse_desktop.store.audit import AuditLog
 from cse_desktop.store.keys import (
     KEY_FILE_NAME,
@@ -115,13 +115,14 @@ class Workspace:
 
     IntegrityError = connection.IntegrityError
 
-    def __init__(self, folder: Path, conn: connection.Connection, db_key: bytes,
+    def __init__(self, folder: Path, conn: connection.Connection, db_key: bytes | bytearray,
                  key_file: KeyFile) -> None:
         self.folder = folder
         self._lock = threading.RLock()
         self._conn: connection.GuardedConnection | None = connection.GuardedConnection(
             conn, self._lock)
-        self._db_key = bytearray(db_key)
+        self._db_key = memory.secure_buffer(len(db_key))
+        self._db_key[:] = db_key
         self._key_file = key_file
         self.workspace_id = key_file.workspace_id
         self._depth = 0
@@ -192,10 +193,14 @@ class Workspace:
             raise
         # Open with the key in hand (a third Argon2id run would only cost time). Below the
         # latest schema (migration tests) it is handed back un-upgraded.
-        ws = cls._open_with_key(folder, db_key, key_file,
-                                upgrade=schema_version == migrate.LATEST)
+        try:
+            ws = cls._open_with_key(folder, db_key, key_file,
+                                    upgrade=schema_version == migrate.LATEST)
+        finally:
+            memory.release(db_key)
         try:
             ws.audit.append(AuditAction.UNLOCK, reason="created")
+            ws.audit.write_mark()
         except BaseException:
             ws._close()
             raise
@@ -225,7 +230,10 @@ class Workspace:
             db_key = key_file.unwrap(slot, secret or "")
         except WrongPassphrase as exc:
             raise (throttle.record_failure(exc.message) or exc) from None
-        ws = cls._open_with_key(folder, db_key, key_file)
+        try:
+            ws = cls._open_with_key(folder, db_key, key_file)
+        finally:
+            memory.release(db_key)  # the workspace holds its own locked copy
         ws._clock = clock
         try:
             with ws.transaction():
@@ -235,13 +243,14 @@ class Workspace:
                 ws.audit.append(AuditAction.UNLOCK,
                                 reason="recovery code" if slot == RECOVERY_SLOT else "")
             throttle.reset()
+            ws.audit.seal_unlock()
         except BaseException:
             ws._close()
             raise
         return ws
 
     @classmethod
-    def _open_with_key(cls, folder: Path, db_key: bytes, key_file: KeyFile, *,
+    def _open_with_key(cls, folder: Path, db_key: bytes | bytearray, key_file: KeyFile, *,
                        upgrade: bool = True) -> Workspace:
         db_path = cls.db_path(folder)
         wal = db_path.with_name(db_path.name + "-wal")
@@ -293,6 +302,7 @@ class Workspace:
             self.audit.append(AuditAction.LOCK)
         except Exception as exc:  # locking must always succeed; the failure is logged
             log.warning("could not write the lock audit event (%s)", type(exc).__name__)
+        self.audit.write_mark()
         self._close()
 
     close = lock
@@ -310,9 +320,9 @@ class Workspace:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
-            for i in range(len(self._db_key)):
-                self._db_key[i] = 0
+            memory.release(self._db_key)
             self._db_key = bytearray()
+            self.audit.wipe()
 
     def __enter__(self) -> Workspace:
         return self
@@ -421,7 +431,7 @@ class Workspace:
         throttle = UnlockThrottle(self.folder, self._clock)
         throttle.check()
         try:
-            key_file.unwrap(PASSPHRASE_SLOT, passphrase)
+            memory.release(key_file.unwrap(PASSPHRASE_SLOT, passphrase))
         except WrongPassphrase as exc:
             raise (throttle.record_failure(exc.message) or exc) from None
         return key_file
@@ -433,10 +443,22 @@ class Workspace:
 
     def _set_passphrase(self, key_file: KeyFile, new: str) -> None:
         params = key_file.kdf_params(PASSPHRASE_SLOT)
-        new_file = key_file.rewrap(PASSPHRASE_SLOT, new, bytes(self._db_key), params)
+        new_file = key_file.rewrap(PASSPHRASE_SLOT, new, self._db_key, params)
         new_file.save(self.key_path(self.folder))
         self._key_file = new_file
         self.audit.append(AuditAction.CHANGE_PASSPHRASE)
+
+    # -- key material for the audit log (store/audit.py) -----------------------------------
+
+    def key_material(self) -> bytearray:
+        """The database key's buffer itself (the audit key is derived from it): never copy."""
+        if self._conn is None:
+            raise WorkspaceLocked("The workspace is locked. Unlock it to continue.")
+        return self._db_key
+
+    def key_file_changed(self, key_file: KeyFile) -> None:
+        """The audit log wrote a new mark into the key file: later backups carry it."""
+        self._key_file = key_file
 
     # -- checks --------------------------------------------------------------------------
 
@@ -471,8 +493,8 @@ class Workspace:
         try:
             copy = staging / DB_FILE_NAME
             with self._lock:
-                connection.export_copy(self.db.raw, copy, bytes(self._db_key))
-            check = connection.open_database(copy, bytes(self._db_key))
+                connection.export_copy(self.db.raw, copy)  # the same key
+            check = connection.open_database(copy, self._db_key)
             try:
                 if connection.integrity_problems(check):
                     raise IntegrityFailure("The backup copy failed its check; nothing was saved.")
@@ -535,6 +557,8 @@ class Workspace:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        finally:
+            memory.release(db_key)
         return cls.open(folder, passphrase, recovery_code=recovery_code)
 
 

@@ -154,8 +154,10 @@ def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
                 if not outgoing:
                     break
                 after = outgoing[-1].position
-                head_seq, head_hash = ws.audit._read_head()
-                request = PushRequest(changes=_changes(outgoing),
+                head_seq, head_hash = ws.audit.head()
+                links = [AuditAnchor(seq=s, hash=h) for s, h in ws.audit.push_links()]
+                ws.audit.note_pushed(head_seq)
+                request = PushRequest(changes=_changes(outgoing), audit_links=links,
                                       audit_head=AuditAnchor(seq=head_seq, hash=head_hash))
                 answer = client.push(request)
                 results = [r.model_dump(mode="json") for r in answer.results]

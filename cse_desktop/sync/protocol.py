@@ -121,6 +121,8 @@ class PushRequest(_Wire):
     protocol: int = PROTOCOL_VERSION
     changes: list[Change] = Field(min_length=1, max_length=MAX_BATCH)
     audit_head: AuditAnchor | None = None
+    #: for heads pushed before: the hash the laptop's chain holds today at each one's number
+    audit_links: list[AuditAnchor] = Field(default_factory=list, max_length=8)
 
     _protocol = field_validator("protocol")(_speaks_our_protocol)
 

@@ -354,6 +354,10 @@ def _malformed_batches(world: World) -> list[tuple[str, Any]]:
         ("audit_head negative seq", {**batch(), "audit_head": {"seq": -1, "hash": "0" * 64}}),
         ("audit_head unknown key", {**batch(), "audit_head": {"seq": 1, "hash": "0" * 64,
                                                                "x": 1}}),
+        ("audit_links bad hash", {**batch(), "audit_links": [{"seq": 1, "hash": "zz"}]}),
+        ("audit_links not a list", {**batch(), "audit_links": {"seq": 1, "hash": "0" * 64}}),
+        ("9 audit_links", {**batch(), "audit_links": [{"seq": i, "hash": "0" * 64}
+                                                      for i in range(9)]}),
         ("duplicated change_id", {"protocol": 1, "changes": [good, {**good, "fields": {}}]}),
         ("the same change twice", {"protocol": 1, "changes": [good, good]}),
         ("501 changes", {"protocol": 1, "changes": [
