@@ -16,8 +16,9 @@ offscreen (``QT_QPA_PLATFORM=offscreen``) and times what a practitioner waits fo
   form (the same number of fields), shown and painted.
 * **a keystroke in the form**: one character typed into the screening's first text answer,
   then one choice changed by keyboard (which re-scores the outcome), until the events are
-  processed and the form repainted. Budget 16 ms (one frame). Raw: one character typed into a
-  plain ``QPlainTextEdit`` in the raw widget tree.
+  processed and what changed is repainted (the next frame). Budget 16 ms (one frame). Raw:
+  one character typed into a plain ``QPlainTextEdit`` in the raw widget tree, timed the same
+  way.
 
 Medians are reported. No timing is asserted: the script prints a table, writes JSON to
 ``bench/results/desktop-<timestamp>.json`` and exits 0 (non-zero only when something is broken,
@@ -125,6 +126,14 @@ def settle(widget: QWidget) -> None:
     """Let pending layouts and timers run, then paint ``widget`` now (repaint is synchronous)."""
     QApplication.processEvents()
     widget.repaint()
+
+
+def next_frame() -> None:
+    """Deliver what is queued and paint what changed (Qt repaints only the widgets a keystroke
+    touched): the frame a keystroke waits for.  Whole-window repaints (``settle``) are for the
+    opens, where everything on screen is new."""
+    QApplication.sendPostedEvents()
+    QApplication.processEvents()
 
 
 def median(values: Sequence[float]) -> float:
@@ -235,7 +244,7 @@ def raw_form(kinds: list[str], *, keystroke: bool = False) -> tuple[float, float
         gc.collect()
         t0 = time.perf_counter()
         QTest.keyClick(first_text, Qt.Key.Key_A)
-        settle(scroll)
+        next_frame()
         key = time.perf_counter() - t0
     scroll.close()
     scroll.deleteLater()
@@ -514,7 +523,7 @@ class DesktopBench:
             gc.collect()
             t0 = time.perf_counter()
             QTest.keyClick(widget, key)
-            settle(window)
+            next_frame()
             timings.append(time.perf_counter() - t0)
         return timings[0], timings[1]
 
