@@ -50,6 +50,20 @@ class Secrets:
             raise ValidationFailed("The two passphrases do not match.")
         return value
 
+    def rest_of_input(self, *, after_passphrases: int) -> str:
+        """The rest of standard input as a document (e.g. JSON), read once; with
+        ``--passphrase-stdin`` the first ``after_passphrases`` lines are the passphrases,
+        kept for :meth:`ask`."""
+        if self.from_stdin:
+            if self._lines is None:
+                self._lines = iter(self._stdin)
+            ahead = [line for _, line in zip(range(after_passphrases), self._lines,
+                                             strict=False)]
+            text = "".join(self._lines)
+            self._lines = iter(ahead)
+            return text
+        return self._stdin.read()
+
 
 #: a command: ``func(args, secrets) -> exit status``
 Command = Callable[[argparse.Namespace, Secrets], int]
