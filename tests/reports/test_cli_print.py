@@ -64,8 +64,9 @@ def test_print_profile_shareable_and_audited(demo: Path, tmp_path: Path) -> None
 def test_print_needs_a_reason_and_a_good_quarter(demo: Path, tmp_path: Path) -> None:
     out = tmp_path / "x.pdf"
     no_reason = cli("print", "profile", "--workspace", str(demo), "--quarter", "2026Q3",
-                    "--out", str(out))
+                    "--home-authority", "Demo Borough Council", "--out", str(out))
     assert no_reason.returncode == 2 and "--reason" in one_plain_error(no_reason)
+    assert not out.exists()
     bad = cli("print", "profile", "--workspace", str(demo), "--quarter", "2026Q5",
               "--out", str(out), "--reason", "x")
     assert bad.returncode == 2, bad.stderr
@@ -99,6 +100,17 @@ def test_print_profile_defaults_to_the_last_financial_quarter(demo: Path,
     assert "Home authority: Demo Borough Council." in text
     assert any(f"Quarterly missing profile {quarter} (restricted)" in r
                for r in audit_reasons(demo))
+
+
+def test_a_reason_naming_someone_is_read_from_stdin_not_argv(demo: Path,
+                                                            tmp_path: Path) -> None:
+    """Without --reason the reason is the line after the passphrase (issue 16: nothing
+    personal in argv), and the audit keeps it."""
+    out = tmp_path / "agenda.pdf"
+    result = cli("print", "agenda", "--workspace", str(demo), "--date", "2026-03-02",
+                 "--out", str(out), stdin=f"{PASS}\nRMM for Quillon Zephyrine\n")
+    assert result.returncode == 0, result.stderr
+    assert "reason: RMM for Quillon Zephyrine;" in audit_reasons(demo)[-1]
 
 
 def test_protected_print_opens_only_with_its_password(demo: Path, tmp_path: Path) -> None:
