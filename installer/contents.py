@@ -141,7 +141,8 @@ def write_sbom(dists: set[str], out: Path, work: Path) -> Path:
     requirements = work / "bundle-requirements.txt"
     requirements.write_text("".join(pins[d][1] + "\n" for d in sorted(dists) if d in pins),
                             "utf-8")
-    subprocess.run([sys.executable, "-m", "cyclonedx_py", "requirements", str(requirements),
+    subprocess.run([sys.executable, "-W", "ignore::UserWarning", "-m", "cyclonedx_py",
+                    "requirements", str(requirements),
                     "--pyproject", str(ROOT / "pyproject.toml"), "--of", "JSON",
                     "--output-reproducible", "-o", str(out)], check=True)
     return out
