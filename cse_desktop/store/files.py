@@ -100,6 +100,23 @@ def private_staging(path: Path) -> Iterator[BinaryIO]:
     fsync_dir(path.parent)
 
 
+def make_private(folder: Path) -> int:
+    """Take group and other access away from ``folder``, the files in it and its subfolders
+    (a workspace written by a version before files were made 0600); returns how many changed.
+    Only for what the app itself made: never a user's own folder."""
+    if os.name != "posix":
+        return 0
+    changed = 0
+    for path in [folder, *sorted(Path(folder).rglob("*"))]:
+        if path.is_symlink():
+            continue
+        mode = os.stat(path).st_mode & 0o777
+        if mode & 0o077:
+            os.chmod(path, mode & 0o700)
+            changed += 1
+    return changed
+
+
 def fsync_dir(folder: Path) -> None:
     """Make a rename or a new file in ``folder`` durable (POSIX; a no-op elsewhere)."""
     if os.name != "posix":

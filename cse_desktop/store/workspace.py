@@ -42,6 +42,7 @@ from cse_desktop.store import connection, migrate, strength
 from cse_desktop.store.audit import AuditLog
 from cse_desktop.store.files import (
     fsync_dir,
+    make_private,
     private_dir,
     private_staging,
     touch_private,
@@ -237,6 +238,7 @@ class Workspace:
                 ws.audit.append(AuditAction.UNLOCK,
                                 reason="recovery code" if slot == RECOVERY_SLOT else "")
             throttle.reset()
+            make_private(folder)  # a workspace from before 0600 files (a no-op after)
         except BaseException:
             ws._close()
             raise

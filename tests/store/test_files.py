@@ -90,3 +90,21 @@ def test_the_workspace_backup_and_restore_are_private(tmp_path: Path) -> None:
             p.name: 0o600 for p in restored.iterdir()}
     finally:
         os.umask(old)
+
+
+def test_an_older_workspace_is_made_private_at_its_next_unlock(tmp_path: Path) -> None:
+    """A workspace written before files were 0600 (made here by opening up its modes, as an
+    older version under umask 022 left them) is tightened once it has been unlocked."""
+    folder = tmp_path / "ws"
+    ws, _ = create_workspace(folder)
+    ws.lock()
+    os.chmod(folder, 0o755)  # noqa: S103  # as older versions left it
+    for path in folder.iterdir():
+        os.chmod(path, 0o644)
+    with pytest.raises(WrongPassphrase):  # a failed unlock changes nothing but its record
+        Workspace.open(folder, "not the passphrase at all")
+    assert mode(folder / "workspace.db") == 0o644
+    Workspace.open(folder, PASSPHRASE).lock()
+    assert mode(folder) == 0o700
+    assert {p.name: mode(p) for p in folder.iterdir()} == {
+        p.name: 0o600 for p in folder.iterdir()}
