@@ -56,7 +56,8 @@ def choose(dialog: PrintDialog, profile: str) -> None:
     dialog.profile_combo.setCurrentIndex(dialog.profile_combo.findData(profile))
 
 
-def test_copies_leaving_the_team_are_protected_by_default(summary_dialog) -> None:  # type: ignore[no-untyped-def]
+def test_copies_leaving_the_team_are_protected_by_default(summary_dialog,  # type: ignore[no-untyped-def]
+                                                          screenshot) -> None:
     dialog = summary_dialog
     assert dialog.profile_combo.currentData() == "internal"
     assert not dialog.protect_box.isChecked() and not dialog.password_edit.isEnabled()
@@ -65,6 +66,9 @@ def test_copies_leaving_the_team_are_protected_by_default(summary_dialog) -> Non
         assert PROFILES[name].leaves_team
         assert dialog.protect_box.isChecked(), name
         assert dialog.password_edit.isEnabled()
+    choose(dialog, "police")
+    dialog.resize(640, dialog.sizeHint().height())
+    screenshot(dialog, "print-dialog-police-protected")
     choose(dialog, "internal")
     assert not PROFILES["internal"].leaves_team
     assert not dialog.protect_box.isChecked()
