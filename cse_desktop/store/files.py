@@ -108,12 +108,15 @@ def make_private(folder: Path) -> int:
         return 0
     changed = 0
     for path in [folder, *sorted(Path(folder).rglob("*"))]:
-        if path.is_symlink():
-            continue
-        mode = os.stat(path).st_mode & 0o777
-        if mode & 0o077:
-            os.chmod(path, mode & 0o700)
-            changed += 1
+        try:
+            if path.is_symlink():
+                continue
+            mode = os.stat(path).st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(path, mode & 0o700)
+                changed += 1
+        except OSError:  # not ours to change (another owner, a read-only disk): the unlock
+            continue     # goes on; the next one tries again
     return changed
 
 
