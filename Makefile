@@ -4,15 +4,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench soak install clean installer installer-test
+LOCK   := requirements/dev.lock
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-# Everything the app and its tests need: system libraries, a virtualenv, the package (editable)
-# and its development tools. Re-runs when pyproject.toml changes.
-$(STAMP): pyproject.toml tools/ensure-system-deps.sh
+.PHONY: run test lint bench soak install clean installer installer-test lock
+
+# Everything the app and its tests need: system libraries, a virtualenv, and exactly the
+# packages of the hash-pinned lock (the app's, the development tools', pip's and the build
+# backend's: any file whose SHA-256 is not in the lock is refused), then the package itself
+# (editable, no dependencies of its own). Re-runs when pyproject.toml or the lock changes.
+$(STAMP): pyproject.toml $(LOCK) tools/ensure-system-deps.sh
 	bash tools/ensure-system-deps.sh test
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,13 +42,25 @@ test: lint
 	$(BIN)/pytest -q -m slow
 	$(MAKE) installer-test
 
-## make installer: the one-folder desktop build for this machine (Linux: a tarball in dist/)
+## make installer: the one-folder desktop build for this machine from the locked packages
+## (Linux: a tarball in dist/, with its CycloneDX SBOM and SHA256SUMS; see README "Security")
 installer: $(STAMP)
 	$(BIN)/python installer/build.py
 
-## make installer-test: build it, then run the frozen app's --version and --self-test
+## make installer-test: build it, check its packages against installer/bundle-allowlist.txt
+## and the lock, then run the frozen app's --version and --self-test
 installer-test: $(STAMP)
 	$(BIN)/python installer/build.py --test
+
+## make lock: re-pin requirements/dev.lock (runtime + dev + build, for every platform, with
+## hashes) and requirements/runtime.lock (the app and the hub alone) after pyproject.toml
+## changes; versions already pinned stay unless pyproject.toml rules them out. Needs PyPI.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev $(LOCKFLAGS) \
+		-o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml -c $(LOCK) $(LOCKFLAGS) -o requirements/runtime.lock
+LOCKFLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command 'make lock'
 
 ## make bench: the store, sync, reports and desktop benchmarks on the reference sizes (DESIGN.md
 ## section 7; the desktop's budgets are issue 14's)

@@ -42,10 +42,10 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def add_person(folder: Path, given: str = "Alex", family: str = "Sample",
-               dob: str = "2011-02-03", *extra: str) -> str:
-    result = cli("person", "add", "--workspace", str(folder), "--given-name", given,
-                 "--family-name", family, "--dob", dob, *extra, "--passphrase-stdin",
-                 stdin=PASS + "\n")
+               dob: str = "2011-02-03", **extra: object) -> str:
+    details = json.dumps({"given_name": given, "family_name": family, "dob": dob, **extra})
+    result = cli("person", "add", "--workspace", str(folder), "--from-json", "-",
+                 "--passphrase-stdin", stdin=PASS + "\n" + details)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -96,7 +96,7 @@ def test_init_refuses_an_existing_workspace(workspace: Path) -> None:
 
 
 def test_person_add_and_list(workspace: Path) -> None:
-    first = add_person(workspace, "Alex", "Sample", "2011-02-03", "--aka", "Lexi")
+    first = add_person(workspace, "Alex", "Sample", "2011-02-03", also_known_as=["Lexi"])
     second = add_person(workspace, "Bo", "Example", "2012-12-31")
     people = list_people(workspace)
     assert {p["id"] for p in people} == {first, second}
@@ -115,9 +115,9 @@ def test_person_add_and_list(workspace: Path) -> None:
                                         ("2099-01-01", "future"),
                                         ("1970-01-01", "30 years")])
 def test_person_add_rejects_bad_dates_plainly(workspace: Path, dob: str, words: str) -> None:
-    result = cli("person", "add", "--workspace", str(workspace), "--given-name", "Al",
-                 "--family-name", "Sample", "--dob", dob, "--passphrase-stdin",
-                 stdin=PASS + "\n")
+    details = json.dumps({"given_name": "Al", "family_name": "Sample", "dob": dob})
+    result = cli("person", "add", "--workspace", str(workspace), "--from-json", "-",
+                 "--passphrase-stdin", stdin=PASS + "\n" + details)
     assert result.returncode == 1
     assert_plain_error(result)
     assert words in result.stderr

@@ -50,6 +50,35 @@ class Secrets:
             raise ValidationFailed("The two passphrases do not match.")
         return value
 
+    def line(self, prompt: str, missing: str) -> str:
+        """One line of text that is not a secret (shown as typed): asked at a terminal, or
+        the next line of standard input with ``--passphrase-stdin``; ``missing`` says how to
+        give it when there is neither."""
+        if self.from_stdin:
+            if self._lines is None:
+                self._lines = iter(self._stdin)
+            line = next(self._lines, None)
+            if line is None:
+                raise UsageError(missing)
+            return line.rstrip("\r\n")
+        if not self._stdin.isatty():
+            raise UsageError(missing)
+        return input(f"{prompt}: ")
+
+    def rest_of_input(self, *, after_passphrases: int) -> str:
+        """The rest of standard input as a document (e.g. JSON), read once; with
+        ``--passphrase-stdin`` the first ``after_passphrases`` lines are the passphrases,
+        kept for :meth:`ask`."""
+        if self.from_stdin:
+            if self._lines is None:
+                self._lines = iter(self._stdin)
+            ahead = [line for _, line in zip(range(after_passphrases), self._lines,
+                                             strict=False)]
+            text = "".join(self._lines)
+            self._lines = iter(ahead)
+            return text
+        return self._stdin.read()
+
 
 #: a command: ``func(args, secrets) -> exit status``
 Command = Callable[[argparse.Namespace, Secrets], int]

@@ -28,14 +28,21 @@ from cse_desktop.reports.jobs import (
     summary_job,
 )
 
+NO_REASON = ("Say why you are printing it: on the line after the passphrase with "
+             "--passphrase-stdin, at the prompt, or with --reason TEXT (never a name there: "
+             "other users of this computer can read the command line).")
+
 
 def _print(args: argparse.Namespace, secrets: Secrets, job: PrintJob, document: Document,
            **options: Any) -> int:
     """Build ``document``, save it where ``--out`` says (protected if asked) and audit it."""
     with unlock(args, secrets) as ws:
+        reason = args.reason if args.reason is not None else secrets.line(
+            "Why are you printing it (kept in the audit log)", NO_REASON)
         pdf = job.render(ws, document, args.marking, options)
-        password = secrets.ask("PDF password", confirm=True) if args.protect else None
-        digest = job.save(ws, document, pdf, args.out, reason=args.reason, password=password)
+        protect = document.protect_by_default if args.protect is None else args.protect
+        password = secrets.ask("PDF password", confirm=True) if protect else None
+        digest = job.save(ws, document, pdf, args.out, reason=reason, password=password)
     print(f"{document.what} saved to {args.out} ({len(pdf) // 1024 + 1} KB, sha256 "
           f"{digest[:16]}…)" + (", password-protected" if password else ""))
     return EXIT_OK
@@ -85,13 +92,18 @@ def _saved_home_authority() -> str:
 def _print_options(p: argparse.ArgumentParser) -> None:
     needs_workspace(p)
     p.add_argument("--out", required=True, metavar="FILE", help="the PDF to write")
-    p.add_argument("--reason", required=True, metavar="TEXT",
-                   help="why you are printing it (required; kept in the audit log)")
+    p.add_argument("--reason", metavar="TEXT",
+                   help="why you are printing it (required; kept in the audit log). Without "
+                        "it the reason is asked, or read as the line after the passphrase "
+                        "with --passphrase-stdin: do that whenever it names anyone, since "
+                        "other users of the computer can read the command line")
     p.add_argument("--marking", default="OFFICIAL-SENSITIVE",
                    help="the protective marking at the top and bottom of every page")
-    p.add_argument("--protect", action="store_true",
+    p.add_argument("--protect", action=argparse.BooleanOptionalAction,
                    help="password-protect the PDF (AES-256); the password is asked for "
-                        "(or read from standard input after the passphrase)")
+                        "(or read from standard input after the passphrase and the reason). "
+                        "Default: on for a copy leaving the team (the police, education, "
+                        "health and family profiles), off otherwise")
 
 
 def add_commands(sub: Commands) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from cse_desktop.casework.quarters import FINANCIAL, KINDS
+from cse_desktop.store.files import private_dir, touch_private
 from cse_desktop.store.locations import data_home
 
 log = logging.getLogger(__name__)
@@ -151,10 +152,13 @@ def load_marking(path: Path | None = None) -> str:
 
 
 def _writable(path: Path | None) -> QSettings | None:
-    """The settings store, its folder made; None (and a log line) if it cannot be."""
+    """The settings store, its folder made (0700) and its file created 0600 (Qt keeps the
+    mode of the file it rewrites); None (and a log line) if it cannot be."""
     path = path or settings_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent, parents=True)
+        if not path.exists():
+            touch_private(path)
     except OSError:
         log.warning("cannot create the settings folder")
         return None

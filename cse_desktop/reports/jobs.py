@@ -69,6 +69,9 @@ class Document:
     profile_label: str = ""
     #: the file name offered by Save as PDF
     file_name: str = "document.pdf"
+    #: a saved copy is password-protected unless the user says otherwise: it leaves the team
+    #: (the audience profile's ``leaves_team``)
+    protect_by_default: bool = False
 
     def meta(self, printed_by: str, marking: str) -> PrintMeta:
         """What every page says: this title and audience, who printed it, now."""
@@ -104,7 +107,10 @@ class PrintJob:
         """The document for the audience ``profile`` (not used when profiles do not apply)."""
         if not self.profiles:
             return Document(self.title, self.what, file_name=self.file_name)
-        return Document(self.title, self.what, profile, audience_label(profile), self.file_name)
+        from cse_desktop.reports.redaction import PROFILES
+
+        return Document(self.title, self.what, profile, audience_label(profile), self.file_name,
+                        protect_by_default=PROFILES[profile].leaves_team)
 
     def render(self, ws: Workspace, document: Document, marking: str,
                options: Mapping[str, Any]) -> bytes:
@@ -195,6 +201,8 @@ def profile_document(quarter: str | Quarter, *, shareable: bool) -> Document:
     """The quarterly profile of ``quarter``, restricted or shareable: the version is its
     audience (the profile names it in the footer itself)."""
     version = "shareable" if shareable else "restricted"
+    # not protected by default: the restricted version stays with the team, and the shareable
+    # one holds counts only (small numbers suppressed), no one's details
     return Document(title=f"Missing profile {quarter}",
                     what=f"Quarterly missing profile {quarter} ({version})",
                     profile=version, file_name=f"missing-profile-{quarter}-{version}.pdf")

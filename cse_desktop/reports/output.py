@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ import pikepdf
 
 from cse_desktop.domain.errors import UsageError, ValidationFailed
 from cse_desktop.domain.models import AuditAction
+from cse_desktop.store.files import write_private
 
 if TYPE_CHECKING:
     from cse_desktop.store.workspace import Workspace
@@ -41,19 +41,14 @@ def protect(pdf: bytes, password: str) -> bytes:
 
 
 def write_pdf(pdf: bytes, out: Path | str) -> None:
-    """Write the PDF whole or not at all: beside its destination, then moved into place."""
+    """Write the PDF whole or not at all (beside its destination, then moved into place),
+    readable by its owner only."""
     out = Path(out)
     if not out.parent.is_dir():
         raise UsageError(f"There is no folder {str(out.parent)!r} to save into.")
-    staging = out.with_name(f".{out.name}.{secrets.token_hex(4)}.part")
     try:
-        with open(staging, "xb") as fh:
-            fh.write(pdf)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(staging, out)
+        write_private(out, pdf)  # 0600: the copy is for its reader, not the laptop's users
     except OSError as exc:
-        staging.unlink(missing_ok=True)
         raise UsageError(f"Could not save the PDF to {str(out)!r}: {exc.strerror}.") from None
 
 

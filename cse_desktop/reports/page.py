@@ -120,8 +120,11 @@ class _Doc(BaseDocTemplate):
     def __init__(self, buffer: io.BytesIO, meta: PrintMeta, total_pages: int | None) -> None:
         super().__init__(buffer, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm,
                          topMargin=22 * mm, bottomMargin=22 * mm, title=meta.title,
-                         author=meta.printed_by, subject=meta.subject,
+                         author="", subject=meta.subject,
                          keywords=meta.keywords, creator=f"CSE Desktop {__version__}")
+        # The metadata (/Title, /Subject, /Keywords) names the kind of document, never a
+        # person: it travels with the file, is indexed by desktop search and shown by file
+        # managers without opening it; who printed it is on the page, for the reader.
         self.meta = meta
         self.total_pages = total_pages
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")

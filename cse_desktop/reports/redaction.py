@@ -70,6 +70,10 @@ Other switches:
 
 A field of a version with no sensitivity file counts as every category (fail closed).
 
+Every copy but the internal one leaves the team (``leaves_team``): saved as a PDF, it is
+password-protected unless the user chooses otherwise. The internal copy stays with the
+meeting's chair and core members, saved (0600) where the team keeps its RMM papers.
+
 The profiles (:data:`PROFILES`): ``internal`` (Internal RMM copy: everything, for the chair
 and the core members of the meeting), ``police``, ``education`` (the designated safeguarding
 lead), ``health`` (the named or designated professional) and ``family`` (family / subject
@@ -110,6 +114,9 @@ class RedactionProfile:
     withhold_address: bool = False
     #: actions, decisions and notes a worker marked "restricted" are left out
     withhold_restricted: bool = False
+    #: the copy leaves the team (another agency, a family): a saved PDF is password-protected
+    #: unless the user chooses otherwise (fail safe: every profile but the internal one)
+    leaves_team: bool = True
 
     @property
     def redacts(self) -> bool:
@@ -194,7 +201,7 @@ PROFILES: dict[str, RedactionProfile] = {p.name: p for p in (
     RedactionProfile(
         name="internal", label="Internal RMM copy",
         description="Everything, for the chair and core members of the Risk Management "
-                    "Meeting."),
+                    "Meeting.", leaves_team=False),
     RedactionProfile(
         name="police", label="Police copy",
         description="People and places of concern, intelligence, disclosures and disruption "

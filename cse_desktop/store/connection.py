@@ -18,6 +18,7 @@ from sqlcipher3 import dbapi2
 
 from cse_desktop.domain.errors import IntegrityFailure, NotOurDatabase, UnsafeEngine
 from cse_desktop.store import memory
+from cse_desktop.store.files import touch_private
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,8 @@ def verify_settings(conn: Connection) -> None:
 
 def create_database(path: Path, db_key: bytes | bytearray) -> Connection:
     """A new, empty, keyed database file (the caller applies the migrations)."""
-    if path.exists():
-        raise FileExistsError(path)
+    touch_private(path)  # 0600 from the start (FileExistsError if it exists): SQLite keeps
+    # the mode of the file it opens and gives it to its -wal and -shm files
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
         _check_engine(conn)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from cse_desktop.domain.errors import KeyFileDamaged, WrongPassphrase
 from cse_desktop.store import memory
+from cse_desktop.store.files import write_private as atomic_write  # 0600, whole or not at all
 
 KEY_FILE_NAME = "workspace.key"
 FORMAT = "cse-desktop-keyfile"
@@ -267,29 +267,6 @@ def _wrong(slot: str) -> str:
     if slot == RECOVERY_SLOT:
         return "That recovery code is not correct."
     return "That passphrase is not correct."
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a small file so that a crash leaves either the old or the new content."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- the audit mark ------------------------------------------------------------------------

@@ -40,13 +40,20 @@ from cse_desktop.domain.errors import (
 from cse_desktop.domain.models import AuditAction, Owner
 from cse_desktop.store import connection, memory, migrate, strength
 from cse_desktop.store.audit import AuditLog
+from cse_desktop.store.files import (
+    fsync_dir,
+    make_private,
+    private_dir,
+    private_staging,
+    touch_private,
+    write_private,
+)
 from cse_desktop.store.keys import (
     KEY_FILE_NAME,
     PASSPHRASE_SLOT,
     RECOVERY_SLOT,
     KdfParams,
     KeyFile,
-    fsync_dir,
 )
 from cse_desktop.store.outbox import Outbox
 from cse_desktop.store.repositories import (
@@ -97,10 +104,8 @@ def _fresh_folder(folder: Path) -> None:
 
 
 def _staging_folder(folder: Path) -> Path:
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = folder.parent / f".{folder.name}.staging-{secrets.token_hex(4)}"
-    staging.mkdir(mode=0o700)
-    return staging
+    private_dir(folder.parent, parents=True)
+    return private_dir(folder.parent / f".{folder.name}.staging-{secrets.token_hex(4)}")
 
 
 def _move_into_place(staging: Path, folder: Path) -> None:
@@ -243,6 +248,7 @@ class Workspace:
                 ws.audit.append(AuditAction.UNLOCK,
                                 reason="recovery code" if slot == RECOVERY_SLOT else "")
             throttle.reset()
+            make_private(folder)  # a workspace from before 0600 files (a no-op after)
             ws.audit.seal_unlock()
         except BaseException:
             ws._close()
@@ -275,7 +281,7 @@ class Workspace:
                 if 0 < current < migrate.LATEST:
                     # before an upgrade, an encrypted backup of the workspace as it was
                     backups = cls.backups_path(folder)
-                    backups.mkdir(mode=0o700, exist_ok=True)
+                    private_dir(backups)
                     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
                     ws.backup(backups / f"before-schema-{migrate.LATEST}-from-{current}-"
                                         f"{stamp}-{secrets.token_hex(3)}.csebackup")
@@ -488,10 +494,9 @@ class Workspace:
             raise ValidationFailed(f"{out} already exists: choose a new file name for the backup.")
         if not out.parent.is_dir():
             raise ValidationFailed(f"The folder {out.parent} does not exist.")
-        staging = out.parent / f".{out.name}.staging-{secrets.token_hex(4)}"
-        staging.mkdir(mode=0o700)
+        staging = private_dir(out.parent / f".{out.name}.staging-{secrets.token_hex(4)}")
         try:
-            copy = staging / DB_FILE_NAME
+            copy = touch_private(staging / DB_FILE_NAME)
             with self._lock:
                 connection.export_copy(self.db.raw, copy)  # the same key
             check = connection.open_database(copy, self._db_key)
@@ -509,13 +514,8 @@ class Workspace:
                       "db_size": len(db_bytes),
                       "db_sha256": hashlib.sha256(db_bytes).hexdigest()}
             blob = json.dumps(header).encode("utf-8")
-            partial = staging / "backup.partial"
-            with partial.open("wb") as fh:
+            with private_staging(out) as fh:
                 fh.write(BACKUP_MAGIC + struct.pack(">I", len(blob)) + blob + db_bytes)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(partial, out)
-            fsync_dir(out.parent)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.audit.append(AuditAction.BACKUP, reason=hashlib.sha256(out.read_bytes()).hexdigest())
@@ -538,8 +538,8 @@ class Workspace:
         db_key = key_file.unwrap(slot, secret)
         staging = _staging_folder(folder)
         try:
-            (staging / DB_FILE_NAME).write_bytes(db_bytes)
-            (staging / KEY_FILE_NAME).write_bytes(key_bytes)
+            write_private(staging / DB_FILE_NAME, db_bytes)
+            write_private(staging / KEY_FILE_NAME, key_bytes)
             try:
                 ws = cls._open_with_key(staging, db_key, key_file)
             except (NotOurDatabase, IntegrityFailure) as exc:

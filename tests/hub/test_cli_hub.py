@@ -118,8 +118,10 @@ def test_two_laptops_and_a_hub_from_the_command_line(tmp_path: Path, hub: HubPro
                                                      hub_db: str) -> None:
     a = laptop(tmp_path, "laptop-a", hub, hub_db, "Alex North")
     b = laptop(tmp_path, "laptop-b", hub, hub_db, "Blake North")
-    added = desktop("person", "add", "--workspace", str(a), "--given-name", "Riley",
-                    "--family-name", "Fictional", "--dob", "2011-04-05")
+    added = desktop("person", "add", "--workspace", str(a), "--from-json", "-",
+                    stdin=PASS + "\n" + json.dumps({"given_name": "Riley",
+                                                    "family_name": "Fictional",
+                                                    "dob": "2011-04-05"}))
     assert added.returncode == 0, added.stderr
     first = sync(a)
     assert first.returncode == 0, first.stderr
@@ -137,8 +139,9 @@ def test_two_laptops_and_a_hub_from_the_command_line(tmp_path: Path, hub: HubPro
 def test_unreachable_hub_exit_6_and_nothing_lost(tmp_path: Path, hub: HubProcess,
                                                  hub_db: str) -> None:
     a = laptop(tmp_path, "laptop-a", hub, hub_db, "Alex North")
-    desktop("person", "add", "--workspace", str(a), "--given-name", "Morgan", "--family-name",
-            "Fictional", "--dob", "2012-06-07")
+    desktop("person", "add", "--workspace", str(a), "--from-json", "-",
+            stdin=PASS + "\n" + json.dumps({"given_name": "Morgan", "family_name": "Fictional",
+                                            "dob": "2012-06-07"}))
     hub.stop()
     down = sync(a)
     assert down.returncode == 6, down.stderr

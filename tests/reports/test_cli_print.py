@@ -64,8 +64,9 @@ def test_print_profile_shareable_and_audited(demo: Path, tmp_path: Path) -> None
 def test_print_needs_a_reason_and_a_good_quarter(demo: Path, tmp_path: Path) -> None:
     out = tmp_path / "x.pdf"
     no_reason = cli("print", "profile", "--workspace", str(demo), "--quarter", "2026Q3",
-                    "--out", str(out))
+                    "--home-authority", "Demo Borough Council", "--out", str(out))
     assert no_reason.returncode == 2 and "--reason" in one_plain_error(no_reason)
+    assert not out.exists()
     bad = cli("print", "profile", "--workspace", str(demo), "--quarter", "2026Q5",
               "--out", str(out), "--reason", "x")
     assert bad.returncode == 2, bad.stderr
@@ -101,6 +102,17 @@ def test_print_profile_defaults_to_the_last_financial_quarter(demo: Path,
                for r in audit_reasons(demo))
 
 
+def test_a_reason_naming_someone_is_read_from_stdin_not_argv(demo: Path,
+                                                            tmp_path: Path) -> None:
+    """Without --reason the reason is the line after the passphrase (issue 16: nothing
+    personal in argv), and the audit keeps it."""
+    out = tmp_path / "agenda.pdf"
+    result = cli("print", "agenda", "--workspace", str(demo), "--date", "2026-03-02",
+                 "--out", str(out), stdin=f"{PASS}\nRMM for Quillon Zephyrine\n")
+    assert result.returncode == 0, result.stderr
+    assert "reason: RMM for Quillon Zephyrine;" in audit_reasons(demo)[-1]
+
+
 def test_protected_print_opens_only_with_its_password(demo: Path, tmp_path: Path) -> None:
     out = tmp_path / "protected.pdf"
     result = cli("print", "profile", "--workspace", str(demo), "--quarter", "2026Q3",
@@ -128,12 +140,19 @@ def test_print_summary_for_a_police_audience(demo: Path, tmp_path: Path) -> None
     out = tmp_path / "summary.pdf"
     result = cli("print", "summary", "--workspace", str(demo), "--person", child["id"],
                  "--profile", "police", "--sections", "child,missing,actions",
-                 "--out", str(out), "--reason", "Police liaison for the RMM")
+                 "--out", str(out), "--reason", "Police liaison for the RMM",
+                 stdin=f"{PASS}\npdf password 123\npdf password 123\n")
     assert result.returncode == 0, result.stderr
-    words = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "password-protected" in result.stdout  # by default: the copy leaves the team
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(out)
+    reader = PdfReader(out)
+    assert reader.decrypt("pdf password 123")
+    words = "\n".join(page.extract_text() for page in reader.pages)
     assert child["family_name"] in words and "Missing episodes" in words
     assert "Chronology" not in words  # not chosen
-    assert "profile police; reason: Police liaison for the RMM" in audit_reasons(demo)[-1]
+    assert ("profile police; password-protected; reason: Police liaison for the RMM"
+            in audit_reasons(demo)[-1])
     wrong = cli("print", "summary", "--workspace", str(demo), "--person", child["id"],
                 "--profile", "press", "--out", str(out), "--reason", "x")
     assert wrong.returncode == 2 and "internal" in one_plain_error(wrong)
@@ -149,3 +168,43 @@ def test_print_agenda_pack(demo: Path, tmp_path: Path) -> None:
     bad = cli("print", "agenda", "--workspace", str(demo), "--date", "next tuesday",
               "--out", str(out), "--reason", "x")
     assert bad.returncode == 2 and "YYYY-MM-DD" in one_plain_error(bad)
+
+
+def test_saved_pdfs_are_private_and_their_metadata_names_no_one(demo: Path,
+                                                                tmp_path: Path) -> None:
+    """Issue 16: under the laxest umask the saved PDF is still 0600, and its document
+    information names neither the child nor the worker (the page names the worker)."""
+    child = _first_person(demo)
+    out = tmp_path / "summary.pdf"
+    rules = tmp_path / "rules.pdf"
+    commands = [
+        ["print", "summary", "--workspace", str(demo), "--person", child["id"], "--out",
+         str(out), "--reason", "Internal RMM", "--passphrase-stdin"],
+        ["forms", "rules", "--form", "exploitation-screening", "--out", str(rules)],
+    ]
+    for args in commands:
+        result = subprocess.run([sys.executable, "-m", "cse_desktop", *args], input=PASS + "\n",
+                                capture_output=True, text=True, timeout=180,
+                                preexec_fn=lambda: os.umask(0))
+        assert result.returncode == 0, result.stderr
+    for pdf in (out, rules):
+        assert os.stat(pdf).st_mode & 0o777 == 0o600, pdf
+    reader = PdfReader(out)
+    info = " ".join(str(v) for v in (reader.metadata or {}).values())
+    assert "RMM case summary" in info
+    for name in (child["given_name"], child["family_name"], "Pat", "Manager"):
+        assert name not in info
+    assert "Pat Manager" in " ".join(reader.pages[0].extract_text().split())
+    assert child["family_name"] in reader.pages[0].extract_text()
+    assert "/Metadata" not in reader.trailer["/Root"]  # no XMP packet to carry a name either
+
+
+def test_a_copy_leaving_the_team_may_be_saved_unprotected_when_asked(demo: Path,
+                                                                    tmp_path: Path) -> None:
+    out = tmp_path / "pack.pdf"
+    result = cli("print", "agenda", "--workspace", str(demo), "--date", "2026-11-24",
+                 "--profile", "education", "--no-protect", "--out", str(out), "--reason",
+                 "DSL briefing")
+    assert result.returncode == 0, result.stderr
+    assert not PdfReader(out).is_encrypted
+    assert "password-protected" not in audit_reasons(demo)[-1]

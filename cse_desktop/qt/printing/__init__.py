@@ -6,7 +6,8 @@ quarterly missing profile).  The jobs themselves (titles, audit wording, builder
 job's own choices, as widgets), ``dialog`` (the dialog and its preview) and ``paint`` (pages
 rendered with pypdfium2 and painted on a printer, in the background for a print).
 
-Nothing is written to disk except the file the user chose.
+Nothing is written to disk except the file the user chose (0600), and for a paper copy the
+print system's spool file, which the dialog tells the user about.
 """
 
 from cse_desktop.qt.printing.dialog import PrintDialog, close_print_dialog, open_print_dialog

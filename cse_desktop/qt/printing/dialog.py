@@ -11,8 +11,10 @@ Every print or export asks for the audience profile and a reason:
   manager's network executor: the dialog says how far it has got and offers Cancel (it stops
   after the page being sent).  Printing from inside the preview is driven by Qt's preview and
   stays on the UI thread.
-* **Save as PDF…** asks where, optionally protects the file with a password (AES-256), and
-  saves it (audited as an export).
+* **Save as PDF…** asks where, protects the file with a password (AES-256: by default for a
+  copy leaving the team, see ``RedactionProfile.leaves_team``; the user may untick it), and
+  saves it, readable by its owner only (audited as an export).
+* The dialog says that a paper copy passes through the print system (its spool file).
 
 The document is built, and saved, by operations on the workspace executor
 (:mod:`cse_desktop.qt.operations.printing`); results for a closed dialog are dropped.
@@ -185,12 +187,18 @@ class PrintDialog(QDialog):
         pw.addWidget(self.password_edit, 1, 0)
         pw.addWidget(self.confirm_edit, 1, 1)
         self.password_hint = text_label(
-            f"For Save as PDF. At least {MIN_PASSWORD} characters; without it the file "
-            "cannot be opened. Give the password to the reader separately, never with the "
-            "file.",
+            f"For Save as PDF; on by default for a copy leaving the team. At least "
+            f"{MIN_PASSWORD} characters; without it the file cannot be opened. Give the "
+            "password to the reader separately, never with the file.",
             "hint")
         layout.addLayout(pw)
         layout.addWidget(self.password_hint)
+        self.spool_hint = text_label(
+            "Print… sends the pages through this computer's print system, which keeps the "
+            "job (a spool file) until the printer has taken it, and may keep a copy if the "
+            "printer is busy or offline: collect the paper at once.", "hint")
+        self.spool_hint.setAccessibleName("Printing passes through the print system")
+        layout.addWidget(self.spool_hint)
 
         self.error = MessageLabel("error")
         self.notice = MessageLabel("notice")
@@ -223,6 +231,9 @@ class PrintDialog(QDialog):
         self.protect_box.toggled.connect(self._protect_toggled)
         self.reason_edit.textEdited.connect(lambda _: set_invalid(self.reason_edit, False))
         self._protect_toggled(False)
+        if job.profiles:
+            self.profile_combo.currentIndexChanged.connect(self._protect_by_default)
+            self._protect_by_default()
         order: list[QWidget] = [self.profile_combo] if job.profiles else []
         order += [self.marking_edit]
         if self.options is not None:
@@ -516,6 +527,11 @@ class PrintDialog(QDialog):
         tip = self.profile_combo.currentData(Qt.ItemDataRole.ToolTipRole) or ""
         self.profile_hint.setText(tip)
         self.profile_hint.setVisible(bool(tip))
+
+    def _protect_by_default(self) -> None:
+        """A copy leaving the team (``Document.protect_by_default``) is password-protected
+        unless the user unticks it; the internal copy is not."""
+        self.protect_box.setChecked(self.document().protect_by_default)
 
     def _protect_toggled(self, on: bool) -> None:
         self.password_edit.setEnabled(on)
