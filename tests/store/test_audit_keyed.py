@@ -10,6 +10,7 @@ every later session.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -227,13 +228,17 @@ def test_an_old_unkeyed_chain_still_verifies_and_is_keyed_from_a_marked_row(
         assert [e.action for e in ws.audit.events()].count(AuditAction.AUDIT_KEYED) == 1
 
 
-def test_a_key_file_that_cannot_be_written_never_stops_a_lock(ws_folder: Path) -> None:
+def test_a_key_file_that_cannot_be_written_never_stops_a_lock(
+        ws_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ws = Workspace.open(ws_folder, PASSPHRASE)
     key = ws_folder / KEY_FILE_NAME
     saved = key.read_bytes()
-    key.unlink()
-    (ws_folder / "workspace.key.tmp").mkdir()  # the atomic write's temporary name is taken
-    key.write_bytes(saved)
+
+    def disk_full(path: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    # (root ignores file modes, so a full disk is simulated at the writer)
+    monkeypatch.setattr("cse_desktop.store.keys.atomic_write", disk_full)
     ws.lock()  # logged, not raised
     assert not ws.is_open
     assert key.read_bytes() == saved  # the mark could not be written: the file is as it was
