@@ -36,7 +36,7 @@ def assert_plain_error(result: subprocess.CompletedProcess) -> None:
 def workspace(tmp_path: Path) -> Path:
     folder = tmp_path / "ws"
     result = cli("init", "--workspace", str(folder), "--owner", "Test Worker",
-                 "--insecure-test-kdf", "--passphrase-stdin", stdin=PASS + "\n")
+                 "--passphrase-stdin", stdin=PASS + "\n")
     assert result.returncode == 0, result.stderr
     return folder
 
@@ -63,7 +63,7 @@ def folder_hashes(folder: Path) -> dict[str, str]:
 
 
 def test_init_prints_the_recovery_code_once_on_its_last_line(tmp_path: Path) -> None:
-    result = cli("init", "--workspace", str(tmp_path / "ws"), "--insecure-test-kdf",
+    result = cli("init", "--workspace", str(tmp_path / "ws"),
                  "--passphrase-stdin", stdin=PASS + "\n")
     assert result.returncode == 0, result.stderr
     code = result.stdout.strip().splitlines()[-1]
@@ -77,7 +77,7 @@ def test_init_prints_the_recovery_code_once_on_its_last_line(tmp_path: Path) -> 
 
 
 def test_init_refuses_a_weak_passphrase_and_creates_nothing(tmp_path: Path) -> None:
-    result = cli("init", "--workspace", str(tmp_path / "ws"), "--insecure-test-kdf",
+    result = cli("init", "--workspace", str(tmp_path / "ws"),
                  "--passphrase-stdin", stdin="short\n")
     assert result.returncode == 1
     assert_plain_error(result)
@@ -88,7 +88,7 @@ def test_init_refuses_a_weak_passphrase_and_creates_nothing(tmp_path: Path) -> N
 
 def test_init_refuses_an_existing_workspace(workspace: Path) -> None:
     before = folder_hashes(workspace)
-    result = cli("init", "--workspace", str(workspace), "--insecure-test-kdf",
+    result = cli("init", "--workspace", str(workspace),
                  "--passphrase-stdin", stdin=PASS + "\n")
     assert result.returncode == 1
     assert_plain_error(result)
@@ -247,7 +247,7 @@ def test_demo_is_deterministic_and_fictional(tmp_path: Path) -> None:
     for name in ("a", "b"):
         folder = tmp_path / name
         result = cli("demo", "--workspace", str(folder), "--people", "8", "--seed", "7",
-                     "--insecure-test-kdf", "--passphrase-stdin", stdin=PASS + "\n")
+                     "--passphrase-stdin", stdin=PASS + "\n")
         assert result.returncode == 0, result.stderr
         assert "8 person" in result.stdout
         listings.append(list_people(folder))
@@ -256,7 +256,7 @@ def test_demo_is_deterministic_and_fictional(tmp_path: Path) -> None:
     assert all("DEMO" in p["flags"] and p["postcode"].startswith("ZZ99") for p in listings[0])
     other = tmp_path / "c"
     assert cli("demo", "--workspace", str(other), "--people", "8", "--seed", "8",
-               "--insecure-test-kdf", "--passphrase-stdin", stdin=PASS + "\n").returncode == 0
+               "--passphrase-stdin", stdin=PASS + "\n").returncode == 0
     assert list_people(other) != listings[0]
     # A second demo into the same workspace is refused plainly.
     again = cli("demo", "--workspace", str(tmp_path / "a"), "--passphrase-stdin",

@@ -17,7 +17,7 @@ REFUSED = "This passphrase is too easy to guess: it is rated Very weak, and a wo
 
 def init(folder: Path, passphrase: str, *extra: str) -> subprocess.CompletedProcess:
     return cli("init", "--workspace", str(folder), "--owner", "Sam Fictional", "--team",
-               "North Kestrel Team", *extra, "--insecure-test-kdf", "--passphrase-stdin",
+               "North Kestrel Team", *extra, "--passphrase-stdin",
                stdin=passphrase + "\n")
 
 

@@ -13,7 +13,7 @@ from typing import NoReturn, TextIO
 
 from cse_desktop.domain.errors import UsageError, ValidationFailed
 from cse_desktop.domain.models import Owner, Role
-from cse_desktop.store import KdfParams, Workspace
+from cse_desktop.store import Workspace
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_INTEGRITY = 0, 1, 2, 3, 4
 PROG = "cse-desktop"
@@ -82,8 +82,6 @@ def owner_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--owner", metavar="NAME", help="your name (default: your login name)")
     p.add_argument("--role", choices=[r.value for r in Role], default=Role.PRACTITIONER.value)
     p.add_argument("--team", default="Unassigned", metavar="TEAM")
-    # Cheap key derivation, for automated tests only: never use it for real data.
-    p.add_argument("--insecure-test-kdf", action="store_true", help=argparse.SUPPRESS)
 
 
 def workspace_folder(args: argparse.Namespace) -> Path:
@@ -99,8 +97,7 @@ def create(args: argparse.Namespace, secrets: Secrets) -> tuple[Workspace, str]:
     code."""
     owner = Owner(name=args.owner or getpass.getuser(), role=Role(args.role), team=args.team)
     passphrase = secrets.ask("New passphrase", confirm=True)
-    kdf = KdfParams.insecure_for_tests() if args.insecure_test_kdf else KdfParams.production()
-    return Workspace.create(workspace_folder(args), passphrase, owner, kdf=kdf)
+    return Workspace.create(workspace_folder(args), passphrase, owner)
 
 
 def date_arg(value: str | None, option: str) -> date | None:

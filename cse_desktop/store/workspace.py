@@ -38,7 +38,7 @@ from cse_desktop.domain.errors import (
     WrongPassphrase,
 )
 from cse_desktop.domain.models import AuditAction, Owner
-from cse_desktop.store import connection, migrate, strength
+from cse_desktop.store import connection, migrate, rekey, strength
 from cse_desktop.store.audit import AuditLog
 from cse_desktop.store.keys import (
     KEY_FILE_NAME,
@@ -46,7 +46,9 @@ from cse_desktop.store.keys import (
     RECOVERY_SLOT,
     KdfParams,
     KeyFile,
+    default_params,
     fsync_dir,
+    generate_recovery_code,
 )
 from cse_desktop.store.outbox import Outbox
 from cse_desktop.store.repositories import (
@@ -162,14 +164,16 @@ class Workspace:
                schema_version: int = migrate.LATEST) -> tuple[Workspace, str]:
         """Make a new workspace; returns it (unlocked) and the recovery code to show once.
 
-        ``kdf`` defaults to the production cost; tests pass ``KdfParams.insecure_for_tests()``.
+        ``kdf`` defaults to the current default cost (production); the command line and the
+        desktop never pass another.  A cost below ``keys.FLOOR`` makes a key file that no
+        unlock accepts (tests lower the floor in their own processes only).
         ``schema_version`` below the latest is for migration tests only.  A passphrase that
         fails ``store.strength`` raises WeakPassphrase, and nothing is written.
         """
         folder = Path(folder)
         _fresh_folder(folder)
         strength.check(passphrase, _user_words(owner))
-        key_file, db_key, recovery = KeyFile.create(passphrase, kdf or KdfParams.production())
+        key_file, db_key, recovery = KeyFile.create(passphrase, kdf or default_params())
         staging = _staging_folder(folder)
         try:
             conn = connection.create_database(cls.db_path(staging), db_key)
@@ -216,22 +220,31 @@ class Workspace:
             raise ValueError("give exactly one of passphrase or recovery_code")
         key_file = KeyFile.load(cls.key_path(folder))
         throttle = UnlockThrottle(folder, clock)
-        throttle.check()
+        throttle.check(key_file)
         slot, secret = ((PASSPHRASE_SLOT, passphrase) if passphrase is not None
-                        else (RECOVERY_SLOT, recovery_code))
+                        else (RECOVERY_SLOT, recovery_code or ""))
         try:
-            db_key = key_file.unwrap(slot, secret or "")
+            db_key = key_file.unwrap(slot, secret)
         except WrongPassphrase as exc:
             raise (throttle.record_failure(exc.message) or exc) from None
+        interrupted = rekey.finish_interrupted(folder, db_key)
         ws = cls._open_with_key(folder, db_key, key_file)
         ws._clock = clock
         try:
+            pending = throttle.pending_failures()
+            removed = throttle.removed_from_record(key_file, db_key, len(pending))
             with ws.transaction():
-                for failed_at in throttle.pending_failures():
+                for failed_at in pending:
                     ws.audit.append(AuditAction.FAILED_UNLOCK,
                                     at=datetime.fromtimestamp(failed_at, UTC))
+                if removed:
+                    ws.audit.append(AuditAction.FAILED_UNLOCK, reason=removed)
+                if interrupted:
+                    ws.audit.append(AuditAction.CHANGE_PASSPHRASE, reason=interrupted)
                 ws.audit.append(AuditAction.UNLOCK,
                                 reason="recovery code" if slot == RECOVERY_SLOT else "")
+            ws._key_file = key_file.after_unlock(db_key, slot, secret)
+            ws._key_file.save(cls.key_path(folder))
             throttle.reset()
         except BaseException:
             ws._close()
@@ -305,12 +318,16 @@ class Workspace:
 
     def _close(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            self._close_connection()
             for i in range(len(self._db_key)):
                 self._db_key[i] = 0
             self._db_key = bytearray()
+
+    def _close_connection(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def __enter__(self) -> Workspace:
         return self
@@ -417,7 +434,7 @@ class Workspace:
         many).  The unwrapped key is dropped at once; the key file it opened is returned."""
         key_file = KeyFile.load(self.key_path(self.folder))
         throttle = UnlockThrottle(self.folder, self._clock)
-        throttle.check()
+        throttle.check(key_file)
         try:
             key_file.unwrap(PASSPHRASE_SLOT, passphrase)
         except WrongPassphrase as exc:
@@ -429,9 +446,39 @@ class Workspace:
         strength.check(new, _user_words(self.owner))
         self._set_passphrase(KeyFile.load(self.key_path(self.folder)), new)
 
+    def rekey(self, old: str, new: str) -> str:
+        """A new database key, passphrase and recovery code (``store/rekey.py``): old key files
+        and the old passphrase no longer open the workspace.  Returns the new recovery code,
+        to show once.  The new passphrase meets the strength rule, and must differ from the
+        old one (which may have been seen)."""
+        strength.check(new, _user_words(self.owner))
+        if new == old:
+            raise ValidationFailed("Choose a new passphrase: the old one may have been seen.")
+        return rekey.rekey(self, self.verify_passphrase(old), new)
+
+    @property
+    def recovery_code_used(self) -> bool:
+        """Whether the workspace was unlocked with its recovery code since that code was made
+        (then a new one is due: :meth:`new_recovery_code`)."""
+        sealed = self._key_file.sealed_state(bytes(self._db_key)) or {}
+        return bool(sealed.get("recovery_code_used"))
+
+    def new_recovery_code(self) -> str:
+        """Replace the recovery code (the old one no longer opens this key file); returns the
+        new one, to show once.  Old key files, as in backups, still open with the old code:
+        :meth:`rekey` is what revokes it everywhere."""
+        db_key = bytes(self._db_key)
+        code = generate_recovery_code()
+        new_file = (KeyFile.load(self.key_path(self.folder))
+                    .rewrap(RECOVERY_SLOT, code, db_key)
+                    .with_sealed(db_key, recovery_code_used=False))
+        new_file.save(self.key_path(self.folder))
+        self._key_file = new_file
+        self.audit.append(AuditAction.CHANGE_PASSPHRASE, reason="new recovery code")
+        return code
+
     def _set_passphrase(self, key_file: KeyFile, new: str) -> None:
-        params = key_file.kdf_params(PASSPHRASE_SLOT)
-        new_file = key_file.rewrap(PASSPHRASE_SLOT, new, bytes(self._db_key), params)
+        new_file = key_file.rewrap(PASSPHRASE_SLOT, new, bytes(self._db_key))
         new_file.save(self.key_path(self.folder))
         self._key_file = new_file
         self.audit.append(AuditAction.CHANGE_PASSPHRASE)
@@ -512,10 +559,13 @@ class Workspace:
         slot, secret = ((PASSPHRASE_SLOT, passphrase) if passphrase is not None
                         else (RECOVERY_SLOT, recovery_code or ""))
         db_key = key_file.unwrap(slot, secret)
+        # failed unlocks counted in the backup's key file belong to the folder it came from
+        key_file = key_file.with_sealed(db_key, failures_seen=key_file.failures)
+        key_file.locked_until = 0.0
         staging = _staging_folder(folder)
         try:
             (staging / DB_FILE_NAME).write_bytes(db_bytes)
-            (staging / KEY_FILE_NAME).write_bytes(key_bytes)
+            key_file.save(staging / KEY_FILE_NAME)
             try:
                 ws = cls._open_with_key(staging, db_key, key_file)
             except (NotOurDatabase, IntegrityFailure) as exc:
