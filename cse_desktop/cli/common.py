@@ -89,7 +89,13 @@ def workspace_folder(args: argparse.Namespace) -> Path:
 
 
 def unlock(args: argparse.Namespace, secrets: Secrets) -> Workspace:
-    return Workspace.open(workspace_folder(args), secrets.ask("Passphrase"))
+    ws = Workspace.open(workspace_folder(args), secrets.ask("Passphrase"))
+    if ws.recovery_code_used:
+        print(f"{PROG}: note: this workspace was unlocked with its recovery code, and no new "
+              f"one has been made yet: run '{PROG} passwd --new-recovery-code --workspace "
+              f"{args.workspace}' (or '--rekey' if the code may have been seen).",
+              file=sys.stderr)
+    return ws
 
 
 def create(args: argparse.Namespace, secrets: Secrets) -> tuple[Workspace, str]:
