@@ -90,7 +90,7 @@ def test_rekey_refusals_change_nothing(populated_ws: Workspace) -> None:
     slots_before = KeyFile.load(folder / KEY_FILE_NAME).slots
     with pytest.raises(WrongPassphrase):
         populated_ws.rekey(WRONG_PASSPHRASE, NEW_PASSPHRASE)
-    with pytest.raises(ValidationFailed, match="too easy to guess|at least"):
+    with pytest.raises(ValidationFailed, match=r"too easy to guess|at least"):
         populated_ws.rekey(PASSPHRASE, "password12")
     with pytest.raises(ValidationFailed, match="old one may have been seen"):
         populated_ws.rekey(PASSPHRASE, PASSPHRASE)
