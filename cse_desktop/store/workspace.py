@@ -174,6 +174,7 @@ class Workspace:
         _fresh_folder(folder)
         strength.check(passphrase, _user_words(owner))
         key_file, db_key, recovery = KeyFile.create(passphrase, kdf or default_params())
+        key_file = key_file.with_sealed(db_key, failures_seen=0)
         staging = _staging_folder(folder)
         try:
             conn = connection.create_database(cls.db_path(staging), db_key)
@@ -244,7 +245,8 @@ class Workspace:
                 ws.audit.append(AuditAction.UNLOCK,
                                 reason="recovery code" if slot == RECOVERY_SLOT else "")
             ws._key_file = key_file.after_unlock(db_key, slot, secret)
-            ws._key_file.save(cls.key_path(folder))
+            if ws._key_file.to_bytes() != key_file.to_bytes():
+                ws._key_file.save(cls.key_path(folder))
             throttle.reset()
         except BaseException:
             ws._close()
