@@ -28,6 +28,7 @@ Neither a secret nor the database key ever reaches a log, an exception message o
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import hmac
 import json
@@ -180,27 +181,39 @@ class KeyFile:
         self.sealed = sealed
 
     def _copy(self, **changes: Any) -> KeyFile:
-        values: dict[str, Any] = {"failures": self.failures, "locked_until": self.locked_until,
-                                  "sealed": self.sealed}
-        values.update(changes)
-        return KeyFile(values.pop("workspace_id", self.workspace_id),
-                       dict(values.pop("slots", self.slots)), **values)
+        """A copy carrying everything this key file holds (whatever parts it has), with
+        ``changes`` to its attributes."""
+        new = copy.copy(self)
+        new.slots = dict(self.slots)
+        for name, value in changes.items():
+            setattr(new, name, value)
+        return new
 
     # -- creation and wrapping -----------------------------------------------------------
 
     @classmethod
-    def create(cls, passphrase: str, params: KdfParams, *,
-               workspace_id: str | None = None) -> tuple[KeyFile, bytes, str]:
+    def create(cls, passphrase: str, params: KdfParams) -> tuple[KeyFile, bytes, str]:
         """A new key file: returns it, the raw database key and the recovery code.
 
-        ``workspace_id``: the workspace's own when re-keying it (default: a new one).  The
-        passphrase is not checked here: the caller applies ``store.strength.check``."""
+        The passphrase is not checked here: the caller applies ``store.strength.check``."""
         db_key = secrets.token_bytes(DB_KEY_BYTES)
         recovery = generate_recovery_code()
-        kf = cls(workspace_id or str(uuid.uuid4()), {})
+        kf = cls(str(uuid.uuid4()), {})
         kf.slots[PASSPHRASE_SLOT] = kf._wrap(PASSPHRASE_SLOT, passphrase, db_key, params)
         kf.slots[RECOVERY_SLOT] = kf._wrap(RECOVERY_SLOT, recovery, db_key, params)
         return kf, db_key, recovery
+
+    def rekeyed(self, passphrase: str, params: KdfParams) -> tuple[KeyFile, bytes, str]:
+        """This key file for a new database key (re-keying, ``store/rekey.py``): both slots
+        wrap the new key, under ``passphrase`` and a new recovery code; the rest (the count of
+        failed unlocks...) is carried over, sealed under the new key.  Returns it, the new key
+        and the new recovery code."""
+        db_key = secrets.token_bytes(DB_KEY_BYTES)
+        recovery = generate_recovery_code()
+        new = self._copy(slots={}, sealed=None)
+        new.slots[PASSPHRASE_SLOT] = new._wrap(PASSPHRASE_SLOT, passphrase, db_key, params)
+        new.slots[RECOVERY_SLOT] = new._wrap(RECOVERY_SLOT, recovery, db_key, params)
+        return new.with_sealed(db_key, failures_seen=self.failures), db_key, recovery
 
     def _aad(self, slot: str) -> bytes:
         return f"{FORMAT}/{FORMAT_VERSION}/{self.workspace_id}/{slot}".encode()

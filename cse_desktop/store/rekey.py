@@ -64,10 +64,7 @@ def rekey(ws: Workspace, key_file: KeyFile, new_passphrase: str) -> str:
     and the new one already passed by the strength rule); returns the new recovery code."""
     folder = ws.folder
     db, pending = ws.db_path(folder), pending_path(folder)
-    new_file, new_key, code = KeyFile.create(new_passphrase, default_params(),
-                                             workspace_id=ws.workspace_id)
-    new_file.failures, new_file.locked_until = key_file.failures, key_file.locked_until
-    new_file = new_file.with_sealed(new_key, failures_seen=key_file.failures)
+    new_file, new_key, code = key_file.rekeyed(new_passphrase, default_params())
     with ws._lock:
         _remove(pending)
         ws.audit.append(AuditAction.CHANGE_PASSPHRASE, reason=REKEYED)
