@@ -272,7 +272,7 @@ class KeyFile:
         sealed: dict[str, Any] = {"failures_seen": self.failures}
         if slot == RECOVERY_SLOT:
             sealed["recovery_code_used"] = True
-        new = self.with_sealed(db_key, **sealed)
+        new = self.with_sealed(db_key, **sealed)._copy(locked_until=0.0)  # no lock-out now
         if slot == PASSPHRASE_SLOT and new.below_default(PASSPHRASE_SLOT):
             new = new.rewrap(PASSPHRASE_SLOT, secret, db_key)
         return new

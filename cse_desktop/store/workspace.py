@@ -211,8 +211,11 @@ class Workspace:
         """Unlock a workspace with its passphrase (or its recovery code).
 
         Raises WrongPassphrase, LockedOut (too many failures: no attempt made), KeyFileDamaged,
-        NotOurDatabase or IntegrityFailure; in every case nothing on disk changes except the
-        failed-unlock record.
+        NotOurDatabase or IntegrityFailure (KeyTooWeak: a key file below the floor); in every
+        case nothing on disk changes except the failed-unlock record (the throttle's file and
+        the key file's count).  A successful unlock audits the failures since the last one (and
+        a record of them found removed), seals that count into the key file, re-wraps a
+        passphrase slot below today's cost, and finishes or undoes an interrupted re-key.
         """
         folder = Path(folder)
         if not cls.exists(folder):
