@@ -113,3 +113,20 @@ def test_a_used_recovery_code_is_replaced_at_the_next_unlock(qtbot, make_window,
         Workspace.open(default_workspace(), recovery_code=existing_workspace.recovery_code)
     with Workspace.open(default_workspace(), PASSPHRASE) as ws:
         assert not ws.recovery_code_used
+
+
+def test_keeping_the_passphrase_after_a_recovery_still_replaces_the_code(
+        qtbot, make_window, existing_workspace) -> None:
+    window = make_window()
+    page = window.unlock_page
+    click(qtbot, page.mode_button)
+    type_into(qtbot, page.secret_edit, existing_workspace.recovery_code)
+    click(qtbot, page.unlock_button)
+    assert window.stack.currentWidget() is window.new_passphrase_page
+    click(qtbot, window.new_passphrase_page.skip_button)
+    codes = window.recovery_page
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is codes)
+    assert codes.code_label.text() != existing_workspace.recovery_code
+    window.lock_and_return()
+    with pytest.raises(WrongPassphrase):
+        Workspace.open(default_workspace(), recovery_code=existing_workspace.recovery_code)
