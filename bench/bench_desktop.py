@@ -86,7 +86,7 @@ from cse_desktop.forms.loader import FormRegistry
 from cse_desktop.forms.samples import load_samples
 from cse_desktop.qt.app import MainWindow
 from cse_desktop.qt.application import configure_application
-from cse_desktop.store import Workspace
+from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.store.keys import KeyFile
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -277,7 +277,8 @@ class DesktopBench:
     def seed(self) -> None:
         t = self.target
         self.log(f"creating the workspace (production KDF) in {self.folder}")
-        ws, _recovery = Workspace.create(self.folder, PASSPHRASE, OWNER)
+        ws, _recovery = Workspace.create(self.folder, PASSPHRASE, OWNER,
+                                         kdf=KdfParams.production())
         t0 = time.perf_counter()
         episodes = self.fiction.spread(t["episode"], t["person"])
         submissions = self.fiction.spread(t["submission"], t["person"])

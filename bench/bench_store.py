@@ -420,7 +420,8 @@ class Bench:
         t = self.target
         self.log(f"creating the workspace (production KDF) in {self.folder}")
         t0 = now_s()
-        ws, _recovery = Workspace.create(self.folder, PASSPHRASE, OWNER)
+        ws, _recovery = Workspace.create(self.folder, PASSPHRASE, OWNER,
+                                         kdf=KdfParams.production())
         create_s = now_s() - t0
         episodes = self.fiction.spread(t["episode"], t["person"])
         submissions = self.fiction.spread(t["submission"], t["person"])

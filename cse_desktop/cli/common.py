@@ -13,7 +13,7 @@ from typing import NoReturn, TextIO
 
 from cse_desktop.domain.errors import UsageError, ValidationFailed
 from cse_desktop.domain.models import Owner, Role
-from cse_desktop.store import KdfParams, Workspace
+from cse_desktop.store import Workspace
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_INTEGRITY = 0, 1, 2, 3, 4
 PROG = "cse-desktop"
@@ -111,8 +111,6 @@ def owner_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--owner", metavar="NAME", help="your name (default: your login name)")
     p.add_argument("--role", choices=[r.value for r in Role], default=Role.PRACTITIONER.value)
     p.add_argument("--team", default="Unassigned", metavar="TEAM")
-    # Cheap key derivation, for automated tests only: never use it for real data.
-    p.add_argument("--insecure-test-kdf", action="store_true", help=argparse.SUPPRESS)
 
 
 def workspace_folder(args: argparse.Namespace) -> Path:
@@ -120,7 +118,13 @@ def workspace_folder(args: argparse.Namespace) -> Path:
 
 
 def unlock(args: argparse.Namespace, secrets: Secrets) -> Workspace:
-    return Workspace.open(workspace_folder(args), secrets.ask("Passphrase"))
+    ws = Workspace.open(workspace_folder(args), secrets.ask("Passphrase"))
+    if ws.recovery_code_used:
+        print(f"{PROG}: note: this workspace was unlocked with its recovery code, and no new "
+              f"one has been made yet: run '{PROG} passwd --new-recovery-code --workspace "
+              f"{args.workspace}' (or '--rekey' if the code may have been seen).",
+              file=sys.stderr)
+    return ws
 
 
 def create(args: argparse.Namespace, secrets: Secrets) -> tuple[Workspace, str]:
@@ -128,8 +132,7 @@ def create(args: argparse.Namespace, secrets: Secrets) -> tuple[Workspace, str]:
     code."""
     owner = Owner(name=args.owner or getpass.getuser(), role=Role(args.role), team=args.team)
     passphrase = secrets.ask("New passphrase", confirm=True)
-    kdf = KdfParams.insecure_for_tests() if args.insecure_test_kdf else KdfParams.production()
-    return Workspace.create(workspace_folder(args), passphrase, owner, kdf=kdf)
+    return Workspace.create(workspace_folder(args), passphrase, owner)
 
 
 def date_arg(value: str | None, option: str) -> date | None:

@@ -11,6 +11,7 @@ from cse_desktop.casework.demo import populate
 from cse_desktop.cli.common import (
     EXIT_INTEGRITY,
     EXIT_OK,
+    PROG,
     Commands,
     Secrets,
     command,
@@ -64,17 +65,45 @@ def cmd_check(args: argparse.Namespace, secrets: Secrets) -> int:
     return EXIT_OK
 
 
+_OLD_BACKUPS = ("Backups made before now still open with the passphrase and recovery code "
+                "that were valid when they were made: keep them locked away, or delete those "
+                "you no longer need.")
+
+
+def _print_new_code(code: str) -> None:
+    print("Your new recovery code (shown only this once; write it down and keep it apart "
+          "from this laptop; the old one no longer opens this workspace):")
+    print(code)
+
+
 def cmd_passwd(args: argparse.Namespace, secrets: Secrets) -> int:
     folder = workspace_folder(args)
     if args.recovery:
         ws = Workspace.open(folder, recovery_code=secrets.ask("Recovery code"))
         with ws:
             ws.set_passphrase_after_recovery(secrets.ask("New passphrase", confirm=True))
-    else:
-        old = secrets.ask("Current passphrase")
-        with Workspace.open(folder, old) as ws:
+            code = ws.new_recovery_code()  # the code was used: it is replaced at once
+        print("Passphrase changed. You used your recovery code, so it has been replaced. If "
+              f"it may have been seen, run '{PROG} passwd --rekey --workspace {folder}'.")
+        _print_new_code(code)
+        return EXIT_OK
+    old = secrets.ask("Current passphrase")
+    with Workspace.open(folder, old) as ws:
+        if args.new_recovery_code:
+            code = ws.new_recovery_code()
+            print("Recovery code replaced. " + _OLD_BACKUPS)
+            _print_new_code(code)
+        elif args.rekey:
+            code = ws.rekey(old, secrets.ask("New passphrase", confirm=True))
+            print("Workspace re-keyed: a new database key, passphrase and recovery code. Old "
+                  "key files and the old passphrase and recovery code no longer open it. "
+                  + _OLD_BACKUPS)
+            _print_new_code(code)
+        else:
             ws.change_passphrase(old, secrets.ask("New passphrase", confirm=True))
-    print("Passphrase changed.")
+            print("Passphrase changed. (If the old one may have been seen, use "
+                  f"'{PROG} passwd --rekey' instead: a copy of the key file from before "
+                  "this change still opens with the old passphrase.)")
     return EXIT_OK
 
 
@@ -128,8 +157,15 @@ def add_commands(sub: Commands) -> None:
 
     p = command(sub, "passwd", cmd_passwd, "change the workspace passphrase (old, then new)")
     needs_workspace(p)
-    p.add_argument("--recovery", action="store_true",
-                   help="unlock with the recovery code instead of the old passphrase")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--recovery", action="store_true",
+                     help="unlock with the recovery code instead of the old passphrase (a new "
+                          "recovery code is then made)")
+    how.add_argument("--rekey", action="store_true",
+                     help="I think my passphrase or recovery code was seen: a new database "
+                          "key, passphrase and recovery code")
+    how.add_argument("--new-recovery-code", action="store_true",
+                     help="replace the recovery code (the passphrase stays)")
 
     p = command(sub, "backup", cmd_backup,
                 "write an encrypted backup of the workspace to one file")

@@ -86,6 +86,12 @@ class KeyFileDamaged(CseError):
     exit_status = 4
 
 
+class KeyTooWeak(KeyFileDamaged):
+    """The key file's key derivation is cheaper than CSE Desktop accepts (below the floor)."""
+
+    code = "key_too_weak"
+
+
 class NotOurDatabase(CseError):
     """The database is not an encrypted CSE Desktop workspace (plain SQLite, foreign file...)."""
 

@@ -61,6 +61,7 @@ from cse_desktop.qt.printing import (
     open_print_dialog,
     profile_job,
 )
+from cse_desktop.qt.secrets_page import SecretsPage
 from cse_desktop.qt.settings import Settings, load_settings
 from cse_desktop.qt.sync import ConflictsPage, SyncUi
 from cse_desktop.qt.widgets import CardPage, ElidedLabel
@@ -119,10 +120,11 @@ class MainWindow(WorkspaceOpening):
         self.recovery_page = RecoveryCodePage()
         self.unlock_page = UnlockPage()
         self.new_passphrase_page = NewPassphrasePage()
+        self.secrets_page = SecretsPage()
         self.caseload_page = CaseloadPage()
         self.stack = QStackedWidget()
         for page in (self.create_page, self.recovery_page, self.unlock_page,
-                     self.new_passphrase_page, self.caseload_page):
+                     self.new_passphrase_page, self.secrets_page, self.caseload_page):
             self.stack.addWidget(page)
 
         central = QWidget()
@@ -154,6 +156,13 @@ class MainWindow(WorkspaceOpening):
         #: the "with family" view: only the form in hand (qt/family.py)
         self.family = FamilyView(self)
         menu.addAction(self.family.action)
+        menu.addSeparator()
+        #: change the passphrase, or re-key ("I think my passphrase or recovery code was seen")
+        self.secrets_action = QAction("&Passphrase and recovery code…", self)
+        self.secrets_action.setStatusTip("Change your passphrase, or start afresh with a new key "
+                                         "if your passphrase or recovery code may have been seen")
+        self.secrets_action.triggered.connect(lambda: self.show_secrets())
+        menu.addAction(self.secrets_action)
         menu.addSeparator()
         menu.addAction(self.lock_action)
         menu.addSeparator()
@@ -200,7 +209,9 @@ class MainWindow(WorkspaceOpening):
             lambda secret: self._unlock(recovery_code=secret))
         self.unlock_page.demo_requested.connect(self.open_demo)
         self.new_passphrase_page.save_requested.connect(self._save_new_passphrase)
-        self.new_passphrase_page.skipped.connect(self._show_caseload)
+        self.new_passphrase_page.skipped.connect(self._issue_new_recovery_code)
+        self.secrets_page.change_requested.connect(self._change_secrets)
+        self.secrets_page.cancelled.connect(self._show_caseload)
         self.caseload_page.add_person_requested.connect(self.open_new_person_dialog)
         self.caseload_page.demo_requested.connect(self.open_demo)
         self.caseload_page.person_activated.connect(self.show_person)
@@ -308,7 +319,8 @@ class MainWindow(WorkspaceOpening):
 
     def _workspace_menus(self, unlocked: bool) -> None:
         self.menus.set_workspace_open(unlocked, self.sync_ui.menu.menuAction(),
-                                      self.profile_action, self.lock_action)
+                                      self.profile_action, self.secrets_action,
+                                      self.lock_action)
 
     def view_as_practitioner(self, on: bool) -> None:
         """A manager sees the app as a practitioner would (no Team manager page), and back."""
@@ -434,6 +446,7 @@ class MainWindow(WorkspaceOpening):
         self.caseload_page.clear()
         self.recovery_page.clear_secrets()
         self.new_passphrase_page.clear_secrets()
+        self.secrets_page.clear_secrets()
         self.owner_label.clear()
         self.count_label.clear()
         self.statusBar().clearMessage()

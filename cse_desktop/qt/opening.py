@@ -1,4 +1,9 @@
-"""Opening a workspace from the start pages: create one, unlock one, the demo, a new passphrase.
+"""Opening a workspace from the start pages: create one, unlock one, the demo, a new passphrase;
+and, once open, the passphrase and recovery code (Workspace > Passphrase and recovery code).
+
+After an unlock with the recovery code, the code is replaced: the window asks for a new
+passphrase (which may be skipped), then shows the new recovery code, which must be confirmed
+like the first.  If the app was closed in between, the next unlock shows a new code at once.
 
 The main window (:class:`cse_desktop.qt.app.MainWindow`) inherits these flows.  Argon2id makes
 each unlock take about 0.6 s on purpose.  Opening and creating run on the task manager's network
@@ -19,6 +24,7 @@ from cse_desktop.domain.errors import CseError, LockedOut
 from cse_desktop.qt.operations import workspace as workspaces
 from cse_desktop.qt.operations.workspace import OpenedWorkspace
 from cse_desktop.qt.pages import CreatePage, NewPassphrasePage, RecoveryCodePage, UnlockPage
+from cse_desktop.qt.secrets_page import SecretsPage
 from cse_desktop.store.locations import demo_workspace
 
 if TYPE_CHECKING:
@@ -42,6 +48,8 @@ class WorkspaceOpening(QMainWindow):
         recovery_page: RecoveryCodePage
         unlock_page: UnlockPage
         new_passphrase_page: NewPassphrasePage
+        secrets_page: SecretsPage
+        _owner: Owner | None
 
         def _set_workspace(self, opened: OpenedWorkspace, *, demo: bool) -> None: ...
         def _show(self, page: QWidget, title: str) -> None: ...
@@ -98,6 +106,8 @@ class WorkspaceOpening(QMainWindow):
             self._set_workspace(opened, demo=self._is_demo_folder(self.home_folder))
             if recovery_code is not None:
                 self._show(self.new_passphrase_page, "Choose a new passphrase")
+            elif opened.recovery_code_due:
+                self._issue_new_recovery_code()
             else:
                 self._show_caseload()
 
@@ -127,7 +137,7 @@ class WorkspaceOpening(QMainWindow):
         def done(_: None) -> None:
             restore()
             page.clear_secrets()
-            self._show_caseload()
+            self._issue_new_recovery_code()
             self.statusBar().showMessage("Your new passphrase is saved. Use it next time you "
                                          "unlock.", 10_000)
 
@@ -156,3 +166,59 @@ class WorkspaceOpening(QMainWindow):
     @staticmethod
     def _is_demo_folder(folder: Path) -> bool:
         return folder.resolve() == demo_workspace().resolve()
+
+    def _issue_new_recovery_code(self) -> None:
+        """The recovery code was used: replace it, and show the new one (to confirm)."""
+        if self.tasks.ws is None:
+            self.show_start()
+            return
+
+        def done(code: str) -> None:
+            self._show_new_code(code, "You unlocked your workspace with your recovery code, "
+                                      "so it has been replaced: the old code no longer opens "
+                                      "this workspace.")
+
+        self.tasks.run(workspaces.new_recovery_code(), on_done=done,
+                       on_error=lambda exc: self.statusBar().showMessage(exc.message))
+
+    def _show_new_code(self, code: str, why: str) -> None:
+        self.recovery_page.show_code(code, why=why)
+        self._show(self.recovery_page, "Your new recovery code")
+
+    def show_secrets(self, *, seen: bool = False) -> None:
+        """Workspace > Passphrase and recovery code."""
+        if self.tasks.ws is None or self._owner is None:
+            return
+        self.secrets_page.start(self._owner.name, self._owner.team, seen=seen)
+        self._show(self.secrets_page, "Passphrase and recovery code")
+
+    def _change_secrets(self, old: str, new: str, rekey: bool) -> None:
+        page = self.secrets_page
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        page.setEnabled(False)
+
+        def restore() -> None:
+            page.setEnabled(True)
+            QApplication.restoreOverrideCursor()
+
+        def done(code: str | None) -> None:
+            restore()
+            page.clear_secrets()
+            if code:
+                self._show_new_code(code, "Your workspace has a new key and passphrase: old "
+                                          "copies of the key file, your old passphrase and your "
+                                          "old recovery code no longer open it.")
+            else:
+                self._show_caseload()
+                self.statusBar().showMessage("Your new passphrase is saved. Use it next time "
+                                             "you unlock.", 10_000)
+
+        def failed(exc: CseError) -> None:
+            restore()
+            page.show_error(exc.message)
+
+        if rekey:
+            self.tasks.run(workspaces.rekey(old=old, new=new), on_done=done, on_error=failed)
+        else:
+            self.tasks.run(workspaces.change_passphrase(old=old, new=new),
+                           on_done=lambda _: done(None), on_error=failed)

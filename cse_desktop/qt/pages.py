@@ -254,6 +254,13 @@ class RecoveryCodePage(CardPage):
             "If you ever forget your passphrase, this code is the only way back into your "
             "records. It is shown once, now, and cannot be shown again.")
         _no_scroll_tab_stop(self)
+        #: why a new code replaces the old one (hidden for a new workspace's first code)
+        self.why_label = QLabel()
+        self.why_label.setObjectName("recoveryWhy")
+        self.why_label.setWordWrap(True)
+        self.why_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.why_label.hide()
+        self.body.addWidget(self.why_label)
         self.code_label = QLabel()
         self.code_label.setObjectName("recoveryCode")
         self.code_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -291,7 +298,10 @@ class RecoveryCodePage(CardPage):
         QWidget.setTabOrder(self.last_group_edit, self.continue_button)
         self._last_group = ""
 
-    def show_code(self, code: str) -> None:
+    def show_code(self, code: str, *, why: str = "") -> None:
+        """Show ``code``; ``why``: the reason a code replaces the old one ("" when new)."""
+        self.why_label.setText(why)
+        self.why_label.setVisible(bool(why))
         self._last_group = code.rsplit("-", 1)[-1]
         self.code_label.setText(code)
         self.last_group_edit.clear()
@@ -471,7 +481,8 @@ class NewPassphrasePage(_FieldErrors, CardPage):
         super().__init__(
             "Choose a new passphrase",
             "You unlocked your workspace with the recovery code. Choose a new passphrase now "
-            "so you can unlock it normally next time. Your recovery code stays the same.")
+            "so you can unlock it normally next time. Then you get a new recovery code: the "
+            "one you used no longer opens the workspace.")
         _no_scroll_tab_stop(self)
         self.passphrase_edit = line_edit("New passphrase", password=True, max_length=1024)
         self.strength_meter = StrengthMeter()

@@ -70,7 +70,7 @@ def _run(folder: Path) -> list[str]:
     from cse_desktop.qt.operations import TaskManager
     from cse_desktop.qt.operations import workspace as workspaces
     from cse_desktop.qt.resources import resource
-    from cse_desktop.store import KdfParams
+    from cse_desktop.store.keys import FLOOR
 
     def quiet(kind: QtMsgType, _context: object, message: str) -> None:
         # keep the report to one line: only Qt's critical messages get through
@@ -96,13 +96,13 @@ def _run(folder: Path) -> list[str]:
         if not registry.ids():
             raise SelfTestFailed("there are no forms")
 
-        # The self-test checks the bundle, not the cost of the key derivation: the cheap test
-        # setting keeps it quick, and the workspace is thrown away at the end.
+        # The self-test checks the bundle, not the cost of the key derivation: the cheapest
+        # cost an unlock accepts (keys.FLOOR) keeps it quick; the workspace is thrown away.
         opened = workspaces.create(folder=folder / "workspace",
                                    passphrase=secrets.token_urlsafe(24),
                                    owner=Owner(name="Self-test", role=Role.PRACTITIONER,
                                                team="Self-test"),
-                                   kdf=KdfParams.insecure_for_tests())()
+                                   kdf=FLOOR)()
         tasks = TaskManager(opened.workspace)
         try:
             names = []

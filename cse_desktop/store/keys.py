@@ -11,8 +11,15 @@ wraps has already passed the rule for new passphrases (``store/strength.py``), w
   without breaking older key files.
 * Two slots: ``passphrase`` and ``recovery`` (a random code shown once, at creation).
   Changing the passphrase re-wraps the same database key: the database is not rewritten.
+* A key file whose cost is below :data:`FLOOR` is refused when it is read (KeyTooWeak); one
+  below the current default is re-wrapped at the default on the next unlock with it.
 * The file carries a SHA-256 checksum of its body, so a damaged key file is reported as
   damaged rather than as a wrong passphrase.
+* The count of failed unlocks is kept in the body too (every unlock reads the key file), and
+  a *sealed* part, authenticated with an HMAC under a key derived from the database key, is
+  rewritten at each unlock: how many failures had been seen then, and whether the recovery
+  code has been used since a new one was made.  Without the database key the sealed part
+  cannot be forged; the count can be edited, but not below what the sealed part says.
 * The file is replaced atomically (write, fsync, rename, fsync the folder).
 
 Neither a secret nor the database key ever reaches a log, an exception message or argv.
@@ -21,7 +28,9 @@ Neither a secret nor the database key ever reaches a log, an exception message o
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
+import hmac
 import json
 import secrets
 import uuid
@@ -33,7 +42,7 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from cse_desktop.domain.errors import KeyFileDamaged, WrongPassphrase
+from cse_desktop.domain.errors import KeyFileDamaged, KeyTooWeak, WrongPassphrase
 from cse_desktop.store import memory
 from cse_desktop.store.files import write_private as atomic_write  # 0600, whole or not at all
 
@@ -67,8 +76,14 @@ class KdfParams:
 
     @classmethod
     def insecure_for_tests(cls) -> KdfParams:
-        """Cheap parameters for the test suite only. Never used unless asked for explicitly."""
+        """Cheap parameters for the test suite only.  They are below :data:`FLOOR`, so a key
+        file made with them is refused when read, except in the test suite (``_floor``)."""
         return cls(time_cost=1, memory_kib=8, parallelism=1)
+
+    def weaker_than(self, other: KdfParams) -> bool:
+        """Cheaper to attack than ``other``: fewer passes or less memory.  (Fewer lanes cost an
+        attacker nothing, so parallelism is not compared.)"""
+        return self.time_cost < other.time_cost or self.memory_kib < other.memory_kib
 
     def to_json(self) -> dict[str, int]:
         return {"time_cost": self.time_cost, "memory_kib": self.memory_kib,
@@ -86,6 +101,33 @@ class KdfParams:
             raise KeyFileDamaged(_DAMAGED)
         return params
 
+
+#: The cheapest cost a key file may have: RFC 9106's second recommended Argon2id setting (64 MiB,
+#: 3 passes; about 0.1 s here).  Every default CSE Desktop has shipped is above it (the first,
+#: 3 passes of 256 MiB, is upgraded to the current one at the next unlock).  The installer's
+#: self-test uses exactly this cost for its throw-away workspace.
+FLOOR = KdfParams(time_cost=3, memory_kib=65_536, parallelism=4)
+
+# What the floor and the default are in this process.  Only the test suite changes them (its
+# conftest and its tests/support/testkdf_site/sitecustomize.py assign these two names): no flag,
+# setting or environment variable of the command line or the desktop reaches them.
+_floor: KdfParams = FLOOR
+_default: KdfParams | None = None  # None: KdfParams.production()
+
+
+def floor() -> KdfParams:
+    """The cheapest key derivation a key file may use (FLOOR, outside the test suite)."""
+    return _floor
+
+
+def default_params() -> KdfParams:
+    """The cost of every key wrapped from now on (production, outside the test suite)."""
+    return _default or KdfParams.production()
+
+
+_TOO_WEAK = ("The workspace key file protects the key with less work than CSE Desktop accepts "
+             "(it was made by a test tool, or altered), so the workspace cannot be unlocked. "
+             "Restore the workspace from a backup, or ask your IT team.")
 
 _DAMAGED = ("The workspace key file is damaged, so the workspace cannot be unlocked. "
             "Restore the workspace from a backup.")
@@ -137,9 +179,26 @@ class KeyFile:
     def set_audit_mark(self, count: int, head: str, mac: str) -> None:
         self.audit_mark = {"count": count, "head": head, "mac": mac}
 
-    def __init__(self, workspace_id: str, slots: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, workspace_id: str, slots: dict[str, dict[str, Any]], *,
+                 failures: int = 0, locked_until: float = 0.0,
+                 sealed: dict[str, Any] | None = None) -> None:
         self.workspace_id = workspace_id
         self.slots = slots
+        #: failed unlocks ever counted in this key file (never lowered by the application)
+        self.failures = failures
+        #: when the current unlock lock-out ends (a copy of the throttle's)
+        self.locked_until = locked_until
+        #: {"data": {...}, "mac": hex}: written at each unlock, see :meth:`sealed_state`
+        self.sealed = sealed
+
+    def _copy(self, **changes: Any) -> KeyFile:
+        """A copy carrying everything this key file holds (whatever parts it has), with
+        ``changes`` to its attributes."""
+        new = copy.copy(self)
+        new.slots = dict(self.slots)
+        for name, value in changes.items():
+            setattr(new, name, value)
+        return new
 
     # -- creation and wrapping -----------------------------------------------------------
 
@@ -157,6 +216,18 @@ class KeyFile:
         kf.slots[PASSPHRASE_SLOT] = kf._wrap(PASSPHRASE_SLOT, passphrase, db_key, params)
         kf.slots[RECOVERY_SLOT] = kf._wrap(RECOVERY_SLOT, recovery, db_key, params)
         return kf, db_key, recovery
+
+    def rekeyed(self, passphrase: str, params: KdfParams) -> tuple[KeyFile, bytes, str]:
+        """This key file for a new database key (re-keying, ``store/rekey.py``): both slots
+        wrap the new key, under ``passphrase`` and a new recovery code; the rest (the count of
+        failed unlocks...) is carried over, sealed under the new key.  Returns it, the new key
+        and the new recovery code."""
+        db_key = secrets.token_bytes(DB_KEY_BYTES)
+        recovery = generate_recovery_code()
+        new = self._copy(slots={}, sealed=None)
+        new.slots[PASSPHRASE_SLOT] = new._wrap(PASSPHRASE_SLOT, passphrase, db_key, params)
+        new.slots[RECOVERY_SLOT] = new._wrap(RECOVERY_SLOT, recovery, db_key, params)
+        return new.with_sealed(db_key, failures_seen=self.failures), db_key, recovery
 
     def _aad(self, slot: str) -> bytes:
         return f"{FORMAT}/{FORMAT_VERSION}/{self.workspace_id}/{slot}".encode()
@@ -202,22 +273,73 @@ class KeyFile:
         return db_key
 
     def rewrap(self, slot: str, secret: str, db_key: bytes | bytearray,
-               params: KdfParams) -> KeyFile:
-        """A copy of this key file with ``slot`` wrapping the same key under a new secret."""
-        slots = dict(self.slots)
-        new = KeyFile(self.workspace_id, slots)
-        new.audit_mark = self.audit_mark
-        new.slots[slot] = new._wrap(slot, secret, db_key, params)
+               params: KdfParams | None = None) -> KeyFile:
+        """A copy of this key file with ``slot`` wrapping the same key under a new secret
+        (at the current default cost unless ``params`` says otherwise); the audit mark and
+        everything else are carried over."""
+        new = self._copy()
+        new.slots[slot] = new._wrap(slot, secret, db_key, params or default_params())
         return new
 
     def kdf_params(self, slot: str = PASSPHRASE_SLOT) -> KdfParams:
         return KdfParams.from_json(self.slots[slot]["kdf"])
 
+    def below_default(self, slot: str = PASSPHRASE_SLOT) -> bool:
+        """Whether ``slot`` is wrapped at less than today's default cost (so it is re-wrapped
+        at the next unlock with it)."""
+        return self.kdf_params(slot).weaker_than(default_params())
+
+    # -- failed unlocks and the sealed part ----------------------------------------------
+
+    def after_unlock(self, db_key: bytes | bytearray, slot: str, secret: str) -> KeyFile:
+        """The key file to save after a successful unlock of ``slot`` with ``secret``: the
+        failures seen (and a used recovery code) sealed, and a passphrase slot below today's
+        default cost re-wrapped at the default."""
+        sealed: dict[str, Any] = {"failures_seen": self.failures}
+        if slot == RECOVERY_SLOT:
+            sealed["recovery_code_used"] = True
+        new = self.with_sealed(db_key, **sealed)._copy(locked_until=0.0)  # no lock-out now
+        if slot == PASSPHRASE_SLOT and new.below_default(PASSPHRASE_SLOT):
+            new = new.rewrap(PASSPHRASE_SLOT, secret, db_key)
+        return new
+
+    def with_failure(self, locked_until: float) -> KeyFile:
+        """A copy counting one more failed unlock (written while locked: not sealed)."""
+        return self._copy(failures=self.failures + 1,
+                          locked_until=max(self.locked_until, locked_until))
+
+    def sealed_state(self, db_key: bytes | bytearray) -> dict[str, Any] | None:
+        """What the last unlock sealed: ``{}`` if nothing ever was (an older key file), None
+        if the sealed part was altered or made with another key."""
+        if self.sealed is None:
+            return {}
+        data, mac = self.sealed.get("data"), self.sealed.get("mac")
+        if not isinstance(data, dict) or not isinstance(mac, str):
+            return None
+        if not hmac.compare_digest(mac, self._seal_mac(db_key, data)):
+            return None
+        return data
+
+    def with_sealed(self, db_key: bytes | bytearray, **values: Any) -> KeyFile:
+        """A copy whose sealed part holds ``values`` over what it held (JSON values only)."""
+        data = {**(self.sealed_state(db_key) or {}), **values}
+        return self._copy(sealed={"data": data, "mac": self._seal_mac(db_key, data)})
+
+    def _seal_mac(self, db_key: bytes | bytearray, data: dict[str, Any]) -> str:
+        key = hmac.new(db_key, b"cse-desktop key file seal v1", hashlib.sha256).digest()
+        payload = json.dumps([FORMAT, self.workspace_id, data], sort_keys=True,
+                             separators=(",", ":"))
+        return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
     # -- file format ---------------------------------------------------------------------
 
     def to_bytes(self) -> bytes:
-        body = {"format": FORMAT, "version": FORMAT_VERSION,
-                "workspace_id": self.workspace_id, "slots": self.slots}
+        body: dict[str, Any] = {
+            "format": FORMAT, "version": FORMAT_VERSION, "workspace_id": self.workspace_id,
+            "slots": self.slots,
+            "failed_unlocks": {"count": self.failures, "locked_until": self.locked_until}}
+        if self.sealed is not None:
+            body["sealed"] = self.sealed
         if self.audit_mark is not None:
             body[AUDIT_MARK] = self.audit_mark
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
@@ -244,7 +366,20 @@ class KeyFile:
                 or not isinstance(workspace_id, str)
                 or not all(isinstance(s, dict) for s in slots.values())):
             raise KeyFileDamaged(_DAMAGED)
-        kf = cls(workspace_id, slots)
+        for slot in slots.values():  # KeyFileDamaged for nonsense, KeyTooWeak below the floor
+            if KdfParams.from_json(slot.get("kdf") or {}).weaker_than(floor()):
+                raise KeyTooWeak(_TOO_WEAK)
+        failed = body.get("failed_unlocks", {})
+        sealed = body.get("sealed")
+        try:
+            failures, locked_until = int(failed.get("count", 0)), float(
+                failed.get("locked_until", 0.0))
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise KeyFileDamaged(_DAMAGED) from exc
+        if failures < 0 or not (sealed is None or isinstance(sealed, dict)):
+            raise KeyFileDamaged(_DAMAGED)
+        kf = cls(workspace_id, slots, failures=failures, locked_until=locked_until,
+                 sealed=sealed)
         kf.audit_mark = _audit_mark(body.get(AUDIT_MARK))
         return kf
 

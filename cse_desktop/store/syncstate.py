@@ -470,7 +470,8 @@ def shred(folder: Path) -> list[str]:
         key.unlink()
         removed.append(key.name)
     db = Workspace.db_path(folder)
-    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+    rekeyed = db.with_name(db.name + ".rekey")  # a re-key's copy (store/rekey.py)
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"), rekeyed):
         if path.exists():
             path.unlink()
             removed.append(path.name)

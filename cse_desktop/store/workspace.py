@@ -38,7 +38,7 @@ from cse_desktop.domain.errors import (
     WrongPassphrase,
 )
 from cse_desktop.domain.models import AuditAction, Owner
-from cse_desktop.store import connection, memory, migrate, strength
+from cse_desktop.store import connection, memory, migrate, rekey, strength
 from cse_desktop.store.audit import AuditLog
 from cse_desktop.store.files import (
     fsync_dir,
@@ -54,6 +54,8 @@ from cse_desktop.store.keys import (
     RECOVERY_SLOT,
     KdfParams,
     KeyFile,
+    default_params,
+    generate_recovery_code,
 )
 from cse_desktop.store.outbox import Outbox
 from cse_desktop.store.repositories import (
@@ -170,14 +172,17 @@ class Workspace:
                schema_version: int = migrate.LATEST) -> tuple[Workspace, str]:
         """Make a new workspace; returns it (unlocked) and the recovery code to show once.
 
-        ``kdf`` defaults to the production cost; tests pass ``KdfParams.insecure_for_tests()``.
+        ``kdf`` defaults to the current default cost (production); the command line and the
+        desktop never pass another.  A cost below ``keys.FLOOR`` makes a key file that no
+        unlock accepts (tests lower the floor in their own processes only).
         ``schema_version`` below the latest is for migration tests only.  A passphrase that
         fails ``store.strength`` raises WeakPassphrase, and nothing is written.
         """
         folder = Path(folder)
         _fresh_folder(folder)
         strength.check(passphrase, _user_words(owner))
-        key_file, db_key, recovery = KeyFile.create(passphrase, kdf or KdfParams.production())
+        key_file, db_key, recovery = KeyFile.create(passphrase, kdf or default_params())
+        key_file = key_file.with_sealed(db_key, failures_seen=0)
         staging = _staging_folder(folder)
         try:
             conn = connection.create_database(cls.db_path(staging), db_key)
@@ -218,8 +223,11 @@ class Workspace:
         """Unlock a workspace with its passphrase (or its recovery code).
 
         Raises WrongPassphrase, LockedOut (too many failures: no attempt made), KeyFileDamaged,
-        NotOurDatabase or IntegrityFailure; in every case nothing on disk changes except the
-        failed-unlock record.
+        NotOurDatabase or IntegrityFailure (KeyTooWeak: a key file below the floor); in every
+        case nothing on disk changes except the failed-unlock record (the throttle's file and
+        the key file's count).  A successful unlock audits the failures since the last one (and
+        a record of them found removed), seals that count into the key file, re-wraps a
+        passphrase slot below today's cost, and finishes or undoes an interrupted re-key.
         """
         folder = Path(folder)
         if not cls.exists(folder):
@@ -228,31 +236,41 @@ class Workspace:
             raise ValueError("give exactly one of passphrase or recovery_code")
         key_file = KeyFile.load(cls.key_path(folder))
         throttle = UnlockThrottle(folder, clock)
-        throttle.check()
+        throttle.check(key_file)
         slot, secret = ((PASSPHRASE_SLOT, passphrase) if passphrase is not None
-                        else (RECOVERY_SLOT, recovery_code))
+                        else (RECOVERY_SLOT, recovery_code or ""))
         try:
-            db_key = key_file.unwrap(slot, secret or "")
+            db_key = key_file.unwrap(slot, secret)
         except WrongPassphrase as exc:
             raise (throttle.record_failure(exc.message) or exc) from None
         try:
+            interrupted = rekey.finish_interrupted(folder, db_key)
             ws = cls._open_with_key(folder, db_key, key_file)
+            ws._clock = clock
+            try:
+                pending = throttle.pending_failures()
+                removed = throttle.removed_from_record(key_file, db_key, len(pending))
+                with ws.transaction():
+                    for failed_at in pending:
+                        ws.audit.append(AuditAction.FAILED_UNLOCK,
+                                        at=datetime.fromtimestamp(failed_at, UTC))
+                    if removed:
+                        ws.audit.append(AuditAction.FAILED_UNLOCK, reason=removed)
+                    if interrupted:
+                        ws.audit.append(AuditAction.CHANGE_PASSPHRASE, reason=interrupted)
+                    ws.audit.append(AuditAction.UNLOCK,
+                                    reason="recovery code" if slot == RECOVERY_SLOT else "")
+                ws._key_file = key_file.after_unlock(db_key, slot, secret)
+                if ws._key_file.to_bytes() != key_file.to_bytes():
+                    ws._key_file.save(cls.key_path(folder))
+                throttle.reset()
+                make_private(folder)  # a workspace from before 0600 files (a no-op after)
+                ws.audit.seal_unlock()
+            except BaseException:
+                ws._close()
+                raise
         finally:
             memory.release(db_key)  # the workspace holds its own locked copy
-        ws._clock = clock
-        try:
-            with ws.transaction():
-                for failed_at in throttle.pending_failures():
-                    ws.audit.append(AuditAction.FAILED_UNLOCK,
-                                    at=datetime.fromtimestamp(failed_at, UTC))
-                ws.audit.append(AuditAction.UNLOCK,
-                                reason="recovery code" if slot == RECOVERY_SLOT else "")
-            throttle.reset()
-            make_private(folder)  # a workspace from before 0600 files (a no-op after)
-            ws.audit.seal_unlock()
-        except BaseException:
-            ws._close()
-            raise
         return ws
 
     @classmethod
@@ -323,12 +341,16 @@ class Workspace:
 
     def _close(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            self._close_connection()
             memory.release(self._db_key)
             self._db_key = bytearray()
             self.audit.wipe()
+
+    def _close_connection(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def __enter__(self) -> Workspace:
         return self
@@ -435,7 +457,7 @@ class Workspace:
         many).  The unwrapped key is dropped at once; the key file it opened is returned."""
         key_file = KeyFile.load(self.key_path(self.folder))
         throttle = UnlockThrottle(self.folder, self._clock)
-        throttle.check()
+        throttle.check(key_file)
         try:
             memory.release(key_file.unwrap(PASSPHRASE_SLOT, passphrase))
         except WrongPassphrase as exc:
@@ -447,9 +469,39 @@ class Workspace:
         strength.check(new, _user_words(self.owner))
         self._set_passphrase(KeyFile.load(self.key_path(self.folder)), new)
 
+    def rekey(self, old: str, new: str) -> str:
+        """A new database key, passphrase and recovery code (``store/rekey.py``): old key files
+        and the old passphrase no longer open the workspace.  Returns the new recovery code,
+        to show once.  The new passphrase meets the strength rule, and must differ from the
+        old one (which may have been seen)."""
+        strength.check(new, _user_words(self.owner))
+        if new == old:
+            raise ValidationFailed("Choose a new passphrase: the old one may have been seen.")
+        return rekey.rekey(self, self.verify_passphrase(old), new)
+
+    @property
+    def recovery_code_used(self) -> bool:
+        """Whether the workspace was unlocked with its recovery code since that code was made
+        (then a new one is due: :meth:`new_recovery_code`)."""
+        sealed = self._key_file.sealed_state(bytes(self._db_key)) or {}
+        return bool(sealed.get("recovery_code_used"))
+
+    def new_recovery_code(self) -> str:
+        """Replace the recovery code (the old one no longer opens this key file); returns the
+        new one, to show once.  Old key files, as in backups, still open with the old code:
+        :meth:`rekey` is what revokes it everywhere."""
+        db_key = bytes(self._db_key)
+        code = generate_recovery_code()
+        new_file = (KeyFile.load(self.key_path(self.folder))
+                    .rewrap(RECOVERY_SLOT, code, db_key)
+                    .with_sealed(db_key, recovery_code_used=False))
+        new_file.save(self.key_path(self.folder))
+        self._key_file = new_file
+        self.audit.append(AuditAction.CHANGE_PASSPHRASE, reason="new recovery code")
+        return code
+
     def _set_passphrase(self, key_file: KeyFile, new: str) -> None:
-        params = key_file.kdf_params(PASSPHRASE_SLOT)
-        new_file = key_file.rewrap(PASSPHRASE_SLOT, new, self._db_key, params)
+        new_file = key_file.rewrap(PASSPHRASE_SLOT, new, self._db_key)
         new_file.save(self.key_path(self.folder))
         self._key_file = new_file
         self.audit.append(AuditAction.CHANGE_PASSPHRASE)
@@ -536,10 +588,13 @@ class Workspace:
         slot, secret = ((PASSPHRASE_SLOT, passphrase) if passphrase is not None
                         else (RECOVERY_SLOT, recovery_code or ""))
         db_key = key_file.unwrap(slot, secret)
+        # failed unlocks counted in the backup's key file belong to the folder it came from
+        key_file = key_file.with_sealed(db_key, failures_seen=key_file.failures)
+        key_file.locked_until = 0.0
         staging = _staging_folder(folder)
         try:
             write_private(staging / DB_FILE_NAME, db_bytes)
-            write_private(staging / KEY_FILE_NAME, key_bytes)
+            key_file.save(staging / KEY_FILE_NAME)
             try:
                 ws = cls._open_with_key(staging, db_key, key_file)
             except (NotOurDatabase, IntegrityFailure) as exc:

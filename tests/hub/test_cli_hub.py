@@ -95,7 +95,7 @@ def enrol_code(db: str, user: str) -> str:
 def laptop(tmp_path: Path, name: str, hub: HubProcess, db: str, user: str,
            *extra: str) -> Path:
     folder = tmp_path / name
-    made = desktop("init", "--workspace", str(folder), "--owner", user, "--insecure-test-kdf")
+    made = desktop("init", "--workspace", str(folder), "--owner", user)
     assert made.returncode == 0, made.stderr
     joined = desktop("hub", "connect", "--workspace", str(folder), "--url", hub.url, "--code",
                      enrol_code(db, user), "--name", name, *extra)
@@ -211,7 +211,7 @@ def test_user_roles_from_the_command_line(hub_db: str) -> None:
 def test_connect_refuses_a_bad_code_and_plain_http_to_another_host(tmp_path: Path,
                                                                    hub: HubProcess) -> None:
     folder = tmp_path / "ws"
-    desktop("init", "--workspace", str(folder), "--owner", "Alex", "--insecure-test-kdf")
+    desktop("init", "--workspace", str(folder), "--owner", "Alex")
     wrong = desktop("hub", "connect", "--workspace", str(folder), "--url", hub.url,
                     "--code", "AAAA-BBBB-CCCC-DDDD")
     assert wrong.returncode == 1 and "not valid" in plain_error(wrong)
@@ -267,8 +267,7 @@ def test_tls_with_a_pinned_ca(tmp_path: Path, hub_db: str) -> None:
                      verify=ssl.create_default_context(cafile=str(ca)))
     try:
         folder = tmp_path / "ws"
-        desktop("init", "--workspace", str(folder), "--owner", "Alex North",
-                "--insecure-test-kdf")
+        desktop("init", "--workspace", str(folder), "--owner", "Alex North")
         untrusted = desktop("hub", "connect", "--workspace", str(folder), "--url", hub.url,
                             "--code", enrol_code(hub_db, "Alex North"))
         assert untrusted.returncode == 6

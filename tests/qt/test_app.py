@@ -312,6 +312,15 @@ def test_unlock_with_the_recovery_code_then_choose_a_new_passphrase(
     type_into(qtbot, new_page.passphrase_edit, NEW_PASSPHRASE)
     type_into(qtbot, new_page.confirm_edit, NEW_PASSPHRASE)
     click(qtbot, new_page.save_button)
+    # the used recovery code is replaced: the new one is shown once, and confirmed
+    codes = window.recovery_page
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is codes)
+    code = codes.code_label.text()
+    assert RECOVERY_CODE.match(code) and code != existing_workspace.recovery_code
+    assert "the old code no longer opens this workspace" in codes.why_label.text()
+    screenshot(window, "07b-new-recovery-code-after-recovery")
+    type_into(qtbot, codes.last_group_edit, code.split("-")[-1])
+    click(qtbot, codes.continue_button)
     assert window.stack.currentWidget() is window.caseload_page
 
     window.lock_and_return()
@@ -320,6 +329,10 @@ def test_unlock_with_the_recovery_code_then_choose_a_new_passphrase(
         pass
     with pytest.raises(WrongPassphrase):
         Workspace.open(default_workspace(), PASSPHRASE)
+    with pytest.raises(WrongPassphrase):
+        Workspace.open(default_workspace(), recovery_code=existing_workspace.recovery_code)
+    with Workspace.open(default_workspace(), recovery_code=code):
+        pass
 
 
 # -- the demo workspace -------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def one_plain_error(result: subprocess.CompletedProcess) -> str:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("print") / "ws"
     made = cli("demo", "--workspace", str(folder), "--people", "30", "--owner", "Pat Manager",
-               "--role", "manager", "--insecure-test-kdf")
+               "--role", "manager")
     assert made.returncode == 0, made.stderr
     return folder
 

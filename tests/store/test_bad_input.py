@@ -98,9 +98,13 @@ def test_wrong_passphrase(ws_folder: Path, template: Template) -> None:
             Workspace.open(ws_folder, WRONG_PASSPHRASE)
         assert_clean_message(caught.value, template)
         after = snapshot(ws_folder)
-        # exactly one new file, the throttle's, and nothing else touched
+        # exactly one new file, the throttle's; the key file counts the failure, nothing else
+        # is touched
         assert set(after) == set(before) | {THROTTLE_FILE_NAME}
-        assert {k: after[k] for k in before} == before
+        assert {k: after[k] for k in before if k != KEY_FILE_NAME} == {
+            k: v for k, v in before.items() if k != KEY_FILE_NAME}
+        assert KeyFile.load(ws_folder / KEY_FILE_NAME).failures == attempt
+        assert WRONG_PASSPHRASE not in (ws_folder / KEY_FILE_NAME).read_text()
         state = json.loads((ws_folder / THROTTLE_FILE_NAME).read_text())
         assert len(state["failures"]) == attempt
         text = (ws_folder / THROTTLE_FILE_NAME).read_text()

@@ -23,7 +23,13 @@ import pytest
 from cse_desktop.domain.errors import LockedOut, WrongPassphrase
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.store.keys import KEY_FILE_NAME, PASSPHRASE_SLOT, KeyFile
-from cse_desktop.store.throttle import MAX_FAILURES, MAX_LOCKOUT, THROTTLE_FILE_NAME, WINDOW
+from cse_desktop.store.throttle import (
+    MAX_FAILURES,
+    MAX_LOCKOUT,
+    RECORD_REMOVED,
+    THROTTLE_FILE_NAME,
+    WINDOW,
+)
 
 from .conftest import PASSPHRASE, WRONG_PASSPHRASE, sha256
 
@@ -183,3 +189,108 @@ def test_lock_outs_grow_until_the_maximum(ws_folder: Path) -> None:
     with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
         assert [e.action.value for e in ws.audit.events()][-61:] == (
             ["failed-unlock"] * 60 + ["unlock"])
+
+
+# -- evidence: the record of failures cannot be removed unnoticed (issue 16, item 5) ---------
+
+
+def _removed_events(ws: Workspace) -> list[str]:
+    return [e.reason for e in ws.audit.events()
+            if e.action.value == "failed-unlock" and e.reason.startswith(RECORD_REMOVED)]
+
+
+def test_a_removed_record_of_failures_is_written_to_the_audit(ws_folder: Path) -> None:
+    """The finding: deleting unlock-failures.json reset the throttle and the failed attempts
+    never reached the audit log."""
+    clock = FakeClock()
+    _fail(ws_folder, clock, 3)
+    (ws_folder / THROTTLE_FILE_NAME).unlink()
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        assert _removed_events(ws) == [
+            f"{RECORD_REMOVED}: 3 failed unlocks counted in the key file missing from "
+            f"{THROTTLE_FILE_NAME}"]
+        assert [e.action.value for e in ws.audit.events()][-2:] == ["failed-unlock", "unlock"]
+    # said once: the next unlocks are clean
+    _fail(ws_folder, clock, 2)
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        assert len(_removed_events(ws)) == 1
+        assert [e.action.value for e in ws.audit.events()][-3:] == (
+            ["failed-unlock"] * 2 + ["unlock"])
+
+
+def test_an_edited_record_holding_fewer_failures_is_noticed(ws_folder: Path) -> None:
+    clock = FakeClock()
+    failed_at = _fail(ws_folder, clock, 4)
+    state = _state(ws_folder)
+    state["failures"] = state["failures"][:1]
+    (ws_folder / THROTTLE_FILE_NAME).write_text(json.dumps(state))
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        events = ws.audit.events()
+        assert [e.at for e in events[-3:-2]] == [datetime.fromtimestamp(failed_at[0], UTC)]
+        assert _removed_events(ws) == [
+            f"{RECORD_REMOVED}: 3 failed unlocks counted in the key file missing from "
+            f"{THROTTLE_FILE_NAME}"]
+
+
+def test_lowering_the_key_files_count_or_altering_its_sealed_part_is_noticed(
+        ws_folder: Path) -> None:
+    clock = FakeClock()
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock):
+        pass
+    _fail(ws_folder, clock, 2)
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock):
+        pass  # the key file has now sealed "2 seen"
+    key_path = ws_folder / KEY_FILE_NAME
+    kf = KeyFile.load(key_path)
+    assert kf.failures == 2
+    kf.failures = 0  # both records of new failures rewound, the count below the sealed one
+    kf.save(key_path)
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        assert _removed_events(ws) == [
+            f"{RECORD_REMOVED}: the key file's count of failed unlocks was lowered"]
+    kf = KeyFile.load(key_path)
+    assert kf.sealed is not None
+    kf.sealed["data"]["failures_seen"] = 99  # without the database key, the seal breaks
+    kf.save(key_path)
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        assert _removed_events(ws)[-1] == (
+            f"{RECORD_REMOVED}: the key file's sealed count was altered")
+
+
+def test_deleting_the_record_does_not_end_a_lock_out(ws_folder: Path) -> None:
+    clock = FakeClock()
+    _fail(ws_folder, clock, 10)
+    (ws_folder / THROTTLE_FILE_NAME).unlink()
+    clock.advance(1)
+    with pytest.raises(LockedOut):
+        Workspace.open(ws_folder, PASSPHRASE, clock=clock)
+    clock.advance(WINDOW)
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        assert len(_removed_events(ws)) == 1
+
+
+def test_no_false_alarm_after_a_crash_between_the_two_records(ws_folder: Path) -> None:
+    """The record is written before the key file: a crash in between leaves the key file
+    counting fewer, which is not a removal."""
+    clock = FakeClock()
+    _fail(ws_folder, clock, 2)
+    key_path = ws_folder / KEY_FILE_NAME
+    kf = KeyFile.load(key_path)
+    kf.failures -= 1  # as if killed between the two writes of the second failure
+    kf.save(key_path)
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        assert _removed_events(ws) == []
+        assert [e.action.value for e in ws.audit.events()][-3:] == (
+            ["failed-unlock"] * 2 + ["unlock"])
+
+
+def test_a_restored_backup_raises_no_alarm(ws_folder: Path, tmp_path: Path) -> None:
+    clock = FakeClock()
+    with Workspace.open(ws_folder, PASSPHRASE, clock=clock) as ws:
+        with pytest.raises(WrongPassphrase):  # counted in the key file while unlocked
+            ws.verify_passphrase(WRONG_PASSPHRASE)
+        ws._key_file = KeyFile.load(ws_folder / KEY_FILE_NAME)  # the backup carries the count
+        assert ws._key_file.failures == 1
+        backup = ws.backup(tmp_path / "b.csebackup")
+    with Workspace.restore(backup, tmp_path / "restored", PASSPHRASE) as restored:
+        assert _removed_events(restored) == []

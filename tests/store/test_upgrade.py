@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from support import testkdf
 
 from cse_desktop.store import Workspace, connection, migrate
 from cse_desktop.store.keys import KEY_FILE_NAME, PASSPHRASE_SLOT, KeyFile
@@ -97,7 +98,8 @@ def test_a_kill_during_the_upgrade_leaves_the_old_workspace_intact(old: Path) ->
         Workspace.open({str(old)!r}, {FIXTURE_PASSPHRASE!r})
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120,
-                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                [str(testkdf.SITE), *sys.path])})
     assert result.returncode == -signal.SIGKILL, result.stderr
     assert _raw_schema(old) == 2
     with Workspace.open(old, FIXTURE_PASSPHRASE) as ws:

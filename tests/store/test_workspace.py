@@ -37,7 +37,7 @@ from cse_desktop.domain.models import (
     Record,
     SubmissionStatus,
 )
-from cse_desktop.store import KdfParams, Workspace, connection
+from cse_desktop.store import KdfParams, Workspace, connection, keys
 from cse_desktop.store.keys import KEY_FILE_NAME, PASSPHRASE_SLOT, RECOVERY_SLOT, KeyFile
 from cse_desktop.store.workspace import BACKUP_MAGIC, DB_FILE_NAME
 
@@ -55,7 +55,6 @@ from .conftest import (
     make_episode,
     make_person,
     make_submission,
-    sha256,
     snapshot,
 )
 
@@ -225,12 +224,14 @@ def test_change_passphrase_rewraps_the_same_key(populated_folder: Path,
 
 def test_change_passphrase_with_the_wrong_old_one_changes_nothing(ws: Workspace) -> None:
     key = ws.folder / KEY_FILE_NAME
-    before = sha256(key)
+    before = KeyFile.load(key)
     with pytest.raises(WrongPassphrase):
         ws.change_passphrase(WRONG_PASSPHRASE, NEW_PASSPHRASE)
+    after = KeyFile.load(key)  # the wrong one counts as a failed unlock; the slots stay
+    assert after.slots == before.slots and after.failures == before.failures + 1
     with pytest.raises(ValidationFailed):
         ws.change_passphrase(PASSPHRASE, "short")
-    assert sha256(key) == before
+    assert KeyFile.load(key).to_bytes() == after.to_bytes()
     assert "change-passphrase" not in _actions(ws)
 
 
@@ -415,8 +416,10 @@ def test_verify_settings_refuses_an_unsafe_connection(ws: Workspace, pragma: str
         connection.verify_settings(ws.db)
 
 
-def test_production_kdf_is_the_default(tmp_path: Path) -> None:
+def test_production_kdf_is_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The one test at the production Argon2id cost: it takes about 1-2 s."""
+    monkeypatch.setattr(keys, "_default", None)  # as outside the test suite
+    monkeypatch.setattr(keys, "_floor", keys.FLOOR)
     production = KdfParams.production()
     assert production.time_cost >= 3
     assert production.memory_kib >= 64 * 1024

@@ -31,10 +31,12 @@ class OpenedWorkspace:
     owner: Owner
     #: shown once, after creating a workspace ("" after unlocking)
     recovery_code: str = ""
+    #: the recovery code was used to unlock and no new one has been made yet
+    recovery_code_due: bool = False
 
     @classmethod
     def of(cls, ws: Workspace, recovery_code: str = "") -> OpenedWorkspace:
-        return cls(ws, ws.owner, recovery_code)
+        return cls(ws, ws.owner, recovery_code, ws.recovery_code_used)
 
 
 def exists(folder: Path) -> bool:
@@ -88,3 +90,19 @@ def verify_passphrase(*, passphrase: str) -> Operation[None]:
         ws.verify_passphrase(passphrase)
 
     return Operation(verify)
+
+
+def change_passphrase(*, old: str, new: str) -> Operation[None]:
+    """Re-wrap the key under a new passphrase (:meth:`Workspace.change_passphrase`)."""
+    return Operation(lambda ws: ws.change_passphrase(old, new))
+
+
+def rekey(*, old: str, new: str) -> Operation[str]:
+    """A new database key, passphrase and recovery code (:meth:`Workspace.rekey`): returns
+    the new recovery code, to show once."""
+    return Operation(lambda ws: ws.rekey(old, new))
+
+
+def new_recovery_code() -> Operation[str]:
+    """Replace the recovery code (after it was used to unlock): returns the new one."""
+    return Operation(lambda ws: ws.new_recovery_code())
