@@ -43,7 +43,7 @@ def list_people(folder: Path) -> list[dict]:
 def workspace(tmp_path: Path) -> Path:
     folder = tmp_path / "ws"
     result = cli("init", "--workspace", str(folder), "--owner", "Test Worker",
-                 "--insecure-test-kdf", "--passphrase-stdin", stdin=PASS + "\n")
+                 "--passphrase-stdin", stdin=PASS + "\n")  # (the test KDF: tests/conftest.py)
     assert result.returncode == 0, result.stderr
     return folder
 
