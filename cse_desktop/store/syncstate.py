@@ -13,6 +13,11 @@ before it was finalised never reaches the hub at all.
 
 A pulled change never overwrites a field that has a local change still waiting to be pushed;
 the hub merges that change (or records a conflict) when it arrives.
+
+The hub sends a team's changes to every device, the one that made them included. The hub seq
+of each change it accepted as sent is kept (``sync_echo``, in the transaction that stores the
+answer), and that change is skipped when the pull brings it back, unless another change to
+the same record was applied in between.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ network drops, the hub restarts); because the outbox row goes only when the hub'
 stored, and a pulled page is stored together with its cursor, running sync again always picks
 up where the last run stopped, with nothing lost and nothing applied twice.
 
+The push reads the outbox page by page from where the last batch stopped (never from the
+start again). The pull skips this laptop's own changes that the hub accepted as they were sent
+(``SyncState.apply_page``): the laptop holds them already.
+
 When the hub says this laptop was revoked (or retired, after its final push), the workspace is
 crypto-shredded and :class:`DeviceWiped` says why.
 

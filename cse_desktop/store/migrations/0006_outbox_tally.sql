@@ -1,8 +1,10 @@
 -- Schema 6: sync at scale.
 --
--- outbox_tally: what the outbox holds, kept up to date by triggers in the same transaction as
--- every write to the outbox or to a form, so "changes waiting" and "draft forms held back" are
--- read in microseconds instead of counted (a backlog of 100,000 unsent forms took seconds):
+-- outbox_tally: what the outbox holds, kept up to date in the same transaction as every write
+-- to the outbox or to a form, so "changes waiting" and "draft forms held back" are read in
+-- microseconds instead of counted (a backlog of 100,000 unsent forms took seconds). New rows
+-- are counted by the code that adds them (store/outbox.py: a row trigger on every insert made
+-- bulk writes several times slower); rows leaving and forms changing, by the triggers below:
 --   change  outbox rows of records other than forms (each is one change to send);
 --   final   final forms with rows in the outbox (each goes as one create);
 --   draft   draft forms, not deleted, with rows in the outbox (kept on this laptop).
@@ -28,27 +30,10 @@ SELECT 'change', count(*) FROM outbox WHERE record_kind <> 'submission'
 UNION ALL SELECT 'final', final FROM forms
 UNION ALL SELECT 'draft', draft FROM forms;
 
-CREATE TRIGGER outbox_tally_change_in AFTER INSERT ON outbox
-WHEN NEW.record_kind <> 'submission'
-BEGIN
-    UPDATE outbox_tally SET n = n + 1 WHERE what = 'change';
-END;
-
 CREATE TRIGGER outbox_tally_change_out AFTER DELETE ON outbox
 WHEN OLD.record_kind <> 'submission'
 BEGIN
     UPDATE outbox_tally SET n = n - 1 WHERE what = 'change';
-END;
-
--- a form's first row in the outbox counts it, under what the form is now
-CREATE TRIGGER outbox_tally_form_in AFTER INSERT ON outbox
-WHEN NEW.record_kind = 'submission'
-     AND NOT EXISTS (SELECT 1 FROM outbox WHERE record_id = NEW.record_id AND seq <> NEW.seq)
-BEGIN
-    UPDATE outbox_tally SET n = n + 1 WHERE what = (
-        SELECT CASE WHEN json_extract(data, '$.status') = 'final' THEN 'final'
-                    WHEN deleted = 0 AND json_extract(data, '$.status') = 'draft' THEN 'draft'
-               END FROM records WHERE id = NEW.record_id AND kind = 'submission');
 END;
 
 -- its last row leaving the outbox uncounts it
@@ -62,7 +47,7 @@ BEGIN
                END FROM records WHERE id = OLD.record_id AND kind = 'submission');
 END;
 
--- a form with rows in the outbox that is finalised, deleted, stored or removed moves with it
+-- a form with rows in the outbox that is finalised or deleted moves with it
 CREATE TRIGGER outbox_tally_form_changed AFTER UPDATE OF data, deleted ON records
 WHEN NEW.kind = 'submission' AND EXISTS (SELECT 1 FROM outbox WHERE record_id = NEW.id)
 BEGIN
@@ -73,24 +58,6 @@ BEGIN
     UPDATE outbox_tally SET n = n + 1 WHERE what =
         CASE WHEN json_extract(NEW.data, '$.status') = 'final' THEN 'final'
              WHEN NEW.deleted = 0 AND json_extract(NEW.data, '$.status') = 'draft' THEN 'draft'
-        END;
-END;
-
-CREATE TRIGGER outbox_tally_form_stored AFTER INSERT ON records
-WHEN NEW.kind = 'submission' AND EXISTS (SELECT 1 FROM outbox WHERE record_id = NEW.id)
-BEGIN
-    UPDATE outbox_tally SET n = n + 1 WHERE what =
-        CASE WHEN json_extract(NEW.data, '$.status') = 'final' THEN 'final'
-             WHEN NEW.deleted = 0 AND json_extract(NEW.data, '$.status') = 'draft' THEN 'draft'
-        END;
-END;
-
-CREATE TRIGGER outbox_tally_form_removed AFTER DELETE ON records
-WHEN OLD.kind = 'submission' AND EXISTS (SELECT 1 FROM outbox WHERE record_id = OLD.id)
-BEGIN
-    UPDATE outbox_tally SET n = n - 1 WHERE what =
-        CASE WHEN json_extract(OLD.data, '$.status') = 'final' THEN 'final'
-             WHEN OLD.deleted = 0 AND json_extract(OLD.data, '$.status') = 'draft' THEN 'draft'
         END;
 END;
 
