@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -33,6 +33,8 @@ Op = Literal["create", "update", "delete"]
 #: a user's role as the hub records it (the hub decides it; laptops take it from the hub)
 HubRole = Literal["practitioner", "manager"]
 ROLES: tuple[str, ...] = ("practitioner", "manager")
+#: a response header: this device's token is due for rotation (``POST /v1/device/token``)
+TOKEN_ROTATE_HEADER = "CSE-Token-Rotate"  # noqa: S105 (a header name, not a secret)
 #: the code of a refused change: a final form carrying a manager's approval, pushed by a
 #: device whose user the hub does not record as a manager (or in another user's name)
 APPROVAL_NOT_ALLOWED = "approval_not_allowed"
@@ -75,6 +77,13 @@ def _speaks_our_protocol(value: int) -> int:
     return value
 
 
+#: the protocol version a message speaks: published in the OpenAPI document as the constant
+#: PROTOCOL_VERSION (requests that say otherwise are refused with ``protocol_unsupported``)
+Protocol = Annotated[int, Field(json_schema_extra={"const": PROTOCOL_VERSION})]
+#: an id that is a UUID in its canonical lower-case form (published with ``format: uuid``)
+Uuid = Annotated[str, Field(json_schema_extra={"format": "uuid"})]
+
+
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,9 +91,9 @@ class _Wire(BaseModel):
 class Change(_Wire):
     """One local change, as the outbox holds it."""
 
-    change_id: str
+    change_id: Uuid
     record_kind: RecordKind
-    record_id: str
+    record_id: Uuid
     op: Op
     version: int = Field(ge=1)
     base_version: int = Field(ge=0)
@@ -118,7 +127,7 @@ class AuditAnchor(_Wire):
 
 
 class PushRequest(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     changes: list[Change] = Field(min_length=1, max_length=MAX_BATCH)
     audit_head: AuditAnchor | None = None
 
@@ -136,7 +145,7 @@ class Conflict(_Wire):
     """The same field changed on two devices: both values are kept for a person to choose."""
 
     record_kind: RecordKind
-    record_id: str
+    record_id: Uuid
     field: str = Field(min_length=1, max_length=100)
     base_value: Any = None
     hub_value: Any = None
@@ -156,7 +165,7 @@ class ChangeResult(_Wire):
     A replayed ``change_id`` gets the first answer again, unchanged.
     """
 
-    change_id: str
+    change_id: Uuid
     status: Literal["accepted", "merged", "conflict", "rejected"]
     #: the hub sequence number given to the change (None when rejected)
     seq: int | None = Field(default=None, ge=1)
@@ -166,7 +175,7 @@ class ChangeResult(_Wire):
 
 
 class PushResponse(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     results: list[ChangeResult]
 
 
@@ -175,7 +184,7 @@ class HubChange(_Wire):
 
     seq: int = Field(ge=1)
     record_kind: RecordKind
-    record_id: str
+    record_id: Uuid
     version: int = Field(ge=1)
     deleted: bool = False
     fields: dict[str, Any]
@@ -185,7 +194,7 @@ class HubChange(_Wire):
 
 
 class PullResponse(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     changes: list[HubChange] = Field(max_length=MAX_PAGE)
     #: pass as ``since`` for the next page
     next: int = Field(ge=0)
@@ -201,9 +210,9 @@ class PullResponse(_Wire):
 class HubConflict(_Wire):
     """An open hard conflict the device can see, as listed by ``GET /v1/conflicts``."""
 
-    id: str
+    id: Uuid
     record_kind: RecordKind
-    record_id: str
+    record_id: Uuid
     field: str
     base_value: Any = None
     hub_value: Any = None
@@ -216,14 +225,14 @@ class HubConflict(_Wire):
 
 
 class ConflictList(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     conflicts: list[HubConflict]
 
 
 class ResolveRequest(_Wire):
     """A person's choice for a conflicted field: the value the record should hold."""
 
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     value: Any = None
 
     _protocol = field_validator("protocol")(_speaks_our_protocol)
@@ -236,14 +245,14 @@ class ResolveRequest(_Wire):
 
 
 class ResolveResponse(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     #: the hub change that wrote the chosen value
     seq: int = Field(ge=1)
 
 
 class DeviceInfo(_Wire):
-    protocol: int = PROTOCOL_VERSION
-    device_id: str
+    protocol: Protocol = PROTOCOL_VERSION
+    device_id: Uuid
     device_name: str
     user: str
     team: str
@@ -255,7 +264,7 @@ class DeviceInfo(_Wire):
 
 
 class EnrolRequest(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     code: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9 -]+$")
     device_name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
 
@@ -263,14 +272,23 @@ class EnrolRequest(_Wire):
 
 
 class EnrolResponse(_Wire):
-    protocol: int = PROTOCOL_VERSION
-    device_id: str
+    protocol: Protocol = PROTOCOL_VERSION
+    device_id: Uuid
     #: the device's credential; the hub keeps only its hash
     token: str = Field(min_length=32, max_length=200)
     user: str
     team: str
     #: the user's role on the hub: the laptop's owner takes it
     role: HubRole
+
+
+class TokenResponse(_Wire):
+    """A device's new token (``POST /v1/device/token``); the old one works until this is used."""
+
+    protocol: Protocol = PROTOCOL_VERSION
+    token: str = Field(min_length=32, max_length=200)
+    #: when the new token stops signing in unless rotated again (ISO 8601, UTC)
+    expires_at: str
 
 
 class Problem(_Wire):
