@@ -6,6 +6,7 @@ the edits are made straight in the database, as someone with access to it would.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 
@@ -44,7 +45,7 @@ def test_an_untouched_log_verifies(hub: Hub, db_url: str,
     log = hub.audit_log()
     assert (check.entries, check.broken_at) == (6, None)
     assert check.head == log[-1]["hash"] and log[0]["prev_hash"] == GENESIS
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(log, log[1:], strict=False))
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(log))
     assert hub_main(["audit", "verify", "--db", db_url]) == 0
     assert capsys.readouterr().out.strip() == f"audit log intact: 6 entries, head {check.head}"
 
