@@ -174,6 +174,9 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body that is not JSON text: as any other invalid body
+            return problem(422, "invalid_request", "Request not valid",
+                           "body: not JSON text (UTF-8)")
         codes = {404: "no_such_endpoint", 405: "method_not_allowed", 400: "bad_request"}
         return problem(exc.status_code, codes.get(exc.status_code, "http_error"),
                        str(exc.detail)[:100] or "Error", headers=dict(exc.headers or {}))
@@ -223,8 +226,9 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
         return hub.conflicts(dev)
 
     @app.post("/v1/conflicts/{conflict_id}/resolve", response_model=ResolveResponse,
-              responses=documented(*signed, 404, 409, 413, 422, s409="Already resolved "
-                                   "(conflict_resolved)"))
+              responses=documented(*signed, 400, 404, 409, 413, 422,
+                                   s400="The chosen value is not valid for the record "
+                                   "(invalid)", s409="Already resolved (conflict_resolved)"))
     def resolve(conflict_id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
                 body: ResolveRequest, dev: DeviceDep) -> ResolveResponse:
         return ResolveResponse(seq=hub.resolve(dev, conflict_id, body.value))

@@ -17,7 +17,7 @@ import math
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 #: bumped on any incompatible change; client and hub refuse a version they do not speak
 PROTOCOL_VERSION = 1
@@ -77,9 +77,18 @@ def _speaks_our_protocol(value: int) -> int:
     return value
 
 
+def _json_integer(value: Any) -> Any:
+    """Only what JSON calls an integer: pydantic alone would also take ``true`` and ``"5"``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be an integer")
+    return value
+
+
+#: an integer in a request: a JSON number with no fraction, never a boolean or a string
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 #: the protocol version a message speaks: published in the OpenAPI document as the constant
 #: PROTOCOL_VERSION (requests that say otherwise are refused with ``protocol_unsupported``)
-Protocol = Annotated[int, Field(json_schema_extra={"const": PROTOCOL_VERSION})]
+Protocol = Annotated[JsonInt, Field(json_schema_extra={"const": PROTOCOL_VERSION})]
 #: an id that is a UUID in its canonical lower-case form (published with ``format: uuid``)
 Uuid = Annotated[str, Field(json_schema_extra={"format": "uuid"})]
 
@@ -95,9 +104,9 @@ class Change(_Wire):
     record_kind: RecordKind
     record_id: Uuid
     op: Op
-    version: int = Field(ge=1)
-    base_version: int = Field(ge=0)
-    base_seq: int | None = Field(default=None, ge=0)
+    version: JsonInt = Field(ge=1)
+    base_version: JsonInt = Field(ge=0)
+    base_seq: JsonInt | None = Field(default=None, ge=0)
     fields: dict[str, Any] = Field(default_factory=dict)
 
     _ids = field_validator("change_id", "record_id")(_canonical_uuid)
@@ -122,7 +131,7 @@ class Change(_Wire):
 class AuditAnchor(_Wire):
     """The end of the laptop's audit chain, kept by the hub so a rewritten history shows."""
 
-    seq: int = Field(ge=0)
+    seq: JsonInt = Field(ge=0)
     hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 

@@ -84,7 +84,7 @@ def test_constants_uuids_and_error_statuses_are_exact(hub_server: HubServer) -> 
                 ("post", "/v1/sync/push"): {"200", "401", "413", "422", "429"},
                 ("post", "/v1/enrol"): {"200", "400", "413", "422", "429"},
                 ("post", "/v1/conflicts/{conflict_id}/resolve"):
-                    {"200", "401", "404", "409", "413", "422", "429"},
+                    {"200", "400", "401", "404", "409", "413", "422", "429"},
                 ("get", "/v1/records/{kind}/{record_id}"): {"200", "401", "404", "422", "429"},
                 ("get", "/v1/device"): {"200", "401", "429"},
                 ("post", "/v1/device/token"): {"200", "401", "429"},
