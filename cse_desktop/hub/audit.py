@@ -56,12 +56,17 @@ class ChainCheck:
     #: the id of the first entry that does not verify (None when the chain is intact)
     broken_at: int | None = None
     reason: str = ""
+    #: the ``expect``ed hash is one of the verified entries' (a head kept earlier)
+    found: bool = False
 
 
-def verify_chain(conn: sa.Connection) -> ChainCheck:
-    """Recompute the chain from the first entry; stop at the first that does not match."""
+def verify_chain(conn: sa.Connection, expect: str = "") -> ChainCheck:
+    """Recompute the chain from the first entry; stop at the first that does not match.
+
+    ``expect``: a head kept earlier; :attr:`ChainCheck.found` says whether the chain still
+    holds it (if not, entries were cut off the end since)."""
     a = t.audit.c
-    prev, count = GENESIS, 0
+    prev, count, found = GENESIS, 0, expect == GENESIS
     rows = conn.execute(sa.select(a.id, a.at, a.actor, a.action, a.record_id, a.detail,
                                   a.prev_hash, a.hash).order_by(a.id))
     for row in rows:
@@ -73,7 +78,8 @@ def verify_chain(conn: sa.Connection) -> ChainCheck:
             return ChainCheck(count, prev, row.id, "its content was changed after it was "
                               "written")
         prev, count = row.hash, count + 1
-    return ChainCheck(count, prev)
+        found = found or row.hash == expect
+    return ChainCheck(count, prev, found=found)
 
 
 def anchor(conn: sa.Connection, device_id: str, seq: int, digest: str) -> None:
@@ -100,9 +106,9 @@ class AuditOps:
             return [dict(r._mapping) for r in conn.execute(
                 sa.select(t.audit).order_by(t.audit.c.id))]
 
-    def verify_audit(self) -> ChainCheck:
+    def verify_audit(self, expect: str = "") -> ChainCheck:
         with self.engine.connect() as conn:
-            return verify_chain(conn)
+            return verify_chain(conn, expect)
 
     def counts(self) -> dict[str, int]:
         """How many records, changes and conflicts the hub holds."""

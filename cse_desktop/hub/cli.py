@@ -58,11 +58,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    check = _hub(args).verify_audit()
+    check = _hub(args).verify_audit(args.expect)
     if check.broken_at is not None:
         raise AuditChainBroken(f"The hub's audit log is broken at entry {check.broken_at}: "
                                f"{check.reason}. The {check.entries} entries before it "
                                "verify.")
+    if args.expect and not check.found:
+        raise AuditChainBroken(f"The hub's audit log no longer holds the head {args.expect}: "
+                               "entries were cut off its end since that head was kept (or it "
+                               f"is another hub's). Its {check.entries} entries verify.")
     print(f"audit log intact: {check.entries} entries, head {check.head}")
     return 0
 
@@ -180,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     aup = sub.add_parser("audit", help="the hub's audit log")
     au_sub = aup.add_subparsers(dest="audit_command", parser_class=_Parser, required=True)
-    command("verify", cmd_audit_verify, "check the audit log's hash chain", au_sub)
+    p = command("verify", cmd_audit_verify, "check the audit log's hash chain", au_sub)
+    p.add_argument("--expect", metavar="HEAD", default="",
+                   help="a head printed by an earlier verify: check the log still holds it")
 
     dbp = sub.add_parser("db", help="database schema")
     db_sub = dbp.add_subparsers(dest="db_command", parser_class=_Parser, required=True)

@@ -131,3 +131,17 @@ def test_the_migration_chains_the_entries_already_written(db_url: str) -> None:
     hub.add_team("North Team")  # and new entries follow on
     assert (hub.verify_audit().entries, hub.verify_audit().broken_at) == (4, None)
     engine.dispose()
+
+
+def test_entries_cut_off_the_end_are_found_against_a_kept_head(
+        hub: Hub, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    kept = hub.verify_audit().head
+    hub.add_team("South Team")  # the log goes on after the head was kept
+    assert hub_main(["audit", "verify", "--expect", kept, "--db", db_url]) == 0
+    last = _ids(hub)[-2:]
+    with hub.engine.begin() as conn:  # cut the last two entries, the kept head among them
+        conn.execute(t.audit.delete().where(t.audit.c.id.in_(last)))
+    assert hub.verify_audit().broken_at is None  # what is left still chains...
+    capsys.readouterr()
+    assert hub_main(["audit", "verify", "--expect", kept, "--db", db_url]) == 4  # ...but
+    assert "no longer holds the head" in capsys.readouterr().err
