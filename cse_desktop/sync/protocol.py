@@ -18,6 +18,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 #: bumped on any incompatible change; client and hub refuse a version they do not speak
 PROTOCOL_VERSION = 1
@@ -80,7 +81,9 @@ def _speaks_our_protocol(value: int) -> int:
 def _json_integer(value: Any) -> Any:
     """Only what JSON calls an integer: pydantic alone would also take ``true`` and ``"5"``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be an integer")
+        # an ``int_type`` error, as pydantic's own: a protocol that is not a number is an
+        # invalid request, not another protocol version
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
     return value
 
 
