@@ -139,7 +139,8 @@ def cmd_devices(args: argparse.Namespace) -> int:
         print("no devices enrolled")
     for d in devices:
         print(f"{d['id']}  {d['status']:<8}  {d['user']} ({d['team']})  {d['name']}  "
-              f"last seen {(d['last_seen_at'] or 'never')[:16]}")
+              f"last seen {(d['last_seen_at'] or 'never')[:16]}  "
+              f"token expires {(d['token_expires_at'] or '?')[:10]}")
     return 0
 
 

@@ -69,12 +69,17 @@ class DeviceOps:
     def devices(self) -> list[dict[str, Any]]:
         query = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
                            t.devices.c.enrolled_at, t.devices.c.last_seen_at,
-                           t.users.c.name.label("user"), t.teams.c.name.label("team"))
+                           t.users.c.name.label("user"), t.teams.c.name.label("team"),
+                           t.devices.c.token_issued_at)
                  .join(t.users, t.users.c.id == t.devices.c.user_id)
                  .join(t.teams, t.teams.c.id == t.users.c.team_id)
                  .order_by(t.devices.c.enrolled_at))
         with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+        for row in rows:  # when its token stops signing in, unless it syncs before
+            issued = row.pop("token_issued_at")
+            row["token_expires_at"] = tokens.expires_at(issued) if issued else None
+        return rows
 
     def set_device_status(self, device_id: str, status: str) -> None:
         """``revoked`` (wipe at next contact) or ``retiring`` (accept a final push, then wipe)."""

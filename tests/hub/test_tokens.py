@@ -64,6 +64,9 @@ def test_a_token_due_for_rotation_is_told_so_and_rotates(hub_server: HubServer) 
     assert old.status_code == 401 and old.json()["code"] == "unauthenticated"
     actions = [e["action"] for e in hub_server.hub.audit_log()]
     assert actions.count("token_rotated") == 1
+    # the administrator sees when it expires now
+    (listed,) = hub_server.hub.devices()
+    assert listed["token_expires_at"] == rotated.json()["expires_at"]
 
 
 def test_a_lost_rotation_answer_costs_nothing(hub_server: HubServer) -> None:
