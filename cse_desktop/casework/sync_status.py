@@ -46,7 +46,8 @@ def read_status(ws: Workspace) -> SyncStatus:
     if last and last.get("at"):
         with contextlib.suppress(TypeError, ValueError):
             at = datetime.fromisoformat(last["at"])
-    return SyncStatus(connected=True, url=link.url, user=link.user, team=link.team,
+    # a link whose sign-in expired (no token) must be connected again before it syncs
+    return SyncStatus(connected=bool(link.token), url=link.url, user=link.user, team=link.team,
                       device_name=link.device_name, pending=ws.sync.pending_count(),
                       drafts_kept=ws.sync.held_back(), conflicts=ws.sync.conflict_count(),
                       refused=ws.sync.issue_count("rejected"), last_sync_at=at)

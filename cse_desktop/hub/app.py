@@ -13,16 +13,19 @@ from collections import deque
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cse_desktop.hub.devices import Device
+from cse_desktop.hub import edge
+from cse_desktop.hub.apidoc import documented, exact_openapi
+from cse_desktop.hub.devices import RETIRED, Device
+from cse_desktop.hub.edge import problem
 from cse_desktop.hub.errors import HubError, Unauthenticated
 from cse_desktop.hub.repository import Hub
+from cse_desktop.hub.tokens import ROTATE_HEADER
 from cse_desktop.sync.protocol import (
     MAX_PAGE,
     PROTOCOL_VERSION,
@@ -31,19 +34,17 @@ from cse_desktop.sync.protocol import (
     EnrolRequest,
     EnrolResponse,
     HubChange,
-    Problem,
     PullResponse,
     PushRequest,
     PushResponse,
     RecordKind,
     ResolveRequest,
     ResolveResponse,
+    TokenResponse,
 )
 
 #: the largest request body the hub reads (a full push batch is well under this)
 MAX_BODY = 8 * 1024 * 1024
-PROBLEM = "application/problem+json"
-
 
 class RateLimiter:
     """At most ``limit`` events per ``window`` seconds for each key (a client address)."""
@@ -85,111 +86,69 @@ class TooManyAttempts(HubError):
         self.retry_after = retry_after
 
 
-def problem(status: int, code: str, title: str, detail: str = "",
-            headers: dict[str, str] | None = None) -> JSONResponse:
-    body = Problem(title=title, status=status, code=code, detail=detail)
-    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM,
-                        headers=headers)
-
-
-class BodyLimit:
-    """Refuse bodies over ``limit`` bytes: by Content-Length up front, or while streaming."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        too_big = problem(413, "too_large", "Request too large",
-                          f"Requests may not exceed {self.limit} bytes.")
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = -1
-                if declared < 0 or declared > self.limit:
-                    await too_big(scope, receive, send)
-                    return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _BodyTooLarge:
-            await too_big(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
 def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: int = 20,
-               window: float = 300.0) -> FastAPI:
+               window: float = 300.0, openapi: bool = False) -> FastAPI:
+    """The hub's API. ``openapi``: serve the OpenAPI document at ``/openapi.json`` (off by
+    default: ``cse-hub serve --openapi``); the interactive ``/docs`` are never served."""
     hub = Hub(engine)
     enrolments = RateLimiter(enrol_limit, window)
     auth_failures = RateLimiter(auth_failure_limit, window)
 
-    problem_doc = {"model": Problem, "content": {PROBLEM: {}},
-                   "description": "An error as application/problem+json with a stable code"}
-    errors: dict[int | str, dict[str, Any]] = {
-        status: {**problem_doc, "description": text} for status, text in (
-            (400, "Bad request"), (401, "No valid device credential (code unauthenticated, "
-                                        "device_revoked or device_retired)"),
-            (404, "Not found, or outside this device's scope"), (413, "Request too large"),
-            (422, "Request not valid (unknown fields, wrong types, caps)"),
-            (429, "Rate limited (see Retry-After)"))}
     app = FastAPI(title="CSE Desktop hub", version=f"protocol {PROTOCOL_VERSION}",
                   description="Sync hub for CSE Desktop laptops (DESIGN.md section 6).",
-                  docs_url=None, redoc_url=None, responses=errors)
+                  docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json" if openapi else None)
     app.state.hub = hub
 
     def client_key(request: Request) -> str:
+        """The client's address: the peer's, or the one a trusted proxy named (uvicorn puts
+        it here only for the proxies given with ``cse-hub serve --trusted-proxy``)."""
         return request.client.host if request.client else "unknown"
 
     bearer = HTTPBearer(auto_error=False, description="The device token from enrolment.")
 
-    def signed_in(request: Request, *, final_push: bool = False) -> Device:
+    def signed_in(request: Request, *, final_push: bool = False,
+                  retiring: bool = False) -> Device:
         """The device presenting a valid credential. Failed sign-ins are rate limited per
         address; a valid credential is never held up by other devices' failures behind the
-        same address (tokens are 256-bit random: guessing them is hopeless anyway)."""
+        same address (tokens are 256-bit random: guessing them is hopeless anyway).
+
+        ``retiring``: a retiring device may use this route (its final push, its status);
+        anywhere else it is retired there and then, and told so."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         try:
             if scheme.lower() != "bearer" or not token or len(token) > 200:
                 raise Unauthenticated("This request has no device credential.")
-            return hub.authenticate(token.strip(), final_push=final_push)
+            dev = hub.authenticate(token.strip(), final_push=final_push)
         except Unauthenticated as exc:
             if exc.code != "unauthenticated":
-                raise  # revoked or retired: the device must hear it to wipe itself
+                raise  # revoked, retired or expired: the device must hear it
             key = client_key(request)
             wait = auth_failures.blocked_for(key)
             if wait:
                 raise TooManyAttempts("Too many failed sign-ins from this address; try again "
                                       "later.", wait) from None
             auth_failures.hit(key)
-            hub.record_auth_failure("unknown credential")
+            hub.record_auth_failure("unknown credential", key)
             raise
+        if dev.status == "retiring" and not retiring:
+            hub.retire_now(dev)
+            raise Unauthenticated(RETIRED, code="device_retired")
+        if dev.rotation_due:
+            edge.add_header(request.scope, ROTATE_HEADER, "1")
+        return dev
 
-    def device(request: Request,
-               _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-               ) -> Device:
+    Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+    def device(request: Request, _scheme: Bearer) -> Device:
         return signed_in(request)
 
-    def pushing_device(request: Request,
-                       _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-                       ) -> Device:
-        return signed_in(request, final_push=True)
+    def device_status(request: Request, _scheme: Bearer) -> Device:
+        return signed_in(request, retiring=True)
+
+    def pushing_device(request: Request, _scheme: Bearer) -> Device:
+        return signed_in(request, final_push=True, retiring=True)
 
     DeviceDep = Annotated[Device, Depends(device)]
 
@@ -215,15 +174,21 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body that is not JSON text: as any other invalid body
+            return problem(422, "invalid_request", "Request not valid",
+                           "body: not JSON text (UTF-8)")
         codes = {404: "no_such_endpoint", 405: "method_not_allowed", 400: "bad_request"}
         return problem(exc.status_code, codes.get(exc.status_code, "http_error"),
                        str(exc.detail)[:100] or "Error", headers=dict(exc.headers or {}))
+
+    signed = (401, 429)  # every route that needs a device credential may answer these
 
     @app.get("/v1/health")
     def health() -> dict[str, Any]:
         return {"status": "ok", "protocol": PROTOCOL_VERSION}
 
-    @app.post("/v1/enrol", response_model=EnrolResponse)
+    @app.post("/v1/enrol", response_model=EnrolResponse,
+              responses=documented(400, 413, 422, 429))
     def enrol(body: EnrolRequest, request: Request) -> EnrolResponse:
         key = client_key(request)
         wait = enrolments.blocked_for(key)
@@ -233,32 +198,50 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
         enrolments.hit(key)
         return hub.enrol(body.code, body.device_name)
 
-    @app.get("/v1/device", response_model=DeviceInfo)
-    def me(dev: DeviceDep) -> DeviceInfo:
+    @app.get("/v1/device", response_model=DeviceInfo, responses=documented(*signed))
+    def me(dev: Annotated[Device, Depends(device_status)]) -> DeviceInfo:
         return hub.info(dev)
 
-    @app.post("/v1/sync/push", response_model=PushResponse)
+    @app.post("/v1/device/token", response_model=TokenResponse, responses=documented(*signed))
+    def rotate_token(dev: DeviceDep) -> TokenResponse:
+        return hub.rotate_token(dev)
+
+    @app.post("/v1/sync/push", response_model=PushResponse,
+              responses=documented(*signed, 413, 422))
     def push(body: PushRequest,
              dev: Annotated[Device, Depends(pushing_device)]) -> PushResponse:
         return hub.push(dev, body)
 
     @app.get("/v1/sync/pull", response_model=None,
-             responses={200: {"model": PullResponse, "description": "A page of changes"}})
+             responses={200: {"model": PullResponse, "description": "A page of changes"},
+                        **documented(*signed, 409, 422, s409="The hub is behind this "
+                                     "laptop's cursor, e.g. restored from a backup "
+                                     "(cursor_ahead)")})
     def pull(dev: DeviceDep, since: Annotated[int, Query(ge=0, le=2**62)] = 0,
              limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE) -> Response:
         return Response(hub.pull_json(dev, since, limit), media_type="application/json")
 
-    @app.get("/v1/conflicts", response_model=ConflictList)
+    @app.get("/v1/conflicts", response_model=ConflictList, responses=documented(*signed))
     def conflicts(dev: DeviceDep) -> ConflictList:
         return hub.conflicts(dev)
 
-    @app.post("/v1/conflicts/{conflict_id}/resolve", response_model=ResolveResponse)
-    def resolve(conflict_id: str, body: ResolveRequest, dev: DeviceDep) -> ResolveResponse:
+    @app.post("/v1/conflicts/{conflict_id}/resolve", response_model=ResolveResponse,
+              responses=documented(*signed, 400, 404, 409, 413, 422,
+                                   s400="The chosen value is not valid for the record "
+                                   "(invalid)", s409="Already resolved (conflict_resolved)"))
+    def resolve(conflict_id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
+                body: ResolveRequest, dev: DeviceDep) -> ResolveResponse:
         return ResolveResponse(seq=hub.resolve(dev, conflict_id, body.value))
 
-    @app.get("/v1/records/{kind}/{record_id}", response_model=HubChange)
-    def record(kind: RecordKind, record_id: str, dev: DeviceDep) -> HubChange:
+    @app.get("/v1/records/{kind}/{record_id}", response_model=HubChange,
+             responses=documented(*signed, 404, 422))
+    def record(kind: RecordKind,
+               record_id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
+               dev: DeviceDep) -> HubChange:
         return hub.record(dev, kind, record_id)
 
-    app.add_middleware(BodyLimit, limit=MAX_BODY)
+    exact_openapi(app)
+    app.add_middleware(edge.BodyLimit, limit=MAX_BODY)
+    app.add_middleware(edge.LateHeaders)
+    app.add_middleware(edge.AccessLog)
     return app

@@ -1,24 +1,85 @@
 """The hub's audit: its own append-only log, and the anchors of the laptops' audit chains.
 
 Every operation that changes something writes an entry with :func:`audit` in the same
-transaction. At each push a laptop reports the end of its hash-chained audit log; the hub keeps
+transaction. The log is hash-chained: each entry's ``hash`` is the SHA-256 of its content and
+the previous entry's hash (``prev_hash``), so editing, deleting or reordering an entry breaks
+the chain from there on; :func:`verify_chain` (``cse-hub audit verify``) finds the first break.
+Cutting entries off the end leaves a shorter chain that still verifies: keep the head that
+``cse-hub audit verify`` prints (e.g. with each backup) to detect that too. On PostgreSQL
+audit writers take an advisory lock until they commit, so the chain never forks.
+
+At each push a laptop reports the end of its hash-chained audit log; the hub keeps
 it (:func:`anchor`) and notes when a chain goes backwards.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from cse_desktop.hub import tables as t
 
+#: the ``prev_hash`` of the first entry
+GENESIS = "0" * 64
+#: the advisory lock PostgreSQL audit writers hold until they commit ("CSEA" in ASCII)
+AUDIT_LOCK_KEY = 0x43534541
+
+
+def entry_hash(prev_hash: str, at: str, actor: str, action: str, record_id: str,
+               detail: str) -> str:
+    """The hash of one entry, chained to the one before it."""
+    return t.digest(t.dumps([prev_hash, at, actor, action, record_id, detail]))
+
 
 def audit(conn: sa.Connection, actor: str, action: str, *, record_id: str = "",
           detail: str = "") -> None:
-    """Write one entry (``actor``: a device id, "admin" or "unknown")."""
-    conn.execute(t.audit.insert().values(at=t.now(), actor=actor, action=action,
-                                         record_id=record_id, detail=detail))
+    """Write one entry (``actor``: a device id, "admin" or "unknown"), chained to the last."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
+    prev = conn.execute(sa.select(t.audit.c.hash).order_by(t.audit.c.id.desc()).limit(1)
+                        ).scalar() or GENESIS
+    at = t.now()
+    conn.execute(t.audit.insert().values(
+        at=at, actor=actor, action=action, record_id=record_id, detail=detail,
+        prev_hash=prev, hash=entry_hash(prev, at, actor, action, record_id, detail)))
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """What :func:`verify_chain` found."""
+
+    entries: int
+    #: the last entry's hash (GENESIS for an empty log)
+    head: str
+    #: the id of the first entry that does not verify (None when the chain is intact)
+    broken_at: int | None = None
+    reason: str = ""
+    #: the ``expect``ed hash is one of the verified entries' (a head kept earlier)
+    found: bool = False
+
+
+def verify_chain(conn: sa.Connection, expect: str = "") -> ChainCheck:
+    """Recompute the chain from the first entry; stop at the first that does not match.
+
+    ``expect``: a head kept earlier; :attr:`ChainCheck.found` says whether the chain still
+    holds it (if not, entries were cut off the end since)."""
+    a = t.audit.c
+    prev, count, found = GENESIS, 0, expect == GENESIS
+    rows = conn.execute(sa.select(a.id, a.at, a.actor, a.action, a.record_id, a.detail,
+                                  a.prev_hash, a.hash).order_by(a.id))
+    for row in rows:
+        if row.prev_hash != prev:
+            return ChainCheck(count, prev, row.id, "it does not follow the entry before it "
+                              "(an entry was removed or reordered)")
+        if entry_hash(prev, row.at, row.actor, row.action, row.record_id,
+                      row.detail) != row.hash:
+            return ChainCheck(count, prev, row.id, "its content was changed after it was "
+                              "written")
+        prev, count = row.hash, count + 1
+        found = found or row.hash == expect
+    return ChainCheck(count, prev, found=found)
 
 
 def anchor(conn: sa.Connection, device_id: str, seq: int, digest: str) -> None:
@@ -44,6 +105,10 @@ class AuditOps:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(
                 sa.select(t.audit).order_by(t.audit.c.id))]
+
+    def verify_audit(self, expect: str = "") -> ChainCheck:
+        with self.engine.connect() as conn:
+            return verify_chain(conn, expect)
 
     def counts(self) -> dict[str, int]:
         """How many records, changes and conflicts the hub holds."""

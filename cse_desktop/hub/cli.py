@@ -4,7 +4,8 @@ Every command takes ``--db URL`` (default: a SQLite file in the hub's data folde
 ``$CSE_HUB_HOME/hub.sqlite3``). Every command first brings the database to the newest schema,
 so a new hub needs no separate set-up; ``cse-hub db upgrade`` does only that.
 
-Exit codes: 0 ok; 1 other error; 2 usage or a refused admin command; 4 database error.
+Exit codes: 0 ok; 1 other error; 2 usage or a refused admin command; 4 database error (a
+database file others may read, the audit log's hash chain broken).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from cse_desktop.domain.errors import UsageError, run_command
-from cse_desktop.hub import db
+from cse_desktop.domain.errors import AuditChainBroken, UsageError, run_command
+from cse_desktop.hub import db, edge
 from cse_desktop.hub.repository import Hub
 from cse_desktop.sync.protocol import ROLES
 
@@ -46,12 +47,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.tls_cert and args.host not in ("127.0.0.1", "localhost", "::1"):
         raise UsageError("Serving beyond this machine needs TLS: give --tls-cert and --tls-key.")
     hub = _hub(args)
-    app = create_app(hub.engine)
+    app = create_app(hub.engine, openapi=args.openapi)
+    edge.start_access_log(enabled=not args.no_access_log)
     scheme = "https" if args.tls_cert else "http"
     print(f"cse-hub: serving on {scheme}://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.tls_cert,
                 ssl_keyfile=args.tls_key, log_level="warning", access_log=False,
-                server_header=False)
+                server_header=False, **edge.proxy_options(args.trusted_proxy))
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    check = _hub(args).verify_audit(args.expect)
+    if check.broken_at is not None:
+        raise AuditChainBroken(f"The hub's audit log is broken at entry {check.broken_at}: "
+                               f"{check.reason}. The {check.entries} entries before it "
+                               "verify.")
+    if args.expect and not check.found:
+        raise AuditChainBroken(f"The hub's audit log no longer holds the head {args.expect}: "
+                               "entries were cut off its end since that head was kept (or it "
+                               f"is another hub's). Its {check.entries} entries verify.")
+    print(f"audit log intact: {check.entries} entries, head {check.head}")
     return 0
 
 
@@ -123,7 +139,8 @@ def cmd_devices(args: argparse.Namespace) -> int:
         print("no devices enrolled")
     for d in devices:
         print(f"{d['id']}  {d['status']:<8}  {d['user']} ({d['team']})  {d['name']}  "
-              f"last seen {(d['last_seen_at'] or 'never')[:16]}")
+              f"last seen {(d['last_seen_at'] or 'never')[:16]}  "
+              f"token expires {(d['token_expires_at'] or '?')[:10]}")
     return 0
 
 
@@ -158,6 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8443)
     p.add_argument("--tls-cert", metavar="FILE")
     p.add_argument("--tls-key", metavar="FILE")
+    p.add_argument("--trusted-proxy", metavar="ADDR", action="append", default=[],
+                   help="trust X-Forwarded-For from this proxy address or network (repeat "
+                   "for several); by default no proxy is trusted, not even this machine")
+    p.add_argument("--openapi", action="store_true",
+                   help="serve the API description at /openapi.json (off by default)")
+    p.add_argument("--no-access-log", action="store_true",
+                   help="do not write the access log to standard error")
+
+    aup = sub.add_parser("audit", help="the hub's audit log")
+    au_sub = aup.add_subparsers(dest="audit_command", parser_class=_Parser, required=True)
+    p = command("verify", cmd_audit_verify, "check the audit log's hash chain", au_sub)
+    p.add_argument("--expect", metavar="HEAD", default="",
+                   help="a head printed by an earlier verify: check the log still holds it")
 
     dbp = sub.add_parser("db", help="database schema")
     db_sub = dbp.add_subparsers(dest="db_command", parser_class=_Parser, required=True)

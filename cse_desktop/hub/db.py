@@ -20,6 +20,7 @@ from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
 
 from cse_desktop.domain.errors import CseError
+from cse_desktop.hub import dbfiles
 from cse_desktop.hub.tables import changes
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -49,6 +50,7 @@ def make_engine(url: str | None = None) -> sa.Engine:
         raise HubDatabaseError(f"Not a database URL: {url!r}. Use sqlite:///PATH or "
                                "postgresql+psycopg://USER@HOST/DB.") from None
     if parsed.get_backend_name() == "sqlite":
+        dbfiles.secure(parsed.database)
         # hide_parameters: an error message must never carry a record's content into a log
         engine = sa.create_engine(parsed, connect_args={"timeout": 30,
                                                         "check_same_thread": False},

@@ -16,11 +16,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from cse_desktop.hub import tables as t
+from cse_desktop.hub import tokens
 from cse_desktop.hub.admin import normalise_code
 from cse_desktop.hub.audit import audit
 from cse_desktop.hub.db import head_seq, writer
 from cse_desktop.hub.errors import AdminError, EnrolmentRefused, Unauthenticated
-from cse_desktop.sync.protocol import DeviceInfo, EnrolResponse, HubRole
+from cse_desktop.sync.protocol import DeviceInfo, EnrolResponse, HubRole, TokenResponse
 
 #: how long after it is told to wipe a retired laptop may still push its last changes
 FINAL_PUSH_WINDOW = timedelta(hours=1)
@@ -42,6 +43,10 @@ class Device:
     #: the user's role when the device signed in (a push reads it again before it accepts
     #: an approval: see :mod:`cse_desktop.hub.changes`)
     role: str = "practitioner"
+    #: its token is older than :data:`tokens.ROTATE_AFTER`: the device should rotate it
+    rotation_due: bool = False
+    #: it signed in with the token from before its last rotation
+    presented_previous: bool = False
 
 
 def wire_role(role: str) -> HubRole:
@@ -64,12 +69,17 @@ class DeviceOps:
     def devices(self) -> list[dict[str, Any]]:
         query = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
                            t.devices.c.enrolled_at, t.devices.c.last_seen_at,
-                           t.users.c.name.label("user"), t.teams.c.name.label("team"))
+                           t.users.c.name.label("user"), t.teams.c.name.label("team"),
+                           t.devices.c.token_issued_at)
                  .join(t.users, t.users.c.id == t.devices.c.user_id)
                  .join(t.teams, t.teams.c.id == t.users.c.team_id)
                  .order_by(t.devices.c.enrolled_at))
         with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+        for row in rows:  # when its token stops signing in, unless it syncs before
+            issued = row.pop("token_issued_at")
+            row["token_expires_at"] = tokens.expires_at(issued) if issued else None
+        return rows
 
     def set_device_status(self, device_id: str, status: str) -> None:
         """``revoked`` (wipe at next contact) or ``retiring`` (accept a final push, then wipe)."""
@@ -102,7 +112,7 @@ class DeviceOps:
             conn.execute(t.devices.insert().values(
                 id=device_id, user_id=row.user_id, name=device_name,
                 token_hash=t.digest(token), status="active", enrolled_at=now,
-                last_seen_at=now))
+                last_seen_at=now, token_issued_at=now))
             conn.execute(t.enrolment_codes.update().where(t.enrolment_codes.c.id == row.id)
                          .values(used_at=now, device_id=device_id))
             audit(conn, device_id, "enrol", record_id=device_id)
@@ -119,14 +129,17 @@ class DeviceOps:
         ``final_push``: for :data:`FINAL_PUSH_WINDOW` after it was told to wipe, a retired
         device may still push (what it changed after its last push must not be lost).
         """
+        hashed = t.digest(token)
         query = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
-                           t.devices.c.status_changed_at,
+                           t.devices.c.status_changed_at, t.devices.c.token_hash,
+                           t.devices.c.previous_token_hash, t.devices.c.token_issued_at,
                            t.users.c.id.label("user_id"), t.users.c.name.label("user_name"),
                            t.teams.c.id.label("team_id"), t.teams.c.name.label("team_name"),
                            t.teams.c.own_caseload_only, t.users.c.role)
                  .join(t.users, t.users.c.id == t.devices.c.user_id)
                  .join(t.teams, t.teams.c.id == t.users.c.team_id)
-                 .where(t.devices.c.token_hash == t.digest(token)))
+                 .where(sa.or_(t.devices.c.token_hash == hashed,
+                               t.devices.c.previous_token_hash == hashed)))
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
@@ -134,7 +147,14 @@ class DeviceOps:
                                   "credential).")
         fields = dict(row._mapping)
         changed_at = fields.pop("status_changed_at")
-        device = Device(**fields)
+        current, previous = fields.pop("token_hash"), fields.pop("previous_token_hash")
+        token_age = tokens.age(fields.pop("token_issued_at"))
+        device = Device(**fields, rotation_due=token_age > tokens.ROTATE_AFTER,
+                        presented_previous=hashed != current)
+        if token_age > tokens.TOKEN_LIFETIME and device.status in ("active", "retiring"):
+            raise Unauthenticated(tokens.EXPIRED, code="token_expired")
+        if previous is not None and hashed == current:
+            tokens.forget_previous(self.engine, device.id)
         if device.status == "retired" and final_push and changed_at is not None:
             final_push = datetime.now(UTC) - datetime.fromisoformat(changed_at) \
                 < FINAL_PUSH_WINDOW
@@ -145,9 +165,22 @@ class DeviceOps:
             raise Unauthenticated(RETIRED, code="device_retired")
         return device
 
-    def record_auth_failure(self, reason: str) -> None:
+    def record_auth_failure(self, reason: str, source: str = "") -> None:
+        """Audit a failed sign-in, with the address it came from (the peer, or the client a
+        trusted proxy named)."""
+        detail = f"{reason} from {source}" if source else reason
         with writer(self.engine) as conn:
-            audit(conn, "unknown", "auth_failed", detail=reason)
+            audit(conn, "unknown", "auth_failed", detail=detail)
+
+    def retire_now(self, device: Device) -> None:
+        """A retiring device asked for anything but its final push or its status: it is
+        retired now (and told to wipe, after sending what it still holds)."""
+        with writer(self.engine) as conn:
+            retire(conn, device.id)
+
+    def rotate_token(self, device: Device) -> TokenResponse:
+        return tokens.rotate(self.engine, device.id,
+                             presented_previous=device.presented_previous)
 
     def info(self, device: Device) -> DeviceInfo:
         with self.engine.connect() as conn:

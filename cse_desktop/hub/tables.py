@@ -64,6 +64,11 @@ devices = sa.Table(
     sa.Column("enrolled_at", sa.String(40), nullable=False),
     sa.Column("last_seen_at", sa.String(40)),
     sa.Column("status_changed_at", sa.String(40)),
+    #: when the current token was issued (it expires :data:`tokens.TOKEN_LIFETIME` later)
+    sa.Column("token_issued_at", sa.String(40)),
+    #: the token before the last rotation, accepted until the new one is first used (so a
+    #: laptop that never received the new token is not locked out)
+    sa.Column("previous_token_hash", sa.String(64), index=True),
 )
 
 enrolment_codes = sa.Table(
@@ -156,7 +161,8 @@ conflicts = sa.Table(
     sa.Index("conflicts_open", "team_id", "resolved_at"),
 )
 
-#: append-only: who did what on the hub (devices by id, admin commands as "admin")
+#: append-only: who did what on the hub (devices by id, admin commands as "admin"); each
+#: entry's ``hash`` covers its content and the previous entry's hash (see :mod:`audit`)
 audit = sa.Table(
     "audit", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -165,6 +171,8 @@ audit = sa.Table(
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("record_id", sa.String(36), nullable=False, default=""),
     sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("prev_hash", sa.String(64), nullable=False, server_default=""),
+    sa.Column("hash", sa.String(64), nullable=False, server_default=""),
 )
 
 #: the end of each laptop's audit chain as it reported it at each push

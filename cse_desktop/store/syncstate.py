@@ -121,12 +121,26 @@ class SyncState:
         return HubLink.model_validate_json(raw) if raw else None
 
     def set_link(self, link: HubLink) -> None:
+        """Keep the link to a hub. A link whose sign-in expired (token "") may be replaced by
+        a new enrolment with the same hub: the cursor and the outbox carry on."""
         with self._ws.transaction():
-            if self.link() is not None:
+            current = self.link()
+            if current is not None and not (current.token == "" and current.url == link.url):
                 raise UsageError("This workspace is already connected to a hub.")
             self._set_meta(_HUB_KEY, link.model_dump_json())
-            self._set_meta(_CURSOR_KEY, "0")
-            self._ws.audit.append(AuditAction.SYNC, reason="connected to hub")
+            if current is None:
+                self._set_meta(_CURSOR_KEY, "0")
+            self._ws.audit.append(AuditAction.SYNC, reason="connected to hub" if current is
+                                  None else "connected to hub again")
+
+    def set_token(self, token: str) -> None:
+        """Replace the device credential: the hub rotated it, or ("") it expired."""
+        with self._ws.transaction():
+            current = self.link()
+            if current is None:
+                raise UsageError("This workspace is not connected to a hub.")
+            self._set_meta(_HUB_KEY, current.model_copy(update={"token": token})
+                           .model_dump_json())
 
     def cursor(self) -> int:
         return int(self._meta(_CURSOR_KEY) or 0)

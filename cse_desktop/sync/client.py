@@ -25,6 +25,7 @@ from cse_desktop.domain.errors import HubRefused, HubUnreachable, HubUntrusted, 
 from cse_desktop.sync.protocol import (
     MAX_PAGE,
     PROTOCOL_VERSION,
+    TOKEN_ROTATE_HEADER,
     ConflictList,
     DeviceInfo,
     EnrolRequest,
@@ -35,6 +36,7 @@ from cse_desktop.sync.protocol import (
     PushResponse,
     ResolveRequest,
     ResolveResponse,
+    TokenResponse,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -80,6 +82,8 @@ class HubClient:
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout,
                                   verify=tls_context(ca_pem), transport=transport,
                                   follow_redirects=False)
+        #: the hub said this device's token is due for rotation (see :meth:`rotate_token`)
+        self.rotation_due = False
 
     def close(self) -> None:
         self._http.close()
@@ -120,6 +124,8 @@ class HubClient:
                 code, detail = "http_error", f"HTTP {response.status_code}"
             raise HubRefused(detail or f"The hub refused the request ({code}).", code=code,
                              status=response.status_code)
+        if response.headers.get(TOKEN_ROTATE_HEADER):
+            self.rotation_due = True
         try:
             result = answer.model_validate_json(response.content)
         except ValidationError:
@@ -139,6 +145,13 @@ class HubClient:
 
     def info(self) -> DeviceInfo:
         return self._call("GET", "/v1/device", DeviceInfo)
+
+    def rotate_token(self) -> TokenResponse:
+        """A new token for this device; the one this client holds is replaced by it."""
+        answer = self._call("POST", "/v1/device/token", TokenResponse)
+        self._http.headers["Authorization"] = f"Bearer {answer.token}"
+        self.rotation_due = False
+        return answer
 
     def push(self, request: PushRequest) -> PushResponse:
         return self._call("POST", "/v1/sync/push", PushResponse, body=request)

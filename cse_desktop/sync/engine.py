@@ -38,6 +38,10 @@ from cse_desktop.store.workspace import Workspace
 from cse_desktop.sync.client import HubClient, check_url
 from cse_desktop.sync.protocol import MAX_BATCH, MAX_PAGE, AuditAnchor, Change, PushRequest
 
+SIGN_IN_EXPIRED = ("This laptop's sign-in to the hub has expired (it had not synced for a long "
+                 "time). Nothing on it is lost: ask your hub administrator for a new "
+                 "enrolment code and connect again (Connect to hub, or 'cse-desktop hub "
+                 "connect'); your changes are sent at the next sync.")
 #: progress(phase, done, total): phase is "push", "pull" or "conflicts"; total 0 if unknown
 Progress = Callable[[str, int, int], None]
 
@@ -94,7 +98,8 @@ def connect(ws: Workspace, url: str, code: str, *, ca_file: Path | str | None = 
     if not 8 <= len(code) <= 64:
         raise UsageError("An enrolment code looks like XXXX-XXXX-XXXX-XXXX; check it and "
                          "try again.")
-    if ws.sync.link() is not None:
+    previous = ws.sync.link()
+    if previous is not None and not (previous.token == "" and previous.url == url):
         raise UsageError("This workspace is already connected to a hub.")
     ca_pem = ""
     if ca_file:
@@ -105,6 +110,11 @@ def connect(ws: Workspace, url: str, code: str, *, ca_file: Path | str | None = 
     name = (device_name or platform.node() or "laptop")[:100]
     with HubClient(url, ca_pem=ca_pem, transport=transport) as client:
         enrolled = client.enrol(code, name)
+    if previous is not None and (enrolled.user, enrolled.team) != (previous.user,
+                                                                   previous.team):
+        raise UsageError(f"That enrolment code is for {enrolled.user} ({enrolled.team}), but "
+                         f"this workspace is {previous.user}'s ({previous.team}). Ask your hub "
+                         f"administrator for a code for {previous.user}.")
     link = HubLink(url=url, device_id=enrolled.device_id, device_name=name,
                    token=enrolled.token, user=enrolled.user, team=enrolled.team, ca_pem=ca_pem,
                    connected_at=datetime.now(UTC).isoformat())
@@ -132,6 +142,8 @@ def client_for(ws: Workspace, transport: httpx.BaseTransport | None = None) -> H
     if link is None:
         raise UsageError("This workspace is not connected to a hub yet: connect it first "
                          "(cse-desktop hub connect).")
+    if not link.token:
+        raise HubRefused(SIGN_IN_EXPIRED, code="token_expired", status=401)
     return HubClient(link.url, token=link.token, ca_pem=link.ca_pem, transport=transport)
 
 
@@ -197,6 +209,8 @@ def sync(ws: Workspace, *, transport: httpx.BaseTransport | None = None,
                 report("conflicts", 0, 0)
                 ws.sync.set_conflicts([c.model_dump(mode="json")
                                        for c in client.conflicts().conflicts])
+            if client.rotation_due:
+                _rotate(ws, client)
         except HubRefused as exc:
             _wipe_if_told(ws, client, exc)
             raise
@@ -243,8 +257,19 @@ def _take_hub_copy(ws: Workspace, client: HubClient, sent: list[Outgoing],
         ws.sync.apply_page([copy.model_dump(mode="json")], ws.sync.cursor(), pulled=False)
 
 
+def _rotate(ws: Workspace, client: HubClient) -> None:
+    """Take the new token the hub gives. If its answer is lost, or this laptop stops before
+    keeping it, the old token still works (until the new one is used) and the next sync
+    rotates again."""
+    ws.sync.set_token(client.rotate_token().token)
+
+
 def _wipe_if_told(ws: Workspace, client: HubClient, exc: HubRefused) -> None:
-    """Revoked: wipe now. Retired: send what is left first, then wipe."""
+    """Revoked: wipe now. Retired: send what is left first, then wipe. Expired sign-in: keep
+    everything, and say how to connect again."""
+    if exc.code == "token_expired":
+        ws.sync.set_token("")
+        raise HubRefused(SIGN_IN_EXPIRED, code="token_expired", status=exc.status) from None
     if exc.code == "device_retired":
         _final_push(ws, client)
     if exc.code in ("device_revoked", "device_retired"):

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 #: bumped on any incompatible change; client and hub refuse a version they do not speak
 PROTOCOL_VERSION = 1
@@ -33,6 +34,8 @@ Op = Literal["create", "update", "delete"]
 #: a user's role as the hub records it (the hub decides it; laptops take it from the hub)
 HubRole = Literal["practitioner", "manager"]
 ROLES: tuple[str, ...] = ("practitioner", "manager")
+#: a response header: this device's token is due for rotation (``POST /v1/device/token``)
+TOKEN_ROTATE_HEADER = "CSE-Token-Rotate"  # noqa: S105 (a header name, not a secret)
 #: the code of a refused change: a final form carrying a manager's approval, pushed by a
 #: device whose user the hub does not record as a manager (or in another user's name)
 APPROVAL_NOT_ALLOWED = "approval_not_allowed"
@@ -75,6 +78,24 @@ def _speaks_our_protocol(value: int) -> int:
     return value
 
 
+def _json_integer(value: Any) -> Any:
+    """Only what JSON calls an integer: pydantic alone would also take ``true`` and ``"5"``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        # an ``int_type`` error, as pydantic's own: a protocol that is not a number is an
+        # invalid request, not another protocol version
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+#: an integer in a request: a JSON number with no fraction, never a boolean or a string
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+#: the protocol version a message speaks: published in the OpenAPI document as the constant
+#: PROTOCOL_VERSION (requests that say otherwise are refused with ``protocol_unsupported``)
+Protocol = Annotated[JsonInt, Field(json_schema_extra={"const": PROTOCOL_VERSION})]
+#: an id that is a UUID in its canonical lower-case form (published with ``format: uuid``)
+Uuid = Annotated[str, Field(json_schema_extra={"format": "uuid"})]
+
+
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,13 +103,13 @@ class _Wire(BaseModel):
 class Change(_Wire):
     """One local change, as the outbox holds it."""
 
-    change_id: str
+    change_id: Uuid
     record_kind: RecordKind
-    record_id: str
+    record_id: Uuid
     op: Op
-    version: int = Field(ge=1)
-    base_version: int = Field(ge=0)
-    base_seq: int | None = Field(default=None, ge=0)
+    version: JsonInt = Field(ge=1)
+    base_version: JsonInt = Field(ge=0)
+    base_seq: JsonInt | None = Field(default=None, ge=0)
     fields: dict[str, Any] = Field(default_factory=dict)
 
     _ids = field_validator("change_id", "record_id")(_canonical_uuid)
@@ -113,12 +134,12 @@ class Change(_Wire):
 class AuditAnchor(_Wire):
     """The end of the laptop's audit chain, kept by the hub so a rewritten history shows."""
 
-    seq: int = Field(ge=0)
+    seq: JsonInt = Field(ge=0)
     hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class PushRequest(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     changes: list[Change] = Field(min_length=1, max_length=MAX_BATCH)
     audit_head: AuditAnchor | None = None
     #: for heads pushed before: the hash the laptop's chain holds today at each one's number
@@ -138,7 +159,7 @@ class Conflict(_Wire):
     """The same field changed on two devices: both values are kept for a person to choose."""
 
     record_kind: RecordKind
-    record_id: str
+    record_id: Uuid
     field: str = Field(min_length=1, max_length=100)
     base_value: Any = None
     hub_value: Any = None
@@ -158,7 +179,7 @@ class ChangeResult(_Wire):
     A replayed ``change_id`` gets the first answer again, unchanged.
     """
 
-    change_id: str
+    change_id: Uuid
     status: Literal["accepted", "merged", "conflict", "rejected"]
     #: the hub sequence number given to the change (None when rejected)
     seq: int | None = Field(default=None, ge=1)
@@ -168,7 +189,7 @@ class ChangeResult(_Wire):
 
 
 class PushResponse(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     results: list[ChangeResult]
 
 
@@ -177,7 +198,7 @@ class HubChange(_Wire):
 
     seq: int = Field(ge=1)
     record_kind: RecordKind
-    record_id: str
+    record_id: Uuid
     version: int = Field(ge=1)
     deleted: bool = False
     fields: dict[str, Any]
@@ -187,7 +208,7 @@ class HubChange(_Wire):
 
 
 class PullResponse(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     changes: list[HubChange] = Field(max_length=MAX_PAGE)
     #: pass as ``since`` for the next page
     next: int = Field(ge=0)
@@ -203,9 +224,9 @@ class PullResponse(_Wire):
 class HubConflict(_Wire):
     """An open hard conflict the device can see, as listed by ``GET /v1/conflicts``."""
 
-    id: str
+    id: Uuid
     record_kind: RecordKind
-    record_id: str
+    record_id: Uuid
     field: str
     base_value: Any = None
     hub_value: Any = None
@@ -218,14 +239,14 @@ class HubConflict(_Wire):
 
 
 class ConflictList(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     conflicts: list[HubConflict]
 
 
 class ResolveRequest(_Wire):
     """A person's choice for a conflicted field: the value the record should hold."""
 
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     value: Any = None
 
     _protocol = field_validator("protocol")(_speaks_our_protocol)
@@ -238,14 +259,14 @@ class ResolveRequest(_Wire):
 
 
 class ResolveResponse(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     #: the hub change that wrote the chosen value
     seq: int = Field(ge=1)
 
 
 class DeviceInfo(_Wire):
-    protocol: int = PROTOCOL_VERSION
-    device_id: str
+    protocol: Protocol = PROTOCOL_VERSION
+    device_id: Uuid
     device_name: str
     user: str
     team: str
@@ -257,7 +278,7 @@ class DeviceInfo(_Wire):
 
 
 class EnrolRequest(_Wire):
-    protocol: int = PROTOCOL_VERSION
+    protocol: Protocol = PROTOCOL_VERSION
     code: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9 -]+$")
     device_name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
 
@@ -265,14 +286,23 @@ class EnrolRequest(_Wire):
 
 
 class EnrolResponse(_Wire):
-    protocol: int = PROTOCOL_VERSION
-    device_id: str
+    protocol: Protocol = PROTOCOL_VERSION
+    device_id: Uuid
     #: the device's credential; the hub keeps only its hash
     token: str = Field(min_length=32, max_length=200)
     user: str
     team: str
     #: the user's role on the hub: the laptop's owner takes it
     role: HubRole
+
+
+class TokenResponse(_Wire):
+    """A device's new token (``POST /v1/device/token``); the old one works until this is used."""
+
+    protocol: Protocol = PROTOCOL_VERSION
+    token: str = Field(min_length=32, max_length=200)
+    #: when the new token stops signing in unless rotated again (ISO 8601, UTC)
+    expires_at: str
 
 
 class Problem(_Wire):

@@ -50,7 +50,8 @@ class HubProcess:
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cse_desktop.hub.cli", "serve", "--port", str(self.port),
-             "--db", db, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             "--db", db, "--no-access-log", *extra], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)  # (an unread pipe must not fill up)
         deadline = time.monotonic() + 30
         while True:
             try:

@@ -1,13 +1,22 @@
-"""The hub describes its API: /openapi.json is served and its request schemas are strict."""
+"""The hub describes its API (when the operator asks: ``cse-hub serve --openapi``) exactly:
+strict request schemas, the protocol a constant, ids UUIDs, every error status documented."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 from support.hubserver import HubServer
 
 REQUEST_MODELS = ("PushRequest", "Change", "AuditAnchor", "EnrolRequest", "ResolveRequest")
+
+
+@pytest.fixture
+def hub_server(db_url: str) -> Iterator[HubServer]:
+    with HubServer(db_url, openapi=True) as server:
+        yield server
 
 
 def _spec(hub_server: HubServer) -> dict[str, Any]:
@@ -58,6 +67,36 @@ def test_request_schemas_forbid_unknown_fields(hub_server: HubServer) -> None:
                 schema = _resolve(spec, body["content"]["application/json"]["schema"])
                 assert schema.get("additionalProperties") is False, \
                     f"{method.upper()} {path} accepts unknown fields"
+
+
+def test_constants_uuids_and_error_statuses_are_exact(hub_server: HubServer) -> None:
+    spec = _spec(hub_server)
+    schemas = spec["components"]["schemas"]
+    for name, schema in schemas.items():
+        if "protocol" in schema.get("properties", {}):
+            assert schema["properties"]["protocol"]["const"] == 1, name
+    for name, field in (("Change", "change_id"), ("Change", "record_id"),
+                        ("ChangeResult", "change_id"), ("HubChange", "record_id"),
+                        ("HubConflict", "id"), ("EnrolResponse", "device_id")):
+        assert schemas[name]["properties"][field]["format"] == "uuid", (name, field)
+    paths = spec["paths"]
+    expected = {("get", "/v1/sync/pull"): {"200", "401", "409", "422", "429"},
+                ("post", "/v1/sync/push"): {"200", "401", "413", "422", "429"},
+                ("post", "/v1/enrol"): {"200", "400", "413", "422", "429"},
+                ("post", "/v1/conflicts/{conflict_id}/resolve"):
+                    {"200", "400", "401", "404", "409", "413", "422", "429"},
+                ("get", "/v1/records/{kind}/{record_id}"): {"200", "401", "404", "422", "429"},
+                ("get", "/v1/device"): {"200", "401", "429"},
+                ("post", "/v1/device/token"): {"200", "401", "429"},
+                ("get", "/v1/conflicts"): {"200", "401", "429"}}
+    for (method, path), statuses in expected.items():
+        answers = paths[path][method]["responses"]
+        assert set(answers) == statuses, (method, path)
+        for status, answer in answers.items():
+            if status != "200":  # errors are problem+json, and nothing else
+                assert set(answer["content"]) == {"application/problem+json"}
+    assert "cursor_ahead" in paths["/v1/sync/pull"]["get"]["responses"]["409"]["description"]
+    assert "HTTPValidationError" not in schemas
 
 
 def test_interactive_docs_are_not_served(hub_server: HubServer) -> None:

@@ -16,6 +16,7 @@ import uvicorn
 
 from cse_desktop.hub import db
 from cse_desktop.hub.app import create_app
+from cse_desktop.hub.edge import proxy_options
 from cse_desktop.hub.repository import Hub
 
 
@@ -27,8 +28,10 @@ def free_port() -> int:
 
 class HubServer:
     def __init__(self, db_url: str, *, port: int | None = None, tls: tuple[Path, Path] | None
-                 = None, **app_options: object) -> None:
+                 = None, trusted_proxies: tuple[str, ...] = (), **app_options: object) -> None:
+        """``trusted_proxies``: as ``cse-hub serve --trusted-proxy`` (none by default)."""
         self.db_url = db_url
+        self.trusted_proxies = trusted_proxies
         self.port = port or free_port()
         self.tls = tls
         self.app_options = app_options
@@ -47,6 +50,7 @@ class HubServer:
         config = uvicorn.Config(
             create_app(self.engine, **self.app_options), host="127.0.0.1", port=self.port,
             log_level="error", access_log=False, lifespan="off",
+            **proxy_options(self.trusted_proxies),
             ssl_certfile=str(self.tls[0]) if self.tls else None,
             ssl_keyfile=str(self.tls[1]) if self.tls else None)
         self._server = uvicorn.Server(config)
