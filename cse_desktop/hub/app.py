@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cse_desktop.hub.devices import Device
 from cse_desktop.hub.errors import HubError, Unauthenticated
+from cse_desktop.hub.metrics import RequestMetrics
 from cse_desktop.hub.repository import Hub
 from cse_desktop.sync.protocol import (
     MAX_PAGE,
@@ -261,4 +262,5 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
         return hub.record(dev, kind, record_id)
 
     app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(RequestMetrics)  # outermost: every answer is timed, 413s too
     return app

@@ -10,10 +10,15 @@ Exit codes: 0 ok; 1 other error; 2 usage or a refused admin command; 4 database 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
+import shutil
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any, NoReturn
 
@@ -45,14 +50,84 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError("--tls-cert and --tls-key go together.")
     if not args.tls_cert and args.host not in ("127.0.0.1", "localhost", "::1"):
         raise UsageError("Serving beyond this machine needs TLS: give --tls-cert and --tls-key.")
+    if not 1 <= args.workers <= 64:
+        raise UsageError("--workers must be between 1 and 64.")
     hub = _hub(args)
-    app = create_app(hub.engine)
+    if args.workers > 1 and hub.engine.dialect.name == "sqlite":
+        print("cse-hub: note: SQLite has one writer at a time; several workers help reading "
+              "only. Use PostgreSQL for a busy hub.", file=sys.stderr)
     scheme = "https" if args.tls_cert else "http"
-    print(f"cse-hub: serving on {scheme}://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.tls_cert,
-                ssl_keyfile=args.tls_key, log_level="warning", access_log=False,
-                server_header=False)
+    options: dict[str, Any] = dict(host=args.host, port=args.port, ssl_certfile=args.tls_cert,
+                                   ssl_keyfile=args.tls_key, log_level="warning",
+                                   access_log=False, server_header=False)
+    with _metrics_folder(args.workers > 1 and args.metrics_port is not None):
+        if args.metrics_port is not None:
+            _serve_metrics(args.metrics_port)
+        print(f"cse-hub: serving on {scheme}://{args.host}:{args.port} with {args.workers} "
+              f"worker process{'es' if args.workers > 1 else ''} (Ctrl+C stops)", flush=True)
+        if args.workers == 1:
+            uvicorn.run(create_app(hub.engine), **options)
+        else:
+            hub.engine.dispose()
+            os.environ[_SERVE_DB] = str(hub.engine.url.render_as_string(hide_password=False))
+            uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.workers, **options)
     return 0
+
+
+#: how `cse-hub serve --workers N` tells its worker processes which database to serve
+_SERVE_DB = "CSE_HUB_SERVE_DB"
+
+
+def worker_app() -> Any:
+    """The app of one worker process of ``cse-hub serve --workers N`` (a uvicorn factory)."""
+    from cse_desktop.hub.app import create_app
+
+    return create_app(db.make_engine(os.environ[_SERVE_DB]))
+
+
+@contextlib.contextmanager
+def _metrics_folder(shared: bool) -> Iterator[None]:
+    """With several workers, the folder where each writes its metrics (made empty, 0700, and
+    removed afterwards); it must be set before a worker first imports prometheus_client."""
+    if not shared:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="cse-hub-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve_metrics(port: int) -> None:
+    """Prometheus metrics on http://127.0.0.1:PORT/metrics (this machine only: a scraper
+    elsewhere goes through the reverse proxy or an SSH tunnel), summed over the workers."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from cse_desktop.hub.metrics import exposition
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] != "/metrics":
+                self.send_error(404)
+                return
+            body = exposition()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    except OSError as exc:
+        raise UsageError(f"Cannot serve metrics on 127.0.0.1:{port}: {exc.strerror}.") from None
+    threading.Thread(target=server.serve_forever, daemon=True, name="metrics").start()
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -158,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8443)
     p.add_argument("--tls-cert", metavar="FILE")
     p.add_argument("--tls-key", metavar="FILE")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="worker processes (default 1; on PostgreSQL about one per CPU core, "
+                   "see the operator guide)")
+    p.add_argument("--metrics-port", type=int, metavar="PORT",
+                   help="serve Prometheus metrics on http://127.0.0.1:PORT/metrics")
 
     dbp = sub.add_parser("db", help="database schema")
     db_sub = dbp.add_subparsers(dest="db_command", parser_class=_Parser, required=True)

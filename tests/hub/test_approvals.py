@@ -293,7 +293,7 @@ def test_migration_0003_makes_existing_users_practitioners(db_url: str) -> None:
                                      "(:n, :t, '2026-01-01T00:00:00+00:00')"),
                              {"n": name, "t": team_id})
         assert db.current_revision(hub_engine) == "0002"
-        assert db.upgrade(hub_engine) == "0004" == db.current_revision(hub_engine)
+        assert db.upgrade(hub_engine) == db.head_revision() == db.current_revision(hub_engine)
         from cse_desktop.hub.repository import Hub
 
         hub = Hub(hub_engine)
@@ -303,7 +303,7 @@ def test_migration_0003_makes_existing_users_practitioners(db_url: str) -> None:
         hub.add_user("New One", team="Old Team")
         assert {u["name"]: u["role"] for u in hub.users()} == {
             "Old One": "practitioner", "Old Two": "manager", "New One": "practitioner"}
-        assert db.upgrade(hub_engine) == "0004"  # idempotent
+        assert db.upgrade(hub_engine) == db.head_revision()  # idempotent
     finally:
         hub_engine.dispose()
 
