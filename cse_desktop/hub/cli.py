@@ -59,7 +59,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     scheme = "https" if args.tls_cert else "http"
     options: dict[str, Any] = dict(host=args.host, port=args.port, ssl_certfile=args.tls_cert,
                                    ssl_keyfile=args.tls_key, log_level="warning",
-                                   access_log=False, server_header=False)
+                                   access_log=False, server_header=False,
+                                   timeout_worker_healthcheck=60)
     with _metrics_folder(args.workers > 1 and args.metrics_port is not None):
         if args.metrics_port is not None:
             _serve_metrics(args.metrics_port)

@@ -187,6 +187,23 @@ class _Writer:
             self._conn.close()
 
 
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``table`` (each row with the same keys). On PostgreSQL with
+    ``COPY``, in this transaction: one round trip, the rows formatted in C, nothing parsed
+    or planned per row."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    raw: Any = conn.connection.dbapi_connection
+    with raw.cursor() as cur, cur.copy(
+            f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
+
+
 def _config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.hub import tables as t
-from cse_desktop.hub.db import Seqs
+from cse_desktop.hub.db import Seqs, insert_rows
 from cse_desktop.hub.devices import Device
 
 
@@ -181,8 +181,7 @@ class Batch:
                    "seq": s.seq,
                    "created_by": s.created_by}
             (updates if s.stored else inserts).append(row)
-        if inserts:
-            conn.execute(t.records.insert(), inserts)
+        insert_rows(conn, t.records, inserts)
         if updates:
             r = t.records.c
             conn.execute(
@@ -206,10 +205,8 @@ class Batch:
             now = t.now()
             rows = [{"person_id": pid, "level": held[0], "submission_id": held[1],
                      "held_at": now} for pid, held in self.held.items() if held]
-            if rows:
-                conn.execute(t.held_levels.insert(), rows)
+            insert_rows(conn, t.held_levels, rows)
         for table, rows in ((t.changes, self.changes), (t.receipts, self.receipts),
                             (t.conflicts, self.conflicts), (t.audit, self.audit),
                             (t.scope_events, self.scope)):
-            if rows:
-                conn.execute(table.insert(), rows)
+            insert_rows(conn, table, rows)
