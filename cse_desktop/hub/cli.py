@@ -60,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     options: dict[str, Any] = dict(host=args.host, port=args.port, ssl_certfile=args.tls_cert,
                                    ssl_keyfile=args.tls_key, log_level="warning",
                                    access_log=False, server_header=False,
-                                   timeout_worker_healthcheck=60)
+                                   timeout_worker_healthcheck=60, timeout_keep_alive=30)
     with _metrics_folder(args.workers > 1 and args.metrics_port is not None):
         if args.metrics_port is not None:
             _serve_metrics(args.metrics_port)
