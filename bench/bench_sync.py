@@ -361,7 +361,9 @@ class SyncBench:
             c = self.cluster
             options = " ".join([f"-c listen_addresses={pg.HOST}", f"-p {c.port}",
                                 f"-k {shlex.quote(str(c.datadir))}", "-c fsync=on",
-                                "-c max_connections=300", "-c shared_buffers=128MB"])
+                                # the raw floor opens one connection per device at once
+                                f"-c max_connections={max(self.device_counts) + 300}",
+                                "-c shared_buffers=128MB"])
             result = pg._run([c._pg_ctl, "-D", str(c.datadir), "-l",
                               str(c.datadir / "server.log"), "-o", options, "-m", "fast", "-w",
                               "-t", "60", "restart"], c._run_as)

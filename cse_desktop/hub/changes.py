@@ -334,11 +334,14 @@ class ChangeOps:
             query = (sa.select(c.seq, _page_item(conn.dialect.name).label("item"))
                      .join(t.records, t.records.c.record_id == c.record_id)
                      .where(c.seq > since, c.seq <= safe, c.team_id == device.team_id)
-                     .order_by(c.seq).limit(limit))
+                     .order_by(c.seq).limit(limit + 1))
             if device.own_caseload_only:
                 query = query.where(c.person_id.in_(records.visible_people(device)))
             rows = conn.execute(query).all()
-        done = len(rows) < limit
+        # one row more than the page says whether another follows (a full last page is done,
+        # and the laptop is spared a request for an empty one)
+        done = len(rows) <= limit
+        rows = rows[:limit]
         size = 0
         for n, row in enumerate(rows):  # a page also stops at about PAGE_BYTES of content
             size += len(row.item)
