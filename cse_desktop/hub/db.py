@@ -196,12 +196,23 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     if conn.dialect.name != "postgresql":
         conn.execute(table.insert(), rows)
         return
+    import psycopg
+
     names = list(rows[0])
     raw: Any = conn.connection.dbapi_connection
-    with raw.cursor() as cur, cur.copy(
-            f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in names])
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    try:
+        with raw.cursor() as cur, cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in names])
+    except psycopg.Error as exc:
+        # As SQLAlchemy's own errors (so a group is retried on a duplicate or a deadlock),
+        # without the server's message: it quotes the failing row, a record's content.
+        cls = (sa.exc.IntegrityError if isinstance(exc, psycopg.IntegrityError)
+               else sa.exc.OperationalError if isinstance(exc, psycopg.OperationalError)
+               else sa.exc.DatabaseError)
+        reason = Exception(f"COPY into {table.name} failed (SQLSTATE {exc.sqlstate})")
+        raise cls(statement, None, reason) from None
 
 
 def _config() -> Config:

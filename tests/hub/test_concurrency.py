@@ -231,3 +231,46 @@ def test_writers_side_by_side_lose_and_skip_nothing(
         assert versions[p] == len(mine)
     for w in workers:
         w.engine.dispose()
+
+
+def test_the_same_change_pushed_at_once_through_two_workers_is_applied_once(
+        pg_url: str) -> None:
+    """A laptop retries a push while its first attempt is still being committed by another
+    worker: the second waits, then gets the first's answer; the change is in the log once, and
+    no record content reaches the error raised on the way."""
+    hub, (a, _, _) = new_hub(pg_url)
+    other = Hub(db.make_engine(pg_url))  # a second worker
+    change = create(given_name="Twice")
+    job = _job(a, [change])
+    digest = job.payload.digests[0]
+    answers: list[Any] = []
+    with db.writer(hub.engine, serialised=False) as conn:  # the first worker's group, open
+        batch = Batch(seqs=db.Seqs(conn))
+        first = hub._apply(conn, a, change, batch, job.payload.created[change.change_id])
+        batch.receipts.append({"change_id": change.change_id, "device_id": a.id,
+                               "payload_hash": digest, "result": first.model_dump_json()})
+        batch.write(conn)
+        retry = threading.Thread(target=lambda: answers.append(
+            other.push(a, PushRequest(changes=[change]))))
+        retry.start()
+        time.sleep(1.0)
+        assert retry.is_alive() and not answers  # waiting on the first, not answered twice
+    retry.join(timeout=30)
+    assert [r.model_dump() for r in answers[0].results] == [first.model_dump()]
+    with hub.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.changes).where(
+            t.changes.c.change_id == change.change_id)).scalar() == 1
+    other.engine.dispose()
+
+
+def test_a_failed_copy_names_the_table_not_the_row(pg_url: str) -> None:
+    hub, (a, _, _) = new_hub(pg_url)
+    row = {"change_id": new_id(), "device_id": a.id, "payload_hash": "x" * 64,
+           "result": '{"secret": "Ava Example"}'}
+    with db.writer(hub.engine, serialised=False) as conn:
+        db.insert_rows(conn, t.receipts, [row])
+    with pytest.raises(sa.exc.IntegrityError) as caught, \
+            db.writer(hub.engine, serialised=False) as conn:
+        db.insert_rows(conn, t.receipts, [row])
+    assert "receipts" in str(caught.value) and "23505" in str(caught.value)
+    assert "Ava" not in str(caught.value) and row["change_id"] not in str(caught.value)
