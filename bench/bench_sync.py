@@ -47,10 +47,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -69,6 +68,13 @@ from bench_store import (
     print_table,
     timed,
     times_raw,
+)
+from sync_load import (
+    BUDGET_P95_S,
+    LoadTests,
+    load_average,
+    percentile,
+    print_load_summary,
 )
 
 from cse_desktop.domain.models import Action, ActionStatus, Owner, Role
@@ -92,8 +98,6 @@ REFERENCE_PER_DEVICE = 50
 BUDGET_PUSH_S = 10.0
 BUDGET_PULL_S = 10.0
 BUDGET_NOOP_S = 0.200
-BUDGET_P95_S = 1.0
-DEVICES_PER_TEAM = 20  # the load test's devices are spread over teams of this size
 
 PASSPHRASE = "bench-sync-fictional-passphrase"
 TEAM = "Bench Team (fictional)"
@@ -116,11 +120,6 @@ def now_s() -> float:
     return time.perf_counter()
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty sample."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -141,12 +140,6 @@ def bare_round_trip(port: int) -> None:
         conn.close()
 
 
-def load_average() -> float | None:
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return None
-
 
 def pg_support() -> Any:
     """``tests/support/pg.py`` (the test suite's throwaway PostgreSQL cluster)."""
@@ -165,10 +158,12 @@ def pg_support() -> Any:
 class HubProcess:
     """``cse-hub serve --db URL --port P`` in its own process (its own GIL), on 127.0.0.1."""
 
-    def __init__(self, db_url: str, log_path: Path) -> None:
+    def __init__(self, db_url: str, log_path: Path, workers: int = 1) -> None:
         self.db_url = db_url
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.metrics_port = free_port()
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -176,8 +171,9 @@ class HubProcess:
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cse_desktop.hub.cli", "serve", "--db", self.db_url,
-             "--port", str(self.port)], stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, cwd=ROOT)
+             "--port", str(self.port), "--metrics-port", str(self.metrics_port)]
+            + (["--workers", str(self.workers)] if self.workers > 1 else []),
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT)
         deadline = time.monotonic() + 60
         while True:
             if self.proc.poll() is not None:
@@ -194,14 +190,33 @@ class HubProcess:
             time.sleep(0.05)
 
     def cpu_s(self) -> float | None:
-        """CPU time (user + system, all threads) the hub process has used so far (Linux)."""
+        """CPU time (user + system, all threads) the hub's processes (the server and its
+        worker processes) have used so far (Linux)."""
         if self.proc is None:
             return None
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+        tick = os.sysconf("SC_CLK_TCK")
+        stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+        if self.proc.pid not in stats:
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tree, total = {self.proc.pid}, 0.0
+        grew = True
+        while grew:
+            grew = False
+            for pid, (ppid, _) in stats.items():
+                if ppid in tree and pid not in tree:
+                    tree.add(pid)
+                    grew = True
+        for pid in tree:
+            total += stats[pid][1]
+        return total
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -285,7 +300,7 @@ def timed_sync(ws: Workspace, meter: Meter) -> dict[str, Any]:
 # The benchmark
 
 
-class SyncBench:
+class SyncBench(LoadTests):
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.scale = args.scale
@@ -307,6 +322,10 @@ class SyncBench:
         self.cluster: Any = None
         self.pg_reason = ""
         self._hubs: list[HubProcess] = []
+        #: the raw PostgreSQL floor of the load test, per number of devices
+        self.raw_floor: dict[int, dict[str, Any]] = {}
+        self.device_counts = sorted({max(4, round(d * self.scale)) for d in args.devices})
+        self.workers = sorted(set(args.workers))
         self._workspaces: list[Workspace] = []
 
     # -- set-up helpers ----------------------------------------------------------------------
@@ -329,7 +348,9 @@ class SyncBench:
             c = self.cluster
             options = " ".join([f"-c listen_addresses={pg.HOST}", f"-p {c.port}",
                                 f"-k {shlex.quote(str(c.datadir))}", "-c fsync=on",
-                                "-c max_connections=300", "-c shared_buffers=128MB"])
+                                # the raw floor opens one connection per device at once
+                                f"-c max_connections={max(self.device_counts) + 300}",
+                                "-c shared_buffers=128MB"])
             result = pg._run([c._pg_ctl, "-D", str(c.datadir), "-l",
                               str(c.datadir / "server.log"), "-o", options, "-m", "fast", "-w",
                               "-t", "60", "restart"], c._run_as)
@@ -351,8 +372,8 @@ class SyncBench:
             return f"sqlite:///{self.work / (name + '.sqlite3')}"
         return self.cluster.create_database(f"{name}_{uuid.uuid4().hex[:8]}")
 
-    def start_hub(self, url: str, name: str) -> HubProcess:
-        hub = HubProcess(url, self.work / f"{name}.log").start()
+    def start_hub(self, url: str, name: str, workers: int = 1) -> HubProcess:
+        hub = HubProcess(url, self.work / f"{name}.log", workers).start()
         self._hubs.append(hub)
         return hub
 
@@ -695,267 +716,6 @@ class SyncBench:
 
     # -- 4. many devices at once against PostgreSQL ---------------------------------------
 
-    def concurrent(self) -> None:
-        devices, per = self.devices, self.per_device
-        n_teams = math.ceil(devices / DEVICES_PER_TEAM)
-        url = self.new_db_url("postgresql", "hub_load")
-        hub_engine = hub_db.make_engine(url)
-        hub_db.upgrade(hub_engine)
-        hub = Hub(hub_engine)
-        self.log(f"[load] enrolling {devices} devices in {n_teams} teams (Hub API)")
-        teams = [f"Load Team {i + 1:02d} (fictional)" for i in range(n_teams)]
-        for team in teams:
-            hub.add_team(team)
-        tokens: list[str] = []
-        for i in range(devices):
-            user = f"Load Worker {i + 1:03d} (fictional)"
-            hub.add_user(user, team=teams[i % n_teams])
-            code, _ = hub.new_enrolment_code(user)
-            tokens.append(hub.enrol(code, f"bench-device-{i + 1:03d}").token)
-        bodies = []
-        for _ in range(devices):
-            changes = [Change(change_id=str(uuid.uuid4()), record_kind="person",
-                              record_id=(p := self.fiction.person()).id, op="create",
-                              version=1, base_version=0, fields=p.content())
-                       for _ in range(per)]
-            bodies.append(PushRequest(changes=changes).model_dump_json().encode())
-        out: dict[str, Any] = {"devices": devices, "changes_per_device": per, "teams": n_teams,
-                               "body_bytes_median": statistics.median(len(b) for b in bodies)}
-        self.results["concurrent"] = out
-        server = self.start_hub(url, "hub-load")
-        try:
-            for what, payload in (("push", bodies), ("pull", None)):
-                self.log(f"[load] {devices} devices {what}"
-                         + (f" {per} changes each" if payload else "") + ", all at once")
-                cpu0 = server.cpu_s()
-                out[what] = self._run_clients(server.url, tokens, what, payload)
-                cpu1 = server.cpu_s()
-                out[what]["hub_cpu_s"] = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
-        finally:
-            self.stop_hub(server)
-        expected = devices * per
-        with hub_engine.connect() as conn:
-            rows = conn.execute(sa.select(t.changes).order_by(t.changes.c.seq)).all()
-        hub_engine.dispose()
-        out["hub_changes"] = len(rows)
-        if out["push"]["errors"] == 0 and len(rows) != expected:
-            raise SystemExit(f"[load] every push answered but the hub holds {len(rows)} "
-                             f"changes, expected {expected}")
-        by_device: dict[str, list[tuple]] = defaultdict(list)
-        for r in rows:
-            by_device[r.device_id].append(tuple(r))
-        out["raw"] = self.raw_concurrent(list(by_device.values()))
-        self._rows_concurrent(out)
-
-    def _run_clients(self, url: str, tokens: list[str], what: str,
-                     bodies: list[bytes] | None) -> dict[str, Any]:
-        """One thread (and one connection) per device, released together by a barrier."""
-        count = len(tokens)
-        barrier = threading.Barrier(count + 1)
-        latencies: list[list[float]] = [[] for _ in range(count)]
-        device_s = [0.0] * count
-        received = [0] * count
-        errors: list[str] = []
-        rejected = [0]
-        lock = threading.Lock()
-
-        def fail(message: str) -> None:
-            with lock:
-                errors.append(message)
-
-        def device(i: int) -> None:
-            client = httpx.Client(base_url=url, timeout=600, headers={
-                "Authorization": f"Bearer {tokens[i]}", "Content-Type": "application/json"})
-            try:
-                barrier.wait()
-                start = time.perf_counter()
-                if bodies is not None:
-                    t0 = time.perf_counter()
-                    response = client.post("/v1/sync/push", content=bodies[i])
-                    latencies[i].append(time.perf_counter() - t0)
-                    if response.status_code != 200:
-                        fail(f"push HTTP {response.status_code}: {response.text[:200]}")
-                        return
-                    results = response.json()["results"]
-                    bad = [r for r in results if r["status"] not in ("accepted", "merged")]
-                    if bad or len(results) != self.per_device:
-                        with lock:
-                            rejected[0] += len(bad)
-                        fail(f"push: {len(results)} answers, {len(bad)} not accepted "
-                             f"({bad[0]['code'] if bad else ''})")
-                    return
-                since = 0
-                while True:
-                    t0 = time.perf_counter()
-                    response = client.get("/v1/sync/pull",
-                                          params={"since": since, "limit": MAX_PAGE})
-                    latencies[i].append(time.perf_counter() - t0)
-                    if response.status_code != 200:
-                        fail(f"pull HTTP {response.status_code}: {response.text[:200]}")
-                        return
-                    page = response.json()
-                    received[i] += len(page["changes"])
-                    since = page["next"]
-                    if page["done"]:
-                        break
-                device_s[i] = time.perf_counter() - start
-            except Exception as exc:  # an error is a result here, counted and reported
-                fail(f"{what}: {type(exc).__name__}: {exc}"[:300])
-            finally:
-                client.close()
-
-        threads = [threading.Thread(target=device, args=(i,), name=f"device-{i}", daemon=True)
-                   for i in range(count)]
-        for th in threads:
-            th.start()
-        gc.collect()
-        barrier.wait()
-        t0 = time.perf_counter()
-        for th in threads:
-            th.join()
-        wall = time.perf_counter() - t0
-        flat = [x for per_device in latencies for x in per_device]
-        out: dict[str, Any] = {
-            "requests": len(flat), "errors": len(errors), "error_samples": errors[:5],
-            "rejected_changes": rejected[0], "wall_s": wall,
-            "p50_s": statistics.median(flat) if flat else None,
-            "p95_s": percentile(flat, 95) if flat else None,
-            "max_s": max(flat) if flat else None, "latencies_s": flat}
-        if bodies is None:
-            # device i is in team i % teams and sees every change of its team
-            teams = math.ceil(count / DEVICES_PER_TEAM)
-            sizes = Counter(i % teams for i in range(count))
-            expected = [sizes[i % teams] * self.per_device for i in range(count)]
-            wrong = sum(1 for got, want in zip(received, expected, strict=True) if got != want)
-            out.update({"changes_received": sum(received), "devices_with_wrong_count": wrong,
-                        "device_total_p95_s": percentile(device_s, 95),
-                        "device_total_max_s": max(device_s)})
-            if wrong and not errors:
-                out["errors"] = wrong
-                out["error_samples"] = [f"{wrong} devices received the wrong number of changes"]
-        else:
-            out["changes_per_s"] = count * self.per_device / wall
-        return out
-
-    def raw_concurrent(self, groups: list[list[tuple]]) -> dict[str, Any]:
-        """The same rows inserted by one psycopg connection per device, all at once (plain,
-        then serialised by the hub's write lock); then each connection selects its team's
-        rows a page at a time, as the devices' pulls do."""
-        import psycopg
-
-        name = f"raw_load_{uuid.uuid4().hex[:8]}"
-        raw_engine = hub_db.make_engine(self.cluster.create_database(name))
-        t.metadata.create_all(raw_engine, tables=[t.changes])
-        raw_engine.dispose()
-        names = [col.name for col in t.changes.columns]
-        team_of = [group[0][names.index("team_id")] for group in groups]
-        insert = (f"INSERT INTO changes ({', '.join(names)}) "
-                  f"VALUES ({', '.join(['%s'] * len(names))})")
-        select = ("SELECT seq, record_kind, record_id, version, deleted, snapshot FROM changes "
-                  "WHERE team_id = %s AND seq > %s ORDER BY seq LIMIT %s")
-        self.log(f"[load] raw: {len(groups)} psycopg connections insert "
-                 f"{sum(map(len, groups)):,} rows at once (plain, then under the write lock), "
-                 "then select their team's rows")
-        conns = [psycopg.connect(self.cluster.conninfo(name)) for _ in groups]
-
-        def write(conn: psycopg.Connection, i: int, locked: bool) -> list[float]:
-            t0 = time.perf_counter()
-            with conn.transaction():
-                if locked:
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (hub_db.WRITE_LOCK_KEY,))
-                conn.cursor().executemany(insert, groups[i])
-            return [time.perf_counter() - t0]
-
-        def read(conn: psycopg.Connection, i: int) -> list[float]:
-            lat, since = [], 0
-            while True:
-                t0 = time.perf_counter()
-                with conn.transaction():
-                    rows = conn.execute(select, (team_of[i], since, MAX_PAGE)).fetchall()
-                lat.append(time.perf_counter() - t0)
-                if len(rows) < MAX_PAGE:
-                    return lat
-                since = rows[-1][0]
-
-        out: dict[str, Any] = {"connections": len(conns)}
-        variants: list[tuple[str, Callable[[psycopg.Connection, int], list[float]]]] = [
-            ("plain", lambda conn, i: write(conn, i, False)),
-            ("write_lock", lambda conn, i: write(conn, i, True)),
-            ("pull", read)]
-        try:
-            for variant, work in variants:
-                if variant != "pull":
-                    with conns[0].transaction():
-                        conns[0].execute("TRUNCATE changes")
-                barrier = threading.Barrier(len(conns) + 1)
-                lat: list[list[float]] = [[] for _ in conns]
-                errors: list[str] = []
-
-                def run(i: int, work: Callable[..., list[float]] = work,
-                        barrier: threading.Barrier = barrier, lat: list[list[float]] = lat,
-                        errors: list[str] = errors) -> None:
-                    barrier.wait()
-                    try:
-                        lat[i] = work(conns[i], i)
-                    except Exception as exc:  # counted and reported, like the hub's
-                        errors.append(f"{type(exc).__name__}: {exc}"[:200])
-
-                threads = [threading.Thread(target=run, args=(i,), daemon=True)
-                           for i in range(len(conns))]
-                for th in threads:
-                    th.start()
-                gc.collect()
-                barrier.wait()
-                t0 = time.perf_counter()
-                for th in threads:
-                    th.join()
-                flat = [x for per_conn in lat for x in per_conn]
-                out[variant] = {"wall_s": time.perf_counter() - t0, "errors": len(errors),
-                                "error_samples": errors[:3], "requests": len(flat),
-                                "p50_s": statistics.median(flat), "p95_s": percentile(flat, 95),
-                                "max_s": max(flat), "latencies_s": flat}
-        finally:
-            for conn in conns:
-                conn.close()
-        return out
-
-    def _rows_concurrent(self, out: dict[str, Any]) -> None:
-        d, per = out["devices"], out["changes_per_device"]
-        push, pull, raw = out["push"], out["pull"], out["raw"]
-        plain, locked = raw["plain"], raw["write_lock"]
-
-        def absolute(x: dict[str, Any]) -> str:
-            if x["p95_s"] is None:
-                return f"no answers, {x['errors']} errors"
-            return f"p95 {fmt_time(x['p95_s'])}, {x['errors']} errors"
-
-        def ok(x: dict[str, Any]) -> bool:
-            return x["p95_s"] is not None and x["p95_s"] <= BUDGET_P95_S and x["errors"] == 0
-
-        budget = f"p95 <= {fmt_time(BUDGET_P95_S)}, 0 errors"
-        self.rows.append(Row(
-            f"hub: {d} devices x {per} changes pushed at once (PostgreSQL)", absolute(push),
-            f"p95 {fmt_time(plain['p95_s'])}",
-            times_raw(push["p95_s"], plain["p95_s"]) if push["p95_s"] else "n/a", budget,
-            ok(push)))
-        if push["p50_s"] is not None:
-            self.rows.append(Row(
-                f"  push p50 / max; all {d} answered after", f"{fmt_time(push['p50_s'])} / "
-                f"{fmt_time(push['max_s'])}; {fmt_time(push['wall_s'])}",
-                f"{fmt_time(plain['p50_s'])} / {fmt_time(plain['max_s'])}; "
-                f"{fmt_time(plain['wall_s'])}", "-", "-", None))
-        self.rows.append(Row(
-            "  raw floor with the hub's write lock (serialised)", absolute(push),
-            f"p95 {fmt_time(locked['p95_s'])}",
-            times_raw(push["p95_s"], locked["p95_s"]) if push["p95_s"] else "n/a", "-", None))
-        self.rows.append(Row(
-            f"hub: the {d} devices pull at once, per request (PostgreSQL)", absolute(pull),
-            f"p95 {fmt_time(raw['pull']['p95_s'])}",
-            times_raw(pull["p95_s"], raw["pull"]["p95_s"]) if pull["p95_s"] else "n/a",
-            budget, ok(pull)))
-
-    # -- optional: where the hub's time goes ----------------------------------------------
-
     def profile(self, backends: list[str]) -> None:
         """cProfile of Hub.push and Hub.pull called in-process (no HTTP) on a fresh hub."""
         size = min(2_000, self.sizes["changes"])
@@ -1009,11 +769,13 @@ class SyncBench:
         try:
             self.start_postgres()
             backends = ["sqlite"] + (["postgresql"] if self.cluster is not None else [])
-            for backend in backends:
+            for backend in ([] if self.args.load_only else backends):
                 self.push_pull_noop(backend)
                 self.first_sync_echo(backend)
             if self.cluster is not None:
-                self.concurrent()
+                for devices in self.device_counts:
+                    for workers in self.workers:
+                        self.concurrent(devices, workers)
             else:
                 self.results["concurrent"] = {"not_run": self.pg_reason}
                 self.rows.append(NotRun(
@@ -1068,6 +830,16 @@ def breakdown(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _ints(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"give positive numbers: {text!r}")
+    return values
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1090,6 +862,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep them afterwards")
     parser.add_argument("--profile", action="store_true",
                         help="also print a cProfile of Hub.push and Hub.pull (in-process)")
+    parser.add_argument("--devices", type=_ints, default=[200, 1000], metavar="N,N",
+                        help="devices in the load tests, before --scale (default 200,1000)")
+    parser.add_argument("--workers", type=_ints, default=[1, 2, 4], metavar="N,N",
+                        help="hub worker processes; every load test runs with each "
+                        "(default 1,2,4)")
+    parser.add_argument("--load-only", action="store_true",
+                        help="only the load tests (no single-laptop push, pull, no-op sync)")
     args = parser.parse_args(argv)
     if args.scale <= 0 or args.noop_runs < 1 or args.raw_repeats < 1:
         parser.error("--scale, --noop-runs and --raw-repeats must be positive")
@@ -1128,19 +907,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           "per device, all at once.")
     for line in breakdown(bench.results):
         print(line)
-    conc = bench.results.get("concurrent", {})
-    if "push" in conc:
-        push, pull = conc["push"], conc["pull"]
-
-        def cpu(x: dict[str, Any]) -> str:
-            return ("" if x.get("hub_cpu_s") is None else
-                    f" (hub process CPU {x['hub_cpu_s']:.1f} s in {x['wall_s']:.1f} s wall)")
-
-        print(f"load test: {push['changes_per_s']:,.0f} changes/s accepted{cpu(push)}; pulls "
-              f"received {pull['changes_received']:,} changes{cpu(pull)}, slowest device's "
-              f"whole pull {fmt_time(pull['device_total_max_s'])}")
-        for sample in conc["push"]["error_samples"] + conc["pull"]["error_samples"]:
-            print(f"  error: {sample}")
+    print_load_summary(bench.results.get("concurrent", {}))
     for note in bench.notes:
         print(f"NOTE: {note}")
     print(f"whole run {bench.results['total_wall_s']:.0f} s, peak RSS "

@@ -32,12 +32,13 @@ def test_the_store_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
 
 def test_the_sync_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
     """100 changes up and down, no-op syncs, and (when PostgreSQL can be started) 4 devices x 5
-    changes at once. Nothing about the timings is checked, only that the bench runs through."""
+    changes at once, with 1 and 2 hub workers. Nothing about the timings is checked, only that
+    the bench runs through."""
     out = tmp_path / "sync.json"
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bench_sync.py"), "--scale", "0.01",
          "--noop-runs", "2", "--raw-repeats", "1", "--out", str(out),
-         "--workdir", str(tmp_path)],
+         "--workdir", str(tmp_path), "--devices", "200", "--workers", "1,2"],
         capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
@@ -50,7 +51,11 @@ def test_the_sync_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
     if "not_run" in concurrent:  # PostgreSQL could not be started here: said so, not faked
         assert "NOT RUN" in result.stdout
     else:
-        assert concurrent["push"]["requests"] == concurrent["devices"] == 4
+        for workers in (1, 2):
+            run = concurrent[f"4x{workers}"]
+            assert run["push"]["requests"] == run["devices"] == 4
+            assert run["push"]["errors"] == run["pull"]["errors"] == 0
+            assert run["metrics"]["cse_hub_commit_group_pushes_sum"] == 4
         assert results["postgresql"]["pull"]["applied"] == 100
 
 

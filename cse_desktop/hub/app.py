@@ -24,6 +24,7 @@ from cse_desktop.hub.apidoc import documented, exact_openapi
 from cse_desktop.hub.devices import RETIRED, Device
 from cse_desktop.hub.edge import problem
 from cse_desktop.hub.errors import HubError, Unauthenticated
+from cse_desktop.hub.metrics import RequestMetrics
 from cse_desktop.hub.repository import Hub
 from cse_desktop.hub.tokens import ROTATE_HEADER
 from cse_desktop.sync.protocol import (
@@ -209,8 +210,9 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
     @app.post("/v1/sync/push", response_model=PushResponse,
               responses=documented(*signed, 413, 422))
     def push(body: PushRequest,
-             dev: Annotated[Device, Depends(pushing_device)]) -> PushResponse:
-        return hub.push(dev, body)
+             dev: Annotated[Device, Depends(pushing_device)]) -> Response:
+        # encoded once by its own model, not validated again on the way out
+        return Response(hub.push(dev, body).model_dump_json(), media_type="application/json")
 
     @app.get("/v1/sync/pull", response_model=None,
              responses={200: {"model": PullResponse, "description": "A page of changes"},
@@ -244,4 +246,5 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
     app.add_middleware(edge.BodyLimit, limit=MAX_BODY)
     app.add_middleware(edge.LateHeaders)
     app.add_middleware(edge.AccessLog)
+    app.add_middleware(RequestMetrics)  # outermost: every answer is timed, 413s too
     return app

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +27,8 @@ from cse_desktop.domain.ids import RecordKind, is_record_id
 from cse_desktop.domain.models import Record, RiskLevel
 from cse_desktop.hub import audit_heads, records
 from cse_desktop.hub import tables as t
-from cse_desktop.hub.db import head_seq, writer
+from cse_desktop.hub.commit import GroupCommit, Job
+from cse_desktop.hub.db import Seqs, pull_bounds, writer
 from cse_desktop.hub.devices import RETIRED, Device, retire, wire_role
 from cse_desktop.hub.errors import CursorAhead, NotFound, Unauthenticated
 from cse_desktop.hub.merge import Outcome, Stored, merge
@@ -46,6 +50,16 @@ _BOOKKEEPING = set(Record.BOOKKEEPING)
 PAGE_BYTES = 4 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class _Push:
+    """A push as it waits for its group: what was worked out before it queued."""
+
+    device: Device
+    request: PushRequest
+    digests: list[str]
+    created: dict[str, Outcome]
+
+
 def _rejected(change: Change, code: str, message: str) -> ChangeResult:
     return ChangeResult(change_id=change.change_id, status="rejected", code=code,
                         message=message)
@@ -59,43 +73,73 @@ class ChangeOps:
     # -- push ----------------------------------------------------------------------------
 
     def push(self, device: Device, request: PushRequest) -> PushResponse:
-        # Work that needs no database runs before the write lock is taken, so the part of a
-        # push that other devices wait for stays short: digests, and creates' outcomes (a
-        # create's depends on nothing the hub holds).
+        # Work that needs no database runs here, in the request's own thread, before the push
+        # queues for its group: digests, and creates' outcomes (a create's depends on nothing
+        # the hub holds).
         digests = [t.digest(t.dumps(c.model_dump(mode="json"))) for c in request.changes]
         created = {c.change_id: merge(None, c, frozenset(), {}) for c in request.changes
                    if c.op == "create" and not _BOOKKEEPING & c.fields.keys()}
-        with writer(self.engine) as conn:
-            batch = Batch(next_seq=head_seq(conn) + 1)
-            ids = [c.change_id for c in request.changes]
-            known = {row.change_id: row for row in conn.execute(
-                sa.select(t.receipts).where(t.receipts.c.change_id.in_(ids)))}
-            # the records the batch touches, and the people new records belong to
-            batch.preload(conn, [c.record_id for c in request.changes]
-                          + [str(o.fields["person_id"]) for o in created.values()
-                             if o.fields.get("person_id")])
-            results = []
-            for change, digest in zip(request.changes, digests, strict=True):
-                first = known.get(change.change_id)
-                if first is not None:
-                    if first.device_id == device.id and first.payload_hash == digest:
-                        results.append(ChangeResult.model_validate_json(first.result))
-                    else:
-                        results.append(_rejected(
-                            change, "change_id_reused",
-                            "This change id was already used for a different change."))
-                    continue
-                result = self._apply(conn, device, change, batch, created.get(change.change_id))
-                batch.receipts.append({"change_id": change.change_id, "device_id": device.id,
-                                       "payload_hash": digest,
-                                       "result": result.model_dump_json()})
-                results.append(result)
-            batch.write(conn)
-            if request.audit_head is not None:
-                audit_heads.receive(conn, device.id, request.audit_head, request.audit_links)
-            conn.execute(t.devices.update().where(t.devices.c.id == device.id)
-                         .values(last_seen_at=t.now()))
+        results = self.committer.submit(len(request.changes),
+                                        _Push(device, request, digests, created))
         return PushResponse(results=results)
+
+    @cached_property
+    def committer(self) -> GroupCommit:
+        """This hub's group commit queue (one per process)."""
+        return GroupCommit(self._apply_group)
+
+    def _apply_group(self, jobs: Sequence[Job]) -> None:
+        """Apply the pushes of a group in order, in one transaction, as if each had been
+        committed alone before the next; each job's result is its list of answers."""
+        pushes: list[_Push] = [job.payload for job in jobs]
+        with writer(self.engine, serialised=False) as conn:
+            batch = Batch(seqs=Seqs(conn, sum(len(p.request.changes) for p in pushes)))
+            ids = [c.change_id for p in pushes for c in p.request.changes]
+            known: dict[str, tuple[str, str, str]] = {}
+            r = t.receipts.c
+            for i in range(0, len(ids), 1000):
+                known.update((row.change_id, (row.device_id, row.payload_hash, row.result))
+                             for row in conn.execute(sa.select(
+                                 r.change_id, r.device_id, r.payload_hash, r.result)
+                                 .where(r.change_id.in_(ids[i:i + 1000]))))
+            # the records the group touches, and the people new records belong to
+            batch.preload(conn, [c.record_id for p in pushes for c in p.request.changes]
+                          + [str(o.fields["person_id"]) for p in pushes
+                             for o in p.created.values() if o.fields.get("person_id")])
+            answers: list[list[ChangeResult]] = []
+            for push in pushes:
+                device, results = push.device, []
+                for change, digest in zip(push.request.changes, push.digests, strict=True):
+                    first = known.get(change.change_id)
+                    if first is not None:
+                        if first[0] == device.id and first[1] == digest:
+                            results.append(ChangeResult.model_validate_json(first[2]))
+                        else:
+                            results.append(_rejected(
+                                change, "change_id_reused",
+                                "This change id was already used for a different change."))
+                        continue
+                    result = self._apply(conn, device, change, batch,
+                                         push.created.get(change.change_id))
+                    answer = result.model_dump_json()
+                    batch.receipts.append({"change_id": change.change_id,
+                                           "device_id": device.id, "payload_hash": digest,
+                                           "result": answer})
+                    known[change.change_id] = (device.id, digest, answer)
+                    results.append(result)
+                answers.append(results)
+            batch.write(conn)
+            for push in pushes:
+                head = push.request.audit_head
+                if head is not None:
+                    audit_heads.receive(conn, push.device.id, head, push.request.audit_links)
+            seen = t.now()
+            d = t.devices.c
+            conn.execute(t.devices.update().where(d.id == sa.bindparam("b_id"))
+                         .values(last_seen_at=seen),
+                         [{"b_id": i} for i in sorted({p.device.id for p in pushes})])
+        for job, results in zip(jobs, answers, strict=True):
+            job.result = results
 
     def _apply(self, conn: sa.Connection, device: Device, change: Change, batch: Batch,
                created: Outcome | None) -> ChangeResult:
@@ -156,7 +200,7 @@ class ChangeOps:
             if kind == RecordKind.PERSON:
                 before = state.allocated_worker
                 state.allocated_worker = str(state.fields.get("allocated_worker", ""))
-                batch.reallocated(batch.next_seq, state, before)
+                batch.reallocated(batch.seqs.peek(), state, before)
         now = t.now()
         seq = batch.add_change(change.change_id, device.id, rid, state, outcome.changed, now)
         for c in outcome.conflicts:
@@ -225,11 +269,11 @@ class ChangeOps:
         name: the role is read again inside the push's transaction, so a manager demoted a
         moment ago can no longer approve, whatever their laptop still believes.
         """
-        if batch.user is None:
+        if device.user_id not in batch.users:
             row = conn.execute(sa.select(t.users.c.name, t.users.c.role)
                                .where(t.users.c.id == device.user_id)).one()
-            batch.user = (str(row.name), str(row.role))
-        name, role = batch.user
+            batch.users[device.user_id] = (str(row.name), str(row.role))
+        name, role = batch.users[device.user_id]
         if role != "manager":
             return (f"Only a team manager can approve a lower risk level; the hub records "
                     f"{name} as a practitioner.")
@@ -248,11 +292,12 @@ class ChangeOps:
     @staticmethod
     def _touched_by_others(conn: sa.Connection, device: Device, record_id: str,
                            base_seq: int, batch: Batch) -> set[str]:
-        """Fields other devices changed on the record after ``base_seq``."""
+        """Fields other devices changed on the record after ``base_seq`` (committed, or
+        earlier in this batch)."""
         state = batch.states.get(record_id)
         if state is not None and state.seq <= base_seq:
             return set()
-        touched: set[str] = set()
+        touched = batch.touched_here(record_id, device.id, base_seq)
         c = t.changes.c
         for (changed,) in conn.execute(sa.select(c.changed).where(
                 c.record_id == record_id, c.seq > base_seq, c.device_id != device.id)):
@@ -279,39 +324,39 @@ class ChangeOps:
             raise Unauthenticated(RETIRED, code="device_retired")
         c = t.changes.c
         with self.engine.connect() as conn:
-            head = head_seq(conn)
+            head, safe = pull_bounds(conn)
             if since > head:
                 raise CursorAhead(
                     "This laptop has seen changes the hub no longer has: the hub's database "
                     "was probably restored from a backup. Sync is paused so nothing is "
                     "overwritten; ask your hub administrator.")
-            query = (sa.select(c.seq, c.record_kind, c.record_id, c.version, c.deleted,
-                               c.snapshot, t.records.c.created_by)
+            query = (sa.select(c.seq, _page_item(conn.dialect.name).label("item"))
                      .join(t.records, t.records.c.record_id == c.record_id)
-                     .where(c.seq > since, c.seq <= head, c.team_id == device.team_id)
-                     .order_by(c.seq).limit(limit))
+                     .where(c.seq > since, c.seq <= safe, c.team_id == device.team_id)
+                     .order_by(c.seq).limit(limit + 1))
             if device.own_caseload_only:
                 query = query.where(c.person_id.in_(records.visible_people(device)))
             rows = conn.execute(query).all()
-        done = len(rows) < limit
+        # one row more than the page says whether another follows (a full last page is done,
+        # and the laptop is spared a request for an empty one)
+        done = len(rows) <= limit
+        rows = rows[:limit]
         size = 0
         for n, row in enumerate(rows):  # a page also stops at about PAGE_BYTES of content
-            size += len(row.snapshot)
+            size += len(row.item)
             if size > PAGE_BYTES and n:
                 rows, done = rows[:n], False
                 break
-        nxt = head if done else rows[-1].seq
+        # done: up to the safe mark (never back: a writer still in flight may hold it lower)
+        nxt = max(since, safe) if done else rows[-1].seq
         extra: list[HubChange] = []
         evict: list[str] = []
         if device.own_caseload_only:
             extra, evict = self._scope_changes(device, since, nxt)
-        # The snapshots are stored as JSON already: the page is assembled as text, not parsed
-        # and encoded again (this is most of a pull's cost on a busy hub).
-        items = [b'{"seq":%d,"record_kind":%s,"record_id":"%s","version":%d,"deleted":%s,'
-                 b'"fields":%s,"created_by":%s}' % (
-                     r.seq, t.dumps(r.record_kind).encode(), r.record_id.encode(), r.version,
-                     b"true" if r.deleted else b"false", r.snapshot.encode(),
-                     t.dumps(r.created_by).encode()) for r in rows]
+        # The snapshots are stored as JSON already: the database writes each change's JSON
+        # around it (_page_item), and the page is joined as text, never parsed and encoded
+        # again (this was most of a pull's cost on a busy hub).
+        items = [r.item.encode() for r in rows]
         items += [h.model_dump_json().encode() for h in extra]
         return (b'{"protocol":%d,"changes":[%s],"next":%d,"done":%s,"evict":%s,"role":"%s"}' % (
             PROTOCOL_VERSION, b",".join(items), nxt, b"true" if done else b"false",
@@ -355,6 +400,27 @@ class ChangeOps:
         return HubChange(seq=state.seq, record_kind=kind, record_id=record_id,
                          version=state.version, deleted=state.deleted, fields=state.fields,
                          created_by=state.created_by)
+
+
+@lru_cache(maxsize=2)
+def _page_item(dialect: str) -> sa.ColumnElement[str]:
+    """A change of a pull page as the JSON text of a :class:`HubChange`, written by the
+    database: its stored snapshot, wrapped."""
+    c = t.changes.c
+
+    def quoted(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+        if dialect == "postgresql":
+            return sa.cast(sa.func.to_json(column), sa.Text)
+        return sa.func.json_quote(column)
+
+    def text(value: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+        return sa.cast(value, sa.Text)
+
+    return (sa.literal('{"seq":') + text(c.seq) + ',"record_kind":' + quoted(c.record_kind)
+            + ',"record_id":' + quoted(c.record_id) + ',"version":' + text(c.version)
+            + ',"deleted":' + sa.case((c.deleted, sa.literal("true")), else_=sa.literal("false"))
+            + ',"fields":' + c.snapshot + ',"created_by":' + quoted(t.records.c.created_by)
+            + "}")
 
 
 def _same_name(a: str, b: str) -> bool:

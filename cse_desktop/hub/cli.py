@@ -11,10 +11,15 @@ database file others may read, the audit log's hash chain broken).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
+import shutil
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any, NoReturn
 
@@ -46,14 +51,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError("--tls-cert and --tls-key go together.")
     if not args.tls_cert and args.host not in ("127.0.0.1", "localhost", "::1"):
         raise UsageError("Serving beyond this machine needs TLS: give --tls-cert and --tls-key.")
+    if not 1 <= args.workers <= 64:
+        raise UsageError("--workers must be between 1 and 64.")
     hub = _hub(args)
-    app = create_app(hub.engine, openapi=args.openapi)
+    if args.workers > 1 and hub.engine.dialect.name == "sqlite":
+        print("cse-hub: note: SQLite has one writer at a time; several workers help reading "
+              "only. Use PostgreSQL for a busy hub.", file=sys.stderr)
     edge.start_access_log(enabled=not args.no_access_log)
     scheme = "https" if args.tls_cert else "http"
-    print(f"cse-hub: serving on {scheme}://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.tls_cert,
-                ssl_keyfile=args.tls_key, log_level="warning", access_log=False,
-                server_header=False, **edge.proxy_options(args.trusted_proxy))
+    options: dict[str, Any] = dict(host=args.host, port=args.port, ssl_certfile=args.tls_cert,
+                                   ssl_keyfile=args.tls_key, log_level="warning",
+                                   access_log=False, server_header=False,
+                                   timeout_worker_healthcheck=60, timeout_keep_alive=30,
+                                   **edge.proxy_options(args.trusted_proxy))
+    with _metrics_folder(args.workers > 1 and args.metrics_port is not None):
+        if args.metrics_port is not None:
+            _serve_metrics(args.metrics_port)
+        print(f"cse-hub: serving on {scheme}://{args.host}:{args.port} with {args.workers} "
+              f"worker process{'es' if args.workers > 1 else ''} (Ctrl+C stops)", flush=True)
+        if args.workers == 1:
+            uvicorn.run(create_app(hub.engine, openapi=args.openapi), **options)
+        else:
+            hub.engine.dispose()
+            os.environ[_SERVE_DB] = str(hub.engine.url.render_as_string(hide_password=False))
+            os.environ[_SERVE_OPENAPI] = "1" if args.openapi else ""
+            os.environ[_SERVE_ACCESS_LOG] = "" if args.no_access_log else "1"
+            uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.workers, **options)
     return 0
 
 
@@ -69,6 +92,67 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
                                f"is another hub's). Its {check.entries} entries verify.")
     print(f"audit log intact: {check.entries} entries, head {check.head}")
     return 0
+
+
+#: how `cse-hub serve --workers N` tells its worker processes which database to serve, and
+#: whether to serve the API description and write the access log
+_SERVE_DB = "CSE_HUB_SERVE_DB"
+_SERVE_OPENAPI = "CSE_HUB_SERVE_OPENAPI"
+_SERVE_ACCESS_LOG = "CSE_HUB_SERVE_ACCESS_LOG"
+
+
+def worker_app() -> Any:
+    """The app of one worker process of ``cse-hub serve --workers N`` (a uvicorn factory)."""
+    from cse_desktop.hub.app import create_app
+
+    edge.start_access_log(enabled=bool(os.environ.get(_SERVE_ACCESS_LOG)))
+    return create_app(db.make_engine(os.environ[_SERVE_DB]),
+                      openapi=bool(os.environ.get(_SERVE_OPENAPI)))
+
+
+@contextlib.contextmanager
+def _metrics_folder(shared: bool) -> Iterator[None]:
+    """With several workers, the folder where each writes its metrics (made empty, 0700, and
+    removed afterwards); it must be set before a worker first imports prometheus_client."""
+    if not shared:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="cse-hub-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve_metrics(port: int) -> None:
+    """Prometheus metrics on http://127.0.0.1:PORT/metrics (this machine only: a scraper
+    elsewhere goes through the reverse proxy or an SSH tunnel), summed over the workers."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from cse_desktop.hub.metrics import exposition
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] != "/metrics":
+                self.send_error(404)
+                return
+            body = exposition()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    except OSError as exc:
+        raise UsageError(f"Cannot serve metrics on 127.0.0.1:{port}: {exc.strerror}.") from None
+    threading.Thread(target=server.serve_forever, daemon=True, name="metrics").start()
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -188,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("verify", cmd_audit_verify, "check the audit log's hash chain", au_sub)
     p.add_argument("--expect", metavar="HEAD", default="",
                    help="a head printed by an earlier verify: check the log still holds it")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="worker processes (default 1; on PostgreSQL about one per CPU core, "
+                   "see the operator guide)")
+    p.add_argument("--metrics-port", type=int, metavar="PORT",
+                   help="serve Prometheus metrics on http://127.0.0.1:PORT/metrics")
 
     dbp = sub.add_parser("db", help="database schema")
     db_sub = dbp.add_subparsers(dest="db_command", parser_class=_Parser, required=True)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from cse_desktop.domain.ids import RecordKind, is_record_id
 from cse_desktop.hub import records
 from cse_desktop.hub import tables as t
-from cse_desktop.hub.db import head_seq, writer
+from cse_desktop.hub.db import Seqs, writer
 from cse_desktop.hub.devices import Device
 from cse_desktop.hub.errors import AlreadyResolved, HubError, NotFound
 from cse_desktop.hub.merge import DELETED, validated
@@ -48,9 +48,13 @@ class ConflictOps:
         if not is_record_id(conflict_id):
             raise NotFound("There is no such conflict.")
         c = t.conflicts.c
-        with writer(self.engine) as conn:
-            row = conn.execute(sa.select(t.conflicts).where(c.id == conflict_id)).first()
-            state = records.load(conn, row.record_id) if row is not None else None
+        with writer(self.engine, serialised=False) as conn:
+            # the record first, then the conflict, both locked: the order a push takes
+            record_id = conn.execute(sa.select(c.record_id).where(c.id == conflict_id)).scalar()
+            state = (records.load(conn, record_id, for_update=True)
+                     if record_id is not None else None)
+            row = conn.execute(sa.select(t.conflicts).where(c.id == conflict_id)
+                               .with_for_update()).first()
             if row is None or state is None or not records.visible(device, state, conn):
                 raise NotFound("There is no such conflict.")
             if row.resolved_at is not None:
@@ -66,12 +70,12 @@ class ConflictOps:
                 if isinstance(checked, str):
                     raise HubError(checked, code="invalid")
                 content = checked
-            batch = Batch(next_seq=head_seq(conn) + 1)
+            batch = Batch(seqs=Seqs(conn))
             state.fields, state.version = content, state.version + 1
             if row.record_kind == RecordKind.PERSON:
                 before = state.allocated_worker
                 state.allocated_worker = str(content.get("allocated_worker", ""))
-                batch.reallocated(batch.next_seq, state, before)
+                batch.reallocated(batch.seqs.peek(), state, before)
             now = t.now()
             seq = batch.add_change(str(uuid.uuid4()), device.id, row.record_id, state,
                                    [row.field], now)

@@ -1,13 +1,29 @@
-"""The hub's database: engine set-up for SQLite and PostgreSQL, migrations, the write lock.
+"""The hub's database: engine set-up for SQLite and PostgreSQL, migrations, change numbers.
 
-Every change the hub accepts gets the next ``seq``; pulls page through ``seq`` order, so seqs
-must become visible in the order they are given. Writers are therefore serialised: on SQLite
-by ``BEGIN IMMEDIATE`` (one writer at a time), on PostgreSQL by a transaction-scoped advisory
-lock taken first thing in every writing transaction.
+Every change the hub accepts gets a ``seq``; pulls page through ``seq`` order with a cursor, so
+a pull must never pass a seq whose change is not visible yet but will be later.
+
+* **SQLite** has one writer at a time (``BEGIN IMMEDIATE``): numbers are given from the highest
+  one written, and every seq a reader can see below the highest is committed.
+* **PostgreSQL** writers run side by side. Numbers come from the sequence ``changes_seq``
+  (``CACHE 1``: handed out in increasing order across sessions), so a transaction may commit
+  seq 12 while another still holds 11. Before it takes a number, a writing transaction takes a
+  *shared* advisory lock whose key encodes ``v``, the last number the sequence handed out:
+  every seq it will hold is above ``v``. A reader (:func:`pull_bounds`) first reads ``head``, the
+  highest committed seq, then the lowest ``v`` of the locks held: it reads only up to
+  ``min(head, v)``. Proof: if a change with seq ``s <= head`` is uncommitted, its
+  transaction took ``s`` before the committed ``head`` was taken (the sequence only grows),
+  so before the reader looked; it took its lock before ``s``, and holds it until it commits,
+  so the reader saw the lock, and ``v < s``. ``tests/hub/test_concurrency.py`` holds a lower
+  seq open while a higher one commits and checks that no reader skips it.
+
+Admin writes (enrolment, device status, users) still run one at a time under
+:func:`writer`'s transaction-scoped advisory lock; pushes and resolutions do not take it.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -24,8 +40,20 @@ from cse_desktop.hub import dbfiles
 from cse_desktop.hub.tables import changes
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-#: the advisory lock key every PostgreSQL writer takes ("CSE" in ASCII)
+#: the advisory lock key every PostgreSQL admin writer takes ("CSE" in ASCII)
 WRITE_LOCK_KEY = 0x435345
+#: in-flight change writers on PostgreSQL hold a shared advisory lock on IN_FLIGHT + v, where
+#: every seq they hold is above v ("CS" in the top 16 bits; v stays below 2**48)
+IN_FLIGHT = 0x4353 << 48
+_REGISTER = sa.text(
+    "SELECT pg_advisory_xact_lock_shared(:base + (SELECT CASE WHEN is_called THEN last_value "
+    "ELSE last_value - 1 END FROM changes_seq))")
+_NEXT = sa.text("SELECT nextval('changes_seq') FROM generate_series(1, :n)")
+_LOWEST_IN_FLIGHT = sa.text(
+    "SELECT min((classid::bigint << 32) | objid::bigint) - :base FROM pg_locks "
+    "WHERE locktype = 'advisory' AND objsubid = 1 AND classid::bigint >= :high "
+    "AND classid::bigint < :high + 65536 "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
 
 
 class HubDatabaseError(CseError):
@@ -76,9 +104,59 @@ def make_engine(url: str | None = None) -> sa.Engine:
     raise HubDatabaseError(f"The hub runs on SQLite or PostgreSQL, not {parsed.drivername}.")
 
 
-def writer(engine: sa.Engine) -> _Writer:
-    """A writing transaction, serialised with every other writer (see the module docstring)."""
-    return _Writer(engine)
+def writer(engine: sa.Engine, *, serialised: bool = True) -> _Writer:
+    """A writing transaction. ``serialised`` (admin writes): one at a time, also on
+    PostgreSQL; pushes and resolutions pass False and number their changes with
+    :class:`Seqs`. On SQLite every writer is serialised (``BEGIN IMMEDIATE``)."""
+    return _Writer(engine, serialised)
+
+
+def pull_bounds(conn: sa.Connection) -> tuple[int, int]:
+    """``(head, safe)``: the highest committed seq, and the highest up to which every change
+    is committed and visible (a pull reads only ``seq <= safe``; see the module docstring)."""
+    head = head_seq(conn)
+    if conn.dialect.name != "postgresql":
+        return head, head
+    low = conn.execute(_LOWEST_IN_FLIGHT, {"base": IN_FLIGHT, "high": IN_FLIGHT >> 32}).scalar()
+    return head, head if low is None else min(head, int(low))
+
+
+class Seqs:
+    """The seqs one writing transaction gives its changes, in increasing order.
+
+    On PostgreSQL the first call registers the transaction as in flight, then takes ``expect``
+    numbers from the sequence at once (more later if needed; numbers not used leave gaps,
+    which pulls skip). On SQLite (a single writer) they continue from the highest seq.
+    """
+
+    def __init__(self, conn: sa.Connection, expect: int = 1) -> None:
+        self._conn, self._expect = conn, max(1, expect)
+        self._pool: deque[int] = deque()
+        self._last: int | None = None
+        self._pg = conn.dialect.name == "postgresql"
+
+    def peek(self) -> int:
+        """The seq the next change will get."""
+        if not self._pool:
+            self._refill()
+        return self._pool[0]
+
+    def take(self) -> int:
+        value = self.peek()
+        self._pool.popleft()
+        return value
+
+    def _refill(self) -> None:
+        if not self._pg:
+            start = (self._last if self._last is not None else head_seq(self._conn)) + 1
+            self._pool.append(start)
+            self._last = start
+            return
+        if self._last is None:
+            self._conn.execute(_REGISTER, {"base": IN_FLIGHT})
+        n, self._expect = self._expect, 1
+        self._pool.extend(int(v) for v in self._conn.execute(_NEXT, {"n": n}).scalars())
+        self._last = self._pool[-1]
 
 
 def head_seq(conn: sa.Connection) -> int:
@@ -88,14 +166,14 @@ def head_seq(conn: sa.Connection) -> int:
 
 
 class _Writer:
-    def __init__(self, engine: sa.Engine) -> None:
-        self._engine = engine
+    def __init__(self, engine: sa.Engine, serialised: bool) -> None:
+        self._engine, self._serialised = engine, serialised
 
     def __enter__(self) -> sa.Connection:
         self._conn = self._engine.connect()
         self._conn.info["writer"] = True
         self._tx = self._conn.begin()
-        if self._engine.dialect.name == "postgresql":
+        if self._serialised and self._engine.dialect.name == "postgresql":
             self._conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
         return self._conn
 
@@ -109,6 +187,34 @@ class _Writer:
         finally:
             self._conn.info.pop("writer", None)
             self._conn.close()
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``table`` (each row with the same keys). On PostgreSQL with
+    ``COPY``, in this transaction: one round trip, the rows formatted in C, nothing parsed
+    or planned per row."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), rows)
+        return
+    import psycopg
+
+    names = list(rows[0])
+    raw: Any = conn.connection.dbapi_connection
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    try:
+        with raw.cursor() as cur, cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in names])
+    except psycopg.Error as exc:
+        # As SQLAlchemy's own errors (so a group is retried on a duplicate or a deadlock),
+        # without the server's message: it quotes the failing row, a record's content.
+        cls = (sa.exc.IntegrityError if isinstance(exc, psycopg.IntegrityError)
+               else sa.exc.OperationalError if isinstance(exc, psycopg.OperationalError)
+               else sa.exc.DatabaseError)
+        reason = Exception(f"COPY into {table.name} failed (SQLSTATE {exc.sqlstate})")
+        raise cls(statement, None, reason) from None
 
 
 def _config() -> Config:

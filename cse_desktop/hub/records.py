@@ -5,8 +5,11 @@ user's team (or, where the team chose it, only its user's own caseload). A recor
 scope is answered exactly as a record that does not exist (``not_found``), so a device cannot
 even learn that it exists.
 
-A :class:`Batch` gathers the rows a push (or a conflict's resolution) writes, so that each
-table gets one multi-row statement at the end (:meth:`Batch.write`).
+A :class:`Batch` gathers the rows a group of pushes (or a conflict's resolution) writes, so
+that each table gets one multi-row statement at the end (:meth:`Batch.write`). It holds the
+records it touches locked (``FOR UPDATE`` on PostgreSQL, where writers run side by side), and
+remembers the changes it made, so a later push in the same group sees an earlier one exactly
+as it would had the earlier one been committed first.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import sqlalchemy as sa
 
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.hub import tables as t
+from cse_desktop.hub.db import Seqs, insert_rows
 from cse_desktop.hub.devices import Device
 
 
@@ -48,8 +52,14 @@ def _state_of(m: Any) -> RecordState:
                        seq=m["seq"], created_by=m["created_by"], stored=True)
 
 
-def load(conn: sa.Connection, record_id: str) -> RecordState | None:
-    row = conn.execute(sa.select(t.records).where(t.records.c.record_id == record_id)).first()
+def load(conn: sa.Connection, record_id: str, *, for_update: bool = False
+         ) -> RecordState | None:
+    """The record as the hub holds it; ``for_update``: locked until the transaction ends
+    (PostgreSQL; SQLite has one writer anyway)."""
+    query = sa.select(t.records).where(t.records.c.record_id == record_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
     return None if row is None else _state_of(row._mapping)
 
 
@@ -85,16 +95,21 @@ def visible(device: Device, state: RecordState | None, conn: sa.Connection,
 class Batch:
     """Rows a write gathers, so each table gets one multi-row statement."""
 
-    next_seq: int
+    seqs: Seqs
     states: dict[str, RecordState | None] = field(default_factory=dict)
+    #: the records' content as JSON once a change of this batch set it (written once)
+    content: dict[str, str] = field(default_factory=dict)
+    #: the changes this batch made to each record: (seq, device id, fields it set)
+    made: dict[str, list[tuple[int, str, list[str]]]] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
     changes: list[dict[str, Any]] = field(default_factory=list)
     receipts: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     scope: list[dict[str, Any]] = field(default_factory=list)
-    #: the pushing device's user (name, role) as the hub holds them now, read once per batch
-    user: tuple[str, str] | None = None
+    #: the pushing devices' users (id -> name, role) as the hub holds them now, read once per
+    #: batch
+    users: dict[int, tuple[str, str]] = field(default_factory=dict)
     #: children whose level the hub holds after refusing an approval (person id -> (level,
     #: the refused approval's id)); None: released by an accepted screening or meeting record
     held: dict[str, tuple[str, str] | None] = field(default_factory=dict)
@@ -106,12 +121,14 @@ class Batch:
         return self.states[record_id]
 
     def preload(self, conn: sa.Connection, record_ids: Iterable[str]) -> None:
-        """Read these records in a few queries rather than one per change."""
-        listed = sorted(set(record_ids))
-        for i in range(0, len(listed), 500):
-            chunk = listed[i:i + 500]
-            for row in conn.execute(sa.select(t.records).where(
-                    t.records.c.record_id.in_(chunk))):
+        """Read (and lock, in id order) these records in a few queries, not one per change."""
+        listed = sorted(set(record_ids) - self.states.keys())
+        for i in range(0, len(listed), 1000):
+            chunk = listed[i:i + 1000]
+            query = sa.select(t.records).where(t.records.c.record_id.in_(chunk))
+            if conn.dialect.name == "postgresql":
+                query = query.order_by(t.records.c.record_id).with_for_update()
+            for row in conn.execute(query):
                 self.states[row.record_id] = _state_of(row._mapping)
             for rid in chunk:
                 self.states.setdefault(rid, None)
@@ -120,17 +137,24 @@ class Batch:
                    changed: Iterable[str], at: str) -> int:
         """Give the record's new state the next seq and gather the change's row; returns the
         seq."""
-        seq = self.next_seq
-        self.next_seq += 1
+        seq = self.seqs.take()
         state.seq = seq
         self.states[record_id] = state
         self.dirty.add(record_id)
+        listed = list(changed)
+        self.made.setdefault(record_id, []).append((seq, device_id, listed))
+        content = self.content[record_id] = t.dumps(state.fields)
         self.changes.append({
             "seq": seq, "change_id": change_id, "device_id": device_id,
             "record_kind": state.kind, "record_id": record_id, "team_id": state.team_id,
             "person_id": state.person_id, "version": state.version, "deleted": state.deleted,
-            "changed": t.dumps(list(changed)), "snapshot": t.dumps(state.fields), "at": at})
+            "changed": t.dumps(listed), "snapshot": content, "at": at})
         return seq
+
+    def touched_here(self, record_id: str, device_id: str, after: int) -> set[str]:
+        """Fields other devices set on the record in this batch after seq ``after``."""
+        return {name for seq, dev, names in self.made.get(record_id, ())
+                if seq > after and dev != device_id for name in names}
 
     def reallocated(self, seq: int, state: RecordState, before: str) -> None:
         """Note who gains and who loses a child whose allocated worker changed."""
@@ -153,11 +177,11 @@ class Batch:
             row = {"record_id": rid, "kind": s.kind, "team_id": s.team_id,
                    "person_id": s.person_id, "owner_user_id": s.owner_user_id,
                    "allocated_worker": s.allocated_worker, "version": s.version,
-                   "deleted": s.deleted, "fields": t.dumps(s.fields), "seq": s.seq,
+                   "deleted": s.deleted, "fields": self.content.get(rid) or t.dumps(s.fields),
+                   "seq": s.seq,
                    "created_by": s.created_by}
             (updates if s.stored else inserts).append(row)
-        if inserts:
-            conn.execute(t.records.insert(), inserts)
+        insert_rows(conn, t.records, inserts)
         if updates:
             r = t.records.c
             conn.execute(
@@ -181,10 +205,8 @@ class Batch:
             now = t.now()
             rows = [{"person_id": pid, "level": held[0], "submission_id": held[1],
                      "held_at": now} for pid, held in self.held.items() if held]
-            if rows:
-                conn.execute(t.held_levels.insert(), rows)
+            insert_rows(conn, t.held_levels, rows)
         for table, rows in ((t.changes, self.changes), (t.receipts, self.receipts),
                             (t.conflicts, self.conflicts), (t.audit, self.audit),
                             (t.scope_events, self.scope)):
-            if rows:
-                conn.execute(table.insert(), rows)
+            insert_rows(conn, table, rows)
