@@ -9,6 +9,7 @@ wiring) is checked by :mod:`cse_desktop.forms.checks`.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -228,6 +229,12 @@ def default_forms_dir() -> Path:
     override = os.environ.get("CSE_DESKTOP_FORMS")
     if override:
         return Path(override)
+    return _source_forms_dir()
+
+
+@functools.cache
+def _source_forms_dir() -> Path:
+    # (resolved once: asked for every form title a table shows)
     return Path(__file__).resolve().parents[2] / "forms"
 
 

@@ -97,11 +97,13 @@ class TableModel(QAbstractTableModel, Generic[T]):
         self._id_of = id_of
         self._items: list[T] = []
         self._widths: dict[tuple[int, str, bool], int] = {}  # widest_row's answers
+        self._sort_keys: dict[tuple[int, int], Any] = {}  # (row, column): its sort key
 
     def set_items(self, items: Sequence[T]) -> None:
         self.beginResetModel()
         self._items = list(items)
         self._widths.clear()
+        self._sort_keys.clear()
         self.endResetModel()
 
     def clear(self) -> None:
@@ -119,6 +121,7 @@ class TableModel(QAbstractTableModel, Generic[T]):
         """Texts derived from the clock (countdowns, RAG) or colours from the theme changed:
         repaint every cell."""
         self._widths.clear()
+        self._sort_keys.clear()
         if self._items:
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(self._items) - 1, len(self.columns) - 1))
@@ -187,8 +190,11 @@ class TableModel(QAbstractTableModel, Generic[T]):
             return spec.display(item)
         if role == _Role.AccessibleTextRole:
             return (spec.spoken or spec.display)(item)
-        if role == SORT_ROLE:
-            return spec.sort(item)
+        if role == SORT_ROLE:  # asked O(n log n) times by a sorting proxy: worked out once
+            key = (index.row(), index.column())
+            if key not in self._sort_keys:
+                self._sort_keys[key] = spec.sort(item)
+            return self._sort_keys[key]
         if role == ID_ROLE:
             return self._id_of(item)
         if role == _Role.ForegroundRole and spec.colour is not None:

@@ -169,3 +169,38 @@ def test_a_column_is_as_wide_as_qt_would_make_it_measured_on_one_cell(qtbot) -> 
             assert cell_width(view, column) == view.sizeHintForColumn(column) > 0
     model.set_items([])
     assert cell_width(view, 0) == 0
+
+
+def test_a_long_wrapped_table_fits_the_rows_in_view_and_those_scrolled_to(qtbot) -> None:
+    """A record with thousands of rows does not measure every wrapped row when it opens: the
+    rows on screen (and a screenful either side) take the height their text needs, the others
+    as they are scrolled to; a short table fits every row at once."""
+    from cse_desktop.qt.person.common import FIT_ALL_ROWS, RecordTable, RowsModel
+
+    long_text = "A fictional entry long enough to wrap onto a second line in a narrow column " * 2
+
+    class Notes(RowsModel[str]):
+        HEADERS = ("When", "What")
+
+        def display(self, item: str, column: int) -> str:
+            return "1 Mar 2026" if column == 0 else item
+
+        def record_id(self, item: str) -> str:
+            return item[:8]
+
+    for rows, everything in ((FIT_ALL_ROWS, True), (3000, False)):
+        model = Notes()
+        table = RecordTable("Fictional notes", stretch=1, wrap={1: 0})
+        qtbot.addWidget(table)
+        table.setModel(model)
+        table.resize(500, 400)
+        table.show()
+        qtbot.waitExposed(table)
+        model.set_rows([f"{n:05d} {long_text}" for n in range(rows)])
+        qtbot.wait(20)  # the fit runs once, after the burst of changes
+        default = table.verticalHeader().defaultSectionSize()
+        assert table.rowHeight(0) > default  # wrapped onto more lines
+        assert (table.rowHeight(rows - 1) > default) is everything
+        table.scrollToBottom()
+        qtbot.wait(20)
+        assert table.rowHeight(rows - 1) > default  # fitted once scrolled to

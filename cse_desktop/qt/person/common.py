@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     QTimeZone,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -116,6 +116,10 @@ class RowsModel(TableModel[T]):
         return None
 
 
+#: a wrapped table with more rows than this fits its rows as they come into view
+FIT_ALL_ROWS = 300
+
+
 class RecordTable(QTableView):
     """A table of records: rows selected whole; Enter or a double-click activates a row.
 
@@ -134,6 +138,9 @@ class RecordTable(QTableView):
         self._rows_timer.setSingleShot(True)
         self._rows_timer.setInterval(0)
         self._rows_timer.timeout.connect(self._fit_rows_now)
+        #: rows fitted so far (a long table fits the rows it shows, as they come into view)
+        self._fitted: set[int] | None = None
+        self.verticalScrollBar().valueChanged.connect(self._fit_visible_rows)
         self.setAccessibleName(accessible_name)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -183,8 +190,36 @@ class RecordTable(QTableView):
         self.fit_rows()
 
     def _fit_rows_now(self) -> None:
-        self.resizeRowsToContents()
+        model = self.model()
+        if model is None:
+            return
+        self._fitted = set()
+        if model.rowCount() <= FIT_ALL_ROWS:
+            self.resizeRowsToContents()
+        else:  # a long record (thousands of forms): the rows on screen, then those scrolled to
+            self._fit_visible_rows()
         self.updateGeometries()  # the scroll bar follows the new heights at once
+
+    def _fit_visible_rows(self, *_: object) -> None:
+        """Wrapped rows in view (and a screenful either side) take the height their text needs;
+        the rest keep the default height until they are scrolled to."""
+        model = self.model()
+        fitted = self._fitted
+        if model is None or fitted is None or not self.wrap:
+            return
+        count = model.rowCount()
+        first = max(0, self.rowAt(0))
+        last = self.rowAt(self.viewport().height() - 1)
+        last = count - 1 if last < 0 else last
+        span = last - first + 1
+        for row in range(max(0, first - span), min(count, last + span + 1)):
+            if row not in fitted:
+                fitted.add(row)
+                self.resizeRowToContents(row)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_visible_rows()  # taller: more rows in view
 
     def _content_width(self, column: int) -> int:
         """As wide as the cells and the (bold) heading need, with room for the sort arrow;
