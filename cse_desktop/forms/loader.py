@@ -41,8 +41,9 @@ _FILE_NAME = re.compile(r"^v([1-9][0-9]{0,3})\.yaml$")
 class _Reader:
     """Builds plain Python data from YAML nodes, remembering the line of every path."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, text: str = "") -> None:
         self.file = file
+        self.text = text
         self.lines: dict[Path_, int] = {}
         self.nodes = 0
         self.constructor = yaml.constructor.SafeConstructor()
@@ -50,31 +51,31 @@ class _Reader:
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise FormLoadError([Problem(self.file, node.start_mark.line + 1, format_path(path),
+            raise FormLoadError([Problem(self.file, self.line(node.start_mark), format_path(path),
                                          "the file expands to too many values (aliases?)")])
-        self.lines.setdefault(path, node.start_mark.line + 1)
+        self.lines.setdefault(path, self.line(node.start_mark))
         if not isinstance(node, yaml.ScalarNode) and node.tag != _PLAIN_TAGS[type(node)]:
             # the safe constructor would refuse these, but this reader builds collections itself
-            raise FormLoadError([Problem(self.file, node.start_mark.line + 1, format_path(path),
+            raise FormLoadError([Problem(self.file, self.line(node.start_mark), format_path(path),
                                          f"the YAML tag '{node.tag}' is not allowed in form "
                                          "files")])
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise FormLoadError([Problem(self.file, key_node.start_mark.line + 1,
+                    raise FormLoadError([Problem(self.file, self.line(key_node.start_mark),
                                                  format_path(path), "merge keys (<<) are not "
                                                  "allowed in form files")])
                 key = self._scalar(key_node, path)
                 if not isinstance(key, str):
-                    raise FormLoadError([Problem(self.file, key_node.start_mark.line + 1,
+                    raise FormLoadError([Problem(self.file, self.line(key_node.start_mark),
                                                  format_path(path),
                                                  f"keys must be text, not {key!r}")])
                 if key in result:
-                    raise FormLoadError([Problem(self.file, key_node.start_mark.line + 1,
+                    raise FormLoadError([Problem(self.file, self.line(key_node.start_mark),
                                                  format_path((*path, key)),
                                                  f"duplicate key '{key}'")])
-                self.lines[(*path, key)] = key_node.start_mark.line + 1
+                self.lines[(*path, key)] = self.line(key_node.start_mark)
                 result[key] = self.build(value_node, (*path, key))
             return result
         if isinstance(node, yaml.SequenceNode):
@@ -88,8 +89,13 @@ class _Reader:
             raise
         except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError):
             # e.g. "2024-02-30" (read as a date), "!!int foo", an integer of 5,000 digits
-            raise FormLoadError([Problem(self.file, node.start_mark.line + 1, format_path(path),
+            raise FormLoadError([Problem(self.file, self.line(node.start_mark), format_path(path),
                                          f"cannot read the value {_short(node)}")]) from None
+
+    def line(self, mark: yaml.Mark | None) -> int:
+        """The line of ``mark`` as an editor counts lines (YAML also breaks lines at U+2028,
+        U+2029 and U+0085, which an editor shows inside a line)."""
+        return _line_at(self.text, mark)
 
     def line_of(self, path: Path_) -> int:
         for end in range(len(path), -1, -1):
@@ -122,13 +128,21 @@ def _compose(text: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
+def _line_at(text: str, mark: yaml.Mark | None) -> int:
+    if mark is None:
+        return 1
+    if text and 0 <= mark.index <= len(text):
+        return text.count("\n", 0, mark.index) + 1
+    return mark.line + 1
+
+
 def read_yaml(text: str, file: str) -> tuple[Any, _Reader]:
-    reader = _Reader(file)
+    reader = _Reader(file, text)
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
+        line = _line_at(text, mark)
         message = exc.problem
         if exc.context and str(message).startswith("but "):
             message = f"{exc.context}, {message}"  # "expected a single document ..., but ..."
@@ -149,7 +163,7 @@ def read_yaml(text: str, file: str) -> tuple[Any, _Reader]:
     try:
         data = reader.build(node, ())
     except yaml.constructor.ConstructorError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        line = reader.line(exc.problem_mark)
         raise FormLoadError([Problem(file, line, "", f"not allowed in a form file: "
                                                      f"{exc.problem}")]) from None
     except RecursionError:

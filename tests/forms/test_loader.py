@@ -970,3 +970,12 @@ def test_arbitrary_text_loads_or_gives_a_form_load_error(text: str) -> None:
 @given(st.text(st.sampled_from(list("ab:-[]{}&*!|>'\"#?,<~%@ \n\t0123456789.")), max_size=200))
 def test_yaml_like_text_loads_or_gives_a_form_load_error(text: str) -> None:
     load_or_explain(text)
+
+
+def test_a_line_separator_inside_a_value_does_not_move_the_line_reported() -> None:
+    """YAML breaks lines at U+2028 too (an editor does not): a problem is reported on the line
+    an editor shows (found by the fuzzer above)."""
+    text = "id: demo\nversion: 1\ntitle: \u2028\u2028x: [\n"
+    with pytest.raises(FormLoadError) as caught:
+        load_form_text(text, "sep.yaml")
+    assert all(p.line <= text.count("\n") + 1 for p in caught.value.problems)
