@@ -267,16 +267,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-access-log", action="store_true",
                    help="do not write the access log to standard error")
 
-    aup = sub.add_parser("audit", help="the hub's audit log")
-    au_sub = aup.add_subparsers(dest="audit_command", parser_class=_Parser, required=True)
-    p = command("verify", cmd_audit_verify, "check the audit log's hash chain", au_sub)
-    p.add_argument("--expect", metavar="HEAD", default="",
-                   help="a head printed by an earlier verify: check the log still holds it")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="worker processes (default 1; on PostgreSQL about one per CPU core, "
                    "see the operator guide)")
     p.add_argument("--metrics-port", type=int, metavar="PORT",
                    help="serve Prometheus metrics on http://127.0.0.1:PORT/metrics")
+
+    aup = sub.add_parser("audit", help="the hub's audit log")
+    au_sub = aup.add_subparsers(dest="audit_command", parser_class=_Parser, required=True)
+    p = command("verify", cmd_audit_verify, "check the audit log's hash chain", au_sub)
+    p.add_argument("--expect", metavar="HEAD", default="",
+                   help="a head printed by an earlier verify: check the log still holds it")
 
     dbp = sub.add_parser("db", help="database schema")
     db_sub = dbp.add_subparsers(dest="db_command", parser_class=_Parser, required=True)
