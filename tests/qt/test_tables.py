@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
@@ -204,3 +205,65 @@ def test_a_long_wrapped_table_fits_the_rows_in_view_and_those_scrolled_to(qtbot)
         table.scrollToBottom()
         qtbot.wait(20)
         assert table.rowHeight(rows - 1) > default  # fitted once scrolled to
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_model_sorts_itself_exactly_as_a_sorting_proxy_would(qtbot, descending) -> None:
+    """``SortInModel`` has the model sort its rows (one key per row) instead of asking Python
+    for keys at every comparison: the same order as Qt's own proxy sort, ties as it keeps them,
+    rows without a key last (first when descending), the selection kept on its row, and new
+    rows kept in order."""
+    import random
+
+    from PySide6.QtCore import QSortFilterProxyModel
+    from PySide6.QtWidgets import QTableView
+
+    from cse_desktop.qt.tables import (
+        SORT_ROLE,
+        ColumnSpec,
+        SortInModel,
+        TableModel,
+        sorting_proxy,
+    )
+
+    rng = random.Random(5)
+    rows = [(f"r{n}", rng.choice([None, 1, 2, 3, 2.5]), rng.choice(["b", "a", "c", None]))
+            for n in range(120)]
+
+    def model_of(items):  # type: ignore[no-untyped-def]
+        model: TableModel[tuple] = TableModel(
+            [ColumnSpec("Id", lambda r: r[0], lambda r: r[0]),
+             ColumnSpec("Number", lambda r: str(r[1]), lambda r: r[1]),
+             ColumnSpec("Word", lambda r: str(r[2]), lambda r: r[2])], lambda r: r[0])
+        model.set_items(items)
+        return model
+
+    order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+    for column in (1, 2):
+        theirs = QSortFilterProxyModel()
+        theirs.setSourceModel(model_of(rows))
+        theirs.setSortRole(SORT_ROLE)
+        theirs.sort(column, order)
+        ours_model = model_of(rows)
+        ours = sorting_proxy(ours_model)
+        assert isinstance(ours, SortInModel)
+        view = QTableView()
+        qtbot.addWidget(view)
+        view.setModel(ours)
+        view.setSortingEnabled(True)
+        view.selectRow(7)
+        chosen = ours.index(7, 0).data()
+        view.sortByColumn(column, order)  # as a click on the heading does
+        ids = [theirs.index(r, 0).data() for r in range(theirs.rowCount())]
+        assert [ours.index(r, 0).data() for r in range(ours.rowCount())] == ids, column
+        assert ours.sortColumn() == -1 and view.horizontalHeader().sortIndicatorSection() == column
+        assert view.selectionModel().selectedRows()[0].data() == chosen  # kept on its row
+        # new rows are kept in the same order: as a fresh sort of them (Qt's own re-sort after
+        # a reset orders ties by the previous rows instead)
+        ours_model.set_items(list(reversed(rows)))
+        fresh = QSortFilterProxyModel()
+        fresh.setSourceModel(model_of(list(reversed(rows))))
+        fresh.setSortRole(SORT_ROLE)
+        fresh.sort(column, order)
+        assert [ours.index(r, 0).data() for r in range(ours.rowCount())] == [
+            fresh.index(r, 0).data() for r in range(fresh.rowCount())]

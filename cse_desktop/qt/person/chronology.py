@@ -38,7 +38,7 @@ from cse_desktop.qt.person.common import (
     chain_tab_order,
     source_row,
 )
-from cse_desktop.qt.tables import italic
+from cse_desktop.qt.tables import SortInModel, italic
 from cse_desktop.qt.theme import Ink
 from cse_desktop.qt.widgets import button, field_label, text_label
 
@@ -97,7 +97,7 @@ class ChronologyModel(RowsModel[ChronologyEvent]):
         return f"{item.title}\n{item.detail}".strip()
 
 
-class ChronologyFilter(QSortFilterProxyModel):
+class ChronologyFilter(SortInModel):
     """Keeps the events of the checked types within the date range."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
