@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -101,10 +101,13 @@ class MainWindow(WorkspaceOpening):
         self.tasks.run_network(FormRegistry.load, on_done=self._forms_loaded,
                                on_error=lambda _problem: None)
         #: the pages of an unlocked workspace (built at unlock, dropped at lock)
-        self.person_page: PersonPage | None = None
-        self.form_page: FormFillPage | None = None
-        self.manager_page: ManagerPage | None = None
-        self.conflicts_page: ConflictsPage | None = None
+        self._person_page: PersonPage | None = None
+        self._form_page: FormFillPage | None = None
+        self._manager_page: ManagerPage | None = None
+        self._conflicts_page: ConflictsPage | None = None
+        #: the owner of a workspace just opened whose pages are still to be built (they are
+        #: built once the caseload has been painted, or as soon as anything asks for them)
+        self._pages_for: Owner | None = None
         self.wiped_box: QMessageBox | None = None
         self._pending = 0
 
@@ -278,8 +281,11 @@ class MainWindow(WorkspaceOpening):
         self.caseload_page.set_demo(demo)
         # the caseload is read first, on the workspace thread, while the other pages are built
         self.caseload_page.set_tasks(self.tasks)
-        self.caseload_page.load()
-        self._open_session(opened.owner)
+        # the caseload first: the other pages are built once it has been painted (or when
+        # something asks for one sooner), not in its way
+        self._pages_for = opened.owner
+        self.caseload_page.load(on_loaded=lambda: QTimer.singleShot(0, self, self._ensure_pages))
+        QTimer.singleShot(2000, self, self._ensure_pages)  # (should the caseload not load)
         self.autolock.start()
 
     def _forms_loaded(self, registry: FormRegistry) -> None:
@@ -293,28 +299,53 @@ class MainWindow(WorkspaceOpening):
             self._engine = FormEngine(FormRegistry.load())
         return self._engine
 
+    @property
+    def person_page(self) -> PersonPage | None:
+        self._ensure_pages()
+        return self._person_page
+
+    @property
+    def form_page(self) -> FormFillPage | None:
+        self._ensure_pages()
+        return self._form_page
+
+    @property
+    def manager_page(self) -> ManagerPage | None:
+        self._ensure_pages()
+        return self._manager_page
+
+    @property
+    def conflicts_page(self) -> ConflictsPage | None:
+        self._ensure_pages()
+        return self._conflicts_page
+
+    def _ensure_pages(self) -> None:
+        owner, self._pages_for = self._pages_for, None
+        if owner is not None and self.tasks.ws is not None:
+            self._open_session(owner)
+
     def _open_session(self, owner: Owner) -> None:
         """The pages of an unlocked workspace: their work all runs on :attr:`tasks`."""
         tasks = self.tasks
-        self.person_page = PersonPage(tasks)
-        self.form_page = FormFillPage(tasks, self.engine)
-        self.manager_page = (ManagerPage(tasks, self.engine)
-                             if owner.role is Role.MANAGER else None)
-        self.conflicts_page = self.sync_ui.attach(tasks, demo=self._is_demo)
-        self.conflicts_page.person_activated.connect(self.show_person)
-        for page in (self.person_page, self.form_page, self.manager_page, self.conflicts_page):
+        self._person_page = PersonPage(tasks)
+        self._form_page = FormFillPage(tasks, self.engine)
+        self._manager_page = (ManagerPage(tasks, self.engine)
+                              if owner.role is Role.MANAGER else None)
+        self._conflicts_page = self.sync_ui.attach(tasks, demo=self._is_demo)
+        self._conflicts_page.person_activated.connect(self.show_person)
+        for page in (self._person_page, self._form_page, self._manager_page, self._conflicts_page):
             if page is not None:
                 self.stack.addWidget(page)
-        self.person_page.back.connect(self.show_caseload)
-        self.person_page.start_form.connect(self._start_form)
-        self.person_page.open_submission.connect(self._open_submission)
-        self.form_page.closed.connect(self._form_closed)
-        self.form_page.opened.connect(self.family.offer)
-        if self.manager_page is not None:
-            self.manager_page.person_activated.connect(self.show_person)
-            self.manager_page.record_meeting.connect(
+        self._person_page.back.connect(self.show_caseload)
+        self._person_page.start_form.connect(self._start_form)
+        self._person_page.open_submission.connect(self._open_submission)
+        self._form_page.closed.connect(self._form_closed)
+        self._form_page.opened.connect(self.family.offer)
+        if self._manager_page is not None:
+            self._manager_page.person_activated.connect(self.show_person)
+            self._manager_page.record_meeting.connect(
                 lambda person_id: self._start_form(FormId.RMM_REVIEW, person_id, None))
-        self.menus.practitioner_action.setVisible(self.manager_page is not None)
+        self.menus.practitioner_action.setVisible(self._manager_page is not None)
         self.view_as_practitioner(False)
 
     def _workspace_menus(self, unlocked: bool) -> None:
@@ -335,8 +366,8 @@ class MainWindow(WorkspaceOpening):
             self.owner_label.setText(f"{self._owner.name}  ·  {role}  ·  {self._owner.team}")
 
     def _workspace_pages(self) -> list[QWidget]:
-        return [p for p in (self.caseload_page, self.person_page, self.form_page,
-                            self.manager_page, self.conflicts_page) if p is not None]
+        return [p for p in (self.caseload_page, self._person_page, self._form_page,
+                            self._manager_page, self._conflicts_page) if p is not None]
 
     def _show_caseload(self) -> None:
         if self.tasks.ws is None:
@@ -424,6 +455,7 @@ class MainWindow(WorkspaceOpening):
         A form being filled in is saved first; then every page drops what it showed, queued
         store work finishes, and the workspace locks (its key is wiped) on the worker thread.
         """
+        self._pages_for = None  # pages not built yet are not built now
         self.family.end()  # locking ends the "with family" view: unlocking needs the passphrase
         self.autolock.stop()
         self._owner = None
@@ -431,15 +463,16 @@ class MainWindow(WorkspaceOpening):
         close_print_dialog(self.print_dialog)
         self.print_dialog = None
         self.profile_action.setEnabled(False)
-        if self.form_page is not None:
-            self.form_page.flush()
-            self.form_page.clear()
-        for page in (self.person_page, self.form_page, self.manager_page, self.conflicts_page):
+        if self._form_page is not None:
+            self._form_page.flush()
+            self._form_page.clear()
+        for page in (self._person_page, self._form_page, self._manager_page,
+                     self._conflicts_page):
             if page is not None:
                 page.clear()
                 self.stack.removeWidget(page)
                 page.deleteLater()
-        self.person_page = self.form_page = self.manager_page = self.conflicts_page = None
+        self._person_page = self._form_page = self._manager_page = self._conflicts_page = None
         self.team_action.setVisible(False)
         self._workspace_menus(False)
         self.caseload_page.set_tasks(None)
