@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QApplication,
     QLabel,
     QMessageBox,
@@ -76,6 +77,21 @@ log = logging.getLogger(__name__)
 DEMO_BANNER = "DEMO — fictional data"
 
 
+class AfterPaint(QObject):
+    """Calls ``then`` (queued) once ``widget`` has painted."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self, self.then)
+        return False
+
+
 class MainWindow(WorkspaceOpening):
     """The start pages and the caseload, in one window.
 
@@ -108,6 +124,7 @@ class MainWindow(WorkspaceOpening):
         #: the owner of a workspace just opened whose pages are still to be built (they are
         #: built once the caseload has been painted, or as soon as anything asks for them)
         self._pages_for: Owner | None = None
+        self._paint_hook: AfterPaint | None = None
         self.wiped_box: QMessageBox | None = None
         self._pending = 0
 
@@ -283,9 +300,11 @@ class MainWindow(WorkspaceOpening):
         self.caseload_page.set_tasks(self.tasks)
         # the caseload first: the other pages are built once it has been painted (or when
         # something asks for one sooner), not in its way
+        self.menus.practitioner_action.setVisible(opened.owner.role is Role.MANAGER)
+        self.view_as_practitioner(False)
         self._pages_for = opened.owner
-        self.caseload_page.load(on_loaded=lambda: QTimer.singleShot(0, self, self._ensure_pages))
-        QTimer.singleShot(2000, self, self._ensure_pages)  # (should the caseload not load)
+        self.caseload_page.load(on_loaded=self._build_pages_after_paint)
+        QTimer.singleShot(2000, self, self._pages_soon)  # (should the caseload not load)
         self.autolock.start()
 
     def _forms_loaded(self, registry: FormRegistry) -> None:
@@ -319,6 +338,26 @@ class MainWindow(WorkspaceOpening):
         self._ensure_pages()
         return self._conflicts_page
 
+    @property
+    def form_page_shown(self) -> FormFillPage | None:
+        """The form page if it is the page on screen (never builds the session's pages)."""
+        page = self._form_page
+        return page if page is not None and self.stack.currentWidget() is page else None
+
+    def _pages_soon(self) -> None:
+        if self._pages_for is not None:
+            self._ensure_pages()
+
+    def _build_pages_after_paint(self) -> None:
+        """Build the session's pages once the caseload has painted itself (a widget's paint is
+        a low-priority event: anything queued before it would run first and hold it up)."""
+        shown = self.caseload_page.views.currentWidget()
+        target = shown.viewport() if isinstance(shown, QAbstractScrollArea) else shown
+        if target is None:
+            QTimer.singleShot(0, self, self._ensure_pages)
+        else:
+            self._paint_hook = AfterPaint(target, self._ensure_pages)
+
     def _ensure_pages(self) -> None:
         owner, self._pages_for = self._pages_for, None
         if owner is not None and self.tasks.ws is not None:
@@ -345,8 +384,6 @@ class MainWindow(WorkspaceOpening):
             self._manager_page.person_activated.connect(self.show_person)
             self._manager_page.record_meeting.connect(
                 lambda person_id: self._start_form(FormId.RMM_REVIEW, person_id, None))
-        self.menus.practitioner_action.setVisible(self._manager_page is not None)
-        self.view_as_practitioner(False)
 
     def _workspace_menus(self, unlocked: bool) -> None:
         self.menus.set_workspace_open(unlocked, self.sync_ui.menu.menuAction(),
@@ -355,11 +392,12 @@ class MainWindow(WorkspaceOpening):
 
     def view_as_practitioner(self, on: bool) -> None:
         """A manager sees the app as a practitioner would (no Team manager page), and back."""
-        manager = self.manager_page is not None
+        manager = self._owner is not None and self._owner.role is Role.MANAGER
         on = on and manager
         self.menus.practitioner_action.setChecked(on)
         self.team_action.setVisible(manager and not on)
-        if on and self.stack.currentWidget() is self.manager_page:
+        page = self._manager_page
+        if on and page is not None and self.stack.currentWidget() is page:
             self.show_caseload()
         if self._owner is not None:
             role = ROLE_LABELS[self._owner.role] + (" (viewing as a practitioner)" if on else "")

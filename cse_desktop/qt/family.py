@@ -252,14 +252,12 @@ class FamilyView(QObject):
 
     @property
     def form_in_hand(self) -> bool:
-        page = self.window.form_page
+        page = self.window.form_page_shown
         # a form being filled in only: a final record is read back to nobody but the team
-        return (page is not None and self.window.stack.currentWidget() is page
-                and page.editor is not None)
+        return page is not None and page.editor is not None
 
     def _page_changed(self, _index: int) -> None:
-        in_form = self.window.form_page is not None and \
-            self.window.stack.currentWidget() is self.window.form_page
+        in_form = self.window.form_page_shown is not None
         self.action.setEnabled(in_form or self.active)
         if not in_form:
             self.offer_bar.hide()

@@ -247,6 +247,47 @@ def test_unlock_with_a_wrong_then_the_right_passphrase(qtbot, make_window, exist
     assert "Sam Fictional" in window.owner_label.text()
 
 
+def test_the_caseload_paints_before_the_other_pages_are_built(qtbot, make_window,
+                                                             existing_workspace) -> None:
+    """Unlocking paints the caseload first; the person, form and other pages are built just
+    after (or at once when something asks for one), so the caseload never waits for them."""
+    from datetime import date
+
+    from PySide6.QtCore import QEvent, QObject
+
+    from cse_desktop.store import Workspace
+
+    with Workspace.open(existing_workspace.folder, PASSPHRASE) as ws:
+        for given in ("Ash", "Bay", "Cal"):
+            ws.people.add(Person(given_name=given, family_name="Fictional",
+                                 dob=date(2011, 4, 1)))
+    window = make_window()
+    seen: list[bool] = []
+
+    class AtPaint(QObject):
+        def eventFilter(self, watched, event) -> bool:  # type: ignore[no-untyped-def]
+            if event.type() == QEvent.Type.Paint and window.caseload_page.row_count() and \
+                    not seen:
+                seen.append(window._person_page is None)
+            return False
+
+    spy = AtPaint()
+    window.caseload_page.table.viewport().installEventFilter(spy)
+    type_into(qtbot, window.unlock_page.secret_edit, PASSPHRASE)
+    qtbot.keyClick(window.unlock_page.secret_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(seen), timeout=20_000)
+    assert seen == [True]  # the first paint with rows came before the pages
+    qtbot.waitUntil(lambda: window._person_page is not None, timeout=5_000)  # then built
+    assert window.team_action.isVisible() is False and "Sam Fictional" in window.owner_label.text()
+
+    # asked for before the caseload has painted, a page is built at once
+    window.lock_and_return()
+    type_into(qtbot, window.unlock_page.secret_edit, PASSPHRASE)
+    qtbot.keyClick(window.unlock_page.secret_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.workspace is not None, timeout=20_000)
+    assert window.person_page is not None and window.form_page is not None
+
+
 def test_an_empty_passphrase_is_not_tried(qtbot, make_window, existing_workspace) -> None:
     window = make_window()
     click(qtbot, window.unlock_page.unlock_button)
