@@ -83,8 +83,9 @@ class ColumnSpec(Generic[T]):
     align: Qt.AlignmentFlag | None = None
 
 
-#: rows a column's width is measured on (all of them up to this many; an even spread beyond)
-WIDTH_SAMPLE = 1000
+#: rows a column's width is measured on (all of them up to this many; an even spread beyond,
+#: as Qt's own measure looks at 1,000 rows by default)
+WIDTH_SAMPLE = 500
 
 
 class TableModel(QAbstractTableModel, Generic[T]):
@@ -145,8 +146,8 @@ class TableModel(QAbstractTableModel, Generic[T]):
         if key not in self._widths:
             spec = self.columns[column]
             first: dict[tuple[str, bool], int] = {}
-            # like Qt's own measure (resizeContentsPrecision, 1,000 rows by default), a sample:
-            # every row up to 1,000, then rows spread evenly through the whole table
+            # like Qt's own measure (resizeContentsPrecision), a sample: every row up to
+            # WIDTH_SAMPLE, then rows spread evenly through the whole table
             step = max(1, -(-len(self._items) // WIDTH_SAMPLE))
             for row in range(0, len(self._items), step):
                 item = self._items[row]
@@ -181,6 +182,7 @@ class TableModel(QAbstractTableModel, Generic[T]):
         self._shown = moves
         self._items = [self._given[n] for n in moves]
         self._sort_keys.clear()
+        self._widths.clear()  # (widest_row answers a row number)
         persistent = self.persistentIndexList()
         self.changePersistentIndexList(
             persistent, [self.index(new_row[i.row()], i.column()) if i.isValid() else i
@@ -265,7 +267,7 @@ def _font(spec: ColumnSpec[T], item: T, contrast: bool | None = None) -> QFont |
 def cell_width(view: QTableView, column: int) -> int:
     """What ``view.sizeHintForColumn(column)`` answers, measured on the one cell with the
     widest text (its delegate's own size) instead of through the style for every row: the
-    same width up to 1,000 rows (beyond, both measure a sample), in milliseconds.  Falls back
+    same width up to 500 rows (beyond, both measure a sample), in milliseconds.  Falls back
     to Qt's measure for a model that is not a :class:`TableModel` (through any sorting or
     filtering proxies)."""
     model = view.model()

@@ -223,6 +223,7 @@ def test_the_model_sorts_itself_exactly_as_a_sorting_proxy_would(qtbot, descendi
         ColumnSpec,
         SortInModel,
         TableModel,
+        cell_width,
         sorting_proxy,
     )
 
@@ -251,13 +252,18 @@ def test_the_model_sorts_itself_exactly_as_a_sorting_proxy_would(qtbot, descendi
         qtbot.addWidget(view)
         view.setModel(ours)
         view.setSortingEnabled(True)
+        view.show()  # (widths are measured in the view's own polished font)
         view.selectRow(7)
         chosen = ours.index(7, 0).data()
+        before = [cell_width(view, c) for c in (0, 1, 2)]  # measured before the sort
         view.sortByColumn(column, order)  # as a click on the heading does
         ids = [theirs.index(r, 0).data() for r in range(theirs.rowCount())]
         assert [ours.index(r, 0).data() for r in range(ours.rowCount())] == ids, column
         assert ours.sortColumn() == -1 and view.horizontalHeader().sortIndicatorSection() == column
         assert view.selectionModel().selectedRows()[0].data() == chosen  # kept on its row
+        for measured in (0, 1, 2):  # widths follow the rows to their new places
+            assert cell_width(view, measured) == view.sizeHintForColumn(measured) \
+                == before[measured]
         # new rows are kept in the same order: as a fresh sort of them (Qt's own re-sort after
         # a reset orders ties by the previous rows instead)
         ours_model.set_items(list(reversed(rows)))
