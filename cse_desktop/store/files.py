@@ -69,18 +69,8 @@ def touch_private(path: Path) -> Path:
 def write_private(path: Path, data: bytes) -> None:
     """Write ``path`` whole or not at all, 0600: written and flushed to disk beside it under a
     temporary name, then moved into place (replacing a file already there)."""
-    path = Path(path)
-    staging = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
-    try:
-        with create_private(staging) as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(staging, path)
-    except BaseException:
-        staging.unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
+    with private_staging(Path(path)) as fh:
+        fh.write(data)
 
 
 @contextmanager
