@@ -27,6 +27,13 @@ CONTACT_FIELDS = (("interview_at", "Interviewed"), ("offered_at", "Offered"))
 # -- which interview counts ----------------------------------------------------------------------
 
 
+def interview_records(submissions: Iterable[Submission]) -> list[Submission]:
+    """The return home interview records among a child's ``submissions``: all that
+    :func:`current_interviews` and :func:`rhi_state` look at (a child with thousands of forms
+    is scanned once, not once per episode)."""
+    return [s for s in submissions if s.form_id == FormId.RETURN_HOME_INTERVIEW]
+
+
 def current_interviews(submissions: Iterable[Submission]) -> dict[str, Submission]:
     """The interview that counts for each episode, by episode id: see :func:`current_interview`.
     """

@@ -225,3 +225,23 @@ def test_once_held_the_clock_says_when(hours: float, late: bool) -> None:
 def test_no_clock_before_the_return() -> None:
     assert interview_clock(_episode(returned_at=None), {}, RETURNED) is None
     assert interview_clock(None, {}, RETURNED) is None
+
+
+def test_the_interview_records_alone_give_every_episode_the_same_state(
+        ws: Workspace, engine: FormEngine) -> None:
+    """The desktop hands ``rhi_state`` only a child's return home interview records (scanned
+    once, not once per episode): the same state as from all their forms."""
+    from cse_desktop.casework import demo
+    from cse_desktop.casework.interviews import interview_records
+
+    demo.populate(ws, people=12, seed=8, engine=engine, showcase=True)
+    now = datetime.now(UTC)
+    checked = 0
+    for person in ws.people.list():
+        forms = ws.submissions.list(person_id=person.id)
+        interviews = interview_records(forms)
+        assert all(s.form_id == FormId.RETURN_HOME_INTERVIEW for s in interviews)
+        for episode in ws.episodes.list(person_id=person.id):
+            assert rhi_state(episode, now, interviews) == rhi_state(episode, now, forms)
+            checked += 1
+    assert checked > 12

@@ -16,7 +16,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from cse_desktop.casework.chronology import duration_text
-from cse_desktop.casework.interviews import RhiState, rhi_state
+from cse_desktop.casework.interviews import RhiState, interview_records, rhi_state
 from cse_desktop.casework.submissions import episode_record_of
 from cse_desktop.domain.dates import uk_datetime
 from cse_desktop.domain.errors import CseError
@@ -86,7 +86,7 @@ class EpisodesModel(RowsModel[Episode]):
         self.submissions: list[Submission] = []
 
     def set_episodes(self, episodes: Sequence[Episode], submissions: Sequence[Submission]) -> None:
-        self.submissions = list(submissions)
+        self.submissions = interview_records(submissions)  # all an episode's row looks at
         self.set_rows(episodes)
 
     def state(self, episode: Episode) -> RhiState:

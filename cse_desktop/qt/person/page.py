@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from cse_desktop.casework.chronology import ChronologyEvent, duration_text
-from cse_desktop.casework.interviews import RhiState, rhi_state
+from cse_desktop.casework.interviews import RhiState, interview_records, rhi_state
 from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
 from cse_desktop.domain.errors import CseError, NotFound
 from cse_desktop.domain.ids import Changes
@@ -385,7 +385,8 @@ class PersonPage(QWidget):
         if record is None:
             return []
         now = self.clock()
-        owed = [(e, rhi_state(e, now, record.submissions)) for e in record.episodes]
+        interviews = interview_records(record.submissions)
+        owed = [(e, rhi_state(e, now, interviews)) for e in record.episodes]
         owed = [(e, s) for e, s in owed if s.owed and s.due_at is not None]
         return sorted(owed, key=lambda pair: pair[1].due_at)  # type: ignore[arg-type, return-value]
 
