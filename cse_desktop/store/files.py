@@ -90,6 +90,21 @@ def private_staging(path: Path) -> Iterator[BinaryIO]:
     fsync_dir(path.parent)
 
 
+def staging_folder(target: Path) -> Path:
+    """A new private folder beside ``target`` (its parent made if need be) to build something
+    in before :func:`move_into_place` puts it at ``target``."""
+    private_dir(target.parent, parents=True)
+    return private_dir(target.parent / f".{target.name}.staging-{secrets.token_hex(4)}")
+
+
+def move_into_place(staging: Path, folder: Path) -> None:
+    """Rename ``staging`` to ``folder`` (an empty folder already there is replaced), durably."""
+    if folder.exists():
+        folder.rmdir()  # empty, or the rename would have to refuse
+    os.replace(staging, folder)
+    fsync_dir(folder.parent)
+
+
 def make_private(folder: Path) -> int:
     """Take group and other access away from ``folder``, the files in it and its subfolders
     (a workspace written by a version before files were made 0600); returns how many changed.

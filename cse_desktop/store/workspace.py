@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
-import os
 import secrets
 import shutil
-import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -40,11 +37,12 @@ from cse_desktop.domain.errors import (
 from cse_desktop.domain.models import AuditAction, Owner
 from cse_desktop.store import connection, memory, migrate, rekey, strength
 from cse_desktop.store.audit import AuditLog
+from cse_desktop.store.backup import read_backup, write_backup
 from cse_desktop.store.files import (
-    fsync_dir,
     make_private,
+    move_into_place,
     private_dir,
-    private_staging,
+    staging_folder,
     touch_private,
     write_private,
 )
@@ -73,9 +71,6 @@ from cse_desktop.store.throttle import UnlockThrottle
 log = logging.getLogger(__name__)
 
 DB_FILE_NAME = "workspace.db"
-BACKUP_MAGIC = b"CSE-DESKTOP-BACKUP\n"
-BACKUP_FORMAT_VERSION = 1
-MAX_BACKUP_HEADER = 256 * 1024
 
 
 @dataclass
@@ -103,18 +98,6 @@ def _fresh_folder(folder: Path) -> None:
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise WorkspaceExists(f"{folder} already exists and is not empty: choose a new folder "
                               "for the workspace.")
-
-
-def _staging_folder(folder: Path) -> Path:
-    private_dir(folder.parent, parents=True)
-    return private_dir(folder.parent / f".{folder.name}.staging-{secrets.token_hex(4)}")
-
-
-def _move_into_place(staging: Path, folder: Path) -> None:
-    if folder.exists():
-        folder.rmdir()  # known empty (checked by _fresh_folder)
-    os.replace(staging, folder)
-    fsync_dir(folder.parent)
 
 
 class Workspace:
@@ -183,7 +166,7 @@ class Workspace:
         strength.check(passphrase, _user_words(owner))
         key_file, db_key, recovery = KeyFile.create(passphrase, kdf or default_params())
         key_file = key_file.with_sealed(db_key, failures_seen=0)
-        staging = _staging_folder(folder)
+        staging = staging_folder(folder)
         try:
             conn = connection.create_database(cls.db_path(staging), db_key)
             try:
@@ -197,7 +180,7 @@ class Workspace:
             finally:
                 conn.close()
             key_file.save(cls.key_path(staging))
-            _move_into_place(staging, folder)
+            move_into_place(staging, folder)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -546,7 +529,7 @@ class Workspace:
             raise ValidationFailed(f"{out} already exists: choose a new file name for the backup.")
         if not out.parent.is_dir():
             raise ValidationFailed(f"The folder {out.parent} does not exist.")
-        staging = private_dir(out.parent / f".{out.name}.staging-{secrets.token_hex(4)}")
+        staging = staging_folder(out)
         try:
             copy = touch_private(staging / DB_FILE_NAME)
             with self._lock:
@@ -558,16 +541,8 @@ class Workspace:
                 schema = migrate.schema_version(check)
             finally:
                 check.close()
-            db_bytes = copy.read_bytes()
-            header = {"format": "cse-desktop-backup", "version": BACKUP_FORMAT_VERSION,
-                      "created_at": datetime.now(UTC).isoformat(),
-                      "workspace_id": self.workspace_id, "schema_version": schema,
-                      "key_file": self._key_file.to_bytes().decode("utf-8"),
-                      "db_size": len(db_bytes),
-                      "db_sha256": hashlib.sha256(db_bytes).hexdigest()}
-            blob = json.dumps(header).encode("utf-8")
-            with private_staging(out) as fh:
-                fh.write(BACKUP_MAGIC + struct.pack(">I", len(blob)) + blob + db_bytes)
+            write_backup(out, workspace_id=self.workspace_id, schema=schema,
+                         key_file=self._key_file.to_bytes(), db_bytes=copy.read_bytes())
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.audit.append(AuditAction.BACKUP, reason=hashlib.sha256(out.read_bytes()).hexdigest())
@@ -583,7 +558,7 @@ class Workspace:
         """
         backup, folder = Path(backup), Path(folder)
         _fresh_folder(folder)
-        key_bytes, db_bytes = _read_backup(backup)
+        key_bytes, db_bytes = read_backup(backup)
         key_file = KeyFile.from_bytes(key_bytes)
         slot, secret = ((PASSPHRASE_SLOT, passphrase) if passphrase is not None
                         else (RECOVERY_SLOT, recovery_code or ""))
@@ -591,7 +566,7 @@ class Workspace:
         # failed unlocks counted in the backup's key file belong to the folder it came from
         key_file = key_file.with_sealed(db_key, failures_seen=key_file.failures)
         key_file.locked_until = 0.0
-        staging = _staging_folder(folder)
+        staging = staging_folder(folder)
         try:
             write_private(staging / DB_FILE_NAME, db_bytes)
             key_file.save(staging / KEY_FILE_NAME)
@@ -608,7 +583,7 @@ class Workspace:
                 ws.audit.append(AuditAction.RESTORE, reason=backup.name)
             finally:
                 ws._close()
-            _move_into_place(staging, folder)
+            move_into_place(staging, folder)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -616,30 +591,3 @@ class Workspace:
             memory.release(db_key)
         return cls.open(folder, passphrase, recovery_code=recovery_code)
 
-
-def _read_backup(path: Path) -> tuple[bytes, bytes]:
-    """(key file bytes, database bytes) from a backup file, checked for damage."""
-    bad = BackupInvalid(f"{path.name} is not a CSE Desktop backup, or it is damaged.")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise BackupInvalid(f"There is no backup file at {path}.") from None
-    if not raw.startswith(BACKUP_MAGIC) or len(raw) < len(BACKUP_MAGIC) + 4:
-        raise bad
-    offset = len(BACKUP_MAGIC)
-    (size,) = struct.unpack(">I", raw[offset:offset + 4])
-    if size > MAX_BACKUP_HEADER:
-        raise bad
-    try:
-        header = json.loads(raw[offset + 4:offset + 4 + size].decode("utf-8"))
-        db_bytes = raw[offset + 4 + size:]
-        ok = (header["format"] == "cse-desktop-backup"
-              and header["version"] == BACKUP_FORMAT_VERSION
-              and header["db_size"] == len(db_bytes)
-              and header["db_sha256"] == hashlib.sha256(db_bytes).hexdigest())
-        key_bytes = header["key_file"].encode("utf-8")
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
-        raise bad from None
-    if not ok:
-        raise bad
-    return key_bytes, db_bytes

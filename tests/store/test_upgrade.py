@@ -15,8 +15,9 @@ import pytest
 from support import testkdf
 
 from cse_desktop.store import Workspace, connection, migrate
+from cse_desktop.store.backup import read_backup
 from cse_desktop.store.keys import KEY_FILE_NAME, PASSPHRASE_SLOT, KeyFile
-from cse_desktop.store.workspace import DB_FILE_NAME, _read_backup
+from cse_desktop.store.workspace import DB_FILE_NAME
 
 from .conftest import snapshot
 from .make_schema2_fixture import (
@@ -58,7 +59,7 @@ def test_an_old_workspace_upgrades_after_a_backup_with_its_draft_intact(old: Pat
         assert ws.sync.pending_count() >= 2  # what was waiting to sync still waits
     [backup] = list(Workspace.backups_path(old).iterdir())
     assert backup.name.startswith(f"before-schema-{migrate.LATEST}-from-2-")
-    key_bytes, db_bytes = _read_backup(backup)  # the backup holds the workspace as it was
+    key_bytes, db_bytes = read_backup(backup)  # the backup holds the workspace as it was
     inside = old.parent / "inside"
     inside.mkdir()
     (inside / KEY_FILE_NAME).write_bytes(key_bytes)

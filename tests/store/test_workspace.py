@@ -38,8 +38,9 @@ from cse_desktop.domain.models import (
     SubmissionStatus,
 )
 from cse_desktop.store import KdfParams, Workspace, connection, keys
+from cse_desktop.store.backup import BACKUP_MAGIC
 from cse_desktop.store.keys import KEY_FILE_NAME, PASSPHRASE_SLOT, RECOVERY_SLOT, KeyFile
-from cse_desktop.store.workspace import BACKUP_MAGIC, DB_FILE_NAME
+from cse_desktop.store.workspace import DB_FILE_NAME
 
 from .conftest import (
     KDF,
