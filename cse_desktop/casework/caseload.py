@@ -12,15 +12,10 @@
   level is lower than the suggested one (the higher level stands until a manager approves,
   section 7 step 5), and the manager's approval, recorded as an amendment.
 
-Reading is one pass per record kind, never one query per person.  People come through
-``ws.people.list()``.  Episodes and final submissions are read as narrow projections of the
-few fields these views need (:func:`_episode_facts`, :func:`_submission_facts`).  Parsing every
-submission whole through the repository (kilobytes of answers each) costs about 55
-microseconds a record, so seconds at the reference scale (5,000 children, 100,000
-submissions); the projection costs a quarter of that or less, and leaves drafts and other
-forms in the database.  Both read only live rows (``deleted = 0``) of the store's ``records``
-table, as the repositories do; a test checks that the two agree.  (A narrow read like this
-belongs in the store's repositories; it lives here until they offer one.)
+Reading is one pass per record kind, never one query per person: people come through
+``ws.people.list()``, and each child's history facts (episodes and final forms, read narrowly)
+through :mod:`cse_desktop.casework.caseload_facts`, which keeps them in the store's per-person
+cache between reads.
 
 Times are UTC instants throughout; "today" is the date in the UK (``LOCAL_ZONE``).
 """

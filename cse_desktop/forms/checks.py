@@ -53,13 +53,7 @@ def check_semantics(spec: FormSpec) -> list[tuple[Path_, str]]:
             problems.append(((*path, "id"), f"the field id '{field.id}' is used twice (first "
                                             f"at {format_path(seen[field.id])})"))
         seen.setdefault(field.id, path)
-        if isinstance(field, ChoiceField):
-            if isinstance(field.choices, str) and field.choices not in spec.choice_lists:
-                problems.append(((*path, "choices"),
-                                 f"there is no choice list named '{field.choices}'"))
-            elif isinstance(field.choices, list):
-                _unique_choices(field.choices, (*path, "choices"), problems)
-        if isinstance(field, ComputedField) and field.choices is not None:
+        if isinstance(field, ChoiceField | ComputedField) and field.choices is not None:
             if isinstance(field.choices, str) and field.choices not in spec.choice_lists:
                 problems.append(((*path, "choices"),
                                  f"there is no choice list named '{field.choices}'"))
