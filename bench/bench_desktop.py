@@ -449,6 +449,39 @@ class DesktopBench:
                              fmt_time(raw), times_raw(ours, raw), f"<= {fmt_time(BUDGET_PERSON_S)}",
                              ours <= BUDGET_PERSON_S))
 
+    def show_tabs(self, pid: str, who: str) -> None:
+        """With the record open on its Profile tab, bring up the Forms tab, then the Chronology:
+        each tab's table is built when it is first shown."""
+        window = self.window
+        assert window is not None
+        page = window.person_page
+        assert page is not None
+        forms = self.forms_of[pid]
+        plain = [(f"form {n}", "Final", "1 Jan 2026", "1 Jan 2026", "", "Low")
+                 for n in range(forms)]
+        for index, name in ((page.FORMS, "Forms"), (page.CHRONOLOGY, "Chronology")):
+            ours_s, raw_s = [], []
+            for _ in range(self.args.repeats):
+                raw_s.append(raw_table(plain, len(plain[0])))
+                page.clear()
+                loaded: list[str] = []
+                page.loaded.connect(loaded.append)
+                window.caseload_page.person_activated.emit(pid)
+                wait_until(functools.partial(bool, loaded))
+                page.loaded.disconnect(loaded.append)
+                settle(window)
+                self._idle()
+                gc.collect()
+                t0 = time.perf_counter()
+                page.show_tab(index)
+                settle(window)
+                ours_s.append(time.perf_counter() - t0)
+            ours, raw = median(ours_s), median(raw_s)
+            self.results[f"tab_{name.lower()}_{who}"] = {"show_s": ours_s, "raw_s": raw_s}
+            self.rows.append(Row(f"  then show its {name} tab", fmt_time(ours), fmt_time(raw),
+                                 times_raw(ours, raw), f"<= {fmt_time(BUDGET_PERSON_S)}",
+                                 ours <= BUDGET_PERSON_S))
+
     def open_forms(self) -> None:
         window = self.window
         assert window is not None
@@ -569,6 +602,7 @@ class DesktopBench:
             self.log(f"opening the person record {self.args.repeats} times")
             self.open_person(self.typical, "typical")
             self.open_person(self.subject, "busiest")
+            self.show_tabs(self.subject, "busiest")
             self.log(f"opening the screening {self.args.repeats} times, empty and full")
             self.open_forms()
             window.lock_workspace()

@@ -94,5 +94,7 @@ def test_the_desktop_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
         form = results["form"][kind]
         assert form["open_s"][0] > 0 and form["raw_s"][0] > 0
         assert form["text_key_s"][0] > 0 and form["choice_key_s"][0] > 0
-    assert len(report["table"]) == 10
+    for tab in ("forms", "chronology"):
+        assert results[f"tab_{tab}_busiest"]["show_s"][0] > 0
+    assert len(report["table"]) == 12
     assert not list(tmp_path.glob("cse-bench-desktop-*"))  # the workspace was deleted

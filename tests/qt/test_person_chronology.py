@@ -21,6 +21,7 @@ from cse_desktop.domain.models import (
 )
 from cse_desktop.forms.samples import load_samples
 from cse_desktop.qt.operations import Operation
+from cse_desktop.qt.operations import actions as actions_ops
 from cse_desktop.qt.person.chronology import ChronologyModel
 from cse_desktop.qt.person.lists import SubmissionsModel
 
@@ -152,3 +153,35 @@ def test_the_header_says_when_a_lower_level_awaits_approval(qtbot, page, tasks, 
     assert page.approval_note.text().startswith("Lower level awaiting manager approval")
     assert page.risk_badge.text() == "Risk: Low"  # the higher level stands
     screenshot(page, "person-awaiting-approval")
+
+
+def test_only_the_tab_on_the_screen_is_filled_and_a_later_tab_shows_the_latest_read(
+        qtbot, page, tasks, child) -> None:
+    """Opening a record fills the Profile tab only; a tab shown later shows the record as last
+    read, including a change made while it was hidden."""
+    tasks.call(Operation(lambda ws: ws.actions.add(Action(
+        person_id=child.id, text="First fictional action", due=date.today()))))
+    open_person(qtbot, page, child.id)
+    chronology = page.tabs.widget(page.CHRONOLOGY)  # the widget itself: no filling on access
+    actions = page.tabs.widget(page.ACTIONS)
+    assert chronology.model.rowCount() == 0 and actions.model.rowCount() == 0
+    page.show_tab(page.ACTIONS)
+    assert actions.model.rowCount() == 1
+    assert chronology.model.rowCount() == 0  # still hidden, still empty
+
+    # a change while on the Actions tab: that tab is filled at once, the chronology when shown
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        tasks.run(actions_ops.add(action=Action(person_id=child.id, text="Second fictional "
+                                                "action", due=date.today())))
+    assert actions.model.rowCount() == 2
+    assert chronology.model.rowCount() == 0
+    page.show_tab(page.CHRONOLOGY)
+    titles = cell_texts(chronology.table, ChronologyModel.TITLE)
+    assert any("Second fictional action" in t for t in titles)
+    # the attribute fills a hidden tab too (the window and tests read tabs through it)
+    page.show_tab(page.PROFILE)
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        tasks.run(actions_ops.add(action=Action(person_id=child.id, text="Third fictional "
+                                                "action", due=date.today())))
+    assert actions.model.rowCount() == 2
+    assert page.actions_tab.model.rowCount() == 3

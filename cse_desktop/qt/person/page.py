@@ -7,6 +7,10 @@ audited); whenever the task manager reports a change to any record kind shown he
 reads the record again (plainly: a refresh is not a new view).  A return home interview that is
 owed shows in a banner above the tabs, with the button that starts it.
 
+The tabs other than Profile are filled when first shown (or first asked for through their
+attribute, as the window and the tests do): opening a child with thousands of forms builds only
+what is on the screen, and a tab brought up later shows the record as it was last read.
+
 Keyboard: Alt+1 to Alt+6 choose a tab, Alt+Left goes back to the caseload, Enter on a row opens
 it, and every field has a mnemonic (Alt+underlined letter).
 """
@@ -31,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from cse_desktop.casework.chronology import ChronologyEvent, duration_text
 from cse_desktop.casework.interviews import RhiState, interview_records, rhi_state
+from cse_desktop.casework.submissions import episode_record_of
 from cse_desktop.domain.dates import LOCAL_ZONE, uk_date, uk_datetime
 from cse_desktop.domain.errors import CseError, NotFound
 from cse_desktop.domain.ids import Changes
@@ -141,19 +146,21 @@ class PersonPage(QWidget):
 
         # -- tabs ------------------------------------------------------------------------------
         self.profile_tab = ProfileTab(tasks, self.today)
-        self.chronology_tab = ChronologyTab()
-        self.episodes_tab = EpisodesTab(tasks, self.clock)
-        self.submissions_tab = SubmissionsTab()
-        self.actions_tab = ActionsTab(tasks, self.today)
-        self.associations_tab = AssociationsTab(tasks)
+        self._chronology_tab = ChronologyTab()
+        self._episodes_tab = EpisodesTab(tasks, self.clock)
+        self._submissions_tab = SubmissionsTab()
+        self._actions_tab = ActionsTab(tasks, self.today)
+        self._associations_tab = AssociationsTab(tasks)
+        #: tabs whose contents are older than the record last read (filled when shown)
+        self._stale: set[int] = set()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("personTabs")
         self.tabs.setAccessibleName("Parts of the record")
         self.tabs.setDocumentMode(True)
-        tabs = [(self.profile_tab, "Profile"), (self.chronology_tab, "Chronology"),
-                (self.episodes_tab, "Missing episodes"), (self.submissions_tab, "Forms"),
-                (self.actions_tab, "Actions"),
-                (self.associations_tab, "People and places (restricted)")]
+        tabs = [(self.profile_tab, "Profile"), (self._chronology_tab, "Chronology"),
+                (self._episodes_tab, "Missing episodes"), (self._submissions_tab, "Forms"),
+                (self._actions_tab, "Actions"),
+                (self._associations_tab, "People and places (restricted)")]
         for i, (tab, title) in enumerate(tabs):
             tab.setAccessibleName(title)
             self.tabs.addTab(tab, title)
@@ -186,11 +193,12 @@ class PersonPage(QWidget):
         self.rhi_button.clicked.connect(self._start_banner_interview)
         self.print_button.clicked.connect(self.print_summary)
         self.profile_tab.reload_requested.connect(self.reload)
-        self.chronology_tab.event_activated.connect(self._event_activated)
-        self.episodes_tab.start_interview.connect(self._start_interview)
-        self.episodes_tab.open_submission.connect(self.open_submission)
-        self.submissions_tab.open_submission.connect(self.open_submission)
-        self.submissions_tab.start_form.connect(self._start_form)
+        self._chronology_tab.event_activated.connect(self._event_activated)
+        self._episodes_tab.start_interview.connect(self._start_interview)
+        self._episodes_tab.open_submission.connect(self.open_submission)
+        self._submissions_tab.open_submission.connect(self.open_submission)
+        self._submissions_tab.start_form.connect(self._start_form)
+        self.tabs.currentChanged.connect(self._fill)
         tasks.changed.connect(self._changed)
         self.ticker = QTimer(self)
         self.ticker.setInterval(TICK_MS)
@@ -212,6 +220,33 @@ class PersonPage(QWidget):
     @property
     def person(self) -> Person | None:
         return self._record.person if self._record else None
+
+    # Each tab below Profile, brought up to date with the record last read when asked for.
+
+    @property
+    def chronology_tab(self) -> ChronologyTab:
+        self._fill(self.CHRONOLOGY)
+        return self._chronology_tab
+
+    @property
+    def episodes_tab(self) -> EpisodesTab:
+        self._fill(self.EPISODES)
+        return self._episodes_tab
+
+    @property
+    def submissions_tab(self) -> SubmissionsTab:
+        self._fill(self.FORMS)
+        return self._submissions_tab
+
+    @property
+    def actions_tab(self) -> ActionsTab:
+        self._fill(self.ACTIONS)
+        return self._actions_tab
+
+    @property
+    def associations_tab(self) -> AssociationsTab:
+        self._fill(self.CONCERNS)
+        return self._associations_tab
 
     def load(self, person_id: str) -> bool:
         """Open a child's record (the view is audited) on the Profile tab.
@@ -314,17 +349,32 @@ class PersonPage(QWidget):
         self._show_header(person)
         self.approval_note.setVisible(record.approval_pending)
         self.profile_tab.set_record(record)
-        self.chronology_tab.set_events(record.chronology, self.today())
-        self.episodes_tab.set_episodes(person.id, record.episodes, record.submissions)
-        self.submissions_tab.set_submissions(record.submissions)
-        self.actions_tab.set_actions(person.id, record.actions)
-        self.associations_tab.set_associations(person.id, record.associations,
-                                               record.episodes)
+        self._stale = {self.CHRONOLOGY, self.EPISODES, self.FORMS, self.ACTIONS, self.CONCERNS}
+        self._fill(self.tabs.currentIndex())
         self._update_banner()
         if not self.ticker.isActive():
             self.ticker.start()
         self.print_button.setEnabled(True)
         self.loaded.emit(person_id)
+
+    def _fill(self, index: int) -> None:
+        """Show the record last read in tab ``index`` if it does not show it yet."""
+        record = self._record
+        if index not in self._stale or record is None:
+            return
+        self._stale.discard(index)
+        person_id = record.person.id
+        if index == self.CHRONOLOGY:
+            self._chronology_tab.set_events(record.chronology, self.today())
+        elif index == self.EPISODES:
+            self._episodes_tab.set_episodes(person_id, record.episodes, record.submissions)
+        elif index == self.FORMS:
+            self._submissions_tab.set_submissions(record.submissions)
+        elif index == self.ACTIONS:
+            self._actions_tab.set_actions(person_id, record.actions)
+        elif index == self.CONCERNS:
+            self._associations_tab.set_associations(person_id, record.associations,
+                                                    record.episodes)
 
     def _load_failed(self, person_id: str, error: CseError) -> None:
         self._reload_pending = False
@@ -352,12 +402,13 @@ class PersonPage(QWidget):
         self.rhi_banner.hide()
         self._banner_episode = None
         self.message.clear_message()
+        self._stale.clear()
         self.profile_tab.clear()
-        self.chronology_tab.clear()
-        self.episodes_tab.clear()
-        self.submissions_tab.clear()
-        self.actions_tab.clear()
-        self.associations_tab.clear()
+        self._chronology_tab.clear()
+        self._episodes_tab.clear()
+        self._submissions_tab.clear()
+        self._actions_tab.clear()
+        self._associations_tab.clear()
 
     # -- header and banner ---------------------------------------------------------------------
 
@@ -392,6 +443,7 @@ class PersonPage(QWidget):
 
     def _update_banner(self) -> None:
         owed = self.owed_interviews()
+        record = self._record
         if not owed:
             self.rhi_banner.hide()
             self._banner_episode = None
@@ -407,8 +459,10 @@ class PersonPage(QWidget):
         for unit in (" h", " min", " day"):  # never wrap a number away from its unit
             text = text.replace(unit, "\u00a0" + unit[1:])
         self.rhi_text.setText(text)
-        words = ("Continue return home interview"
-                 if self.episodes_tab.model.interview(episode) is not None
+        assert record is not None
+        started = episode_record_of(interview_records(record.submissions), RHI_FORM,
+                                    str(episode.id))
+        words = ("Continue return home interview" if started is not None
                  else "Start return home interview")  # a draft: the one interview, resumed
         self.rhi_button.setText(words)
         self.rhi_button.setAccessibleName(words)
@@ -419,8 +473,10 @@ class PersonPage(QWidget):
         self.rhi_banner.show()
 
     def _tick(self) -> None:
-        self.episodes_tab.model.refresh()
-        self.actions_tab.model.refresh()
+        for index, tab in ((self.EPISODES, self._episodes_tab),
+                           (self.ACTIONS, self._actions_tab)):
+            if index not in self._stale:  # a stale tab is filled afresh when shown
+                tab.model.refresh()
         self._update_banner()
 
     # -- signals out ---------------------------------------------------------------------------
