@@ -75,6 +75,7 @@ from sync_load import (
     load_average,
     percentile,
     print_load_summary,
+    tree_cpu_s,
 )
 
 from cse_desktop.domain.models import Action, ActionStatus, Owner, Role
@@ -155,6 +156,10 @@ def pg_support() -> Any:
 # The hub in a subprocess
 
 
+#: a command the hub is started under (``--hub-prefix``: a profiler such as ``py-spy record``)
+HUB_PREFIX: list[str] = []
+
+
 class HubProcess:
     """``cse-hub serve --db URL --port P`` in its own process (its own GIL), on 127.0.0.1."""
 
@@ -170,8 +175,9 @@ class HubProcess:
     def start(self) -> HubProcess:
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cse_desktop.hub.cli", "serve", "--db", self.db_url,
-             "--port", str(self.port), "--metrics-port", str(self.metrics_port)]
+            [*HUB_PREFIX, sys.executable, "-m", "cse_desktop.hub.cli", "serve",
+             "--db", self.db_url, "--port", str(self.port),
+             "--metrics-port", str(self.metrics_port)]
             + (["--workers", str(self.workers)] if self.workers > 1 else []),
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT)
         deadline = time.monotonic() + 60
@@ -192,31 +198,7 @@ class HubProcess:
     def cpu_s(self) -> float | None:
         """CPU time (user + system, all threads) the hub's processes (the server and its
         worker processes) have used so far (Linux)."""
-        if self.proc is None:
-            return None
-        tick = os.sysconf("SC_CLK_TCK")
-        stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
-        if self.proc.pid not in stats:
-            return None
-        tree, total = {self.proc.pid}, 0.0
-        grew = True
-        while grew:
-            grew = False
-            for pid, (ppid, _) in stats.items():
-                if ppid in tree and pid not in tree:
-                    tree.add(pid)
-                    grew = True
-        for pid in tree:
-            total += stats[pid][1]
-        return total
+        return None if self.proc is None else tree_cpu_s(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -869,6 +851,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         "(default 1,2,4)")
     parser.add_argument("--load-only", action="store_true",
                         help="only the load tests (no single-laptop push, pull, no-op sync)")
+    parser.add_argument("--hub-prefix", default="", metavar="COMMAND",
+                        help="start every hub under this command, e.g. \"py-spy record "
+                             "--subprocesses -o hub.svg --\" (a profile of the real server)")
     args = parser.parse_args(argv)
     if args.scale <= 0 or args.noop_runs < 1 or args.raw_repeats < 1:
         parser.error("--scale, --noop-runs and --raw-repeats must be positive")
@@ -877,6 +862,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    HUB_PREFIX[:] = shlex.split(args.hub_prefix)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or RESULTS_DIR / f"sync-{stamp}.json"
     bench = SyncBench(args)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import json
 import math
+import os
 import re
 import statistics
 import threading
@@ -14,6 +15,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -45,6 +47,39 @@ def load_average() -> float | None:
     try:
         return os.getloadavg()[0]
     except (AttributeError, OSError):
+        return None
+
+
+def tree_cpu_s(root: int) -> float | None:
+    """CPU time (user + system, all threads) used so far by process ``root`` and every process
+    below it (Linux ``/proc``), or None where that cannot be read."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    if root not in stats:
+        return None
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, (ppid, _) in stats.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(stats[pid][1] for pid in tree)
+
+
+def postmaster_pid(datadir: Any) -> int | None:
+    """The PostgreSQL server's process id, from its data folder."""
+    try:
+        return int((Path(datadir) / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, IndexError, ValueError):
         return None
 
 
@@ -104,10 +139,13 @@ class LoadTests:
             for what, payload in (("push", bodies), ("pull", None)):
                 self.log(f"{tag} {devices} devices {what}"
                          + (f" {per} changes each" if payload else "") + ", all at once")
-                cpu0 = server.cpu_s()
+                pg_pid = postmaster_pid(self.cluster.datadir)
+                cpu0, pg0 = server.cpu_s(), tree_cpu_s(pg_pid)
                 out[what] = self._run_clients(server.url, tokens, what, payload)
-                cpu1 = server.cpu_s()
+                cpu1, pg1 = server.cpu_s(), tree_cpu_s(pg_pid)
                 out[what]["hub_cpu_s"] = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
+                # the other two users of the machine's cores in the same interval
+                out[what]["postgres_cpu_s"] = None if pg0 is None or pg1 is None else pg1 - pg0
             out["metrics"] = self._metrics(f"http://127.0.0.1:{server.metrics_port}")
         finally:
             self.stop_hub(server)
@@ -225,17 +263,19 @@ class LoadTests:
             th.start()
         gc.collect()
         barrier.wait()
-        t0 = time.perf_counter()
+        t0, own0 = time.perf_counter(), time.process_time()
         for th in threads:
             th.join()
         wall = time.perf_counter() - t0
+        own_cpu = time.process_time() - own0  # the requests' own cost, not the set-up
         flat = [x for per_device in latencies for x in per_device]
         out: dict[str, Any] = {
             "requests": len(flat), "errors": len(errors), "error_samples": errors[:5],
             "rejected_changes": rejected[0], "wall_s": wall,
             "p50_s": statistics.median(flat) if flat else None,
             "p95_s": percentile(flat, 95) if flat else None,
-            "max_s": max(flat) if flat else None, "latencies_s": flat}
+            "max_s": max(flat) if flat else None, "latencies_s": flat,
+            "load_generator_cpu_s": own_cpu}
         if bodies is None:
             parsed = sum(len(json.loads(body)["changes"]) for body in kept)
             if kept and parsed != received[0]:
@@ -389,13 +429,13 @@ def print_load_summary(conc: dict[str, Any]) -> None:
     if not runs:
         return
 
-    def cpu(x: dict[str, Any]) -> str:
-        return "-" if x.get("hub_cpu_s") is None else f"{x['hub_cpu_s']:.1f} s"
+    def cpu(x: dict[str, Any], key: str = "hub_cpu_s") -> str:
+        return "-" if x.get(key) is None else f"{x[key]:.1f} s"
 
     print("\nload tests: throughput against --workers (raw = the same rows by one psycopg "
           "connection per device, same run)")
     print("devices | workers | load | push changes/s | raw changes/s | push p95 | pull p95 | "
-          "raw pull p95 | hub CPU push/pull | pushes per group")
+          "raw pull p95 | CPU push/pull: hub, PostgreSQL, load generator | pushes per group")
     for x in runs:
         push, pull, raw = x["push"], x["pull"], x["raw"]
         raw_rate = x["devices"] * x["changes_per_device"] / raw["plain"]["wall_s"]
@@ -407,6 +447,9 @@ def print_load_summary(conc: dict[str, Any]) -> None:
               f"{push['changes_per_s']:,.0f} | {raw_rate:,.0f} | "
               f"{fmt_time(push['p95_s']) if push['p95_s'] else '-'} | "
               f"{fmt_time(pull['p95_s']) if pull['p95_s'] else '-'} | "
-              f"{fmt_time(raw['pull']['p95_s'])} | {cpu(push)} / {cpu(pull)} | {size}")
+              f"{fmt_time(raw['pull']['p95_s'])} | {cpu(push)} / {cpu(pull)}, "
+              f"{cpu(push, 'postgres_cpu_s')} / {cpu(pull, 'postgres_cpu_s')}, "
+              f"{cpu(push, 'load_generator_cpu_s')} / {cpu(pull, 'load_generator_cpu_s')} "
+              f"| {size}")
         for sample in push["error_samples"] + pull["error_samples"]:
             print(f"  error ({x['devices']} devices, {x['workers']} workers): {sample}")
