@@ -14,6 +14,8 @@ to forget the children no longer theirs.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import uuid
 from collections.abc import Sequence
@@ -330,8 +332,7 @@ class ChangeOps:
                     "This laptop has seen changes the hub no longer has: the hub's database "
                     "was probably restored from a backup. Sync is paused so nothing is "
                     "overwritten; ask your hub administrator.")
-            query = (sa.select(c.seq, _page_item(conn.dialect.name).label("item"))
-                     .join(t.records, t.records.c.record_id == c.record_id)
+            query = (sa.select(c.seq, c.item)
                      .where(c.seq > since, c.seq <= safe, c.team_id == device.team_id)
                      .order_by(c.seq).limit(limit + 1))
             if device.own_caseload_only:
@@ -340,26 +341,23 @@ class ChangeOps:
         # one row more than the page says whether another follows (a full last page is done,
         # and the laptop is spared a request for an empty one)
         done = len(rows) <= limit
-        rows = rows[:limit]
-        size = 0
-        for n, row in enumerate(rows):  # a page also stops at about PAGE_BYTES of content
-            size += len(row.item)
-            if size > PAGE_BYTES and n:
-                rows, done = rows[:n], False
-                break
+        items = [row.item for row in rows[:limit]]
+        # a page also stops at about PAGE_BYTES of content (always at least one change)
+        keep = max(1, bisect.bisect_right(list(itertools.accumulate(map(len, items))),
+                                          PAGE_BYTES))
+        if keep < len(items):
+            items, done = items[:keep], False
         # done: up to the safe mark (never back: a writer still in flight may hold it lower)
-        nxt = max(since, safe) if done else rows[-1].seq
+        nxt = max(since, safe) if done else rows[len(items) - 1].seq
         extra: list[HubChange] = []
         evict: list[str] = []
         if device.own_caseload_only:
             extra, evict = self._scope_changes(device, since, nxt)
-        # The snapshots are stored as JSON already: the database writes each change's JSON
-        # around it (_page_item), and the page is joined as text, never parsed and encoded
-        # again (this was most of a pull's cost on a busy hub).
-        items = [r.item.encode() for r in rows]
-        items += [h.model_dump_json().encode() for h in extra]
+        # Each change is stored as the JSON a page carries (``changes.item``, written with the
+        # change): the page is joined as text, never parsed and encoded again.
+        items += [h.model_dump_json() for h in extra]
         return (b'{"protocol":%d,"changes":[%s],"next":%d,"done":%s,"evict":%s,"role":"%s"}' % (
-            PROTOCOL_VERSION, b",".join(items), nxt, b"true" if done else b"false",
+            PROTOCOL_VERSION, ",".join(items).encode(), nxt, b"true" if done else b"false",
             t.dumps(evict).encode(), wire_role(device.role).encode()))
 
     def _scope_changes(self, device: Device, since: int,
@@ -403,26 +401,6 @@ class ChangeOps:
 
 
 @lru_cache(maxsize=2)
-def _page_item(dialect: str) -> sa.ColumnElement[str]:
-    """A change of a pull page as the JSON text of a :class:`HubChange`, written by the
-    database: its stored snapshot, wrapped."""
-    c = t.changes.c
-
-    def quoted(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
-        if dialect == "postgresql":
-            return sa.cast(sa.func.to_json(column), sa.Text)
-        return sa.func.json_quote(column)
-
-    def text(value: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
-        return sa.cast(value, sa.Text)
-
-    return (sa.literal('{"seq":') + text(c.seq) + ',"record_kind":' + quoted(c.record_kind)
-            + ',"record_id":' + quoted(c.record_id) + ',"version":' + text(c.version)
-            + ',"deleted":' + sa.case((c.deleted, sa.literal("true")), else_=sa.literal("false"))
-            + ',"fields":' + c.snapshot + ',"created_by":' + quoted(t.records.c.created_by)
-            + "}")
-
-
 def _same_name(a: str, b: str) -> bool:
     """Whether two names are the same person's, as typed (case and spacing aside)."""
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()

@@ -49,11 +49,14 @@ _REGISTER = sa.text(
     "SELECT pg_advisory_xact_lock_shared(:base + (SELECT CASE WHEN is_called THEN last_value "
     "ELSE last_value - 1 END FROM changes_seq))")
 _NEXT = sa.text("SELECT nextval('changes_seq') FROM generate_series(1, :n)")
-_LOWEST_IN_FLIGHT = sa.text(
+_LOWEST_IN_FLIGHT = (
     "SELECT min((classid::bigint << 32) | objid::bigint) - :base FROM pg_locks "
     "WHERE locktype = 'advisory' AND objsubid = 1 AND classid::bigint >= :high "
     "AND classid::bigint < :high + 65536 "
     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+#: a pull's bounds in one statement: the highest committed seq, the lowest v in flight
+_BOUNDS = sa.text(
+    f"SELECT (SELECT coalesce(max(seq), 0) FROM changes) AS head, ({_LOWEST_IN_FLIGHT}) AS low")
 
 
 class HubDatabaseError(CseError):
@@ -113,12 +116,18 @@ def writer(engine: sa.Engine, *, serialised: bool = True) -> _Writer:
 
 def pull_bounds(conn: sa.Connection) -> tuple[int, int]:
     """``(head, safe)``: the highest committed seq, and the highest up to which every change
-    is committed and visible (a pull reads only ``seq <= safe``; see the module docstring)."""
-    head = head_seq(conn)
+    is committed and visible (a pull reads only ``seq <= safe``, in a later statement; see the
+    module docstring).
+
+    On PostgreSQL both come from one statement: its snapshot (which gives ``head``) is taken
+    when it starts, before it scans ``pg_locks``, so the order the proof needs holds.
+    """
     if conn.dialect.name != "postgresql":
+        head = head_seq(conn)
         return head, head
-    low = conn.execute(_LOWEST_IN_FLIGHT, {"base": IN_FLIGHT, "high": IN_FLIGHT >> 32}).scalar()
-    return head, head if low is None else min(head, int(low))
+    row = conn.execute(_BOUNDS, {"base": IN_FLIGHT, "high": IN_FLIGHT >> 32}).one()
+    head = int(row.head)
+    return head, head if row.low is None else min(head, int(row.low))
 
 
 class Seqs:

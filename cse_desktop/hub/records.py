@@ -44,6 +44,16 @@ class RecordState:
     stored: bool  # already a row in `records` (else inserted when the batch is written)
 
 
+def pull_item(seq: int, state: RecordState, record_id: str, content: str) -> str:
+    """The change as a pull page carries it: the JSON of a :class:`HubChange`, made around the
+    snapshot's JSON text ``content`` (never parsed and encoded again)."""
+    deleted = "true" if state.deleted else "false"
+    # the kind is one of RecordKind's words and the id a canonical UUID: nothing to escape
+    return (f'{{"seq":{seq:d},"record_kind":"{state.kind}",'
+            f'"record_id":"{record_id}","version":{state.version:d},'
+            f'"deleted":{deleted},"fields":{content},"created_by":{t.dumps(state.created_by)}}}')
+
+
 def _state_of(m: Any) -> RecordState:
     return RecordState(kind=m["kind"], team_id=m["team_id"], person_id=m["person_id"],
                        owner_user_id=m["owner_user_id"],
@@ -148,7 +158,8 @@ class Batch:
             "seq": seq, "change_id": change_id, "device_id": device_id,
             "record_kind": state.kind, "record_id": record_id, "team_id": state.team_id,
             "person_id": state.person_id, "version": state.version, "deleted": state.deleted,
-            "changed": t.dumps(listed), "snapshot": content, "at": at})
+            "changed": t.dumps(listed), "snapshot": content, "at": at,
+            "item": pull_item(seq, state, record_id, content)})
         return seq
 
     def touched_here(self, record_id: str, device_id: str, after: int) -> set[str]:

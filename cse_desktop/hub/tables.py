@@ -128,6 +128,9 @@ changes = sa.Table(
     sa.Column("changed", sa.Text, nullable=False),
     sa.Column("snapshot", sa.Text, nullable=False),
     sa.Column("at", sa.String(40), nullable=False),
+    #: the change as a pull page carries it (the JSON of a HubChange around ``snapshot``),
+    #: written with the change so a pull reads it and nothing else (migration 0008)
+    sa.Column("item", sa.Text, nullable=False),
     sa.Index("changes_by_record", "record_id", "seq"),
     sa.Index("changes_by_team", "team_id", "seq"),
 )

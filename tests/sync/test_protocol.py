@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from cse_desktop.domain.models import Owner, Person, Role, Submission
 from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.sync.protocol import (
     MAX_BATCH,
+    MAX_DEPTH,
     Change,
     ChangeResult,
     Problem,
@@ -89,3 +91,36 @@ def test_results_pages_and_problems() -> None:
     with pytest.raises(ValidationError):
         Problem(title="Revoked", status=401, code="Device Revoked")
     assert Problem(title="Revoked", status=401, code="device_revoked").code == "device_revoked"
+
+
+def _nested(depth: int) -> dict:
+    """``fields`` whose deepest value sits ``depth`` levels down (a key of ``fields`` is 1)."""
+    value: object = "deepest"
+    for level in range(depth - 1):
+        value = [value] if level % 2 else {"k": value}
+    return {"given_name": value}
+
+
+@pytest.mark.parametrize(("fields", "problem"), [
+    ({"given_name": "Ok (fictional)", "n": 1.5, "tags": ["a", {"b": [1, 2]}]}, None),
+    (_nested(MAX_DEPTH), None),  # exactly at the limit
+    (_nested(MAX_DEPTH + 1), "nest more than"),
+    ({"given_name": {"k": [{"k": [{}]}] * 3}}, None),
+    ({"score": float("nan")}, "finite"),
+    ({"score": [1, float("-inf")]}, "finite"),
+    ({"given_name": "\ud800"}, "not valid Unicode"),
+    ({"\udfff": 1}, "not valid Unicode"),
+    ({"deep": {"k": [[[["\ud800"]]]]}}, "not valid Unicode"),
+])
+def test_fields_hold_only_plain_json(fields: dict, problem: str | None) -> None:
+    """A change's fields: finite numbers, valid Unicode, at most MAX_DEPTH levels deep."""
+    def change() -> Change:
+        return Change(change_id=str(uuid.uuid4()), record_kind="person",
+                      record_id=str(uuid.uuid4()), op="create", version=1, base_version=0,
+                      fields=fields)
+
+    if problem is None:
+        assert change().fields == fields
+    else:
+        with pytest.raises(ValidationError, match=problem):
+            change()

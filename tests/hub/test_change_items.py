@@ -1,0 +1,76 @@
+"""Each change keeps the JSON a pull page carries (``changes.item``, migration 0008): pulls
+read it as stored, and the migration fills it in for changes written before, as the hub used
+to build it on every pull. On SQLite and PostgreSQL; all names are fictional."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import sqlalchemy as sa
+from alembic import command
+
+from cse_desktop.hub import db
+from cse_desktop.hub import tables as t
+from cse_desktop.hub.repository import Hub
+from cse_desktop.sync.protocol import Change, HubChange, PullResponse, PushRequest
+
+
+def _person(given: str) -> dict[str, object]:
+    return {"given_name": given, "family_name": "Fictional-Example", "dob": "2011-05-04",
+            "team": "North Team", "allocated_worker": "Zoë \"Zed\" O'North"}
+
+
+def _changes(hub: Hub, token: str) -> None:
+    """Creates, an edit and a delete from one device whose user's name needs quoting."""
+    device = hub.authenticate(token)
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    creates = [Change(change_id=str(uuid.uuid4()), record_kind="person", record_id=rid,
+                      op="create", version=1, base_version=0, fields=_person(f"Ada {n}"))
+               for n, rid in enumerate(ids)]
+    hub.push(device, PushRequest(changes=creates))
+    edit = Change(change_id=str(uuid.uuid4()), record_kind="person", record_id=ids[0],
+                  op="update", version=2, base_version=1, base_seq=1,
+                  fields={"postcode": "ZZ99 1ZZ", "school": "Ünïcode Academy \\ (fictional)"})
+    delete = Change(change_id=str(uuid.uuid4()), record_kind="person", record_id=ids[1],
+                    op="delete", version=2, base_version=1, base_seq=2)
+    answers = hub.push(device, PushRequest(changes=[edit, delete])).results
+    assert [a.status for a in answers] == ["accepted", "accepted"]
+
+
+def _page(hub: Hub, token: str) -> PullResponse:
+    return PullResponse.model_validate_json(hub.pull_json(hub.authenticate(token), 0, 1000))
+
+
+def test_the_migration_fills_in_the_items_of_changes_already_written(db_url: str) -> None:
+    engine = db.make_engine(db_url)
+    db.upgrade(engine)
+    hub = Hub(engine)
+    hub.add_team("North Team")
+    hub.add_user("Zoë \"Zed\" O'North", team="North Team")
+    code, _ = hub.new_enrolment_code("Zoë \"Zed\" O'North")
+    token = hub.enrol(code, "laptop (fictional)").token
+    _changes(hub, token)
+    written = _page(hub, token)  # as the hub writes items with each change
+    assert [c.version for c in written.changes] == [1, 1, 1, 2, 2]
+    assert written.changes[-1].deleted and not written.changes[0].deleted
+    assert written.changes[0].created_by == "Zoë \"Zed\" O'North"
+    with engine.connect() as conn:
+        items = conn.execute(sa.select(t.changes.c.item).order_by(t.changes.c.seq)).scalars()
+        assert all(HubChange.model_validate_json(item) for item in items)
+
+    # back to the schema before items, and up again: the migration fills them in
+    cfg = db._config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("changes")}
+    assert "item" not in columns
+    db.upgrade(engine)
+    filled = _page(hub, token)
+    assert filled == written
+    with engine.connect() as conn:
+        items = conn.execute(sa.select(t.changes.c.item)).scalars().all()
+    assert len(items) == 5 and all(json.loads(i)["fields"] for i in items)
+    engine.dispose()
