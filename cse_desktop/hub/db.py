@@ -23,6 +23,7 @@ Admin writes (enrolment, device status, users) still run one at a time under
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from pathlib import Path
 from types import TracebackType
@@ -73,6 +74,32 @@ def default_url() -> str:
     return f"sqlite:///{folder / 'hub.sqlite3'}"
 
 
+#: a pooled PostgreSQL connection idle for longer than this is checked before it is used
+PING_AFTER_IDLE_S = 5.0
+
+
+def _ping_when_idle(engine: sa.Engine) -> None:
+    """Check a pooled connection before use only if it sat idle for a while (a database
+    restarted meanwhile leaves dead connections in the pool): a connection in steady use is
+    not pinged before every request, which cost a round trip on each of them."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            dbapi_conn.execute("SELECT 1")
+            dbapi_conn.rollback()
+        except Exception as exc:  # any failure: the pool drops it and connects afresh
+            raise sa.exc.DisconnectionError("an idle pooled connection is gone") from exc
+
+
 def make_engine(url: str | None = None) -> sa.Engine:
     url = url or default_url()
     try:
@@ -102,8 +129,9 @@ def make_engine(url: str | None = None) -> sa.Engine:
 
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(parsed, pool_size=40, max_overflow=20, pool_pre_ping=True,
-                                hide_parameters=True)
+        engine = sa.create_engine(parsed, pool_size=40, max_overflow=20, hide_parameters=True)
+        _ping_when_idle(engine)
+        return engine
     raise HubDatabaseError(f"The hub runs on SQLite or PostgreSQL, not {parsed.drivername}.")
 
 
