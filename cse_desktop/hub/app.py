@@ -3,13 +3,11 @@
 * Devices authenticate with ``Authorization: Bearer <token>`` (the token from enrolment).
 * Errors are ``application/problem+json`` with a stable ``code``; request bodies must match the
   protocol models exactly (unknown fields rejected) and may not exceed :data:`MAX_BODY` bytes.
-* Enrolment attempts and authentication failures are rate limited per client address.
+* Enrolment attempts and authentication failures are rate limited per client address, the
+  same limit for every worker process (:mod:`cse_desktop.hub.ratelimit`).
 """
 
 
-import threading
-import time
-from collections import deque
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -25,6 +23,7 @@ from cse_desktop.hub.devices import RETIRED, Device
 from cse_desktop.hub.edge import problem
 from cse_desktop.hub.errors import HubError, Unauthenticated
 from cse_desktop.hub.metrics import RequestMetrics
+from cse_desktop.hub.ratelimit import RateLimiter
 from cse_desktop.hub.repository import Hub
 from cse_desktop.hub.tokens import ROTATE_HEADER
 from cse_desktop.sync.protocol import (
@@ -47,38 +46,6 @@ from cse_desktop.sync.protocol import (
 #: the largest request body the hub reads (a full push batch is well under this)
 MAX_BODY = 8 * 1024 * 1024
 
-class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds for each key (a client address)."""
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        if len(self._events) > 10_000:  # forget addresses whose events have all expired
-            for stale in [k for k, v in self._events.items() if not v or v[-1] <= now -
-                          self.window]:
-                del self._events[stale]
-        events = self._events.setdefault(key, deque())
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        return events
-
-    def blocked_for(self, key: str) -> float:
-        """Seconds until ``key`` may try again (0 when it may now)."""
-        now = time.monotonic()
-        with self._lock:
-            events = self._recent(key, now)
-            if len(events) < self.limit:
-                return 0.0
-            return max(1.0, events[0] + self.window - now)
-
-    def hit(self, key: str) -> None:
-        with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
-
-
 class TooManyAttempts(HubError):
     status, code, title = 429, "rate_limited", "Too many attempts"
 
@@ -92,8 +59,9 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
     """The hub's API. ``openapi``: serve the OpenAPI document at ``/openapi.json`` (off by
     default: ``cse-hub serve --openapi``); the interactive ``/docs`` are never served."""
     hub = Hub(engine)
-    enrolments = RateLimiter(enrol_limit, window)
-    auth_failures = RateLimiter(auth_failure_limit, window)
+    # shared by every worker process through the database (hub/ratelimit.py)
+    enrolments = RateLimiter(engine, "enrol", enrol_limit, window)
+    auth_failures = RateLimiter(engine, "auth_failure", auth_failure_limit, window)
 
     app = FastAPI(title="CSE Desktop hub", version=f"protocol {PROTOCOL_VERSION}",
                   description="Sync hub for CSE Desktop laptops (DESIGN.md section 6).",
@@ -126,11 +94,10 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
             if exc.code != "unauthenticated":
                 raise  # revoked, retired or expired: the device must hear it
             key = client_key(request)
-            wait = auth_failures.blocked_for(key)
+            wait = auth_failures.attempt(key)
             if wait:
                 raise TooManyAttempts("Too many failed sign-ins from this address; try again "
                                       "later.", wait) from None
-            auth_failures.hit(key)
             hub.record_auth_failure("unknown credential", key)
             raise
         if dev.status == "retiring" and not retiring:
@@ -192,11 +159,10 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
               responses=documented(400, 413, 422, 429))
     def enrol(body: EnrolRequest, request: Request) -> EnrolResponse:
         key = client_key(request)
-        wait = enrolments.blocked_for(key)
+        wait = enrolments.attempt(key)
         if wait:
             raise TooManyAttempts("Too many enrolment attempts from this address; try again "
                                   "later.", wait)
-        enrolments.hit(key)
         return hub.enrol(body.code, body.device_name)
 
     @app.get("/v1/device", response_model=DeviceInfo, responses=documented(*signed))

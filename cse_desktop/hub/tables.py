@@ -204,3 +204,18 @@ scope_events = sa.Table(
     sa.Column("gained", sa.Boolean, nullable=False),
     sa.Index("scope_events_by_user", "team_id", "user_name", "seq"),
 )
+
+#: one row per attempt that counted against a rate limit (``hub/ratelimit.py``): shared by every
+#: worker process; rows older than the limit's window are swept away as new ones are recorded
+rate_limit_attempts = sa.Table(
+    "rate_limit_attempts", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    #: enrol | auth_failure
+    sa.Column("kind", sa.String(20), nullable=False),
+    #: the client's address (the peer, or the client a trusted proxy named)
+    sa.Column("source", sa.String(100), nullable=False),
+    #: when, in seconds since the epoch (the wall clock: the same in every worker process)
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Index("rate_limit_by_source", "kind", "source", "at"),
+    sa.Index("rate_limit_by_age", "kind", "at"),
+)

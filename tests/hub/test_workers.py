@@ -1,19 +1,25 @@
 """``cse-hub serve --workers N --metrics-port P``: several worker processes, one set of metrics.
 
 The real command in its own process: devices enrol and push at once through it, every change
-comes back exactly once on a pull, and the metrics listener adds up every worker's figures.
+comes back exactly once on a pull, the metrics listener adds up every worker's figures, and
+the rate limits hold an address to the same number of attempts whichever worker answers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import os
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from support.hubserver import free_port
 
 from cse_desktop.domain.ids import new_id
@@ -52,20 +58,14 @@ def metric(text: str, name: str, **labels: str) -> float:
     return total
 
 
-def test_several_workers_serve_one_hub_and_one_set_of_metrics(db_url: str) -> None:
-    engine = db.make_engine(db_url)
-    db.upgrade(engine)
-    hub = Hub(engine)
-    hub.add_team("North Team")
-    codes = []
-    for i in range(DEVICES):
-        hub.add_user(f"Worker {i} (fictional)", team="North Team")
-        codes.append(hub.new_enrolment_code(f"Worker {i} (fictional)")[0])
-    port, metrics_port = free_port(), free_port()
+@contextlib.contextmanager
+def serve(db_url: str, port: int, *extra: str) -> Iterator[subprocess.Popen[str]]:
+    """``cse-hub serve --workers 2`` on ``port``, once it answers; stopped afterwards (and
+    checked for tracebacks)."""
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "cse_desktop.hub.cli", "serve", "--db", db_url, "--port",
-         str(port), "--workers", "2", "--metrics-port", str(metrics_port)],
+         str(port), "--workers", "2", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -77,6 +77,32 @@ def test_several_workers_serve_one_hub_and_one_set_of_metrics(db_url: str) -> No
                 pass
             assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
             time.sleep(0.1)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    engine = db.make_engine(db_url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_several_workers_serve_one_hub_and_one_set_of_metrics(db_url: str,
+                                                               engine: sa.Engine) -> None:
+    hub = Hub(engine)
+    hub.add_team("North Team")
+    codes = []
+    for i in range(DEVICES):
+        hub.add_user(f"Worker {i} (fictional)", team="North Team")
+        codes.append(hub.new_enrolment_code(f"Worker {i} (fictional)")[0])
+    port, metrics_port = free_port(), free_port()
+    url = f"http://127.0.0.1:{port}"
+    with serve(db_url, port, "--metrics-port", str(metrics_port)) as proc:
         assert len(children(proc.pid)) >= 2  # the worker processes (and no fewer)
         tokens = [httpx.post(url + "/v1/enrol", json={"code": c, "device_name": f"laptop-{i}"})
                   .json()["token"] for i, c in enumerate(codes)]
@@ -126,8 +152,90 @@ def test_several_workers_serve_one_hub_and_one_set_of_metrics(db_url: str) -> No
                       route="/v1/records/{kind}/{record_id}", status="404") == 1
         assert missing not in text
         assert httpx.get(f"http://127.0.0.1:{metrics_port}/other").status_code == 404
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-        engine.dispose()
-    assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+
+
+# -- rate limits: one count for every worker ------------------------------------------------------
+
+
+def worker_of(conn: http.client.HTTPConnection, port: int, workers: list[int]) -> int:
+    """The worker process holding the hub's end of ``conn`` (from Linux's /proc: the socket
+    whose peer is this connection's local port, and the process with that socket open)."""
+    assert conn.sock is not None
+    here = conn.sock.getsockname()[1]
+    sockets = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = (int(f.rsplit(":", 1)[1], 16) for f in fields[1:3])
+        if (local, remote) == (port, here):
+            sockets.add(f"socket:[{fields[9]}]")
+    for pid in workers:
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in sockets for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                return pid
+    raise AssertionError(f"no worker holds the connection from port {here}")
+
+
+def one_connection_per_worker(port: int, workers: list[int]) -> list[http.client.HTTPConnection]:
+    """A kept-alive connection to each of two workers (new connections go to whichever
+    worker accepts first: open them until both have one)."""
+    held: dict[int, http.client.HTTPConnection] = {}
+    spare = []
+    for _ in range(200):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/v1/health")
+        assert conn.getresponse().read()
+        pid = worker_of(conn, port, workers)
+        if pid in held:
+            spare.append(conn)  # kept open meanwhile, so the next goes elsewhere more often
+        else:
+            held[pid] = conn
+        if len(held) == 2:
+            break
+    for conn in spare:
+        conn.close()
+    assert len(held) == 2, "every connection went to one worker"
+    return list(held.values())
+
+
+def ask(conn: http.client.HTTPConnection, method: str, path: str, body: str = "",
+        token: str = "") -> tuple[int, str]:
+    """(status, Retry-After) of one request on ``conn``."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    conn.request(method, path, body=body.encode(), headers=headers)
+    resp = conn.getresponse()
+    resp.read()
+    return resp.status, resp.getheader("Retry-After") or ""
+
+
+def test_the_rate_limits_hold_across_workers(db_url: str, engine: sa.Engine) -> None:
+    """20 failed sign-ins and 10 enrolment attempts per address per 5 minutes (the defaults),
+    sent in turn to two workers: with a count per worker each would have seen only half."""
+    hub = Hub(engine)
+    hub.add_team("North Team")
+    hub.add_user("Worker (fictional)", team="North Team")
+    token = hub.enrol(hub.new_enrolment_code("Worker (fictional)")[0], "laptop").token
+    port = free_port()
+    with serve(db_url, port, "--no-access-log") as proc:
+        first, second = conns = one_connection_per_worker(port, children(proc.pid))
+        try:
+            for n in range(20):
+                assert ask(conns[n % 2], "GET", "/v1/conflicts", token="x" * 43)[0] == 401
+            for conn in (first, second, first):
+                status, retry = ask(conn, "GET", "/v1/conflicts", token="x" * 43)
+                assert status == 429 and 1 <= int(retry) <= 300
+            for conn in conns:  # a valid credential is never held up by the failures
+                assert ask(conn, "GET", "/v1/device", token=token)[0] == 200
+
+            wrong = '{"code": "AAAA-BBBB-CCCC-DDDD", "device_name": "laptop"}'
+            for n in range(10):
+                assert ask(conns[n % 2], "POST", "/v1/enrol", wrong)[0] == 400
+            for conn in (second, first, second):
+                status, retry = ask(conn, "POST", "/v1/enrol", wrong)
+                assert status == 429 and 1 <= int(retry) <= 300
+        finally:
+            for conn in conns:
+                conn.close()
+    with engine.connect() as conn:
+        recorded = dict(conn.execute(sa.text(
+            "SELECT kind, count(*) FROM rate_limit_attempts GROUP BY kind")).all())
+    assert recorded == {"auth_failure": 20, "enrol": 10}  # the refused ones not counted
