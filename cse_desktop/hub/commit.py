@@ -1,17 +1,20 @@
 """Group commit: pushes waiting at the same moment are applied in one transaction.
 
-A request thread hands its push to :meth:`GroupCommit.submit` and waits. If no group is being
-committed, it becomes the leader at once: it takes every push waiting (its own first, up to
-:data:`MAX_GROUP_CHANGES` changes), applies them in one transaction with one commit (one
-fsync), hands each push its answer, and returns its own. Pushes that arrive while a group
-commits wait for it to finish; then one of them leads the next group, with all the others that
-gathered meanwhile. On an idle hub a push is committed at once, alone; under load the groups
-grow by themselves, and the number of commits (and fsyncs) stays about one per commit time.
+A push is handed to the process's queue (:meth:`GroupCommit.submit` from a thread, or
+:meth:`GroupCommit.submit_async` from the event loop) and waits for its answer. One committer
+thread per process takes every push waiting (up to :data:`MAX_GROUP_CHANGES` changes, in
+order of arrival), applies them in one transaction with one commit (one fsync), answers each
+push, and takes the next group from what gathered meanwhile. On an idle hub a push is
+committed at once, alone; under load the groups grow by themselves, and the number of commits
+(and fsyncs) stays about one per commit time.
 
-Nothing is held across a push but this queue: the work a push needs no database for (parsing,
-digests, validating new records) runs in its own thread before it queues. On PostgreSQL each
-worker process has its own queue and their groups commit side by side (see
-:mod:`cse_desktop.hub.db`); on SQLite the database has one writer anyway.
+A push waiting from the event loop holds no thread: the request threads are left for the work
+that needs one (parsing, digests, validating new records, pulls), so a small thread pool can
+serve hundreds of pushes waiting at once without the threads contending for the interpreter.
+
+Nothing is held across a push but this queue. On PostgreSQL each worker process has its own
+queue and their groups commit side by side (see :mod:`cse_desktop.hub.db`); on SQLite the
+database has one writer anyway.
 
 If a group fails (a deadlock, a change id pushed twice at once through two workers, a bug),
 it is rolled back and its pushes are applied again one by one, so each push is answered
@@ -20,6 +23,8 @@ exactly as it would have been had it been committed alone.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -46,6 +51,29 @@ class Job:
     error: BaseException | None = None
     done: bool = False
     queued_at: float = field(default_factory=time.perf_counter)
+    #: how the push's waiter hears it is done: an event (a thread waits) or a future of the
+    #: event loop the waiter awaits on
+    event: threading.Event | None = None
+    future: asyncio.Future[None] | None = None
+
+    def answer(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+    def finished(self) -> None:
+        self.done = True
+        if self.event is not None:
+            self.event.set()
+        if self.future is not None:
+            loop = self.future.get_loop()
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
+                loop.call_soon_threadsafe(_resolve, self.future)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class GroupCommit:
@@ -56,38 +84,59 @@ class GroupCommit:
         self._apply = apply
         self._cv = threading.Condition()
         self._queue: list[Job] = []
-        self._busy = False
+        self._committer: threading.Thread | None = None
 
     def submit(self, size: int, payload: Any) -> Any:
-        """Apply ``payload`` (``size`` changes) in the next group; its result, or raise its
-        error."""
-        job = Job(size, payload)
+        """Apply ``payload`` (``size`` changes) in the next group, waiting in this thread; its
+        result, or raise its error."""
+        job = Job(size, payload, event=threading.Event())
+        self._enqueue(job)
+        assert job.event is not None
+        job.event.wait()
+        return job.answer()
+
+    async def submit_async(self, size: int, payload: Any) -> Any:
+        """As :meth:`submit`, awaited on the event loop (no thread held while waiting)."""
+        job = Job(size, payload, future=asyncio.get_running_loop().create_future())
+        self._enqueue(job)
+        assert job.future is not None
+        await job.future
+        return job.answer()
+
+    def _enqueue(self, job: Job) -> None:
         with self._cv:
             self._queue.append(job)
             metrics.QUEUE_DEPTH.inc()
-            while not job.done and self._busy:
-                self._cv.wait()
-            if not job.done:
-                self._busy = True
-                group = self._take(job)
-        if not job.done:
+            if self._committer is None or not self._committer.is_alive():
+                self._committer = threading.Thread(target=self._run, name="group-commit",
+                                                   daemon=True)
+                self._committer.start()
+            self._cv.notify()
+
+    def _run(self) -> None:
+        """The committer thread: one group after another, for as long as the process runs."""
+        while True:
+            with self._cv:
+                while not self._queue:
+                    self._cv.wait()
+                group = self._take()
             try:
                 self._commit(group)
-            finally:
-                with self._cv:
-                    self._busy = False
-                    self._cv.notify_all()
-        if job.error is not None:
-            raise job.error
-        return job.result
+            except BaseException as exc:  # never leave a push waiting for ever
+                for job in group:
+                    if not job.done:
+                        job.error = exc
+                        job.finished()
+                if not isinstance(exc, Exception):
+                    raise
 
-    def _take(self, leader: Job) -> list[Job]:
-        """The leader's job first, then the others in order of arrival, up to the cap."""
-        group, total, rest = [leader], leader.size, []
+    def _take(self) -> list[Job]:
+        """The jobs waiting, in order of arrival, up to the cap (at least one)."""
+        group: list[Job] = []
+        rest: list[Job] = []
+        total = 0
         for job in self._queue:
-            if job is leader:
-                continue
-            if total + job.size <= MAX_GROUP_CHANGES:
+            if not group or total + job.size <= MAX_GROUP_CHANGES:
                 group.append(job)
                 total += job.size
             else:
@@ -112,8 +161,7 @@ class GroupCommit:
             metrics.COMMIT_SECONDS.observe(now - start)
             for job in group:
                 metrics.QUEUE_WAIT.observe(start - job.queued_at)
-                job.done = True
-
+                job.finished()
     def _alone(self, job: Job) -> None:
         for attempt in range(RETRIES + 1):
             try:

@@ -61,6 +61,20 @@ def retire(conn: sa.Connection, device_id: str) -> None:
     audit(conn, device_id, "device_retired", record_id=device_id)
 
 
+#: the device (with its user and team) whose current or previous token hashes to ``hashed``:
+#: built once, as it runs on every request
+_SIGN_IN = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
+                      t.devices.c.status_changed_at, t.devices.c.token_hash,
+                      t.devices.c.previous_token_hash, t.devices.c.token_issued_at,
+                      t.users.c.id.label("user_id"), t.users.c.name.label("user_name"),
+                      t.teams.c.id.label("team_id"), t.teams.c.name.label("team_name"),
+                      t.teams.c.own_caseload_only, t.users.c.role)
+            .join(t.users, t.users.c.id == t.devices.c.user_id)
+            .join(t.teams, t.teams.c.id == t.users.c.team_id)
+            .where(sa.or_(t.devices.c.token_hash == sa.bindparam("hashed"),
+                          t.devices.c.previous_token_hash == sa.bindparam("hashed"))))
+
+
 class DeviceOps:
     """Enrolment, sign-in and the devices' status."""
 
@@ -130,18 +144,8 @@ class DeviceOps:
         device may still push (what it changed after its last push must not be lost).
         """
         hashed = t.digest(token)
-        query = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
-                           t.devices.c.status_changed_at, t.devices.c.token_hash,
-                           t.devices.c.previous_token_hash, t.devices.c.token_issued_at,
-                           t.users.c.id.label("user_id"), t.users.c.name.label("user_name"),
-                           t.teams.c.id.label("team_id"), t.teams.c.name.label("team_name"),
-                           t.teams.c.own_caseload_only, t.users.c.role)
-                 .join(t.users, t.users.c.id == t.devices.c.user_id)
-                 .join(t.teams, t.teams.c.id == t.users.c.team_id)
-                 .where(sa.or_(t.devices.c.token_hash == hashed,
-                               t.devices.c.previous_token_hash == hashed)))
         with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_SIGN_IN, {"hashed": hashed}).first()
         if row is None:
             raise Unauthenticated("This device is not enrolled with the hub (unknown "
                                   "credential).")
