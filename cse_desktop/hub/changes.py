@@ -14,8 +14,6 @@ to forget the children no longer theirs.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import json
 import uuid
 from collections.abc import Sequence
@@ -35,6 +33,7 @@ from cse_desktop.hub.db import Seqs, pull_bounds, writer
 from cse_desktop.hub.devices import RETIRED, Device, retire, wire_role
 from cse_desktop.hub.errors import CursorAhead, NotFound, Unauthenticated
 from cse_desktop.hub.merge import Outcome, Stored, merge
+from cse_desktop.hub.pages import read_page
 from cse_desktop.hub.records import Batch, RecordState
 from cse_desktop.sync.protocol import (
     APPROVAL_NOT_ALLOWED,
@@ -50,7 +49,6 @@ from cse_desktop.sync.protocol import RecordKind as WireKind
 
 _BOOKKEEPING = set(Record.BOOKKEEPING)
 #: a pull page stops growing once its records' content passes this size
-PAGE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -359,33 +357,22 @@ class ChangeOps:
                     "This laptop has seen changes the hub no longer has: the hub's database "
                     "was probably restored from a backup. Sync is paused so nothing is "
                     "overwritten; ask your hub administrator.")
-            query = (sa.select(c.seq, c.item)
-                     .where(c.seq > since, c.seq <= safe, c.team_id == device.team_id)
-                     .order_by(c.seq).limit(limit + 1))
+            where = sa.and_(c.seq > since, c.seq <= safe, c.team_id == device.team_id)
             if device.own_caseload_only:
-                query = query.where(c.person_id.in_(records.visible_people(device)))
-            rows = conn.execute(query).all()
-        # one row more than the page says whether another follows (a full last page is done,
-        # and the laptop is spared a request for an empty one)
-        done = len(rows) <= limit
-        items = [row.item for row in rows[:limit]]
-        # a page also stops at about PAGE_BYTES of content (always at least one change)
-        keep = max(1, bisect.bisect_right(list(itertools.accumulate(map(len, items))),
-                                          PAGE_BYTES))
-        if keep < len(items):
-            items, done = items[:keep], False
+                where = sa.and_(where, c.person_id.in_(records.visible_people(device)))
+            page = read_page(conn, where, limit)
         # done: up to the safe mark (never back: a writer still in flight may hold it lower)
-        nxt = max(since, safe) if done else rows[len(items) - 1].seq
+        nxt = max(since, safe) if page.done or page.last is None else page.last
+        items = [page.items] if page.items else []
         extra: list[HubChange] = []
         evict: list[str] = []
         if device.own_caseload_only:
             extra, evict = self._scope_changes(device, since, nxt)
-        # Each change is stored as the JSON a page carries (``changes.item``, written with the
-        # change): the page is joined as text, never parsed and encoded again.
         items += [h.model_dump_json() for h in extra]
         return (b'{"protocol":%d,"changes":[%s],"next":%d,"done":%s,"evict":%s,"role":"%s"}' % (
-            PROTOCOL_VERSION, ",".join(items).encode(), nxt, b"true" if done else b"false",
-            t.dumps(evict).encode(), wire_role(device.role).encode()))
+            PROTOCOL_VERSION, ",".join(items).encode(), nxt,
+            b"true" if page.done else b"false", t.dumps(evict).encode(),
+            wire_role(device.role).encode()))
 
     def _scope_changes(self, device: Device, since: int,
                        upto: int) -> tuple[list[HubChange], list[str]]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from cse_desktop.hub import db
+from cse_desktop.hub import db, pages
 from cse_desktop.hub import tables as t
 from cse_desktop.hub.repository import Hub
 from cse_desktop.sync.protocol import Change, HubChange, PullResponse, PushRequest
@@ -100,3 +101,45 @@ def test_a_change_digest_is_the_digest_of_its_canonical_dump() -> None:
     read = [Change.model_validate_json(c.model_dump_json()) for c in changes[:3]]
     for change in changes + read:
         assert change_digest(change) == t.digest(t.dumps(change.model_dump(mode="json")))
+
+
+def test_a_page_stops_at_about_page_bytes_and_the_pages_follow_on(
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages stop at about PAGE_BYTES (never empty: a change larger than that comes alone),
+    and paging on from each page's cursor yields every change once, in order."""
+    engine = db.make_engine(db_url)
+    db.upgrade(engine)
+    hub = Hub(engine)
+    hub.add_team("North Team")
+    hub.add_user("Alex North", team="North Team")
+    code, _ = hub.new_enrolment_code("Alex North")
+    token = hub.enrol(code, "laptop (fictional)").token
+    device = hub.authenticate(token)
+    creates = [Change(change_id=str(uuid.uuid4()), record_kind="person",
+                      record_id=str(uuid.uuid4()), op="create", version=1, base_version=0,
+                      fields=_person(f"Ada {n}")) for n in range(10)]
+    hub.push(device, PushRequest(changes=creates))
+    with engine.connect() as conn:
+        sizes = [len(i) for i in conn.execute(
+            sa.select(t.changes.c.item).order_by(t.changes.c.seq)).scalars()]
+
+    for budget, per_page in ((sizes[0] * 2 + sizes[1] // 2, 2), (sizes[0] // 2, 1)):
+        monkeypatch.setattr(pages, "PAGE_BYTES", budget)
+        seen, since, requests = [], 0, 0
+        while True:
+            page = PullResponse.model_validate_json(hub.pull_json(device, since, 1000))
+            requests += 1
+            assert len(page.changes) == per_page
+            seen += [c.seq for c in page.changes]
+            since = page.next
+            if page.done:
+                break
+        assert seen == sorted(set(seen)) and len(seen) == 10
+        assert requests == 10 // per_page  # the last page says it is the last
+    # a page of at most ``limit`` changes, with no byte limit in the way
+    monkeypatch.setattr(pages, "PAGE_BYTES", 10**9)
+    first = PullResponse.model_validate_json(hub.pull_json(device, 0, 4))
+    assert len(first.changes) == 4 and not first.done and first.next == first.changes[-1].seq
+    whole = PullResponse.model_validate_json(hub.pull_json(device, 0, 10))
+    assert len(whole.changes) == 10 and whole.done  # a full last page is the last
+    engine.dispose()
