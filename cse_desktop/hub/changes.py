@@ -48,7 +48,6 @@ from cse_desktop.sync.protocol import (
 from cse_desktop.sync.protocol import RecordKind as WireKind
 
 _BOOKKEEPING = set(Record.BOOKKEEPING)
-#: a pull page stops growing once its records' content passes this size
 
 
 @dataclass(frozen=True)
@@ -229,7 +228,10 @@ class ChangeOps:
                 state.allocated_worker = str(state.fields.get("allocated_worker", ""))
                 batch.reallocated(batch.seqs.peek(), state, before)
         now = t.now()
-        seq = batch.add_change(change.change_id, device.id, rid, state, outcome.changed, now)
+        # the validation's JSON of the fields, unless they were taken from the stored record
+        text = outcome.text if state.fields is outcome.fields else ""
+        seq = batch.add_change(change.change_id, device.id, rid, state, outcome.changed, now,
+                               text)
         for c in outcome.conflicts:
             batch.conflicts.append({
                 "id": str(uuid.uuid4()), "record_kind": kind, "record_id": rid,

@@ -20,6 +20,7 @@ Who may see the record, approvals and held risk levels need the database: the ca
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,9 +28,11 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from cse_desktop.domain.ids import RecordKind
-from cse_desktop.domain.models import RECORD_TYPES
+from cse_desktop.domain.models import RECORD_TYPES, Record
 from cse_desktop.sync.protocol import Change, Conflict
 
+#: what a record's content leaves out (kept by the hub's own columns)
+_BOOKKEEPING = set(Record.BOOKKEEPING)
 #: the name a conflict over whether the record is deleted goes by
 DELETED = "deleted"
 
@@ -55,6 +58,8 @@ class Outcome:
     #: why it was refused (a ChangeResult code) and the same in plain words
     code: str = ""
     message: str = ""
+    #: ``fields`` as JSON text, when the validation made it ("" otherwise): stored as is
+    text: str = ""
 
     @property
     def refused(self) -> bool:
@@ -67,6 +72,14 @@ def refused(code: str, message: str) -> Outcome:
 
 def validated(kind: str, record_id: str, content: Mapping[str, Any]) -> dict[str, Any] | str:
     """The record's content as the desktop would store it, or a plain message saying why not."""
+    checked = validated_text(kind, record_id, content)
+    return checked if isinstance(checked, str) else checked[0]
+
+
+def validated_text(kind: str, record_id: str,
+                   content: Mapping[str, Any]) -> tuple[dict[str, Any], str] | str:
+    """As :func:`validated`, with the content's JSON text: written once by the model, and the
+    content read back from it (cheaper than dumping the model and encoding the dump)."""
     model = RECORD_TYPES[kind]
     try:
         record = model.model_validate({"id": record_id, **content})
@@ -74,7 +87,8 @@ def validated(kind: str, record_id: str, content: Mapping[str, Any]) -> dict[str
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "record"
         return f"The {model.kind} is not valid: {where}: {first['msg']}"[:480]
-    return record.content()
+    text = record.model_dump_json(exclude=_BOOKKEEPING)
+    return json.loads(text), text
 
 
 def merge(state: Stored | None, change: Change, touched: Set[str],
@@ -97,12 +111,14 @@ def merge(state: Stored | None, change: Change, touched: Set[str],
 
 
 def _create(change: Change) -> Outcome:
-    content = validated(change.record_kind, change.record_id, change.fields)
-    if isinstance(content, str):
-        return refused("invalid", content)
+    checked = validated_text(change.record_kind, change.record_id, change.fields)
+    if isinstance(checked, str):
+        return refused("invalid", checked)
+    content, text = checked
     if change.record_kind == RecordKind.SUBMISSION and content.get("status") != "final":
         return refused("draft", "Drafts stay on the laptop; only final forms sync.")
-    return Outcome(status="accepted", fields=content, changed=tuple(sorted(content)))
+    return Outcome(status="accepted", fields=content, changed=tuple(sorted(content)),
+                   text=text)
 
 
 def _delete(state: Stored, change: Change, touched: Set[str]) -> Outcome:
@@ -138,10 +154,11 @@ def _update(state: Stored, change: Change, touched: Set[str],
         elif merged.get(name) != value:
             merged[name] = value
             changed.append(name)
-    content = validated(kind, rid, merged)
-    if isinstance(content, str):
-        return refused("invalid", content)
+    checked = validated_text(kind, rid, merged)
+    if isinstance(checked, str):
+        return refused("invalid", checked)
+    content, text = checked
     status: Literal["accepted", "merged", "conflict"] = (
         "conflict" if conflicts else ("merged" if touched else "accepted"))
     return Outcome(status=status, fields=content, deleted=state.deleted,
-                   changed=tuple(changed), conflicts=tuple(conflicts))
+                   changed=tuple(changed), conflicts=tuple(conflicts), text=text)

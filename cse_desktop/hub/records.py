@@ -144,16 +144,16 @@ class Batch:
                 self.states.setdefault(rid, None)
 
     def add_change(self, change_id: str, device_id: str, record_id: str, state: RecordState,
-                   changed: Iterable[str], at: str) -> int:
+                   changed: Iterable[str], at: str, text: str = "") -> int:
         """Give the record's new state the next seq and gather the change's row; returns the
-        seq."""
+        seq. ``text``: the state's fields as JSON, if the caller has it already."""
         seq = self.seqs.take()
         state.seq = seq
         self.states[record_id] = state
         self.dirty.add(record_id)
         listed = list(changed)
         self.made.setdefault(record_id, []).append((seq, device_id, listed))
-        content = self.content[record_id] = t.dumps(state.fields)
+        content = self.content[record_id] = text or t.dumps(state.fields)
         self.changes.append({
             "seq": seq, "change_id": change_id, "device_id": device_id,
             "record_kind": state.kind, "record_id": record_id, "team_id": state.team_id,
