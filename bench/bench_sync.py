@@ -82,7 +82,7 @@ from cse_desktop.domain.models import Action, ActionStatus, Owner, Role
 from cse_desktop.hub import db as hub_db
 from cse_desktop.hub import tables as t
 from cse_desktop.hub.repository import Hub
-from cse_desktop.store import KdfParams, Workspace, connection, migrate
+from cse_desktop.store import Workspace, connection, keys, migrate
 from cse_desktop.store.syncstate import SyncState
 from cse_desktop.sync import engine
 from cse_desktop.sync.client import HubClient
@@ -366,7 +366,7 @@ class SyncBench(LoadTests):
     def workspace(self, name: str, user: str) -> Workspace:
         ws, _ = Workspace.create(self.work / name, PASSPHRASE,
                                  Owner(name=user, role=Role.PRACTITIONER, team=TEAM),
-                                 kdf=KdfParams.insecure_for_tests())
+                                 kdf=keys.FLOOR)  # the cheapest the app opens: not measured
         self._workspaces.append(ws)
         return ws
 
