@@ -56,8 +56,6 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_big = problem(413, "too_large", "Request too large",
-                          f"Requests may not exceed {self.limit} bytes.")
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -65,7 +63,7 @@ class BodyLimit:
                 except ValueError:
                     declared = -1
                 if declared < 0 or declared > self.limit:
-                    await too_big(scope, receive, send)
+                    await self.refuse(scope, receive, send)
                     return
         # read the whole body here (the routes read it whole anyway), so that an oversized
         # stream is answered 413 by us rather than as a body the framework failed to parse
@@ -78,7 +76,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > self.limit:
-                await too_big(scope, receive, send)
+                await self.refuse(scope, receive, send)
                 return
             parts.append(chunk)
             if not message.get("more_body", False):
@@ -93,6 +91,11 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 413 (the answer is made only for a request that needs it)."""
+        await problem(413, "too_large", "Request too large",
+                      f"Requests may not exceed {self.limit} bytes.")(scope, receive, send)
 
 
 class AccessLog:
