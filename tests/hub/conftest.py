@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from support.hubserver import HubServer
 from support.pg import PgCluster, require_cluster
+
+from cse_desktop.hub import db
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +39,12 @@ def hub_server(db_url: str) -> Iterator[HubServer]:
         server.hub.add_user(user, team=team)
     yield server
     server.close()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    """A fresh hub database at the newest schema, on each backend."""
+    engine = db.make_engine(db_url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()

@@ -39,18 +39,21 @@ def _changes(hub: Hub, token: str) -> None:
     assert [a.status for a in answers] == ["accepted", "accepted"]
 
 
+def _enrolled(engine: sa.Engine, user: str) -> tuple[Hub, str]:
+    """A hub on ``engine`` with one team, ``user`` in it, and a device of theirs (its token)."""
+    hub = Hub(engine)
+    hub.add_team("North Team")
+    hub.add_user(user, team="North Team")
+    code, _ = hub.new_enrolment_code(user)
+    return hub, hub.enrol(code, "laptop (fictional)").token
+
+
 def _page(hub: Hub, token: str) -> PullResponse:
     return PullResponse.model_validate_json(hub.pull_json(hub.authenticate(token), 0, 1000))
 
 
-def test_the_migration_fills_in_the_items_of_changes_already_written(db_url: str) -> None:
-    engine = db.make_engine(db_url)
-    db.upgrade(engine)
-    hub = Hub(engine)
-    hub.add_team("North Team")
-    hub.add_user("Zoë \"Zed\" O'North", team="North Team")
-    code, _ = hub.new_enrolment_code("Zoë \"Zed\" O'North")
-    token = hub.enrol(code, "laptop (fictional)").token
+def test_the_migration_fills_in_the_items_of_changes_already_written(engine: sa.Engine) -> None:
+    hub, token = _enrolled(engine, "Zoë \"Zed\" O'North")
     _changes(hub, token)
     written = _page(hub, token)  # as the hub writes items with each change
     assert [c.version for c in written.changes] == [1, 1, 1, 2, 2]
@@ -74,7 +77,6 @@ def test_the_migration_fills_in_the_items_of_changes_already_written(db_url: str
     with engine.connect() as conn:
         items = conn.execute(sa.select(t.changes.c.item)).scalars().all()
     assert len(items) == 5 and all(json.loads(i)["fields"] for i in items)
-    engine.dispose()
 
 
 def test_a_change_digest_is_the_digest_of_its_canonical_dump() -> None:
@@ -104,16 +106,10 @@ def test_a_change_digest_is_the_digest_of_its_canonical_dump() -> None:
 
 
 def test_a_page_stops_at_about_page_bytes_and_the_pages_follow_on(
-        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Pages stop at about PAGE_BYTES (never empty: a change larger than that comes alone),
     and paging on from each page's cursor yields every change once, in order."""
-    engine = db.make_engine(db_url)
-    db.upgrade(engine)
-    hub = Hub(engine)
-    hub.add_team("North Team")
-    hub.add_user("Alex North", team="North Team")
-    code, _ = hub.new_enrolment_code("Alex North")
-    token = hub.enrol(code, "laptop (fictional)").token
+    hub, token = _enrolled(engine, "Alex North")
     device = hub.authenticate(token)
     creates = [Change(change_id=str(uuid.uuid4()), record_kind="person",
                       record_id=str(uuid.uuid4()), op="create", version=1, base_version=0,
@@ -142,4 +138,3 @@ def test_a_page_stops_at_about_page_bytes_and_the_pages_follow_on(
     assert len(first.changes) == 4 and not first.done and first.next == first.changes[-1].seq
     whole = PullResponse.model_validate_json(hub.pull_json(device, 0, 10))
     assert len(whole.changes) == 10 and whole.done  # a full last page is the last
-    engine.dispose()

@@ -9,7 +9,6 @@ bounded batch at a time. ``test_workers.py`` checks the limits across real worke
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -17,14 +16,6 @@ import sqlalchemy as sa
 from cse_desktop.hub import db
 from cse_desktop.hub.ratelimit import SWEEP, RateLimiter
 from cse_desktop.hub.tables import rate_limit_attempts as attempts
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[sa.Engine]:
-    engine = db.make_engine(db_url)
-    db.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 class Clock:

@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from support.hubserver import free_port
 
 from cse_desktop.domain.ids import new_id
-from cse_desktop.hub import db
 from cse_desktop.hub.repository import Hub
 from cse_desktop.sync.protocol import Change, PushRequest
 
@@ -82,14 +81,6 @@ def serve(db_url: str, port: int, *extra: str) -> Iterator[subprocess.Popen[str]
         proc.terminate()
         proc.wait(timeout=60)
     assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[sa.Engine]:
-    engine = db.make_engine(db_url)
-    db.upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_several_workers_serve_one_hub_and_one_set_of_metrics(db_url: str,
