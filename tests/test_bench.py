@@ -15,13 +15,24 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def bench_env(**extra: str) -> dict[str, str]:
+    """The environment ``make bench`` runs in: without the suite's cheap key setting in the
+    children (``support/testkdf.py``), so a benchmark that makes a key file the shipped code
+    refuses fails here too."""
+    from support import testkdf
+
+    parts = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+             if p and Path(p) != testkdf.SITE]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(parts), **extra}
+
+
 def test_the_store_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bench_store.py"), "--scale", "0.01",
          "--unlock-runs", "1", "--repeats", "1", "--write-batches", "3",
          "--out", str(out), "--workdir", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, cwd=ROOT)
+        capture_output=True, text=True, timeout=600, cwd=ROOT, env=bench_env())
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     results = json.loads(out.read_text())["results"]
@@ -39,7 +50,7 @@ def test_the_sync_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
         [sys.executable, str(ROOT / "bench" / "bench_sync.py"), "--scale", "0.01",
          "--noop-runs", "2", "--raw-repeats", "1", "--out", str(out),
          "--workdir", str(tmp_path), "--devices", "200", "--workers", "1,2"],
-        capture_output=True, text=True, timeout=600, cwd=ROOT)
+        capture_output=True, text=True, timeout=600, cwd=ROOT, env=bench_env())
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     results = json.loads(out.read_text())["results"]
@@ -64,7 +75,7 @@ def test_the_reports_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bench_reports.py"), "--scale", "0.05",
          "--repeats", "1", "--out", str(out)],
-        capture_output=True, text=True, timeout=600, cwd=ROOT)
+        capture_output=True, text=True, timeout=600, cwd=ROOT, env=bench_env())
     assert result.returncode == 0, result.stderr[-2000:]
     results = json.loads(out.read_text())
     assert results["summary"]["chronology_rows"] >= 6 and results["summary"]["bytes"] > 0
@@ -81,7 +92,7 @@ def test_the_desktop_benchmark_runs_at_a_small_scale(tmp_path: Path) -> None:
          "--repeats", "1", "--unlock-runs", "1", "--out", str(out),
          "--workdir", str(tmp_path)],
         capture_output=True, text=True, timeout=600, cwd=ROOT,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+        env=bench_env(QT_QPA_PLATFORM="offscreen"))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     report = json.loads(out.read_text())
