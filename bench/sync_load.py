@@ -210,6 +210,19 @@ class LoadTests:
         headers = [{"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
                    for token in tokens]
 
+        def call(client: http.client.HTTPConnection, i: int, method: str, path: str,
+                 body: bytes | None = None) -> bytes | None:
+            """One timed request of device ``i``: its answer's body, or None (an error)."""
+            t0 = time.perf_counter()
+            client.request(method, path, body=body, headers=headers[i])
+            response = client.getresponse()
+            answer = response.read()
+            latencies[i].append(time.perf_counter() - t0)
+            if response.status != 200:
+                fail(f"{what} HTTP {response.status}: {answer[:200]!r}")
+                return None
+            return answer
+
         def device(i: int) -> None:
             # http.client rather than httpx: the load generator shares the machine's two
             # cores with the hub, and this costs it a fraction of the CPU (reported)
@@ -218,15 +231,10 @@ class LoadTests:
                 barrier.wait()  # connecting is part of each device's first request, as before
                 start = time.perf_counter()
                 if bodies is not None:
-                    t0 = time.perf_counter()
-                    client.request("POST", "/v1/sync/push", body=bodies[i], headers=headers[i])
-                    response = client.getresponse()
-                    body = response.read()
-                    latencies[i].append(time.perf_counter() - t0)
-                    if response.status != 200:
-                        fail(f"push HTTP {response.status}: {body[:200]!r}")
+                    answer = call(client, i, "POST", "/v1/sync/push", bodies[i])
+                    if answer is None:
                         return
-                    results = json.loads(body)["results"]
+                    results = json.loads(answer)["results"]
                     bad = [r for r in results if r["status"] not in ("accepted", "merged")]
                     if bad or len(results) != self.per_device:
                         with lock:
@@ -236,14 +244,8 @@ class LoadTests:
                     return
                 since = 0
                 while True:
-                    t0 = time.perf_counter()
-                    client.request("GET", f"/v1/sync/pull?since={since}&limit={MAX_PAGE}",
-                                   headers=headers[i])
-                    response = client.getresponse()
-                    body = response.read()
-                    latencies[i].append(time.perf_counter() - t0)
-                    if response.status != 200:
-                        fail(f"pull HTTP {response.status}: {body[:200]!r}")
+                    body = call(client, i, "GET", f"/v1/sync/pull?since={since}&limit={MAX_PAGE}")
+                    if body is None:
                         return
                     # The page is not parsed while the others wait: on one machine that would
                     # take the hub's CPU (real laptops parse on their own). Its cursor is read

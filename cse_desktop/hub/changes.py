@@ -18,21 +18,21 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
 from anyio.to_thread import run_sync
 
 from cse_desktop.domain.ids import RecordKind, is_record_id
-from cse_desktop.domain.models import Record, RiskLevel
+from cse_desktop.domain.models import RiskLevel
 from cse_desktop.hub import audit_heads, records
 from cse_desktop.hub import tables as t
 from cse_desktop.hub.commit import GroupCommit, Job
 from cse_desktop.hub.db import Seqs, pull_bounds, writer
 from cse_desktop.hub.devices import RETIRED, Device, retire, wire_role
 from cse_desktop.hub.errors import CursorAhead, NotFound, Unauthenticated
-from cse_desktop.hub.merge import Outcome, Stored, merge
+from cse_desktop.hub.merge import BOOKKEEPING, Outcome, Stored, merge
 from cse_desktop.hub.pages import read_page
 from cse_desktop.hub.records import Batch, RecordState
 from cse_desktop.sync.protocol import (
@@ -46,8 +46,6 @@ from cse_desktop.sync.protocol import (
     PushResponse,
 )
 from cse_desktop.sync.protocol import RecordKind as WireKind
-
-_BOOKKEEPING = set(Record.BOOKKEEPING)
 
 
 @dataclass(frozen=True)
@@ -106,7 +104,7 @@ class ChangeOps:
         digests, and creates' outcomes (a create's depends on nothing the hub holds)."""
         digests = [change_digest(c) for c in request.changes]
         created = {c.change_id: merge(None, c, frozenset(), {}) for c in request.changes
-                   if c.op == "create" and not _BOOKKEEPING & c.fields.keys()}
+                   if c.op == "create" and not BOOKKEEPING & c.fields.keys()}
         return _Push(device, request, digests, created)
 
     @cached_property
@@ -171,7 +169,7 @@ class ChangeOps:
                created: Outcome | None) -> ChangeResult:
         """Apply one change to the batch; ``created``: a create's outcome, decided already."""
         kind, rid = change.record_kind, change.record_id
-        if _BOOKKEEPING & change.fields.keys():
+        if BOOKKEEPING & change.fields.keys():
             return _rejected(change, "invalid",
                              "A change may not set the record's bookkeeping fields.")
         state = batch.state(conn, rid)
@@ -416,7 +414,6 @@ class ChangeOps:
                          created_by=state.created_by)
 
 
-@lru_cache(maxsize=2)
 def _same_name(a: str, b: str) -> bool:
     """Whether two names are the same person's, as typed (case and spacing aside)."""
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()

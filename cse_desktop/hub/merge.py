@@ -31,8 +31,8 @@ from cse_desktop.domain.ids import RecordKind
 from cse_desktop.domain.models import RECORD_TYPES, Record
 from cse_desktop.sync.protocol import Change, Conflict
 
-#: what a record's content leaves out (kept by the hub's own columns)
-_BOOKKEEPING = set(Record.BOOKKEEPING)
+#: what a record's content leaves out, and no change may set (the hub keeps these itself)
+BOOKKEEPING = set(Record.BOOKKEEPING)
 #: the name a conflict over whether the record is deleted goes by
 DELETED = "deleted"
 
@@ -87,7 +87,7 @@ def validated_text(kind: str, record_id: str,
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "record"
         return f"The {model.kind} is not valid: {where}: {first['msg']}"[:480]
-    text = record.model_dump_json(exclude=_BOOKKEEPING)
+    text = record.model_dump_json(exclude=BOOKKEEPING)
     return json.loads(text), text
 
 
