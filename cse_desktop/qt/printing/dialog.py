@@ -33,7 +33,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -57,6 +56,7 @@ from cse_desktop.qt.printing.paint import (
     printer_problem,
 )
 from cse_desktop.qt.printing.preview import PrintPreview
+from cse_desktop.qt.printing.protection import PasswordFields
 from cse_desktop.qt.settings import MAX_MARKING_LENGTH, clean_marking, load_marking, save_marking
 from cse_desktop.qt.widgets import (
     MessageLabel,
@@ -67,7 +67,7 @@ from cse_desktop.qt.widgets import (
     text_label,
 )
 from cse_desktop.reports.jobs import Document, audience_profiles
-from cse_desktop.reports.output import MIN_PASSWORD, reason_given
+from cse_desktop.reports.output import reason_given
 
 #: the dialog's width when it opens (wider if its options need it)
 DIALOG_WIDTH = 580
@@ -171,28 +171,15 @@ class PrintDialog(QDialog):
         layout.addWidget(text_label("Required. It is recorded in the audit log.", "hint"))
 
         layout.addSpacing(4)
-        self.protect_box = QCheckBox("Password-p&rotect the PDF")
-        self.protect_box.setAccessibleName("Password-protect the PDF")
-        self.password_edit = line_edit("PDF password", password=True, max_length=200)
-        self.confirm_edit = line_edit("Type the PDF password again", password=True,
-                                      max_length=200)
-        pw = QGridLayout()
-        pw.setHorizontalSpacing(14)
-        pw.setVerticalSpacing(4)
-        pw.setColumnStretch(0, 1)
-        pw.setColumnStretch(1, 1)
-        layout.addWidget(self.protect_box)
-        pw.addWidget(field_label("PDF pass&word", self.password_edit), 0, 0)
-        pw.addWidget(field_label("Type it a&gain", self.confirm_edit), 0, 1)
-        pw.addWidget(self.password_edit, 1, 0)
-        pw.addWidget(self.confirm_edit, 1, 1)
-        self.password_hint = text_label(
-            f"For Save as PDF; on by default for a copy leaving the team. At least "
-            f"{MIN_PASSWORD} characters; without it the file cannot be opened. Give the "
-            "password to the reader separately, never with the file.",
-            "hint")
-        layout.addLayout(pw)
-        layout.addWidget(self.password_hint)
+        self.error = MessageLabel("error")  # shown further down, under the options
+        self.notice = MessageLabel("notice")
+        self.protection = PasswordFields(self.error)
+        # the protection's fields, by the names the dialog has always had
+        self.protect_box = self.protection.box
+        self.password_edit = self.protection.password_edit
+        self.confirm_edit = self.protection.confirm_edit
+        self.password_hint = self.protection.hint
+        layout.addWidget(self.protection)
         self.spool_hint = text_label(
             "Print… sends the pages through this computer's print system, which keeps the "
             "job (a spool file) until the printer has taken it, and may keep a copy if the "
@@ -200,8 +187,6 @@ class PrintDialog(QDialog):
         self.spool_hint.setAccessibleName("Printing passes through the print system")
         layout.addWidget(self.spool_hint)
 
-        self.error = MessageLabel("error")
-        self.notice = MessageLabel("notice")
         layout.addWidget(self.error)
         layout.addWidget(self.notice)
         layout.addStretch(1)
@@ -228,9 +213,7 @@ class PrintDialog(QDialog):
         self.print_button.clicked.connect(self.start_print)
         self.save_button.clicked.connect(self.start_save)
         self.cancel_print_button.clicked.connect(self.cancel_print)
-        self.protect_box.toggled.connect(self._protect_toggled)
         self.reason_edit.textEdited.connect(lambda _: set_invalid(self.reason_edit, False))
-        self._protect_toggled(False)
         if job.profiles:
             self.profile_combo.currentIndexChanged.connect(self._protect_by_default)
             self._protect_by_default()
@@ -272,27 +255,6 @@ class PrintDialog(QDialog):
         marking = clean_marking(self.marking_edit.text())
         return _Request(self.document(), marking, reason,
                         self.options.values() if self.options is not None else {})
-
-    def _password(self) -> str | None:
-        """The password to protect the saved file with: None when not wanted, '' (with the
-        problem shown) when it is not acceptable."""
-        if not self.protect_box.isChecked():
-            return None
-        password, again = self.password_edit.text(), self.confirm_edit.text()
-        if len(password) < MIN_PASSWORD:
-            self.error.show_message(f"The PDF password needs at least {MIN_PASSWORD} "
-                                    "characters.")
-            set_invalid(self.password_edit, True)
-            self.password_edit.setFocus()
-            return ""
-        if password != again:
-            self.error.show_message("The two passwords are not the same. Type them again.")
-            set_invalid(self.confirm_edit, True)
-            self.confirm_edit.setFocus()
-            return ""
-        set_invalid(self.password_edit, False)
-        set_invalid(self.confirm_edit, False)
-        return password
 
     # -- building the PDF (worker thread) ----------------------------------------------------
 
@@ -489,7 +451,7 @@ class PrintDialog(QDialog):
         request = self._request()
         if request is None or self.busy:
             return
-        password = self._password()
+        password = self.protection.password()
         if password == "":
             return
         path = self.ask_save_path(request.document.file_name)
@@ -506,8 +468,7 @@ class PrintDialog(QDialog):
         def saved(digest: str) -> None:
             self.last_digest = digest
             self._remember_marking(marking)
-            self.password_edit.clear()
-            self.confirm_edit.clear()
+            self.protection.clear()
             protected = " It is protected with the password you chose." if password else ""
             self.notice.show_message(f"Saved to {out}.{protected} The export is recorded in "
                                      "the audit log.")
@@ -532,15 +493,6 @@ class PrintDialog(QDialog):
         """A copy leaving the team (``Document.protect_by_default``) is password-protected
         unless the user unticks it; the internal copy is not."""
         self.protect_box.setChecked(self.document().protect_by_default)
-
-    def _protect_toggled(self, on: bool) -> None:
-        self.password_edit.setEnabled(on)
-        self.confirm_edit.setEnabled(on)
-        if not on:
-            self.password_edit.clear()
-            self.confirm_edit.clear()
-            set_invalid(self.password_edit, False)
-            set_invalid(self.confirm_edit, False)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -580,8 +532,7 @@ class PrintDialog(QDialog):
             self._end_print(worker)
         if self.preview is not None:
             self.preview.close()
-        self.password_edit.clear()
-        self.confirm_edit.clear()
+        self.protection.clear()
         super().done(result)
 
 
