@@ -70,7 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"cse-hub: serving on {scheme}://{args.host}:{args.port} with {args.workers} "
               f"worker process{'es' if args.workers > 1 else ''} (Ctrl+C stops)", flush=True)
         if args.workers == 1:
-            uvicorn.run(create_app(hub.engine, openapi=args.openapi), **options)
+            uvicorn.run(create_app(hub.engine, openapi=args.openapi, serving=True), **options)
         else:
             hub.engine.dispose()
             os.environ[_SERVE_DB] = str(hub.engine.url.render_as_string(hide_password=False))
@@ -107,7 +107,7 @@ def worker_app() -> Any:
 
     edge.start_access_log(enabled=bool(os.environ.get(_SERVE_ACCESS_LOG)))
     return create_app(db.make_engine(os.environ[_SERVE_DB]),
-                      openapi=bool(os.environ.get(_SERVE_OPENAPI)))
+                      openapi=bool(os.environ.get(_SERVE_OPENAPI)), serving=True)
 
 
 @contextlib.contextmanager
