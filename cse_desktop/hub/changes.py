@@ -67,17 +67,19 @@ def change_digest(change: Change) -> str:
     """The SHA-256 of the change's canonical JSON (sorted keys, compact): what a receipt keeps
     to tell a replay of the change from a different change under the same id.
 
-    The same text as ``t.dumps(change.model_dump(mode="json"))`` without building the dump
-    (every pushed change is digested): the fields are JSON values already when they came as
-    JSON; a change built in code with other values is dumped the long way."""
-    plain = {"change_id": change.change_id, "record_kind": change.record_kind,
-             "record_id": change.record_id, "op": change.op, "version": change.version,
-             "base_version": change.base_version, "base_seq": change.base_seq,
-             "fields": change.fields}
-    try:
-        return t.digest(t.dumps(plain))
-    except (TypeError, ValueError):
+    The same text as ``t.dumps(change.model_dump(mode="json"))``, written around the fields'
+    canonical text, made when the change was checked (every pushed change is digested): the
+    other fields are numbers, canonical UUIDs and words of the protocol, with nothing to
+    escape. A change whose fields hold values JSON text cannot is dumped the long way."""
+    fields = change.fields_json()
+    if not fields:
         return t.digest(t.dumps(change.model_dump(mode="json")))
+    base_seq = "null" if change.base_seq is None else f"{change.base_seq:d}"
+    return t.digest(
+        f'{{"base_seq":{base_seq},"base_version":{change.base_version:d},'
+        f'"change_id":"{change.change_id}","fields":{fields},"op":"{change.op}",'
+        f'"record_id":"{change.record_id}","record_kind":"{change.record_kind}",'
+        f'"version":{change.version:d}}}')
 
 
 class ChangeOps:

@@ -13,11 +13,20 @@ UUIDs. The hub imports this module (and nothing else of the desktop's store or U
 
 from __future__ import annotations
 
+import json
 import math
-import uuid
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 #: bumped on any incompatible change; client and hub refuse a version they do not speak
@@ -41,18 +50,25 @@ TOKEN_ROTATE_HEADER = "CSE-Token-Rotate"  # noqa: S105 (a header name, not a sec
 APPROVAL_NOT_ALLOWED = "approval_not_allowed"
 
 
+#: a UUID in its canonical form: lower-case hex, hyphens 8-4-4-4-12 (what ``str(uuid.UUID(x))``
+#: gives back)
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: canonical JSON: sorted keys, compact, Unicode as is, NaN and infinities refused (a change's
+#: digest is made of it, so its text never changes)
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                                   allow_nan=False)
+
+
 def _canonical_uuid(value: str) -> str:
-    try:
-        if str(uuid.UUID(value)) == value:
-            return value
-    except (ValueError, AttributeError, TypeError):
-        pass
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return value
     raise ValueError("must be a UUID in its canonical lower-case form")
 
 
 def _plain_json(value: Any, depth: int = 0) -> None:
     """Refuse what JSON text may carry but a record never holds: deep nesting, NaN and
-    infinities, and strings that are not valid Unicode (lone surrogates)."""
+    infinities, and strings that are not valid Unicode (lone surrogates). The long way, for
+    values JSON text cannot hold (see :func:`_checked_fields`)."""
     if depth > MAX_DEPTH:
         raise ValueError(f"values nest more than {MAX_DEPTH} levels deep")
     if isinstance(value, str):
@@ -70,6 +86,42 @@ def _plain_json(value: Any, depth: int = 0) -> None:
     elif isinstance(value, list):
         for item in value:
             _plain_json(item, depth + 1)
+
+
+def _nesting(container: dict[Any, Any] | list[Any], depth: int) -> None:
+    """Refuse containers nested deeper than :data:`MAX_DEPTH` (``container`` sits at
+    ``depth``; its keys and items one level further down)."""
+    if container and depth >= MAX_DEPTH:
+        raise ValueError(f"values nest more than {MAX_DEPTH} levels deep")
+    for item in container.values() if isinstance(container, dict) else container:
+        if isinstance(item, dict | list):
+            _nesting(item, depth + 1)
+
+
+def _checked_fields(fields: dict[str, Any]) -> str:
+    """The canonical JSON text of a change's fields, once they are found plain JSON (as
+    :func:`_plain_json` says) and not larger than :data:`MAX_FIELDS_CHARS`; "" when they hold
+    values JSON text cannot (a change built in code), checked the long way then.
+
+    One encoding does the checking (NaN and infinities refused, lone surrogates found when
+    the text is encoded) and gives the text a change's digest is made of."""
+    _nesting(fields, 0)
+    try:
+        text = _CANONICAL_JSON.encode(fields)
+    except TypeError:  # not JSON values: the long way, and the size as Python writes it
+        _plain_json(fields)
+        if len(repr(fields)) > MAX_FIELDS_CHARS:
+            raise ValueError(f"fields are larger than {MAX_FIELDS_CHARS} characters") from None
+        return ""
+    except ValueError:
+        raise ValueError("numbers must be finite") from None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text is not valid Unicode") from None
+    if len(text) > MAX_FIELDS_CHARS:
+        raise ValueError(f"fields are larger than {MAX_FIELDS_CHARS} characters")
+    return text
 
 
 def _speaks_our_protocol(value: int) -> int:
@@ -112,13 +164,10 @@ class Change(_Wire):
     base_seq: JsonInt | None = Field(default=None, ge=0)
     fields: dict[str, Any] = Field(default_factory=dict)
 
-    _ids = field_validator("change_id", "record_id")(_canonical_uuid)
+    #: the fields' canonical JSON, made as they were checked ("" until then)
+    _fields_json: str = PrivateAttr(default="")
 
-    @field_validator("fields")
-    @classmethod
-    def _plain(cls, value: dict[str, Any]) -> dict[str, Any]:
-        _plain_json(value)
-        return value
+    _ids = field_validator("change_id", "record_id")(_canonical_uuid)
 
     @model_validator(mode="after")
     def _consistent(self) -> Change:
@@ -126,9 +175,22 @@ class Change(_Wire):
             raise ValueError("a create is version 1 on base version 0")
         if self.op != "create" and self.version != self.base_version + 1:
             raise ValueError("a change moves a record on by exactly one version")
-        if len(repr(self.fields)) > MAX_FIELDS_CHARS:
-            raise ValueError(f"fields are larger than {MAX_FIELDS_CHARS} characters")
+        try:
+            self._fields_json = _checked_fields(self.fields)
+        except ValueError as exc:
+            raise ValueError(f"fields: {exc}") from None
         return self
+
+    def fields_json(self) -> str:
+        """The fields as canonical JSON text (sorted keys, compact, Unicode as is), or "" when
+        they hold values JSON text cannot. A change is frozen and its fields are never changed
+        after it is checked, so the text made then is the fields' text."""
+        if not self._fields_json:  # a change made without checking (model_construct)
+            try:
+                self._fields_json = _CANONICAL_JSON.encode(self.fields)
+            except (TypeError, ValueError):
+                return ""
+        return self._fields_json
 
 
 class AuditAnchor(_Wire):

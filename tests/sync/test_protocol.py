@@ -15,6 +15,7 @@ from cse_desktop.store import KdfParams, Workspace
 from cse_desktop.sync.protocol import (
     MAX_BATCH,
     MAX_DEPTH,
+    MAX_FIELDS_CHARS,
     Change,
     ChangeResult,
     Problem,
@@ -55,6 +56,13 @@ def test_every_kind_of_outbox_entry_is_a_valid_change(tmp_path: Path) -> None:
     {"surprise": 1},  # unknown field
     {"record_id": "not-a-uuid"},
     {"change_id": new_id().upper()},  # not canonical
+    {"change_id": "{" + new_id() + "}"},
+    {"change_id": new_id().replace("-", "")},
+    {"change_id": "urn:uuid:" + new_id()},
+    {"change_id": new_id() + "\n"},
+    {"record_id": " " + new_id()},
+    {"record_id": new_id()[:-1] + "g"},
+    {"record_id": 12345},
     {"record_kind": "owner"},
     {"op": "create", "version": 2},
     {"op": "update", "version": 3, "base_version": 1},
@@ -124,3 +132,23 @@ def test_fields_hold_only_plain_json(fields: dict, problem: str | None) -> None:
     else:
         with pytest.raises(ValidationError, match=problem):
             change()
+
+
+def test_fields_are_capped_at_max_fields_chars_of_their_json_text() -> None:
+    """The cap counts the fields' canonical JSON text: ``{"x":"…"}`` is 8 characters more
+    than the string inside it."""
+    def change(n: int) -> Change:
+        return Change.model_validate(_change(fields={"x": "y" * n}))
+
+    assert len(change(MAX_FIELDS_CHARS - 8).fields_json()) == MAX_FIELDS_CHARS
+    with pytest.raises(ValidationError, match="larger than"):
+        change(MAX_FIELDS_CHARS - 7)
+
+
+def test_fields_json_is_the_canonical_text_of_the_fields() -> None:
+    """Sorted keys, compact, Unicode as is; made again for a change made without checking."""
+    fields = {"zeta": [1, 2.5, None], "alpha": "Zoë (fictional)", "mid": {"b": True, "a": 0}}
+    expected = '{"alpha":"Zoë (fictional)","mid":{"a":0,"b":true},"zeta":[1,2.5,null]}'
+    assert Change.model_validate(_change(fields=fields)).fields_json() == expected
+    unchecked = Change.model_construct(**_change(fields=fields))
+    assert unchecked.fields_json() == expected
