@@ -29,7 +29,7 @@ from cse_desktop.domain.models import RiskLevel
 from cse_desktop.hub import audit_heads, records
 from cse_desktop.hub import tables as t
 from cse_desktop.hub.commit import GroupCommit, Job
-from cse_desktop.hub.db import Seqs, pull_bounds, writer
+from cse_desktop.hub.db import Seqs, one_of, pull_bounds, writer
 from cse_desktop.hub.devices import RETIRED, Device, retire, wire_role
 from cse_desktop.hub.errors import CursorAhead, NotFound, Unauthenticated
 from cse_desktop.hub.merge import BOOKKEEPING, Outcome, Stored, merge
@@ -123,11 +123,11 @@ class ChangeOps:
             ids = [c.change_id for p in pushes for c in p.request.changes]
             known: dict[str, tuple[str, str, str]] = {}
             r = t.receipts.c
-            for i in range(0, len(ids), 1000):
+            for among in one_of(conn, r.change_id, ids):
                 known.update((row.change_id, (row.device_id, row.payload_hash, row.result))
                              for row in conn.execute(sa.select(
                                  r.change_id, r.device_id, r.payload_hash, r.result)
-                                 .where(r.change_id.in_(ids[i:i + 1000]))))
+                                 .where(among)))
             # the records the group touches, and the people new records belong to
             batch.preload(conn, [c.record_id for p in pushes for c in p.request.changes]
                           + [str(o.fields["person_id"]) for p in pushes

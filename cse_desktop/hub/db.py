@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -224,6 +225,23 @@ class _Writer:
         finally:
             self._conn.info.pop("writer", None)
             self._conn.close()
+
+
+def one_of(conn: sa.Connection, column: sa.ColumnElement[str],
+           values: Sequence[str]) -> Iterator[sa.ColumnElement[bool]]:
+    """Conditions that together pick the rows whose ``column`` is one of ``values`` (a query
+    for each). On PostgreSQL one, the values sent as one text parameter split into an array
+    by the server (``= ANY(string_to_array(...))``): the statement is the same whatever their
+    number, so it is not rendered again with a parameter for each value on every call, and
+    the list is joined in C. On SQLite (or for values with commas), lists of at most 1,000."""
+    if not values:
+        return
+    joined = ",".join(values)
+    if conn.dialect.name == "postgresql" and joined.count(",") == len(values) - 1:
+        yield column == sa.any_(sa.func.string_to_array(sa.bindparam("one_of", joined), ","))
+        return
+    for i in range(0, len(values), 1000):
+        yield column.in_(values[i:i + 1000])
 
 
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:

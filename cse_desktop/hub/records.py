@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.hub import tables as t
-from cse_desktop.hub.db import Seqs, insert_rows
+from cse_desktop.hub.db import Seqs, insert_rows, one_of
 from cse_desktop.hub.devices import Device
 
 
@@ -133,15 +133,14 @@ class Batch:
     def preload(self, conn: sa.Connection, record_ids: Iterable[str]) -> None:
         """Read (and lock, in id order) these records in a few queries, not one per change."""
         listed = sorted(set(record_ids) - self.states.keys())
-        for i in range(0, len(listed), 1000):
-            chunk = listed[i:i + 1000]
-            query = sa.select(t.records).where(t.records.c.record_id.in_(chunk))
+        for among in one_of(conn, t.records.c.record_id, listed):
+            query = sa.select(t.records).where(among)
             if conn.dialect.name == "postgresql":
                 query = query.order_by(t.records.c.record_id).with_for_update()
             for row in conn.execute(query):
                 self.states[row.record_id] = _state_of(row._mapping)
-            for rid in chunk:
-                self.states.setdefault(rid, None)
+        for rid in listed:
+            self.states.setdefault(rid, None)
 
     def add_change(self, change_id: str, device_id: str, record_id: str, state: RecordState,
                    changed: Iterable[str], at: str, text: str = "") -> int:

@@ -185,11 +185,14 @@ class Change(_Wire):
         """The fields as canonical JSON text (sorted keys, compact, Unicode as is), or "" when
         they hold values JSON text cannot. A change is frozen and its fields are never changed
         after it is checked, so the text made then is the fields' text."""
-        if not self._fields_json:  # a change made without checking (model_construct)
-            try:
-                self._fields_json = _CANONICAL_JSON.encode(self.fields)
-            except (TypeError, ValueError):
-                return ""
+        # read from pydantic's own store: ``self._fields_json`` goes through __getattr__
+        made: str = (self.__pydantic_private__ or {}).get("_fields_json", "")
+        if made:
+            return made
+        try:  # a change made without checking (model_construct)
+            self._fields_json = _CANONICAL_JSON.encode(self.fields)
+        except (TypeError, ValueError):
+            return ""
         return self._fields_json
 
 

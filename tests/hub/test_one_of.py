@@ -1,0 +1,38 @@
+"""``db.one_of``: the rows whose column is one of many values, on both backends."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+
+from cse_desktop.hub import tables as t
+from cse_desktop.hub.db import insert_rows, one_of
+
+
+def _pick(engine: sa.Engine, values: list[str]) -> tuple[set[str], int]:
+    """The change ids found among ``values``, and how many queries it took."""
+    r = t.receipts.c
+    found: set[str] = set()
+    queries = 0
+    with engine.connect() as conn:
+        for among in one_of(conn, r.change_id, values):
+            queries += 1
+            found.update(conn.execute(sa.select(r.change_id).where(among)).scalars())
+    return found, queries
+
+
+def test_one_of_finds_exactly_the_rows_listed_however_many(engine: sa.Engine) -> None:
+    stored = [str(uuid.uuid4()) for _ in range(2_500)] + ["with,a comma", "x'); --"]
+    with engine.begin() as conn:
+        insert_rows(conn, t.receipts, [{"change_id": c, "device_id": "d", "payload_hash": "h",
+                                        "result": "{}"} for c in stored])
+    wanted = stored[:2_500:2] + [str(uuid.uuid4()) for _ in range(300)]  # some not stored
+    found, queries = _pick(engine, wanted)
+    assert found == set(stored[:2_500:2])
+    # PostgreSQL: one query with one parameter; SQLite: lists of 1,000
+    assert queries == (1 if engine.dialect.name == "postgresql" else 2)
+    # a value with a comma cannot go in the joined text: lists of 1,000 on both
+    found, queries = _pick(engine, ["with,a comma", "x'); --", stored[1]])
+    assert found == {"with,a comma", "x'); --", stored[1]}
+    assert _pick(engine, []) == (set(), 0)
