@@ -29,7 +29,7 @@ from cse_desktop.domain.models import RiskLevel
 from cse_desktop.hub import audit_heads, records
 from cse_desktop.hub import tables as t
 from cse_desktop.hub.commit import GroupCommit, Job
-from cse_desktop.hub.db import Seqs, one_of, pull_bounds, writer
+from cse_desktop.hub.db import Seqs, one_of, pull_bounds, reader, writer
 from cse_desktop.hub.devices import RETIRED, Device, retire, wire_role
 from cse_desktop.hub.errors import CursorAhead, NotFound, Unauthenticated
 from cse_desktop.hub.merge import BOOKKEEPING, Outcome, Stored, merge
@@ -352,7 +352,7 @@ class ChangeOps:
                 retire(conn, device.id)
             raise Unauthenticated(RETIRED, code="device_retired")
         c = t.changes.c
-        with self.engine.connect() as conn:
+        with reader(self.engine) as conn:
             head, safe = pull_bounds(conn)
             if since > head:
                 raise CursorAhead(
@@ -381,7 +381,7 @@ class ChangeOps:
         """For a device that sees only its user's caseload: the whole current record of each
         child allocated to the user in (since, upto], and the children no longer theirs."""
         e, r = t.scope_events.c, t.records.c
-        with self.engine.connect() as conn:
+        with reader(self.engine) as conn:
             events = conn.execute(sa.select(e.person_id, e.gained).where(
                 e.team_id == device.team_id, e.user_name == device.user_name, e.seq > since,
                 e.seq <= upto).order_by(e.seq)).all()
@@ -406,7 +406,7 @@ class ChangeOps:
         """One record as the hub holds it now (``not_found`` outside the device's scope)."""
         if not is_record_id(record_id):
             raise NotFound(f"There is no {kind} with that id.")
-        with self.engine.connect() as conn:
+        with reader(self.engine) as conn:
             state = records.load(conn, record_id)
             if (state is None or state.kind != kind
                     or not records.visible(device, state, conn)):

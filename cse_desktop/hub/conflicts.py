@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from cse_desktop.domain.ids import RecordKind, is_record_id
 from cse_desktop.hub import records
 from cse_desktop.hub import tables as t
-from cse_desktop.hub.db import Seqs, writer
+from cse_desktop.hub.db import Seqs, reader, writer
 from cse_desktop.hub.devices import Device
 from cse_desktop.hub.errors import AlreadyResolved, HubError, NotFound
 from cse_desktop.hub.merge import DELETED, validated
@@ -35,7 +35,7 @@ class ConflictOps:
                                               c.resolved_at.is_(None)).order_by(c.seq))
         if device.own_caseload_only:
             query = query.where(c.person_id.in_(records.visible_people(device)))
-        with self.engine.connect() as conn:
+        with reader(self.engine) as conn:
             rows = conn.execute(query).all()
         return ConflictList(conflicts=[HubConflict(
             id=r.id, record_kind=r.record_kind, record_id=r.record_id, field=r.field,

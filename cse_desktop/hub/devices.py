@@ -19,7 +19,7 @@ from cse_desktop.hub import tables as t
 from cse_desktop.hub import tokens
 from cse_desktop.hub.admin import normalise_code
 from cse_desktop.hub.audit import audit
-from cse_desktop.hub.db import head_seq, writer
+from cse_desktop.hub.db import head_seq, reader, writer
 from cse_desktop.hub.errors import AdminError, EnrolmentRefused, Unauthenticated
 from cse_desktop.sync.protocol import DeviceInfo, EnrolResponse, HubRole, TokenResponse
 
@@ -144,7 +144,7 @@ class DeviceOps:
         device may still push (what it changed after its last push must not be lost).
         """
         hashed = t.digest(token)
-        with self.engine.connect() as conn:
+        with reader(self.engine) as conn:
             row = conn.execute(_SIGN_IN, {"hashed": hashed}).first()
         if row is None:
             raise Unauthenticated("This device is not enrolled with the hub (unknown "
@@ -187,7 +187,7 @@ class DeviceOps:
                              presented_previous=device.presented_previous)
 
     def info(self, device: Device) -> DeviceInfo:
-        with self.engine.connect() as conn:
+        with reader(self.engine) as conn:
             head = head_seq(conn)
         # a signed-in device is active or retiring (authenticate refused the others)
         return DeviceInfo(device_id=device.id, device_name=device.name, user=device.user_name,

@@ -1,4 +1,5 @@
-"""``db.one_of``: the rows whose column is one of many values, on both backends."""
+"""``db.one_of`` (the rows whose column is one of many values), ``db.reader`` and
+``db.writer``'s planning, on both backends."""
 
 from __future__ import annotations
 
@@ -36,3 +37,27 @@ def test_one_of_finds_exactly_the_rows_listed_however_many(engine: sa.Engine) ->
     found, queries = _pick(engine, ["with,a comma", "x'); --", stored[1]])
     assert found == {"with,a comma", "x'); --", stored[1]}
     assert _pick(engine, []) == (set(), 0)
+
+
+def test_reads_commit_each_statement_and_writers_plan_each_statement(
+        engine: sa.Engine) -> None:
+    """On PostgreSQL a reader runs without BEGIN/ROLLBACK (autocommit), a writer after it on
+    the same pooled connection is a transaction again, and a writer plans each statement for
+    its own values (no generic plan made while a table was empty)."""
+    from cse_desktop.hub.db import reader, writer
+
+    postgres = engine.dialect.name == "postgresql"
+    setting = sa.text("SELECT current_setting('plan_cache_mode')")
+    for _ in range(2):  # the second time round, on connections back from the pool
+        with reader(engine) as conn:
+            if postgres:
+                assert conn.connection.dbapi_connection.autocommit is True
+                assert conn.execute(setting).scalar() == "auto"
+        with writer(engine, serialised=False) as conn:
+            assert conn.in_transaction()
+            if postgres:
+                assert conn.connection.dbapi_connection.autocommit is False
+                assert conn.execute(setting).scalar() == "force_custom_plan"
+    if postgres:  # SET LOCAL: gone with the writer's transaction
+        with engine.connect() as conn:
+            assert conn.execute(setting).scalar() == "auto"
