@@ -22,7 +22,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cse_desktop.hub import edge
-from cse_desktop.hub.apidoc import documented, exact_openapi
+from cse_desktop.hub.apidoc import documented, exact_openapi, reads_body
+from cse_desktop.hub.bodies import read_json
+from cse_desktop.hub.changes import PreparedPush
 from cse_desktop.hub.devices import RETIRED, Device
 from cse_desktop.hub.edge import problem
 from cse_desktop.hub.errors import HubError, Unauthenticated
@@ -151,9 +153,6 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
     def device_status(request: Request, _scheme: Bearer) -> Device:
         return signed_in(request, retiring=True)
 
-    def pushing_device(request: Request, _scheme: Bearer) -> Device:
-        return signed_in(request, final_push=True, retiring=True)
-
     DeviceDep = Annotated[Device, Depends(device)]
 
     @app.exception_handler(HubError)
@@ -211,11 +210,21 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
 
     @app.post("/v1/sync/push", response_model=PushResponse,
               responses=documented(*signed, 413, 422))
-    async def push(body: PushRequest,
-                   dev: Annotated[Device, Depends(pushing_device)]) -> Response:
-        # waits for its group commit on the event loop, holding no thread; encoded once by
-        # its own model, not validated again on the way out
-        answer = await hub.push_async(dev, body)
+    @reads_body(PushRequest)
+    async def push(request: Request, _scheme: Bearer) -> Response:
+        # the route reads its own body, so that everything before the group commit takes one
+        # request thread (a body parameter would cost FastAPI's parsing, and a second thread)
+        raw = await request.body()
+
+        def prepare() -> PreparedPush:
+            # the credential first: without one, the answer is 401 (or 429), whatever the body
+            dev = signed_in(request, final_push=True, retiring=True)
+            wanted = read_json(PushRequest, raw, request.headers.get("content-type"))
+            return hub.prepare_push(dev, wanted)
+
+        # then waits for its group commit on the event loop, holding no thread; encoded once
+        # by its own model, not validated again on the way out
+        answer = await hub.commit_push(await anyio.to_thread.run_sync(prepare))
         return Response(answer.model_dump_json(), media_type="application/json")
 
     @app.get("/v1/sync/pull", response_model=None,

@@ -22,7 +22,6 @@ from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
-from anyio.to_thread import run_sync
 
 from cse_desktop.domain.ids import RecordKind, is_record_id
 from cse_desktop.domain.models import RiskLevel
@@ -49,7 +48,7 @@ from cse_desktop.sync.protocol import RecordKind as WireKind
 
 
 @dataclass(frozen=True)
-class _Push:
+class PreparedPush:
     """A push as it waits for its group: what was worked out before it queued."""
 
     device: Device
@@ -94,20 +93,19 @@ class ChangeOps:
         push = self.prepare_push(device, request)
         return PushResponse(results=self.committer.submit(len(request.changes), push))
 
-    async def push_async(self, device: Device, request: PushRequest) -> PushResponse:
-        """As :meth:`push`, from the event loop: the work that needs no database runs in a
-        request thread, and the wait for the group holds none."""
-        push = await run_sync(self.prepare_push, device, request)
-        return PushResponse(results=await self.committer.submit_async(len(request.changes),
-                                                                      push))
+    async def commit_push(self, push: PreparedPush) -> PushResponse:
+        """As :meth:`push`, from the event loop, for a push prepared already
+        (:meth:`prepare_push`, in a request thread): the wait for the group holds no thread."""
+        return PushResponse(results=await self.committer.submit_async(
+            len(push.request.changes), push))
 
-    def prepare_push(self, device: Device, request: PushRequest) -> _Push:
+    def prepare_push(self, device: Device, request: PushRequest) -> PreparedPush:
         """The work a push needs no database for, done before it queues for its group:
         digests, and creates' outcomes (a create's depends on nothing the hub holds)."""
         digests = [change_digest(c) for c in request.changes]
         created = {c.change_id: merge(None, c, frozenset(), {}) for c in request.changes
                    if c.op == "create" and not BOOKKEEPING & c.fields.keys()}
-        return _Push(device, request, digests, created)
+        return PreparedPush(device, request, digests, created)
 
     @cached_property
     def committer(self) -> GroupCommit:
@@ -117,7 +115,7 @@ class ChangeOps:
     def _apply_group(self, jobs: Sequence[Job]) -> None:
         """Apply the pushes of a group in order, in one transaction, as if each had been
         committed alone before the next; each job's result is its list of answers."""
-        pushes: list[_Push] = [job.payload for job in jobs]
+        pushes: list[PreparedPush] = [job.payload for job in jobs]
         with writer(self.engine, serialised=False) as conn:
             batch = Batch(seqs=Seqs(conn, sum(len(p.request.changes) for p in pushes)))
             ids = [c.change_id for p in pushes for c in p.request.changes]

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from cse_desktop.domain.ids import RecordKind, new_id
 from cse_desktop.hub import db
 from cse_desktop.hub import tables as t
-from cse_desktop.hub.changes import _Push
+from cse_desktop.hub.changes import PreparedPush
 from cse_desktop.hub.commit import Job
 from cse_desktop.hub.devices import Device
 from cse_desktop.hub.merge import merge
@@ -111,7 +111,7 @@ def _job(device: Device, changes: list[Change]) -> Job:
     digests = [t.digest(t.dumps(c.model_dump(mode="json"))) for c in changes]
     created = {c.change_id: merge(None, c, frozenset(), {}) for c in changes
                if c.op == "create"}
-    return Job(len(changes), _Push(device, request, digests, created))
+    return Job(len(changes), PreparedPush(device, request, digests, created))
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

@@ -109,6 +109,17 @@ def test_a_forged_forwarded_for_does_not_dodge_the_sign_in_limit(db_url: str) ->
         assert [e["detail"] for e in failures] == ["unknown credential from 127.0.0.1"] * 3
 
 
+def test_failed_sign_ins_with_unreadable_bodies_count_towards_the_limit(db_url: str) -> None:
+    # the credential is judged before the body, so a bad body does not dodge the limit
+    with HubServer(db_url, auth_failure_limit=3) as server:
+        bodies = [b"not json", b"[" * 100_000, b"\xff\xfe", b"{}", b'{"changes": [1]}']
+        answers = [httpx.post(f"{server.url}/v1/sync/push", content=body, timeout=30, headers={
+            "Authorization": f"Bearer {'x' * 43}", "Content-Type": "application/json"})
+            for body in bodies]
+        assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]
+        assert [a.json()["code"] for a in answers] == ["unauthenticated"] * 3 + ["rate_limited"] * 2
+
+
 def test_a_trusted_proxy_names_the_client_in_the_audit(db_url: str) -> None:
     with HubServer(db_url, trusted_proxies=("127.0.0.1",)) as server:
         resp = httpx.get(f"{server.url}/v1/conflicts", timeout=30, headers={

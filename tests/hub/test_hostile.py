@@ -618,7 +618,7 @@ def test_wrong_methods_are_not_allowed(world: World, openapi: dict[str, Any],
         problem(resp, 405, "method_not_allowed")
 
 
-def _bad_bodies(world: World) -> list[tuple[str, bytes, str]]:
+def _bad_bodies() -> list[tuple[str, bytes, str]]:
     """(what, raw body, content type) that are not JSON request documents."""
     valid = encode({"protocol": 1, "changes": [create("person", new_id(), person_fields())]})
     return [
@@ -655,7 +655,7 @@ def _bad_bodies(world: World) -> list[tuple[str, bytes, str]]:
 def test_unparseable_bodies_are_refused(world: World, endpoint: str) -> None:
     failures = []
     with unchanged(world.server, f"after unparseable bodies to {endpoint}"):
-        for what, body, content_type in _bad_bodies(world):
+        for what, body, content_type in _bad_bodies():
             resp = world.http.post(endpoint.format(new_id()), content=body,
                                    headers={**bearer(world.north), "Content-Type": content_type})
             try:
@@ -732,6 +732,24 @@ def test_bad_credentials_are_unauthenticated(lenient: tuple[HubServer, httpx.Cli
         resp = http.request(method, path.format(c=new_id(), p=new_id()), headers=headers,
                             content=None if body is None else encode(body))
         problem(resp, 401, "unauthenticated")
+
+
+def test_a_bad_credential_is_answered_before_a_bad_body(
+        lenient: tuple[HubServer, httpx.Client, str]) -> None:
+    """A push without a valid credential is 401 whatever its body, even text that is not
+    JSON: a client the hub does not know learns nothing of how it reads bodies."""
+    server, http, _token = lenient
+    failures = []
+    with unchanged(server, "after bad bodies with bad credentials"):
+        for what, body, content_type in _bad_bodies():
+            for auth in ({}, {"Authorization": "Bearer " + "x" * 43}):
+                resp = http.post("/v1/sync/push", content=body,
+                                 headers={**auth, "Content-Type": content_type})
+                try:
+                    problem(resp, 401, "unauthenticated")
+                except AssertionError as exc:
+                    failures.append(f"{what} {sorted(auth)}: {exc}")
+    assert not failures, "\n".join(failures)
 
 
 def test_repeated_auth_failures_are_rate_limited(db_url: str) -> None:

@@ -8,7 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from support.hubserver import HubServer
+
+from cse_desktop.sync.protocol import PushRequest
 
 REQUEST_MODELS = ("PushRequest", "Change", "AuditAnchor", "EnrolRequest", "ResolveRequest")
 
@@ -104,3 +107,27 @@ def test_interactive_docs_are_not_served(hub_server: HubServer) -> None:
         resp = httpx.get(f"{hub_server.url}{path}", timeout=30)
         assert resp.status_code == 404, f"{path}: {resp.status_code}"
         assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_push_body_is_documented_as_fastapi_documents_a_body_parameter(
+        hub_server: HubServer) -> None:
+    """The push route reads its own body (one request thread, pydantic's parser): its
+    document is still exactly what FastAPI writes for a ``body: PushRequest`` parameter."""
+    spec = _spec(hub_server)
+    tiny = FastAPI()
+
+    @tiny.post("/push")
+    def push(body: PushRequest) -> None:
+        del body
+
+    expected = tiny.openapi()
+    operation = spec["paths"]["/v1/sync/push"]["post"]
+    assert operation["requestBody"] == expected["paths"]["/push"]["post"]["requestBody"]
+    assert list(operation).index("requestBody") == list(operation).index("responses") - 1
+    body_schemas = set(expected["components"]["schemas"]) - {"HTTPValidationError",
+                                                              "ValidationError"}
+    assert body_schemas == {"PushRequest", "Change", "AuditAnchor"}
+    for name in body_schemas:
+        assert spec["components"]["schemas"][name] == expected["components"]["schemas"][name]
+    assert list(spec["components"]["schemas"]) == sorted(spec["components"]["schemas"])
+    assert operation["security"] == [{"HTTPBearer": []}]

@@ -7,6 +7,7 @@ its issue time in the hub's database: the clock is the hub's own.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,6 +36,12 @@ def _get(server: HubServer, token: str, path: str = "/v1/device") -> httpx.Respo
                      timeout=30)
 
 
+def _person_change() -> dict[str, object]:
+    return {"change_id": str(uuid.uuid4()), "record_kind": "person",
+            "record_id": str(uuid.uuid4()), "op": "create", "version": 1, "base_version": 0,
+            "fields": {"given_name": "Jordan", "family_name": "Example", "dob": "2010-05-17"}}
+
+
 def _rotate(server: HubServer, token: str) -> httpx.Response:
     return httpx.post(f"{server.url}/v1/device/token", timeout=30,
                       headers={"Authorization": f"Bearer {token}"})
@@ -49,6 +56,12 @@ def test_a_token_due_for_rotation_is_told_so_and_rotates(hub_server: HubServer) 
     _age(hub_server, device.device_id, ROTATE_AFTER + timedelta(minutes=1))
     for path in ("/v1/device", "/v1/sync/pull", "/v1/conflicts"):
         assert _get(hub_server, device.token, path).headers.get(TOKEN_ROTATE_HEADER) == "1"
+    # a push is told too, whether its body is taken or refused
+    for body, status in (({"changes": [_person_change()]}, 200), ({"changes": []}, 422)):
+        pushed = httpx.post(f"{hub_server.url}/v1/sync/push", json=body, timeout=30,
+                            headers={"Authorization": f"Bearer {device.token}"})
+        assert pushed.status_code == status, pushed.text
+        assert pushed.headers.get(TOKEN_ROTATE_HEADER) == "1"
 
     rotated = _rotate(hub_server, device.token)
     assert rotated.status_code == 200, rotated.text
