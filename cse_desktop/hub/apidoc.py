@@ -70,7 +70,7 @@ def body_doc(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Any]]:
     spec = get_openapi(title="", version="", routes=[APIRoute("/", endpoint, methods=["POST"])])
     schemas = spec["components"]["schemas"]
     for name in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422, never sent
-        schemas.pop(name)
+        schemas.pop(name, None)
     return spec["paths"]["/"]["post"]["requestBody"], schemas
 
 

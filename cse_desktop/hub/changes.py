@@ -1,11 +1,13 @@
 """The sync path: push (a laptop's changes in), pull (the team's changes out), one record.
 
-Push applies a batch in one serialised transaction (see :mod:`cse_desktop.hub.db`): every
-accepted change gets the next ``seq``. For each change this module decides what needs the
-database (is the record there and in the device's scope, may this user approve, is the
-child's level held, which fields did others change since the change's base) and leaves the
-field-by-field decision to :func:`cse_desktop.hub.merge.merge`. The rows are gathered in a
-:class:`~cse_desktop.hub.records.Batch` and written together at the end.
+Push applies the pushes waiting at the same moment in one transaction, a group commit
+(:mod:`cse_desktop.hub.commit`), as if each were committed alone in turn: every accepted
+change gets the next ``seq`` (:class:`~cse_desktop.hub.db.Seqs`). For each change this
+module decides what needs the database (is the record there and in the device's scope, may
+this user approve, is the child's level held, which fields did others change since the
+change's base) and leaves the field-by-field decision to :func:`cse_desktop.hub.merge.merge`.
+The rows are gathered in a :class:`~cse_desktop.hub.records.Batch` and written together at
+the end.
 
 Pull pages through the change log in ``seq`` order; a device that sees only its user's
 caseload also gets the whole record of each child newly allocated to the user, and is told
@@ -66,10 +68,11 @@ def change_digest(change: Change) -> str:
     """The SHA-256 of the change's canonical JSON (sorted keys, compact): what a receipt keeps
     to tell a replay of the change from a different change under the same id.
 
-    The same text as ``t.dumps(change.model_dump(mode="json"))``, written around the fields'
-    canonical text, made when the change was checked (every pushed change is digested): the
-    other fields are numbers, canonical UUIDs and words of the protocol, with nothing to
-    escape. A change whose fields hold values JSON text cannot is dumped the long way."""
+    For a change read from JSON, the same text as ``t.dumps(change.model_dump(mode="json"))``,
+    written around the fields' canonical text made when the change was checked (every pushed
+    change is digested): its other fields are numbers, canonical UUIDs and words of the
+    protocol, with nothing to escape. A change without that text (never checked, its fields
+    replaced, or holding values JSON text cannot) is dumped the long way."""
     fields = change.fields_json()
     if not fields:
         return t.digest(t.dumps(change.model_dump(mode="json")))

@@ -257,8 +257,10 @@ def one_of(conn: sa.Connection, column: sa.ColumnElement[str],
     if not values:
         return
     joined = ",".join(values)
-    if conn.dialect.name == "postgresql" and joined.count(",") == len(values) - 1:
-        yield column == sa.any_(sa.func.string_to_array(sa.bindparam("one_of", joined), ","))
+    # (a single empty value would be split into no values at all: listed instead)
+    if conn.dialect.name == "postgresql" and joined and joined.count(",") == len(values) - 1:
+        ids: sa.BindParameter[str] = sa.bindparam("one_of", joined, unique=True)
+        yield column == sa.any_(sa.func.string_to_array(ids, ","))
         return
     for i in range(0, len(values), 1000):
         yield column.in_(values[i:i + 1000])

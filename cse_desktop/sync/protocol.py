@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -28,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from cse_desktop.domain.ids import is_record_id
 
 #: bumped on any incompatible change; client and hub refuse a version they do not speak
 PROTOCOL_VERSION = 1
@@ -50,78 +51,105 @@ TOKEN_ROTATE_HEADER = "CSE-Token-Rotate"  # noqa: S105 (a header name, not a sec
 APPROVAL_NOT_ALLOWED = "approval_not_allowed"
 
 
-#: a UUID in its canonical form: lower-case hex, hyphens 8-4-4-4-12 (what ``str(uuid.UUID(x))``
-#: gives back)
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 #: canonical JSON: sorted keys, compact, Unicode as is, NaN and infinities refused (a change's
 #: digest is made of it, so its text never changes)
 _CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                                    allow_nan=False)
+_TOO_DEEP = f"values nest more than {MAX_DEPTH} levels deep"
+_TOO_LARGE = f"fields are larger than {MAX_FIELDS_CHARS} characters"
+_NOT_UNICODE = "text is not valid Unicode"
+_NOT_FINITE = "numbers must be finite"
 
 
 def _canonical_uuid(value: str) -> str:
-    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+    if is_record_id(value):
         return value
     raise ValueError("must be a UUID in its canonical lower-case form")
 
 
-def _plain_json(value: Any, depth: int = 0) -> None:
+def _plain_json(value: Any) -> None:
     """Refuse what JSON text may carry but a record never holds: deep nesting, NaN and
-    infinities, and strings that are not valid Unicode (lone surrogates). The long way, for
-    values JSON text cannot hold (see :func:`_checked_fields`)."""
-    if depth > MAX_DEPTH:
-        raise ValueError(f"values nest more than {MAX_DEPTH} levels deep")
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("text is not valid Unicode") from None
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("numbers must be finite")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _plain_json(key, depth + 1)
-            _plain_json(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _plain_json(item, depth + 1)
+    infinities, and strings that are not valid Unicode (lone surrogates). For a value as it
+    came (a conflict's chosen value), and for fields that hold values JSON text cannot."""
+    if isinstance(value, dict | list):
+        _nesting(value, 0)
+    _plain_values(value)
 
 
 def _nesting(container: dict[Any, Any] | list[Any], depth: int) -> None:
-    """Refuse containers nested deeper than :data:`MAX_DEPTH` (``container`` sits at
-    ``depth``; its keys and items one level further down)."""
+    """Refuse values nested deeper than :data:`MAX_DEPTH` (``container`` sits at ``depth``;
+    its keys and items one level further down)."""
     if container and depth >= MAX_DEPTH:
-        raise ValueError(f"values nest more than {MAX_DEPTH} levels deep")
+        raise ValueError(_TOO_DEEP)
     for item in container.values() if isinstance(container, dict) else container:
         if isinstance(item, dict | list):
             _nesting(item, depth + 1)
 
 
+def _plain_values(value: Any) -> None:
+    """Refuse NaN, infinities and text that is not valid Unicode, in keys and values (the
+    nesting is checked first, by :func:`_nesting`)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(_NOT_UNICODE) from None
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(_NOT_FINITE)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _plain_values(key)
+            _plain_values(item)
+    elif isinstance(value, list):
+        for item in value:
+            _plain_values(item)
+
+
 def _checked_fields(fields: dict[str, Any]) -> str:
     """The canonical JSON text of a change's fields, once they are found plain JSON (as
-    :func:`_plain_json` says) and not larger than :data:`MAX_FIELDS_CHARS`; "" when they hold
-    values JSON text cannot (a change built in code), checked the long way then.
+    :func:`_plain_json` says) and their JSON text not longer than :data:`MAX_FIELDS_CHARS`;
+    "" when they hold values JSON text cannot (a change built in code).
 
     One encoding does the checking (NaN and infinities refused, lone surrogates found when
     the text is encoded) and gives the text a change's digest is made of."""
     _nesting(fields, 0)
+    canonical = True
     try:
         text = _CANONICAL_JSON.encode(fields)
-    except TypeError:  # not JSON values: the long way, and the size as Python writes it
+    except TypeError:  # values JSON text cannot hold: checked the long way, sized as text
         _plain_json(fields)
-        if len(repr(fields)) > MAX_FIELDS_CHARS:
-            raise ValueError(f"fields are larger than {MAX_FIELDS_CHARS} characters") from None
-        return ""
-    except ValueError:
-        raise ValueError("numbers must be finite") from None
+        canonical = False
+        try:
+            text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), default=str)
+        except ValueError:
+            raise ValueError("numbers may have at most 4,300 digits") from None
+    except ValueError:  # NaN or an infinity (which one, if the long way says), or too long
+        _plain_json(fields)
+        raise ValueError("numbers may have at most 4,300 digits") from None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("text is not valid Unicode") from None
+        raise ValueError(_NOT_UNICODE) from None
     if len(text) > MAX_FIELDS_CHARS:
-        raise ValueError(f"fields are larger than {MAX_FIELDS_CHARS} characters")
-    return text
+        raise ValueError(_TOO_LARGE)
+    return text if canonical else ""
+
+
+class _Made:
+    """The canonical text of a change's fields, with the fields object it was made from. Not
+    part of a change's value: it equals any other (and None), so two changes with the same
+    fields are equal whether or not either was checked."""
+
+    __slots__ = ("fields", "text")
+
+    def __init__(self, fields: dict[str, Any], text: str) -> None:
+        self.fields, self.text = fields, text
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _speaks_our_protocol(value: int) -> int:
@@ -164,8 +192,8 @@ class Change(_Wire):
     base_seq: JsonInt | None = Field(default=None, ge=0)
     fields: dict[str, Any] = Field(default_factory=dict)
 
-    #: the fields' canonical JSON, made as they were checked ("" until then)
-    _fields_json: str = PrivateAttr(default="")
+    #: the fields' canonical JSON, made as they were checked (:meth:`fields_json`)
+    _made: _Made | None = PrivateAttr(default=None)
 
     _ids = field_validator("change_id", "record_id")(_canonical_uuid)
 
@@ -176,24 +204,22 @@ class Change(_Wire):
         if self.op != "create" and self.version != self.base_version + 1:
             raise ValueError("a change moves a record on by exactly one version")
         try:
-            self._fields_json = _checked_fields(self.fields)
+            text = _checked_fields(self.fields)
         except ValueError as exc:
             raise ValueError(f"fields: {exc}") from None
+        if text:
+            self._made = _Made(self.fields, text)
         return self
 
     def fields_json(self) -> str:
-        """The fields as canonical JSON text (sorted keys, compact, Unicode as is), or "" when
-        they hold values JSON text cannot. A change is frozen and its fields are never changed
-        after it is checked, so the text made then is the fields' text."""
-        # read from pydantic's own store: ``self._fields_json`` goes through __getattr__
-        made: str = (self.__pydantic_private__ or {}).get("_fields_json", "")
-        if made:
-            return made
-        try:  # a change made without checking (model_construct)
-            self._fields_json = _CANONICAL_JSON.encode(self.fields)
-        except (TypeError, ValueError):
-            return ""
-        return self._fields_json
+        """The fields' canonical JSON text (sorted keys, compact, Unicode as is), as made
+        when the change was checked; "" for a change never checked (``model_construct``),
+        one whose fields were replaced since (``model_copy``), or fields that hold values
+        JSON text cannot: the caller then works it out the long way. (A change's fields are
+        read-only once it is checked: changed in place, they would not be seen here.)"""
+        # from pydantic's own store: ``self._made`` would go through __getattr__ each time
+        made = (self.__pydantic_private__ or {}).get("_made")
+        return made.text if made is not None and made.fields is self.fields else ""
 
 
 class AuditAnchor(_Wire):

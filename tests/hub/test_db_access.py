@@ -24,7 +24,7 @@ def _pick(engine: sa.Engine, values: list[str]) -> tuple[set[str], int]:
 
 
 def test_one_of_finds_exactly_the_rows_listed_however_many(engine: sa.Engine) -> None:
-    stored = [str(uuid.uuid4()) for _ in range(2_500)] + ["with,a comma", "x'); --"]
+    stored = [str(uuid.uuid4()) for _ in range(2_500)] + ["with,a comma", "x'); --", ""]
     with engine.begin() as conn:
         insert_rows(conn, t.receipts, [{"change_id": c, "device_id": "d", "payload_hash": "h",
                                         "result": "{}"} for c in stored])
@@ -37,6 +37,14 @@ def test_one_of_finds_exactly_the_rows_listed_however_many(engine: sa.Engine) ->
     found, queries = _pick(engine, ["with,a comma", "x'); --", stored[1]])
     assert found == {"with,a comma", "x'); --", stored[1]}
     assert _pick(engine, []) == (set(), 0)
+    assert _pick(engine, [""])[0] == {""}  # an empty value is one value, not none
+    # two lists in one statement keep their own values
+    r = t.receipts.c
+    with engine.connect() as conn:
+        first = next(one_of(conn, r.change_id, stored[:3]))
+        second = next(one_of(conn, r.change_id, stored[5:7]))
+        got = set(conn.execute(sa.select(r.change_id).where(first | second)).scalars())
+    assert got == set(stored[:3]) | set(stored[5:7])
 
 
 def test_reads_commit_each_statement_and_writers_plan_each_statement(
@@ -50,10 +58,13 @@ def test_reads_commit_each_statement_and_writers_plan_each_statement(
     setting = sa.text("SELECT current_setting('plan_cache_mode')")
     for _ in range(2):  # the second time round, on connections back from the pool
         with reader(engine) as conn:
+            used = conn.connection.dbapi_connection
             if postgres:
-                assert conn.connection.dbapi_connection.autocommit is True
+                assert used.autocommit is True
                 assert conn.execute(setting).scalar() == "auto"
         with writer(engine, serialised=False) as conn:
+            # the very connection the reader had (the pool holds no other idle one)
+            assert conn.connection.dbapi_connection is used
             assert conn.in_transaction()
             if postgres:
                 assert conn.connection.dbapi_connection.autocommit is False

@@ -109,10 +109,20 @@ def _nested(depth: int) -> dict:
     return {"given_name": value}
 
 
+def _empty_at(depth: int) -> dict:
+    """``fields`` with an empty list ``depth`` levels down (a key of ``fields`` is 1)."""
+    value: object = []
+    for _ in range(depth - 1):
+        value = [value]
+    return {"given_name": value}
+
+
 @pytest.mark.parametrize(("fields", "problem"), [
     ({"given_name": "Ok (fictional)", "n": 1.5, "tags": ["a", {"b": [1, 2]}]}, None),
     (_nested(MAX_DEPTH), None),  # exactly at the limit
     (_nested(MAX_DEPTH + 1), "nest more than"),
+    (_empty_at(MAX_DEPTH), None),  # an empty container exactly at the limit
+    (_empty_at(MAX_DEPTH + 1), "nest more than"),
     ({"given_name": {"k": [{"k": [{}]}] * 3}}, None),
     ({"score": float("nan")}, "finite"),
     ({"score": [1, float("-inf")]}, "finite"),
@@ -150,5 +160,17 @@ def test_fields_json_is_the_canonical_text_of_the_fields() -> None:
     fields = {"zeta": [1, 2.5, None], "alpha": "Zoë (fictional)", "mid": {"b": True, "a": 0}}
     expected = '{"alpha":"Zoë (fictional)","mid":{"a":0,"b":true},"zeta":[1,2.5,null]}'
     assert Change.model_validate(_change(fields=fields)).fields_json() == expected
+    # never checked, or its fields replaced since: no text (the hub digests the long way),
+    # and equal to a checked change with the same fields all the same
     unchecked = Change.model_construct(**_change(fields=fields))
-    assert unchecked.fields_json() == expected
+    assert unchecked.fields_json() == ""
+    checked = Change.model_validate(unchecked.model_dump())
+    assert checked == unchecked and unchecked == checked
+    copied = checked.model_copy(update={"fields": {"other": 1}})
+    assert copied.fields_json() == ""
+    assert checked.fields_json() == expected
+
+
+def test_big_integers_are_refused_with_a_reason() -> None:
+    with pytest.raises(ValidationError, match="at most 4,300 digits"):
+        Change.model_validate(_change(fields={"n": 10 ** 5000}))
