@@ -162,6 +162,7 @@ class GroupCommit:
             for job in group:
                 metrics.QUEUE_WAIT.observe(start - job.queued_at)
                 job.finished()
+
     def _alone(self, job: Job) -> None:
         for attempt in range(RETRIES + 1):
             try:

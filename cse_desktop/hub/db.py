@@ -231,8 +231,9 @@ class _Writer:
             # sequential scan of them all, kept as they grew. A writer plans each statement
             # for its own values (reads keep their plans: few, simple, and on indexes).
             self._conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-        if self._serialised and self._engine.dialect.name == "postgresql":
-            self._conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+            if self._serialised:
+                self._conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
+                                   {"k": WRITE_LOCK_KEY})
         return self._conn
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

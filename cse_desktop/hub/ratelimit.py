@@ -18,9 +18,10 @@ same limit as one process does.
   others skip it rather than wait), so expired rows can go a hundred times as fast as rows
   come, and a check reads at most ``limit`` rows of one address through an index, however
   many addresses flood the hub. Both walk an index a bounded way whatever the planner's
-  statistics say; on PostgreSQL each statement is planned as it runs, because a pooled
-  connection otherwise keeps the plan it made while the table was nearly empty (a sweep then
-  read every expired row: 25 ms with 100,000 of them, against 2 ms now).
+  statistics say; on PostgreSQL each statement is planned as it runs, as in every writer
+  (:func:`cse_desktop.hub.db.writer`), because a pooled connection otherwise keeps the plan it
+  made while the table was nearly empty (a sweep then read every expired row: 25 ms with
+  100,000 of them, against 2 ms now).
 """
 
 from __future__ import annotations
@@ -38,11 +39,9 @@ from cse_desktop.hub.tables import rate_limit_attempts as attempts
 SWEEP = 100
 #: the first key of this module's advisory locks ("RL"); sweepers lock (_LOCKS + 1, 0)
 _LOCKS = 0x524C
-#: PostgreSQL: this pair's lock; the sweepers' lock if free; and plans made for each statement
-#: as it runs (a connection otherwise keeps the plan it made when the table was small)
+#: PostgreSQL: this pair's lock, and the sweepers' lock if free
 _BEGIN = sa.text("SELECT pg_advisory_xact_lock(CAST(:ns AS integer), CAST(:key AS integer)), "
-                 "pg_try_advisory_xact_lock(CAST(:ns AS integer) + 1, 0), "
-                 "set_config('plan_cache_mode', 'force_custom_plan', true)")
+                 "pg_try_advisory_xact_lock(CAST(:ns AS integer) + 1, 0)")
 
 
 class RateLimiter:
