@@ -9,7 +9,6 @@
 
 
 import contextlib
-import gc
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -21,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cse_desktop.hub import edge
+from cse_desktop.hub import edge, tuning
 from cse_desktop.hub.apidoc import documented, exact_openapi, reads_body
 from cse_desktop.hub.bodies import read_json
 from cse_desktop.hub.changes import PreparedPush
@@ -51,10 +50,9 @@ from cse_desktop.sync.protocol import (
 
 #: threads per worker process for the work of requests (database reads, validation)
 REQUEST_THREADS = 12
-#: the collector's thresholds in a serving process (Python's default is 700, 10, 10)
-GC_THRESHOLDS = (50_000, 20, 100)
 #: the largest request body the hub reads (a full push batch is well under this)
 MAX_BODY = 8 * 1024 * 1024
+
 
 class TooManyAttempts(HubError):
     status, code, title = 429, "rate_limited", "Too many attempts"
@@ -64,28 +62,13 @@ class TooManyAttempts(HubError):
         self.retry_after = retry_after
 
 
-def settle_collector() -> None:
-    """Tune the garbage collector for a serving process, once it has started.
-
-    A push allocates many small containers (the request's models, rows, answers); with
-    Python's default thresholds the collector runs every 700 of them, and each older
-    collection walks every object the process holds, the imported libraries' too. Measured
-    on a push of 50 records, that was a fifth of the hub's CPU. So the objects alive at
-    start-up (modules, the app, the engine) are moved out of the collector's sight
-    (:func:`gc.freeze`), and young collections run after :data:`GC_THRESHOLDS` allocations.
-    Reference counting still frees nearly everything at once; only cycles wait longer."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
 def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: int = 20,
                window: float = 300.0, openapi: bool = False,
                serving: bool = False) -> FastAPI:
     """The hub's API. ``openapi``: serve the OpenAPI document at ``/openapi.json`` (off by
     default: ``cse-hub serve --openapi``); the interactive ``/docs`` are never served.
     ``serving``: this process is a hub server (``cse-hub serve``), whose collector is tuned
-    when it starts (:func:`settle_collector`); not for an app inside another program."""
+    when it starts (:func:`hub.tuning.settle`); not for an app inside another program."""
     hub = Hub(engine)
     # shared by every worker process through the database (hub/ratelimit.py)
     enrolments = RateLimiter(engine, "enrol", enrol_limit, window)
@@ -97,7 +80,7 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
         # and fewer threads contend less for the interpreter under load
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         if serving:
-            settle_collector()
+            tuning.settle()
         yield
 
     app = FastAPI(lifespan=lifespan, title="CSE Desktop hub",
