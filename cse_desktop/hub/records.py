@@ -47,7 +47,8 @@ class RecordState:
 def pull_item(seq: int, state: RecordState, record_id: str, content: str) -> str:
     """The change as a pull page carries it: the JSON of a :class:`HubChange`, made around the
     record's content as JSON text ``content`` (never parsed and encoded again). The change log
-    keeps the content only here (``changes.item``): migration 0010 cuts it out of this form."""
+    keeps the content only here (``changes.item``); migration 0010's downgrade cuts it back out
+    of this form (the fields after the deleted flag, the creator's name last)."""
     deleted = "true" if state.deleted else "false"
     # the kind is one of RecordKind's words and the id a canonical UUID: nothing to escape
     return (f'{{"seq":{seq:d},"record_kind":"{state.kind}",'

@@ -2,8 +2,8 @@
 ``"fields"`` is the record's content after the change), no longer also as ``changes.snapshot``.
 And ``changes.change_id`` loses its unique constraint: the receipt every pushed change gets in
 the same transaction (``receipts``, keyed by change id) makes a pushed change's id unique
-already, and the second index on random UUIDs cost every push. Released migrations are never
-edited.
+already (a conflict's resolution is logged under a new random UUID, with no receipt), and the
+second index on random UUIDs cost every push. Released migrations are never edited.
 
 On PostgreSQL dropping the column is instant: existing rows keep their bytes until they are
 rewritten (``VACUUM FULL``); new rows no longer carry them. On SQLite the table is copied.
