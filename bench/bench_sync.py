@@ -552,7 +552,7 @@ class SyncBench(LoadTests):
         """The raw floor for the pull: select a page, one round trip, insert into SQLCipher."""
         c = t.changes.c
         query = (sa.select(c.seq, c.record_id, c.record_kind, c.person_id, c.version,
-                           c.deleted, c.at, c.snapshot)
+                           c.deleted, c.at, c.item)
                  .where(c.seq > sa.bindparam("since")).order_by(c.seq).limit(MAX_PAGE))
         client = httpx.Client(base_url=url)
         insert = ("INSERT INTO records (id, kind, person_id, version, server_seq, deleted, "
@@ -576,7 +576,7 @@ class SyncBench(LoadTests):
                     raw.execute("BEGIN IMMEDIATE")
                     raw.executemany(insert, [(r.record_id, r.record_kind, r.person_id,
                                               r.version, r.seq, int(r.deleted), r.at, r.at,
-                                              r.snapshot) for r in rows])
+                                              r.item) for r in rows])
                     raw.execute("COMMIT")
                     total += len(rows)
                     since = rows[-1].seq

@@ -322,8 +322,9 @@ class LoadTests:
         team_of = [group[0][names.index("team_id")] for group in groups]
         insert = (f"INSERT INTO changes ({', '.join(names)}) "
                   f"VALUES ({', '.join(['%s'] * len(names))})")
-        select = ("SELECT seq, record_kind, record_id, version, deleted, snapshot FROM changes "
-                  "WHERE team_id = %s AND seq > %s ORDER BY seq LIMIT %s")
+        # as a pull page reads them (hub/pages.py)
+        select = ("SELECT seq, item FROM changes WHERE team_id = %s AND seq > %s ORDER BY seq "
+                  "LIMIT %s")
         self.log(f"[load] raw: {len(groups)} psycopg connections insert "
                  f"{sum(map(len, groups)):,} rows at once (plain, then under the write lock), "
                  "then select their team's rows")

@@ -207,7 +207,7 @@ class ChangeOps:
                 base_seq = 0
             touched = self._touched_by_others(conn, device, rid, base_seq, batch)
             # the base is read only when the change sets a field someone else changed
-            base = (self._snapshot_at(conn, rid, base_seq)
+            base = (self._content_at(conn, rid, base_seq)
                     if touched & change.fields.keys() else {})
             outcome = merge(Stored(state.fields, state.deleted), change, touched, base)
             if outcome.refused:
@@ -335,11 +335,13 @@ class ChangeOps:
         return touched
 
     @staticmethod
-    def _snapshot_at(conn: sa.Connection, record_id: str, seq: int) -> dict[str, Any]:
+    def _content_at(conn: sa.Connection, record_id: str, seq: int) -> dict[str, Any]:
+        """The record's content as it was at ``seq`` (``{}`` before it existed): the fields of
+        its last change up to then, as the change log keeps them (in the pull item)."""
         c = t.changes.c
-        row = conn.execute(sa.select(c.snapshot).where(c.record_id == record_id, c.seq <= seq)
+        row = conn.execute(sa.select(c.item).where(c.record_id == record_id, c.seq <= seq)
                            .order_by(c.seq.desc()).limit(1)).first()
-        return json.loads(row[0]) if row else {}
+        return json.loads(row[0])["fields"] if row else {}
 
     # -- pull ----------------------------------------------------------------------------
 

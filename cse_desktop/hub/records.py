@@ -46,7 +46,9 @@ class RecordState:
 
 def pull_item(seq: int, state: RecordState, record_id: str, content: str) -> str:
     """The change as a pull page carries it: the JSON of a :class:`HubChange`, made around the
-    snapshot's JSON text ``content`` (never parsed and encoded again)."""
+    record's content as JSON text ``content`` (never parsed and encoded again). The change log
+    keeps the content only here (``changes.item``); migration 0010's downgrade cuts it back out
+    of this form (the fields after the deleted flag, the creator's name last)."""
     deleted = "true" if state.deleted else "false"
     # the kind is one of RecordKind's words and the id a canonical UUID: nothing to escape
     return (f'{{"seq":{seq:d},"record_kind":"{state.kind}",'
@@ -157,7 +159,7 @@ class Batch:
             "seq": seq, "change_id": change_id, "device_id": device_id,
             "record_kind": state.kind, "record_id": record_id, "team_id": state.team_id,
             "person_id": state.person_id, "version": state.version, "deleted": state.deleted,
-            "changed": t.dumps(listed), "snapshot": content, "at": at,
+            "changed": t.dumps(listed), "at": at,
             "item": pull_item(seq, state, record_id, content)})
         return seq
 

@@ -116,7 +116,9 @@ held_levels = sa.Table(
 changes = sa.Table(
     "changes", metadata,
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("change_id", sa.String(36), nullable=False, unique=True),
+    #: unique without an index of its own (migration 0010): a pushed change's id is the key of
+    #: its receipt, written in the same transaction; a resolution's is a new random UUID
+    sa.Column("change_id", sa.String(36), nullable=False),
     sa.Column("device_id", sa.String(36), nullable=False),
     sa.Column("record_kind", sa.String(20), nullable=False),
     sa.Column("record_id", sa.String(36), nullable=False),
@@ -126,10 +128,10 @@ changes = sa.Table(
     sa.Column("deleted", sa.Boolean, nullable=False),
     #: JSON list of the fields this change actually set (used by the three-way merge)
     sa.Column("changed", sa.Text, nullable=False),
-    sa.Column("snapshot", sa.Text, nullable=False),
     sa.Column("at", sa.String(40), nullable=False),
-    #: the change as a pull page carries it (the JSON of a HubChange around ``snapshot``),
-    #: written with the change so a pull reads it and nothing else (migration 0008)
+    #: the change as a pull page carries it (the JSON of a HubChange), written with the change
+    #: so a pull reads it and nothing else (migration 0008); its ``"fields"`` is the record's
+    #: content after the change, stored nowhere else in the log (migration 0010)
     sa.Column("item", sa.Text, nullable=False),
     sa.Index("changes_by_record", "record_id", "seq"),
     sa.Index("changes_by_team", "team_id", "seq"),
