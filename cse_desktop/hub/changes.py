@@ -30,7 +30,7 @@ from cse_desktop.domain.models import RiskLevel
 from cse_desktop.hub import audit_heads, records
 from cse_desktop.hub import tables as t
 from cse_desktop.hub.commit import GroupCommit, Job
-from cse_desktop.hub.db import Seqs, one_of, pull_bounds, reader, writer
+from cse_desktop.hub.db import PullBounds, Seqs, one_of, reader, writer
 from cse_desktop.hub.devices import RETIRED, Device, retire, wire_role
 from cse_desktop.hub.errors import CursorAhead, NotFound, Unauthenticated
 from cse_desktop.hub.merge import BOOKKEEPING, Outcome, Stored, merge
@@ -114,6 +114,11 @@ class ChangeOps:
     def committer(self) -> GroupCommit:
         """This hub's group commit queue (one per process)."""
         return GroupCommit(self._apply_group)
+
+    @cached_property
+    def bounds(self) -> PullBounds:
+        """The bounds this hub's pulls read, shared by the pulls of one moment."""
+        return PullBounds()
 
     def _apply_group(self, jobs: Sequence[Job]) -> None:
         """Apply the pushes of a group in order, in one transaction, as if each had been
@@ -356,7 +361,7 @@ class ChangeOps:
             raise Unauthenticated(RETIRED, code="device_retired")
         c = t.changes.c
         with reader(self.engine) as conn:
-            head, safe = pull_bounds(conn)
+            head, safe = self.bounds.read(conn, since)
             if since > head:
                 raise CursorAhead(
                     "This laptop has seen changes the hub no longer has: the hub's database "

@@ -173,6 +173,43 @@ def pull_bounds(conn: sa.Connection) -> tuple[int, int]:
     return head, head if row.low is None else min(head, int(row.low))
 
 
+class PullBounds:
+    """The bounds of pulls (:func:`pull_bounds`), read once for the pulls of one moment.
+
+    Reading them costs PostgreSQL a look at every session's locks (``pg_locks``): 0.3 ms
+    with room for 1,300 sessions, more than the rest of a small pull. When a thousand
+    laptops pull at once, a reading taken less than :attr:`FRESH_FOR` ago serves the pulls
+    that follow it. The proof still holds, as it is about order: the reading was taken before
+    each of those pulls reads its page. Such a pull may answer a few milliseconds behind
+    another worker process's commit, as if it had arrived that much earlier; the laptop gets
+    the change on its next pull. It is never behind a commit of this process (any writer's
+    commit here is counted, and a reading taken before it is not used again), nor behind the
+    laptop's own cursor (a cursor past the reading's ``head`` gets a new reading, so a
+    laptop is never told the hub is behind it on an old one).
+    """
+
+    #: how long (seconds) one reading serves the pulls that follow it
+    FRESH_FOR = 0.025
+    #: the writers this process has committed (any increase will do: a lost update between
+    #: two threads still changes it)
+    commits = 0
+
+    def __init__(self) -> None:
+        #: (head, safe, when the reading started, commits before it)
+        self._last: tuple[int, int, float, int] | None = None
+
+    def read(self, conn: sa.Connection, since: int) -> tuple[int, int]:
+        """``(head, safe)`` for a pull after ``since``."""
+        started, commits = time.monotonic(), PullBounds.commits
+        last = self._last
+        if (last is not None and started - last[2] < self.FRESH_FOR and last[3] == commits
+                and since <= last[0]):
+            return last[0], last[1]
+        head, safe = pull_bounds(conn)
+        self._last = (head, safe, started, commits)
+        return head, safe
+
+
 class Seqs:
     """The seqs one writing transaction gives its changes, in increasing order.
 
@@ -241,6 +278,7 @@ class _Writer:
         try:
             if exc_type is None:
                 self._tx.commit()
+                PullBounds.commits += 1
             else:
                 self._tx.rollback()
         finally:

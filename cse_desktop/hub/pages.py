@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -43,7 +44,7 @@ def read_page(conn: sa.Connection, where: sa.ColumnElement[bool], limit: int) ->
                           .limit(limit + 1))
     # the driver's own tuples: a Row around each costs 40 % more, a thousand times a page
     # (these two columns need no conversion on either backend)
-    rows: list[tuple[int, str]] = result.cursor.fetchall()
+    rows: Sequence[tuple[int, str]] = result.cursor.fetchall()
     result.close()
     done = len(rows) <= limit
     items = [row[1] for row in rows[:limit]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from support.laptops import enrolled, person, records
 
 from cse_desktop.domain.errors import DeviceWiped, HubRefused
 from cse_desktop.domain.models import Action
+from cse_desktop.hub.db import PullBounds
 from cse_desktop.hub.errors import AdminError, EnrolmentRefused
 from cse_desktop.store.workspace import Workspace
 from cse_desktop.sync import engine
@@ -293,6 +295,9 @@ def test_a_hub_restored_from_an_older_backup_pauses_sync(tmp_path: Path,
     engine.sync(a)
     with hub_server.engine.begin() as conn:  # the restore: the hub forgets its last change
         conn.exec_driver_sql("DELETE FROM changes")
+    # (a restore is not a commit of the hub's: its pulls see it once their last reading of
+    # the bounds is stale, db.PullBounds)
+    time.sleep(PullBounds.FRESH_FOR)
     before = records(a)
     with pytest.raises(HubRefused) as paused:
         engine.sync(a)
