@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,6 +29,7 @@ from cse_desktop.hub.errors import HubError, Unauthenticated
 from cse_desktop.hub.metrics import RequestMetrics
 from cse_desktop.hub.ratelimit import RateLimiter
 from cse_desktop.hub.repository import Hub
+from cse_desktop.hub.threads import RequestThreads
 from cse_desktop.hub.tokens import ROTATE_HEADER
 from cse_desktop.sync.protocol import (
     MAX_PAGE,
@@ -48,7 +48,9 @@ from cse_desktop.sync.protocol import (
     TokenResponse,
 )
 
-#: threads per worker process for the work of requests (database reads, validation)
+#: threads per worker process for the work of requests (sign-in, bodies, the database):
+#: pushes wait for their group without one, so a few suffice, and fewer threads contend less
+#: for the interpreter under load
 REQUEST_THREADS = 12
 #: the largest request body the hub reads (a full push batch is well under this)
 MAX_BODY = 8 * 1024 * 1024
@@ -73,12 +75,11 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
     # shared by every worker process through the database (hub/ratelimit.py)
     enrolments = RateLimiter(engine, "enrol", enrol_limit, window)
     auth_failures = RateLimiter(engine, "auth_failure", auth_failure_limit, window)
+    # every route is async and does its blocking work here (hub/threads.py)
+    threads = RequestThreads(REQUEST_THREADS)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # the request threads: pushes wait for their group without one, so a few suffice,
-        # and fewer threads contend less for the interpreter under load
-        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         if serving:
             tuning.settle()
         yield
@@ -130,11 +131,11 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
 
     Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
-    def device(request: Request, _scheme: Bearer) -> Device:
-        return signed_in(request)
+    async def device(request: Request, _scheme: Bearer) -> Device:
+        return await threads.run(signed_in, request)
 
-    def device_status(request: Request, _scheme: Bearer) -> Device:
-        return signed_in(request, retiring=True)
+    async def device_status(request: Request, _scheme: Bearer) -> Device:
+        return await threads.run(signed_in, request, retiring=True)
 
     DeviceDep = Annotated[Device, Depends(device)]
 
@@ -170,26 +171,28 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
     signed = (401, 429)  # every route that needs a device credential may answer these
 
     @app.get("/v1/health")
-    def health() -> dict[str, Any]:
+    async def health() -> dict[str, Any]:
         return {"status": "ok", "protocol": PROTOCOL_VERSION}
 
     @app.post("/v1/enrol", response_model=EnrolResponse,
               responses=documented(400, 413, 422, 429))
-    def enrol(body: EnrolRequest, request: Request) -> EnrolResponse:
-        key = client_key(request)
-        wait = enrolments.attempt(key)
-        if wait:
-            raise TooManyAttempts("Too many enrolment attempts from this address; try again "
-                                  "later.", wait)
-        return hub.enrol(body.code, body.device_name)
+    async def enrol(body: EnrolRequest, request: Request) -> EnrolResponse:
+        def work() -> EnrolResponse:
+            wait = enrolments.attempt(client_key(request))
+            if wait:
+                raise TooManyAttempts("Too many enrolment attempts from this address; try "
+                                      "again later.", wait)
+            return hub.enrol(body.code, body.device_name)
+
+        return await threads.run(work)
 
     @app.get("/v1/device", response_model=DeviceInfo, responses=documented(*signed))
-    def me(dev: Annotated[Device, Depends(device_status)]) -> DeviceInfo:
-        return hub.info(dev)
+    async def me(dev: Annotated[Device, Depends(device_status)]) -> DeviceInfo:
+        return await threads.run(hub.info, dev)
 
     @app.post("/v1/device/token", response_model=TokenResponse, responses=documented(*signed))
-    def rotate_token(dev: DeviceDep) -> TokenResponse:
-        return hub.rotate_token(dev)
+    async def rotate_token(dev: DeviceDep) -> TokenResponse:
+        return await threads.run(hub.rotate_token, dev)
 
     @app.post("/v1/sync/push", response_model=PushResponse,
               responses=documented(*signed, 413, 422))
@@ -207,7 +210,7 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
 
         # then waits for its group commit on the event loop, holding no thread; encoded once
         # by its own model, not validated again on the way out
-        answer = await hub.commit_push(await anyio.to_thread.run_sync(prepare))
+        answer = await hub.commit_push(await threads.run(prepare))
         return Response(answer.model_dump_json(), media_type="application/json")
 
     @app.get("/v1/sync/pull", response_model=None,
@@ -215,28 +218,29 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
                         **documented(*signed, 409, 422, s409="The hub is behind this "
                                      "laptop's cursor, e.g. restored from a backup "
                                      "(cursor_ahead)")})
-    def pull(dev: DeviceDep, since: Annotated[int, Query(ge=0, le=2**62)] = 0,
-             limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE) -> Response:
-        return Response(hub.pull_json(dev, since, limit), media_type="application/json")
+    async def pull(dev: DeviceDep, since: Annotated[int, Query(ge=0, le=2**62)] = 0,
+                   limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE) -> Response:
+        page = await threads.run(hub.pull_json, dev, since, limit)
+        return Response(page, media_type="application/json")
 
     @app.get("/v1/conflicts", response_model=ConflictList, responses=documented(*signed))
-    def conflicts(dev: DeviceDep) -> ConflictList:
-        return hub.conflicts(dev)
+    async def conflicts(dev: DeviceDep) -> ConflictList:
+        return await threads.run(hub.conflicts, dev)
 
     @app.post("/v1/conflicts/{conflict_id}/resolve", response_model=ResolveResponse,
               responses=documented(*signed, 400, 404, 409, 413, 422,
                                    s400="The chosen value is not valid for the record "
                                    "(invalid)", s409="Already resolved (conflict_resolved)"))
-    def resolve(conflict_id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
-                body: ResolveRequest, dev: DeviceDep) -> ResolveResponse:
-        return ResolveResponse(seq=hub.resolve(dev, conflict_id, body.value))
+    async def resolve(conflict_id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
+                      body: ResolveRequest, dev: DeviceDep) -> ResolveResponse:
+        return ResolveResponse(seq=await threads.run(hub.resolve, dev, conflict_id, body.value))
 
     @app.get("/v1/records/{kind}/{record_id}", response_model=HubChange,
              responses=documented(*signed, 404, 422))
-    def record(kind: RecordKind,
-               record_id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
-               dev: DeviceDep) -> HubChange:
-        return hub.record(dev, kind, record_id)
+    async def record(kind: RecordKind,
+                     record_id: Annotated[str, Path(json_schema_extra={"format": "uuid"})],
+                     dev: DeviceDep) -> HubChange:
+        return await threads.run(hub.record, dev, kind, record_id)
 
     exact_openapi(app)
     app.add_middleware(edge.BodyLimit, limit=MAX_BODY)
