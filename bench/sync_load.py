@@ -55,6 +55,29 @@ def load_average() -> float | None:
 def tree_cpu_s(root: int) -> float | None:
     """CPU time (user + system, all threads) used so far by process ``root`` and every process
     below it (Linux ``/proc``), or None where that cannot be read."""
+    found = _tree(root)
+    return None if found is None else sum(cpu for _, cpu in found.values())
+
+
+def tree_peak_rss_mib(root: int) -> float | None:
+    """The peak resident memory of process ``root`` and every process below it, each one's
+    peak added (Linux ``VmHWM``), in MiB; None where that cannot be read."""
+    found = _tree(root)
+    if found is None:
+        return None
+    total = 0
+    for pid in found:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines()
+                       if line.startswith("VmHWM:")), 0)
+    return total / 1024
+
+
+def _tree(root: int) -> dict[int, tuple[int, float]] | None:
+    """Process ``root`` and every process below it: pid -> (parent pid, CPU seconds)."""
     tick = os.sysconf("SC_CLK_TCK")
     stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
     for entry in Path("/proc").iterdir():
@@ -74,7 +97,7 @@ def tree_cpu_s(root: int) -> float | None:
             if ppid in tree and pid not in tree:
                 tree.add(pid)
                 grew = True
-    return sum(stats[pid][1] for pid in tree)
+    return {pid: stats[pid] for pid in tree}
 
 
 def postmaster_pid(datadir: Any) -> int | None:
@@ -149,6 +172,8 @@ class LoadTests:
                 # the other two users of the machine's cores in the same interval
                 out[what]["postgres_cpu_s"] = None if pg0 is None or pg1 is None else pg1 - pg0
             out["metrics"] = self._metrics(f"http://127.0.0.1:{server.metrics_port}")
+            out["hub_peak_rss_mib"] = (None if server.proc is None
+                                       else tree_peak_rss_mib(server.proc.pid))
         finally:
             self.stop_hub(server)
         out["load_average_1min_after"] = load_average()
@@ -445,10 +470,14 @@ def print_load_summary(conc: dict[str, Any]) -> None:
     def cpu(x: dict[str, Any], key: str = "hub_cpu_s") -> str:
         return "-" if x.get(key) is None else f"{x[key]:.1f} s"
 
+    def mib(value: float | None) -> str:
+        return "-" if value is None else f"{value:,.0f} MiB"
+
     print("\nload tests: throughput against --workers (raw = the same rows by one psycopg "
           "connection per device, same run)")
     print("devices | workers | load | push changes/s | raw changes/s | push p95 | pull p95 | "
-          "raw pull p95 | CPU push/pull: hub, PostgreSQL, load generator | pushes per group")
+          "raw pull p95 | CPU push/pull: hub, PostgreSQL, load generator | pushes per group | "
+          "hub peak RSS")
     for x in runs:
         push, pull, raw = x["push"], x["pull"], x["raw"]
         raw_rate = x["devices"] * x["changes_per_device"] / raw["plain"]["wall_s"]
@@ -463,6 +492,6 @@ def print_load_summary(conc: dict[str, Any]) -> None:
               f"{fmt_time(raw['pull']['p95_s'])} | {cpu(push)} / {cpu(pull)}, "
               f"{cpu(push, 'postgres_cpu_s')} / {cpu(pull, 'postgres_cpu_s')}, "
               f"{cpu(push, 'load_generator_cpu_s')} / {cpu(pull, 'load_generator_cpu_s')} "
-              f"| {size}")
+              f"| {size} | {mib(x.get('hub_peak_rss_mib'))}")
         for sample in push["error_samples"] + pull["error_samples"]:
             print(f"  error ({x['devices']} devices, {x['workers']} workers): {sample}")

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cse_desktop.hub import edge, tuning
+from cse_desktop.hub import edge, threads, tuning
 from cse_desktop.hub.apidoc import documented, exact_openapi, reads_body
 from cse_desktop.hub.bodies import read_json
 from cse_desktop.hub.changes import PreparedPush
@@ -29,7 +29,6 @@ from cse_desktop.hub.errors import HubError, Unauthenticated
 from cse_desktop.hub.metrics import RequestMetrics
 from cse_desktop.hub.ratelimit import RateLimiter
 from cse_desktop.hub.repository import Hub
-from cse_desktop.hub.threads import RequestThreads
 from cse_desktop.hub.tokens import ROTATE_HEADER
 from cse_desktop.sync.protocol import (
     MAX_PAGE,
@@ -48,10 +47,6 @@ from cse_desktop.sync.protocol import (
     TokenResponse,
 )
 
-#: threads per worker process for the work of requests (sign-in, bodies, the database):
-#: pushes wait for their group without one, so a few suffice, and fewer threads contend less
-#: for the interpreter under load
-REQUEST_THREADS = 12
 #: the largest request body the hub reads (a full push batch is well under this)
 MAX_BODY = 8 * 1024 * 1024
 
@@ -69,14 +64,14 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
                serving: bool = False) -> FastAPI:
     """The hub's API. ``openapi``: serve the OpenAPI document at ``/openapi.json`` (off by
     default: ``cse-hub serve --openapi``); the interactive ``/docs`` are never served.
-    ``serving``: this process is a hub server (``cse-hub serve``), whose collector is tuned
-    when it starts (:func:`hub.tuning.settle`); not for an app inside another program."""
+    ``serving``: this process is a hub server (``cse-hub serve``), whose collector and
+    allocator are tuned when it starts (:func:`hub.tuning.settle`); not for an app inside
+    another program. Every route is async and does its blocking work in the request threads
+    (:func:`hub.threads.run`)."""
     hub = Hub(engine)
     # shared by every worker process through the database (hub/ratelimit.py)
     enrolments = RateLimiter(engine, "enrol", enrol_limit, window)
     auth_failures = RateLimiter(engine, "auth_failure", auth_failure_limit, window)
-    # every route is async and does its blocking work here (hub/threads.py)
-    threads = RequestThreads(REQUEST_THREADS)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -224,8 +219,10 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
         return Response(page, media_type="application/json")
 
     @app.get("/v1/conflicts", response_model=ConflictList, responses=documented(*signed))
-    async def conflicts(dev: DeviceDep) -> ConflictList:
-        return await threads.run(hub.conflicts, dev)
+    async def conflicts(dev: DeviceDep) -> Response:
+        # encoded in the thread: the list has no bound, and the event loop serves everyone
+        listed = await threads.run(lambda: hub.conflicts(dev).model_dump_json())
+        return Response(listed, media_type="application/json")
 
     @app.post("/v1/conflicts/{conflict_id}/resolve", response_model=ResolveResponse,
               responses=documented(*signed, 400, 404, 409, 413, 422,

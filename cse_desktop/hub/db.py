@@ -57,6 +57,8 @@ _LOWEST_IN_FLIGHT = (
     "AND classid::bigint < :high + 65536 "
     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
 #: a pull's bounds in one statement: the highest committed seq, the lowest v in flight
+#: a connection's ``info`` key: its transaction has taken seqs (:class:`Seqs`)
+NUMBERED = "numbered"
 _BOUNDS = sa.text(
     f"SELECT (SELECT coalesce(max(seq), 0) FROM changes) AS head, ({_LOWEST_IN_FLIGHT}) AS low")
 
@@ -174,39 +176,53 @@ def pull_bounds(conn: sa.Connection) -> tuple[int, int]:
 
 
 class PullBounds:
-    """The bounds of pulls (:func:`pull_bounds`), read once for the pulls of one moment.
+    """The bounds of pulls (:func:`pull_bounds`) on PostgreSQL, read once for the pulls of one
+    moment.
 
     Reading them costs PostgreSQL a look at every session's locks (``pg_locks``): 0.3 ms
     with room for 1,300 sessions, more than the rest of a small pull. When a thousand
     laptops pull at once, a reading taken less than :attr:`FRESH_FOR` ago serves the pulls
     that follow it. The proof still holds, as it is about order: the reading was taken before
-    each of those pulls reads its page. Such a pull may answer a few milliseconds behind
-    another worker process's commit, as if it had arrived that much earlier; the laptop gets
-    the change on its next pull. It is never behind a commit of this process (any writer's
-    commit here is counted, and a reading taken before it is not used again), nor behind the
-    laptop's own cursor (a cursor past the reading's ``head`` gets a new reading, so a
-    laptop is never told the hub is behind it on an old one).
+    each of those pulls reads its page, so its ``safe`` can only be lower than a new one.
+
+    * Such a pull may answer up to :attr:`FRESH_FOR` behind another worker process's commit,
+      as if it had arrived that much earlier: a laptop whose page says ``done`` gets that
+      change at its next sync (as it would if that writer had still been in flight).
+    * It is never older than a commit of this process that numbered changes (a push group, a
+      resolution: :meth:`numbered_commit`; a reading taken before it is not used again).
+    * Nor is it behind the laptop's own cursor: a cursor past the reading's ``head`` gets a
+      new reading, so a laptop is never told the hub is behind it on an old one.
+    * A database restored under a running hub may be answered from a reading of before the
+      restore for that long: stop the hub to restore (installer/OPERATOR-GUIDE.md).
+
+    On SQLite the bounds are one look-up of an index: read afresh for every pull.
     """
 
     #: how long (seconds) one reading serves the pulls that follow it
     FRESH_FOR = 0.025
-    #: the writers this process has committed (any increase will do: a lost update between
-    #: two threads still changes it)
-    commits = 0
+    #: a new object at each commit of this process that numbered changes
+    generation = object()
 
     def __init__(self) -> None:
-        #: (head, safe, when the reading started, commits before it)
-        self._last: tuple[int, int, float, int] | None = None
+        #: (head, safe, when the reading started, the generation before it)
+        self._last: tuple[int, int, float, object] | None = None
+
+    @classmethod
+    def numbered_commit(cls) -> None:
+        """A transaction of this process that gave changes their seqs has committed."""
+        cls.generation = object()
 
     def read(self, conn: sa.Connection, since: int) -> tuple[int, int]:
         """``(head, safe)`` for a pull after ``since``."""
-        started, commits = time.monotonic(), PullBounds.commits
+        if conn.dialect.name != "postgresql":
+            return pull_bounds(conn)
+        started, generation = time.monotonic(), PullBounds.generation
         last = self._last
-        if (last is not None and started - last[2] < self.FRESH_FOR and last[3] == commits
-                and since <= last[0]):
+        if (last is not None and started - last[2] < self.FRESH_FOR
+                and last[3] is generation and since <= last[0]):
             return last[0], last[1]
         head, safe = pull_bounds(conn)
-        self._last = (head, safe, started, commits)
+        self._last = (head, safe, started, generation)
         return head, safe
 
 
@@ -243,6 +259,7 @@ class Seqs:
             return
         if self._last is None:
             self._conn.execute(_REGISTER, {"base": IN_FLIGHT})
+            self._conn.info[NUMBERED] = True  # its commit moves the pulls' bounds
         n, self._expect = self._expect, 1
         self._pool.extend(int(v) for v in self._conn.execute(_NEXT, {"n": n}).scalars())
         self._last = self._pool[-1]
@@ -278,10 +295,12 @@ class _Writer:
         try:
             if exc_type is None:
                 self._tx.commit()
-                PullBounds.commits += 1
+                if self._conn.info.get(NUMBERED):
+                    PullBounds.numbered_commit()
             else:
                 self._tx.rollback()
         finally:
+            self._conn.info.pop(NUMBERED, None)
             self._conn.info.pop("writer", None)
             self._conn.close()
 

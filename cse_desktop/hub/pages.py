@@ -40,12 +40,12 @@ class Page:
 def read_page(conn: sa.Connection, where: sa.ColumnElement[bool], limit: int) -> Page:
     """The page of changes matching ``where``, in seq order."""
     c = t.changes.c
-    result = conn.execute(sa.select(c.seq, c.item).where(where).order_by(c.seq)
-                          .limit(limit + 1))
     # the driver's own tuples: a Row around each costs 40 % more, a thousand times a page
-    # (these two columns need no conversion on either backend)
-    rows: Sequence[tuple[int, str]] = result.cursor.fetchall()
-    result.close()
+    # (these two columns need no conversion on either backend, and nothing has fetched from
+    # the cursor before: no streaming or buffering options are set here)
+    with conn.execute(sa.select(c.seq, c.item).where(where).order_by(c.seq)
+                      .limit(limit + 1)) as result:
+        rows: Sequence[tuple[int, str]] = result.cursor.fetchall()
     done = len(rows) <= limit
     items = [row[1] for row in rows[:limit]]
     keep = max(1, bisect.bisect_right(

@@ -1,14 +1,15 @@
 """The request threads of a hub process: where a request's blocking work runs (signing in,
 reading a body, the database), off the event loop.
 
-Every route is ``async`` and hands its blocking work to :meth:`RequestThreads.run`: a plain
-thread pool, given work with asyncio's ``run_in_executor``. Starlette's own hand-over (for a
-route or dependency written as a plain function) goes through anyio, which sets up a capacity
-limiter and a cancel scope and looks up the async library on every call: on the push path,
-under load, that was about 8 % of the hub's CPU (bench/README.md).
+Every route is ``async`` and hands its blocking work to :func:`run`: one plain thread pool per
+process, given work with asyncio's ``run_in_executor``. Starlette's own hand-over (for a route
+or dependency written as a plain function) goes through anyio, which sets up a capacity
+limiter and a cancel scope and looks up the async library on every call; what that cost a push
+under load is in bench/README.md.
 
-A request's work runs to its end once handed over, as it did through anyio: a laptop that
-hangs up does not cut a sign-in or a read short.
+Work a thread has started runs to its end, as it did through anyio: a laptop that hangs up
+does not cut a sign-in or a write short (work still queued for a thread is dropped with the
+request).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -23,17 +25,29 @@ from typing import ParamSpec, TypeVar
 P = ParamSpec("P")
 T = TypeVar("T")
 
+#: threads per process for the work of requests (sign-in, bodies, the database): pushes wait
+#: for their group without one, so a few suffice, and fewer threads contend less for the
+#: interpreter under load
+REQUEST_THREADS = 12
+#: the names of the threads (``hub-request_0`` ...)
+THREAD_NAME = "hub-request"
 
-class RequestThreads:
-    """A pool of ``size`` threads (started as work comes, named ``hub-request``); they end
-    with the process, or when the pool is dropped."""
+_pool: ThreadPoolExecutor | None = None
+_made = threading.Lock()
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._pool = ThreadPoolExecutor(size, thread_name_prefix="hub-request")
 
-    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """``fn(*args, **kwargs)`` in a request thread, with this task's context variables;
-        awaited without holding the event loop."""
-        call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, call)
+def _threads() -> ThreadPoolExecutor:
+    """The process's pool, made at its first use (after a worker process has started); its
+    threads start as work comes and end with the process."""
+    global _pool
+    with _made:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix=THREAD_NAME)
+        return _pool
+
+
+async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``fn(*args, **kwargs)`` in a request thread, with this task's context variables;
+    awaited without holding the event loop."""
+    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_threads(), call)

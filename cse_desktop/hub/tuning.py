@@ -10,6 +10,9 @@ Two things the defaults get wrong for a hub under load, each measured (bench/REA
   several times on its way out (the rows joined, encoded, framed). glibc gives blocks that
   large their own memory mapping and hands it back when freed, so every copy page-faults its
   way in again: about 170 faults per 700 KiB copy, a quarter of a 1,000-change pull's CPU.
+  The cost: freed memory is kept for reuse, up to :data:`TRIM_THRESHOLD` at the top of each of
+  glibc's arenas (one per busy thread, at most eight per core), so a worker's resident memory
+  stays nearer its peak (the load tests report the hub's peak; bench/README.md).
 
 Neither is touched for an app inside another program (the tests, a tool), only for a
 process that is a hub server.
@@ -18,18 +21,21 @@ process that is a hub server.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
+import platform
 import sys
 
 #: the collector's thresholds in a serving process (Python's default is 700, 10, 10)
 GC_THRESHOLDS = (50_000, 20, 100)
 #: blocks up to this size come from the heap, not their own mapping (glibc's default starts
-#: at 128 KiB): above the largest request body (8 MiB) and pull page (4 MiB of changes)
+#: at 128 KiB): above the largest request body (8 MiB) and an ordinary pull page (about 4 MiB:
+#: pages.PAGE_BYTES counts characters, so a page of mostly non-ASCII text can be larger and
+#: is then mapped as before)
 MMAP_THRESHOLD = 16 * 1024 * 1024
-#: free memory kept at the top of the heap before it is handed back to the system (glibc's
-#: default is twice the mapping threshold as it adapts): a busy hub reuses it at once
-TRIM_THRESHOLD = 64 * 1024 * 1024
+#: free memory kept at the top of a heap before it is handed back to the system (glibc's
+#: default is twice the mapping threshold as it adapts): a busy hub reuses it at once. 16 and
+#: 64 MiB measured the same CPU; the smaller keeps less memory
+TRIM_THRESHOLD = 16 * 1024 * 1024
 
 # mallopt's parameter numbers (glibc's malloc.h)
 _M_TRIM_THRESHOLD = -1
@@ -56,11 +62,10 @@ def settle_allocator() -> bool:
     """Keep large blocks on the heap (:data:`MMAP_THRESHOLD`, :data:`TRIM_THRESHOLD`), so a
     pull page's copies reuse memory the process already has. True if it was done: on Linux
     with glibc; elsewhere (musl, macOS, Windows) nothing is changed."""
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the C library this process runs on
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int

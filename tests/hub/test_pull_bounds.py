@@ -1,9 +1,11 @@
-"""Pulls of one moment share one reading of their bounds (hub/db.py, ``PullBounds``).
+"""Pulls of one moment share one reading of their bounds on PostgreSQL (hub/db.py,
+``PullBounds``).
 
 A reading serves the pulls that follow it for ``FRESH_FOR``; such a pull may be behind a
-commit of *another* process (another worker) by that long, never behind one of its own
-process, and never tells a laptop whose cursor is past the reading that the hub is behind
-it. The other process here is real: a second Python process pushing to the same database.
+commit of *another* process (another worker) by that long, never behind one of this process
+that numbered changes, and never tells a laptop whose cursor is past the reading that the hub
+is behind it. The other process here is real: a second Python process pushing to the same
+database. On SQLite every pull reads its bounds afresh.
 """
 
 from __future__ import annotations
@@ -47,8 +49,13 @@ def create() -> Change:
 
 
 @pytest.fixture
-def setup(db_url: str) -> tuple[Hub, Device, Device, str, str]:
-    """A hub with two devices of one team; the first's token, for the other process."""
+def setup(pg_cluster: Any) -> tuple[Hub, Device, Device, str, str]:
+    """A hub on PostgreSQL with two devices of one team; the first's token, for the other
+    process."""
+    return _setup(str(pg_cluster.create_database(f"hub_bounds_{new_id()[:8]}")))
+
+
+def _setup(db_url: str) -> tuple[Hub, Device, Device, str, str]:
     engine = db.make_engine(db_url)
     db.upgrade(engine)
     hub = Hub(engine)
@@ -110,9 +117,21 @@ def test_the_pulls_of_one_moment_read_their_bounds_once(setup: Any) -> None:
     hub.bounds.FRESH_FOR = FOREVER
     sa.event.listen(hub.engine, "before_cursor_execute", seen)
     try:
-        pages = [hub.pull(b, 0, 1000) for _ in range(20)]
+        pages = [hub.pull(b, 0, 1000) for _ in range(10)]
+        # commits that number no change (a failed sign-in's audit, a rate-limit attempt) do
+        # not move the bounds, and do not throw the reading away
+        hub.record_auth_failure("unknown credential", "192.0.2.1")
+        pages += [hub.pull(b, 0, 1000) for _ in range(10)]
     finally:
         sa.event.remove(hub.engine, "before_cursor_execute", seen)
     assert all(len(p.changes) == 3 for p in pages)
     bounds = [s for s in statements if "max(" in s.lower() and "seq)" in s]
     assert len(bounds) == 1, bounds
+
+
+def test_on_sqlite_every_pull_reads_its_bounds_afresh(tmp_path: Any) -> None:
+    hub, _a, b, url, token = _setup(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    hub.bounds.FRESH_FOR = FOREVER
+    assert hub.pull(b, 0, 1000).changes == []
+    seq = other_worker_pushes(url, token)
+    assert [c.seq for c in hub.pull(b, 0, 1000).changes] == [seq]

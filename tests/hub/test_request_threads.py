@@ -11,15 +11,15 @@ import pytest
 from support.hubserver import HubServer
 
 from cse_desktop.domain.ids import new_id
-from cse_desktop.hub.app import REQUEST_THREADS
+from cse_desktop.hub import threads
 from cse_desktop.hub.repository import Hub
-from cse_desktop.hub.threads import RequestThreads
+from cse_desktop.hub.threads import REQUEST_THREADS, THREAD_NAME
 
 
 def test_every_signed_in_route_signs_in_and_works_in_a_request_thread(
         hub_server: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
     admin = hub_server.hub
-    token = admin.enrol(admin.new_enrolment_code("Alex North")[0], "laptop").token
+    code = admin.new_enrolment_code("Alex North")[0]
     seen: dict[str, set[str]] = {}
 
     def spy(name: str) -> None:
@@ -31,15 +31,17 @@ def test_every_signed_in_route_signs_in_and_works_in_a_request_thread(
 
         monkeypatch.setattr(Hub, name, where)
 
-    for name in ("authenticate", "prepare_push", "pull_json", "info", "conflicts", "record",
-                 "rotate_token"):
+    for name in ("enrol", "authenticate", "prepare_push", "pull_json", "info", "conflicts",
+                 "record", "rotate_token"):
         spy(name)
     person = new_id()
     change = {"change_id": new_id(), "record_kind": "person", "record_id": person,
               "op": "create", "version": 1, "base_version": 0,
               "fields": {"given_name": "Ava", "family_name": "Example", "dob": "2010-04-01"}}
-    auth = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=hub_server.url) as client:
+        enrolled = client.post("/v1/enrol", json={"code": code, "device_name": "laptop"})
+        assert enrolled.status_code == 200, enrolled.text
+        auth = {"Authorization": f"Bearer {enrolled.json()['token']}"}
         answers = [client.post("/v1/sync/push", json={"protocol": 1, "changes": [change]},
                                headers=auth),
                    client.get("/v1/sync/pull?since=0", headers=auth),
@@ -48,16 +50,18 @@ def test_every_signed_in_route_signs_in_and_works_in_a_request_thread(
                    client.get(f"/v1/records/person/{person}", headers=auth),
                    client.post("/v1/device/token", headers=auth)]
     assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
-    assert set(seen) == {"authenticate", "prepare_push", "pull_json", "info", "conflicts",
-                         "record", "rotate_token"}
-    assert all(threads == {"hub-request"} for threads in seen.values()), seen
+    assert set(seen) == {"enrol", "authenticate", "prepare_push", "pull_json", "info",
+                         "conflicts", "record", "rotate_token"}
+    assert all(where == {THREAD_NAME} for where in seen.values()), seen
 
 
-def test_the_pool_has_the_configured_number_of_threads_at_most() -> None:
+def test_requests_share_one_pool_of_request_threads_per_process() -> None:
+    """Twice as many blocking jobs as threads: the first REQUEST_THREADS all run at once (the
+    barrier only opens when that many are inside), the rest wait for a thread, and no more
+    threads are ever made, whichever app or event loop hands the work over."""
     import asyncio
 
-    pool = RequestThreads(REQUEST_THREADS)
-    gate = threading.Barrier(REQUEST_THREADS + 1, timeout=10)
+    gate = threading.Barrier(REQUEST_THREADS + 1, timeout=30)
     names: set[str] = set()
 
     def hold() -> None:
@@ -65,12 +69,14 @@ def test_the_pool_has_the_configured_number_of_threads_at_most() -> None:
         gate.wait()
 
     async def main() -> None:
-        waiting = [asyncio.ensure_future(pool.run(hold)) for _ in range(REQUEST_THREADS * 2)]
-        await asyncio.sleep(0.2)
-        assert len(names) == REQUEST_THREADS  # the rest queue for a thread
-        await asyncio.get_running_loop().run_in_executor(None, gate.wait)
-        await asyncio.get_running_loop().run_in_executor(None, gate.wait)
+        waiting = [asyncio.ensure_future(threads.run(hold)) for _ in range(REQUEST_THREADS * 2)]
+        wait = asyncio.get_running_loop().run_in_executor
+        await wait(None, gate.wait)  # REQUEST_THREADS jobs are inside hold() at once
+        assert len(names) == REQUEST_THREADS
+        await wait(None, gate.wait)  # then the rest, on the same threads
         await asyncio.gather(*waiting)
 
     asyncio.run(main())
+    asyncio.run(main())  # another event loop, as another app's: the same pool
     assert len(names) == REQUEST_THREADS
+    assert all(name.startswith(THREAD_NAME) for name in names)
