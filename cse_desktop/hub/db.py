@@ -56,9 +56,9 @@ _LOWEST_IN_FLIGHT = (
     "WHERE locktype = 'advisory' AND objsubid = 1 AND classid::bigint >= :high "
     "AND classid::bigint < :high + 65536 "
     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
-#: a pull's bounds in one statement: the highest committed seq, the lowest v in flight
 #: a connection's ``info`` key: its transaction has taken seqs (:class:`Seqs`)
 NUMBERED = "numbered"
+#: a pull's bounds in one statement: the highest committed seq, the lowest v in flight
 _BOUNDS = sa.text(
     f"SELECT (SELECT coalesce(max(seq), 0) FROM changes) AS head, ({_LOWEST_IN_FLIGHT}) AS low")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -32,22 +31,13 @@ REQUEST_THREADS = 12
 #: the names of the threads (``hub-request_0`` ...)
 THREAD_NAME = "hub-request"
 
-_pool: ThreadPoolExecutor | None = None
-_made = threading.Lock()
-
-
-def _threads() -> ThreadPoolExecutor:
-    """The process's pool, made at its first use (after a worker process has started); its
-    threads start as work comes and end with the process."""
-    global _pool
-    with _made:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix=THREAD_NAME)
-        return _pool
+#: the process's pool: its threads start as work comes (so none exists before a worker
+#: process is started) and end with the process
+_POOL = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix=THREAD_NAME)
 
 
 async def run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """``fn(*args, **kwargs)`` in a request thread, with this task's context variables;
     awaited without holding the event loop."""
     call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_threads(), call)
+    return await asyncio.get_running_loop().run_in_executor(_POOL, call)
