@@ -24,7 +24,7 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from cse_desktop.domain.errors import AuditChainBroken, UsageError, run_command
-from cse_desktop.hub import db, edge
+from cse_desktop.hub import db, edge, listeners
 from cse_desktop.hub.repository import Hub
 from cse_desktop.sync.protocol import ROLES
 
@@ -76,7 +76,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             os.environ[_SERVE_DB] = str(hub.engine.url.render_as_string(hide_password=False))
             os.environ[_SERVE_OPENAPI] = "1" if args.openapi else ""
             os.environ[_SERVE_ACCESS_LOG] = "" if args.no_access_log else "1"
-            uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.workers, **options)
+            listeners.serve(uvicorn.Config(f"{__name__}:worker_app", factory=True,
+                                           workers=args.workers, **options))
     return 0
 
 

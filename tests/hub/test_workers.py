@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -230,3 +231,76 @@ def test_the_rate_limits_hold_across_workers(db_url: str, engine: sa.Engine) -> 
         recorded = dict(conn.execute(sa.text(
             "SELECT kind, count(*) FROM rate_limit_attempts GROUP BY kind")).all())
     assert recorded == {"auth_failure": 20, "enrol": 10}  # the refused ones not counted
+
+
+# -- new connections dealt out evenly among the workers -------------------------------------------
+
+
+def listening(port: int) -> dict[str, set[int]]:
+    """The listening sockets on ``port`` (their /proc names), each with the processes holding
+    it open."""
+    found: dict[str, set[int]] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # LISTEN
+                found[f"socket:[{fields[9]}]"] = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                for fd in (entry / "fd").iterdir():
+                    with contextlib.suppress(OSError):
+                        name = os.readlink(fd)
+                        if name in found:
+                            found[name].add(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing "
+                    "and /proc are Linux's")
+def test_each_worker_listens_on_its_own_socket_and_connections_are_dealt_evenly(
+        db_url: str) -> None:
+    """uvicorn shares one listening socket among its workers, and the first worker awake
+    accepts every waiting connection; here each worker listens on a socket of its own, and
+    the kernel deals a burst of connections out among them (hub/listeners.py)."""
+    port = free_port()
+    with serve(db_url, port, "--no-access-log") as proc:
+        deadline = time.monotonic() + 60
+        while len(sockets := listening(port)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the hub answers once its first worker has started
+        assert len(sockets) == 2, sockets
+        holders = list(sockets.values())
+        # one worker each (the supervisor only reserves the port; its other child, the
+        # resource tracker of Python's multiprocessing, holds none)
+        assert all(len(h) == 1 for h in holders), holders
+        workers = sorted(set.union(*holders))
+        assert len(workers) == 2 and set(workers) <= set(children(proc.pid))
+
+        conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(100)]
+        try:
+            for conn in conns:  # a burst: all connected before any request is answered
+                conn.connect()
+            for conn in conns:
+                conn.request("GET", "/v1/health")
+            for conn in conns:
+                assert conn.getresponse().read()
+            served = [worker_of(conn, port, workers) for conn in conns]
+        finally:
+            for conn in conns:
+                conn.close()
+        # by a hash of each connection's addresses: about 50 each (under 30 has odds of
+        # about 1 in 20,000)
+        assert min(served.count(pid) for pid in workers) >= 30, served
+
+
+def test_a_port_in_use_is_said_plainly(db_url: str) -> None:
+    port = free_port()
+    with socket.socket() as other:  # another program holds the port
+        other.bind(("127.0.0.1", port))
+        other.listen()
+        done = subprocess.run(
+            [sys.executable, "-m", "cse_desktop.hub.cli", "serve", "--db", db_url, "--port",
+             str(port), "--workers", "2"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"Cannot serve on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert "Traceback" not in done.stderr
