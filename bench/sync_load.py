@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import gc
-import http.client
 import json
 import math
 import os
@@ -21,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import load_client
 import sqlalchemy as sa
 from bench_store import Row, fmt_time, times_raw
 
@@ -216,99 +216,58 @@ class LoadTests:
 
     def _run_clients(self, url: str, tokens: list[str], what: str,
                      bodies: list[bytes] | None) -> dict[str, Any]:
-        """One thread (and one connection) per device, released together by a barrier."""
+        """Every device at once, one connection each, driven from one thread
+        (:mod:`load_client`): a push each, or pulls until each device is up to date."""
         count = len(tokens)
-        barrier = threading.Barrier(count + 1)
-        latencies: list[list[float]] = [[] for _ in range(count)]
-        device_s = [0.0] * count
+        host, port = urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port or 80
         received = [0] * count
-        errors: list[str] = []
         rejected = [0]
-        lock = threading.Lock()
-        kept: list[bytes] = []
+        failures: list[str] = []
+        kept: list[bytearray] = []
 
-        def fail(message: str) -> None:
-            with lock:
-                errors.append(message)
+        def pull(i: int, since: int) -> bytes:
+            return load_client.request("GET", f"/v1/sync/pull?since={since}&limit={MAX_PAGE}",
+                                       host, port, tokens[i])
 
-        host, port = urlsplit(url).hostname, urlsplit(url).port
-        headers = [{"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-                   for token in tokens]
-
-        def call(client: http.client.HTTPConnection, i: int, method: str, path: str,
-                 body: bytes | None = None) -> bytes | None:
-            """One timed request of device ``i``: its answer's body, or None (an error)."""
-            t0 = time.perf_counter()
-            client.request(method, path, body=body, headers=headers[i])
-            response = client.getresponse()
-            answer = response.read()
-            latencies[i].append(time.perf_counter() - t0)
-            if response.status != 200:
-                fail(f"{what} HTTP {response.status}: {answer[:200]!r}")
+        def after(i: int, status: int, body: bytearray) -> bytes | None:
+            if status != 200:
+                failures.append(f"{what} HTTP {status}: {body[:200]!r}")
                 return None
-            return answer
+            if bodies is not None:
+                results = json.loads(body)["results"]
+                bad = [r for r in results if r["status"] not in ("accepted", "merged")]
+                if bad or len(results) != self.per_device:
+                    rejected[0] += len(bad)
+                    failures.append(f"push: {len(results)} answers, {len(bad)} not accepted "
+                                    f"({bad[0]['code'] if bad else ''})")
+                return None
+            # The page is not parsed while the others wait: on one machine that would take
+            # the hub's CPU (real laptops parse on their own). Its cursor is read from the
+            # envelope's end and its changes counted; device 0's pages are parsed whole
+            # afterwards, as a check.
+            tail = _ENVELOPE_END.search(body, max(0, len(body) - 4096))
+            if tail is None:
+                page = json.loads(body)
+                cursor, done = page["next"], page["done"]
+            else:
+                cursor, done = int(tail[1]), tail[2] == b"true"
+            received[i] += body.count(b'{"seq":')
+            if i == 0:
+                kept.append(body)
+            return None if done else pull(i, cursor)
 
-        def device(i: int) -> None:
-            # http.client rather than httpx: the load generator shares the machine's two
-            # cores with the hub, and this costs it a fraction of the CPU (reported)
-            client = http.client.HTTPConnection(host, port, timeout=600)
-            try:
-                barrier.wait()  # connecting is part of each device's first request, as before
-                start = time.perf_counter()
-                if bodies is not None:
-                    answer = call(client, i, "POST", "/v1/sync/push", bodies[i])
-                    if answer is None:
-                        return
-                    results = json.loads(answer)["results"]
-                    bad = [r for r in results if r["status"] not in ("accepted", "merged")]
-                    if bad or len(results) != self.per_device:
-                        with lock:
-                            rejected[0] += len(bad)
-                        fail(f"push: {len(results)} answers, {len(bad)} not accepted "
-                             f"({bad[0]['code'] if bad else ''})")
-                    return
-                since = 0
-                while True:
-                    body = call(client, i, "GET", f"/v1/sync/pull?since={since}&limit={MAX_PAGE}")
-                    if body is None:
-                        return
-                    # The page is not parsed while the others wait: on one machine that would
-                    # take the hub's CPU (real laptops parse on their own). Its cursor is read
-                    # from the envelope's end and its changes counted; device 0's pages are
-                    # parsed whole afterwards, as a check.
-                    tail = _ENVELOPE_END.search(body, max(0, len(body) - 4096))
-                    if tail is None:
-                        page = json.loads(body)
-                        cursor, done = page["next"], page["done"]
-                    else:
-                        cursor, done = int(tail[1]), tail[2] == b"true"
-                    received[i] += body.count(b'{"seq":')
-                    if i == 0:
-                        kept.append(body)
-                    since = cursor
-                    if done:
-                        break
-                device_s[i] = time.perf_counter() - start
-            except Exception as exc:  # an error is a result here, counted and reported
-                fail(f"{what}: {type(exc).__name__}: {exc}"[:300])
-            finally:
-                client.close()
-
-        threads = [threading.Thread(target=device, args=(i,), name=f"device-{i}", daemon=True)
-                   for i in range(count)]
-        for th in threads:
-            th.start()
+        first = ([load_client.request("POST", "/v1/sync/push", host, port, tokens[i], body)
+                  for i, body in enumerate(bodies)] if bodies is not None
+                 else [pull(i, 0) for i in range(count)])
         gc.collect()
-        barrier.wait()
-        t0, own0 = time.perf_counter(), time.process_time()
-        for th in threads:
-            th.join()
-        wall = time.perf_counter() - t0
+        own0 = time.process_time()
+        outcome = load_client.run(host, port, first, after)
         own_cpu = time.process_time() - own0  # the requests' own cost, not the set-up
-        flat = [x for per_device in latencies for x in per_device]
+        errors = outcome.errors + failures
+        flat = [x for per_device in outcome.latencies for x in per_device]
         out: dict[str, Any] = {
             "requests": len(flat), "errors": len(errors), "error_samples": errors[:5],
-            "rejected_changes": rejected[0], "wall_s": wall,
+            "rejected_changes": rejected[0], "wall_s": outcome.wall_s,
             "p50_s": statistics.median(flat) if flat else None,
             "p95_s": percentile(flat, 95) if flat else None,
             "max_s": max(flat) if flat else None, "latencies_s": flat,
@@ -323,6 +282,8 @@ class LoadTests:
             sizes = Counter(i % teams for i in range(count))
             expected = [sizes[i % teams] * self.per_device for i in range(count)]
             wrong = sum(1 for got, want in zip(received, expected, strict=True) if got != want)
+            # a device's pulls follow each other at once: its total is their sum
+            device_s = [sum(per_device) for per_device in outcome.latencies]
             out.update({"changes_received": sum(received), "devices_with_wrong_count": wrong,
                         "device_total_p95_s": percentile(device_s, 95),
                         "device_total_max_s": max(device_s)})
@@ -330,7 +291,7 @@ class LoadTests:
                 out["errors"] = wrong
                 out["error_samples"] = [f"{wrong} devices received the wrong number of changes"]
         else:
-            out["changes_per_s"] = count * self.per_device / wall
+            out["changes_per_s"] = count * self.per_device / outcome.wall_s
         return out
 
     def raw_concurrent(self, groups: list[list[tuple]]) -> dict[str, Any]:
