@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cse_desktop.hub import tables as t
+from cse_desktop.hub.db import insert_rows
 
 #: the ``prev_hash`` of the first entry
 GENESIS = "0" * 64
@@ -36,14 +37,26 @@ def entry_hash(prev_hash: str, at: str, actor: str, action: str, record_id: str,
 def audit(conn: sa.Connection, actor: str, action: str, *, record_id: str = "",
           detail: str = "") -> None:
     """Write one entry (``actor``: a device id, "admin" or "unknown"), chained to the last."""
+    append(conn, [{"at": t.now(), "actor": actor, "action": action, "record_id": record_id,
+                   "detail": detail}])
+
+
+def append(conn: sa.Connection, entries: list[dict[str, Any]]) -> None:
+    """Write ``entries`` (each with ``at``, ``actor``, ``action``, ``record_id`` and
+    ``detail``) in this order, chained after the last entry: a push group's in one statement.
+    On PostgreSQL the transaction holds the audit lock from here until it commits, so a caller
+    writes its entries last."""
+    if not entries:
+        return
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
     prev = conn.execute(sa.select(t.audit.c.hash).order_by(t.audit.c.id.desc()).limit(1)
                         ).scalar() or GENESIS
-    at = t.now()
-    conn.execute(t.audit.insert().values(
-        at=at, actor=actor, action=action, record_id=record_id, detail=detail,
-        prev_hash=prev, hash=entry_hash(prev, at, actor, action, record_id, detail)))
+    for entry in entries:
+        entry["prev_hash"] = prev
+        prev = entry["hash"] = entry_hash(prev, entry["at"], entry["actor"], entry["action"],
+                                          entry["record_id"], entry["detail"])
+    insert_rows(conn, t.audit, entries)
 
 
 @dataclass(frozen=True)

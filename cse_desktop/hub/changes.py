@@ -170,6 +170,7 @@ class ChangeOps:
             conn.execute(t.devices.update().where(d.id == sa.bindparam("b_id"))
                          .values(last_seen_at=seen),
                          [{"b_id": i} for i in sorted({p.device.id for p in pushes})])
+            batch.write_audit(conn)  # last: it holds the audit chain until the commit
         for job, results in zip(jobs, answers, strict=True):
             job.result = results
 

@@ -85,4 +85,5 @@ class ConflictOps:
             batch.write(conn)
             conn.execute(t.conflicts.update().where(c.id == conflict_id).values(
                 resolved_at=now, resolved_by=device.id, resolution_seq=seq))
+            batch.write_audit(conn)
         return seq

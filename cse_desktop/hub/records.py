@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from cse_desktop.domain.ids import RecordKind
 from cse_desktop.hub import tables as t
+from cse_desktop.hub.audit import append
 from cse_desktop.hub.db import Seqs, insert_rows, one_of
 from cse_desktop.hub.devices import Device
 
@@ -180,7 +181,8 @@ class Batch:
 
     def write(self, conn: sa.Connection) -> None:
         """Write everything gathered: records, changes, receipts, conflicts (a newer one on a
-        field supersedes an older open one), held levels, audit entries, scope events."""
+        field supersedes an older open one), held levels, scope events; the audit entries
+        are written by :meth:`write_audit`."""
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for rid in self.dirty:
@@ -219,6 +221,10 @@ class Batch:
                      "held_at": now} for pid, held in self.held.items() if held]
             insert_rows(conn, t.held_levels, rows)
         for table, rows in ((t.changes, self.changes), (t.receipts, self.receipts),
-                            (t.conflicts, self.conflicts), (t.audit, self.audit),
-                            (t.scope_events, self.scope)):
+                            (t.conflicts, self.conflicts), (t.scope_events, self.scope)):
             insert_rows(conn, table, rows)
+
+    def write_audit(self, conn: sa.Connection) -> None:
+        """Write the audit entries gathered, chained after the hub's last (the caller's last
+        write: on PostgreSQL the audit lock is then held until the commit)."""
+        append(conn, self.audit)

@@ -14,11 +14,13 @@ import pytest
 import sqlalchemy as sa
 from support.hubserver import HubServer
 
+from cse_desktop.domain.ids import new_id
 from cse_desktop.hub import db
 from cse_desktop.hub import tables as t
 from cse_desktop.hub.audit import GENESIS
 from cse_desktop.hub.cli import main as hub_main
 from cse_desktop.hub.repository import Hub
+from cse_desktop.sync.protocol import Change, PushRequest
 
 
 @pytest.fixture
@@ -145,3 +147,91 @@ def test_entries_cut_off_the_end_are_found_against_a_kept_head(
     capsys.readouterr()
     assert hub_main(["audit", "verify", "--expect", kept, "--db", db_url]) == 4  # ...but
     assert "no longer holds the head" in capsys.readouterr().err
+
+
+def _person(given: str) -> Change:
+    return Change(change_id=new_id(), record_kind="person", record_id=new_id(), op="create",
+                  version=1, base_version=0,
+                  fields={"given_name": given, "family_name": "Example", "dob": "2011-05-02"})
+
+
+def test_pushes_and_resolutions_are_chained_too(hub: Hub, db_url: str) -> None:
+    """A push's entries are written by its group commit, all at once: they chain like any
+    other (they once went in with no hashes, and the chain broke at the first push)."""
+    alex, blake = (hub.authenticate(hub.enrol(hub.new_enrolment_code(name)[0], name).token)
+                   for name in ("Alex North", "Blake North"))
+    created = _person("Ava")
+    hub.push(alex, PushRequest(changes=[created, _person("Bo")]))
+    for device, school in ((alex, "Northgate School"), (blake, "Southgate School")):
+        hub.push(device, PushRequest(changes=[Change(
+            change_id=new_id(), record_kind="person", record_id=created.record_id,
+            op="update", version=2, base_version=1, base_seq=1, fields={"school": school})]))
+    conflict = hub.conflicts(blake).conflicts[0]
+    hub.resolve(blake, conflict.id, "Southgate School")
+    check = hub.verify_audit()
+    actions = [e["action"] for e in hub.audit_log()]
+    assert check.broken_at is None and check.entries == len(actions)
+    assert actions[-5:] == ["create", "create", "update", "update", "resolve"]
+    assert hub_main(["audit", "verify", "--db", db_url]) == 0
+
+
+def test_groups_committing_side_by_side_never_fork_the_chain(hub: Hub, db_url: str) -> None:
+    """Two hubs on one database (as two worker processes are), each committing its own
+    groups of pushes from several threads at once."""
+    hubs = [hub, Hub(db.make_engine(db_url))]
+    devices = [hub.authenticate(hub.enrol(hub.new_enrolment_code("Drew North")[0],
+                                          f"laptop-{n}").token) for n in range(6)]
+    before = hub.verify_audit().entries
+
+    def push(n: int) -> None:
+        for _ in range(4):
+            hubs[n % 2].push(devices[n], PushRequest(changes=[_person(f"Cy{n}")
+                                                              for _ in range(5)]))
+
+    threads = [threading.Thread(target=push, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    hubs[1].engine.dispose()
+    check = hub.verify_audit()
+    assert (check.entries, check.broken_at) == (before + 6 * 4 * 5, None)
+    with hub.engine.connect() as conn:
+        hashes = conn.execute(sa.select(t.audit.c.prev_hash)).scalars().all()
+    assert len(hashes) == len(set(hashes))
+
+
+def test_the_chain_broken_by_pushes_before_0011_is_mended(db_url: str) -> None:
+    """As the hub wrote it before: chained entries, then a push's entries with no hashes,
+    then an entry that began the chain again. 0011 chains everything from the first entry
+    without a hash; the entries before it keep theirs."""
+    from alembic import command
+
+    from cse_desktop.hub.audit import entry_hash
+
+    engine = db.make_engine(db_url)
+    cfg = db._config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0010")
+    rows = [("admin", "team_add", "", True), ("admin", "user_add", "", True),
+            ("device-1", "create", new_id(), False), ("device-1", "create", new_id(), False),
+            ("admin", "enrolment_code", "", True)]
+    prev = GENESIS
+    with engine.begin() as conn:
+        for n, (actor, action, record_id, hashed) in enumerate(rows):
+            at = f"2026-11-0{n + 1}T00:00:00+00:00"
+            digest = entry_hash(prev, at, actor, action, record_id, "") if hashed else ""
+            conn.execute(t.audit.insert().values(at=at, actor=actor, action=action,
+                                                 record_id=record_id, detail="",
+                                                 prev_hash=prev if hashed else "", hash=digest))
+            prev = digest or GENESIS  # the old audit() began again after an empty hash
+    hub = Hub(engine)
+    before = hub.audit_log()
+    assert hub.verify_audit().broken_at == before[2]["id"]
+    db.upgrade(engine)
+    after = hub.audit_log()
+    assert (hub.verify_audit().entries, hub.verify_audit().broken_at) == (5, None)
+    assert [e["hash"] for e in after[:2]] == [e["hash"] for e in before[:2]]
+    assert [e["detail"] for e in after] == [e["detail"] for e in before]
+    engine.dispose()
