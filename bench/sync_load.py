@@ -220,10 +220,9 @@ class LoadTests:
         (:mod:`load_client`): a push each, or pulls until each device is up to date."""
         count = len(tokens)
         host, port = urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port or 80
-        received = [0] * count
+        pages: list[list[bytearray]] = [[] for _ in range(count)]
         rejected = [0]
         failures: list[str] = []
-        kept: list[bytearray] = []
 
         def pull(i: int, since: int) -> bytes:
             return load_client.request("GET", f"/v1/sync/pull?since={since}&limit={MAX_PAGE}",
@@ -241,19 +240,17 @@ class LoadTests:
                     failures.append(f"push: {len(results)} answers, {len(bad)} not accepted "
                                     f"({bad[0]['code'] if bad else ''})")
                 return None
-            # The page is not parsed while the others wait: on one machine that would take
-            # the hub's CPU (real laptops parse on their own). Its cursor is read from the
-            # envelope's end and its changes counted; device 0's pages are parsed whole
-            # afterwards, as a check.
+            # Nothing of the page but its cursor is read while the others wait: on one machine
+            # that would take the hub's CPU (real laptops read their pages on their own). The
+            # cursor is read from the envelope's end; the pages are kept, and their changes
+            # counted once every device is done (device 0's pages parsed whole, as a check).
             tail = _ENVELOPE_END.search(body, max(0, len(body) - 4096))
             if tail is None:
                 page = json.loads(body)
                 cursor, done = page["next"], page["done"]
             else:
                 cursor, done = int(tail[1]), tail[2] == b"true"
-            received[i] += body.count(b'{"seq":')
-            if i == 0:
-                kept.append(body)
+            pages[i].append(body)
             return None if done else pull(i, cursor)
 
         first = ([load_client.request("POST", "/v1/sync/push", host, port, tokens[i], body)
@@ -273,8 +270,11 @@ class LoadTests:
             "max_s": max(flat) if flat else None, "latencies_s": flat,
             "load_generator_cpu_s": own_cpu}
         if bodies is None:
-            parsed = sum(len(json.loads(body)["changes"]) for body in kept)
-            if kept and parsed != received[0]:
+            # every item of a page begins so (inside a value those characters are escaped)
+            received = [sum(page.count(b'{"seq":') for page in kept) for kept in pages]
+            parsed = sum(len(json.loads(page)["changes"]) for page in pages[0])
+            pages.clear()
+            if parsed != received[0]:
                 raise SystemExit(f"[load] device 0 counted {received[0]} changes, parsed "
                                  f"{parsed}")
             # device i is in team i % teams and sees every change of its team
