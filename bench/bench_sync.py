@@ -72,6 +72,7 @@ from bench_store import (
 from sync_load import (
     BUDGET_P95_S,
     LoadTests,
+    listening_sockets,
     load_average,
     percentile,
     print_load_summary,
@@ -186,7 +187,11 @@ class HubProcess:
                 raise SystemExit(f"the hub did not start (exit {self.proc.returncode}):\n"
                                  + self.log_path.read_text(errors="replace")[-2000:])
             try:
-                if httpx.get(self.url + "/v1/health", timeout=2).status_code == 200:
+                # every worker, not only the first: a connection goes to one of the workers
+                # listening when it is made (hub/listeners.py)
+                if (httpx.get(self.url + "/v1/health", timeout=2).status_code == 200
+                        and (self.workers == 1 or not sys.platform.startswith("linux")
+                             or listening_sockets(self.port) >= self.workers)):
                     return self
             except httpx.TransportError:
                 pass

@@ -100,6 +100,21 @@ def _tree(root: int) -> dict[int, tuple[int, float]] | None:
     return {pid: stats[pid] for pid in tree}
 
 
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on ``port`` on this machine (Linux; 0 elsewhere): with
+    ``--workers N`` the hub has one per worker once every worker has started."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        count += sum(1 for line in lines
+                     if int(line.split()[1].rsplit(":", 1)[1], 16) == port
+                     and line.split()[3] == "0A")  # LISTEN
+    return count
+
+
 def postmaster_pid(datadir: Any) -> int | None:
     """The PostgreSQL server's process id, from its data folder."""
     try:
