@@ -24,10 +24,13 @@ from typing import ParamSpec, TypeVar
 P = ParamSpec("P")
 T = TypeVar("T")
 
-#: threads per process for the work of requests (sign-in, bodies, the database): pushes wait
-#: for their group without one, so a few suffice, and fewer threads contend less for the
-#: interpreter under load
-REQUEST_THREADS = 12
+#: threads per process for the work of requests (sign-in, bodies, the database). Pushes wait
+#: for their group without one, so a thread is held only while it works or waits for the
+#: database: 4 keep a worker's core busy even with a database a few milliseconds away (a pull
+#: of 1,000 changes is about 3 ms of CPU), and contend less for the interpreter than 12 did
+#: (1,000 laptops pulling at once on 2 cores: p95 2.4-2.6 s against 2.9-3.0 s; the load
+#: tests in bench/README.md)
+REQUEST_THREADS = 4
 #: the names of the threads (``hub-request_0`` ...)
 THREAD_NAME = "hub-request"
 
