@@ -34,18 +34,25 @@ def entry_hash(prev_hash: str, at: str, actor: str, action: str, record_id: str,
     return t.digest(t.dumps([prev_hash, at, actor, action, record_id, detail]))
 
 
+def entry(actor: str, action: str, *, record_id: str = "", detail: str = "") -> dict[str, Any]:
+    """An entry to write (``actor``: a device id, "admin" or "unknown"), made now."""
+    return {"at": t.now(), "actor": actor, "action": action, "record_id": record_id,
+            "detail": detail}
+
+
 def audit(conn: sa.Connection, actor: str, action: str, *, record_id: str = "",
           detail: str = "") -> None:
-    """Write one entry (``actor``: a device id, "admin" or "unknown"), chained to the last."""
-    append(conn, [{"at": t.now(), "actor": actor, "action": action, "record_id": record_id,
-                   "detail": detail}])
+    """Write one entry, chained to the last (the transaction's last write: see
+    :func:`append`)."""
+    append(conn, [entry(actor, action, record_id=record_id, detail=detail)])
 
 
 def append(conn: sa.Connection, entries: list[dict[str, Any]]) -> None:
     """Write ``entries`` (each with ``at``, ``actor``, ``action``, ``record_id`` and
     ``detail``) in this order, chained after the last entry: a push group's in one statement.
     On PostgreSQL the transaction holds the audit lock from here until it commits, so a caller
-    writes its entries last."""
+    writes its entries last: after it has locked any row another writer might hold while it
+    waits for this lock (a device's, a record's), or the two would deadlock."""
     if not entries:
         return
     if conn.dialect.name == "postgresql":
@@ -95,16 +102,18 @@ def verify_chain(conn: sa.Connection, expect: str = "") -> ChainCheck:
     return ChainCheck(count, prev, found=found)
 
 
-def anchor(conn: sa.Connection, device_id: str, seq: int, digest: str) -> None:
-    """Keep the end of a laptop's audit chain as it reported it (unless unchanged)."""
+def anchor(conn: sa.Connection, device_id: str, seq: int, digest: str,
+           entries: list[dict[str, Any]]) -> None:
+    """Keep the end of a laptop's audit chain as it reported it (unless unchanged); a chain
+    that went backwards is noted in ``entries``, for the caller to write last."""
     c = t.audit_anchors.c
     last = conn.execute(sa.select(c.audit_seq, c.hash).where(c.device_id == device_id)
                         .order_by(c.id.desc()).limit(1)).first()
     if last is not None and (last.audit_seq, last.hash) == (seq, digest):
         return
     if last is not None and seq <= last.audit_seq:
-        audit(conn, device_id, "audit_chain_rewound",
-              detail=f"anchor went from {last.audit_seq} back to {seq}")
+        entries.append(entry(device_id, "audit_chain_rewound",
+                             detail=f"anchor went from {last.audit_seq} back to {seq}"))
     conn.execute(t.audit_anchors.insert().values(device_id=device_id, audit_seq=seq,
                                                  hash=digest, at=t.now()))
 

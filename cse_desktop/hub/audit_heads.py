@@ -21,11 +21,12 @@ happened locally (``cse-desktop check``).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import sqlalchemy as sa
 
 from cse_desktop.hub import tables as t
-from cse_desktop.hub.audit import anchor, audit
+from cse_desktop.hub.audit import anchor, entry
 from cse_desktop.sync.protocol import AuditAnchor
 
 log = logging.getLogger(__name__)
@@ -73,14 +74,15 @@ def _has_linked(conn: sa.Connection, device_id: str) -> bool:
 
 
 def receive(conn: sa.Connection, device_id: str, head: AuditAnchor,
-            links: list[AuditAnchor]) -> None:
-    """Check a pushed head against the stored ones (recording a finding), then keep it."""
+            links: list[AuditAnchor], entries: list[dict[str, Any]]) -> None:
+    """Check a pushed head against the stored ones, then keep it; a finding goes into
+    ``entries``, the audit entries the caller writes last."""
     found = finding(conn, device_id, head, links)
     if found is not None:
         action, sentence = found
         log.warning("device %s: %s", device_id, action)
-        audit(conn, device_id, action, detail=sentence)
-    anchor(conn, device_id, head.seq, head.hash)
+        entries.append(entry(device_id, action, detail=sentence))
+    anchor(conn, device_id, head.seq, head.hash, entries)
     if links:
         c = t.audit_anchors.c
         last = (sa.select(c.id).where(c.device_id == device_id).order_by(c.id.desc())

@@ -160,17 +160,17 @@ class ChangeOps:
                     known[change.change_id] = (device.id, digest, answer)
                     results.append(result)
                 answers.append(results)
-            batch.write(conn)
             for push in pushes:
                 head = push.request.audit_head
                 if head is not None:
-                    audit_heads.receive(conn, push.device.id, head, push.request.audit_links)
+                    audit_heads.receive(conn, push.device.id, head, push.request.audit_links,
+                                        batch.audit)
             seen = t.now()
             d = t.devices.c
             conn.execute(t.devices.update().where(d.id == sa.bindparam("b_id"))
                          .values(last_seen_at=seen),
                          [{"b_id": i} for i in sorted({p.device.id for p in pushes})])
-            batch.write_audit(conn)  # last: it holds the audit chain until the commit
+            batch.write(conn)  # last: its audit entries hold the audit chain to the commit
         for job, results in zip(jobs, answers, strict=True):
             job.result = results
 

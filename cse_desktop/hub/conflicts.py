@@ -82,8 +82,7 @@ class ConflictOps:
             batch.audit.append({"at": now, "actor": device.id, "action": "resolve",
                                 "record_id": row.record_id,
                                 "detail": f"conflict {conflict_id} field {row.field}"})
-            batch.write(conn)
             conn.execute(t.conflicts.update().where(c.id == conflict_id).values(
                 resolved_at=now, resolved_by=device.id, resolution_seq=seq))
-            batch.write_audit(conn)
+            batch.write(conn)  # last: its audit entry holds the audit chain to the commit
         return seq

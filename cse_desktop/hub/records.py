@@ -181,8 +181,9 @@ class Batch:
 
     def write(self, conn: sa.Connection) -> None:
         """Write everything gathered: records, changes, receipts, conflicts (a newer one on a
-        field supersedes an older open one), held levels, scope events; the audit entries
-        are written by :meth:`write_audit`."""
+        field supersedes an older open one), held levels, scope events, and the audit entries
+        last, chained. The transaction's last write: on PostgreSQL it then holds the audit
+        chain's lock until it commits."""
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for rid in self.dirty:
@@ -223,8 +224,4 @@ class Batch:
         for table, rows in ((t.changes, self.changes), (t.receipts, self.receipts),
                             (t.conflicts, self.conflicts), (t.scope_events, self.scope)):
             insert_rows(conn, table, rows)
-
-    def write_audit(self, conn: sa.Connection) -> None:
-        """Write the audit entries gathered, chained after the hub's last (the caller's last
-        write: on PostgreSQL the audit lock is then held until the commit)."""
-        append(conn, self.audit)
+        append(conn, self.audit)  # last: it takes the audit chain's lock (hub/audit.py)

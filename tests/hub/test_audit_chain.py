@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from support.hubserver import HubServer
 
 from cse_desktop.domain.ids import new_id
-from cse_desktop.hub import db
+from cse_desktop.hub import db, metrics
 from cse_desktop.hub import tables as t
 from cse_desktop.hub.audit import GENESIS
 from cse_desktop.hub.cli import main as hub_main
@@ -235,3 +236,51 @@ def test_the_chain_broken_by_pushes_before_0011_is_mended(db_url: str) -> None:
     assert [e["hash"] for e in after[:2]] == [e["hash"] for e in before[:2]]
     assert [e["detail"] for e in after] == [e["detail"] for e in before]
     engine.dispose()
+
+
+def test_a_push_takes_the_audit_lock_only_when_it_has_its_rows(hub: Hub, db_url: str) -> None:
+    """A push whose laptop's audit chain went backwards writes a finding; an administrator
+    changing that device meanwhile holds its row, then wants the audit lock. The push must not
+    be holding the audit lock while it waits for the row, or PostgreSQL finds a deadlock and
+    fails one of them."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: no lock order to get wrong")
+    from cse_desktop.hub.audit import audit
+    from cse_desktop.sync.protocol import AuditAnchor
+
+    device = hub.authenticate(hub.enrol(hub.new_enrolment_code("Drew North")[0],
+                                        "laptop").token)
+
+    def push(seq: int) -> None:
+        hub.push(device, PushRequest(changes=[_person("Eli")],
+                                     audit_head=AuditAnchor(seq=seq, hash=f"{seq:064x}")))
+
+    push(10)
+    failures = metrics.COMMIT_FAILURES._value.get()  # groups rolled back (and retried alone)
+    answered: list[BaseException | None] = []
+
+    def backwards() -> None:
+        try:
+            push(5)
+            answered.append(None)
+        except BaseException as exc:  # the test reports it
+            answered.append(exc)
+
+    admin = hub.engine.connect()
+    try:
+        with admin.begin():
+            admin.execute(t.devices.update().where(t.devices.c.id == device.id)
+                          .values(name="laptop (renamed)"))  # holds the device's row
+            thread = threading.Thread(target=backwards)
+            thread.start()
+            time.sleep(1.0)  # the push's group now waits for the row
+            audit(admin, "admin", "device_renamed", record_id=device.id)  # wants the lock
+        thread.join(timeout=60)
+    finally:
+        admin.close()
+    assert answered == [None]
+    # answered without a deadlock (the group would have been rolled back and retried alone)
+    assert metrics.COMMIT_FAILURES._value.get() == failures
+    actions = [e["action"] for e in hub.audit_log()]
+    assert actions[-3:] == ["device_renamed", "create", "audit_chain_rewound"]
+    assert hub.verify_audit().broken_at is None

@@ -111,3 +111,7 @@ def test_links_are_checked_against_the_stored_heads(tmp_path: Path,
         assert _findings(hub_server) == [REWRITTEN]
         _push(client, 60, [])  # has linked before: a jump with no link cannot be matched
         assert _findings(hub_server) == [REWRITTEN, UNMATCHED]
+        _push(client, 55, [])  # backwards
+    log = hub_server.hub.audit_log()
+    assert log[-1]["action"] == "audit_chain_rewound" and log[-2]["action"] == "create"
+    assert hub_server.hub.verify_audit().broken_at is None  # chained with the push's own

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -292,6 +293,30 @@ def test_each_worker_listens_on_its_own_socket_and_connections_are_dealt_evenly(
         # about 1 in 20,000)
         assert min(served.count(pid) for pid in workers) >= 30, served
 
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing "
+                    "and /proc are Linux's")
+def test_a_worker_that_dies_is_replaced_on_a_socket_of_its_own(db_url: str) -> None:
+    port = free_port()
+    with serve(db_url, port, "--no-access-log"):
+        deadline = time.monotonic() + 60
+        while len(sockets := listening(port)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        dead = next(iter(next(iter(sockets.values()))))
+        os.kill(dead, signal.SIGKILL)
+        # meanwhile the other worker answers every new connection
+        assert all(httpx.get(f"http://127.0.0.1:{port}/v1/health").status_code == 200
+                   for _ in range(10))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            sockets = listening(port)
+            holders = set().union(*sockets.values())
+            if len(sockets) == 2 and dead not in holders:
+                break
+            time.sleep(0.2)
+        assert len(sockets) == 2 and dead not in holders, sockets
+        assert all(len(h) == 1 for h in sockets.values())  # the new one has its own
 
 def test_a_port_in_use_is_said_plainly(db_url: str) -> None:
     port = free_port()
