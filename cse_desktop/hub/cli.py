@@ -54,6 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not 1 <= args.workers <= 64:
         raise UsageError("--workers must be between 1 and 64.")
     hub = _hub(args)
+    listeners.check_free(args.host, args.port)
     if args.workers > 1 and hub.engine.dialect.name == "sqlite":
         print("cse-hub: note: SQLite has one writer at a time; several workers help reading "
               "only. Use PostgreSQL for a busy hub.", file=sys.stderr)

@@ -169,8 +169,8 @@ def worker_of(conn: http.client.HTTPConnection, port: int, workers: list[int]) -
 
 
 def one_connection_per_worker(port: int, workers: list[int]) -> list[http.client.HTTPConnection]:
-    """A kept-alive connection to each of two workers (new connections go to whichever
-    worker accepts first: open them until both have one)."""
+    """A kept-alive connection to each of two workers (a new connection goes to one of them
+    by a hash of its addresses: open them until both have one)."""
     held: dict[int, http.client.HTTPConnection] = {}
     spare = []
     for _ in range(200):
@@ -318,14 +318,34 @@ def test_a_worker_that_dies_is_replaced_on_a_socket_of_its_own(db_url: str) -> N
         assert len(sockets) == 2 and dead not in holders, sockets
         assert all(len(h) == 1 for h in sockets.values())  # the new one has its own
 
-def test_a_port_in_use_is_said_plainly(db_url: str) -> None:
+def _serve_refused(db_url: str, port: int, workers: int) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "cse_desktop.hub.cli", "serve", "--db", db_url, "--port",
+         str(port), "--workers", str(workers)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "serving on" not in done.stdout
+    return done.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="checked before binding on "
+                    "Linux; elsewhere uvicorn's own bind refuses")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_port_in_use_is_said_plainly(db_url: str, workers: int) -> None:
     port = free_port()
-    with socket.socket() as other:  # another program holds the port
+    with socket.socket() as other:  # another program listens on the port
         other.bind(("127.0.0.1", port))
         other.listen()
-        done = subprocess.run(
-            [sys.executable, "-m", "cse_desktop.hub.cli", "serve", "--db", db_url, "--port",
-             str(port), "--workers", "2"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
-    assert f"Cannot serve on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
-    assert "Traceback" not in done.stderr
+        err = _serve_refused(db_url, port, workers)
+    assert f"Cannot serve on 127.0.0.1:{port}: another hub or another program" in err
+    assert "--port" in err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT is Linux's")
+def test_a_second_hub_on_the_same_port_is_refused(db_url: str) -> None:
+    """Its workers' sockets would join the first hub's (SO_REUSEPORT), and the kernel would
+    split the laptops between two hubs."""
+    port = free_port()
+    with serve(db_url, port, "--no-access-log"):
+        err = _serve_refused(db_url, port, 2)
+        assert f"Cannot serve on 127.0.0.1:{port}" in err
+        assert len(listening(port)) == 2  # the first hub's workers, and no third
