@@ -203,9 +203,10 @@ def test_groups_committing_side_by_side_never_fork_the_chain(hub: Hub, db_url: s
 
 
 def test_the_chain_broken_by_pushes_before_0011_is_mended(db_url: str) -> None:
-    """As the hub wrote it before: chained entries, then a push's entries with no hashes,
-    then an entry that began the chain again. 0011 chains everything from the first entry
-    without a hash; the entries before it keep theirs."""
+    """As the hub wrote it before: chained entries, then a push's entries with no hashes (more
+    than the migration reads at a time), then an entry that began the chain again, one edited
+    since. 0011 chains everything from the first entry without a hash, says so in a last
+    entry (with the edit it found), and leaves the entries before it as they were."""
     from alembic import command
 
     from cse_desktop.hub.audit import entry_hash
@@ -215,26 +216,37 @@ def test_the_chain_broken_by_pushes_before_0011_is_mended(db_url: str) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0010")
-    rows = [("admin", "team_add", "", True), ("admin", "user_add", "", True),
-            ("device-1", "create", new_id(), False), ("device-1", "create", new_id(), False),
-            ("admin", "enrolment_code", "", True)]
-    prev = GENESIS
+    pushed = 5_003  # the migration reads 5,000 at a time
+    rows = ([("admin", "team_add", "", "North", True), ("admin", "user_add", "", "Alex", True)]
+            + [("device-1", "create", new_id(), "person", False)] * pushed
+            + [("admin", "enrolment_code", "", "Alex", True),
+               ("admin", "team_add", "", "South", True)])
+    entries, prev = [], GENESIS
+    for n, (actor, action, record_id, detail, hashed) in enumerate(rows):
+        at = f"2026-11-01T00:00:{n // 1000:02d}.{n % 1000:03d}000+00:00"
+        digest = entry_hash(prev, at, actor, action, record_id, detail) if hashed else ""
+        entries.append({"at": at, "actor": actor, "action": action, "record_id": record_id,
+                        "detail": detail, "prev_hash": prev if hashed else "", "hash": digest})
+        prev = digest or GENESIS  # the old audit() began again after an empty hash
     with engine.begin() as conn:
-        for n, (actor, action, record_id, hashed) in enumerate(rows):
-            at = f"2026-11-0{n + 1}T00:00:00+00:00"
-            digest = entry_hash(prev, at, actor, action, record_id, "") if hashed else ""
-            conn.execute(t.audit.insert().values(at=at, actor=actor, action=action,
-                                                 record_id=record_id, detail="",
-                                                 prev_hash=prev if hashed else "", hash=digest))
-            prev = digest or GENESIS  # the old audit() began again after an empty hash
+        conn.execute(t.audit.insert(), entries)
+        last = conn.execute(sa.select(sa.func.max(t.audit.c.id))).scalar()
+        conn.execute(t.audit.update().where(t.audit.c.id == last)
+                     .values(detail="South (edited)"))  # edited after it was written
     hub = Hub(engine)
     before = hub.audit_log()
     assert hub.verify_audit().broken_at == before[2]["id"]
     db.upgrade(engine)
     after = hub.audit_log()
-    assert (hub.verify_audit().entries, hub.verify_audit().broken_at) == (5, None)
+    check = hub.verify_audit()
+    assert (check.entries, check.broken_at) == (len(rows) + 1, None)
+    content = ("id", "at", "actor", "action", "record_id", "detail")
+    assert [[e[k] for k in content] for e in after[:-1]] == [[e[k] for k in content]
+                                                             for e in before]
     assert [e["hash"] for e in after[:2]] == [e["hash"] for e in before[:2]]
-    assert [e["detail"] for e in after] == [e["detail"] for e in before]
+    assert after[-1]["action"] == "audit_rechained"
+    assert f"entries from {before[2]['id']} on" in after[-1]["detail"]
+    assert "1 of them did not match" in after[-1]["detail"]
     engine.dispose()
 
 
