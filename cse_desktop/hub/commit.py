@@ -13,8 +13,10 @@ that needs one (parsing, digests, validating new records, pulls), so a small thr
 serve hundreds of pushes waiting at once without the threads contending for the interpreter.
 
 Nothing is held across a push but this queue. On PostgreSQL each worker process has its own
-queue and their groups commit side by side (see :mod:`cse_desktop.hub.db`); on SQLite the
-database has one writer anyway.
+queue and their groups are applied side by side (see :mod:`cse_desktop.hub.db`); only the
+last step of each, writing its audit entries and committing, takes turns: the audit log is
+one hash chain, and a group holds its lock from its entries to its commit (one fsync;
+:mod:`cse_desktop.hub.audit`). On SQLite the database has one writer anyway.
 
 If a group fails (a deadlock, a change id pushed twice at once through two workers, a bug),
 it is rolled back and its pushes are applied again one by one, so each push is answered
