@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from cse_desktop.domain.ids import RecordKind, new_id
 from cse_desktop.hub import db
 from cse_desktop.hub import tables as t
+from cse_desktop.hub.audit import append
 from cse_desktop.hub.changes import PreparedPush
 from cse_desktop.hub.commit import Job
 from cse_desktop.hub.devices import Device
@@ -82,6 +83,9 @@ def test_a_pull_never_passes_a_lower_seq_still_in_flight(pg_url: str) -> None:
         batch = Batch(seqs=db.Seqs(conn))
         slow = create(given_name="Slow")
         low = hub._apply(conn, a, slow, batch, merge(None, slow, frozenset(), {}))
+        # its rows written, not yet its audit entries: a writer writes those last, as their
+        # lock (one hash chain) holds every other writer's entries until it commits
+        entries, batch.audit = batch.audit, []
         batch.write(conn)
         assert low.status == "accepted" and low.seq is not None
         # ... while B's push takes a higher seq and commits: it is not held up
@@ -101,6 +105,7 @@ def test_a_pull_never_passes_a_lower_seq_still_in_flight(pg_url: str) -> None:
         assert cursor < low.seq
         # a laptop whose cursor is past the mark already is not sent back
         assert hub.pull(reader, high, 1000).next == high
+        append(conn, entries)
     # A commits: the next pull from the same cursor gets both, nothing skipped
     seen, cursor = pull_all(hub, reader, cursor)
     assert seen == [low.seq, high] and cursor == high
