@@ -261,7 +261,9 @@ class Seqs:
             self._conn.execute(_REGISTER, {"base": IN_FLIGHT})
             self._conn.info[NUMBERED] = True  # its commit moves the pulls' bounds
         n, self._expect = self._expect, 1
-        self._pool.extend(int(v) for v in self._conn.execute(_NEXT, {"n": n}).scalars())
+        # the driver's tuples, in one go: a change of a group costs no row of SQLAlchemy's
+        with self._conn.execute(_NEXT, {"n": n}) as result:
+            self._pool.extend(row[0] for row in result.cursor.fetchall())
         self._last = self._pool[-1]
 
 

@@ -54,7 +54,8 @@ def pull_item(seq: int, state: RecordState, record_id: str, content: str) -> str
     # the kind is one of RecordKind's words and the id a canonical UUID: nothing to escape
     return (f'{{"seq":{seq:d},"record_kind":"{state.kind}",'
             f'"record_id":"{record_id}","version":{state.version:d},'
-            f'"deleted":{deleted},"fields":{content},"created_by":{t.dumps(state.created_by)}}}')
+            f'"deleted":{deleted},"fields":{content},'
+            f'"created_by":{t.dumps_names(state.created_by)}}}')
 
 
 def _state_of(m: Any) -> RecordState:
@@ -113,7 +114,7 @@ class Batch:
     #: the records' content as JSON once a change of this batch set it (written once)
     content: dict[str, str] = field(default_factory=dict)
     #: the changes this batch made to each record: (seq, device id, fields it set)
-    made: dict[str, list[tuple[int, str, list[str]]]] = field(default_factory=dict)
+    made: dict[str, list[tuple[int, str, tuple[str, ...]]]] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
     changes: list[dict[str, Any]] = field(default_factory=list)
     receipts: list[dict[str, Any]] = field(default_factory=list)
@@ -153,14 +154,14 @@ class Batch:
         state.seq = seq
         self.states[record_id] = state
         self.dirty.add(record_id)
-        listed = list(changed)
+        listed = tuple(changed)
         self.made.setdefault(record_id, []).append((seq, device_id, listed))
         content = self.content[record_id] = text or t.dumps(state.fields)
         self.changes.append({
             "seq": seq, "change_id": change_id, "device_id": device_id,
             "record_kind": state.kind, "record_id": record_id, "team_id": state.team_id,
             "person_id": state.person_id, "version": state.version, "deleted": state.deleted,
-            "changed": t.dumps(listed), "at": at,
+            "changed": t.dumps_names(listed), "at": at,
             "item": pull_item(seq, state, record_id, content)})
         return seq
 

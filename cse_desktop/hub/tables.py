@@ -7,6 +7,7 @@ text in UTC; secrets (device tokens, enrolment codes) only as their SHA-256. :fu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from datetime import UTC, datetime
@@ -23,6 +24,13 @@ def now() -> str:
 def dumps(value: Any) -> str:
     """``value`` as JSON text, as the tables store it (canonical: sorted keys, compact)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=4096)
+def dumps_names(value: str | tuple[str, ...]) -> str:
+    """:func:`dumps` of a name, or of names as a list, remembered: every change carries a few
+    (who made the record, which fields it set), and the same ones come again and again."""
+    return dumps(list(value) if isinstance(value, tuple) else value)
 
 
 def digest(text: str) -> str:
