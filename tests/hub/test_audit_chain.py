@@ -296,3 +296,16 @@ def test_a_push_takes_the_audit_lock_only_when_it_has_its_rows(hub: Hub, db_url:
     actions = [e["action"] for e in hub.audit_log()]
     assert actions[-3:] == ["device_renamed", "create", "audit_chain_rewound"]
     assert hub.verify_audit().broken_at is None
+
+
+@pytest.mark.parametrize("detail", ["", "plain", 'quote " backslash \\ slash /',
+                                    "tab\tnew line\ncarriage\rbell\x07", "Zoë – “curly” 🙂",
+                                    "\u2028\u2029\x7f\x1f"])
+def test_an_entry_hash_is_the_hash_of_its_canonical_json(detail: str) -> None:
+    """entry_hash writes the JSON list out itself: the same text as t.dumps (which migration
+    0006 and 0011 use), so every chain written before still verifies."""
+    from cse_desktop.hub.audit import entry_hash
+
+    texts = ["0" * 64, "2026-12-06T04:31:00.123456+00:00", "device-1", "create", new_id(),
+             detail]
+    assert entry_hash(*texts) == t.digest(t.dumps(texts))
