@@ -39,9 +39,11 @@ def entry_hash(prev_hash: str, at: str, actor: str, action: str, record_id: str,
     return t.digest(f"[{','.join(map(encode_basestring, texts))}]")
 
 
-def entry(actor: str, action: str, *, record_id: str = "", detail: str = "") -> dict[str, Any]:
-    """An entry to write (``actor``: a device id, "admin" or "unknown"), made now."""
-    return {"at": t.now(), "actor": actor, "action": action, "record_id": record_id,
+def entry(actor: str, action: str, *, record_id: str = "", detail: str = "",
+          at: str = "") -> dict[str, Any]:
+    """An entry to write with :func:`append` (``actor``: a device id, "admin" or "unknown"),
+    made ``at`` that time (now if not given)."""
+    return {"at": at or t.now(), "actor": actor, "action": action, "record_id": record_id,
             "detail": detail}
 
 

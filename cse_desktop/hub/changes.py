@@ -29,6 +29,7 @@ from cse_desktop.domain.ids import RecordKind, is_record_id
 from cse_desktop.domain.models import RiskLevel
 from cse_desktop.hub import audit_heads, records
 from cse_desktop.hub import tables as t
+from cse_desktop.hub.audit import entry
 from cse_desktop.hub.commit import GroupCommit, Job
 from cse_desktop.hub.db import PullBounds, Seqs, one_of, reader, writer
 from cse_desktop.hub.devices import RETIRED, Device, retire, wire_role
@@ -246,8 +247,8 @@ class ChangeOps:
                 "base_value": t.dumps(c.base_value), "hub_value": t.dumps(c.hub_value),
                 "device_value": t.dumps(c.device_value), "device_id": device.id, "seq": seq,
                 "created_at": now})
-        batch.audit.append({"at": now, "actor": device.id, "action": change.op,
-                            "record_id": rid, "detail": f"{kind} seq {seq} {outcome.status}"})
+        batch.audit.append(entry(device.id, change.op, record_id=rid, at=now,
+                                 detail=f"{kind} seq {seq} {outcome.status}"))
         return ChangeResult(change_id=change.change_id, status=outcome.status, seq=seq,
                             conflicts=list(outcome.conflicts))
 
@@ -269,9 +270,8 @@ class ChangeOps:
             refusal = self._may_approve(conn, device, batch, content["approval"],
                                         content.get("amends"))
             if refusal:
-                batch.audit.append({"at": t.now(), "actor": device.id,
-                                    "action": "approval_refused", "record_id": rid,
-                                    "detail": refusal[:200]})
+                batch.audit.append(entry(device.id, "approval_refused", record_id=rid,
+                                         detail=refusal[:200]))
                 person = batch.state(conn, person_id)
                 if person is not None:  # the laptop lowered the level: hold it here
                     batch.held[person_id] = (

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from cse_desktop.domain.ids import RecordKind, is_record_id
 from cse_desktop.hub import records
 from cse_desktop.hub import tables as t
+from cse_desktop.hub.audit import entry
 from cse_desktop.hub.db import Seqs, reader, writer
 from cse_desktop.hub.devices import Device
 from cse_desktop.hub.errors import AlreadyResolved, HubError, NotFound
@@ -79,9 +80,8 @@ class ConflictOps:
             now = t.now()
             seq = batch.add_change(str(uuid.uuid4()), device.id, row.record_id, state,
                                    [row.field], now)
-            batch.audit.append({"at": now, "actor": device.id, "action": "resolve",
-                                "record_id": row.record_id,
-                                "detail": f"conflict {conflict_id} field {row.field}"})
+            batch.audit.append(entry(device.id, "resolve", record_id=row.record_id, at=now,
+                                     detail=f"conflict {conflict_id} field {row.field}"))
             conn.execute(t.conflicts.update().where(c.id == conflict_id).values(
                 resolved_at=now, resolved_by=device.id, resolution_seq=seq))
             batch.write(conn)  # last: its audit entry holds the audit chain to the commit

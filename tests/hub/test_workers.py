@@ -257,6 +257,16 @@ def listening(port: int) -> dict[str, set[int]]:
     return found
 
 
+def both_listening(port: int) -> dict[str, set[int]]:
+    """:func:`listening` once both workers listen (the hub answers once its first has
+    started)."""
+    deadline = time.monotonic() + 60
+    while len(sockets := listening(port)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(sockets) == 2, sockets
+    return sockets
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing "
                     "and /proc are Linux's")
 def test_each_worker_listens_on_its_own_socket_and_connections_are_dealt_evenly(
@@ -266,10 +276,7 @@ def test_each_worker_listens_on_its_own_socket_and_connections_are_dealt_evenly(
     the kernel deals a burst of connections out among them (hub/listeners.py)."""
     port = free_port()
     with serve(db_url, port, "--no-access-log") as proc:
-        deadline = time.monotonic() + 60
-        while len(sockets := listening(port)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)  # the hub answers once its first worker has started
-        assert len(sockets) == 2, sockets
+        sockets = both_listening(port)
         holders = list(sockets.values())
         # one worker each (the supervisor only reserves the port; its other child, the
         # resource tracker of Python's multiprocessing, holds none)
@@ -294,16 +301,12 @@ def test_each_worker_listens_on_its_own_socket_and_connections_are_dealt_evenly(
         assert min(served.count(pid) for pid in workers) >= 30, served
 
 
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT balancing "
                     "and /proc are Linux's")
 def test_a_worker_that_dies_is_replaced_on_a_socket_of_its_own(db_url: str) -> None:
     port = free_port()
     with serve(db_url, port, "--no-access-log"):
-        deadline = time.monotonic() + 60
-        while len(sockets := listening(port)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        dead = next(iter(next(iter(sockets.values()))))
+        dead = next(iter(next(iter(both_listening(port).values()))))
         os.kill(dead, signal.SIGKILL)
         # meanwhile the other worker answers every new connection
         assert all(httpx.get(f"http://127.0.0.1:{port}/v1/health").status_code == 200
@@ -317,6 +320,7 @@ def test_a_worker_that_dies_is_replaced_on_a_socket_of_its_own(db_url: str) -> N
             time.sleep(0.2)
         assert len(sockets) == 2 and dead not in holders, sockets
         assert all(len(h) == 1 for h in sockets.values())  # the new one has its own
+
 
 def _serve_refused(db_url: str, port: int, workers: int) -> str:
     done = subprocess.run(
