@@ -46,6 +46,7 @@ from cse_desktop.sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    applied_json,
 )
 from cse_desktop.sync.protocol import RecordKind as WireKind
 
@@ -95,12 +96,15 @@ class ChangeOps:
     def push(self, device: Device, request: PushRequest) -> PushResponse:
         """Apply a device's push in the next group commit, waiting in this thread."""
         push = self.prepare_push(device, request)
-        return PushResponse(results=self.committer.submit(len(request.changes), push))
+        answers = self.committer.submit(len(request.changes), push)
+        return PushResponse(results=[ChangeResult.model_validate_json(a) for a in answers])
 
-    async def commit_push(self, push: PreparedPush) -> PushResponse:
+    async def commit_push(self, push: PreparedPush) -> bytes:
         """As :meth:`push`, from the event loop, for a push prepared already
-        (:meth:`prepare_push`, in a request thread): the wait for the group holds no thread."""
-        return PushResponse(results=await self.committer.submit_async(
+        (:meth:`prepare_push`, in a request thread): the wait for the group holds no thread.
+        The answer is the JSON of its :class:`PushResponse`, made of the results' JSON as the
+        group wrote them (for its receipts)."""
+        return PushResponse.json_of(await self.committer.submit_async(
             len(push.request.changes), push))
 
     def prepare_push(self, device: Device, request: PushRequest) -> PreparedPush:
@@ -123,8 +127,11 @@ class ChangeOps:
 
     def _apply_group(self, jobs: Sequence[Job]) -> None:
         """Apply the pushes of a group in order, in one transaction, as if each had been
-        committed alone before the next; each job's result is its list of answers."""
+        committed alone before the next; each job's result is its list of answers, each the
+        JSON of a :class:`ChangeResult` (as its receipt keeps it)."""
         pushes: list[PreparedPush] = [job.payload for job in jobs]
+        # one time for the group: its changes are committed together, in one transaction
+        now = t.now()
         with writer(self.engine, serialised=False) as conn:
             batch = Batch(seqs=Seqs(conn, sum(len(p.request.changes) for p in pushes)))
             ids = [c.change_id for p in pushes for c in p.request.changes]
@@ -139,45 +146,51 @@ class ChangeOps:
             batch.preload(conn, [c.record_id for p in pushes for c in p.request.changes]
                           + [str(o.fields["person_id"]) for p in pushes
                              for o in p.created.values() if o.fields.get("person_id")])
-            answers: list[list[ChangeResult]] = []
+            answers: list[list[str]] = []
             for push in pushes:
                 device, results = push.device, []
                 for change, digest in zip(push.request.changes, push.digests, strict=True):
                     first = known.get(change.change_id)
                     if first is not None:
                         if first[0] == device.id and first[1] == digest:
-                            results.append(ChangeResult.model_validate_json(first[2]))
+                            results.append(first[2])  # the first answer, as it was given
                         else:
                             results.append(_rejected(
                                 change, "change_id_reused",
-                                "This change id was already used for a different change."))
+                                "This change id was already used for a different change."
+                            ).model_dump_json())
                         continue
-                    result = self._apply(conn, device, change, batch,
-                                         push.created.get(change.change_id))
-                    answer = result.model_dump_json()
+                    answer = self._apply(conn, device, change, batch,
+                                         push.created.get(change.change_id), now)
                     batch.receipts.append({"change_id": change.change_id,
                                            "device_id": device.id, "payload_hash": digest,
                                            "result": answer})
                     known[change.change_id] = (device.id, digest, answer)
-                    results.append(result)
+                    results.append(answer)
                 answers.append(results)
             for push in pushes:
                 head = push.request.audit_head
                 if head is not None:
                     audit_heads.receive(conn, push.device.id, head, push.request.audit_links,
                                         batch.audit)
-            seen = t.now()
             d = t.devices.c
             conn.execute(t.devices.update().where(d.id == sa.bindparam("b_id"))
-                         .values(last_seen_at=seen),
+                         .values(last_seen_at=now),
                          [{"b_id": i} for i in sorted({p.device.id for p in pushes})])
             batch.write(conn)  # last: its audit entries hold the audit chain to the commit
         for job, results in zip(jobs, answers, strict=True):
             job.result = results
 
     def _apply(self, conn: sa.Connection, device: Device, change: Change, batch: Batch,
-               created: Outcome | None) -> ChangeResult:
-        """Apply one change to the batch; ``created``: a create's outcome, decided already."""
+               created: Outcome | None, now: str) -> str:
+        """Apply one change to the batch at time ``now``; the JSON of its
+        :class:`ChangeResult`. ``created``: a create's outcome, decided already."""
+        result = self._applied(conn, device, change, batch, created, now)
+        return result if isinstance(result, str) else result.model_dump_json()
+
+    def _applied(self, conn: sa.Connection, device: Device, change: Change, batch: Batch,
+                 created: Outcome | None, now: str) -> ChangeResult | str:
+        """:meth:`_apply`'s work: a refusal or a conflict as its model, else its JSON."""
         kind, rid = change.record_kind, change.record_id
         if BOOKKEEPING & change.fields.keys():
             return _rejected(change, "invalid",
@@ -235,7 +248,6 @@ class ChangeOps:
                 before = state.allocated_worker
                 state.allocated_worker = str(state.fields.get("allocated_worker", ""))
                 batch.reallocated(batch.seqs.peek(), state, before)
-        now = t.now()
         # the validation's JSON of the fields, unless they were taken from the stored record
         text = outcome.text if state.fields is outcome.fields else ""
         seq = batch.add_change(change.change_id, device.id, rid, state, outcome.changed, now,
@@ -249,7 +261,10 @@ class ChangeOps:
                 "created_at": now})
         batch.audit.append(entry(device.id, change.op, record_id=rid, at=now,
                                  detail=f"{kind} seq {seq} {outcome.status}"))
-        return ChangeResult(change_id=change.change_id, status=outcome.status, seq=seq,
+        status = outcome.status
+        if not outcome.conflicts and (status == "accepted" or status == "merged"):
+            return applied_json(change.change_id, status, seq)
+        return ChangeResult(change_id=change.change_id, status=status, seq=seq,
                             conflicts=list(outcome.conflicts))
 
     def _created(self, conn: sa.Connection, device: Device, change: Change, batch: Batch,

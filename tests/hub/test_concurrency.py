@@ -28,7 +28,7 @@ from cse_desktop.hub.devices import Device
 from cse_desktop.hub.merge import merge
 from cse_desktop.hub.records import Batch
 from cse_desktop.hub.repository import Hub
-from cse_desktop.sync.protocol import Change, PushRequest
+from cse_desktop.sync.protocol import Change, ChangeResult, PushRequest
 
 TEAM = "North Team"
 PEOPLE = {"given_name": "Ava", "family_name": "Example", "dob": "2010-04-01"}
@@ -82,7 +82,8 @@ def test_a_pull_never_passes_a_lower_seq_still_in_flight(pg_url: str) -> None:
     with db.writer(hub.engine, serialised=False) as conn:
         batch = Batch(seqs=db.Seqs(conn))
         slow = create(given_name="Slow")
-        low = hub._apply(conn, a, slow, batch, merge(None, slow, frozenset(), {}))
+        low = ChangeResult.model_validate_json(
+            hub._apply(conn, a, slow, batch, merge(None, slow, frozenset(), {}), t.now()))
         # its rows written, not yet its audit entries: a writer writes those last, as their
         # lock (one hash chain) holds every other writer's entries until it commits
         entries, batch.audit = batch.audit, []
@@ -150,7 +151,8 @@ def test_pushes_in_one_group_are_answered_as_if_applied_one_by_one(
         else:
             hub._apply_group(jobs)
         answers[mode] = [[(r.status, r.code, [c.field for c in r.conflicts],
-                           None if r.seq is None else r.seq - base) for r in job.result]
+                           None if r.seq is None else r.seq - base)
+                          for r in map(ChangeResult.model_validate_json, job.result)]
                          for job in jobs]
         answers[mode + " record"] = hub.record(devices[0], RecordKind.PERSON, person).fields
     assert answers["one by one"] == answers["one group"]
@@ -251,7 +253,8 @@ def test_the_same_change_pushed_at_once_through_two_workers_is_applied_once(
     answers: list[Any] = []
     with db.writer(hub.engine, serialised=False) as conn:  # the first worker's group, open
         batch = Batch(seqs=db.Seqs(conn))
-        first = hub._apply(conn, a, change, batch, job.payload.created[change.change_id])
+        first = ChangeResult.model_validate_json(hub._apply(
+            conn, a, change, batch, job.payload.created[change.change_id], t.now()))
         batch.receipts.append({"change_id": change.change_id, "device_id": a.id,
                                "payload_hash": digest, "result": first.model_dump_json()})
         batch.write(conn)

@@ -18,9 +18,12 @@ from cse_desktop.sync.protocol import (
     MAX_FIELDS_CHARS,
     Change,
     ChangeResult,
+    Conflict,
     Problem,
     PullResponse,
     PushRequest,
+    PushResponse,
+    applied_json,
     change_from_outbox,
 )
 
@@ -174,3 +177,28 @@ def test_fields_json_is_the_canonical_text_of_the_fields() -> None:
 def test_big_integers_are_refused_with_a_reason() -> None:
     with pytest.raises(ValidationError, match="at most 4,300 digits"):
         Change.model_validate(_change(fields={"n": 10 ** 5000}))
+
+
+@pytest.mark.parametrize("status", ["accepted", "merged"])
+@pytest.mark.parametrize("seq", [1, 9, 10**12, 2**62])
+def test_an_applied_change_is_answered_as_its_model_writes_it(status: str, seq: int) -> None:
+    change_id = new_id()
+    text = applied_json(change_id, status, seq)  # type: ignore[arg-type]
+    model = ChangeResult(change_id=change_id, status=status, seq=seq)  # type: ignore[arg-type]
+    assert text == model.model_dump_json()
+    assert ChangeResult.model_validate_json(text) == model
+
+
+def test_a_push_answer_made_of_its_results_json_is_the_models_json() -> None:
+    rid = new_id()
+    results = [
+        ChangeResult(change_id=new_id(), status="accepted", seq=3),
+        ChangeResult(change_id=new_id(), status="conflict", seq=4, conflicts=[Conflict(
+            record_kind="person", record_id=rid, field="address", base_value=None,
+            hub_value='1 "Quoted" Lane\n', device_value={"ünïcode": ["\u2028", 1.5]})]),
+        ChangeResult(change_id=new_id(), status="rejected", code="invalid",
+                     message='The person is not valid: dob: "2031" is in the future ✓'),
+    ]
+    made = PushResponse.json_of([r.model_dump_json() for r in results])
+    assert made == PushResponse(results=results).model_dump_json().encode()
+    assert PushResponse.model_validate_json(made).results == results
