@@ -206,6 +206,8 @@ class Person(Record):
     @field_validator("also_known_as")
     @classmethod
     def _tidy_aliases(cls, value: list[str]) -> list[str]:
+        if not value:  # as most people have: nothing to tidy (the hub checks every push)
+            return value
         cleaned = [_clean(v) for v in value]
         if any(not v or len(v) > 100 for v in cleaned):
             raise ValueError("each also-known-as name must be 1 to 100 characters")

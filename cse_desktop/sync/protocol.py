@@ -112,11 +112,15 @@ def _checked_fields(fields: dict[str, Any]) -> str:
     "" when they hold values JSON text cannot (a change built in code).
 
     One encoding does the checking (NaN and infinities refused, lone surrogates found when
-    the text is encoded) and gives the text a change's digest is made of."""
-    _nesting(fields, 0)
+    the text is encoded) and gives the text a change's digest is made of. The nesting is
+    walked only when the text has more brackets than :data:`MAX_DEPTH` (fewer cannot nest
+    that deep), as it rarely has."""
     canonical = True
     try:
         text = _CANONICAL_JSON.encode(fields)
+    except RecursionError:  # nested deeper than the encoder goes: refused by the walk
+        _nesting(fields, 0)
+        raise
     except TypeError:  # values JSON text cannot hold: checked the long way, sized as text
         _plain_json(fields)
         canonical = False
@@ -127,6 +131,8 @@ def _checked_fields(fields: dict[str, Any]) -> str:
     except ValueError:  # NaN or an infinity (which one, if the long way says), or too long
         _plain_json(fields)
         raise ValueError("numbers may have at most 4,300 digits") from None
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        _nesting(fields, 0)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

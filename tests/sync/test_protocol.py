@@ -127,6 +127,9 @@ def _empty_at(depth: int) -> dict:
     (_empty_at(MAX_DEPTH), None),  # an empty container exactly at the limit
     (_empty_at(MAX_DEPTH + 1), "nest more than"),
     ({"given_name": {"k": [{"k": [{}]}] * 3}}, None),
+    (_nested(5000), "nest more than"),  # deeper than Python's own encoder goes
+    ({"given_name": "[{" * 40, "tags": [["[{"]]}, None),  # brackets in text nest nothing
+    ({"given_name": "[" * 40, "deep": _nested(MAX_DEPTH + 1)}, "nest more than"),
     ({"score": float("nan")}, "finite"),
     ({"score": [1, float("-inf")]}, "finite"),
     ({"given_name": "\ud800"}, "not valid Unicode"),
