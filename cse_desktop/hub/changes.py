@@ -130,9 +130,9 @@ class ChangeOps:
         committed alone before the next; each job's result is its list of answers, each the
         JSON of a :class:`ChangeResult` (as its receipt keeps it)."""
         pushes: list[PreparedPush] = [job.payload for job in jobs]
-        # one time for the group: its changes are committed together, in one transaction
-        now = t.now()
         with writer(self.engine, serialised=False) as conn:
+            # one time for the group: its changes are committed together, in one transaction
+            now = t.now()
             batch = Batch(seqs=Seqs(conn, sum(len(p.request.changes) for p in pushes)))
             ids = [c.change_id for p in pushes for c in p.request.changes]
             known: dict[str, tuple[str, str, str]] = {}

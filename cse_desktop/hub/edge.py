@@ -116,10 +116,11 @@ class AccessLog:
             logged = True
             client = scope.get("client")
             route = getattr(scope.get("route"), "path", None) or "-"
-            # made and handled directly: ``info`` would first walk the call stack (a deep one,
-            # through every middleware) for a caller this line never shows
+            # made and handled directly (the level was checked when the request came in):
+            # ``info`` would first look up the calling frame and its source file, which this
+            # line never shows
             access_log.handle(access_log.makeRecord(
-                ACCESS_LOGGER, logging.INFO, "", 0, "%s %s %s %d %.1fms",
+                ACCESS_LOGGER, logging.INFO, __file__, 0, "%s %s %s %d %.1fms",
                 (client[0] if client else "-", _method(scope.get("method", "")), route,
                  status or 500, (time.perf_counter() - started) * 1000), None))
 

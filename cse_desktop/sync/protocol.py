@@ -273,7 +273,9 @@ class ChangeResult(_Wire):
     * ``rejected``: not applied; ``code`` says why (``not_found``, ``invalid``,
       ``approval_not_allowed``, ...) and ``message`` says it in plain words.
 
-    A replayed ``change_id`` gets the first answer again, unchanged.
+    A replayed ``change_id`` gets the first answer again, unchanged: the hub serves the JSON
+    its receipt kept, as it was written, so a change to these fields needs a migration of the
+    stored receipts too.
     """
 
     change_id: Uuid
