@@ -112,7 +112,7 @@ class ChangeOps:
         digests, and creates' outcomes (a create's depends on nothing the hub holds)."""
         digests = [change_digest(c) for c in request.changes]
         created = {c.change_id: merge(None, c, frozenset(), {}) for c in request.changes
-                   if c.op == "create" and not BOOKKEEPING & c.fields.keys()}
+                   if c.op == "create" and BOOKKEEPING.isdisjoint(c.fields)}
         return PreparedPush(device, request, digests, created)
 
     @cached_property
@@ -192,7 +192,7 @@ class ChangeOps:
                  created: Outcome | None, now: str) -> ChangeResult | str:
         """:meth:`_apply`'s work: a refusal or a conflict as its model, else its JSON."""
         kind, rid = change.record_kind, change.record_id
-        if BOOKKEEPING & change.fields.keys():
+        if not BOOKKEEPING.isdisjoint(change.fields):
             return _rejected(change, "invalid",
                              "A change may not set the record's bookkeeping fields.")
         state = batch.state(conn, rid)
