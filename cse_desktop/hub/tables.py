@@ -95,7 +95,10 @@ records = sa.Table(
     "records", metadata,
     sa.Column("record_id", sa.String(36), primary_key=True),
     sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    #: no foreign key (migration 0012): a record's team is its creating device's user's, or
+    #: the team of the record it belongs to, and teams are never removed; the key's lock on the
+    #: team's row cost concurrent pushes more than it guarded
+    sa.Column("team_id", sa.Integer, nullable=False),
     #: the person a record belongs to (a person's own id for a person)
     sa.Column("person_id", sa.String(36), nullable=False),
     #: for people: the user whose caseload it is (creator), and the allocated worker's name
