@@ -22,7 +22,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -143,19 +142,12 @@ def _checked_fields(fields: dict[str, Any]) -> str:
 
 
 class _Made:
-    """The canonical text of a change's fields, with the fields object it was made from. Not
-    part of a change's value: it equals any other (and None), so two changes with the same
-    fields are equal whether or not either was checked."""
+    """The canonical text of a change's fields, with the fields object it was made from."""
 
     __slots__ = ("fields", "text")
 
     def __init__(self, fields: dict[str, Any], text: str) -> None:
         self.fields, self.text = fields, text
-
-    def __eq__(self, other: object) -> bool:
-        return True
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 def _speaks_our_protocol(value: int) -> int:
@@ -198,9 +190,6 @@ class Change(_Wire):
     base_seq: JsonInt | None = Field(default=None, ge=0)
     fields: dict[str, Any] = Field(default_factory=dict)
 
-    #: the fields' canonical JSON, made as they were checked (:meth:`fields_json`)
-    _made: _Made | None = PrivateAttr(default=None)
-
     _ids = field_validator("change_id", "record_id")(_canonical_uuid)
 
     @model_validator(mode="after")
@@ -214,8 +203,19 @@ class Change(_Wire):
         except ValueError as exc:
             raise ValueError(f"fields: {exc}") from None
         if text:
-            self._made = _Made(self.fields, text)
+            # kept in pydantic's store for private values, set directly: a declared private
+            # attribute costs every change its set-up (a tenth of parsing a push)
+            object.__setattr__(self, "__pydantic_private__", {"_made": _Made(self.fields, text)})
         return self
+
+    def __eq__(self, other: object) -> bool:
+        """Changes are equal when their fields are: the fields' text (:meth:`fields_json`) is
+        not part of a change's value, so a change checked equals one never checked."""
+        if not isinstance(other, Change):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # a change holds a dict: never hashable
 
     def fields_json(self) -> str:
         """The fields' canonical JSON text (sorted keys, compact, Unicode as is), as made

@@ -175,6 +175,9 @@ def test_fields_json_is_the_canonical_text_of_the_fields() -> None:
     copied = checked.model_copy(update={"fields": {"other": 1}})
     assert copied.fields_json() == ""
     assert checked.fields_json() == expected
+    # the text is not part of a change's value, but the fields are
+    assert copied != checked and checked != Change.model_validate(_change(fields={"a": 1}))
+    assert checked != checked.model_dump()
 
 
 def test_big_integers_are_refused_with_a_reason() -> None:
