@@ -29,6 +29,8 @@ from cse_desktop.hub.errors import HubError, Unauthenticated
 from cse_desktop.hub.metrics import RequestMetrics
 from cse_desktop.hub.ratelimit import RateLimiter
 from cse_desktop.hub.repository import Hub
+from cse_desktop.hub.signins import SignIns
+from cse_desktop.hub.tables import digest
 from cse_desktop.hub.tokens import ROTATE_HEADER
 from cse_desktop.sync.protocol import (
     MAX_PAGE,
@@ -93,11 +95,27 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
 
     bearer = HTTPBearer(auto_error=False, description="The device token from enrolment.")
 
-    def signed_in(request: Request, *, final_push: bool = False,
-                  retiring: bool = False) -> Device:
+    # (the hub's method looked up at each call, as the routes do)
+    sign_ins = SignIns(lambda hashes: hub.sign_in_rows(hashes))
+
+    def refused(request: Request) -> None:
+        """A credential no device holds: rate limited (raises) and audited per address."""
+        key = client_key(request)
+        wait = auth_failures.attempt(key)
+        if wait:
+            raise TooManyAttempts("Too many failed sign-ins from this address; try again "
+                                  "later.", wait)
+        hub.record_auth_failure("unknown credential", key)
+
+    async def signed_in(request: Request, *, final_push: bool = False,
+                        retiring: bool = False) -> Device:
         """The device presenting a valid credential. Failed sign-ins are rate limited per
         address; a valid credential is never held up by other devices' failures behind the
         same address (tokens are 256-bit random: guessing them is hopeless anyway).
+
+        The credential is looked up with those of the other requests waiting
+        (:mod:`hub.signins`); only what writes (a failure, a first use of a rotated token, a
+        retiring device retired) takes a request thread.
 
         ``retiring``: a retiring device may use this route (its final push, its status);
         anywhere else it is retired there and then, and told so."""
@@ -106,19 +124,18 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
         try:
             if scheme.lower() != "bearer" or not token or len(token) > 200:
                 raise Unauthenticated("This request has no device credential.")
-            dev = hub.authenticate(token.strip(), final_push=final_push)
+            hashed = digest(token.strip())
+            dev, forget = hub.signed_in(hashed, await sign_ins.row(hashed),
+                                        final_push=final_push)
         except Unauthenticated as exc:
             if exc.code != "unauthenticated":
                 raise  # revoked, retired or expired: the device must hear it
-            key = client_key(request)
-            wait = auth_failures.attempt(key)
-            if wait:
-                raise TooManyAttempts("Too many failed sign-ins from this address; try again "
-                                      "later.", wait) from None
-            hub.record_auth_failure("unknown credential", key)
+            await threads.run(refused, request)
             raise
+        if forget:
+            await threads.run(hub.forget_previous_token, dev)
         if dev.status == "retiring" and not retiring:
-            hub.retire_now(dev)
+            await threads.run(hub.retire_now, dev)
             raise Unauthenticated(RETIRED, code="device_retired")
         if dev.rotation_due:
             edge.add_header(request.scope, ROTATE_HEADER, "1")
@@ -127,10 +144,10 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
     Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
     async def device(request: Request, _scheme: Bearer) -> Device:
-        return await threads.run(signed_in, request)
+        return await signed_in(request)
 
     async def device_status(request: Request, _scheme: Bearer) -> Device:
-        return await threads.run(signed_in, request, retiring=True)
+        return await signed_in(request, retiring=True)
 
     DeviceDep = Annotated[Device, Depends(device)]
 
@@ -193,13 +210,13 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
               responses=documented(*signed, 413, 422))
     @reads_body(PushRequest)
     async def push(request: Request, _scheme: Bearer) -> Response:
-        # the route reads its own body, so that everything before the group commit takes one
-        # request thread (a body parameter would cost FastAPI's parsing, and a second thread)
+        # the route reads its own body, so that parsing and preparing it take one request
+        # thread (a body parameter would cost FastAPI's parsing, and a second thread)
         raw = await request.body()
+        # the credential first: without one, the answer is 401 (or 429), whatever the body
+        dev = await signed_in(request, final_push=True, retiring=True)
 
         def prepare() -> PreparedPush:
-            # the credential first: without one, the answer is 401 (or 429), whatever the body
-            dev = signed_in(request, final_push=True, retiring=True)
             wanted = read_json(PushRequest, raw, request.headers.get("content-type"))
             return hub.prepare_push(dev, wanted)
 

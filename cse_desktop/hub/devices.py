@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from cse_desktop.hub import tables as t
 from cse_desktop.hub import tokens
@@ -63,6 +65,7 @@ def retire(conn: sa.Connection, device_id: str) -> None:
 
 #: the device (with its user and team) whose current or previous token hashes to ``hashed``:
 #: built once, as it runs on every request
+#: what signing in reads of a device, its user and its team (:meth:`DeviceOps.sign_in_rows`)
 _SIGN_IN = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
                       t.devices.c.status_changed_at, t.devices.c.token_hash,
                       t.devices.c.previous_token_hash, t.devices.c.token_issued_at,
@@ -70,9 +73,7 @@ _SIGN_IN = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
                       t.teams.c.id.label("team_id"), t.teams.c.name.label("team_name"),
                       t.teams.c.own_caseload_only, t.users.c.role)
             .join(t.users, t.users.c.id == t.devices.c.user_id)
-            .join(t.teams, t.teams.c.id == t.users.c.team_id)
-            .where(sa.or_(t.devices.c.token_hash == sa.bindparam("hashed"),
-                          t.devices.c.previous_token_hash == sa.bindparam("hashed"))))
+            .join(t.teams, t.teams.c.id == t.users.c.team_id))
 
 
 class DeviceOps:
@@ -142,10 +143,48 @@ class DeviceOps:
 
         ``final_push``: for :data:`FINAL_PUSH_WINDOW` after it was told to wipe, a retired
         device may still push (what it changed after its last push must not be lost).
+
+        The hub's API signs in the requests of one moment together
+        (:mod:`cse_desktop.hub.signins`), with :meth:`sign_in_rows` and :meth:`signed_in`.
         """
         hashed = t.digest(token)
+        device, forget = self.signed_in(hashed, self.sign_in_rows([hashed]).get(hashed),
+                                        final_push=final_push)
+        if forget:
+            tokens.forget_previous(self.engine, device.id)
+        return device
+
+    def sign_in_rows(self, hashes: Sequence[str]) -> dict[str, Any]:
+        """What signing in needs of the devices holding these token hashes (as their current
+        or their previous token), by hash, in one query; a hash no device holds is left out."""
+        wanted, found = set(hashes), {}
+        d = t.devices.c
         with reader(self.engine) as conn:
-            row = conn.execute(_SIGN_IN, {"hashed": hashed}).first()
+            if conn.dialect.name == "postgresql":
+                # one array parameter: the same statement for any number of hashes, planned
+                # once, and looked up in both token indexes whatever its plan
+                listed = sa.bindparam("hashes", list(hashes), type_=ARRAY(sa.String))
+                where = [sa.or_(d.token_hash == sa.any_(listed),
+                                d.previous_token_hash == sa.any_(listed))]
+            else:
+                where = [sa.or_(d.token_hash.in_(hashes[i:i + 400]),
+                                d.previous_token_hash.in_(hashes[i:i + 400]))
+                         for i in range(0, len(hashes), 400)]
+            for condition in where:
+                for row in conn.execute(_SIGN_IN.where(condition)):
+                    for held in (row.token_hash, row.previous_token_hash):
+                        if held in wanted:
+                            found[held] = row
+        return found
+
+    @staticmethod
+    def signed_in(hashed: str, row: Any, *, final_push: bool = False) -> tuple[Device, bool]:
+        """The device signing in with the token hashed ``hashed``, from its row
+        (:meth:`sign_in_rows`; None: no device holds it), and whether the token before it
+        is to be forgotten now (the device used its new token for the first time).
+
+        Raises :class:`Unauthenticated` for an unknown or expired token, and for a revoked or
+        retired device (``final_push``: as :meth:`authenticate`)."""
         if row is None:
             raise Unauthenticated("This device is not enrolled with the hub (unknown "
                                   "credential).")
@@ -157,8 +196,6 @@ class DeviceOps:
                         presented_previous=hashed != current)
         if token_age > tokens.TOKEN_LIFETIME and device.status in ("active", "retiring"):
             raise Unauthenticated(tokens.EXPIRED, code="token_expired")
-        if previous is not None and hashed == current:
-            tokens.forget_previous(self.engine, device.id)
         if device.status == "retired" and final_push and changed_at is not None:
             final_push = datetime.now(UTC) - datetime.fromisoformat(changed_at) \
                 < FINAL_PUSH_WINDOW
@@ -167,7 +204,11 @@ class DeviceOps:
                                   "workspace must be wiped.", code="device_revoked")
         if device.status == "retired" and not final_push:
             raise Unauthenticated(RETIRED, code="device_retired")
-        return device
+        return device, previous is not None and hashed == current
+
+    def forget_previous_token(self, device: Device) -> None:
+        """The device used its new token: the one before it no longer signs in."""
+        tokens.forget_previous(self.engine, device.id)
 
     def record_auth_failure(self, reason: str, source: str = "") -> None:
         """Audit a failed sign-in, with the address it came from (the peer, or the client a

@@ -31,7 +31,7 @@ def test_every_signed_in_route_signs_in_and_works_in_a_request_thread(
 
         monkeypatch.setattr(Hub, name, where)
 
-    for name in ("enrol", "authenticate", "prepare_push", "pull_json", "info", "conflicts",
+    for name in ("enrol", "sign_in_rows", "prepare_push", "pull_json", "info", "conflicts",
                  "record", "rotate_token"):
         spy(name)
     person = new_id()
@@ -50,7 +50,7 @@ def test_every_signed_in_route_signs_in_and_works_in_a_request_thread(
                    client.get(f"/v1/records/person/{person}", headers=auth),
                    client.post("/v1/device/token", headers=auth)]
     assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
-    assert set(seen) == {"enrol", "authenticate", "prepare_push", "pull_json", "info",
+    assert set(seen) == {"enrol", "sign_in_rows", "prepare_push", "pull_json", "info",
                          "conflicts", "record", "rotate_token"}
     assert all(where == {THREAD_NAME} for where in seen.values()), seen
 
