@@ -174,9 +174,8 @@ class ChangeOps:
                     audit_heads.receive(conn, push.device.id, head, push.request.audit_links,
                                         batch.audit)
             d = t.devices.c
-            conn.execute(t.devices.update().where(d.id == sa.bindparam("b_id"))
-                         .values(last_seen_at=now),
-                         [{"b_id": i} for i in sorted({p.device.id for p in pushes})])
+            for among in one_of(conn, d.id, sorted({p.device.id for p in pushes})):
+                conn.execute(t.devices.update().where(among).values(last_seen_at=now))
             batch.write(conn)  # last: its audit entries hold the audit chain to the commit
         for job, results in zip(jobs, answers, strict=True):
             job.result = results

@@ -23,6 +23,7 @@ Admin writes (enrolment, device status, users) still run one at a time under
 
 from __future__ import annotations
 
+import operator
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -338,12 +339,13 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     import psycopg
 
     names = list(rows[0])
+    values = operator.itemgetter(*names)  # a row's values in that order, picked in C
     raw: Any = conn.connection.dbapi_connection
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     try:
         with raw.cursor() as cur, cur.copy(statement) as copy:
             for row in rows:
-                copy.write_row([row[name] for name in names])
+                copy.write_row(values(row) if len(names) > 1 else (row[names[0]],))
     except psycopg.Error as exc:
         # As SQLAlchemy's own errors (so a group is retried on a duplicate or a deadlock),
         # without the server's message: it quotes the failing row, a record's content.
