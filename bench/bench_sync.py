@@ -32,31 +32,21 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import http.client
 import io
 import json
-import math
 import os
 import pstats
-import secrets
 import shlex
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-import sqlalchemy as sa
 from bench_store import (
     Fiction,
     Progress,
@@ -72,25 +62,31 @@ from bench_store import (
 from sync_load import (
     BUDGET_P95_S,
     LoadTests,
-    listening_sockets,
     load_average,
     percentile,
     print_load_summary,
-    tree_cpu_s,
 )
+from sync_parts import (
+    BENCH_DIR,
+    HUB_PREFIX,
+    HubProcess,
+    Meter,
+    NotRun,
+    bare_round_trip,
+    breakdown,
+    now_s,
+    pg_support,
+    timed_sync,
+)
+from sync_raw import RawReferences
 
 from cse_desktop.domain.models import Action, ActionStatus, Owner, Role
 from cse_desktop.hub import db as hub_db
-from cse_desktop.hub import tables as t
 from cse_desktop.hub.repository import Hub
-from cse_desktop.store import Workspace, connection, keys, migrate
-from cse_desktop.store.syncstate import SyncState
+from cse_desktop.store import Workspace, keys
 from cse_desktop.sync import engine
-from cse_desktop.sync.client import HubClient
 from cse_desktop.sync.protocol import MAX_BATCH, MAX_PAGE, Change, PushRequest
 
-BENCH_DIR = Path(__file__).resolve().parent
-ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 
 #: DESIGN.md section 7: the sizes and budgets this script checks.
@@ -110,184 +106,11 @@ ACTION_TEXTS = ["Fictional action: school to share attendance weekly.",
                 "Fictional action: carer to report late returns the same evening."]
 
 
-class NotRun(Row):
-    """A measurement that could not be made here: shown as such, never faked."""
-
-    @property
-    def verdict(self) -> str:
-        return "NOT RUN"
-
-
-def now_s() -> float:
-    return time.perf_counter()
-
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def bare_round_trip(port: int) -> None:
-    """A new TCP connection and one GET /v1/health (http.client: no TLS context, no pool)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("GET", "/v1/health")
-        response = conn.getresponse()
-        response.read()
-        if response.status != 200:
-            raise SystemExit(f"GET /v1/health answered HTTP {response.status}")
-    finally:
-        conn.close()
-
-
-
-def pg_support() -> Any:
-    """``tests/support/pg.py`` (the test suite's throwaway PostgreSQL cluster)."""
-    tests = str(ROOT / "tests")
-    if tests not in sys.path:
-        sys.path.insert(0, tests)
-    from support import pg
-
-    return pg
-
-
-# ---------------------------------------------------------------------------------------------
-# The hub in a subprocess
-
-
-#: a command the hub is started under (``--hub-prefix``: a profiler such as ``py-spy record``)
-HUB_PREFIX: list[str] = []
-
-
-class HubProcess:
-    """``cse-hub serve --db URL --port P`` in its own process (its own GIL), on 127.0.0.1."""
-
-    def __init__(self, db_url: str, log_path: Path, workers: int = 1) -> None:
-        self.db_url = db_url
-        self.workers = workers
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.metrics_port = free_port()
-        self.log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> HubProcess:
-        self._log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [*HUB_PREFIX, sys.executable, "-m", "cse_desktop.hub.cli", "serve",
-             "--db", self.db_url, "--port", str(self.port),
-             "--metrics-port", str(self.metrics_port)]
-            + (["--workers", str(self.workers)] if self.workers > 1 else []),
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"the hub did not start (exit {self.proc.returncode}):\n"
-                                 + self.log_path.read_text(errors="replace")[-2000:])
-            try:
-                # every worker, not only the first: a connection goes to one of the workers
-                # listening when it is made (hub/listeners.py)
-                if (httpx.get(self.url + "/v1/health", timeout=2).status_code == 200
-                        and (self.workers == 1 or not sys.platform.startswith("linux")
-                             or listening_sockets(self.port) >= self.workers)):
-                    return self
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit("the hub did not answer within 60 s")
-            time.sleep(0.05)
-
-    def cpu_s(self) -> float | None:
-        """CPU time (user + system, all threads) the hub's processes (the server and its
-        worker processes) have used so far (Linux)."""
-        return None if self.proc is None else tree_cpu_s(self.proc.pid)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)  # uvicorn shuts down cleanly on SIGINT
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-        if hasattr(self, "_log"):
-            self._log.close()
-
-
-# ---------------------------------------------------------------------------------------------
-# Where the time of a sync goes: the client calls and workspace steps, timed from outside
-
-
-class Meter:
-    """Wraps HubClient.push/pull/conflicts and SyncState.outgoing/acknowledge/apply_page to add
-    up the time spent in each (waiting for the hub vs working in the workspace)."""
-
-    TARGETS = ((HubClient, ("push", "pull", "conflicts")),
-               (SyncState, ("outgoing", "acknowledge", "apply_page")))
-
-    def __init__(self) -> None:
-        self.seconds: Counter[str] = Counter()
-        self.calls: Counter[str] = Counter()
-        self._originals: list[tuple[type, str, Any]] = []
-
-    def install(self) -> None:
-        for cls, names in self.TARGETS:
-            for name in names:
-                original = getattr(cls, name, None)
-                if original is None:  # renamed since: that part of the breakdown goes missing
-                    continue
-                self._originals.append((cls, name, original))
-                setattr(cls, name, self._wrap(f"{cls.__name__}.{name}", original))
-
-    def uninstall(self) -> None:
-        for cls, name, original in reversed(self._originals):
-            setattr(cls, name, original)
-        self._originals.clear()
-
-    def _wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.seconds[label] += time.perf_counter() - t0
-                self.calls[label] += 1
-        return wrapper
-
-    def snapshot(self) -> dict[str, dict[str, float]]:
-        return {k: {"s": self.seconds[k], "calls": self.calls[k]} for k in sorted(self.seconds)}
-
-    def reset(self) -> None:
-        self.seconds.clear()
-        self.calls.clear()
-
-
-def timed_sync(ws: Workspace, meter: Meter) -> dict[str, Any]:
-    """engine.sync(ws), with the time of each phase (from its progress reports)."""
-    marks: dict[str, float] = {}
-
-    def progress(phase: str, done: int, total: int) -> None:
-        marks.setdefault(phase, time.perf_counter())
-
-    meter.reset()
-    gc.collect()
-    t0 = time.perf_counter()
-    summary = engine.sync(ws, progress=progress)
-    end = time.perf_counter()
-    pull_start = marks.get("pull", end)
-    return {"summary": summary, "total_s": end - t0, "push_s": pull_start - t0,
-            "pull_s": end - pull_start, "calls": meter.snapshot()}
-
-
 # ---------------------------------------------------------------------------------------------
 # The benchmark
 
 
-class SyncBench(LoadTests):
+class SyncBench(RawReferences, LoadTests):
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.scale = args.scale
@@ -482,129 +305,6 @@ class SyncBench(LoadTests):
             hub_engine.dispose()
         self._rows_push_pull_noop(label, out)
 
-    @staticmethod
-    def _health(client: httpx.Client) -> None:
-        client.get("/v1/health").raise_for_status()
-
-    def raw_push(self, backend: str, hub_engine: sa.Engine, url: str) -> dict[str, Any]:
-        """The raw floor for the push: the same rows, executemany, one round trip a batch."""
-        with hub_engine.connect() as conn:
-            changes = [dict(r._mapping) for r in conn.execute(
-                sa.select(t.changes).order_by(t.changes.c.seq))]
-            records = [dict(r._mapping) for r in conn.execute(sa.select(t.records))]
-            receipts = [dict(r._mapping) for r in conn.execute(sa.select(t.receipts))]
-            audit = [dict(r._mapping) for r in conn.execute(
-                sa.select(t.audit).where(t.audit.c.action.in_(["create", "update", "delete"]))
-                .order_by(t.audit.c.id))]
-            teams = [dict(r._mapping) for r in conn.execute(sa.select(t.teams))]
-        for row in audit:
-            row.pop("id")
-        batches = math.ceil(len(changes) / MAX_BATCH)
-
-        def split(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-            size = math.ceil(len(rows) / batches)
-            return [rows[i:i + size] for i in range(0, len(rows), size)]
-
-        rounds = self.args.raw_repeats
-        self.log(f"[{backend}] raw push: {len(changes):,} changes rows, executemany in "
-                 f"{batches} batches, one HTTP round trip each; {rounds} rounds, fresh "
-                 "databases each")
-        client = httpx.Client(base_url=url)
-        raw_runs: list[float] = []
-        raw4_runs: list[float] = []
-        try:
-            for n in range(rounds):
-                # fresh databases each round, made and connected to before the clock starts
-                raw1 = hub_db.make_engine(self.new_db_url(backend, f"raw_changes_{n}"))
-                raw4 = hub_db.make_engine(self.new_db_url(backend, f"raw_hub_rows_{n}"))
-                try:
-                    t.metadata.create_all(raw1, tables=[t.changes])
-                    t.metadata.create_all(raw4, tables=[t.teams, t.records, t.changes,
-                                                        t.receipts, t.audit])
-                    with raw4.begin() as conn:
-                        conn.execute(t.teams.insert(), teams)
-
-                    def changes_only(raw1: sa.Engine = raw1) -> None:
-                        for chunk in split(changes):
-                            self._health(client)
-                            with raw1.begin() as conn:
-                                conn.execute(t.changes.insert(), chunk)
-
-                    def four_tables(raw4: sa.Engine = raw4) -> None:
-                        for parts in zip(*(split(x) for x in (records, changes, receipts,
-                                                              audit)), strict=True):
-                            self._health(client)
-                            with raw4.begin() as conn:
-                                for table, rows in zip((t.records, t.changes, t.receipts,
-                                                        t.audit), parts, strict=True):
-                                    conn.execute(table.insert(), rows)
-
-                    raw_runs.append(timed(changes_only)[0])
-                    raw4_runs.append(timed(four_tables)[0])
-                finally:
-                    raw1.dispose()
-                    raw4.dispose()
-        finally:
-            client.close()
-        raw_s, raw4_s = statistics.median(raw_runs), statistics.median(raw4_runs)
-        return {"raw_changes_executemany_s": raw_s, "raw_hub_rows_executemany_s": raw4_s,
-                "raw_changes_runs_s": raw_runs, "raw_hub_rows_runs_s": raw4_runs,
-                "raw_batches": batches,
-                "raw_rows": {"records": len(records), "changes": len(changes),
-                             "receipts": len(receipts), "audit": len(audit)}}
-
-    def raw_pull(self, backend: str, hub_engine: sa.Engine, url: str) -> dict[str, Any]:
-        """The raw floor for the pull: select a page, one round trip, insert into SQLCipher."""
-        c = t.changes.c
-        query = (sa.select(c.seq, c.record_id, c.record_kind, c.person_id, c.version,
-                           c.deleted, c.at, c.item)
-                 .where(c.seq > sa.bindparam("since")).order_by(c.seq).limit(MAX_PAGE))
-        client = httpx.Client(base_url=url)
-        insert = ("INSERT INTO records (id, kind, person_id, version, server_seq, deleted, "
-                  "created_at, updated_at, created_by, data, search_text) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'hub', ?, '')")
-        rounds = self.args.raw_repeats
-        self.log(f"[{backend}] raw pull: pages of {MAX_PAGE:,} selected from the hub database "
-                 f"and inserted into a raw SQLCipher database; {rounds} rounds, a fresh "
-                 "database each")
-        pages, runs = 0, []
-
-        def pull_all(raw: connection.Connection) -> int:
-            nonlocal pages
-            since, total, pages = 0, 0, 0
-            while True:
-                self._health(client)
-                with hub_engine.connect() as conn:
-                    rows = conn.execute(query, {"since": since}).all()
-                pages += 1
-                if rows:
-                    raw.execute("BEGIN IMMEDIATE")
-                    raw.executemany(insert, [(r.record_id, r.record_kind, r.person_id,
-                                              r.version, r.seq, int(r.deleted), r.at, r.at,
-                                              r.item) for r in rows])
-                    raw.execute("COMMIT")
-                    total += len(rows)
-                    since = rows[-1].seq
-                if len(rows) < MAX_PAGE:
-                    return total
-
-        try:
-            for n in range(rounds):
-                raw = connection.create_database(self.work / f"raw-pull-{backend}-{n}.db",
-                                                 secrets.token_bytes(32))
-                try:
-                    migrate.upgrade(raw)
-                    elapsed, total = timed(lambda raw=raw: pull_all(raw))
-                finally:
-                    raw.close()
-                if total != self.sizes["changes"]:
-                    raise SystemExit(f"[{backend}] raw pull found {total} changes")
-                runs.append(elapsed)
-        finally:
-            client.close()
-        return {"raw_select_insert_s": statistics.median(runs), "raw_runs_s": runs,
-                "raw_pages": pages}
-
     def _rows_push_pull_noop(self, label: str, out: dict[str, Any]) -> None:
         n = out["changes"]
         p, q, z = out["push"], out["pull"], out["noop"]
@@ -788,33 +488,6 @@ class SyncBench(LoadTests):
                 shutil.rmtree(self.work, ignore_errors=True)
         self.results["peak_rss_mib"] = round(peak_rss_mb(), 1)
         self.results["total_wall_s"] = now_s() - t0
-
-
-def breakdown(results: dict[str, Any]) -> list[str]:
-    """Where the time of the timed syncs went, from the Meter's figures."""
-    lines = []
-    for backend in ("sqlite", "postgresql"):
-        r = results.get(backend)
-        if not r or "pull" not in r:
-            continue
-        push, pull = r["push"]["calls"], r["pull"]["calls"]
-
-        def s(calls: dict[str, dict[str, float]], key: str) -> str:
-            x = calls.get(key, {"s": 0.0, "calls": 0})
-            return f"{x['s']:.2f} s ({x['calls']:.0f} calls)"
-
-        hub_cpu = r["push"].get("hub_cpu_first_sync_s")
-        if hub_cpu is not None:
-            lines.append(f"{backend}, laptop A's first sync: {r['push']['first_sync_total_s']:.2f}"
-                         f" s wall, hub process CPU {hub_cpu:.2f} s")
-        lines.append(f"{backend}, laptop A's first sync: push waiting for the hub "
-                     f"{s(push, 'HubClient.push')}, outgoing() {s(push, 'SyncState.outgoing')}, "
-                     f"acknowledge() {s(push, 'SyncState.acknowledge')}; echo pull waiting "
-                     f"{s(push, 'HubClient.pull')}, apply_page() {s(push, 'SyncState.apply_page')}")
-        lines.append(f"{backend}, laptop B's pull: waiting for the hub {s(pull, 'HubClient.pull')}"
-                     f", apply_page() {s(pull, 'SyncState.apply_page')}, conflicts "
-                     f"{s(pull, 'HubClient.conflicts')}")
-    return lines
 
 
 def _ints(text: str) -> list[int]:
