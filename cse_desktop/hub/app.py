@@ -113,9 +113,9 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
         address; a valid credential is never held up by other devices' failures behind the
         same address (tokens are 256-bit random: guessing them is hopeless anyway).
 
-        The credential is looked up with those of the other requests waiting
-        (:mod:`hub.signins`); only what writes (a failure, a first use of a rotated token, a
-        retiring device retired) takes a request thread.
+        The credential is looked up with those of the other requests waiting, in one query in
+        a request thread (:mod:`hub.signins`); what writes (a failure, a first use of a
+        rotated token, a retiring device retired) takes a request thread of its own.
 
         ``retiring``: a retiring device may use this route (its final push, its status);
         anywhere else it is retired there and then, and told so."""
@@ -133,7 +133,7 @@ def create_app(engine: sa.Engine, *, enrol_limit: int = 10, auth_failure_limit: 
             await threads.run(refused, request)
             raise
         if forget:
-            await threads.run(hub.forget_previous_token, dev)
+            await threads.run(hub.forget_previous_token, dev, hashed)
         if dev.status == "retiring" and not retiring:
             await threads.run(hub.retire_now, dev)
             raise Unauthenticated(RETIRED, code="device_retired")

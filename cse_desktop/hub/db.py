@@ -26,7 +26,7 @@ from __future__ import annotations
 import operator
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -339,13 +339,15 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     import psycopg
 
     names = list(rows[0])
-    values = operator.itemgetter(*names)  # a row's values in that order, picked in C
+    # a row's values in that order, picked in C (itemgetter of one name gives no tuple)
+    values: Callable[[dict[str, Any]], Any] = (
+        operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],))
     raw: Any = conn.connection.dbapi_connection
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     try:
         with raw.cursor() as cur, cur.copy(statement) as copy:
             for row in rows:
-                copy.write_row(values(row) if len(names) > 1 else (row[names[0]],))
+                copy.write_row(values(row))
     except psycopg.Error as exc:
         # As SQLAlchemy's own errors (so a group is retried on a duplicate or a deadlock),
         # without the server's message: it quotes the failing row, a record's content.

@@ -63,8 +63,6 @@ def retire(conn: sa.Connection, device_id: str) -> None:
     audit(conn, device_id, "device_retired", record_id=device_id)
 
 
-#: the device (with its user and team) whose current or previous token hashes to ``hashed``:
-#: built once, as it runs on every request
 #: what signing in reads of a device, its user and its team (:meth:`DeviceOps.sign_in_rows`)
 _SIGN_IN = (sa.select(t.devices.c.id, t.devices.c.name, t.devices.c.status,
                       t.devices.c.status_changed_at, t.devices.c.token_hash,
@@ -151,7 +149,7 @@ class DeviceOps:
         device, forget = self.signed_in(hashed, self.sign_in_rows([hashed]).get(hashed),
                                         final_push=final_push)
         if forget:
-            tokens.forget_previous(self.engine, device.id)
+            tokens.forget_previous(self.engine, device.id, hashed)
         return device
 
     def sign_in_rows(self, hashes: Sequence[str]) -> dict[str, Any]:
@@ -206,9 +204,10 @@ class DeviceOps:
             raise Unauthenticated(RETIRED, code="device_retired")
         return device, previous is not None and hashed == current
 
-    def forget_previous_token(self, device: Device) -> None:
-        """The device used its new token: the one before it no longer signs in."""
-        tokens.forget_previous(self.engine, device.id)
+    def forget_previous_token(self, device: Device, hashed: str) -> None:
+        """The device used its new token (hashed ``hashed``): the one before it no longer
+        signs in."""
+        tokens.forget_previous(self.engine, device.id, hashed)
 
     def record_auth_failure(self, reason: str, source: str = "") -> None:
         """Audit a failed sign-in, with the address it came from (the peer, or the client a
@@ -230,7 +229,7 @@ class DeviceOps:
     def info(self, device: Device) -> DeviceInfo:
         with reader(self.engine) as conn:
             head = head_seq(conn)
-        # a signed-in device is active or retiring (authenticate refused the others)
+        # a signed-in device is active or retiring (signed_in refused the others)
         return DeviceInfo(device_id=device.id, device_name=device.name, user=device.user_name,
                           team=device.team_name, role=wire_role(device.role),
                           status=device.status,  # type: ignore[arg-type]

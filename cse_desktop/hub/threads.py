@@ -9,7 +9,7 @@ under load is in bench/README.md.
 
 Work a thread has started runs to its end, as it did through anyio: a laptop that hangs up
 does not cut a sign-in or a write short (work still queued for a thread is dropped with the
-request).
+request; a sign-in look-up, shared by the requests of one moment, runs for the others).
 """
 
 from __future__ import annotations

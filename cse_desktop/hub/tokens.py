@@ -50,10 +50,14 @@ def expires_at(issued_at: str) -> str:
     return (datetime.fromisoformat(issued_at) + TOKEN_LIFETIME).isoformat()
 
 
-def forget_previous(engine: sa.Engine, device_id: str) -> None:
-    """The device used its new token: the one before it no longer signs in."""
+def forget_previous(engine: sa.Engine, device_id: str, current_hash: str) -> None:
+    """The device used its new token (hashed ``current_hash``): the one before it no longer
+    signs in. Only while that token is still the current one: had the device rotated again
+    meanwhile (another of its requests), its previous token is now this one, which must keep
+    working until the newest is used (a laptop that lost that answer would be locked out)."""
+    d = t.devices.c
     with writer(engine) as conn:
-        conn.execute(t.devices.update().where(t.devices.c.id == device_id)
+        conn.execute(t.devices.update().where(d.id == device_id, d.token_hash == current_hash)
                      .values(previous_token_hash=None))
 
 

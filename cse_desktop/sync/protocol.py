@@ -211,9 +211,9 @@ class Change(_Wire):
     def __eq__(self, other: object) -> bool:
         """Changes are equal when their fields are: the fields' text (:meth:`fields_json`) is
         not part of a change's value, so a change checked equals one never checked."""
-        if not isinstance(other, Change):
+        if not isinstance(other, BaseModel):
             return NotImplemented
-        return self.__dict__ == other.__dict__
+        return type(other) is type(self) and self.__dict__ == other.__dict__
 
     __hash__ = None  # type: ignore[assignment]  # a change holds a dict: never hashable
 
@@ -223,7 +223,7 @@ class Change(_Wire):
         one whose fields were replaced since (``model_copy``), or fields that hold values
         JSON text cannot: the caller then works it out the long way. (A change's fields are
         read-only once it is checked: changed in place, they would not be seen here.)"""
-        # from pydantic's own store: ``self._made`` would go through __getattr__ each time
+        # from pydantic's store for private values, where the validator put it
         made = (self.__pydantic_private__ or {}).get("_made")
         return made.text if made is not None and made.fields is self.fields else ""
 

@@ -15,9 +15,15 @@ from cse_desktop.sync.protocol import Change, PushRequest
 
 
 def _keys(engine: sa.Engine) -> list[tuple[str | None, list[str], str]]:
+    """The records table's foreign keys; and its index and primary key must survive SQLite's
+    copy of the table either way."""
     with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("records")}
+        assert indexes.get("records_by_team_person") == ["team_id", "person_id"], indexes
+        assert inspector.get_pk_constraint("records")["constrained_columns"] == ["record_id"]
         return [(k["name"], k["constrained_columns"], k["referred_table"])
-                for k in sa.inspect(conn).get_foreign_keys("records")]
+                for k in inspector.get_foreign_keys("records")]
 
 
 def _migrate(engine: sa.Engine, revision: str, *, down: bool) -> None:

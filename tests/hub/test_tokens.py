@@ -158,3 +158,20 @@ def test_an_expired_laptop_connects_again_and_loses_nothing(tmp_path: Path,
     with hub_server.engine.connect() as conn:
         names = set(conn.execute(sa.select(t.records.c.fields)).scalars())
     assert any("Riley" in n for n in names)
+
+
+def test_a_late_forget_leaves_a_token_rotated_again_meanwhile_working(
+        hub_server: HubServer) -> None:
+    """A new token's first use forgets the one before it, but only while the new one is still
+    current: had another request rotated again meanwhile, the token just used is now the
+    previous one, and must keep working until the newest is used (its answer may be lost)."""
+    hub = hub_server.hub
+    enrolled = hub.enrol(hub.new_enrolment_code("Alex North")[0], "laptop (fictional)")
+    second = hub.rotate_token(hub.authenticate(enrolled.token)).token
+    hashed = t.digest(second)
+    device, forget = hub.signed_in(hashed, hub.sign_in_rows([hashed])[hashed])
+    assert forget  # the new token's first use
+    third = hub.rotate_token(device).token  # another request of the laptop's, meanwhile
+    hub.forget_previous_token(device, hashed)  # the first use's forget, come late
+    assert hub.authenticate(second).id == enrolled.device_id
+    assert hub.authenticate(third).id == enrolled.device_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import uuid
 from datetime import date
 from pathlib import Path
@@ -178,6 +180,20 @@ def test_fields_json_is_the_canonical_text_of_the_fields() -> None:
     # the text is not part of a change's value, but the fields are
     assert copied != checked and checked != Change.model_validate(_change(fields={"a": 1}))
     assert checked != checked.model_dump()
+    # the text survives a copy and a pickle (it lives in pydantic's store for private values)
+    for again in (copy.deepcopy(checked), pickle.loads(pickle.dumps(checked)),  # noqa: S301 (its own)
+                  checked.model_copy()):
+        assert again == checked and again.fields_json() == expected
+
+
+def test_a_change_equals_only_a_change() -> None:
+    """Not a subclass with the same fields, as pydantic's own equality has it."""
+
+    class Other(Change):
+        pass
+
+    fields = _change(fields={"a": 1})
+    assert Change.model_validate(fields) != Other.model_validate(fields)
 
 
 def test_big_integers_are_refused_with_a_reason() -> None:
