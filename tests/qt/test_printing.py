@@ -870,3 +870,33 @@ def test_the_workspace_menu_prints_the_quarterly_missing_profile(
     assert not ws.is_open
     assert window.print_dialog is None and not window.profile_action.isEnabled()
     assert not (_valid(dialog) and dialog.isVisible())
+
+
+def test_a_print_worker_loads_the_image_plugins_on_the_ui_thread(qtbot, tmp_path,
+                                                                 monkeypatch) -> None:
+    """Made on the UI thread, a print worker loads Qt's image plugins there first. A worker
+    that loaded them itself froze a print: each plugin is moved to the UI thread under a Qt
+    lock the UI thread may hold while it waits for the interpreter, which the worker held."""
+    asked: list[threading.Thread] = []
+
+    class Writer:
+        @staticmethod
+        def supportedImageFormats() -> list[bytes]:
+            asked.append(threading.current_thread())
+            return []
+
+    blank = pikepdf.new()
+    blank.add_blank_page()
+    blank.save(tmp_path / "blank.pdf")
+    pdf = (tmp_path / "blank.pdf").read_bytes()
+    monkeypatch.setattr(paint, "QImageWriter", Writer)
+    paint.load_image_plugins.cache_clear()
+    try:
+        printer = QPrinter()
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+        for _ in range(2):
+            assert paint.PrintWorker(printer, pdf, dpi=72, grey=False).total == 1
+    finally:
+        paint.load_image_plugins.cache_clear()
+    assert asked == [threading.main_thread()]  # once, on the UI thread

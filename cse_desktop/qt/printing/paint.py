@@ -8,13 +8,21 @@ cancelled.  pdfium is not thread-safe: every use of it takes :data:`_PDFIUM`.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRectF, QSizeF, Signal
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPaintEngine, QPainter
+from PySide6.QtGui import (
+    QImage,
+    QImageWriter,
+    QPageLayout,
+    QPageSize,
+    QPaintEngine,
+    QPainter,
+)
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 #: pages are rendered at this resolution for the preview (dots per inch) ...
@@ -180,6 +188,17 @@ NOT_STARTED = ("The printer could not be started (the attempt is in the audit lo
                "it is switched on and connected, then try again.")
 
 
+@functools.cache
+def load_image_plugins() -> None:
+    """Load Qt's image format plugins on this thread (the UI thread), once, before a worker
+    paints. A PDF printer asks them which formats they write as it takes each page's image;
+    the first ask creates each plugin and moves it to the UI thread, which takes a Qt lock the
+    UI thread may hold while it waits for the interpreter's lock, held by the worker: a print
+    froze that way in the test suite (2026-12-06). Made here, the plugins are on the UI thread
+    already, and a worker only looks them up."""
+    QImageWriter.supportedImageFormats()
+
+
 class PrintWorker(QObject):
     """One print, painted off the UI thread: :meth:`run` is the job the dialog gives the task
     manager's network executor (Qt allows a QPainter on a QPrinter off the GUI thread).  It
@@ -192,7 +211,9 @@ class PrintWorker(QObject):
     progress = Signal(int, int)
 
     def __init__(self, printer: QPrinter, pdf: bytes, *, dpi: int, grey: bool) -> None:
+        """Made on the UI thread (the dialog's), where it loads the image plugins first."""
         super().__init__()
+        load_image_plugins()
         self.printer, self.pdf, self.dpi, self.grey = printer, pdf, dpi, grey
         self._cancel = threading.Event()
         self._started = threading.Event()
