@@ -23,47 +23,51 @@ import argparse
 import cProfile
 import gc
 import io
-import itertools
 import json
 import os
-import platform
 import pstats
 import random
-import resource
-import secrets
 import shutil
 import statistics
 import sys
 import tempfile
-import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from importlib import metadata
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
-
-from cse_desktop.domain.models import (
-    EducationStatus,
-    Episode,
-    EpisodeCategory,
-    LegalStatus,
-    Owner,
-    Person,
-    PoliceRiskGrade,
-    Record,
-    RhiStatus,
-    RiskLevel,
-    Role,
-    SenStatus,
-    Submission,
-    SubmissionStatus,
+from fiction import OWNER, Fiction, chunks
+from report import (
+    Progress,
+    Row,
+    environment,
+    fmt_rate,
+    fmt_time,
+    load_average,
+    now_s,
+    peak_rss_mb,
+    print_table,
+    timed,
+    times_raw,
 )
-from cse_desktop.store import KdfParams, Workspace, connection, migrate
+from store_raw import (
+    AUDIT_COLUMNS,
+    OUTBOX_COLUMNS,
+    RAW_LIST_SQL,
+    RAW_SEARCH_SORTED_SQL,
+    RAW_SEARCH_SQL,
+    RECORD_COLUMNS,
+    copy_rows,
+    raw_databases,
+    raw_insert,
+    raw_insert_full,
+    raw_insert_many,
+)
+
+from cse_desktop.domain.models import Record
+from cse_desktop.store import KdfParams, Workspace, connection
 from cse_desktop.store.keys import PASSPHRASE_SLOT, KeyFile
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -79,309 +83,6 @@ BUDGET_LIST_S = 0.150
 BUDGET_KEYSTROKE_S = 0.030
 
 PASSPHRASE = "bench-workspace-fictional-passphrase"
-OWNER = Owner(name="B. Bench-Worker (fictional)", role=Role.PRACTITIONER,
-              team="Bench Exploitation Team (fictional)")
-
-RECORD_COLUMNS = ("id, kind, person_id, version, server_seq, deleted, created_at, updated_at, "
-                  "created_by, data, search_text")
-AUDIT_COLUMNS = "seq, at, actor, action, record_kind, record_id, reason, prev_hash, hash"
-OUTBOX_COLUMNS = ("seq, change_id, record_kind, record_id, op, version, base_version, base_seq, "
-                  "fields, created_at")
-
-
-def _insert_sql(table: str, columns: str) -> str:
-    marks = ", ".join("?" for _ in columns.split(","))
-    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-
-
-INSERT_RECORD = _insert_sql("records", RECORD_COLUMNS)
-INSERT_AUDIT = _insert_sql("audit_event", AUDIT_COLUMNS)
-INSERT_OUTBOX = _insert_sql("outbox", OUTBOX_COLUMNS)
-INSERT_HEAD = "INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)"
-
-RAW_LIST_SQL = "SELECT data FROM records WHERE kind = 'person' AND deleted = 0"
-RAW_SEARCH_SQL = RAW_LIST_SQL + " AND search_text LIKE ? ESCAPE '\\'"
-RAW_SEARCH_SORTED_SQL = (RAW_SEARCH_SQL + " ORDER BY json_extract(data, '$.family_name'), "
-                         "json_extract(data, '$.given_name')")
-
-
-# ---------------------------------------------------------------------------------------------
-# Fictional data. Every name is invented; postcodes use ZZ99 (no such UK district); police
-# references start BENCH-; every person carries the BENCH flag.
-
-GIVEN = ["Ashlyn", "Bram", "Corin", "Dace", "Elowen", "Fenn", "Gwyn", "Hollis", "Isla-Mae",
-         "Jory", "Kestrel", "Lark", "Marlo", "Nyah", "Orrin", "Perrin", "Quill", "Rowan",
-         "Sorrel", "Tamsin", "Ula", "Vesper", "Wren", "Yara", "Zeph", "Arlo", "Briar", "Cove",
-         "Delphi", "Emrys", "Fable", "Greer", "Haven", "Indigo", "Juno", "Kit", "Linden",
-         "Merritt", "Nova", "Oakley", "Piper", "Reed", "Sage", "Tarn", "Umber", "Vale",
-         "Winslow", "Xanthe", "Yarrow", "Zinnia"]
-FAMILY_HEAD = ["Amber", "Bracken", "Cold", "Dun", "Ever", "Fallow", "Grey", "Hazel", "Ivy",
-               "Juniper", "King", "Lark", "Moor", "Nether", "Oak", "Penny", "Quarry", "Rook",
-               "Silver", "Thorn", "Under", "Vell", "Willow", "Yew", "Ash", "Birch", "Cinder",
-               "Dapple", "Elder", "Fern"]
-FAMILY_TAIL = ["vale", "ridge", "harbour", "more", "holt", "field", "thorne", "mere", "bridge",
-               "wood", "mead", "spur", "croft", "by", "hollow", "whistle", "dale", "ford", "ley",
-               "stead"]
-ALIASES = ["Ace", "Bex", "Cricket", "Dusty", "Echo", "Flick", "Gizmo", "Jinx", "Moth", "Pip",
-           "Rook", "Sparks", "Tiny", "Vix", "Ziggy"]
-SCHOOLS = ["Fictional Park Academy", "Imaginary Vale School", "Bench Hill College",
-           "Notional Green Primary", "Example Fields Academy"]
-PLACES = ["Bus station (fictional)", "Retail park car park (fictional)",
-          "Takeaway on Bench Street", "Flat above the arcade (fictional)",
-          "Riverside park (fictional)", "Out-of-area town (fictional)"]
-WORKERS = ["J. Bench-Worker", "P. Sample-Worker", "R. Example-Worker", "S. Test-Worker"]
-SENTENCES = [
-    "Fictional benchmark text: the young person said they had been staying with friends.",
-    "Carer reports late returns on school nights; agreed a check-in plan (fictional).",
-    "School attendance has dropped this half term according to the fictional school.",
-    "Young person declined to say where they had been but agreed to meet again next week.",
-    "Concern about an older peer group seen near the retail park (fictional account).",
-    "Worker observed a new phone and new clothes; the young person said they were gifts.",
-    "Safety plan reviewed with the young person and their carer; both engaged well.",
-    "Police shared that the young person was found in an out-of-area town (fictional).",
-]
-VULNERABILITIES = ["neglect_history", "family_breakdown", "domestic_abuse",
-                   "parental_substance_misuse", "parental_mental_health", "low_self_esteem",
-                   "unsuitable_accommodation", "isolation", "no_protective_adult",
-                   "looked_after", "uasc_or_nrm", "sen_or_learning_disability", "care_leaver",
-                   "bereavement", "identity_exploration"]
-INDICATORS = ["staying_out_late", "whereabouts_unknown", "missing_overnight",
-              "found_out_of_area", "older_partner", "peers_of_concern", "unknown_callers",
-              "adults_of_concern", "new_friendship_group", "unexplained_money",
-              "multiple_phones", "hotel_key_cards", "drugs_alcohol_supplied",
-              "picked_up_in_cars", "online_contact_unknown_adults", "sexual_health_concern",
-              "self_harm", "school_exclusion", "carrying_for_others", "debt_bondage"]
-CRITICAL = ["disclosure", "under_13_sexual_activity", "exchange_of_sex", "abduction",
-            "trafficking", "carrying_for_others", "hotel_or_out_of_area"]
-
-
-def _text(rng: random.Random, low: int, high: int) -> str:
-    return " ".join(rng.choice(SENTENCES) for _ in range(rng.randint(low, high)))
-
-
-class Fiction:
-    """A deterministic generator of fictional records (the same seed gives the same data)."""
-
-    def __init__(self, seed: int, today: date) -> None:
-        self.rng = random.Random(seed)
-        self.today = today
-        # midnight at the start of today: every generated time is in the past (the store
-        # refuses episode times in the future), and the same seed still gives the same data
-        self.now = datetime(today.year, today.month, today.day, tzinfo=UTC)
-
-    def uid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-
-    def person(self) -> Person:
-        rng = self.rng
-        age_days = rng.randint(10 * 365, 17 * 365 + 300)
-        return Person(
-            id=self.uid(),
-            given_name=rng.choice(GIVEN),
-            family_name=rng.choice(FAMILY_HEAD) + rng.choice(FAMILY_TAIL),
-            also_known_as=rng.sample(ALIASES, rng.choice([0, 0, 0, 1, 1, 2])),
-            dob=self.today - timedelta(days=age_days),
-            gender=rng.choice(["Female", "Male", "Non-binary", "Not stated"]),
-            ethnicity=rng.choice(["White British", "Mixed White and Black Caribbean",
-                                  "Asian British", "Black British", "Not stated"]),
-            address=f"{rng.randint(1, 199)} Imaginary Road, Bench Town",
-            postcode=f"ZZ99 {rng.randint(1, 9)}{rng.choice('ABDEFGHJ')}{rng.choice('LNPQRSTU')}",
-            school=rng.choice(SCHOOLS),
-            education_status=rng.choice(list(EducationStatus)),
-            sen=rng.choice([SenStatus.NONE, SenStatus.NONE, SenStatus.SEN_SUPPORT,
-                            SenStatus.EHCP]),
-            legal_status=rng.choice(list(LegalStatus)),
-            placing_la=rng.choice(["", "", "Fictional County Council"]),
-            uasc=rng.random() < 0.05,
-            nrm_referral=rng.random() < 0.08,
-            allocated_worker=rng.choice(WORKERS),
-            team=OWNER.team,
-            risk_level=rng.choice(list(RiskLevel)),
-            next_review=self.today + timedelta(days=rng.randint(-14, 120)),
-            flags=["BENCH"],
-        )
-
-    def episode(self, person_id: str) -> Episode:
-        rng = self.rng
-        start = self.now - timedelta(days=rng.randint(1, 3 * 365), hours=rng.randint(0, 23))
-        returned = None if rng.random() < 0.03 else start + timedelta(hours=rng.randint(2, 96))
-        if returned is not None and returned > self.now:  # the store refuses future times
-            returned = self.now
-        status = RhiStatus.NOT_YET_DUE if returned is None else rng.choice(
-            [RhiStatus.COMPLETED, RhiStatus.COMPLETED, RhiStatus.DECLINED, RhiStatus.NOT_OFFERED,
-             RhiStatus.OFFERED])
-        return Episode(
-            id=self.uid(), person_id=person_id,
-            police_reference=f"BENCH-{rng.randint(100000, 999999)}",
-            category=rng.choice([EpisodeCategory.MISSING, EpisodeCategory.MISSING,
-                                 EpisodeCategory.AWAY_FROM_PLACEMENT]),
-            police_risk_grade=rng.choice(list(PoliceRiskGrade)),
-            started_at=start, returned_at=returned,
-            where_found=rng.choice(PLACES) if returned else "",
-            how_returned=rng.choice(["Self", "Police", "Parent", "Carer"]) if returned else "",
-            rhi_status=status)
-
-    def submission(self, person_id: str, episode: Episode | None) -> Submission:
-        """A return home interview (when linked to an episode), a screening or a session note."""
-        rng = self.rng
-        if episode is not None:
-            form_id, answers = "return-home-interview", self._rhi_answers()
-        elif rng.random() < 0.3:
-            form_id, answers = "exploitation-screening", self._screening_answers()
-        else:
-            form_id = rng.choice(["parent-session", "chronology-note", "direct-work-session"])
-            answers = {"summary": _text(rng, 1, 4), "attendees": rng.sample(WORKERS, 2),
-                       "follow_up": rng.random() < 0.4}
-        final = rng.random() < 0.9
-        outcome = None
-        if final and form_id == "exploitation-screening":
-            total = rng.randint(0, 30)
-            outcome = {"total": total, "suggested_level": rng.choice(["low", "medium", "high"]),
-                       "rules_fired": rng.sample(["any_critical", "significant_ge_1",
-                                                  "moderate_ge_4", "under_13_any_high"], 2)}
-        return Submission(
-            id=self.uid(), form_id=form_id, form_version=rng.choice([1, 1, 2]),
-            person_id=person_id, episode_id=episode.id if episode is not None else None,
-            answers=answers, outcome=outcome,
-            status=SubmissionStatus.FINAL if final else SubmissionStatus.DRAFT,
-            finalised_at=self.now - timedelta(days=rng.randint(0, 900)) if final else None,
-            finalised_by=rng.choice(WORKERS) if final else "")
-
-    def _rhi_answers(self) -> dict[str, Any]:
-        rng = self.rng
-        return {"offered_within_72h": rng.random() < 0.8,
-                "completed_by": rng.choice(["independent", "social_worker", "youth_worker"]),
-                "childs_account": _text(rng, 2, 5), "where_stayed": rng.choice(PLACES),
-                "with_whom": _text(rng, 0, 1), "push_factors": _text(rng, 0, 2),
-                "pull_factors": _text(rng, 0, 2),
-                "exploitation_indicators": rng.sample(INDICATORS, rng.randint(0, 4)),
-                "harm_while_missing": rng.choice(["no", "possible", "yes"]),
-                "actions": _text(rng, 1, 2)}
-
-    def _screening_answers(self) -> dict[str, Any]:
-        rng = self.rng
-        yn = ["yes", "no", "no", "no", "possible"]
-        return {
-            "context": {"reason": _text(rng, 1, 2),
-                        "trigger": rng.choice(["new_concern", "missing_episode", "rhi_finding",
-                                               "disclosure", "review"]),
-                        "sources": rng.sample(["child", "carer", "school", "police", "health",
-                                               "yos", "csc"], 3),
-                        "child_involved": rng.random() < 0.7},
-            "immediate_danger": False,
-            "critical": {name: rng.choice(["no", "no", "no", "possible"]) for name in CRITICAL},
-            "vulnerabilities": {name: rng.choice(yn) for name in VULNERABILITIES},
-            "indicators": {name: {"present": rng.choice(yn),
-                                  "timing": rng.choice(["current", "6_12_months", "historic"]),
-                                  "evidence": rng.choice(["evidenced", "reported",
-                                                          "professional_concern"]),
-                                  "detail": _text(rng, 0, 1)}
-                           for name in INDICATORS},
-            "exploitation_type": rng.sample(["cse", "cce", "county_lines", "online"], 2),
-            "strengths": _text(rng, 1, 2), "childs_view": _text(rng, 1, 2),
-            "danger_statement": _text(rng, 1, 1), "safety_goal": _text(rng, 1, 1),
-            "agreed_level": rng.choice(["low", "medium", "high"]),
-        }
-
-    # -- whole caseloads -------------------------------------------------------------------
-
-    def spread(self, total: int, people: int) -> list[int]:
-        """``total`` items over ``people``, skewed (a few children go missing very often)."""
-        if people == 0:
-            return []
-        weights = [self.rng.paretovariate(1.6) for _ in range(people)]
-        counts = Counter(self.rng.choices(range(people), weights=weights, k=total))
-        return [counts.get(i, 0) for i in range(people)]
-
-    def caseload(self, episodes: Sequence[int], submissions: Sequence[int]) -> Iterator[Record]:
-        """Records in dependency order: each person, then their episodes and submissions."""
-        for n_episodes, n_submissions in zip(episodes, submissions, strict=True):
-            person = self.person()
-            yield person
-            eps = [self.episode(person.id) for _ in range(n_episodes)]
-            yield from eps
-            returned = [e for e in eps if e.returned_at is not None]
-            for _ in range(n_submissions):
-                link = returned and self.rng.random() < 0.35
-                yield self.submission(person.id, self.rng.choice(returned) if link else None)
-
-
-def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    it = iter(items)
-    while chunk := list(itertools.islice(it, size)):
-        yield chunk
-
-
-# ---------------------------------------------------------------------------------------------
-# Measuring
-
-
-def now_s() -> float:
-    return time.perf_counter()
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    gc.collect()
-    t0 = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t0, out
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
-
-
-class Progress:
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-
-    def __call__(self, message: str) -> None:
-        print(f"[{time.perf_counter() - self.start:7.1f} s] {message}", file=sys.stderr,
-              flush=True)
-
-
-@dataclass
-class Row:
-    """One line of the result table."""
-
-    path: str
-    absolute: str
-    raw: str
-    ratio: str
-    budget: str
-    passed: bool | None
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def verdict(self) -> str:
-        return {True: "PASS", False: "FAIL", None: "info"}[self.passed]
-
-
-def fmt_time(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
-
-
-def fmt_rate(per_s: float, unit: str = "rec/s") -> str:
-    return f"{per_s:,.0f} {unit}"
-
-
-def times_raw(ours: float, raw: float) -> str:
-    return f"{ours / raw:.2f}x raw" if raw > 0 else "n/a"
-
-
-def print_table(rows: Sequence[Row]) -> str:
-    head = ("path", "absolute", "raw", "ratio", "budget", "result")
-    cells = [head] + [(r.path, r.absolute, r.raw, r.ratio, r.budget, r.verdict) for r in rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
-    lines = []
-    for n, c in enumerate(cells):
-        lines.append("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    text = "\n".join(lines)
-    print(text)
-    return text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,63 +193,23 @@ class Bench:
                                                                              PASSPHRASE)
         src = connection.connect_raw(Workspace.db_path(self.folder), self.db_key)
         try:
-            ddl = [sql for (sql,) in src.execute(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = 'records' "
-                "AND type IN ('table', 'index') AND sql IS NOT NULL ORDER BY type DESC")]
-            self.raw_single = connection.create_database(self.work / "raw-single.db",
-                                                         secrets.token_bytes(32))
-            for sql in ddl:
-                self.raw_single.execute(sql)
-            self.raw_full = connection.create_database(self.work / "raw-full.db",
-                                                       secrets.token_bytes(32))
-            migrate.upgrade(self.raw_full)
+            self.raw_single, self.raw_full = raw_databases(src, self.work)
 
             self.log("raw engine: inserting the same record rows into raw-single.db")
             cur = src.execute(f"SELECT {RECORD_COLUMNS} FROM records ORDER BY rowid")
             insert_s, n = 0.0, 0
             while rows := cur.fetchmany(self.batch):
-                elapsed, _ = timed(lambda rows=rows: self._raw_insert(self.raw_single, rows))
+                elapsed, _ = timed(lambda rows=rows: raw_insert(self.raw_single, rows))
                 insert_s += elapsed
                 n += len(rows)
             self.results["seed"]["raw_records_per_s"] = n / insert_s
             self.results["seed"]["raw_records_write_s"] = insert_s
 
             self.log("raw engine: copying records, audit and outbox rows into raw-full.db")
-            for table, columns in (("records", RECORD_COLUMNS), ("audit_event", AUDIT_COLUMNS),
-                                   ("outbox", OUTBOX_COLUMNS)):
-                cur = src.execute(f"SELECT {columns} FROM {table} ORDER BY rowid")
-                sql = _insert_sql(table, columns)
-                while rows := cur.fetchmany(10_000):
-                    self.raw_full.execute("BEGIN IMMEDIATE")
-                    self.raw_full.executemany(sql, rows)
-                    self.raw_full.execute("COMMIT")
+            copy_rows(src, self.raw_full)
         finally:
             src.close()
         self.phase_done("raw_copy")
-
-    @staticmethod
-    def _raw_insert(conn: connection.Connection, rows: Sequence[tuple]) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        for row in rows:
-            conn.execute(INSERT_RECORD, row)
-        conn.execute("COMMIT")
-
-    @staticmethod
-    def _raw_insert_many(conn: connection.Connection, rows: Sequence[tuple]) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(INSERT_RECORD, rows)
-        conn.execute("COMMIT")
-
-    @staticmethod
-    def _raw_insert_full(conn: connection.Connection, records: Sequence[tuple],
-                         audit: Sequence[tuple], outbox: Sequence[tuple]) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        for record, event, change in zip(records, audit, outbox, strict=True):
-            conn.execute(INSERT_RECORD, record)
-            conn.execute(INSERT_AUDIT, event)
-            conn.execute(INSERT_HEAD, (f"{event[0]}:{event[-1]}",))
-            conn.execute(INSERT_OUTBOX, change)
-        conn.execute("COMMIT")
 
     # -- 2. unlock -------------------------------------------------------------------------
 
@@ -751,8 +412,8 @@ class Bench:
                     raise SystemExit(f"write batch: {len(chunk)} records added but "
                                      f"{len(records)} records, {len(audit)} audit and "
                                      f"{len(outbox)} outbox rows found")
-                single_s.append(timed(lambda r=records: self._raw_insert(self.raw_single, r))[0])
-                full_s.append(timed(lambda r=records, a=audit, o=outbox: self._raw_insert_full(
+                single_s.append(timed(lambda r=records: raw_insert(self.raw_single, r))[0])
+                full_s.append(timed(lambda r=records, a=audit, o=outbox: raw_insert_full(
                     self.raw_full, r, a, o))[0])
 
                 mark = src.execute("SELECT coalesce(max(rowid), 0) FROM records").fetchone()[0]
@@ -765,7 +426,7 @@ class Bench:
                 many_s.append(timed(write_many)[0])
                 rows = src.execute(f"SELECT {RECORD_COLUMNS} FROM records WHERE rowid > ? "
                                    "ORDER BY rowid", (mark,)).fetchall()
-                raw_many_s.append(timed(lambda r=rows: self._raw_insert_many(
+                raw_many_s.append(timed(lambda r=rows: raw_insert_many(
                     self.raw_single, r))[0])
         finally:
             src.close()
@@ -858,49 +519,6 @@ class Bench:
         self.results["total_wall_s"] = now_s() - t0
 
 
-def environment() -> dict[str, Any]:
-    conn = connection.connect_raw(Path(":memory:"), bytes(32))
-    try:
-        cipher = conn.execute("PRAGMA cipher_version").fetchone()[0]
-        sqlite = conn.execute("SELECT sqlite_version()").fetchone()[0]
-    finally:
-        conn.close()
-    versions = {}
-    for dist in ("sqlcipher3", "argon2-cffi", "pydantic", "cryptography"):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            versions[dist] = None
-    return {"python": platform.python_version(), "platform": platform.platform(),
-            "machine": platform.machine(), "cpus": os.cpu_count(), "cipher_version": cipher,
-            "sqlite_version": sqlite, "packages": versions, "commit": _git_commit()}
-
-
-def _load_average() -> float | None:
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return None
-
-
-def _git_commit() -> str | None:
-    git = BENCH_DIR.parent / ".git"
-    try:
-        head = (git / "HEAD").read_text().strip()
-        if head.startswith("ref: "):
-            ref = head.removeprefix("ref: ")
-            path = git / ref
-            if path.exists():
-                return path.read_text().strip()
-            for line in (git / "packed-refs").read_text().splitlines():
-                if line.endswith(" " + ref):
-                    return line.split()[0]
-            return None
-        return head
-    except OSError:
-        return None
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -938,12 +556,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out or RESULTS_DIR / f"store-{stamp}.json"
     bench = Bench(args)
     target = bench.target
-    load_before = _load_average()
+    load_before = load_average()
     bench.log(f"scale {args.scale}: {target['person']:,} people, {target['episode']:,} "
               f"episodes, {target['submission']:,} submissions, {target['audit']:,} audit rows; "
               f"batches of {args.batch:,}")
     bench.run()
-    load_after = _load_average()
+    load_after = load_average()
 
     print()
     print(f"CSE Desktop store benchmark, scale {args.scale} ({target['person']:,} people, "

@@ -47,8 +47,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench_store import (
-    Fiction,
+from fiction import Fiction
+from report import (
     Progress,
     Row,
     environment,

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 import load_client
 import sqlalchemy as sa
-from bench_store import Row, fmt_time, times_raw
+from report import Row, fmt_time, times_raw
 
 from cse_desktop.hub import db as hub_db
 from cse_desktop.hub import tables as t

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from bench_store import Row
+from report import Row
 from sync_load import listening_sockets, tree_cpu_s
 
 from cse_desktop.store import Workspace

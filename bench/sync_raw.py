@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from bench_store import timed
+from report import timed
 
 from cse_desktop.hub import db as hub_db
 from cse_desktop.hub import tables as t
