@@ -33,17 +33,17 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-## make test: install everything, lint, the fast tests, the tests marked slow (the hub tests
-## start a throwaway PostgreSQL server, so the system check runs every time, not only with the
-## stamp), then the frozen build's self-test. The tests run on every core (pytest-xdist, up to
-## 4 processes; a test file stays in one process, with its fixtures): the suite waits on Qt,
-## subprocesses and servers as much as it computes, so one process left a 2-core machine half idle
+## make test: install everything, lint, every test (the fast ones and those marked slow; the hub
+## tests start a throwaway PostgreSQL server, so the system check runs every time, not only with
+## the stamp), then the frozen build's self-test. The tests run in several processes
+## (pytest-xdist; a test file stays in one process, with its fixtures): one more than the cores,
+## up to 4, as the suite waits on Qt, subprocesses and servers as much as it computes
 test: lint
 	bash tools/ensure-system-deps.sh test
-	$(BIN)/pytest -q $(PARALLEL)
-	$(BIN)/pytest -q -m slow $(PARALLEL)
+	$(BIN)/pytest -q -m "slow or not slow" $(PARALLEL)
 	$(MAKE) installer-test
-PARALLEL := -n auto --maxprocesses 4 --dist loadfile
+PARALLEL := -n $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 3 ] && n=3; echo $$((n + 1))) \
+	--dist loadfile
 
 ## make installer: the one-folder desktop build for this machine from the locked packages
 ## (Linux: a tarball in dist/, with its CycloneDX SBOM and SHA256SUMS; see README "Security")
