@@ -121,6 +121,19 @@ class ListModel(QAbstractTableModel):
         return None
 
 
+def _shown_and_closed(widget: QWidget, t0: float) -> float:
+    """Show ``widget`` at the window size until painted; the seconds since ``t0``. Then close
+    it (not timed)."""
+    widget.resize(*WINDOW_SIZE)
+    widget.show()
+    settle(widget)
+    elapsed = time.perf_counter() - t0
+    widget.close()
+    widget.deleteLater()
+    QApplication.processEvents()
+    return elapsed
+
+
 def raw_table(rows: Sequence[tuple[str, ...]], columns: int) -> float:
     """Build, show and paint a QTableView over ``rows``: the floor for 'caseload painted'."""
     gc.collect()
@@ -128,14 +141,7 @@ def raw_table(rows: Sequence[tuple[str, ...]], columns: int) -> float:
     view = QTableView()
     view.setModel(ListModel(rows, columns))
     view.setSortingEnabled(True)
-    view.resize(*WINDOW_SIZE)
-    view.show()
-    settle(view)
-    elapsed = time.perf_counter() - t0
-    view.close()
-    view.deleteLater()
-    QApplication.processEvents()
-    return elapsed
+    return _shown_and_closed(view, t0)
 
 
 def raw_person(fields: int, forms: Sequence[tuple[str, ...]]) -> float:
@@ -151,14 +157,7 @@ def raw_person(fields: int, forms: Sequence[tuple[str, ...]]) -> float:
     table = QTableView()
     table.setModel(ListModel(forms, 4))
     tabs.addTab(table, "Forms")
-    tabs.resize(*WINDOW_SIZE)
-    tabs.show()
-    settle(tabs)
-    elapsed = time.perf_counter() - t0
-    tabs.close()
-    tabs.deleteLater()
-    QApplication.processEvents()
-    return elapsed
+    return _shown_and_closed(tabs, t0)
 
 
 def raw_form(kinds: list[str], *, keystroke: bool = False) -> tuple[float, float]:
