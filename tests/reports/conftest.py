@@ -240,8 +240,10 @@ def render_pngs(pdf: bytes, name: str, first: int = 1, last: int = 2) -> list[Pa
     tool = shutil.which("pdftoppm")
     if tool is None:
         return []
-    for old in ARTIFACTS.glob(f"{name}-*.png"):
-        old.unlink()
+    # pdftoppm's page files only: "<name>-1.png", not another render's "<name>-redaction-1.png"
+    # (test files run side by side under pytest-xdist)
+    for old in ARTIFACTS.glob(f"{name}-[0-9]*.png"):
+        old.unlink(missing_ok=True)
     subprocess.run([tool, "-r", "60", "-png", "-f", str(first), "-l", str(last), str(path),
                     str(ARTIFACTS / name)], check=True, timeout=60)
-    return sorted(ARTIFACTS.glob(f"{name}-*.png"))
+    return sorted(ARTIFACTS.glob(f"{name}-[0-9]*.png"))

@@ -96,8 +96,8 @@ def _save(name: str, pdf: bytes) -> bytes:
     path = ARTIFACTS / f"{name}.pdf"
     path.write_bytes(pdf)
     if shutil.which("pdftoppm"):
-        for old in ARTIFACTS.glob(f"{name}-*.png"):
-            old.unlink()
+        for old in ARTIFACTS.glob(f"{name}-[0-9]*.png"):  # its own pages only
+            old.unlink(missing_ok=True)
         subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(ARTIFACTS / name)],
                        check=True, timeout=120)
     return pdf
