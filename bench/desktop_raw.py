@@ -38,6 +38,9 @@ from PySide6.QtWidgets import (
 WINDOW_SIZE = (1040, 720)
 
 
+# ---------------------------------------------------------------------------------------------
+# Waiting and timing on the Qt event loop
+
 
 def wait_until(condition: Callable[[], bool], timeout_s: float = 120.0) -> None:
     """Process events until ``condition`` holds (1 ms polling: the resolution of every figure)."""

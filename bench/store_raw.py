@@ -40,10 +40,12 @@ def raw_insert(conn: connection.Connection, rows: Sequence[tuple]) -> None:
         conn.execute(INSERT_RECORD, row)
     conn.execute("COMMIT")
 
+
 def raw_insert_many(conn: connection.Connection, rows: Sequence[tuple]) -> None:
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany(INSERT_RECORD, rows)
     conn.execute("COMMIT")
+
 
 def raw_insert_full(conn: connection.Connection, records: Sequence[tuple],
                      audit: Sequence[tuple], outbox: Sequence[tuple]) -> None:
@@ -69,10 +71,17 @@ def raw_databases(src: connection.Connection, work: Path
         "SELECT sql FROM sqlite_master WHERE tbl_name = 'records' "
         "AND type IN ('table', 'index') AND sql IS NOT NULL ORDER BY type DESC")]
     single = connection.create_database(work / "raw-single.db", secrets.token_bytes(32))
-    for sql in ddl:
-        single.execute(sql)
-    full = connection.create_database(work / "raw-full.db", secrets.token_bytes(32))
-    migrate.upgrade(full)
+    full = None
+    try:
+        for sql in ddl:
+            single.execute(sql)
+        full = connection.create_database(work / "raw-full.db", secrets.token_bytes(32))
+        migrate.upgrade(full)
+    except BaseException:  # neither is left open when the other fails
+        single.close()
+        if full is not None:
+            full.close()
+        raise
     return single, full
 
 
