@@ -33,6 +33,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# the processes `make test` runs the tests in: one more than the cores, at most 4
+PARALLEL := -n $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 3 ] && n=3; echo $$((n + 1))) \
+	--dist loadfile
+
 ## make test: install everything, lint, every test (the fast ones and those marked slow; the hub
 ## tests start a throwaway PostgreSQL server, so the system check runs every time, not only with
 ## the stamp), then the frozen build's self-test. The tests run in several processes
@@ -42,9 +46,6 @@ test: lint
 	bash tools/ensure-system-deps.sh test
 	$(BIN)/pytest -q -m "slow or not slow" $(PARALLEL)
 	$(MAKE) installer-test
-PARALLEL := -n $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 3 ] && n=3; echo $$((n + 1))) \
-	--dist loadfile
-
 ## make installer: the one-folder desktop build for this machine from the locked packages
 ## (Linux: a tarball in dist/, with its CycloneDX SBOM and SHA256SUMS; see README "Security")
 installer: $(STAMP)

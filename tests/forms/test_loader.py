@@ -733,9 +733,7 @@ def test_billion_laughs_is_refused_quickly() -> None:
     start = time.perf_counter()
     problem = only_problem(text)
     elapsed = time.perf_counter() - start
-    # not a speed target: expanded, the bomb would take minutes and gigabytes; refused, it takes
-    # about half a second, with room for a machine busy with other tests (pytest-xdist)
-    assert elapsed < 10.0
+    assert elapsed < 2.0
     assert "too many values" in problem.message
     first, last = line_of(text, "lol0: &lol0"), line_of(text, "lol9: &lol9")
     assert first <= problem.line <= last
@@ -748,7 +746,7 @@ def test_billion_laughs_inside_a_field_value_is_refused_quickly() -> None:
                   f'x_anchors:\n{anchors}title: "Demo form"\ndescription: *lol9\n')
     start = time.perf_counter()
     problems = problems_of(text)
-    assert time.perf_counter() - start < 10.0  # as above: minutes, were it expanded
+    assert time.perf_counter() - start < 2.0
     assert any("too many values" in p.message for p in problems)
 
 

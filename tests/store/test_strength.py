@@ -201,9 +201,7 @@ def test_long_and_unusual_input_stays_quick() -> None:
     for passphrase in ("a" * 1024, "kettle violin " * 73, "p@55w0rd!" * 113, "ŻÓŁW źdźbło"):
         started = time.perf_counter()
         assess(passphrase)
-        # not a speed target: a guard against scoring that grows with the length of the input,
-        # with room for a machine busy with other tests (pytest-xdist)
-        assert time.perf_counter() - started < 5.0
+        assert time.perf_counter() - started < 1.0
     assert not assess("a" * 1024).acceptable
     assert not assess("p@55w0rd!" * 113).acceptable  # only the start is scored: still caught
     assert assess("café crème brûlée château").score >= Level.STRONG
